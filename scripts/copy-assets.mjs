@@ -1,0 +1,15 @@
+// Copies Swagger UI's browser assets from the swagger-ui-dist package into public/,
+// so the Worker serves them itself (no CDN: the docs work offline and under strict CSPs).
+import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const source = dirname(require.resolve("swagger-ui-dist/package.json"));
+const target = join(dirname(fileURLToPath(import.meta.url)), "..", "public", "swagger-ui", "vendor");
+
+mkdirSync(target, { recursive: true });
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) {
+  copyFileSync(join(source, file), join(target, file));
+}

@@ -1,0 +1,73 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import type { AppEnv } from "./env";
+import { ApiError } from "./lib/errors";
+import { describeError, logLine } from "./lib/log";
+import { allowedMethods } from "./lib/method-not-allowed";
+import { problemResponse } from "./lib/problem";
+import { validationHook } from "./lib/validation";
+import { accessLog } from "./middleware/access-log";
+import { corsFromEnv } from "./middleware/cors";
+import { database } from "./middleware/db";
+import { limitBody, requireJsonBody } from "./middleware/json-body";
+import { requestId } from "./middleware/request-id";
+import { docsRouter } from "./routes/docs";
+import { healthRouter } from "./routes/health";
+import { registerOpenApiDocument } from "./routes/openapi";
+
+/** Maps anything thrown to an ApiError; unknown failures become a bare 500 (their cause is logged, never sent). */
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError("payload_too_large");
+    if (err.status === 400) return new ApiError("invalid_json");
+  }
+  return new ApiError("internal_error", { cause: err });
+}
+
+/** The one error renderer: every failure of every route and middleware ends here. */
+export function renderError(err: unknown, c: Context<AppEnv>): Response {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) {
+    logLine("error", {
+      msg: "unhandled error",
+      method: c.req.method,
+      path: c.req.path,
+      status: apiError.status,
+      request_id: c.get("requestId"),
+      error: describeError(apiError.cause ?? err),
+    });
+  }
+  return problemResponse(c, apiError);
+}
+
+/**
+ * Builds the app. Middleware order: request id (so every later line and error carries it),
+ * access log, CORS, body limit, JSON body check, DB; then the routers; then docs, 404/405 and errors.
+ */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
+
+  app.use("*", requestId());
+  app.use("*", accessLog());
+  app.use("*", corsFromEnv());
+  app.use("/v1/*", limitBody());
+  app.use("/v1/*", requireJsonBody());
+  app.use("/v1/*", database());
+
+  app.route("/", healthRouter);
+  app.route("/", docsRouter);
+
+  registerOpenApiDocument(app);
+
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) {
+      throw new ApiError("method_not_allowed", { headers: { allow: allow.join(", ") } });
+    }
+    throw new ApiError("route_not_found");
+  });
+  app.onError(renderError);
+  return app;
+}

@@ -1,0 +1,187 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The D1 schema. Every tenant-owned row carries `org_id`; list queries are backed by
+ * the indexes declared here. JSON columns hold API-shaped values (tags, content, config).
+ */
+
+export const orgs = sqliteTable("orgs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  defaultOrgId: text("default_org_id").notNull().references(() => orgs.id),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    expiresAt: text("expires_at"),
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("api_keys_user_idx").on(t.userId, t.createdAt)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    familyId: text("family_id").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+    revokedAt: text("revoked_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("refresh_tokens_family_idx").on(t.familyId)],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    systemPrompt: text("system_prompt").notNull(),
+    defaultModelId: text("default_model_id"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["active", "archived"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("agents_org_status_created_idx").on(t.orgId, t.status, t.createdAt, t.id)],
+);
+
+/** An agent's capabilities, in order. Replaced as a whole on update. */
+export const agentCapabilities = sqliteTable(
+  "agent_capabilities",
+  {
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    ref: text("ref").notNull(),
+    config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.position] })],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    title: text("title"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+    modelId: text("model_id"),
+    status: text("status", { enum: ["started", "active", "idle"] }).notNull(),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+  },
+  (t) => [
+    index("sessions_org_created_idx").on(t.orgId, t.createdAt, t.id),
+    index("sessions_agent_created_idx").on(t.agentId, t.createdAt, t.id),
+  ],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    /** The sequence of this message's `message.created` event. */
+    sequence: integer("sequence").notNull(),
+    role: text("role", { enum: ["user", "agent", "tool_result"] }).notNull(),
+    content: text("content", { mode: "json" }).$type<unknown[]>().notNull(),
+    controls: text("controls", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("messages_session_sequence_idx").on(t.sessionId, t.sequence)],
+);
+
+/** The session event log; written only by the session's Durable Object. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sequence: integer("sequence").notNull(),
+    type: text("type").notNull(),
+    ts: text("ts").notNull(),
+    context: text("context", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [uniqueIndex("events_session_sequence_idx").on(t.sessionId, t.sequence)],
+);
+
+export const llmProviders = sqliteTable(
+  "llm_providers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    providerType: text("provider_type", { enum: ["openai", "anthropic", "llmsim"] }).notNull(),
+    baseUrl: text("base_url"),
+    /** AES-256-GCM ciphertext (`v1:<iv>:<ct>`, base64), never returned. */
+    apiKeyEncrypted: text("api_key_encrypted"),
+    status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("llm_providers_org_created_idx").on(t.orgId, t.createdAt)],
+);
+
+export const llmModels = sqliteTable(
+  "llm_models",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    providerId: text("provider_id").notNull().references(() => llmProviders.id, { onDelete: "cascade" }),
+    modelId: text("model_id").notNull(),
+    displayName: text("display_name"),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("llm_models_provider_idx").on(t.providerId, t.createdAt),
+    index("llm_models_org_created_idx").on(t.orgId, t.createdAt),
+    uniqueIndex("llm_models_one_default_per_org").on(t.orgId).where(sql`is_default = 1`),
+  ],
+);

@@ -1,0 +1,45 @@
+import type { Database } from "./db/client";
+import type { RateLimiter } from "./middleware/rate-limiter-object";
+import type { SessionObject } from "./session/session-object";
+
+/** The Worker's bindings, declared once (wrangler.toml, .dev.vars, secrets). */
+export interface Env {
+  DB: D1Database;
+  SESSIONS: DurableObjectNamespace<SessionObject>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  ASSETS: Fetcher;
+  /** "required" (default) or "none" (local experiments only: every request is a default org's owner). */
+  AUTH_MODE?: string;
+  /** Comma-separated exact origins; empty means CORS is off. */
+  CORS_ALLOWED_ORIGINS?: string;
+  APP_VERSION?: string;
+  /** Secret: HMAC key for access tokens (HS256). */
+  JWT_SECRET?: string;
+  /** Secret: base64 of 32 bytes, the AES-256-GCM key for provider API keys. */
+  ENCRYPTION_KEY?: string;
+  /** Secret, optional: the previous encryption key while keys are being rotated. */
+  ENCRYPTION_KEY_PREVIOUS?: string;
+}
+
+/** Who is calling: set by the auth middleware. */
+export interface Principal {
+  userId: string;
+  orgId: string;
+  role: Role;
+  /** The API key used, when the caller authenticated with one. */
+  apiKeyId: string | null;
+}
+
+export type Role = "owner" | "admin" | "member";
+
+/** Request-scoped variables set by middleware. */
+export interface AppVariables {
+  requestId: string;
+  db: Database;
+  principal: Principal;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

@@ -1,0 +1,77 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The closed error catalogue: every error code the API can return, with its HTTP status,
+ * its problem-details title and the default safe sentence. Types, runtime statuses and the
+ * OpenAPI error responses all derive from this one map.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_json: { status: 400, title: "Bad Request", detail: "The request body is not valid JSON" },
+  validation_failed: { status: 400, title: "Bad Request", detail: "The request has invalid fields" },
+  input_too_large: { status: 400, title: "Bad Request", detail: "A field is over its size limit" },
+  invalid_id: { status: 400, title: "Bad Request", detail: "The id in the path is not a valid id" },
+  invalid_cursor: { status: 400, title: "Bad Request", detail: "The resume cursor does not name an event of this session" },
+  unauthorized: { status: 401, title: "Unauthorized", detail: "Missing or invalid credentials" },
+  token_expired: { status: 401, title: "Unauthorized", detail: "The access token has expired" },
+  forbidden: { status: 403, title: "Forbidden", detail: "Your role does not allow this action" },
+  route_not_found: { status: 404, title: "Not Found", detail: "No route matches this path" },
+  agent_not_found: { status: 404, title: "Not Found", detail: "Agent not found" },
+  session_not_found: { status: 404, title: "Not Found", detail: "Session not found" },
+  message_not_found: { status: 404, title: "Not Found", detail: "Message not found" },
+  capability_not_found: { status: 404, title: "Not Found", detail: "Capability not found" },
+  provider_not_found: { status: 404, title: "Not Found", detail: "LLM provider not found" },
+  model_not_found: { status: 404, title: "Not Found", detail: "LLM model not found" },
+  org_not_found: { status: 404, title: "Not Found", detail: "Organization not found" },
+  member_not_found: { status: 404, title: "Not Found", detail: "Member not found" },
+  api_key_not_found: { status: 404, title: "Not Found", detail: "API key not found" },
+  user_not_found: { status: 404, title: "Not Found", detail: "User not found" },
+  method_not_allowed: { status: 405, title: "Method Not Allowed", detail: "This method is not allowed on this path" },
+  conflict: { status: 409, title: "Conflict", detail: "The request conflicts with the current state" },
+  email_taken: { status: 409, title: "Conflict", detail: "An account with this email already exists" },
+  refresh_token_reused: { status: 401, title: "Unauthorized", detail: "This refresh token was already used; its session was revoked" },
+  payload_too_large: { status: 413, title: "Content Too Large", detail: "The request body is over the size limit" },
+  unsupported_media_type: { status: 415, title: "Unsupported Media Type", detail: "The request body must be application/json" },
+  unknown_capability: { status: 422, title: "Unprocessable Content", detail: "Unknown capability" },
+  agent_archived: { status: 422, title: "Unprocessable Content", detail: "The agent is archived" },
+  invalid_state: { status: 422, title: "Unprocessable Content", detail: "This change is not allowed in the current state" },
+  rate_limited: { status: 429, title: "Too Many Requests", detail: "Too many requests; retry later" },
+  too_many_streams: { status: 429, title: "Too Many Requests", detail: "Too many open streams on this session" },
+  internal_error: { status: 500, title: "Internal Server Error", detail: "Internal server error" },
+  service_unavailable: { status: 503, title: "Service Unavailable", detail: "A dependency is unavailable; retry later" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** One field-level problem of a validation failure: where it is, never what its value was. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+interface ApiErrorOptions {
+  detail?: string;
+  errors?: FieldError[];
+  /** Seconds a client should wait (429, 503): sets `Retry-After` and `retry_after_seconds`. */
+  retryAfterSeconds?: number;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error type of the API; `onError` renders it as problem+json. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ContentfulStatusCode;
+  readonly errors: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, options: ApiErrorOptions = {}) {
+    super(options.detail ?? ERROR_CATALOGUE[code].detail, { cause: options.cause });
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+}

@@ -1,0 +1,21 @@
+import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+
+/** CORS is off unless CORS_ALLOWED_ORIGINS lists origins; then only those exact origins are allowed. */
+export function corsFromEnv() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const allowed = (c.env.CORS_ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
+    if (allowed.length === 0) return next();
+    const handler = cors({
+      origin: (origin) => (allowed.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "X-Org-Id", "X-Request-ID", "Last-Event-ID"],
+      exposeHeaders: ["X-Request-ID", "Retry-After", "X-Total-Count"],
+      maxAge: 600,
+    });
+    return handler(c, next);
+  });
+}

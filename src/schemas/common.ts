@@ -1,0 +1,101 @@
+import { z } from "@hono/zod-openapi";
+import { ERROR_CATALOGUE, type ErrorCode } from "../lib/errors";
+import { isId, type IdPrefix } from "../lib/ids";
+
+/** The problem+json body of every error (spec §3). */
+export const ErrorSchema = z
+  .object({
+    type: z.string().openapi({ example: "about:blank" }),
+    title: z.string().openapi({ example: "Not Found" }),
+    status: z.number().int().openapi({ example: 404 }),
+    code: z.enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]]).openapi({ example: "session_not_found" }),
+    detail: z.string().openapi({ example: "Session not found" }),
+    error: z.string().openapi({ description: "Same as detail, for clients of the original API", example: "Session not found" }),
+    request_id: z.string().openapi({ example: "4b1f0c5e9a2d4e0f" }),
+    errors: z
+      .array(z.object({ path: z.string().openapi({ example: "body.name" }), message: z.string() }))
+      .optional()
+      .openapi({ description: "Only for validation failures: every invalid field" }),
+    retry_after_seconds: z.number().int().optional().openapi({ description: "Only on 429 and 503" }),
+  })
+  .openapi("Error");
+
+const STATUS_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request",
+  401: "Missing, invalid or expired credentials",
+  403: "The caller's role is not enough",
+  404: "Not found (or owned by another organization)",
+  405: "Method not allowed",
+  409: "Conflict with the current state",
+  413: "Request body too large",
+  415: "Request body is not JSON",
+  422: "Semantically invalid",
+  429: "Rate limited",
+  500: "Internal server error",
+  503: "A dependency is unavailable",
+};
+
+const problemContent = { "application/problem+json": { schema: ErrorSchema } };
+
+/** OpenAPI error responses for the given statuses, each listing the catalogue codes it can carry. */
+export function errorResponses(...statuses: number[]) {
+  const out: Record<number, { description: string; content: typeof problemContent }> = {};
+  for (const status of [...new Set([...statuses, 500])]) {
+    const codes = Object.entries(ERROR_CATALOGUE)
+      .filter(([, e]) => e.status === status)
+      .map(([code]) => code);
+    out[status] = {
+      description: `${STATUS_DESCRIPTIONS[status] ?? "Error"} (codes: ${codes.join(", ")})`,
+      content: problemContent,
+    };
+  }
+  return out;
+}
+
+/** The errors every authenticated route can return, spread into each route's responses. */
+export const AUTHED_ERRORS = [400, 401, 429] as const;
+
+/** A path id of the given prefix: wrong prefix or shape is a 400 `invalid_id`. */
+export function idParam(prefix: IdPrefix, name: string) {
+  return z
+    .string()
+    .refine((v) => isId(prefix, v), { message: `Must be a ${prefix}_ id` })
+    .openapi({ param: { name, in: "path" }, example: `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f` });
+}
+
+/** `offset`/`limit` query parameters: defaults 0/20, limit clamped to 1..100 rather than rejected. */
+export const PaginationQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .default(20)
+    .transform((n) => Math.min(100, Math.max(1, n)))
+    .openapi({ param: { name: "limit", in: "query" }, example: 20, description: "1–100; larger values are clamped" }),
+});
+
+/** `{data, total, offset, limit}` around an item schema. */
+export function paginated<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ data: z.array(item), total: z.number().int(), offset: z.number().int(), limit: z.number().int() });
+}
+
+/** A JSON request body that must be present. */
+export function jsonBody<T extends z.ZodTypeAny>(schema: T, description?: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON success response. */
+export function jsonResponse<T extends z.ZodTypeAny>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+const encoder = new TextEncoder();
+
+/** A string whose UTF-8 size is at most `maxBytes`; over it is a 400 `input_too_large` naming the field. */
+export function boundedString(maxBytes: number) {
+  return z.string().superRefine((value, ctx) => {
+    if (value.length > maxBytes || encoder.encode(value).length > maxBytes) {
+      ctx.addIssue({ code: "too_big", origin: "string", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes` });
+    }
+  });
+}
