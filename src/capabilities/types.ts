@@ -1,0 +1,36 @@
+import type { LlmToolDefinition } from "../llm/types";
+
+export interface ToolContext {
+  /** Aborted on cancel or when the tool's timeout passes. */
+  signal: AbortSignal;
+  /** The capability's per-agent config (`{ref, config}` on the agent). */
+  config: Record<string, unknown>;
+  /** Outbound fetch; tests may inject one. */
+  fetch: typeof fetch;
+}
+
+/** A tool failure whose message is meant for the model (it becomes `tool.result.error`). */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
+
+export interface Tool extends LlmToolDefinition {
+  /** Per-tool timeout in milliseconds; the turn runner enforces it. */
+  timeoutMs: number;
+  /** Runs the tool; returns a JSON-serialisable result or throws ToolError. */
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
+}
+
+export interface Capability {
+  id: string;
+  name: string;
+  description: string;
+  status: "available";
+  category: string;
+  /** Added to the agent's system prompt when the capability is enabled. */
+  systemPrompt: string | null;
+  tools: Tool[];
+}
