@@ -55,9 +55,11 @@ export function createApp() {
   app.use("/v1/*", limitBody());
   app.use("/v1/*", requireJsonBody());
   app.use("/v1/*", database());
+  // Authentication and rate limiting of /v1 go here (auth middleware, then rate limit).
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
+  // Resource routers (one line each):
 
   registerOpenApiDocument(app);
 
