@@ -12,7 +12,11 @@ import { corsFromEnv } from "./middleware/cors";
 import { database } from "./middleware/db";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
+import { agentsRouter } from "./routes/agents";
 import { docsRouter } from "./routes/docs";
+import { eventsRouter } from "./routes/events";
+import { messagesRouter } from "./routes/messages";
+import { sessionsRouter } from "./routes/sessions";
 import { healthRouter } from "./routes/health";
 import { registerOpenApiDocument } from "./routes/openapi";
 
@@ -60,6 +64,10 @@ export function createApp() {
   app.route("/", healthRouter);
   app.route("/", docsRouter);
   // Resource routers (one line each):
+  app.route("/", agentsRouter);
+  app.route("/", sessionsRouter);
+  app.route("/", messagesRouter);
+  app.route("/", eventsRouter);
 
   registerOpenApiDocument(app);
 

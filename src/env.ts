@@ -19,6 +19,14 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Secret, optional: the previous encryption key while keys are being rotated. */
   ENCRYPTION_KEY_PREVIOUS?: string;
+  /** Optional stream and turn tuning (milliseconds / counts); defaults in src/session/settings.ts. */
+  SSE_HEARTBEAT_MS?: string;
+  SSE_CYCLE_MS?: string;
+  SSE_MAX_BUFFERED_BYTES?: string;
+  SSE_MAX_STREAMS_PER_SESSION?: string;
+  TURN_MAX_ITERATIONS?: string;
+  TURN_DEADLINE_MS?: string;
+  TURN_WATCHDOG_MS?: string;
 }
 
 /** Who is calling: set by the auth middleware. */

@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, title: "Content Too Large", detail: "The request body is over the size limit" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type", detail: "The request body must be application/json" },
   unknown_capability: { status: 422, title: "Unprocessable Content", detail: "Unknown capability" },
+  unknown_model: { status: 422, title: "Unprocessable Content", detail: "Unknown model" },
   agent_archived: { status: 422, title: "Unprocessable Content", detail: "The agent is archived" },
   invalid_state: { status: 422, title: "Unprocessable Content", detail: "This change is not allowed in the current state" },
   rate_limited: { status: 429, title: "Too Many Requests", detail: "Too many requests; retry later" },

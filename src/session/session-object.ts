@@ -1,5 +1,329 @@
 import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { createDb, type Database } from "../db/client";
+import { sessions } from "../db/schema";
 import type { Env } from "../env";
+import { newId } from "../lib/ids";
+import { describeError, logLine } from "../lib/log";
+import { nowIso } from "../lib/time";
+import type { ContentPart, MessageControls } from "../schemas/messages";
+import type { Message } from "../services/messages";
+import { EventLog } from "./event-log";
+import { isEventType, NO_CONTEXT, type EventContext, type EventDraft, type EventEnvelope, type EventType } from "./event-types";
+import { Fanout } from "./fanout";
+import { storeMessages } from "./message-writer";
+import { streamTiming, turnSettings } from "./settings";
+import { prepareTurn } from "./turn-setup";
+import { failureText, runTurn, TurnAbort, type TurnOutcome } from "./turn-runner";
 
-/** One per session: the single writer of the session's event log (issue 5 fills this in). */
-export class SessionObject extends DurableObject<Env> {}
+/** Who the object belongs to; stored on first use so alarms after an eviction know it too. */
+export interface SessionMeta {
+  sessionId: string;
+  orgId: string;
+}
+
+interface QueuedInput {
+  messageId: string;
+  modelId: string | null;
+}
+
+/** The running turn as stored: what an object restarted mid-turn finds and ends as `interrupted`. */
+interface ActiveTurn {
+  turnId: string;
+  inputMessageId: string;
+  modelId: string | null;
+  startedAt: number;
+}
+
+interface RunningTurn {
+  abort: AbortController;
+  /** Set once the terminal event is being written: a cancel after this is a no-op. */
+  finishing: boolean;
+  done: Promise<void>;
+}
+
+export interface PostMessageInput {
+  content: ContentPart[];
+  controls: MessageControls | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * One per session: the single writer of the session's event log and its turn state. It runs
+ * turns one at a time (later messages queue, FIFO), fans events out to every open stream, and
+ * guarantees every turn ends with exactly one terminal event — also after an eviction, which
+ * the watchdog alarm or the next request detects and ends as `interrupted`.
+ */
+export class SessionObject extends DurableObject<Env> {
+  readonly #db: Database;
+  readonly #fanout: Fanout;
+  #meta: SessionMeta | null = null;
+  #log: EventLog | null = null;
+  #opening: Promise<EventLog> | null = null;
+  #queue: QueuedInput[] = [];
+  #active: ActiveTurn | null = null;
+  #running: RunningTurn | null = null;
+  #reply: { messageId: string; accumulated: string; context: EventContext } | null = null;
+  #destroyed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#db = createDb(env.DB);
+    this.#fanout = new Fanout(streamTiming(env));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#meta = (await ctx.storage.get<SessionMeta>("meta")) ?? null;
+      this.#queue = (await ctx.storage.get<QueuedInput[]>("queue")) ?? [];
+      this.#active = (await ctx.storage.get<ActiveTurn>("active")) ?? null;
+    });
+  }
+
+  /** Stores a user message with its `message.created` event, then starts a turn or queues it. */
+  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Message> {
+    const log = await this.#open(meta);
+    const [message] = await storeMessages(this.#db, log, meta.sessionId, NO_CONTEXT, [
+      { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
+    ]);
+    if (!message) throw new Error("message was not stored");
+    const item: QueuedInput = { messageId: message.id, modelId: input.controls?.model_id ?? null };
+    if (this.#active) {
+      this.#queue.push(item);
+      await this.ctx.storage.put("queue", this.#queue);
+    } else {
+      this.#startTurn(item);
+    }
+    return message;
+  }
+
+  /** Cancels the running turn (and only it: queued messages still run). */
+  async cancel(meta: SessionMeta): Promise<{ status: "cancelled" | "no_op" }> {
+    await this.#open(meta);
+    const running = this.#running;
+    if (!running || running.finishing) return { status: "no_op" };
+    running.abort.abort(new TurnAbort("cancelled"));
+    await running.done;
+    return { status: "cancelled" };
+  }
+
+  /** Stops everything and deletes the session's rows (messages and events cascade) in D1. */
+  async destroy(sessionId: string): Promise<void> {
+    this.#destroyed = true;
+    const running = this.#running;
+    if (running) {
+      running.abort.abort(new TurnAbort("deleted"));
+      await running.done.catch(() => undefined);
+    }
+    this.#fanout.closeAll();
+    await this.#db.delete(sessions).where(eq(sessions.id, sessionId));
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#queue = [];
+    this.#active = null;
+  }
+
+  /** The SSE stream: replay after `after`, then live. The route has authorized the caller. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const meta = { sessionId: url.searchParams.get("session_id") ?? "", orgId: url.searchParams.get("org_id") ?? "" };
+    const log = await this.#open(meta);
+    if (this.#fanout.full) return new Response(null, { status: 429 });
+    const list = (name: string) => new Set<EventType>(url.searchParams.getAll(name).filter(isEventType));
+    const allowed = list("types");
+    const types = allowed.size > 0 ? allowed : null;
+    const stream = this.#fanout.subscribe(
+      {
+        get head() {
+          return log.head;
+        },
+        read: (after, upTo, limit) => log.read(after, upTo, limit),
+        currentReplyDelta: () => this.#replyDelta(log),
+      },
+      { afterSequence: Number(url.searchParams.get("after") ?? 0), types, exclude: list("exclude") },
+    );
+    return new Response(stream, {
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
+    });
+  }
+
+  /** The watchdog: ends a turn past its deadline, or one that an eviction interrupted. */
+  override async alarm(): Promise<void> {
+    if (!this.#meta) return;
+    await this.#open(this.#meta);
+    await this.#endInterruptedTurn();
+    const running = this.#running;
+    const active = this.#active;
+    if (!running || !active) return;
+    const settings = turnSettings(this.env);
+    if (Date.now() - active.startedAt >= settings.deadlineMs) {
+      running.abort.abort(new TurnAbort("deadline"));
+      return;
+    }
+    await this.ctx.storage.setAlarm(Date.now() + settings.watchdogMs);
+  }
+
+  #open(meta: SessionMeta): Promise<EventLog> {
+    if (this.#log) return Promise.resolve(this.#log);
+    this.#opening ??= this.#load(meta).finally(() => {
+      this.#opening = null;
+    });
+    return this.#opening;
+  }
+
+  async #load(meta: SessionMeta): Promise<EventLog> {
+    if (!this.#meta) {
+      this.#meta = meta;
+      await this.ctx.storage.put("meta", meta);
+    }
+    const log = new EventLog(this.#db, this.#meta.sessionId, (envelopes) => this.#fanout.broadcast(envelopes));
+    await log.load();
+    this.#log = log;
+    await this.#endInterruptedTurn();
+    return log;
+  }
+
+  /**
+   * A stored active turn with nothing running in this instance: the object was evicted or
+   * restarted mid-turn (or D1 failed while the turn was ending). End it now, then go on with the queue.
+   */
+  async #endInterruptedTurn(): Promise<void> {
+    const interrupted = this.#active;
+    if (!interrupted || this.#running) return;
+    const zero = { inputTokens: 0, outputTokens: 0 };
+    await this.#finish(interrupted, { kind: "failed", iterations: 0, usage: zero, errorCode: "interrupted", error: failureText("interrupted") });
+  }
+
+  #replyDelta(log: EventLog): EventEnvelope | null {
+    const reply = this.#reply;
+    if (!reply || !this.#meta) return null;
+    return {
+      id: newId("event"),
+      type: "message.delta",
+      ts: nowIso(),
+      session_id: this.#meta.sessionId,
+      sequence: log.head,
+      context: reply.context,
+      data: { message_id: reply.messageId, delta: reply.accumulated, accumulated: reply.accumulated },
+    };
+  }
+
+  /** Starts a turn. Synchronously marks the session busy so concurrent posts queue behind it. */
+  #startTurn(item: QueuedInput): void {
+    const active: ActiveTurn = { turnId: newId("turn"), inputMessageId: item.messageId, modelId: item.modelId, startedAt: Date.now() };
+    this.#active = active;
+    const abort = new AbortController();
+    const running: RunningTurn = { abort, finishing: false, done: Promise.resolve() };
+    this.#running = running;
+    running.done = this.#execute(active, running);
+  }
+
+  async #execute(active: ActiveTurn, running: RunningTurn): Promise<void> {
+    const meta = this.#meta;
+    const log = this.#log;
+    if (!meta || !log) return;
+    const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
+    let outcome: TurnOutcome;
+    try {
+      await this.ctx.storage.put("active", active);
+      await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
+      const now = nowIso();
+      await log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => [
+        this.#db.update(sessions).set({ status: "active", updatedAt: now }).where(eq(sessions.id, meta.sessionId)),
+      ]);
+      const plan = await prepareTurn({
+        env: this.env,
+        db: this.#db,
+        log,
+        meta,
+        context,
+        modelId: active.modelId,
+        signal: running.abort.signal,
+        queued: () => new Set(this.#queue.map((q) => q.messageId)),
+        onReply: (reply: { messageId: string; accumulated: string } | null) => {
+          this.#reply = reply ? { ...reply, context } : null;
+        },
+      });
+      outcome = await runTurn(plan);
+    } catch (err) {
+      outcome = this.#outcomeOfError(err, running);
+    }
+    this.#reply = null;
+    // A cancel that arrived before the terminal event was written wins, so the caller's
+    // "cancelled" and the stream agree.
+    const reason: unknown = running.abort.signal.reason;
+    if (reason instanceof TurnAbort && reason.reason === "cancelled" && outcome.kind !== "deleted") {
+      outcome = { kind: "cancelled", iterations: "iterations" in outcome ? outcome.iterations : 0, usage: "usage" in outcome ? outcome.usage : { inputTokens: 0, outputTokens: 0 } };
+    }
+    running.finishing = true;
+    await this.#finish(active, outcome);
+  }
+
+  #outcomeOfError(err: unknown, running: RunningTurn): TurnOutcome {
+    const zero = { inputTokens: 0, outputTokens: 0 };
+    const reason: unknown = running.abort.signal.reason;
+    if (reason instanceof TurnAbort) {
+      if (reason.reason === "deleted") return { kind: "deleted" };
+      if (reason.reason === "cancelled") return { kind: "cancelled", iterations: 0, usage: zero };
+      return { kind: "failed", iterations: 0, usage: zero, errorCode: "turn_timeout", error: failureText("turn_timeout") };
+    }
+    logLine("error", { msg: "turn failed", session_id: this.#meta?.sessionId, error: describeError(err) });
+    return { kind: "failed", iterations: 0, usage: zero, errorCode: "internal_error", error: failureText("internal_error") };
+  }
+
+  /** Writes the turn's one terminal event (and `session.completed` when nothing is queued), then runs the next input. */
+  async #finish(active: ActiveTurn, outcome: TurnOutcome): Promise<void> {
+    const meta = this.#meta;
+    const log = this.#log;
+    if (outcome.kind === "deleted" || this.#destroyed || !meta || !log) {
+      this.#running = null;
+      return;
+    }
+    const next = this.#queue[0];
+    const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
+    const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
+    const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
+    const drafts: EventDraft[] = [];
+    if (outcome.kind === "completed") drafts.push({ type: "turn.completed", context, data: base });
+    else if (outcome.kind === "cancelled") drafts.push({ type: "turn.cancelled", context, data: base });
+    else drafts.push({ type: "turn.failed", context, data: { ...base, error: outcome.error, error_code: outcome.errorCode } });
+
+    try {
+      const session = await this.#db.select().from(sessions).where(eq(sessions.id, meta.sessionId)).get();
+      if (!session) {
+        this.#running = null;
+        return;
+      }
+      const totals = { input_tokens: session.inputTokens + usage.input_tokens, output_tokens: session.outputTokens + usage.output_tokens };
+      const now = nowIso();
+      if (!next) drafts.push({ type: "session.completed", context, data: { status: "idle", usage: totals } });
+      await log.append(drafts, () => [
+        this.#db
+          .update(sessions)
+          .set({
+            status: next ? "active" : "idle",
+            inputTokens: totals.input_tokens,
+            outputTokens: totals.output_tokens,
+            startedAt: session.startedAt ?? new Date(active.startedAt).toISOString(),
+            finishedAt: next ? session.finishedAt : now,
+            updatedAt: now,
+          })
+          .where(eq(sessions.id, meta.sessionId)),
+      ]);
+    } catch (err) {
+      // D1 is failing: keep the turn recorded as active so the watchdog ends it once D1 is back.
+      logLine("error", { msg: "could not end turn", session_id: meta.sessionId, error: describeError(err) });
+      this.#running = null;
+      await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
+      return;
+    }
+    this.#active = null;
+    this.#running = null;
+    if (next) {
+      this.#queue.shift();
+      await this.ctx.storage.put("queue", this.#queue);
+      await this.ctx.storage.delete("active");
+      this.#startTurn(next);
+    } else {
+      await this.ctx.storage.delete("active");
+      await this.ctx.storage.deleteAlarm();
+    }
+  }
+}

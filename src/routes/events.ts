@@ -1,0 +1,95 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { createRouter } from "../lib/create-router";
+import { ApiError } from "../lib/errors";
+import { errorResponses, idParam, jsonResponse } from "../schemas/common";
+import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
+import { cursorSequence, listEvents } from "../services/events";
+import { getSessionRow } from "../services/sessions";
+import { sessionStub } from "../session/stub";
+
+const tags = ["Events"];
+const SessionParams = z.object({ session_id: idParam("session", "session_id") });
+const sseContent = { "text/event-stream": { schema: z.string().openapi({ description: "SSE frames: retry, then id/event/data per event, `: heartbeat` comments, `disconnecting` before a cycle" }) } };
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions/{session_id}/events",
+  operationId: "listOrStreamEvents",
+  tags,
+  summary: "Stream the session's events (SSE), or list them as JSON when Accept prefers application/json",
+  request: { params: SessionParams, query: EventsQuery, headers: LastEventIdHeader },
+  responses: {
+    200: {
+      description: "SSE stream, or `{data: [Event]}` (stored events; deltas are never listed)",
+      content: { ...sseContent, "application/json": { schema: z.object({ data: z.array(EventSchema) }) } },
+    },
+    ...errorResponses(400, 401, 404, 429),
+  },
+});
+
+const sseRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions/{session_id}/sse",
+  operationId: "streamEvents",
+  tags,
+  summary: "Stream the session's events (always SSE)",
+  request: { params: SessionParams, query: EventsQuery, headers: LastEventIdHeader },
+  responses: { 200: { description: "SSE stream", content: sseContent }, ...errorResponses(400, 401, 404, 429) },
+});
+
+/** Quality of a media type in an Accept header (0 when absent). */
+function quality(accept: string, type: string): number {
+  let best = 0;
+  for (const part of accept.split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    if (name?.trim().toLowerCase() !== type) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    best = Math.max(best, q ? Number(q.slice(2)) || 0 : 1);
+  }
+  return best;
+}
+
+/** JSON only when the client prefers it to SSE; `curl -N` (Accept: *\/*) gets the stream. */
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return quality(accept, "application/json") > quality(accept, "text/event-stream");
+}
+
+function allowFilter(query: EventsQueryValue): (type: string) => boolean {
+  const types = query.types && query.types.length > 0 ? new Set(query.types) : null;
+  const exclude = new Set(query.exclude ?? []);
+  return (type) => (types === null || types.has(type)) && !exclude.has(type);
+}
+
+/** Authorizes, resolves the cursor (Last-Event-ID wins over since_id: it is the newer one), and opens the stream. */
+async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+  const { orgId } = c.var.principal;
+  const session = await getSessionRow(c.var.db, orgId, sessionId);
+  const after = lastEventId !== undefined
+    ? await cursorSequence(c.var.db, session.id, lastEventId, "header.last-event-id")
+    : await cursorSequence(c.var.db, session.id, query.since_id, "query.since_id");
+  const params = new URLSearchParams({ session_id: session.id, org_id: orgId, after: String(after) });
+  for (const t of query.types ?? []) params.append("types", t);
+  for (const t of query.exclude ?? []) params.append("exclude", t);
+  const res = await sessionStub(c.env, session.id).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
+  if (res.status === 429) throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
+  return new Response(res.body, { status: 200, headers: res.headers });
+}
+
+export const eventsRouter = createRouter()
+  .openapi(eventsRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const lastEventId = c.req.valid("header")["last-event-id"];
+    if (!prefersJson(c.req.header("accept"))) return openStream(c, session_id, query, lastEventId);
+    const session = await getSessionRow(c.var.db, c.var.principal.orgId, session_id);
+    const after = await cursorSequence(c.var.db, session.id, query.since_id, "query.since_id");
+    const data = await listEvents(c.var.db, session.id, { afterSequence: after, beforeSequence: query.before_sequence, limit: query.limit, allow: allowFilter(query) });
+    return c.json({ data }, 200);
+  })
+  .openapi(sseRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    return openStream(c, session_id, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
+  });

@@ -1,0 +1,123 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../lib/create-router";
+import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
+import { getAgentRow } from "../services/agents";
+import { createSession, getSessionRow, listSessions, toSession, updateSession } from "../services/sessions";
+import { sessionStub } from "../session/stub";
+
+const tags = ["Sessions"];
+const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
+const SessionParams = z.object({ session_id: idParam("session", "session_id") });
+const FlatListQuery = PaginationQuery.extend({
+  agent_id: z
+    .string()
+    .regex(/^agent_[0-9a-f]{32}$/, "Must be an agent_ id")
+    .optional()
+    .openapi({ param: { name: "agent_id", in: "query" } }),
+});
+const SessionPage = paginated(SessionSchema).openapi("SessionPage");
+
+const listAgentSessionsRoute = createRoute({
+  method: "get",
+  path: "/v1/agents/{agent_id}/sessions",
+  operationId: "listAgentSessions",
+  tags,
+  summary: "List an agent's sessions, newest first (paginated)",
+  request: { params: AgentParams, query: PaginationQuery },
+  responses: { 200: jsonResponse(SessionPage, "A page of sessions"), ...errorResponses(400, 401, 404, 429) },
+});
+
+const createAgentSessionRoute = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent_id}/sessions",
+  operationId: "createAgentSession",
+  tags,
+  summary: "Open a session with an agent",
+  request: { params: AgentParams, body: jsonBody(CreateSessionSchema) },
+  responses: { 201: jsonResponse(SessionSchema, "The new session"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
+});
+
+const listSessionsRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions",
+  operationId: "listSessions",
+  tags,
+  summary: "List the organization's sessions, newest first (paginated, filter by agent_id)",
+  request: { query: FlatListQuery },
+  responses: { 200: jsonResponse(SessionPage, "A page of sessions"), ...errorResponses(400, 401, 429) },
+});
+
+const createSessionRoute = createRoute({
+  method: "post",
+  path: "/v1/sessions",
+  operationId: "createSession",
+  tags,
+  summary: "Open a session, naming the agent in the body",
+  request: { body: jsonBody(CreateFlatSessionSchema) },
+  responses: { 201: jsonResponse(SessionSchema, "The new session"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
+});
+
+const getSessionRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions/{session_id}",
+  operationId: "getSession",
+  tags,
+  summary: "Get a session",
+  request: { params: SessionParams },
+  responses: { 200: jsonResponse(SessionSchema, "The session"), ...errorResponses(400, 401, 404, 429) },
+});
+
+const updateSessionRoute = createRoute({
+  method: "patch",
+  path: "/v1/sessions/{session_id}",
+  operationId: "updateSession",
+  tags,
+  summary: "Update a session's title or tags",
+  request: { params: SessionParams, body: jsonBody(UpdateSessionSchema) },
+  responses: { 200: jsonResponse(SessionSchema, "The updated session"), ...errorResponses(400, 401, 404, 413, 415, 429) },
+});
+
+const deleteSessionRoute = createRoute({
+  method: "delete",
+  path: "/v1/sessions/{session_id}",
+  operationId: "deleteSession",
+  tags,
+  summary: "Delete a session with its messages and events; a running turn is stopped and open streams closed",
+  request: { params: SessionParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404, 429) },
+});
+
+export const sessionsRouter = createRouter()
+  .openapi(listAgentSessionsRoute, async (c) => {
+    const { agent_id } = c.req.valid("param");
+    await getAgentRow(c.var.db, c.var.principal.orgId, agent_id);
+    return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id }), 200);
+  })
+  .openapi(createAgentSessionRoute, async (c) => {
+    const session = await createSession(c.var.db, c.var.principal.orgId, c.req.valid("param").agent_id, c.req.valid("json"));
+    return c.json(session, 201);
+  })
+  .openapi(listSessionsRoute, async (c) => {
+    const { agent_id, ...page } = c.req.valid("query");
+    return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...page, agentId: agent_id }), 200);
+  })
+  .openapi(createSessionRoute, async (c) => {
+    const { agent_id, ...input } = c.req.valid("json");
+    return c.json(await createSession(c.var.db, c.var.principal.orgId, agent_id, input), 201);
+  })
+  .openapi(getSessionRoute, async (c) => {
+    return c.json(toSession(await getSessionRow(c.var.db, c.var.principal.orgId, c.req.valid("param").session_id)), 200);
+  })
+  .openapi(updateSessionRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    return c.json(await updateSession(c.var.db, c.var.principal.orgId, session_id, c.req.valid("json")), 200);
+  })
+  .openapi(deleteSessionRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    await getSessionRow(c.var.db, c.var.principal.orgId, session_id);
+    // The object stops its turn, closes its streams and deletes the rows in one batch,
+    // so no event can be written for a session that no longer exists.
+    await sessionStub(c.env, session_id).destroy(session_id);
+    return c.body(null, 204);
+  });

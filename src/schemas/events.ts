@@ -1,0 +1,42 @@
+import { z } from "@hono/zod-openapi";
+import { EVENT_TYPES, isEventType } from "../session/event-types";
+
+export const EventSchema = z
+  .object({
+    id: z.string().openapi({ example: "event_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
+    type: z.enum(EVENT_TYPES),
+    ts: z.string(),
+    session_id: z.string(),
+    sequence: z.number().int().openapi({ description: "1, 2, 3, … per session, no gaps" }),
+    context: z.object({ turn_id: z.string().nullable(), input_message_id: z.string().nullable() }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi("Event");
+
+/** A repeatable (or comma-separated) list of event types; an unknown type is a 400 naming it. */
+const TypeList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean))
+  .superRefine((types, ctx) => {
+    types.forEach((t, i) => {
+      if (!isEventType(t)) ctx.addIssue({ code: "custom", path: [i], message: `Unknown event type; expected one of ${EVENT_TYPES.join(", ")}` });
+    });
+  });
+
+export const EventsQuery = z.object({
+  since_id: z
+    .string()
+    .regex(/^event_[0-9a-f]{32}$/, "Must be an event_ id")
+    .optional()
+    .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event (Last-Event-ID wins when both are sent)" }),
+  types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
+  exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000).openapi({ param: { name: "limit", in: "query" }, description: "JSON list only: at most this many events (1–1000)" }),
+  before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
+});
+
+export const LastEventIdHeader = z.object({
+  "last-event-id": z.string().optional().openapi({ param: { name: "Last-Event-ID", in: "header" } }),
+});
+
+export type EventsQueryValue = z.infer<typeof EventsQuery>;

@@ -1,0 +1,64 @@
+import { z } from "@hono/zod-openapi";
+import { boundedString } from "./common";
+
+export const MESSAGE_LIMITS = { parts: 32, textBytes: 256 * 1024, imageUrlBytes: 8 * 1024, imageBase64Bytes: 768 * 1024 } as const;
+
+const TextPart = z.object({ type: z.literal("text"), text: boundedString(MESSAGE_LIMITS.textBytes) }).openapi("TextPart");
+
+const ImagePart = z
+  .object({
+    type: z.literal("image"),
+    url: boundedString(MESSAGE_LIMITS.imageUrlBytes).pipe(z.url({ protocol: /^https?$/ })).optional(),
+    base64: boundedString(MESSAGE_LIMITS.imageBase64Bytes).pipe(z.base64()).optional(),
+    media_type: z.enum(["image/png", "image/jpeg", "image/gif", "image/webp"]).optional(),
+  })
+  .refine((p) => (p.url === undefined) !== (p.base64 === undefined), { message: "Give exactly one of url or base64" })
+  .refine((p) => p.base64 === undefined || p.media_type !== undefined, { message: "media_type is required with base64", path: ["media_type"] })
+  .openapi("ImagePart");
+
+const ToolCallPart = z
+  .object({ type: z.literal("tool_call"), id: z.string(), name: z.string(), arguments: z.record(z.string(), z.unknown()) })
+  .openapi("ToolCallPart");
+
+const ToolResultPart = z
+  .object({ type: z.literal("tool_result"), tool_call_id: z.string(), result: z.unknown().nullable(), error: z.string().nullable() })
+  .openapi("ToolResultPart");
+
+export const ContentPartSchema = z.discriminatedUnion("type", [TextPart, ImagePart, ToolCallPart, ToolResultPart]).openapi("ContentPart");
+
+const Controls = z
+  .object({ model_id: z.string().regex(/^model_[0-9a-f]{32}$/, "Must be a model_ id").nullable().optional() })
+  .openapi("MessageControls");
+
+export const MessageSchema = z
+  .object({
+    id: z.string().openapi({ example: "message_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
+    session_id: z.string(),
+    sequence: z.number().int().openapi({ description: "Sequence of this message's message.created event: subscribe from here" }),
+    role: z.enum(["user", "agent", "tool_result"]),
+    content: z.array(ContentPartSchema),
+    controls: Controls.nullable(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    created_at: z.string(),
+  })
+  .openapi("Message");
+
+/** What a client sends: only user messages with text and image parts. */
+export const CreateMessageSchema = z
+  .object({
+    message: z.object({
+      role: z.literal("user").openapi({ description: "Clients send user messages only" }),
+      content: z.array(z.discriminatedUnion("type", [TextPart, ImagePart])).min(1).max(MESSAGE_LIMITS.parts),
+    }),
+    controls: Controls.optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .refine((m) => m === undefined || JSON.stringify(m).length <= 16 * 1024, { message: "Must be at most 16384 bytes as JSON" }),
+    tags: z.array(z.string().max(128)).max(50).optional(),
+  })
+  .openapi("CreateMessage");
+
+export type ContentPart = z.infer<typeof ContentPartSchema>;
+export type CreateMessageInput = z.infer<typeof CreateMessageSchema>;
+export type MessageControls = z.infer<typeof Controls>;

@@ -1,0 +1,34 @@
+import type { Env } from "../env";
+import type { StreamTiming } from "./fanout";
+
+/** Reads a positive integer var, falling back to the default when unset or invalid. */
+function intVar(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Stream settings: heartbeat 15 s, connection cycle ~5 min, 1 MiB backlog, 20 streams per session. */
+export function streamTiming(env: Env): StreamTiming {
+  return {
+    heartbeatMs: intVar(env.SSE_HEARTBEAT_MS, 15_000),
+    cycleMs: intVar(env.SSE_CYCLE_MS, 300_000),
+    maxBufferedBytes: intVar(env.SSE_MAX_BUFFERED_BYTES, 1024 * 1024),
+    maxStreams: intVar(env.SSE_MAX_STREAMS_PER_SESSION, 20),
+  };
+}
+
+export interface TurnSettings {
+  maxIterations: number;
+  /** A turn running longer than this is ended by the watchdog with `turn_timeout`. */
+  deadlineMs: number;
+  /** How often the watchdog alarm checks a running turn. */
+  watchdogMs: number;
+}
+
+export function turnSettings(env: Env): TurnSettings {
+  return {
+    maxIterations: intVar(env.TURN_MAX_ITERATIONS, 25),
+    deadlineMs: intVar(env.TURN_DEADLINE_MS, 10 * 60_000),
+    watchdogMs: intVar(env.TURN_WATCHDOG_MS, 30_000),
+  };
+}

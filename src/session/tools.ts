@@ -1,0 +1,39 @@
+import { ToolError, type Tool } from "../capabilities/types";
+import type { LlmToolCall } from "../llm/types";
+
+export interface ToolOutcome {
+  call: LlmToolCall;
+  status: "success" | "error";
+  result: unknown;
+  error: string | null;
+  /** True when the tool broke in a way that is not the model's doing (a bug, not bad arguments). */
+  internal: boolean;
+}
+
+export interface EnabledTool {
+  tool: Tool;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Runs one tool call with its timeout, tied to the turn's signal. Unknown tools, bad arguments
+ * and timeouts become error results the model can read; a cancel rejects with the turn's reason.
+ */
+export async function runToolCall(call: LlmToolCall, tools: ReadonlyMap<string, EnabledTool>, turnSignal: AbortSignal, fetcher: typeof fetch): Promise<ToolOutcome> {
+  const enabled = tools.get(call.name);
+  if (!enabled) return { call, status: "error", result: null, error: `Unknown tool: ${call.name}`, internal: false };
+  const timeout = AbortSignal.timeout(enabled.tool.timeoutMs);
+  const signal = AbortSignal.any([turnSignal, timeout]);
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  try {
+    const result = await Promise.race([enabled.tool.execute(call.arguments, { signal, config: enabled.config, fetch: fetcher }), aborted]);
+    return { call, status: "success", result: result ?? null, error: null, internal: false };
+  } catch (err) {
+    if (turnSignal.aborted) throw turnSignal.reason;
+    if (timeout.aborted) return { call, status: "error", result: null, error: `Tool timed out after ${enabled.tool.timeoutMs} ms`, internal: false };
+    if (err instanceof ToolError) return { call, status: "error", result: null, error: err.message, internal: false };
+    return { call, status: "error", result: null, error: "The tool failed unexpectedly", internal: true };
+  }
+}

@@ -1,0 +1,157 @@
+import type { Database } from "../db/client";
+import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
+import type { ContentPart } from "../schemas/messages";
+import type { EventLog } from "./event-log";
+import type { EventContext } from "./event-types";
+import { storeMessages } from "./message-writer";
+import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
+
+/** Why a turn's signal was aborted. */
+export type AbortReason = "cancelled" | "deadline" | "deleted";
+
+export class TurnAbort extends Error {
+  readonly reason: AbortReason;
+  constructor(reason: AbortReason) {
+    super(`turn aborted: ${reason}`);
+    this.name = "TurnAbort";
+    this.reason = reason;
+  }
+}
+
+export type TurnErrorCode = LlmError["code"] | "max_iterations" | "tool_failed" | "turn_timeout" | "interrupted" | "internal_error";
+
+export type TurnOutcome =
+  | { kind: "completed"; iterations: number; usage: LlmUsage }
+  | { kind: "failed"; iterations: number; usage: LlmUsage; errorCode: TurnErrorCode; error: string }
+  | { kind: "cancelled"; iterations: number; usage: LlmUsage }
+  | { kind: "deleted" };
+
+/** Everything one turn needs, prepared by the session object. */
+export interface TurnPlan {
+  db: Database;
+  log: EventLog;
+  sessionId: string;
+  context: EventContext;
+  driver: LlmDriver;
+  model: string;
+  system: string;
+  tools: ReadonlyMap<string, EnabledTool>;
+  maxIterations: number;
+  signal: AbortSignal;
+  fetcher: typeof fetch;
+  /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
+  conversation: () => Promise<LlmMessage[]>;
+  /** Tells the object which reply is streaming, for clients that reconnect mid-reply. */
+  onReply: (reply: { messageId: string; accumulated: string } | null) => void;
+  newMessageId: () => string;
+}
+
+/** Safe sentences for turn.failed; provider messages stay in the logs. */
+const FAILURE_TEXT: Record<TurnErrorCode, string> = {
+  llm_auth_failed: "The model provider rejected the credentials",
+  llm_rate_limited: "The model provider is rate limiting requests; try again later",
+  llm_unavailable: "The model provider is unavailable; try again later",
+  llm_bad_response: "The model provider sent a response that could not be read",
+  llm_timeout: "The model provider did not answer in time",
+  max_iterations: "The turn reached its iteration limit",
+  tool_failed: "A tool failed unexpectedly",
+  turn_timeout: "The turn passed its deadline",
+  interrupted: "The turn was interrupted by a restart of its session object",
+  internal_error: "The turn failed because of an internal error",
+};
+
+export function failureText(code: TurnErrorCode): string {
+  return FAILURE_TEXT[code];
+}
+
+/**
+ * Reason → tools → reason, until a reply has no tool calls or the iteration limit is hit.
+ * Streams deltas, emits tool.call/tool.result and stores every message it produces. It never
+ * emits the terminal event: the session object does, exactly once, from the outcome.
+ */
+export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
+  const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
+  let iterations = 0;
+  try {
+    const toolDefinitions: LlmToolDefinition[] = [...plan.tools.values()].map(({ tool }) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters,
+    }));
+    while (iterations < plan.maxIterations) {
+      iterations += 1;
+      const reply = await reason(plan, toolDefinitions, usage);
+      if (reply.calls.length === 0) return { kind: "completed", iterations, usage };
+      const outcomes = await act(plan, reply.calls);
+      if (outcomes.some((o) => o.internal)) {
+        return { kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") };
+      }
+    }
+    return { kind: "failed", iterations, usage, errorCode: "max_iterations", error: failureText("max_iterations") };
+  } catch (err) {
+    plan.onReply(null);
+    const abort = plan.signal.aborted ? plan.signal.reason : undefined;
+    if (abort instanceof TurnAbort) {
+      if (abort.reason === "deleted") return { kind: "deleted" };
+      if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
+      return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
+    }
+    if (err instanceof LlmError) return { kind: "failed", iterations, usage, errorCode: err.code, error: failureText(err.code) };
+    throw err;
+  }
+}
+
+/** One model call: streams deltas and stores the agent's message (text and tool calls). */
+async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage): Promise<{ calls: LlmToolCall[] }> {
+  const messageId = plan.newMessageId();
+  const messages = await plan.conversation();
+  let accumulated = "";
+  const calls: LlmToolCall[] = [];
+  for await (const event of plan.driver.stream({ model: plan.model, system: plan.system, messages, tools, signal: plan.signal })) {
+    plan.signal.throwIfAborted();
+    if (event.type === "text_delta") {
+      if (event.text.length === 0) continue;
+      accumulated += event.text;
+      plan.onReply({ messageId, accumulated });
+      plan.log.emitEphemeral({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta: event.text, accumulated } });
+    } else if (event.type === "tool_call") {
+      calls.push(event.call);
+    } else {
+      usage.inputTokens += event.usage.inputTokens;
+      usage.outputTokens += event.usage.outputTokens;
+    }
+  }
+  plan.signal.throwIfAborted();
+  const content: ContentPart[] = [];
+  if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
+  for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
+  await storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model } }]);
+  plan.onReply(null);
+  return { calls };
+}
+
+/** Runs the reply's tool calls in parallel, each with its own timeout; stores their results. */
+async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]> {
+  await plan.log.append(calls.map((call) => ({ type: "tool.call", context: plan.context, data: { tool_call: call } })));
+  const outcomes = await Promise.all(calls.map((call) => runToolCall(call, plan.tools, plan.signal, plan.fetcher)));
+  plan.signal.throwIfAborted();
+  await plan.log.append(
+    outcomes.map((o) => ({
+      type: "tool.result",
+      context: plan.context,
+      data: { tool_call_id: o.call.id, name: o.call.name, status: o.status, result: o.result, error: o.error },
+    })),
+  );
+  await storeMessages(
+    plan.db,
+    plan.log,
+    plan.sessionId,
+    plan.context,
+    outcomes.map((o) => ({
+      role: "tool_result",
+      content: [{ type: "tool_result", tool_call_id: o.call.id, result: o.result, error: o.error }],
+      metadata: { tool_name: o.call.name },
+    })),
+  );
+  return outcomes;
+}
