@@ -18,6 +18,8 @@ import { eventsRouter } from "./routes/events";
 import { messagesRouter } from "./routes/messages";
 import { sessionsRouter } from "./routes/sessions";
 import { healthRouter } from "./routes/health";
+import { llmModelsRouter } from "./routes/llm-models";
+import { llmProvidersRouter } from "./routes/llm-providers";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /** Maps anything thrown to an ApiError; unknown failures become a bare 500 (their cause is logged, never sent). */
@@ -68,6 +70,8 @@ export function createApp() {
   app.route("/", sessionsRouter);
   app.route("/", messagesRouter);
   app.route("/", eventsRouter);
+  app.route("/", llmProvidersRouter);
+  app.route("/", llmModelsRouter);
 
   registerOpenApiDocument(app);
 

@@ -1,0 +1,142 @@
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { llmProviders } from "../db/schema";
+import { encryptSecret, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import type { CreateLlmProviderInput, LlmProvider, UpdateLlmProviderInput } from "../schemas/llm";
+
+export type ProviderRow = typeof llmProviders.$inferSelect;
+
+/** The one mapping from a provider row to the API object: the key and its ciphertext never leave. */
+export function toLlmProvider(row: ProviderRow): LlmProvider {
+  return {
+    id: row.id,
+    name: row.name,
+    provider_type: row.providerType,
+    base_url: row.baseUrl ?? null,
+    api_key_set: row.apiKeyEncrypted !== null,
+    status: row.status,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** A provider of the org, or 404 `provider_not_found` (the same for another org's id). */
+export async function getProviderRow(db: Database, orgId: string, providerId: string): Promise<ProviderRow> {
+  const row = await db
+    .select()
+    .from(llmProviders)
+    .where(and(eq(llmProviders.id, providerId), eq(llmProviders.orgId, orgId)))
+    .get();
+  if (!row) throw new ApiError("provider_not_found");
+  return row;
+}
+
+/** The org's providers, newest first. */
+export async function listProviders(db: Database, orgId: string): Promise<LlmProvider[]> {
+  const rows = await db
+    .select()
+    .from(llmProviders)
+    .where(eq(llmProviders.orgId, orgId))
+    .orderBy(desc(llmProviders.createdAt), desc(llmProviders.id));
+  return rows.map(toLlmProvider);
+}
+
+/** Creates a provider; its API key is sealed to the new provider id before anything is stored. */
+export async function createProvider(db: Database, env: EncryptionEnv, orgId: string, input: CreateLlmProviderInput): Promise<LlmProvider> {
+  const id = newId("provider");
+  const now = nowIso();
+  const apiKeyEncrypted = input.api_key ? await encryptSecret(env, input.api_key, id) : null;
+  const row = await db
+    .insert(llmProviders)
+    .values({
+      id,
+      orgId,
+      name: input.name,
+      providerType: input.provider_type,
+      baseUrl: input.base_url ?? null,
+      apiKeyEncrypted,
+      status: input.status,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning()
+    .get();
+  return toLlmProvider(row);
+}
+
+/**
+ * The ciphertext to store after an update: a new key is sealed, null removes it, and an
+ * untouched key is re-sealed with ENCRYPTION_KEY if an older key sealed it (so any PATCH,
+ * even `{}`, completes a key rotation for that provider).
+ */
+async function nextCiphertext(env: EncryptionEnv, row: ProviderRow, apiKey: string | null | undefined): Promise<string | null> {
+  if (apiKey === null) return null;
+  if (apiKey !== undefined) return encryptSecret(env, apiKey, row.id);
+  return row.apiKeyEncrypted === null ? null : reencryptSecret(env, row.apiKeyEncrypted, row.id);
+}
+
+/** Partial update; absent fields are kept. */
+export async function updateProvider(
+  db: Database,
+  env: EncryptionEnv,
+  orgId: string,
+  providerId: string,
+  input: UpdateLlmProviderInput,
+): Promise<LlmProvider> {
+  const row = await getProviderRow(db, orgId, providerId);
+  const updated = await db
+    .update(llmProviders)
+    .set({
+      name: input.name ?? row.name,
+      providerType: input.provider_type ?? row.providerType,
+      baseUrl: input.base_url === undefined ? row.baseUrl : input.base_url,
+      apiKeyEncrypted: await nextCiphertext(env, row, input.api_key),
+      status: input.status ?? row.status,
+      updatedAt: nowIso(),
+    })
+    .where(and(eq(llmProviders.id, providerId), eq(llmProviders.orgId, orgId)))
+    .returning()
+    .get();
+  if (!updated) throw new ApiError("provider_not_found");
+  return toLlmProvider(updated);
+}
+
+/** Deletes a provider; its models go with it (foreign key cascade). */
+export async function deleteProvider(db: Database, orgId: string, providerId: string): Promise<void> {
+  const deleted = await db
+    .delete(llmProviders)
+    .where(and(eq(llmProviders.id, providerId), eq(llmProviders.orgId, orgId)))
+    .returning({ id: llmProviders.id })
+    .get();
+  if (!deleted) throw new ApiError("provider_not_found");
+}
+
+/**
+ * Re-seals every stored key of the org that an older key sealed with ENCRYPTION_KEY, in one
+ * batch. The bulk form of "a PATCH re-encrypts": run it per org after a key rotation.
+ */
+export async function reencryptProviderKeys(db: Database, env: EncryptionEnv, orgId: string): Promise<{ re_encrypted: number; total: number }> {
+  const rows = await db
+    .select({ id: llmProviders.id, apiKeyEncrypted: llmProviders.apiKeyEncrypted })
+    .from(llmProviders)
+    .where(and(eq(llmProviders.orgId, orgId), isNotNull(llmProviders.apiKeyEncrypted)));
+  const updates = [];
+  for (const row of rows) {
+    if (row.apiKeyEncrypted === null) continue;
+    const next = await reencryptSecret(env, row.apiKeyEncrypted, row.id);
+    if (next === row.apiKeyEncrypted) continue;
+    // Matching the old ciphertext keeps a concurrent PATCH's new key from being overwritten.
+    updates.push(
+      db
+        .update(llmProviders)
+        .set({ apiKeyEncrypted: next })
+        .where(and(eq(llmProviders.id, row.id), eq(llmProviders.apiKeyEncrypted, row.apiKeyEncrypted))),
+    );
+  }
+  const [first, ...rest] = updates;
+  if (first) await db.batch([first, ...rest]);
+  return { re_encrypted: updates.length, total: rows.length };
+}
