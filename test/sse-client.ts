@@ -1,0 +1,68 @@
+import { createParser } from "eventsource-parser";
+import type { EventEnvelope } from "../src/session/event-types";
+
+export type SseFrame =
+  | { kind: "event"; event: string; id: string | undefined; data: string }
+  | { kind: "comment"; comment: string }
+  | { kind: "retry"; retry: number };
+
+/** Reads an SSE response frame by frame with a maintained parser (no string splitting). */
+export class SseReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  readonly #frames: SseFrame[] = [];
+  readonly #parser = createParser({
+    onEvent: (e) => this.#frames.push({ kind: "event", event: e.event ?? "message", id: e.id, data: e.data }),
+    onComment: (comment) => this.#frames.push({ kind: "comment", comment: comment.trim() }),
+    onRetry: (retry) => this.#frames.push({ kind: "retry", retry }),
+  });
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  #done = false;
+
+  constructor(res: Response) {
+    if (!res.body) throw new Error("response has no body");
+    this.#reader = res.body.getReader();
+  }
+
+  /** The next frame, or null once the server closed the stream. */
+  async next(timeoutMs = 5000): Promise<SseFrame | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#frames.length === 0) {
+      if (this.#done) return null;
+      this.#pending ??= this.#reader.read();
+      const left = deadline - Date.now();
+      const result = await Promise.race([this.#pending, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, left)))]);
+      if (result === "timeout") throw new Error(`no SSE frame within ${timeoutMs} ms`);
+      this.#pending = undefined;
+      if (result.done) this.#done = true;
+      else this.#parser.feed(this.#decoder.decode(result.value, { stream: true }));
+    }
+    return this.#frames.shift() ?? null;
+  }
+
+  /** The next event frame (skipping comments and retry), parsed. */
+  async nextEvent(timeoutMs = 5000): Promise<{ event: string; id: string | undefined; envelope: EventEnvelope } | null> {
+    for (;;) {
+      const frame = await this.next(timeoutMs);
+      if (frame === null) return null;
+      if (frame.kind === "event") return { event: frame.event, id: frame.id, envelope: JSON.parse(frame.data) as EventEnvelope };
+    }
+  }
+
+  /** Event envelopes up to and including the first one `stop` accepts. */
+  async collectUntil(stop: (e: EventEnvelope) => boolean, timeoutMs = 8000): Promise<EventEnvelope[]> {
+    const out: EventEnvelope[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const next = await this.nextEvent(Math.max(1, deadline - Date.now()));
+      if (next === null) throw new Error(`stream ended after ${out.length} events before the expected one`);
+      out.push(next.envelope);
+      if (stop(next.envelope)) return out;
+    }
+  }
+
+  /** Closes the stream from the client side. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel().catch(() => undefined);
+  }
+}

@@ -1,0 +1,275 @@
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { z } from "@hono/zod-openapi";
+import { EventSchema } from "../src/schemas/events";
+import { MessageSchema } from "../src/schemas/messages";
+import { SessionSchema } from "../src/schemas/sessions";
+import type { EventEnvelope } from "../src/session/event-types";
+import { sessionStub } from "../src/session/stub";
+import { newTenant } from "./helpers";
+import { as, createAgent, createSession, FAKE_PROVIDER_KEY, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
+import { SseReader } from "./sse-client";
+
+const port = inject("fakeLlmPort");
+const isEnd = (e: EventEnvelope) => e.type === "session.completed";
+const stored = (events: EventEnvelope[]) => events.filter((e) => e.type !== "message.delta");
+const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
+
+async function setup(options: { capabilities?: string[]; scenario?: [type: "openai" | "anthropic", name: string] } = {}) {
+  const t = await newTenant();
+  const modelId = options.scenario ? await fakeModel(t, port, ...options.scenario) : null;
+  const agent = await createAgent(t, { capabilities: options.capabilities ?? [], default_model_id: modelId });
+  const session = await createSession(t, agent.id);
+  const reader = new SseReader(await openStream(t, session.id));
+  return { t, session, reader, modelId };
+}
+
+async function getSession(t: Caller, id: string) {
+  return SessionSchema.parse(await (await as(t, `/v1/sessions/${id}`)).json());
+}
+
+async function messages(t: Caller, id: string) {
+  return z.object({ data: z.array(MessageSchema) }).parse(await (await as(t, `/v1/sessions/${id}/messages`)).json()).data;
+}
+
+async function eventList(t: Caller, id: string) {
+  const res = await as(t, `/v1/sessions/${id}/events`, { headers: { accept: "application/json" } });
+  return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
+}
+
+/** Reads until the turn's `turn.started` arrives (the turn is running). */
+async function untilStarted(reader: SseReader) {
+  return reader.collectUntil((e) => e.type === "turn.started");
+}
+
+describe("turns", () => {
+  let logs: string[] = [];
+  beforeEach(() => {
+    logs = [];
+    for (const level of ["log", "warn", "error", "info"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logs.push(args.map(String).join(" "));
+      });
+    }
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(logs.join("\n")).not.toContain(FAKE_PROVIDER_KEY);
+  });
+
+  it("answers with the built-in llmsim model when nothing else is configured", async () => {
+    const { t, session, reader } = await setup();
+    await sendMessage(t, session.id, "hello there");
+    const events = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    const reply = stored(events).find((e) => e.type === "message.created" && (e.data.message as { role: string }).role === "agent");
+    expect(reply?.data.message).toMatchObject({ role: "agent", content: [{ type: "text", text: "Echo: hello there" }] });
+    const completed = events.find((e) => e.type === "turn.completed");
+    expect(completed?.data).toMatchObject({ iterations: 1, usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) } });
+    const after = await getSession(t, session.id);
+    expect(after.status).toBe("idle");
+    expect(after.usage.output_tokens).toBeGreaterThan(0);
+    expect(after.started_at).not.toBeNull();
+    expect(after.finished_at).not.toBeNull();
+    expect(events.at(-1)?.data).toEqual({ status: "idle", usage: after.usage });
+  });
+
+  it("runs a tool round trip with llmsim and current_time", async () => {
+    const { t, session, reader } = await setup({ capabilities: ["current_time"] });
+    await sendMessage(t, session.id, "what time is it?");
+    const events = stored(await reader.collectUntil(isEnd));
+    await reader.cancel();
+    expect(events.map((e) => e.type)).toEqual([
+      "message.created",
+      "turn.started",
+      "message.created",
+      "tool.call",
+      "tool.result",
+      "message.created",
+      "message.created",
+      "turn.completed",
+      "session.completed",
+    ]);
+    const call = events[3]?.data.tool_call as { id: string; name: string };
+    expect(call.name).toBe("get_current_time");
+    expect(events[4]?.data).toMatchObject({ tool_call_id: call.id, name: "get_current_time", status: "success", error: null });
+    expect(events[7]?.data.iterations).toBe(2);
+    const roles = (await messages(t, session.id)).map((m) => m.role);
+    expect(roles).toEqual(["user", "agent", "tool_result", "agent"]);
+  });
+
+  it("runs parallel tool calls of one reply together", async () => {
+    const { t, session, reader } = await setup({ capabilities: ["current_time", "test_weather"] });
+    await sendMessage(t, session.id, "what time is it and what's the weather in Paris");
+    const events = stored(await reader.collectUntil(isEnd));
+    await reader.cancel();
+    const calls = events.filter((e) => e.type === "tool.call").map((e) => (e.data.tool_call as { name: string }).name);
+    expect(calls.sort()).toEqual(["get_current_time", "get_weather"]);
+    const firstResult = events.findIndex((e) => e.type === "tool.result");
+    const lastCall = events.map((e) => e.type).lastIndexOf("tool.call");
+    expect(lastCall).toBeLessThan(firstResult);
+    expect(events.filter((e) => e.type === "tool.result").every((e) => e.data.status === "success")).toBe(true);
+  });
+
+  for (const type of ["openai", "anthropic"] as const) {
+    it(`streams a reply and a split tool call through the ${type} driver`, async () => {
+      const { t, session, reader } = await setup({ capabilities: ["test_math"], scenario: [type, "tool_then_text"] });
+      await sendMessage(t, session.id, "add please");
+      const events = await reader.collectUntil(isEnd);
+      await reader.cancel();
+      expect(events.some((e) => e.type === "message.delta")).toBe(true);
+      const kinds = stored(events).map((e) => e.type);
+      expect(kinds).toContain("tool.call");
+      expect(kinds).toContain("tool.result");
+      expect(kinds.at(-2)).toBe("turn.completed");
+      expect(JSON.stringify(events)).not.toContain(FAKE_PROVIDER_KEY);
+    });
+  }
+
+  it("stops at the iteration limit with max_iterations", async () => {
+    const { t, session, reader } = await setup({ capabilities: ["test_math"], scenario: ["openai", "always_tool"] });
+    await sendMessage(t, session.id, "loop forever");
+    const events = stored(await reader.collectUntil(isEnd, 30_000));
+    await reader.cancel();
+    const failed = events.find((e) => e.type === "turn.failed");
+    expect(failed?.data).toMatchObject({ error_code: "max_iterations", iterations: 25 });
+    expect(events.filter((e) => e.type === "tool.call")).toHaveLength(25);
+    expect((await getSession(t, session.id)).status).toBe("idle");
+  }, 40_000);
+
+  const failures: [string, "openai" | "anthropic", string][] = [
+    ["status_401", "openai", "llm_auth_failed"],
+    ["status_429", "openai", "llm_rate_limited"],
+    ["status_500", "openai", "llm_unavailable"],
+    ["break_midway", "openai", "llm_bad_response"],
+    ["malformed_chunk", "openai", "llm_bad_response"],
+    ["hang", "openai", "llm_timeout"],
+    ["status_401", "anthropic", "llm_auth_failed"],
+    ["status_429", "anthropic", "llm_rate_limited"],
+    ["status_500", "anthropic", "llm_unavailable"],
+    ["break_midway", "anthropic", "llm_bad_response"],
+    ["malformed_chunk", "anthropic", "llm_bad_response"],
+    ["hang", "anthropic", "llm_timeout"],
+  ];
+  for (const [scenario, type, code] of failures) {
+    it(`ends the turn with ${code} when ${type} answers ${scenario}, and the session goes idle`, async () => {
+      const { t, session, reader } = await setup({ scenario: [type, scenario] });
+      const sent = await as(t, `/v1/sessions/${session.id}/messages`, {
+        method: "POST",
+        json: { message: { role: "user", content: [{ type: "text", text: "hi" }] } },
+      });
+      expect(sent.status).toBe(201);
+      await sent.json();
+      const events = stored(await reader.collectUntil(isEnd, 15_000));
+      await reader.cancel();
+      const terminal = events.filter((e) => TERMINAL.has(e.type));
+      expect(terminal).toHaveLength(1);
+      expect(terminal[0]).toMatchObject({ type: "turn.failed", data: { error_code: code, error: expect.any(String) } });
+      expect(JSON.stringify(terminal[0])).not.toContain(FAKE_PROVIDER_KEY);
+      expect((await getSession(t, session.id)).status).toBe("idle");
+    }, 20_000);
+  }
+
+  it("cancels mid-reply with exactly one turn.cancelled and runs queued messages after", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "slow_text"] });
+    await sendMessage(t, session.id, "first");
+    await reader.collectUntil((e) => e.type === "message.delta");
+    const queued = await sendMessage(t, session.id, "second");
+    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "cancelled" });
+    const events = stored(await reader.collectUntil(isEnd, 15_000));
+    await reader.cancel();
+    const terminal = events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type);
+    expect(terminal).toEqual(["turn.cancelled", "turn.completed"]);
+    const started = events.filter((e) => e.type === "turn.started");
+    expect(started.at(-1)?.context.input_message_id).toBe(queued.id);
+    expect(events.filter((e) => e.type === "session.completed")).toHaveLength(1);
+  }, 20_000);
+
+  it("cancels a turn waiting on a hung model call, and answers no_op when idle", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    const idle = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(await idle.json()).toEqual({ status: "no_op" });
+    await sendMessage(t, session.id, "hello");
+    await untilStarted(reader);
+    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(await res.json()).toEqual({ status: "cancelled" });
+    const again = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(await again.json()).toEqual({ status: "no_op" });
+    const events = stored(await reader.collectUntil(isEnd));
+    await reader.cancel();
+    expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.cancelled"]);
+    expect((await getSession(t, session.id)).status).toBe("idle");
+  });
+
+  it("yields exactly one terminal event when cancel races completion", async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const { t, session, reader } = await setup();
+      await sendMessage(t, session.id, `race ${i}`);
+      const cancel = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+      const { status } = (await cancel.json()) as { status: string };
+      const events = stored(await reader.collectUntil(isEnd));
+      await reader.cancel();
+      const terminal = events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type);
+      expect(terminal).toHaveLength(1);
+      expect(terminal[0]).toBe(status === "cancelled" ? "turn.cancelled" : "turn.completed");
+    }
+  });
+
+  it("ends a turn interrupted by an eviction with turn.failed interrupted", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    await sendMessage(t, session.id, "hello");
+    await untilStarted(reader);
+    const stub = sessionStub(env, session.id);
+    await evictDurableObject(stub);
+    await reader.cancel();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const events = await eventList(t, session.id);
+    const terminal = events.filter((e) => TERMINAL.has(e.type));
+    expect(terminal).toHaveLength(1);
+    expect(terminal[0]).toMatchObject({ type: "turn.failed", data: { error_code: "interrupted" } });
+    expect(events.at(-1)?.type).toBe("session.completed");
+    expect((await getSession(t, session.id)).status).toBe("idle");
+    await sendMessage(t, session.id, "still works after the restart");
+  });
+
+  it("gives a client that reconnects mid-reply one delta with the reply so far, then live deltas", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "slow_text"] });
+    await sendMessage(t, session.id, "tell me slowly");
+    const before = await reader.collectUntil((e) => e.type === "message.delta" && String(e.data.accumulated).length > 0);
+    await reader.cancel();
+    const lastStored = stored(before).at(-1);
+    if (!lastStored) throw new Error("no stored event before the reply");
+    const resumed = new SseReader(await openStream(t, session.id, "", { "last-event-id": lastStored.id }));
+    const after = await resumed.collectUntil(isEnd, 15_000);
+    await resumed.cancel();
+    const deltas = after.filter((e) => e.type === "message.delta");
+    const first = deltas[0];
+    if (!first) throw new Error("no delta after reconnecting");
+    expect(first.data.delta).toBe(first.data.accumulated);
+    expect(String(first.data.accumulated).length).toBeGreaterThan(0);
+    let text = String(first.data.accumulated);
+    for (const d of deltas.slice(1)) {
+      text += String(d.data.delta);
+      expect(d.data.accumulated).toBe(text);
+    }
+    const reply = stored(after).find((e) => e.type === "message.created");
+    expect((reply?.data.message as { content: { text: string }[] }).content[0]?.text).toBe(text);
+    const all = await eventList(t, session.id);
+    expect(stored(after).map((e) => e.id)).toEqual(all.filter((e) => e.sequence > lastStored.sequence).map((e) => e.id));
+  }, 20_000);
+
+  it("never returns or streams the provider key", async () => {
+    const { t, session, reader, modelId } = await setup({ scenario: ["openai", "text"] });
+    await sendMessage(t, session.id, "hi");
+    const events = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    const bodies = [JSON.stringify(events)];
+    for (const path of ["/v1/llm-providers", "/v1/llm-models", `/v1/llm-models/${modelId}`, `/v1/sessions/${session.id}/messages`]) {
+      bodies.push(await (await as(t, path)).text());
+    }
+    for (const body of bodies) expect(body).not.toContain(FAKE_PROVIDER_KEY);
+  });
+});
