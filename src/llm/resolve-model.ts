@@ -81,7 +81,7 @@ export async function resolveModel(db: Database, env: EncryptionEnv, orgId: stri
 
   for (const { level, id, row } of ordered) {
     if (!usable(row)) {
-      logLine("warn", { msg: "model skipped during resolution", org_id: orgId, model_id: id, level, reason: row ? "disabled" : "not_found" });
+      logLine("warn", { msg: "model skipped during resolution", org_id: orgId, model_id: id, source: level, reason: row ? "disabled" : "not_found" });
       continue;
     }
     const apiKey = row.apiKeyEncrypted === null ? null : await decryptSecret(env, row.apiKeyEncrypted, row.providerId);

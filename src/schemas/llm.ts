@@ -25,7 +25,7 @@ const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
  * URL are refused because base_url is returned by the API, unlike api_key.
  */
 const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
-  .pipe(z.httpUrl({ message: "Must be an http or https URL" }))
+  .pipe(z.url({ protocol: /^https?$/, message: "Must be an http or https URL" }))
   .refine((v) => {
     const url = URL.parse(v);
     return url === null || (url.username === "" && url.password === "");
