@@ -203,9 +203,9 @@ describe("LLM provider keys at rest", () => {
     expect(p1Stored.split(":")[1]).toBe(await currentKeyId(rotating));
     expect(await decryptSecret({ ENCRYPTION_KEY: newKey }, p1Stored, p1.id)).toBe(API_KEY);
 
-    expect(await reencryptProviderKeys(db, rotating, t.orgId)).toEqual({ re_encrypted: 1, total: 2 });
+    expect(await reencryptProviderKeys(db, rotating, t.orgId)).toEqual({ re_encrypted: 1, unreadable: [], total: 2 });
     expect(await decryptSecret({ ENCRYPTION_KEY: newKey }, (await storedCiphertext(p2.id)) ?? "", p2.id)).toBe(API_KEY);
-    expect(await reencryptProviderKeys(db, rotating, t.orgId)).toEqual({ re_encrypted: 0, total: 2 });
+    expect(await reencryptProviderKeys(db, rotating, t.orgId)).toEqual({ re_encrypted: 0, unreadable: [], total: 2 });
   });
 
   it("re-encrypt route reports the org's keys (all current under the test key)", async () => {
@@ -214,7 +214,7 @@ describe("LLM provider keys at rest", () => {
     await createLlmProvider(t);
     const res = await as(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
     expect(res.status).toBe(200);
-    expect(ReencryptResultSchema.parse(await res.json())).toEqual({ re_encrypted: 0, total: 1 });
+    expect(ReencryptResultSchema.parse(await res.json())).toEqual({ re_encrypted: 0, unreadable: [], total: 1 });
   });
 
   it("a value sealed under an unknown key cannot be silently re-sealed", async () => {
@@ -232,5 +232,13 @@ describe("LLM provider keys at rest", () => {
     expect(logs).toContain("EncryptionError");
     expect(logs).not.toContain(foreign);
     expect(logs).not.toContain(API_KEY);
+
+    const report = await as(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
+    expect(ReencryptResultSchema.parse(await report.json())).toEqual({ re_encrypted: 0, unreadable: [provider.id], total: 1 });
+    // The way out: set the key again, which replaces the unreadable value without opening it.
+    const fixed = await as(t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { api_key: "sk-new" } });
+    expect(fixed.status).toBe(200);
+    await fixed.body?.cancel();
+    expect(await decryptSecret(env, (await storedCiphertext(provider.id)) ?? "", provider.id)).toBe("sk-new");
   });
 });

@@ -30,7 +30,7 @@ const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
     const url = URL.parse(v);
     return url === null || (url.username === "" && url.password === "");
   }, "Must not contain credentials; send the key as api_key")
-  .openapi({ example: "https://api.openai.com/v1" });
+  .openapi({ description: "The API's base URL as the vendor's SDK takes it; null uses the public endpoint", example: "https://api.openai.com/v1" });
 
 const ApiKey = boundedString(LLM_LIMITS.apiKeyBytes)
   .pipe(z.string().min(1))
@@ -75,6 +75,9 @@ export const UpdateLlmProviderSchema = z
 export const ReencryptResultSchema = z
   .object({
     re_encrypted: z.number().int().openapi({ description: "Keys that were sealed with an older key and now use ENCRYPTION_KEY" }),
+    unreadable: z
+      .array(z.string())
+      .openapi({ description: "Providers whose stored key neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens; set their api_key again" }),
     total: z.number().int().openapi({ description: "Providers of the organization with a stored key" }),
   })
   .openapi("ReencryptResult");
@@ -116,6 +119,7 @@ export const UpdateLlmModelSchema = z
   .openapi("UpdateLlmModel");
 
 export type LlmProvider = z.infer<typeof LlmProviderSchema>;
+export type ReencryptResult = z.infer<typeof ReencryptResultSchema>;
 export type LlmModel = z.infer<typeof LlmModelSchema>;
 export type LlmModelWithProvider = z.infer<typeof LlmModelWithProviderSchema>;
 export type CreateLlmProviderInput = z.infer<typeof CreateLlmProviderSchema>;

@@ -1,11 +1,11 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { llmProviders } from "../db/schema";
-import { encryptSecret, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
+import { currentKeyId, encryptSecret, EncryptionError, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import type { CreateLlmProviderInput, LlmProvider, UpdateLlmProviderInput } from "../schemas/llm";
+import type { CreateLlmProviderInput, LlmProvider, ReencryptResult, UpdateLlmProviderInput } from "../schemas/llm";
 
 export type ProviderRow = typeof llmProviders.$inferSelect;
 
@@ -115,28 +115,39 @@ export async function deleteProvider(db: Database, orgId: string, providerId: st
 }
 
 /**
- * Re-seals every stored key of the org that an older key sealed with ENCRYPTION_KEY, in one
- * batch. The bulk form of "a PATCH re-encrypts": run it per org after a key rotation.
+ * Re-seals with ENCRYPTION_KEY every stored key of the org that an older key sealed, in one
+ * batch: the bulk form of "a PATCH re-encrypts", run per org after a key rotation. Keys that
+ * no configured key opens are listed by provider id rather than failing the whole run; a
+ * missing or invalid ENCRYPTION_KEY still fails it (500), since nothing could be re-sealed.
  */
-export async function reencryptProviderKeys(db: Database, env: EncryptionEnv, orgId: string): Promise<{ re_encrypted: number; total: number }> {
+export async function reencryptProviderKeys(db: Database, env: EncryptionEnv, orgId: string): Promise<ReencryptResult> {
+  await currentKeyId(env);
   const rows = await db
     .select({ id: llmProviders.id, apiKeyEncrypted: llmProviders.apiKeyEncrypted })
     .from(llmProviders)
     .where(and(eq(llmProviders.orgId, orgId), isNotNull(llmProviders.apiKeyEncrypted)));
   const updates = [];
-  for (const row of rows) {
-    if (row.apiKeyEncrypted === null) continue;
-    const next = await reencryptSecret(env, row.apiKeyEncrypted, row.id);
-    if (next === row.apiKeyEncrypted) continue;
+  const unreadable: string[] = [];
+  for (const { id, apiKeyEncrypted: stored } of rows) {
+    if (stored === null) continue;
+    let next: string;
+    try {
+      next = await reencryptSecret(env, stored, id);
+    } catch (err) {
+      if (!(err instanceof EncryptionError)) throw err;
+      unreadable.push(id);
+      continue;
+    }
+    if (next === stored) continue;
     // Matching the old ciphertext keeps a concurrent PATCH's new key from being overwritten.
     updates.push(
       db
         .update(llmProviders)
         .set({ apiKeyEncrypted: next })
-        .where(and(eq(llmProviders.id, row.id), eq(llmProviders.apiKeyEncrypted, row.apiKeyEncrypted))),
+        .where(and(eq(llmProviders.id, id), eq(llmProviders.apiKeyEncrypted, stored))),
     );
   }
   const [first, ...rest] = updates;
   if (first) await db.batch([first, ...rest]);
-  return { re_encrypted: updates.length, total: rows.length };
+  return { re_encrypted: updates.length, unreadable, total: rows.length };
 }
