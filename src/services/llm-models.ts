@@ -44,8 +44,8 @@ async function getModelWithProvider(db: Database, orgId: string, modelId: string
 }
 
 /** 409 when the provider already has a model with this vendor model name (the schema has no unique index for it). */
-async function assertModelNameFree(db: Database, providerId: string, modelName: string, exceptId?: string): Promise<void> {
-  const conditions = [eq(llmModels.providerId, providerId), eq(llmModels.modelId, modelName)];
+async function assertModelNameFree(db: Database, orgId: string, providerId: string, modelName: string, exceptId?: string): Promise<void> {
+  const conditions = [eq(llmModels.orgId, orgId), eq(llmModels.providerId, providerId), eq(llmModels.modelId, modelName)];
   if (exceptId) conditions.push(ne(llmModels.id, exceptId));
   const clash = await db.select({ id: llmModels.id }).from(llmModels).where(and(...conditions)).get();
   if (clash) {
@@ -78,7 +78,7 @@ export async function listProviderModels(db: Database, orgId: string, providerId
 /** Adds a model to a provider; `is_default` replaces the org's default in the same batch. */
 export async function createModel(db: Database, orgId: string, providerId: string, input: CreateLlmModelInput): Promise<LlmModel> {
   await getProviderRow(db, orgId, providerId);
-  await assertModelNameFree(db, providerId, input.model_id);
+  await assertModelNameFree(db, orgId, providerId, input.model_id);
   const id = newId("model");
   const now = nowIso();
   const insert = db
@@ -121,7 +121,7 @@ export async function getModel(db: Database, orgId: string, modelId: string): Pr
 export async function updateModel(db: Database, orgId: string, modelId: string, input: UpdateLlmModelInput): Promise<LlmModelWithProvider> {
   const { model, provider } = await getModelWithProvider(db, orgId, modelId);
   if (input.model_id !== undefined && input.model_id !== model.modelId) {
-    await assertModelNameFree(db, model.providerId, input.model_id, model.id);
+    await assertModelNameFree(db, orgId, model.providerId, input.model_id, model.id);
   }
   const now = nowIso();
   const update = db

@@ -144,7 +144,7 @@ export async function reencryptProviderKeys(db: Database, env: EncryptionEnv, or
       db
         .update(llmProviders)
         .set({ apiKeyEncrypted: next })
-        .where(and(eq(llmProviders.id, id), eq(llmProviders.apiKeyEncrypted, stored))),
+        .where(and(eq(llmProviders.id, id), eq(llmProviders.orgId, orgId), eq(llmProviders.apiKeyEncrypted, stored))),
     );
   }
   const [first, ...rest] = updates;
