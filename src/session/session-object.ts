@@ -316,14 +316,14 @@ export class SessionObject extends DurableObject<Env> {
     }
     this.#active = null;
     this.#running = null;
-    if (next) {
-      this.#queue.shift();
+    // Re-read the queue: a message may have been queued while the terminal event was written.
+    const following = this.#queue.shift();
+    if (following) {
+      this.#startTurn(following);
       await this.ctx.storage.put("queue", this.#queue);
-      await this.ctx.storage.delete("active");
-      this.#startTurn(next);
     } else {
-      await this.ctx.storage.delete("active");
-      await this.ctx.storage.deleteAlarm();
+      // Issued together, before any other request can start a turn and set its own alarm.
+      await Promise.all([this.ctx.storage.delete("active"), this.ctx.storage.deleteAlarm()]);
     }
   }
 }
