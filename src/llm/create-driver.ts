@@ -1,0 +1,20 @@
+import { createAnthropicDriver } from "./anthropic";
+import type { DriverOptions } from "./driver-options";
+import { createLlmsimDriver } from "./llmsim";
+import { createOpenAiDriver } from "./openai";
+import type { LlmDriver, ProviderConfig } from "./types";
+
+export { BUILTIN_LLMSIM_MODEL } from "./llmsim";
+export { driverOptionsFromEnv, type DriverEnv, type DriverOptions } from "./driver-options";
+
+/** The driver for a provider: openai, anthropic or the built-in llmsim (which ignores options). */
+export function createDriver(config: ProviderConfig, options: DriverOptions = {}): LlmDriver {
+  switch (config.type) {
+    case "openai":
+      return createOpenAiDriver(config, options);
+    case "anthropic":
+      return createAnthropicDriver(config, options);
+    case "llmsim":
+      return createLlmsimDriver();
+  }
+}

@@ -1,0 +1,49 @@
+/** Tuning for the network drivers; every field is optional and has a production default. */
+export interface DriverOptions {
+  /** How long to wait for the first byte of the response body (covers connect and headers too). Default 60 s. */
+  firstByteTimeoutMs?: number;
+  /** How long the provider may stay silent between two body chunks. Default 30 s. */
+  idleTimeoutMs?: number;
+  /** Anthropic requires `max_tokens`; default 4096. */
+  maxTokens?: number;
+  /** Outbound fetch; tests may inject one. Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export type ResolvedDriverOptions = Required<DriverOptions>;
+
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** Fills in the defaults. */
+export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDriverOptions {
+  return {
+    firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+    // Looked up at call time, not import time, so a test that stubs the global fetch is honoured.
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+  };
+}
+
+/** The optional env vars that tune the drivers (milliseconds); unset or invalid values keep the defaults. */
+export interface DriverEnv {
+  LLM_FIRST_BYTE_TIMEOUT_MS?: string;
+  LLM_IDLE_TIMEOUT_MS?: string;
+}
+
+/** Reads driver timeouts from the Worker's env, so tests can shorten them without code changes. */
+export function driverOptionsFromEnv(env: DriverEnv): DriverOptions {
+  const options: DriverOptions = {};
+  const firstByte = positiveInt(env.LLM_FIRST_BYTE_TIMEOUT_MS);
+  const idle = positiveInt(env.LLM_IDLE_TIMEOUT_MS);
+  if (firstByte !== undefined) options.firstByteTimeoutMs = firstByte;
+  if (idle !== undefined) options.idleTimeoutMs = idle;
+  return options;
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
