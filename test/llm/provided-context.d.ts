@@ -1,0 +1,10 @@
+// Values test/global-setup.ts hands to tests through vitest's provide/inject.
+// Kept under test/ (not test/fakes/) so the Worker-side type-check sees it too.
+export {};
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Port of the fake LLM server on 127.0.0.1 (test/fakes/README.md). */
+    fakeLlmPort: number;
+  }
+}
