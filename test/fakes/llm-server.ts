@@ -85,14 +85,21 @@ async function play(res: ServerResponse, steps: Step[]): Promise<void> {
     else if ("hang" in step) return;
     else if (step.splitWrite) {
       const half = Math.ceil(step.write.length / 2);
-      res.write(step.write.slice(0, half));
+      await write(res, step.write.slice(0, half));
       await delay(2);
-      if (!gone) res.write(step.write.slice(half));
+      if (!gone) await write(res, step.write.slice(half));
     } else {
-      res.write(step.write);
+      await write(res, step.write);
     }
   }
   if (!gone) res.end();
+}
+
+/** Resolves once the data reached the socket, so a later `destroy` cannot discard it. */
+function write(res: ServerResponse, data: string): Promise<void> {
+  return new Promise((resolve) => {
+    res.write(data, () => resolve());
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

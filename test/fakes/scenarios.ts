@@ -41,6 +41,9 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
       return { kind: "stream", steps: frames({ text: [], calls: [SPLIT_CALL] }).map((f) => ({ write: f.data, splitWrite: true })) };
     case "parallel_tool_calls":
       return stream(frames({ text: ["Working on it."], calls: PARALLEL_CALLS }));
+    case "bad_tool_arguments":
+      // The argument fragments never add up to valid JSON.
+      return stream(frames({ text: [], calls: [{ id: "call_bad_1", name: "add", fragments: ['{"a": 2,', ' "b"'] }] }));
     case "always_tool": {
       const n = wire.toolResults(request).length + 1;
       return stream(frames({ text: [], calls: [{ id: `call_always_${n}`, name: "add", fragments: ['{"a": 1, "b": 1}'] }] }));
