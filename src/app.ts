@@ -12,6 +12,12 @@ import { corsFromEnv } from "./middleware/cors";
 import { database } from "./middleware/db";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
+import { authenticate } from "./middleware/auth";
+import { rateLimit } from "./middleware/rate-limit";
+import { authRouter } from "./routes/auth";
+import { apiKeysRouter } from "./routes/api-keys";
+import { orgsRouter } from "./routes/orgs";
+import { orgMembersRouter } from "./routes/org-members";
 import { agentsRouter } from "./routes/agents";
 import { docsRouter } from "./routes/docs";
 import { eventsRouter } from "./routes/events";
@@ -62,10 +68,16 @@ export function createApp() {
   app.use("/v1/*", requireJsonBody());
   app.use("/v1/*", database());
   // Authentication and rate limiting of /v1 go here (auth middleware, then rate limit).
+  app.use("/v1/*", authenticate());
+  app.use("/v1/*", rateLimit());
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
   // Resource routers (one line each):
+  app.route("/", authRouter);
+  app.route("/", apiKeysRouter);
+  app.route("/", orgsRouter);
+  app.route("/", orgMembersRouter);
   app.route("/", agentsRouter);
   app.route("/", sessionsRouter);
   app.route("/", messagesRouter);

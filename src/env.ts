@@ -27,6 +27,10 @@ export interface Env {
   TURN_MAX_ITERATIONS?: string;
   TURN_DEADLINE_MS?: string;
   TURN_WATCHDOG_MS?: string;
+  /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
+  RATE_LIMIT_LOGIN_PER_MINUTE?: string;
+  /** Optional: requests per minute per API key, or per user for access tokens (default 600; 0 turns it off). */
+  RATE_LIMIT_API_PER_MINUTE?: string;
 }
 
 /** Who is calling: set by the auth middleware. */

@@ -1,0 +1,74 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createRouter } from "../lib/create-router";
+import { AuthTokensSchema, LoginSchema, LogoutSchema, MeSchema, RefreshSchema, RegisterSchema } from "../schemas/auth";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { getUserRow, login, logout, refresh, register, toUser } from "../services/auth";
+import { getOrganization } from "../services/orgs";
+
+const tags = ["Auth"];
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/register",
+  operationId: "register",
+  tags,
+  summary: "Create an account and its personal organization (you are its owner); returns tokens",
+  security: [],
+  request: { body: jsonBody(RegisterSchema) },
+  responses: { 201: jsonResponse(AuthTokensSchema, "The new user, signed in"), ...errorResponses(400, 409, 413, 415, 429) },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  operationId: "login",
+  tags,
+  summary: "Sign in with email and password",
+  security: [],
+  request: { body: jsonBody(LoginSchema) },
+  responses: { 200: jsonResponse(AuthTokensSchema, "Signed in"), ...errorResponses(400, 401, 413, 415, 429) },
+});
+
+const refreshRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/refresh",
+  operationId: "refreshToken",
+  tags,
+  summary: "Exchange a refresh token for a new access and refresh token (single use; reuse revokes the sign-in)",
+  security: [],
+  request: { body: jsonBody(RefreshSchema) },
+  responses: { 200: jsonResponse(AuthTokensSchema, "New tokens"), ...errorResponses(400, 401, 413, 415, 429) },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  operationId: "logout",
+  tags,
+  summary: "Revoke a refresh token of yours and every token rotated from the same sign-in",
+  request: { body: jsonBody(LogoutSchema) },
+  responses: { 204: { description: "Signed out (also when the token was unknown or already revoked)" }, ...errorResponses(400, 401, 413, 415, 429) },
+});
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/v1/auth/me",
+  operationId: "getMe",
+  tags,
+  summary: "The caller, the organization this request acts in, and the caller's role there",
+  responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(400, 401, 403, 404, 429) },
+});
+
+export const authRouter = createRouter()
+  .openapi(registerRoute, async (c) => c.json(await register(c.var.db, c.env, c.req.valid("json")), 201))
+  .openapi(loginRoute, async (c) => c.json(await login(c.var.db, c.env, c.req.valid("json")), 200))
+  .openapi(refreshRoute, async (c) => c.json(await refresh(c.var.db, c.env, c.req.valid("json").refresh_token), 200))
+  .openapi(logoutRoute, async (c) => {
+    await logout(c.var.db, c.var.principal.userId, c.req.valid("json").refresh_token);
+    return c.body(null, 204);
+  })
+  .openapi(meRoute, async (c) => {
+    const { userId, orgId, role } = c.var.principal;
+    const [user, org] = await Promise.all([getUserRow(c.var.db, userId), getOrganization(c.var.db, orgId, role)]);
+    return c.json({ user: toUser(user), org, role }, 200);
+  });

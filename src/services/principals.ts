@@ -1,0 +1,122 @@
+import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { apiKeys, memberships, orgs, users } from "../db/schema";
+import type { Principal } from "../env";
+import { DUMMY_PASSWORD_HASH, sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { secretQuery } from "../lib/redact";
+import { nowIso } from "../lib/time";
+
+/** The fixed tenant of AUTH_MODE=none (valid ids, so every route treats them like any other). */
+export const LOCAL_ORG_ID = "org_00000000000000000000000000000001";
+export const LOCAL_USER_ID = "user_00000000000000000000000000000001";
+
+/** last_used_at is rewritten at most this often per key, so a busy key does not cost a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * The principal of a signed-in user: the org named by X-Org-Id if they are a member of it
+ * (404 otherwise, as for an org that does not exist), else their default org. A user no longer
+ * in their default org falls back to their oldest membership.
+ */
+export async function userPrincipal(db: Database, userId: string, requestedOrgId: string | null): Promise<Principal> {
+  const row = await db
+    .select({ defaultOrgId: users.defaultOrgId, orgId: memberships.orgId, role: memberships.role })
+    .from(users)
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.orgId, requestedOrgId ?? users.defaultOrgId)),
+    )
+    .where(eq(users.id, userId))
+    .get();
+  if (!row) throw new ApiError("unauthorized");
+  if (row.orgId !== null && row.role !== null) return { userId, orgId: row.orgId, role: row.role, apiKeyId: null };
+  if (requestedOrgId !== null) throw new ApiError("org_not_found");
+  const fallback = await db
+    .select({ orgId: memberships.orgId, role: memberships.role })
+    .from(memberships)
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt))
+    .get();
+  if (!fallback) throw new ApiError("forbidden", { detail: "You are not a member of any organization" });
+  return { userId, ...fallback, apiKeyId: null };
+}
+
+/**
+ * The principal of an API key: its user, acting in the org the key was created in, with the
+ * user's current role there. Revoked, expired, or whose user left the org: 401. A different
+ * X-Org-Id is a 404, as for an org that does not exist. `touch` (when set) records the use.
+ */
+export async function apiKeyPrincipal(
+  db: Database,
+  key: string,
+  requestedOrgId: string | null,
+): Promise<{ principal: Principal; touch: (() => Promise<void>) | null }> {
+  const hash = await sha256Hex(key);
+  const row = await secretQuery(() =>
+    db
+      .select({
+        id: apiKeys.id,
+        userId: apiKeys.userId,
+        orgId: apiKeys.orgId,
+        expiresAt: apiKeys.expiresAt,
+        revokedAt: apiKeys.revokedAt,
+        lastUsedAt: apiKeys.lastUsedAt,
+        role: memberships.role,
+      })
+      .from(apiKeys)
+      .leftJoin(memberships, and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.userId)))
+      .where(eq(apiKeys.keyHash, hash))
+      .get(),
+  );
+  const now = Date.now();
+  if (!row || row.revokedAt !== null || row.role === null || (row.expiresAt !== null && Date.parse(row.expiresAt) <= now)) {
+    throw new ApiError("unauthorized");
+  }
+  if (requestedOrgId !== null && requestedOrgId !== row.orgId) throw new ApiError("org_not_found");
+  const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
+  const stale = row.lastUsedAt === null || Date.parse(row.lastUsedAt) <= now - LAST_USED_RESOLUTION_MS;
+  if (!stale) return { principal, touch: null };
+  const cutoff = new Date(now - LAST_USED_RESOLUTION_MS).toISOString();
+  // The WHERE repeats the staleness test so concurrent requests of one key write once, not once each.
+  const touch = async () => {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(now).toISOString() })
+      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));
+  };
+  return { principal, touch };
+}
+
+/**
+ * AUTH_MODE=none: every request is the owner of one local org. Its rows are created on first use
+ * (idempotently, so concurrent first requests are fine); afterwards this costs one read.
+ */
+export async function localPrincipal(db: Database): Promise<Principal> {
+  const principal: Principal = { userId: LOCAL_USER_ID, orgId: LOCAL_ORG_ID, role: "owner", apiKeyId: null };
+  const existing = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.orgId, LOCAL_ORG_ID), eq(memberships.userId, LOCAL_USER_ID)))
+    .get();
+  if (existing) return principal;
+  const now = nowIso();
+  await db.batch([
+    db.insert(orgs).values({ id: LOCAL_ORG_ID, name: "Local organization", createdAt: now, updatedAt: now }).onConflictDoNothing(),
+    db
+      .insert(users)
+      .values({
+        id: LOCAL_USER_ID,
+        email: "local@localhost",
+        name: "Local user",
+        // Matches no password: the local user cannot sign in when auth is later turned on.
+        passwordHash: DUMMY_PASSWORD_HASH,
+        defaultOrgId: LOCAL_ORG_ID,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+    db.insert(memberships).values({ orgId: LOCAL_ORG_ID, userId: LOCAL_USER_ID, role: "owner", createdAt: now }).onConflictDoNothing(),
+  ]);
+  return principal;
+}
