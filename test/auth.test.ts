@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
 import { authed, call, newTenant, problem, uniqueIp } from "./helpers";
@@ -62,5 +63,93 @@ describe("login", () => {
     const [a, b] = [await problem(wrong), await problem(unknown)];
     expect(a.code).toBe("unauthorized");
     expect({ ...a, request_id: "" }).toEqual({ ...b, request_id: "" });
+  });
+});
+
+describe("refresh", () => {
+  it("rotates: a refresh token works once and yields a new pair", async () => {
+    const t = await newTenant();
+    const res = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
+    expect(res.status).toBe(200);
+    const next = AuthTokensSchema.parse(await res.json());
+    expect(next.refresh_token).not.toBe(t.refreshToken);
+    expect(next.user.id).toBe(t.userId);
+    expect((await authed({ headers: { authorization: `Bearer ${next.access_token}` } }, "/v1/auth/me")).status).toBe(200);
+    const again = await post("/v1/auth/refresh", { refresh_token: next.refresh_token });
+    expect(again.status).toBe(200);
+  });
+
+  it("treats a reused token as theft: 401 refresh_token_reused and the whole family is revoked", async () => {
+    const t = await newTenant();
+    const rotated = AuthTokensSchema.parse(await (await post("/v1/auth/refresh", { refresh_token: t.refreshToken })).json());
+    const reuse = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
+    expect(reuse.status).toBe(401);
+    expect((await problem(reuse)).code).toBe("refresh_token_reused");
+    // The token the legitimate rotation produced is dead too.
+    const descendant = await post("/v1/auth/refresh", { refresh_token: rotated.refresh_token });
+    expect(descendant.status).toBe(401);
+    expect((await problem(descendant)).code).toBe("unauthorized");
+    // Another sign-in of the same user is a different family and keeps working.
+    const login = AuthTokensSchema.parse(await (await post("/v1/auth/login", { email: t.email, password: t.password })).json());
+    expect((await post("/v1/auth/refresh", { refresh_token: login.refresh_token })).status).toBe(200);
+  });
+
+  it("lets only one of two concurrent refreshes with the same token win", async () => {
+    const t = await newTenant();
+    const results = await Promise.all([1, 2].map(() => post("/v1/auth/refresh", { refresh_token: t.refreshToken })));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 401]);
+    for (const r of results) await r.body?.cancel();
+  });
+
+  it("refuses unknown and expired refresh tokens (401 unauthorized) and a missing one (400)", async () => {
+    const unknown = await post("/v1/auth/refresh", { refresh_token: `rt_${"0".repeat(64)}` });
+    expect(unknown.status).toBe(401);
+    expect((await problem(unknown)).code).toBe("unauthorized");
+
+    const t = await newTenant();
+    await env.DB.prepare("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?").bind("2000-01-01T00:00:00.000Z", t.userId).run();
+    const expired = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
+    expect(expired.status).toBe(401);
+    expect((await problem(expired)).code).toBe("unauthorized");
+
+    const missing = await post("/v1/auth/refresh", {});
+    expect(missing.status).toBe(400);
+    expect((await problem(missing)).errors?.map((e) => e.path)).toEqual(["body.refresh_token"]);
+  });
+});
+
+describe("logout", () => {
+  it("revokes the given refresh token's sign-in (204); the token then fails", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/auth/logout", { method: "POST", json: { refresh_token: t.refreshToken } });
+    expect(res.status).toBe(204);
+    const after = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
+    expect(after.status).toBe(401);
+    expect((await problem(after)).code).toBe("unauthorized");
+  });
+
+  it("needs credentials and cannot revoke another user's token (still 204, token unharmed)", async () => {
+    const [a, b] = [await newTenant(), await newTenant()];
+    const anonymous = await call("/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } });
+    expect(anonymous.status).toBe(401);
+    expect((await problem(anonymous)).code).toBe("unauthorized");
+    expect((await authed(a, "/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } })).status).toBe(204);
+    expect((await post("/v1/auth/refresh", { refresh_token: b.refreshToken })).status).toBe(200);
+  });
+});
+
+describe("me", () => {
+  it("acts in the org named by X-Org-Id when the caller is a member, with the role there", async () => {
+    const owner = await newTenant();
+    const other = await newTenant();
+    const add = await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } });
+    expect(add.status).toBe(201);
+    const res = await authed(other, "/v1/auth/me", { headers: { "x-org-id": owner.orgId } });
+    expect(res.status).toBe(200);
+    const me = MeSchema.parse(await res.json());
+    expect(me).toMatchObject({ role: "admin", org: { id: owner.orgId, role: "admin" }, user: { id: other.userId } });
+    const own = MeSchema.parse(await (await authed(other, "/v1/auth/me")).json());
+    expect(own.org.id).toBe(other.orgId);
   });
 });

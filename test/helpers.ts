@@ -1,4 +1,7 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { createApp } from "../src/app";
+import type { Env } from "../src/env";
 
 /** Sends a request to the Worker under test, as a client would. */
 export function call(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
@@ -76,4 +79,25 @@ export async function newTenant(options: { apiKey?: boolean; name?: string } = {
 /** A request as the tenant (its Bearer headers, overridable per call). */
 export function authed(tenant: Pick<Tenant, "headers">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   return call(path, { ...init, headers: { ...tenant.headers, ...(init.headers as Record<string, string> | undefined) } });
+}
+
+/**
+ * A request to a fresh app with some bindings overridden (AUTH_MODE, a missing JWT_SECRET, small
+ * rate limits), against the same D1 and Durable Objects. Waits for its background work (waitUntil).
+ */
+export async function callWith(
+  overrides: { [K in keyof Env as Env[K] extends string | undefined ? K : never]?: string | undefined },
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(new Request(`http://api.test${path}`, { ...init, headers, body }), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
