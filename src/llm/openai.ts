@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { resolveDriverOptions, type DriverOptions } from "./driver-options";
+import { identifier } from "./http-errors";
 import { toOpenAiBody } from "./openai-request";
 import { parseEventJson, postSse, type SseCall } from "./sse-call";
 import { ToolCallAssembler } from "./tool-call-assembler";
-import { identifier } from "./http-errors";
 import { LlmError, type LlmDriver, type LlmStreamEvent, type LlmUsage } from "./types";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
