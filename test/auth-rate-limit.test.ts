@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { limitFrom } from "../src/middleware/rate-limit";
+import { callWith, newTenant, problem, uniqueIp } from "./helpers";
+
+async function expectRateLimited(res: Response): Promise<void> {
+  expect(res.status).toBe(429);
+  const body = await problem(res);
+  expect(body.code).toBe("rate_limited");
+  expect(body.retry_after_seconds).toBeGreaterThanOrEqual(1);
+  expect(body.retry_after_seconds).toBeLessThanOrEqual(60);
+  expect(res.headers.get("retry-after")).toBe(String(body.retry_after_seconds));
+}
+
+describe("rate limits", () => {
+  it("limits login per client IP; another IP is unaffected", async () => {
+    const t = await newTenant();
+    const ip = uniqueIp();
+    const limits = { RATE_LIMIT_LOGIN_PER_MINUTE: "3" };
+    const login = (from: string) =>
+      callWith(limits, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": from }, json: { email: t.email, password: "wrong password" } });
+    for (let i = 0; i < 3; i += 1) {
+      const res = await login(ip);
+      expect(res.status).toBe(401);
+      await res.body?.cancel();
+    }
+    await expectRateLimited(await login(ip));
+    // Even the right password is refused from that IP until the window ends.
+    await expectRateLimited(
+      await callWith(limits, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": ip }, json: { email: t.email, password: t.password } }),
+    );
+    const elsewhere = await login(uniqueIp());
+    expect(elsewhere.status).toBe(401);
+    await elsewhere.body?.cancel();
+  });
+
+  it("limits register per client IP with the default of 10 a minute", async () => {
+    const ip = uniqueIp();
+    const register = () => callWith({}, "/v1/auth/register", { method: "POST", headers: { "cf-connecting-ip": ip }, json: { email: "bad" } });
+    for (let i = 0; i < 10; i += 1) {
+      const res = await register();
+      expect(res.status).toBe(400);
+      await res.body?.cancel();
+    }
+    await expectRateLimited(await register());
+  });
+
+  it("limits the API per user, and per API key separately", async () => {
+    const t = await newTenant();
+    const limits = { RATE_LIMIT_API_PER_MINUTE: "2" };
+    for (let i = 0; i < 2; i += 1) expect((await callWith(limits, "/v1/auth/me", { headers: t.headers })).status).toBe(200);
+    await expectRateLimited(await callWith(limits, "/v1/auth/me", { headers: t.headers }));
+
+    // Creating its key cost this user one request; the key has a budget of its own.
+    const k = await newTenant({ apiKey: true });
+    const byKey = { authorization: k.apiKey ?? "" };
+    for (let i = 0; i < 2; i += 1) expect((await callWith(limits, "/v1/auth/me", { headers: byKey })).status).toBe(200);
+    await expectRateLimited(await callWith(limits, "/v1/auth/me", { headers: byKey }));
+    expect((await callWith(limits, "/v1/auth/me", { headers: k.headers })).status).toBe(200);
+  });
+
+  it("reads limits as non-negative integers, 0 meaning off, anything else the default", () => {
+    expect(limitFrom(undefined, 10)).toBe(10);
+    expect(limitFrom("25", 10)).toBe(25);
+    expect(limitFrom(" 0 ", 10)).toBe(0);
+    expect(limitFrom("-1", 10)).toBe(10);
+    expect(limitFrom("ten", 10)).toBe(10);
+  });
+});
