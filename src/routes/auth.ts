@@ -15,7 +15,7 @@ const registerRoute = createRoute({
   summary: "Create an account and its personal organization (you are its owner); returns tokens",
   security: [],
   request: { body: jsonBody(RegisterSchema) },
-  responses: { 201: jsonResponse(AuthTokensSchema, "The new user, signed in"), ...errorResponses(400, 409, 413, 415, 429) },
+  responses: { 201: jsonResponse(AuthTokensSchema, "The new user, signed in"), ...errorResponses(400, 409, 413, 415, 429, 503) },
 });
 
 const loginRoute = createRoute({
@@ -26,7 +26,7 @@ const loginRoute = createRoute({
   summary: "Sign in with email and password",
   security: [],
   request: { body: jsonBody(LoginSchema) },
-  responses: { 200: jsonResponse(AuthTokensSchema, "Signed in"), ...errorResponses(400, 401, 413, 415, 429) },
+  responses: { 200: jsonResponse(AuthTokensSchema, "Signed in"), ...errorResponses(400, 401, 413, 415, 429, 503) },
 });
 
 const refreshRoute = createRoute({
