@@ -37,22 +37,26 @@ export async function realFanout(api, agentId, { subscribers, rounds }) {
   }
 }
 
-/** The bare counterpart: each round opens `subscribers` bare streams of `events` events at once. */
+/**
+ * The bare counterpart, shaped the same way: `subscribers` streams wait on the bare Worker,
+ * then each round one POST /publish sends them `events` events; timed from the POST.
+ */
 export async function bareFanout(base, { subscribers, rounds, events }) {
   const measured = [];
   for (let round = 0; round <= rounds; round += 1) {
-    const t0 = performance.now();
-    const turns = await Promise.all(
-      Array.from({ length: subscribers }, async () => {
-        const stream = await openStream(`${base}/sse?n=${events}`);
-        try {
-          return await readTurn(stream, t0, { firstType: "*" });
-        } finally {
-          stream.close();
-        }
-      }),
-    );
-    if (round > 0) measured.push({ turns });
+    const streams = [];
+    try {
+      for (let i = 0; i < subscribers; i += 1) streams.push(await openStream(`${base}/sse?wait=1`));
+      await Promise.all(streams.map((s) => s.ready));
+      const t0 = performance.now();
+      const res = await fetch(`${base}/publish?n=${events}`, { method: "POST", signal: AbortSignal.timeout(15_000) });
+      const { subscribers: reached } = await res.json();
+      if (reached !== subscribers) throw new Error(`bare publish reached ${reached} of ${subscribers} subscribers`);
+      const turns = await Promise.all(streams.map((s) => readTurn(s, t0, { firstType: "*" })));
+      if (round > 0) measured.push({ turns });
+    } finally {
+      for (const s of streams) s.close();
+    }
   }
   return fanoutStats(measured);
 }
