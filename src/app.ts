@@ -19,6 +19,7 @@ import { apiKeysRouter } from "./routes/api-keys";
 import { orgsRouter } from "./routes/orgs";
 import { orgMembersRouter } from "./routes/org-members";
 import { agentsRouter } from "./routes/agents";
+import { capabilitiesRouter } from "./routes/capabilities";
 import { docsRouter } from "./routes/docs";
 import { eventsRouter } from "./routes/events";
 import { messagesRouter } from "./routes/messages";
@@ -67,13 +68,11 @@ export function createApp() {
   app.use("/v1/*", limitBody());
   app.use("/v1/*", requireJsonBody());
   app.use("/v1/*", database());
-  // Authentication and rate limiting of /v1 go here (auth middleware, then rate limit).
   app.use("/v1/*", authenticate());
   app.use("/v1/*", rateLimit());
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
-  // Resource routers (one line each):
   app.route("/", authRouter);
   app.route("/", apiKeysRouter);
   app.route("/", orgsRouter);
@@ -84,6 +83,7 @@ export function createApp() {
   app.route("/", eventsRouter);
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
+  app.route("/", capabilitiesRouter);
 
   registerOpenApiDocument(app);
 

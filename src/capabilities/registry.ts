@@ -1,0 +1,44 @@
+import type { EnabledTool } from "../session/tools";
+import { currentTime } from "./current-time";
+import { noop } from "./noop";
+import { testMath } from "./test-math";
+import { testWeather } from "./test-weather";
+import type { Capability } from "./types";
+import { webFetch } from "./web-fetch";
+
+/** Every built-in capability, in the order `GET /v1/capabilities` lists them. */
+const CAPABILITIES: readonly Capability[] = [noop, currentTime, testMath, testWeather, webFetch];
+const BY_ID = new Map(CAPABILITIES.map((capability) => [capability.id, capability]));
+
+export function listCapabilities(): readonly Capability[] {
+  return CAPABILITIES;
+}
+
+export function getCapability(id: string): Capability | undefined {
+  return BY_ID.get(id);
+}
+
+export function isKnownCapability(id: string): boolean {
+  return BY_ID.has(id);
+}
+
+export interface CapabilityRef {
+  ref: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * The tools and prompt additions an agent's capabilities give a turn, in the agent's order.
+ * Refs no longer in the registry are skipped (an agent outlives a removed capability).
+ */
+export function toolsFor(refs: readonly CapabilityRef[]): { tools: EnabledTool[]; systemPrompts: string[] } {
+  const tools: EnabledTool[] = [];
+  const systemPrompts: string[] = [];
+  for (const { ref, config } of refs) {
+    const capability = BY_ID.get(ref);
+    if (!capability) continue;
+    if (capability.systemPrompt) systemPrompts.push(capability.systemPrompt);
+    for (const tool of capability.tools) tools.push({ tool, config });
+  }
+  return { tools, systemPrompts };
+}
