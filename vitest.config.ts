@@ -14,6 +14,9 @@ export default defineConfig({
           TEST_MIGRATIONS: migrations,
           JWT_SECRET: "test-only-jwt-secret-not-for-production-0123456789",
           ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+          // Short provider timeouts so the hang scenarios end in seconds, not a minute.
+          LLM_FIRST_BYTE_TIMEOUT_MS: "2000",
+          LLM_IDLE_TIMEOUT_MS: "2000",
         },
       },
     }),

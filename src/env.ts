@@ -27,6 +27,9 @@ export interface Env {
   TURN_MAX_ITERATIONS?: string;
   TURN_DEADLINE_MS?: string;
   TURN_WATCHDOG_MS?: string;
+  /** Optional LLM driver timeouts (milliseconds); defaults in src/llm/driver-options.ts. */
+  LLM_FIRST_BYTE_TIMEOUT_MS?: string;
+  LLM_IDLE_TIMEOUT_MS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
   /** Optional: requests per minute per API key, or per user for access tokens (default 600; 0 turns it off). */

@@ -5,6 +5,7 @@ import { agentCapabilities, agents, sessions } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { createDriver } from "../llm/create-driver";
+import { driverOptionsFromEnv } from "../llm/driver-options";
 import { resolveModel } from "../llm/resolve-model";
 import { listMessages } from "../services/messages";
 import { toConversation } from "./conversation";
@@ -52,7 +53,7 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     log: input.log,
     sessionId: meta.sessionId,
     context: input.context,
-    driver: createDriver(resolved.provider),
+    driver: createDriver(resolved.provider, driverOptionsFromEnv(input.env)),
     model: resolved.model,
     system,
     tools,
