@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { z } from "@hono/zod-openapi";
 import { EventSchema } from "../src/schemas/events";
 import { MessageSchema } from "../src/schemas/messages";
@@ -36,6 +36,15 @@ async function messages(t: Caller, id: string) {
 async function eventList(t: Caller, id: string) {
   const res = await as(t, `/v1/sessions/${id}/events`, { headers: { accept: "application/json" } });
   return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
+}
+
+/** Polls the JSON event list until `done` holds (turns that run with no stream open). */
+async function waitForEvents(t: Caller, id: string, done: (events: Awaited<ReturnType<typeof eventList>>) => boolean) {
+  for (let attempt = 0; ; attempt += 1) {
+    const events = await eventList(t, id);
+    if (done(events) || attempt >= 100) return events;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Reads until the turn's `turn.started` arrives (the turn is running). */
@@ -218,21 +227,38 @@ describe("turns", () => {
     }
   });
 
-  it("ends a turn interrupted by an eviction with turn.failed interrupted", async () => {
+  it("ends a turn cut off by a restart of its object with turn.failed interrupted, then runs the queue", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    await sendMessage(t, session.id, "hello");
+    await sendMessage(t, session.id, "queued behind the hung turn");
+    await untilStarted(reader);
+    await reader.cancel();
+    // A hard reset of the object mid-turn: in-memory state and in-flight work are gone, as in a crash or deploy.
+    await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
+    expect(await runDurableObjectAlarm(sessionStub(env, session.id))).toBe(true);
+    const events = await waitForEvents(t, session.id, (list) => list.filter((e) => TERMINAL.has(e.type)).length >= 2 && list.at(-1)?.type === "session.completed");
+    const terminal = events.filter((e) => TERMINAL.has(e.type));
+    expect(terminal.map((e) => [e.type, e.data.error_code])).toEqual([
+      ["turn.failed", "interrupted"],
+      ["turn.failed", "llm_timeout"],
+    ]);
+    expect(events.filter((e) => e.type === "turn.started")).toHaveLength(2);
+    expect((await getSession(t, session.id)).status).toBe("idle");
+  });
+
+  it("never ends a turn twice when the object is evicted as the turn ends", async () => {
     const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
     await sendMessage(t, session.id, "hello");
     await untilStarted(reader);
+    // Eviction waits for in-flight requests to drain, and an open stream is one: close it first.
+    await reader.cancel();
     const stub = sessionStub(env, session.id);
     await evictDurableObject(stub);
-    await reader.cancel();
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const events = await eventList(t, session.id);
-    const terminal = events.filter((e) => TERMINAL.has(e.type));
-    expect(terminal).toHaveLength(1);
-    expect(terminal[0]).toMatchObject({ type: "turn.failed", data: { error_code: "interrupted" } });
-    expect(events.at(-1)?.type).toBe("session.completed");
+    await runDurableObjectAlarm(stub);
+    const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");
+    expect(events.filter((e) => TERMINAL.has(e.type))).toHaveLength(1);
     expect((await getSession(t, session.id)).status).toBe("idle");
-    await sendMessage(t, session.id, "still works after the restart");
+    await sendMessage(t, session.id, "still works after the eviction");
   });
 
   it("gives a client that reconnects mid-reply one delta with the reply so far, then live deltas", async () => {

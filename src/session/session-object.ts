@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { createDb, type Database } from "../db/client";
-import { sessions } from "../db/schema";
+import { events, sessions } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
@@ -34,6 +34,8 @@ interface ActiveTurn {
   modelId: string | null;
   startedAt: number;
 }
+
+const TERMINAL_EVENT_TYPES: EventType[] = ["turn.completed", "turn.failed", "turn.cancelled"];
 
 interface RunningTurn {
   abort: AbortController;
@@ -74,6 +76,10 @@ export class SessionObject extends DurableObject<Env> {
       this.#meta = (await ctx.storage.get<SessionMeta>("meta")) ?? null;
       this.#queue = (await ctx.storage.get<QueuedInput[]>("queue")) ?? [];
       this.#active = (await ctx.storage.get<ActiveTurn>("active")) ?? null;
+      // A restart between starting a queued turn and storing the shorter queue leaves that
+      // input in both places; it runs (or is ended) once, as the active turn.
+      const activeInput = this.#active?.inputMessageId;
+      this.#queue = this.#queue.filter((item) => item.messageId !== activeInput);
     });
   }
 
@@ -187,8 +193,26 @@ export class SessionObject extends DurableObject<Env> {
   async #endInterruptedTurn(): Promise<void> {
     const interrupted = this.#active;
     if (!interrupted || this.#running) return;
+    if (await this.#hasEnded(interrupted.turnId)) {
+      // The restart came after the terminal event reached D1 but before this object's storage
+      // forgot the turn: the turn is over, only the bookkeeping is left.
+      await this.#advance();
+      return;
+    }
     const zero = { inputTokens: 0, outputTokens: 0 };
     await this.#finish(interrupted, { kind: "failed", iterations: 0, usage: zero, errorCode: "interrupted", error: failureText("interrupted") });
+  }
+
+  /** Whether the session's last terminal event in D1 belongs to this turn. */
+  async #hasEnded(turnId: string): Promise<boolean> {
+    const last = await this.#db
+      .select({ context: events.context })
+      .from(events)
+      .where(and(eq(events.sessionId, this.#meta?.sessionId ?? ""), inArray(events.type, TERMINAL_EVENT_TYPES)))
+      .orderBy(desc(events.sequence))
+      .limit(1)
+      .get();
+    return last?.context.turn_id === turnId;
   }
 
   #replyDelta(log: EventLog): EventEnvelope | null {
@@ -314,6 +338,11 @@ export class SessionObject extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
       return;
     }
+    await this.#advance();
+  }
+
+  /** After a turn's terminal event is stored: forget the turn and start the next queued input. */
+  async #advance(): Promise<void> {
     this.#active = null;
     this.#running = null;
     // Re-read the queue: a message may have been queued while the terminal event was written.
