@@ -36,7 +36,7 @@ export const EventsQuery = z.object({
 });
 
 export const LastEventIdHeader = z.object({
-  "last-event-id": z.string().optional().openapi({ param: { name: "Last-Event-ID", in: "header" } }),
+  "last-event-id": z.string().optional().openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (sent by EventSource on reconnect; header names are case-insensitive)" }),
 });
 
 export type EventsQueryValue = z.infer<typeof EventsQuery>;
