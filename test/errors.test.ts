@@ -1,0 +1,196 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../src/app";
+import { ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
+import { MAX_BODY_BYTES } from "../src/middleware/json-body";
+import { ErrorSchema } from "../src/schemas/common";
+import { authed, call, newTenant } from "./helpers";
+
+/**
+ * Checks the envelope every error shares (spec §3) and returns the parsed body: the status line,
+ * problem+json, X-Request-ID equal to the body's request_id, `detail` = `error`, and the
+ * catalogue's status and title for the code.
+ */
+async function expectProblem(res: Response, status: number, code: ErrorCode) {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = ErrorSchema.parse(JSON.parse(text));
+  expect(body).toMatchObject({ type: "about:blank", status, code, title: ERROR_CATALOGUE[code].title });
+  expect(body.detail.length).toBeGreaterThan(0);
+  expect(body.error).toBe(body.detail);
+  expect(res.headers.get("x-request-id")).toBeTruthy();
+  expect(body.request_id).toBe(res.headers.get("x-request-id"));
+  return { body, text };
+}
+
+describe("400", () => {
+  it("invalid_json for a body that does not parse", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name": "x", ',
+    });
+    const { body } = await expectProblem(res, 400, "invalid_json");
+    expect(body.errors).toBeUndefined();
+  });
+
+  it("validation_failed names every invalid field, without echoing any value", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", {
+      method: "POST",
+      json: {
+        name: 42,
+        system_prompt: ["not", "a", "string"],
+        default_model_id: "not-a-model-zq9x",
+        capabilities: "current_time",
+        tags: ["", "ok"],
+      },
+    });
+    const { body, text } = await expectProblem(res, 400, "validation_failed");
+    const paths = (body.errors ?? []).map((e) => e.path);
+    for (const field of ["body.name", "body.system_prompt", "body.default_model_id", "body.capabilities", "body.tags.0"]) {
+      expect(paths).toContain(field);
+    }
+    expect(text).not.toContain("not-a-model-zq9x");
+  });
+
+  it("a missing required field is named too", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", { method: "POST", json: { name: "only a name" } });
+    const { body } = await expectProblem(res, 400, "validation_failed");
+    expect(body.errors?.map((e) => e.path)).toEqual(["body.system_prompt"]);
+  });
+
+  it("invalid_id for a path id of the wrong shape or prefix, never a 500", async () => {
+    const t = await newTenant();
+    for (const id of ["not-an-id", "session_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", "agent_XYZ"]) {
+      const { body } = await expectProblem(await authed(t, `/v1/agents/${id}`), 400, "invalid_id");
+      expect(body.errors?.map((e) => e.path)).toEqual(["path.agent_id"]);
+    }
+  });
+});
+
+describe("404 and 405", () => {
+  it("route_not_found for an unknown path, outside and inside /v1", async () => {
+    await expectProblem(await call("/no-such-thing"), 404, "route_not_found");
+    const t = await newTenant();
+    await expectProblem(await authed(t, "/v1/no-such-thing"), 404, "route_not_found");
+  });
+
+  it("method_not_allowed with Allow listing the path's methods", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", { method: "PUT", json: {} });
+    await expectProblem(res, 405, "method_not_allowed");
+    expect(res.headers.get("allow")).toBe("GET, HEAD, POST");
+    const one = await authed(t, "/v1/agents/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "POST", json: {} });
+    await expectProblem(one, 405, "method_not_allowed");
+    expect(one.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
+  });
+});
+
+describe("413 and 415", () => {
+  /** A JSON body of exactly `bytes` bytes that is a valid agent apart from its size. */
+  function agentBody(bytes: number): string {
+    const shell = JSON.stringify({ name: "big", system_prompt: "" });
+    return shell.replace('"system_prompt":""', `"system_prompt":"${"a".repeat(bytes - shell.length)}"`);
+  }
+
+  it("413 for a body over 1 MiB that declares its length", async () => {
+    const t = await newTenant();
+    const body = agentBody(MAX_BODY_BYTES + 1);
+    const res = await authed(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body });
+    await expectProblem(res, 413, "payload_too_large");
+  });
+
+  it("413 for a streamed body without Content-Length once it passes 1 MiB", async () => {
+    const t = await newTenant();
+    const chunk = new TextEncoder().encode("a".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > MAX_BODY_BYTES * 2) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const request = new Request("http://api.test/v1/agents", {
+      method: "POST",
+      headers: { ...t.headers, "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.has("content-length")).toBe(false);
+    await expectProblem(await exports.default.fetch(request), 413, "payload_too_large");
+  });
+
+  it("a body of exactly 1 MiB is not refused for its size", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: agentBody(MAX_BODY_BYTES),
+    });
+    await res.body?.cancel();
+    expect(res.status).not.toBe(413);
+  });
+
+  it("415 for a body that is not JSON", async () => {
+    const t = await newTenant();
+    const res = await authed(t, "/v1/agents", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ name: "a", system_prompt: "b" }),
+    });
+    await expectProblem(res, 415, "unsupported_media_type");
+  });
+});
+
+describe("500", () => {
+  it("says only 'Internal server error' and logs the cause with the request id", async () => {
+    const secret = "db password is hunter2 at /srv/app/secret.sql";
+    const app = createApp();
+    app.get("/__boom", () => {
+      throw new Error(secret);
+    });
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    let res: Response;
+    try {
+      res = await app.request("/__boom", { headers: { "x-request-id": "boom-1" } }, env);
+    } finally {
+      spy.mockRestore();
+    }
+    const { body, text } = await expectProblem(res, 500, "internal_error");
+    expect(body.detail).toBe("Internal server error");
+    expect(body.request_id).toBe("boom-1");
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toMatch(/secret\.sql|stack|at \//);
+    const logged = lines.map((line) => JSON.parse(line) as { request_id?: string; status?: number; error?: { message?: string } });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ request_id: "boom-1", status: 500, error: expect.objectContaining({ message: secret }) }),
+    );
+  });
+});
+
+describe("X-Request-ID", () => {
+  it("echoes a sane caller id on success and error responses", async () => {
+    const ok = await call("/health", { headers: { "x-request-id": "client-abc_123.XYZ" } });
+    await ok.body?.cancel();
+    expect(ok.headers.get("x-request-id")).toBe("client-abc_123.XYZ");
+    const longest = "r".repeat(128);
+    const res = await call("/no-such-thing", { headers: { "x-request-id": longest } });
+    const { body } = await expectProblem(res, 404, "route_not_found");
+    expect(body.request_id).toBe(longest);
+  });
+
+  it("replaces an id that is too long or has characters outside printable ASCII", async () => {
+    for (const given of ["r".repeat(129), "has spaces in it", "tab\tinside"]) {
+      const res = await call("/no-such-thing", { headers: { "x-request-id": given } });
+      const { body } = await expectProblem(res, 404, "route_not_found");
+      expect(body.request_id).not.toBe(given);
+      expect(body.request_id).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+});
