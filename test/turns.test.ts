@@ -84,6 +84,24 @@ describe("turns", () => {
     expect(events.at(-1)?.data).toEqual({ status: "idle", usage: after.usage });
   });
 
+  it("coalesces a fast reply's deltas, each carrying the reply so far", async () => {
+    const { t, session, reader } = await setup();
+    const words = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
+    await sendMessage(t, session.id, words);
+    const events = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    const deltas = events.filter((e) => e.type === "message.delta").map((e) => e.data as { delta: string; accumulated: string });
+    // llmsim yields 201 words without pausing: the first goes out at once, the rest in one batch.
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.length).toBeLessThan(10);
+    let sofar = "";
+    for (const d of deltas) {
+      sofar += d.delta;
+      expect(d.accumulated).toBe(sofar);
+    }
+    expect(sofar).toBe(`Echo: ${words}`);
+  });
+
   it("runs a tool round trip with llmsim and current_time", async () => {
     const { t, session, reader } = await setup({ capabilities: ["current_time"] });
     await sendMessage(t, session.id, "what time is it?");

@@ -19,6 +19,8 @@ export function streamTiming(env: Env): StreamTiming {
 
 export interface TurnSettings {
   maxIterations: number;
+  /** At most one `message.delta` per this many milliseconds (deltas in between are joined). */
+  deltaBatchMs: number;
   /** A turn running longer than this is ended by the watchdog with `turn_timeout`. */
   deadlineMs: number;
   /** How often the watchdog alarm checks a running turn. */
@@ -28,6 +30,7 @@ export interface TurnSettings {
 export function turnSettings(env: Env): TurnSettings {
   return {
     maxIterations: intVar(env.TURN_MAX_ITERATIONS, 25),
+    deltaBatchMs: intVar(env.TURN_DELTA_BATCH_MS, 100),
     deadlineMs: intVar(env.TURN_DEADLINE_MS, 10 * 60_000),
     watchdogMs: intVar(env.TURN_WATCHDOG_MS, 30_000),
   };

@@ -3,6 +3,7 @@ import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmTo
 import type { ContentPart } from "../schemas/messages";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./event-types";
+import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-writer";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 
@@ -37,6 +38,8 @@ export interface TurnPlan {
   system: string;
   tools: ReadonlyMap<string, EnabledTool>;
   maxIterations: number;
+  /** Text deltas are coalesced to at most one `message.delta` per this many milliseconds. */
+  deltaBatchMs: number;
   signal: AbortSignal;
   fetcher: typeof fetch;
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
@@ -105,23 +108,30 @@ export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
 async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage): Promise<{ calls: LlmToolCall[] }> {
   const messageId = plan.newMessageId();
   const messages = await plan.conversation();
-  let accumulated = "";
   const calls: LlmToolCall[] = [];
-  for await (const event of plan.driver.stream({ model: plan.model, system: plan.system, messages, tools, signal: plan.signal })) {
-    plan.signal.throwIfAborted();
-    if (event.type === "text_delta") {
-      if (event.text.length === 0) continue;
-      accumulated += event.text;
-      plan.onReply({ messageId, accumulated });
-      plan.log.emitEphemeral({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta: event.text, accumulated } });
-    } else if (event.type === "tool_call") {
-      calls.push(event.call);
-    } else {
-      usage.inputTokens += event.usage.inputTokens;
-      usage.outputTokens += event.usage.outputTokens;
+  // The reply a reconnecting client is given is what was sent, so it and the live deltas after it add up.
+  const deltas = new DeltaBatcher(plan.deltaBatchMs, (delta, accumulated) => {
+    plan.onReply({ messageId, accumulated });
+    plan.log.emitEphemeral({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });
+  });
+  try {
+    for await (const event of plan.driver.stream({ model: plan.model, system: plan.system, messages, tools, signal: plan.signal })) {
+      plan.signal.throwIfAborted();
+      if (event.type === "text_delta") {
+        if (event.text.length > 0) deltas.push(event.text);
+      } else if (event.type === "tool_call") {
+        calls.push(event.call);
+      } else {
+        usage.inputTokens += event.usage.inputTokens;
+        usage.outputTokens += event.usage.outputTokens;
+      }
     }
+    plan.signal.throwIfAborted();
+    deltas.flush();
+  } finally {
+    deltas.stop();
   }
-  plan.signal.throwIfAborted();
+  const accumulated = deltas.text;
   const content: ContentPart[] = [];
   if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });

@@ -47,6 +47,7 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   });
   const enabled = toolsFor(caps.map((c) => ({ ref: c.ref, config: c.config })));
   const tools = new Map<string, EnabledTool>(enabled.tools.map((t) => [t.tool.name, t]));
+  const settings = turnSettings(input.env);
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts].filter((s) => s.length > 0).join("\n\n");
   return {
     db,
@@ -57,7 +58,8 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     model: resolved.model,
     system,
     tools,
-    maxIterations: turnSettings(input.env).maxIterations,
+    maxIterations: settings.maxIterations,
+    deltaBatchMs: settings.deltaBatchMs,
     signal: input.signal,
     fetcher: fetch,
     conversation: async () => toConversation(await listMessages(db, meta.sessionId), input.queued()),
