@@ -4,27 +4,49 @@ import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
+/** Bindings every test Worker gets: clearly-marked test-only secrets (real ones come from `wrangler secret put`). */
+const baseBindings = {
+  TEST_MIGRATIONS: migrations,
+  JWT_SECRET: "test-only-jwt-secret-not-for-production-0123456789",
+  ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+  // Short provider timeouts so the hang scenarios end in seconds, not a minute.
+  LLM_FIRST_BYTE_TIMEOUT_MS: "2000",
+  LLM_IDLE_TIMEOUT_MS: "2000",
+};
+
+function workers(bindings: Record<string, unknown>) {
+  return cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...baseBindings, ...bindings } } });
+}
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        // Clearly-marked test-only secrets; real ones come from `wrangler secret put`.
-        bindings: {
-          TEST_MIGRATIONS: migrations,
-          JWT_SECRET: "test-only-jwt-secret-not-for-production-0123456789",
-          ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
-          // Short provider timeouts so the hang scenarios end in seconds, not a minute.
-          LLM_FIRST_BYTE_TIMEOUT_MS: "2000",
-          LLM_IDLE_TIMEOUT_MS: "2000",
-        },
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["./test/apply-migrations.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
+    projects: [
+      {
+        extends: true,
+        plugins: [workers({})],
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**"] },
+      },
+      {
+        // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
+        // heartbeats, connection cycling, backlog drops, stream caps and the turn deadline
+        // can be observed in a test's lifetime.
+        extends: true,
+        plugins: [
+          workers({
+            SSE_HEARTBEAT_MS: "100",
+            SSE_CYCLE_MS: "2000",
+            SSE_MAX_BUFFERED_BYTES: "262144",
+            SSE_MAX_STREAMS_PER_SESSION: "3",
+            TURN_DEADLINE_MS: "1500",
+            TURN_WATCHDOG_MS: "250",
+            LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
+          }),
+        ],
+        test: { name: "timing", include: ["test/timing/**/*.test.ts"] },
+      },
+    ],
   },
 });

@@ -179,22 +179,25 @@ export class Fanout {
 
   /** Tells the client to reconnect (with its last event id), then closes. */
   #cycle(subscriber: Subscriber): void {
+    this.#disconnect(subscriber, "connection_cycle");
+  }
+
+  /**
+   * Lets go of a client that fell too far behind: what is queued stays queued (it ends with a
+   * `disconnecting` frame), nothing more is added, and the client resumes from its last event id.
+   */
+  #drop(subscriber: Subscriber): void {
+    this.#disconnect(subscriber, "slow_consumer");
+  }
+
+  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): void {
     if (!this.#subscribers.has(subscriber)) return;
-    this.#write(subscriber, disconnectingFrame(RECONNECT_RETRY_MS));
     this.#remove(subscriber);
     try {
+      subscriber.controller.enqueue(disconnectingFrame(reason, RECONNECT_RETRY_MS));
       subscriber.controller.close();
     } catch {
       // the client left first
-    }
-  }
-
-  #drop(subscriber: Subscriber): void {
-    this.#remove(subscriber);
-    try {
-      subscriber.controller.error(new Error("subscriber too slow"));
-    } catch {
-      // already closed
     }
   }
 

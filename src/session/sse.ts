@@ -20,6 +20,10 @@ export function heartbeatFrame(): Uint8Array {
   return encoder.encode(": heartbeat\n\n");
 }
 
-export function disconnectingFrame(retryMs: number): Uint8Array {
-  return encoder.encode(`event: disconnecting\ndata: ${JSON.stringify({ reason: "connection_cycle", retry_ms: retryMs })}\n\n`);
+/**
+ * Sent before the server closes a stream: `connection_cycle` every ~5 minutes, `slow_consumer`
+ * when the client fell too far behind. Either way the client resumes with its last event id.
+ */
+export function disconnectingFrame(reason: "connection_cycle" | "slow_consumer", retryMs: number): Uint8Array {
+  return encoder.encode(`event: disconnecting\ndata: ${JSON.stringify({ reason, retry_ms: retryMs })}\n\n`);
 }

@@ -1,0 +1,156 @@
+import { describe, expect, inject, it } from "vitest";
+import type { EventEnvelope } from "../../src/session/event-types";
+import { newTenant, problem } from "../helpers";
+import { as, createAgent, createSession, fakeModel, openStream, sendMessage, type Caller } from "../fixtures";
+import { SseReader, type SseFrame } from "../sse-client";
+
+// Runs in the "timing" project: heartbeat 100 ms, cycle 2 s ±20 %, 256 KiB backlog, 3 streams
+// per session, turn deadline 1.5 s checked every 250 ms (see vitest.config.ts).
+
+const port = inject("fakeLlmPort");
+const isEnd = (e: EventEnvelope) => e.type === "session.completed";
+
+async function setup(modelScenario?: string) {
+  const t = await newTenant();
+  const modelId = modelScenario ? await fakeModel(t, port, "openai", modelScenario) : null;
+  const agent = await createAgent(t, { default_model_id: modelId });
+  return { t, session: await createSession(t, agent.id) };
+}
+
+async function eventList(t: Caller, sessionId: string): Promise<EventEnvelope[]> {
+  const res = await as(t, `/v1/sessions/${sessionId}/events`, { headers: { accept: "application/json" } });
+  return ((await res.json()) as { data: EventEnvelope[] }).data;
+}
+
+/** Every frame until the stream closes (or `limitMs` passes). */
+async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<SseFrame[]> {
+  const frames: SseFrame[] = [];
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const frame = await reader.next(Math.max(1, deadline - Date.now()));
+    if (frame === null) return frames;
+    frames.push(frame);
+  }
+}
+
+describe("stream timing", () => {
+  it("sends retry first, then a heartbeat comment per interval on an idle stream", async () => {
+    const { t, session } = await setup();
+    const reader = new SseReader(await openStream(t, session.id));
+    const first = await reader.next();
+    expect(first).toEqual({ kind: "retry", retry: 1000 });
+    const started = Date.now();
+    const heartbeats: number[] = [];
+    while (heartbeats.length < 4) {
+      const frame = await reader.next(1000);
+      expect(frame).toEqual({ kind: "comment", comment: "heartbeat" });
+      heartbeats.push(Date.now() - started);
+    }
+    await reader.cancel();
+    // Four beats of a 100 ms clock take about 400 ms; far less would mean a flood, far more a stall.
+    expect(heartbeats.at(-1)).toBeGreaterThanOrEqual(250);
+    expect(heartbeats.at(-1)).toBeLessThan(900);
+  });
+
+  it("cycles a connection with a disconnecting event, and a resume from Last-Event-ID loses nothing", async () => {
+    const { t, session } = await setup();
+    await sendMessage(t, session.id, "before the cycle");
+    const reader = new SseReader(await openStream(t, session.id));
+    const opened = Date.now();
+    const frames = await framesUntilClosed(reader, 5000);
+    const lifetime = Date.now() - opened;
+    expect(lifetime).toBeGreaterThanOrEqual(1550);
+    expect(lifetime).toBeLessThan(3000);
+    const events = frames.filter((f) => f.kind === "event");
+    const last = events.at(-1);
+    expect(last?.event).toBe("disconnecting");
+    expect(JSON.parse(last?.data ?? "{}")).toEqual({ reason: "connection_cycle", retry_ms: 1000 });
+    const stored = events.filter((f) => f.event !== "disconnecting" && f.event !== "message.delta");
+    const lastId = stored.at(-1)?.id;
+    expect(stored.map((f) => f.event).at(-1)).toBe("session.completed");
+
+    await sendMessage(t, session.id, "while disconnected");
+    const resumed = new SseReader(await openStream(t, session.id, "", { "last-event-id": lastId ?? "" }));
+    const after = await resumed.collectUntil(isEnd);
+    await resumed.cancel();
+    const firstAfter = after.find((e) => e.type !== "message.delta");
+    expect(firstAfter?.sequence).toBe(JSON.parse(stored.at(-1)?.data ?? "{}").sequence + 1);
+  });
+
+  it("drops a subscriber that stops reading without holding back the one that reads", async () => {
+    const { t, session } = await setup();
+    const stalled = new SseReader(await openStream(t, session.id));
+    expect(await stalled.next()).toEqual({ kind: "retry", retry: 1000 });
+    const reading = new SseReader(await openStream(t, session.id));
+    // Ten messages of about 45 KB, each answered before the next is sent: the reading client keeps
+    // up, while the stalled one's share (each message, the reply's deltas, each stored reply) grows
+    // past the 256 KiB backlog limit and every buffer on the way.
+    const words = Array.from({ length: 7_000 }, (_, i) => `w${i}`).join(" ");
+    const events: EventEnvelope[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      await sendMessage(t, session.id, words);
+      events.push(...(await reading.collectUntil((e) => e.type === "turn.completed", 10_000)));
+    }
+    await reading.cancel();
+    expect(events.filter((e) => e.type === "turn.completed")).toHaveLength(10);
+
+    // The stalled stream was let go: reading it now gives what was queued, then a
+    // `disconnecting` frame with reason slow_consumer, then the end, before the turns ended.
+    const rest = await framesUntilClosed(stalled, 5000);
+    const last = rest.at(-1);
+    expect(last).toMatchObject({ kind: "event", event: "disconnecting" });
+    expect(JSON.parse(last?.kind === "event" ? last.data : "{}")).toEqual({ reason: "slow_consumer", retry_ms: 1000 });
+    const seen = rest.flatMap((f) => (f.kind === "event" && f.event !== "disconnecting" ? [JSON.parse(f.data) as EventEnvelope] : []));
+    expect(seen.filter((e) => e.type === "turn.completed").length).toBeLessThan(10);
+    // What it did get is in order with no gap, so a resume from its last id loses nothing.
+    const sequences = seen.filter((e) => e.type !== "message.delta").map((e) => e.sequence);
+    expect(sequences).toEqual(sequences.map((_, i) => (sequences[0] ?? 1) + i));
+    await stalled.cancel().catch(() => undefined);
+  });
+
+  it("caps concurrent streams per session with 429, and frees a slot as soon as a client leaves", async () => {
+    const { t, session } = await setup();
+    const readers = await Promise.all([1, 2, 3].map(async () => new SseReader(await openStream(t, session.id))));
+    for (const reader of readers) expect(await reader.next()).toEqual({ kind: "retry", retry: 1000 });
+    const refused = await openStream(t, session.id);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    const body = await problem(refused);
+    expect(body).toMatchObject({ code: "too_many_streams", status: 429, retry_after_seconds: 5 });
+
+    await readers[0]?.cancel();
+    let reopened: Response | undefined;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      reopened = await openStream(t, session.id);
+      if (reopened.status === 200) break;
+      await reopened.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(reopened?.status).toBe(200);
+    await reopened?.body?.cancel();
+    for (const reader of readers.slice(1)) await reader.cancel();
+    // Another session has its own cap.
+    const other = await createSession(t, session.agent_id);
+    const elsewhere = await openStream(t, other.id);
+    expect(elsewhere.status).toBe(200);
+    await elsewhere.body?.cancel();
+  });
+
+  it("ends a turn that outlives its deadline with turn.failed turn_timeout, and the session goes idle", async () => {
+    const { t, session } = await setup("hang");
+    await sendMessage(t, session.id, "this model never answers");
+    const started = Date.now();
+    let events = await eventList(t, session.id);
+    while (events.at(-1)?.type !== "session.completed" && Date.now() - started < 8000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events = await eventList(t, session.id);
+    }
+    // The deadline is 1.5 s and the watchdog looks every 250 ms; the provider's own timeout is 30 s.
+    expect(Date.now() - started).toBeLessThan(5000);
+    const terminal = events.filter((e) => ["turn.completed", "turn.failed", "turn.cancelled"].includes(e.type));
+    expect(terminal).toHaveLength(1);
+    expect(terminal[0]?.data).toMatchObject({ error_code: "turn_timeout" });
+    const after = (await (await as(t, `/v1/sessions/${session.id}`)).json()) as { status: string };
+    expect(after.status).toBe("idle");
+  });
+});
