@@ -12,8 +12,9 @@ export function corsFromEnv() {
     if (allowed.length === 0) return next();
     const handler = cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "X-Org-Id", "X-Request-ID", "Last-Event-ID"],
-      exposeHeaders: ["X-Request-ID", "Retry-After", "X-Total-Count"],
+      exposeHeaders: ["X-Request-ID", "Retry-After"],
       maxAge: 600,
     });
     return handler(c, next);

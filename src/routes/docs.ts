@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
 
 /**
@@ -26,9 +25,11 @@ const INIT = `window.ui = SwaggerUIBundle({ url: "/api-doc/openapi.json", dom_id
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'";
 
-export const docsRouter = new Hono<AppEnv>()
-  .get("/swagger-ui", (c) => c.redirect("/swagger-ui/", 301))
-  .get("/swagger-ui/", (c) => {
+// The app ignores trailing slashes when routing, so one route sees both `/swagger-ui` and
+// `/swagger-ui/` and tells them apart by the raw path.
+export const docsRouter = createRouter()
+  .get("/swagger-ui", (c) => {
+    if (!new URL(c.req.url).pathname.endsWith("/")) return c.redirect("/swagger-ui/", 301);
     c.header("content-security-policy", CSP);
     return c.html(PAGE);
   })
