@@ -157,7 +157,7 @@ export const llmProviders = sqliteTable(
     name: text("name").notNull(),
     providerType: text("provider_type", { enum: ["openai", "anthropic", "llmsim"] }).notNull(),
     baseUrl: text("base_url"),
-    /** AES-256-GCM ciphertext (`v1:<iv>:<ct>`, base64), never returned. */
+    /** AES-256-GCM ciphertext (`v1:<key id>:<iv>:<ciphertext>`, base64 parts), never returned. */
     apiKeyEncrypted: text("api_key_encrypted"),
     status: text("status", { enum: ["active", "disabled"] }).notNull(),
     createdAt: text("created_at").notNull(),
