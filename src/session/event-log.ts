@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { events } from "../db/schema";
 import { newId } from "../lib/ids";
+import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { EventDraft, EventEnvelope } from "./event-types";
 
@@ -34,6 +35,8 @@ export class EventLog {
   #head = 0;
   #queue: Pending[] = [];
   #pumping = false;
+  /** A write failed: the head may be behind D1 (a write that landed unconfirmed); re-read it before the next. */
+  #stale = false;
 
   constructor(db: Database, sessionId: string, deliver: (envelopes: EventEnvelope[]) => void) {
     this.#db = db;
@@ -60,7 +63,7 @@ export class EventLog {
   /** Sends an event live without storing it (message.delta). */
   emitEphemeral(draft: EventDraft): void {
     if (this.#queue.length === 0 && !this.#pumping) {
-      this.#deliver([this.#envelope(draft, this.#head)]);
+      this.#safeDeliver([this.#envelope(draft, this.#head)]);
       return;
     }
     void this.#enqueue([draft], false, undefined).catch(() => undefined);
@@ -113,31 +116,80 @@ export class EventLog {
     }
   }
 
-  /** Writes one group atomically; on success advances the head and delivers, on failure rejects its appends. */
+  /**
+   * Writes one group atomically; on success advances the head and delivers, on failure rejects
+   * its appends (a group of one) and returns false. Never throws, so every append settles.
+   */
   async #write(group: Pending[]): Promise<boolean> {
     let sequence = this.#head;
-    const assigned = group.map((p) => p.drafts.map((d) => this.#envelope(d, p.durable ? ++sequence : sequence)));
+    let assigned: EventEnvelope[][] = [];
+    try {
+      if (this.#stale) await this.#resync();
+      sequence = this.#head;
+      assigned = group.map((p) => p.drafts.map((d) => this.#envelope(d, p.durable ? ++sequence : sequence)));
+      const statements = this.#statements(group, assigned);
+      if (statements.length > 0) await this.#db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    } catch (err) {
+      if (!(await this.#landed(assigned, sequence))) {
+        this.#stale = true;
+        if (group.length === 1) group[0]?.reject(err);
+        return false;
+      }
+    }
+    this.#head = sequence;
+    this.#safeDeliver(assigned.flat());
+    group.forEach((p, i) => p.resolve(assigned[i] ?? []));
+    return true;
+  }
+
+  #statements(group: Pending[], assigned: EventEnvelope[][]): BatchItem<"sqlite">[] {
     const statements: BatchItem<"sqlite">[] = [];
     group.forEach((p, i) => {
       const envelopes = assigned[i] ?? [];
       if (p.statements) statements.push(...p.statements(envelopes));
-      if (p.durable) {
-        for (const e of envelopes) {
-          statements.push(
-            this.#db.insert(events).values({ id: e.id, sessionId: e.session_id, sequence: e.sequence, type: e.type, ts: e.ts, context: { ...e.context }, data: e.data }),
-          );
-        }
+      if (!p.durable) return;
+      for (const e of envelopes) {
+        statements.push(
+          this.#db.insert(events).values({ id: e.id, sessionId: e.session_id, sequence: e.sequence, type: e.type, ts: e.ts, context: { ...e.context }, data: e.data }),
+        );
       }
     });
+    return statements;
+  }
+
+  /**
+   * Whether a batch that reported an error committed all the same (D1 can lose the answer to a
+   * write it made). The batch is atomic, so its last event being there means all of it is.
+   */
+  async #landed(assigned: EventEnvelope[][], sequence: number): Promise<boolean> {
+    const last = assigned.flat().find((e) => e.sequence === sequence && e.type !== "message.delta");
+    if (!last || sequence === this.#head) return false;
     try {
-      if (statements.length > 0) await this.#db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-    } catch (err) {
-      if (group.length === 1) group[0]?.reject(err);
+      const row = await this.#db.select({ id: events.id }).from(events).where(and(eq(events.sessionId, this.#sessionId), eq(events.sequence, sequence))).get();
+      return row?.id === last.id;
+    } catch {
       return false;
     }
-    this.#head = sequence;
-    this.#deliver(assigned.flat());
-    group.forEach((p, i) => p.resolve(assigned[i] ?? []));
-    return true;
+  }
+
+  /**
+   * After a failed write, re-reads the head before writing again, so a write D1 made but did not
+   * confirm can never make every later batch collide on its sequences. Events found that way are
+   * delivered, so open streams match D1.
+   */
+  async #resync(): Promise<void> {
+    const before = this.#head;
+    await this.load();
+    this.#stale = false;
+    if (this.#head > before) this.#safeDeliver(await this.read(before, this.#head, this.#head - before));
+  }
+
+  #safeDeliver(envelopes: EventEnvelope[]): void {
+    if (envelopes.length === 0) return;
+    try {
+      this.#deliver(envelopes);
+    } catch (err) {
+      logLine("error", { msg: "event delivery failed", session_id: this.#sessionId, error: describeError(err) });
+    }
   }
 }

@@ -1,55 +1,31 @@
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
 import type { EventEnvelope, EventType } from "./event-types";
 import { disconnectingFrame, eventFrame, heartbeatFrame, retryFrame } from "./sse";
+import { Subscriber, type Frame, type SubscribeOptions } from "./subscriber";
+
+export type { SubscribeOptions } from "./subscriber";
 
 export interface StreamTiming {
   heartbeatMs: number;
   /** A connection is cycled after this long, ±20 % jitter. */
   cycleMs: number;
-  /** A subscriber whose unread backlog passes this many bytes is dropped. */
+  /** A subscriber whose unread backlog (or held backlog while replaying) passes this many bytes is dropped. */
   maxBufferedBytes: number;
   maxStreams: number;
 }
 
-export interface SubscribeOptions {
-  /** Deliver events with a sequence above this. */
-  afterSequence: number;
-  /** Allowed types (null: all), then excluded types. */
-  types: ReadonlySet<EventType> | null;
-  exclude: ReadonlySet<EventType>;
-}
-
-/** Where replay reads stored events and the live reply comes from. */
+/** Where replay reads stored events. */
 export interface ReplaySource {
   readonly head: number;
   read(after: number, upTo: number, limit: number): Promise<EventEnvelope[]>;
-  /** The reply being streamed right now, if any, as one synthetic delta. */
-  currentReplyDelta(): EventEnvelope | null;
 }
 
 const REPLAY_PAGE = 500;
-/** Live events held for one subscriber while its replay runs; past this it is dropped. */
-const MAX_PENDING_DURING_REPLAY = 10_000;
 const RECONNECT_RETRY_MS = 1000;
-
-class Subscriber {
-  readonly controller: ReadableStreamDefaultController<Uint8Array>;
-  readonly options: SubscribeOptions;
-  live = false;
-  pending: EventEnvelope[] = [];
-  lastSequence: number;
-  cycleTimer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(controller: ReadableStreamDefaultController<Uint8Array>, options: SubscribeOptions) {
-    this.controller = controller;
-    this.options = options;
-    this.lastSequence = options.afterSequence;
-  }
-
-  wants(type: EventType): boolean {
-    if (this.options.types && !this.options.types.has(type)) return false;
-    return !this.options.exclude.has(type);
-  }
-}
+/** A dropped slow stream keeps its queue this long for the client to read its `disconnecting` frame; then the queue is discarded. */
+const DRAIN_GRACE_MS = 10_000;
+const TERMINAL_TYPES: ReadonlySet<EventType> = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
 /**
  * The open SSE streams of one session. Every subscriber gets every event once, in order:
@@ -60,8 +36,12 @@ class Subscriber {
  */
 export class Fanout {
   readonly #subscribers = new Set<Subscriber>();
+  /** Dropped slow streams whose queue is still held: they count against the stream cap until it is freed. */
+  readonly #draining = new Set<Subscriber>();
   readonly #timing: StreamTiming;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** The last delta sent of the reply that is streaming now (null between replies). */
+  #reply: EventEnvelope | null = null;
 
   constructor(timing: StreamTiming) {
     this.#timing = timing;
@@ -72,7 +52,7 @@ export class Fanout {
   }
 
   get full(): boolean {
-    return this.#subscribers.size >= this.#timing.maxStreams;
+    return this.#subscribers.size + this.#draining.size >= this.#timing.maxStreams;
   }
 
   /** Opens a stream: replay from `afterSequence`, then live. */
@@ -87,6 +67,7 @@ export class Fanout {
           this.#startTimers(subscriber);
           controller.enqueue(retryFrame(RECONNECT_RETRY_MS));
         },
+        pull: () => subscriber?.wake(),
         cancel: () => {
           if (subscriber) this.#remove(subscriber);
         },
@@ -97,21 +78,22 @@ export class Fanout {
     return stream;
   }
 
-  /** Sends committed (or ephemeral) events to every subscriber that wants them. */
+  /** Sends committed (or ephemeral) events to every subscriber that wants them; each frame is encoded once. */
   broadcast(envelopes: EventEnvelope[]): void {
+    const frames = envelopes.map((envelope) => ({ envelope, bytes: eventFrame(envelope) }));
+    for (const frame of frames) this.#track(frame.envelope);
     for (const subscriber of this.#subscribers) {
-      if (!subscriber.live) {
-        subscriber.pending.push(...envelopes);
-        if (subscriber.pending.length > MAX_PENDING_DURING_REPLAY) this.#drop(subscriber);
-        continue;
+      if (subscriber.live) {
+        for (const frame of frames) this.#send(subscriber, frame);
+      } else if (!subscriber.hold(frames, this.#timing.maxBufferedBytes)) {
+        this.#drop(subscriber);
       }
-      for (const envelope of envelopes) this.#send(subscriber, envelope);
     }
   }
 
   /** Closes every stream (session deleted, object shutting down). */
   closeAll(): void {
-    for (const subscriber of [...this.#subscribers]) {
+    for (const subscriber of [...this.#subscribers, ...this.#draining]) {
       this.#remove(subscriber);
       try {
         subscriber.controller.close();
@@ -121,47 +103,81 @@ export class Fanout {
     }
   }
 
+  /**
+   * Keeps the reply so far as what was actually sent: a client that joins mid-reply gets it as one
+   * delta, and the live deltas after it continue it exactly (none is counted twice).
+   */
+  #track(envelope: EventEnvelope): void {
+    if (envelope.type === "message.delta") {
+      this.#reply = envelope;
+    } else if (TERMINAL_TYPES.has(envelope.type)) {
+      this.#reply = null;
+    } else if (envelope.type === "message.created" && this.#reply) {
+      const message = envelope.data["message"] as { id?: unknown } | undefined;
+      if (message?.id === this.#reply.data["message_id"]) this.#reply = null;
+    }
+  }
+
+  /** The reply so far as one synthetic delta, positioned after `sequence`. */
+  #replyFrame(sequence: number): Frame | null {
+    const last = this.#reply;
+    if (!last) return null;
+    const accumulated = last.data["accumulated"];
+    const envelope: EventEnvelope = {
+      ...last,
+      id: newId("event"),
+      ts: nowIso(),
+      sequence,
+      data: { message_id: last.data["message_id"], delta: accumulated, accumulated },
+    };
+    return { envelope, bytes: eventFrame(envelope) };
+  }
+
+  /**
+   * Replays stored events, waiting for the client to read between frames (a long history is
+   * paced by the client, so a healthy one is never mistaken for a slow one), then hands over to
+   * live without an await between reading the held events and going live.
+   */
   async #replay(subscriber: Subscriber, source: ReplaySource, head: number): Promise<void> {
     try {
       while (subscriber.lastSequence < head && this.#subscribers.has(subscriber)) {
         const page = await source.read(subscriber.lastSequence, head, REPLAY_PAGE);
         if (page.length === 0) break;
-        for (const envelope of page) this.#send(subscriber, envelope);
+        for (const envelope of page) {
+          await subscriber.writable();
+          if (!this.#subscribers.has(subscriber)) return;
+          this.#send(subscriber, { envelope, bytes: eventFrame(envelope) });
+        }
       }
     } catch {
       this.#drop(subscriber);
       return;
     }
     if (!this.#subscribers.has(subscriber)) return;
-    // Hand-over, synchronously: held stored events above the replay, then the reply so far.
-    // Held deltas are dropped because the synthetic delta's `accumulated` already contains them.
-    for (const envelope of subscriber.pending) {
-      if (envelope.type !== "message.delta") this.#send(subscriber, envelope);
-    }
-    subscriber.pending = [];
+    for (const frame of subscriber.takeHeld()) this.#send(subscriber, frame);
     subscriber.live = true;
-    const reply = source.currentReplyDelta();
+    const reply = this.#replyFrame(subscriber.lastSequence);
     if (reply) this.#send(subscriber, reply);
   }
 
-  #send(subscriber: Subscriber, envelope: EventEnvelope): void {
-    const stored = envelope.type !== "message.delta";
-    if (stored) {
+  #send(subscriber: Subscriber, frame: Frame): void {
+    const { envelope } = frame;
+    if (envelope.type !== "message.delta") {
       if (envelope.sequence <= subscriber.lastSequence) return;
       subscriber.lastSequence = envelope.sequence;
     }
     if (!subscriber.wants(envelope.type)) return;
-    this.#write(subscriber, eventFrame(envelope));
+    this.#write(subscriber, frame.bytes);
   }
 
-  #write(subscriber: Subscriber, frame: Uint8Array): void {
+  #write(subscriber: Subscriber, bytes: Uint8Array): void {
     const backlog = -(subscriber.controller.desiredSize ?? 0);
     if (backlog > this.#timing.maxBufferedBytes) {
       this.#drop(subscriber);
       return;
     }
     try {
-      subscriber.controller.enqueue(frame);
+      subscriber.controller.enqueue(bytes);
     } catch {
       this.#remove(subscriber);
     }
@@ -169,7 +185,7 @@ export class Fanout {
 
   #startTimers(subscriber: Subscriber): void {
     const jitter = 0.8 + Math.random() * 0.4;
-    subscriber.cycleTimer = setTimeout(() => this.#cycle(subscriber), Math.round(this.#timing.cycleMs * jitter));
+    subscriber.cycleTimer = setTimeout(() => this.#disconnect(subscriber, "connection_cycle"), Math.round(this.#timing.cycleMs * jitter));
     if (!this.#heartbeat) {
       this.#heartbeat = setInterval(() => {
         for (const s of this.#subscribers) this.#write(s, heartbeatFrame());
@@ -177,21 +193,28 @@ export class Fanout {
     }
   }
 
-  /** Tells the client to reconnect (with its last event id), then closes. */
-  #cycle(subscriber: Subscriber): void {
-    this.#disconnect(subscriber, "connection_cycle");
-  }
-
   /**
-   * Lets go of a client that fell too far behind: what is queued stays queued (it ends with a
-   * `disconnecting` frame), nothing more is added, and the client resumes from its last event id.
+   * Lets go of a client that fell too far behind: nothing more is added, the queue ends with a
+   * `disconnecting` frame, and the client resumes from its last event id. If it does not read
+   * that within DRAIN_GRACE_MS the queue is discarded, so a client that never reads holds no
+   * memory and cannot open stream after stream past the cap.
    */
   #drop(subscriber: Subscriber): void {
-    this.#disconnect(subscriber, "slow_consumer");
+    if (!this.#disconnect(subscriber, "slow_consumer")) return;
+    this.#draining.add(subscriber);
+    subscriber.drainTimer = setTimeout(() => {
+      this.#draining.delete(subscriber);
+      try {
+        subscriber.controller.error(new Error("slow consumer"));
+      } catch {
+        // already gone
+      }
+    }, DRAIN_GRACE_MS);
   }
 
-  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): void {
-    if (!this.#subscribers.has(subscriber)) return;
+  /** Sends `disconnecting` and closes; false when the subscriber was already gone. */
+  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): boolean {
+    if (!this.#subscribers.has(subscriber)) return false;
     this.#remove(subscriber);
     try {
       subscriber.controller.enqueue(disconnectingFrame(reason, RECONNECT_RETRY_MS));
@@ -199,12 +222,13 @@ export class Fanout {
     } catch {
       // the client left first
     }
+    return true;
   }
 
   #remove(subscriber: Subscriber): void {
+    this.#draining.delete(subscriber);
+    subscriber.release();
     if (!this.#subscribers.delete(subscriber)) return;
-    if (subscriber.cycleTimer !== undefined) clearTimeout(subscriber.cycleTimer);
-    subscriber.pending = [];
     if (this.#subscribers.size === 0 && this.#heartbeat) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;

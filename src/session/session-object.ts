@@ -65,7 +65,6 @@ export class SessionObject extends DurableObject<Env> {
   #queue: QueuedInput[] = [];
   #active: ActiveTurn | null = null;
   #running: RunningTurn | null = null;
-  #reply: { messageId: string; accumulated: string; context: EventContext } | null = null;
   #destroyed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -141,7 +140,6 @@ export class SessionObject extends DurableObject<Env> {
           return log.head;
         },
         read: (after, upTo, limit) => log.read(after, upTo, limit),
-        currentReplyDelta: () => this.#replyDelta(log),
       },
       { afterSequence: Number(url.searchParams.get("after") ?? 0), types, exclude: list("exclude") },
     );
@@ -215,20 +213,6 @@ export class SessionObject extends DurableObject<Env> {
     return last?.context.turn_id === turnId;
   }
 
-  #replyDelta(log: EventLog): EventEnvelope | null {
-    const reply = this.#reply;
-    if (!reply || !this.#meta) return null;
-    return {
-      id: newId("event"),
-      type: "message.delta",
-      ts: nowIso(),
-      session_id: this.#meta.sessionId,
-      sequence: log.head,
-      context: reply.context,
-      data: { message_id: reply.messageId, delta: reply.accumulated, accumulated: reply.accumulated },
-    };
-  }
-
   /** Starts a turn. Synchronously marks the session busy so concurrent posts queue behind it. */
   #startTurn(item: QueuedInput): void {
     const active: ActiveTurn = { turnId: newId("turn"), inputMessageId: item.messageId, modelId: item.modelId, startedAt: Date.now() };
@@ -261,15 +245,11 @@ export class SessionObject extends DurableObject<Env> {
         modelId: active.modelId,
         signal: running.abort.signal,
         queued: () => new Set(this.#queue.map((q) => q.messageId)),
-        onReply: (reply: { messageId: string; accumulated: string } | null) => {
-          this.#reply = reply ? { ...reply, context } : null;
-        },
       });
       outcome = await runTurn(plan);
     } catch (err) {
       outcome = this.#outcomeOfError(err, running);
     }
-    this.#reply = null;
     // A cancel that arrived before the terminal event was written wins, so the caller's
     // "cancelled" and the stream agree.
     const reason: unknown = running.abort.signal.reason;

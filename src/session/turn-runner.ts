@@ -44,8 +44,6 @@ export interface TurnPlan {
   fetcher: typeof fetch;
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
   conversation: () => Promise<LlmMessage[]>;
-  /** Tells the object which reply is streaming, for clients that reconnect mid-reply. */
-  onReply: (reply: { messageId: string; accumulated: string } | null) => void;
   newMessageId: () => string;
 }
 
@@ -92,7 +90,6 @@ export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
     }
     return { kind: "failed", iterations, usage, errorCode: "max_iterations", error: failureText("max_iterations") };
   } catch (err) {
-    plan.onReply(null);
     const abort = plan.signal.aborted ? plan.signal.reason : undefined;
     if (abort instanceof TurnAbort) {
       if (abort.reason === "deleted") return { kind: "deleted" };
@@ -109,9 +106,7 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   const messageId = plan.newMessageId();
   const messages = await plan.conversation();
   const calls: LlmToolCall[] = [];
-  // The reply a reconnecting client is given is what was sent, so it and the live deltas after it add up.
   const deltas = new DeltaBatcher(plan.deltaBatchMs, (delta, accumulated) => {
-    plan.onReply({ messageId, accumulated });
     plan.log.emitEphemeral({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });
   });
   try {
@@ -136,7 +131,6 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
   await storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model } }]);
-  plan.onReply(null);
   return { calls };
 }
 

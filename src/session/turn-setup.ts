@@ -26,7 +26,6 @@ export interface TurnSetupInput {
   modelId: string | null;
   signal: AbortSignal;
   queued: () => ReadonlySet<string>;
-  onReply: TurnPlan["onReply"];
 }
 
 /** Loads the agent, its capabilities and the model for a turn, and builds the plan the runner follows. */
@@ -63,7 +62,6 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     signal: input.signal,
     fetcher: fetch,
     conversation: async () => toConversation(await listMessages(db, meta.sessionId), input.queued()),
-    onReply: input.onReply,
     newMessageId: () => newId("message"),
   };
 }
