@@ -6,22 +6,48 @@ interface Issue {
   message: string;
   code?: string;
   origin?: string;
+  /** Only on `invalid_union`: the issues of each branch, paths relative to the union. */
+  errors?: readonly (readonly Issue[])[];
 }
 
 const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path", header: "header" };
 
+/** `too_big` origins that measure size (bytes, items); a number over its maximum is a plain invalid value. */
+const SIZE_ORIGINS = new Set(["string", "array", "set", "file", "object"]);
+
+/**
+ * Replaces a failed union by the issues of the one branch the input was meant for (the only
+ * branch that did not reject the value's type outright), so that e.g. an over-long capability id
+ * is named at its own path and counted as a size issue. Ambiguous unions stay one issue.
+ */
+function expandUnions(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union" || !issue.errors) return [issue];
+    const meant = issue.errors.filter((branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0));
+    const [branch] = meant;
+    if (meant.length !== 1 || !branch || branch.length === 0) return [issue];
+    return expandUnions(branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+  });
+}
+
 /** Maps zod issues to `errors[]`: every invalid field, named by path, without its value. */
 export function fieldErrors(target: string, issues: readonly Issue[]): FieldError[] {
   const root = TARGET_NAMES[target] ?? target;
-  return issues.map((issue) => ({
+  return expandUnions(issues).map((issue) => ({
     path: [root, ...issue.path.map(String)].join("."),
     message: issue.message,
   }));
 }
 
-/** True when any issue is a string/array over its maximum: those are `input_too_large`. */
+function isSizeIssue(issue: Issue): boolean {
+  return issue.code === "too_big" && issue.origin !== undefined && SIZE_ORIGINS.has(issue.origin);
+}
+
+// Rule: `input_too_large` only when every issue is a size issue; any other problem makes it
+// `validation_failed` (errors[] still lists the size issues), since the request must change shape anyway.
 function isTooLarge(issues: readonly Issue[]): boolean {
-  return issues.some((i) => i.code === "too_big" && (i.origin === "string" || i.origin === "array"));
+  const expanded = expandUnions(issues);
+  return expanded.length > 0 && expanded.every(isSizeIssue);
 }
 
 /** The validation hook every router uses: a failed parse becomes one ApiError. */

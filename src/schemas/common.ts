@@ -63,16 +63,28 @@ export function idParam(prefix: IdPrefix, name: string) {
     .openapi({ param: { name, in: "path" }, example: `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f` });
 }
 
-/** `offset`/`limit` query parameters: defaults 0/20, limit clamped to 1..100 rather than rejected. */
-export const PaginationQuery = z.object({
-  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
-  limit: z.coerce
-    .number()
-    .int()
-    .default(20)
-    .transform((n) => Math.min(100, Math.max(1, n)))
-    .openapi({ param: { name: "limit", in: "query" }, example: 20, description: "1–100; larger values are clamped" }),
-});
+/** The largest page any paginated list returns (spec §1). */
+export const MAX_PAGE_LIMIT = 100;
+
+/** `offset`/`limit` query parameters: offset ≥ 0; limit defaults to `defaultLimit` and is clamped to 1..100, not rejected. */
+export function paginationQuery(defaultLimit: number) {
+  return z.object({
+    offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
+    limit: z.coerce
+      .number()
+      .int()
+      .default(defaultLimit)
+      .transform((n) => Math.min(MAX_PAGE_LIMIT, Math.max(1, n)))
+      .openapi({
+        param: { name: "limit", in: "query" },
+        example: defaultLimit,
+        description: `Default ${defaultLimit}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`,
+      }),
+  });
+}
+
+/** The paging of most lists: default 20 items. */
+export const PaginationQuery = paginationQuery(20);
 
 /** `{data, total, offset, limit}` around an item schema. */
 export function paginated<T extends z.ZodTypeAny>(item: T) {
@@ -99,3 +111,26 @@ export function boundedString(maxBytes: number) {
     }
   });
 }
+
+/** Byte size of a value as JSON (UTF-8), the measure for free-form objects such as message metadata. */
+export function jsonBytes(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).length;
+}
+
+/** A free-form JSON object of at most `maxBytes` as JSON; over it is a 400 `input_too_large` naming the field. */
+export function boundedJsonObject(maxBytes: number) {
+  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    if (jsonBytes(value) > maxBytes) {
+      ctx.addIssue({ code: "too_big", origin: "object", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes as JSON` });
+    }
+  });
+}
+
+/** Tag limits shared by agents, sessions and messages. */
+export const TAG_LIMITS = { count: 50, bytes: 128 } as const;
+
+/** A list of tags: each non-empty and at most 128 bytes, at most 50 of them. */
+export const TagsSchema = z
+  .array(boundedString(TAG_LIMITS.bytes).pipe(z.string().min(1)))
+  .max(TAG_LIMITS.count)
+  .openapi({ example: ["support"] });
