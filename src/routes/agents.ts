@@ -1,19 +1,23 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { AgentSchema, CreateAgentSchema, UpdateAgentSchema } from "../schemas/agents";
-import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
+import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { archiveAgent, createAgent, getAgent, listAgents, updateAgent } from "../services/agents";
 
 const tags = ["Agents"];
 const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
+
+/** The body of GET /v1/agents; exported so tests parse with the route's own schema. */
+export const AgentPage = paginated(AgentSchema).openapi("AgentPage");
 
 const listAgentsRoute = createRoute({
   method: "get",
   path: "/v1/agents",
   operationId: "listAgents",
   tags,
-  summary: "List active agents, newest first",
-  responses: { 200: jsonResponse(z.object({ data: z.array(AgentSchema) }), "Active agents"), ...errorResponses(400, 401, 429) },
+  summary: "List active agents, newest first (paginated)",
+  request: { query: PaginationQuery },
+  responses: { 200: jsonResponse(AgentPage, "A page of active agents"), ...errorResponses(400, 401, 429) },
 });
 
 const createAgentRoute = createRoute({
@@ -57,7 +61,7 @@ const deleteAgentRoute = createRoute({
 });
 
 export const agentsRouter = createRouter()
-  .openapi(listAgentsRoute, async (c) => c.json({ data: await listAgents(c.var.db, c.var.principal.orgId) }, 200))
+  .openapi(listAgentsRoute, async (c) => c.json(await listAgents(c.var.db, c.var.principal.orgId, c.req.valid("query")), 200))
   .openapi(createAgentRoute, async (c) => c.json(await createAgent(c.var.db, c.var.principal.orgId, c.req.valid("json")), 201))
   .openapi(getAgentRoute, async (c) => c.json(await getAgent(c.var.db, c.var.principal.orgId, c.req.valid("param").agent_id), 200))
   .openapi(updateAgentRoute, async (c) => {

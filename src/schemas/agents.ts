@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString } from "./common";
+import { boundedString, TAG_LIMITS, TagsSchema } from "./common";
 
 /** Field limits of the spec (§2). */
 export const AGENT_LIMITS = {
@@ -7,26 +7,42 @@ export const AGENT_LIMITS = {
   descriptionBytes: 10 * 1024,
   systemPromptBytes: 1024 * 1024,
   capabilities: 250,
-  tags: 50,
-  tagBytes: 128,
+  capabilityIdBytes: 128,
+  tags: TAG_LIMITS.count,
+  tagBytes: TAG_LIMITS.bytes,
 } as const;
+
+const CapabilityId = boundedString(AGENT_LIMITS.capabilityIdBytes).pipe(z.string().min(1));
 
 const CapabilityRef = z
   .object({
-    ref: z.string().min(1).max(128).openapi({ example: "current_time" }),
+    ref: CapabilityId.openapi({ example: "current_time" }),
     config: z.record(z.string(), z.unknown()).default({}).openapi({ example: {} }),
   })
   .openapi("AgentCapability");
 
 /** Capabilities are accepted as plain ids or `{ref, config}` and always returned as `{ref, config}`. */
 const CapabilityInput = z
-  .union([z.string().min(1).max(128), CapabilityRef])
+  .union([CapabilityId, CapabilityRef])
   .transform((v) => (typeof v === "string" ? { ref: v, config: {} } : v));
 
-const Tags = z
-  .array(boundedString(AGENT_LIMITS.tagBytes).pipe(z.string().min(1)))
-  .max(AGENT_LIMITS.tags)
-  .openapi({ example: ["support"] });
+/**
+ * Up to 250 capabilities, each ref at most once: a repeated ref is a 400 naming the repeat
+ * (`body.capabilities.3`). Over the count limit only that one size issue is reported.
+ */
+const Capabilities = z
+  .array(CapabilityInput)
+  .max(AGENT_LIMITS.capabilities)
+  .superRefine((list, ctx) => {
+    if (list.length > AGENT_LIMITS.capabilities) return;
+    const seen = new Set<string>();
+    list.forEach(({ ref }, i) => {
+      // An entry that failed its own checks may arrive untransformed; it is already reported.
+      if (typeof ref !== "string") return;
+      if (seen.has(ref)) ctx.addIssue({ code: "custom", path: [i], message: "Duplicate capability ref" });
+      seen.add(ref);
+    });
+  });
 
 const ModelRef = z.string().regex(/^model_[0-9a-f]{32}$/, "Must be a model_ id").nullable();
 
@@ -51,12 +67,8 @@ export const CreateAgentSchema = z
     description: boundedString(AGENT_LIMITS.descriptionBytes).nullable().optional(),
     system_prompt: boundedString(AGENT_LIMITS.systemPromptBytes).openapi({ example: "You are a helpful assistant." }),
     default_model_id: ModelRef.optional(),
-    capabilities: z
-      .array(CapabilityInput)
-      .max(AGENT_LIMITS.capabilities)
-      .default([])
-      .openapi({ example: ["current_time", { ref: "test_math", config: {} }] }),
-    tags: Tags.default([]),
+    capabilities: Capabilities.default([]).openapi({ example: ["current_time", { ref: "test_math", config: {} }] }),
+    tags: TagsSchema.default([]),
   })
   .openapi("CreateAgent");
 
@@ -66,8 +78,8 @@ export const UpdateAgentSchema = z
     description: boundedString(AGENT_LIMITS.descriptionBytes).nullable(),
     system_prompt: boundedString(AGENT_LIMITS.systemPromptBytes),
     default_model_id: ModelRef,
-    capabilities: z.array(CapabilityInput).max(AGENT_LIMITS.capabilities).openapi({ description: "Replaces the whole list" }),
-    tags: Tags,
+    capabilities: Capabilities.openapi({ description: "Replaces the whole list" }),
+    tags: TagsSchema,
     status: z.enum(["active", "archived"]).openapi({ description: "`active` un-archives" }),
   })
   .partial()

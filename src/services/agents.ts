@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import { isKnownCapability } from "../capabilities/registry";
 import type { Database } from "../db/client";
 import { agentCapabilities, agents } from "../db/schema";
+import { chunk, rowsPerInsert } from "../lib/d1-params";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
@@ -37,20 +38,31 @@ function assertKnownCapabilities(refs: CapabilityRefValue[]): void {
   if (errors.length > 0) throw new ApiError("unknown_capability", { detail: "One or more capability ids are unknown", errors });
 }
 
-async function capabilitiesOf(db: Database, agentIds: string[]): Promise<Map<string, CapabilityRefValue[]>> {
-  const byAgent = new Map<string, CapabilityRefValue[]>(agentIds.map((id) => [id, []]));
-  if (agentIds.length === 0) return byAgent;
-  const rows = await db
-    .select()
-    .from(agentCapabilities)
-    .where(inArray(agentCapabilities.agentId, agentIds))
-    .orderBy(asc(agentCapabilities.agentId), asc(agentCapabilities.position));
-  for (const row of rows) byAgent.get(row.agentId)?.push({ ref: row.ref, config: row.config });
+/** Capability rows matching `where`, grouped per agent in position order. */
+function capabilityQuery(db: Database, where: SQL) {
+  return db.select().from(agentCapabilities).where(where).orderBy(asc(agentCapabilities.agentId), asc(agentCapabilities.position));
+}
+
+function groupCapabilities(rows: (typeof agentCapabilities.$inferSelect)[]): Map<string, CapabilityRefValue[]> {
+  const byAgent = new Map<string, CapabilityRefValue[]>();
+  for (const row of rows) {
+    const list = byAgent.get(row.agentId) ?? [];
+    list.push({ ref: row.ref, config: row.config });
+    byAgent.set(row.agentId, list);
+  }
   return byAgent;
 }
 
-function capabilityRows(agentId: string, refs: CapabilityRefValue[]) {
-  return refs.map((c, position) => ({ agentId, position, ref: c.ref, config: c.config }));
+/** Capability rows carry this many bound values each, so an INSERT holds at most this many rows. */
+const CAPABILITY_ROWS_PER_INSERT = rowsPerInsert(Object.keys(getTableColumns(agentCapabilities)).length);
+
+/**
+ * The INSERTs that store an agent's capabilities in order, each within D1's bound-parameter
+ * limit; the caller runs them in the same `db.batch` as the agent row.
+ */
+export function capabilityInserts(db: Database, agentId: string, refs: CapabilityRefValue[]) {
+  const rows = refs.map((c, position) => ({ agentId, position, ref: c.ref, config: c.config }));
+  return chunk(rows, CAPABILITY_ROWS_PER_INSERT).map((slice) => db.insert(agentCapabilities).values(slice));
 }
 
 /** An agent of the org (archived too), or 404 — the same 404 for another org's id. */
@@ -62,19 +74,40 @@ export async function getAgentRow(db: Database, orgId: string, agentId: string):
 
 export async function getAgent(db: Database, orgId: string, agentId: string): Promise<Agent> {
   const row = await getAgentRow(db, orgId, agentId);
-  const caps = await capabilitiesOf(db, [row.id]);
-  return toAgent(row, caps.get(row.id) ?? []);
+  const caps = await capabilityQuery(db, eq(agentCapabilities.agentId, row.id));
+  return toAgent(row, groupCapabilities(caps).get(row.id) ?? []);
 }
 
-/** Active agents, newest first. */
-export async function listAgents(db: Database, orgId: string): Promise<Agent[]> {
-  const rows = await db
-    .select()
+/**
+ * A page of the org's active agents, newest first (ties on `created_at` broken by id, so pages
+ * never overlap). Rows, total and capabilities are read in one batch: one consistent snapshot,
+ * and the capabilities are selected by a subquery, so no id list is bound.
+ */
+export async function listAgents(
+  db: Database,
+  orgId: string,
+  page: { offset: number; limit: number },
+): Promise<{ data: Agent[]; total: number; offset: number; limit: number }> {
+  const where = and(eq(agents.orgId, orgId), eq(agents.status, "active"));
+  const pageIds = db
+    .select({ id: agents.id })
     .from(agents)
-    .where(and(eq(agents.orgId, orgId), eq(agents.status, "active")))
-    .orderBy(desc(agents.createdAt), desc(agents.id));
-  const caps = await capabilitiesOf(db, rows.map((r) => r.id));
-  return rows.map((r) => toAgent(r, caps.get(r.id) ?? []));
+    .where(where)
+    .orderBy(desc(agents.createdAt), desc(agents.id))
+    .limit(page.limit)
+    .offset(page.offset);
+  const [rows, totals, caps] = await db.batch([
+    db.select().from(agents).where(where).orderBy(desc(agents.createdAt), desc(agents.id)).limit(page.limit).offset(page.offset),
+    db.select({ total: count() }).from(agents).where(where),
+    capabilityQuery(db, inArray(agentCapabilities.agentId, pageIds)),
+  ]);
+  const byAgent = groupCapabilities(caps);
+  return {
+    data: rows.map((r) => toAgent(r, byAgent.get(r.id) ?? [])),
+    total: totals[0]?.total ?? 0,
+    offset: page.offset,
+    limit: page.limit,
+  };
 }
 
 export async function createAgent(db: Database, orgId: string, input: CreateAgentInput): Promise<Agent> {
@@ -93,40 +126,46 @@ export async function createAgent(db: Database, orgId: string, input: CreateAgen
     createdAt: now,
     updatedAt: now,
   };
-  const caps = capabilityRows(row.id, input.capabilities);
-  if (caps.length > 0) {
-    await db.batch([db.insert(agents).values(row), db.insert(agentCapabilities).values(caps)]);
-  } else {
-    await db.insert(agents).values(row);
-  }
+  await db.batch([db.insert(agents).values(row), ...capabilityInserts(db, row.id, input.capabilities)]);
   return toAgent(row, input.capabilities);
+}
+
+/** The columns a PATCH sets: only the fields it sent, so concurrent updates of other fields are kept. */
+function changedColumns(input: UpdateAgentInput): Partial<AgentRow> {
+  const set: Partial<AgentRow> = { updatedAt: nowIso() };
+  if (input.name !== undefined) set.name = input.name;
+  if (input.description !== undefined) set.description = input.description;
+  if (input.system_prompt !== undefined) set.systemPrompt = input.system_prompt;
+  if (input.default_model_id !== undefined) set.defaultModelId = input.default_model_id;
+  if (input.tags !== undefined) set.tags = input.tags;
+  if (input.status !== undefined) set.status = input.status;
+  return set;
 }
 
 /** Partial update; `capabilities` replaces the list atomically with the row. */
 export async function updateAgent(db: Database, orgId: string, agentId: string, input: UpdateAgentInput): Promise<Agent> {
-  const current = await getAgentRow(db, orgId, agentId);
+  // Checked first: the capability writes below are keyed by agent id alone.
+  await getAgentRow(db, orgId, agentId);
   if (input.capabilities) assertKnownCapabilities(input.capabilities);
   await assertModelInOrg(db, orgId, input.default_model_id, "body.default_model_id");
-  const next: AgentRow = {
-    ...current,
-    name: input.name ?? current.name,
-    description: input.description !== undefined ? input.description : current.description,
-    systemPrompt: input.system_prompt ?? current.systemPrompt,
-    defaultModelId: input.default_model_id !== undefined ? input.default_model_id : current.defaultModelId,
-    tags: input.tags ?? current.tags,
-    status: input.status ?? current.status,
-    updatedAt: nowIso(),
-  };
-  const update = db.update(agents).set(next).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId)));
+  const update = db.update(agents).set(changedColumns(input)).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))).returning();
   if (input.capabilities) {
-    const caps = capabilityRows(agentId, input.capabilities);
-    const replace = db.delete(agentCapabilities).where(eq(agentCapabilities.agentId, agentId));
-    if (caps.length > 0) await db.batch([update, replace, db.insert(agentCapabilities).values(caps)]);
-    else await db.batch([update, replace]);
-    return toAgent(next, input.capabilities);
+    const [updated] = await db.batch([
+      update,
+      db.delete(agentCapabilities).where(eq(agentCapabilities.agentId, agentId)),
+      ...capabilityInserts(db, agentId, input.capabilities),
+    ]);
+    return toAgent(updatedRow(updated), input.capabilities);
   }
-  await update;
-  return getAgent(db, orgId, agentId);
+  const [updated, caps] = await db.batch([update, capabilityQuery(db, eq(agentCapabilities.agentId, agentId))]);
+  return toAgent(updatedRow(updated), groupCapabilities(caps).get(agentId) ?? []);
+}
+
+/** The row an UPDATE … RETURNING gave back; none means the agent vanished meanwhile. */
+function updatedRow(rows: AgentRow[]): AgentRow {
+  const [row] = rows;
+  if (!row) throw new ApiError("agent_not_found");
+  return row;
 }
 
 /** DELETE archives: only an active agent can be archived, so a second DELETE is a 404. */
