@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { paginated } from "../src/schemas/common";
+import { createDb } from "../src/db/client";
+import { sessions } from "../src/db/schema";
+import { newId } from "../src/lib/ids";
+import { SessionPage as Page } from "../src/routes/sessions";
 import { SessionSchema } from "../src/schemas/sessions";
 import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession } from "./fixtures";
+import { as, createAgent, createSession, type Caller } from "./fixtures";
 
-const Page = paginated(SessionSchema);
+/** Sends a request and checks status, code and the exact errors[].path list (none when `paths` is undefined). */
+async function expectError(caller: Caller, path: string, init: RequestInit & { json?: unknown }, status: number, code: string, paths?: string[]) {
+  const res = await as(caller, path, init);
+  expect(res.status, `${init.method ?? "GET"} ${path}`).toBe(status);
+  const body = await problem(res);
+  expect(body.code).toBe(code);
+  expect(body.errors?.map((e) => e.path)).toEqual(paths);
+}
 
 describe("sessions", () => {
   it("creates under an agent and with agent_id in the body", async () => {
@@ -31,6 +41,7 @@ describe("sessions", () => {
     const archived = await as(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: {} });
     expect(archived.status).toBe(422);
     expect((await problem(archived)).code).toBe("agent_archived");
+    await expectError(t, "/v1/sessions", { method: "POST", json: { agent_id: agent.id } }, 422, "agent_archived");
     const badBody = await as(t, "/v1/sessions", { method: "POST", json: { agent_id: "x" } });
     expect(badBody.status).toBe(400);
     expect((await problem(badBody)).errors?.map((e) => e.path)).toEqual(["body.agent_id"]);
@@ -45,6 +56,56 @@ describe("sessions", () => {
     const bad = await as(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { tags: "nope" } });
     expect(bad.status).toBe(400);
     expect((await problem(bad)).errors?.map((e) => e.path)).toEqual(["body.tags"]);
+    const titleOnly = await as(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: null } });
+    expect(SessionSchema.parse(await titleOnly.json())).toMatchObject({ title: null, tags: ["k"] });
+  });
+
+  it("answers PATCH with the stored row, including status and usage its Durable Object wrote", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    await env.DB.prepare("UPDATE sessions SET status = 'idle', input_tokens = 7, output_tokens = 9 WHERE id = ?").bind(session.id).run();
+    const res = await as(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "t" } });
+    expect(res.status).toBe(200);
+    const patched = SessionSchema.parse(await res.json());
+    expect(patched).toMatchObject({ title: "t", status: "idle", usage: { input_tokens: 7, output_tokens: 9 } });
+    expect(SessionSchema.parse(await (await as(t, `/v1/sessions/${session.id}`)).json())).toEqual(patched);
+  });
+
+  it("answers input_too_large for a title or tag over its byte limit", async () => {
+    const t = await newTenant();
+    const agent = await createAgent(t);
+    const session = await createSession(t, agent.id);
+    await expectError(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { title: "é".repeat(513) } }, 400, "input_too_large", ["body.title"]);
+    await expectError(t, "/v1/sessions", { method: "POST", json: { agent_id: agent.id, tags: ["é".repeat(65)] } }, 400, "input_too_large", ["body.tags.0"]);
+    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "x".repeat(1025) } }, 400, "input_too_large", ["body.title"]);
+    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { tags: [""] } }, 400, "validation_failed", ["body.tags.0"]);
+    expect(Page.parse(await (await as(t, "/v1/sessions")).json()).total).toBe(1);
+  });
+
+  it("answers invalid_id for malformed session and agent ids on every route", async () => {
+    const t = await newTenant();
+    for (const id of ["abc", `agent_${"0".repeat(32)}`, `session_${"0".repeat(31)}`]) {
+      for (const init of [{}, { method: "PATCH", json: { title: "x" } }, { method: "DELETE" }]) {
+        await expectError(t, `/v1/sessions/${id}`, init, 400, "invalid_id", ["path.session_id"]);
+      }
+    }
+    for (const id of ["abc", `session_${"0".repeat(32)}`]) {
+      await expectError(t, `/v1/agents/${id}/sessions`, {}, 400, "invalid_id", ["path.agent_id"]);
+      await expectError(t, `/v1/agents/${id}/sessions`, { method: "POST", json: {} }, 400, "invalid_id", ["path.agent_id"]);
+    }
+    await expectError(t, "/v1/sessions?agent_id=abc", {}, 400, "validation_failed", ["query.agent_id"]);
+    await expectError(t, `/v1/sessions?agent_id=session_${"0".repeat(32)}`, {}, 400, "validation_failed", ["query.agent_id"]);
+  });
+
+  it("404s another organization's agent on the nested list and create and on the flat create", async () => {
+    const a = await newTenant();
+    const b = await newTenant();
+    const agent = await createAgent(a);
+    await expectError(b, `/v1/agents/${agent.id}/sessions`, {}, 404, "agent_not_found");
+    await expectError(b, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: {} }, 404, "agent_not_found");
+    await expectError(b, "/v1/sessions", { method: "POST", json: { agent_id: agent.id } }, 404, "agent_not_found");
+    expect(Page.parse(await (await as(a, "/v1/sessions")).json()).total).toBe(0);
+    expect(Page.parse(await (await as(b, `/v1/sessions?agent_id=${agent.id}`)).json())).toMatchObject({ data: [], total: 0 });
   });
 
   it("paginates newest first with a stable order, clamping limit", async () => {
@@ -76,6 +137,33 @@ describe("sessions", () => {
     expect((await problem(nonNumeric)).errors?.map((e) => e.path)).toEqual(["query.limit"]);
     const negative = await as(t, "/v1/sessions?offset=-1");
     expect((await problem(negative)).errors?.map((e) => e.path)).toEqual(["query.offset"]);
+  });
+
+  it("keeps a stable newest-first order when sessions share created_at, so pages never overlap", async () => {
+    const t = await newTenant();
+    const agent = await createAgent(t);
+    const createdAt = "2030-01-01T00:00:00.000Z";
+    const ids = Array.from({ length: 5 }, () => newId("session"));
+    // Inserted out of id order, so only the id tiebreak (not insertion order) gives the expected order.
+    const rows = [ids[2], ids[4], ids[0], ids[3], ids[1]].map((id) => ({
+      id: id ?? "",
+      orgId: t.orgId,
+      agentId: agent.id,
+      tags: [],
+      status: "started" as const,
+      createdAt,
+      updatedAt: createdAt,
+    }));
+    await createDb(env.DB).insert(sessions).values(rows);
+    for (const base of ["/v1/sessions?", `/v1/agents/${agent.id}/sessions?`]) {
+      const seen: string[] = [];
+      for (let offset = 0; offset < 5; offset += 2) {
+        const page = Page.parse(await (await as(t, `${base}limit=2&offset=${offset}`)).json());
+        expect(page.total).toBe(5);
+        seen.push(...page.data.map((s) => s.id));
+      }
+      expect(seen, base).toEqual([...ids].reverse());
+    }
   });
 
   it("keeps organizations apart: 404 for another org's session on every route", async () => {
@@ -118,8 +206,7 @@ describe("sessions", () => {
     expect(res.status).toBe(204);
     expect(await count("messages")).toBe(0);
     expect(await count("events")).toBe(0);
-    const gone = await as(t, `/v1/sessions/${session.id}`);
-    expect(gone.status).toBe(404);
-    expect((await problem(gone)).code).toBe("session_not_found");
+    await expectError(t, `/v1/sessions/${session.id}`, {}, 404, "session_not_found");
+    await expectError(t, `/v1/sessions/${session.id}`, { method: "DELETE" }, 404, "session_not_found");
   });
 });

@@ -16,7 +16,8 @@ const FlatListQuery = PaginationQuery.extend({
     .optional()
     .openapi({ param: { name: "agent_id", in: "query" } }),
 });
-const SessionPage = paginated(SessionSchema).openapi("SessionPage");
+/** The body of both session lists; exported so tests parse with the route's own schema. */
+export const SessionPage = paginated(SessionSchema).openapi("SessionPage");
 
 const listAgentSessionsRoute = createRoute({
   method: "get",

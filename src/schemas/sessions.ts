@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString } from "./common";
+import { boundedString, TagsSchema } from "./common";
 
 const Usage = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).openapi("Usage");
 
@@ -21,18 +21,19 @@ export const SessionSchema = z
   })
   .openapi("Session");
 
-const Title = boundedString(1024).nullable();
-const Tags = z.array(boundedString(128).pipe(z.string().min(1))).max(50);
+export const SESSION_LIMITS = { titleBytes: 1024 } as const;
+
+const Title = boundedString(SESSION_LIMITS.titleBytes).nullable();
 const ModelRef = z.string().regex(/^model_[0-9a-f]{32}$/, "Must be a model_ id").nullable();
 
 export const CreateSessionSchema = z
-  .object({ title: Title.optional(), tags: Tags.default([]), model_id: ModelRef.optional() })
+  .object({ title: Title.optional(), tags: TagsSchema.default([]), model_id: ModelRef.optional() })
   .openapi("CreateSession");
 
 export const CreateFlatSessionSchema = CreateSessionSchema.extend({
   agent_id: z.string().regex(/^agent_[0-9a-f]{32}$/, "Must be an agent_ id"),
 }).openapi("CreateSessionWithAgent");
 
-export const UpdateSessionSchema = z.object({ title: Title, tags: Tags }).partial().openapi("UpdateSession");
+export const UpdateSessionSchema = z.object({ title: Title, tags: TagsSchema }).partial().openapi("UpdateSession");
 
 export type CreateSessionInput = z.infer<typeof CreateSessionSchema>;

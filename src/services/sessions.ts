@@ -77,19 +77,20 @@ export async function listSessions(
   return { data: rows.map(toSession), total: totals[0]?.total ?? 0, offset: page.offset, limit: page.limit };
 }
 
+/**
+ * Sets only the sent fields and answers with the row as stored after the write (RETURNING), so
+ * status and usage written by the session's Durable Object meanwhile are current.
+ */
 export async function updateSession(
   db: Database,
   orgId: string,
   sessionId: string,
   input: { title?: string | null | undefined; tags?: string[] | undefined },
 ): Promise<Session> {
-  const current = await getSessionRow(db, orgId, sessionId);
-  const next: SessionRow = {
-    ...current,
-    title: input.title !== undefined ? input.title : current.title,
-    tags: input.tags ?? current.tags,
-    updatedAt: nowIso(),
-  };
-  await db.update(sessions).set({ title: next.title, tags: next.tags, updatedAt: next.updatedAt }).where(eq(sessions.id, sessionId));
-  return toSession(next);
+  const set: Partial<SessionRow> = { updatedAt: nowIso() };
+  if (input.title !== undefined) set.title = input.title;
+  if (input.tags !== undefined) set.tags = input.tags;
+  const row = await db.update(sessions).set(set).where(and(eq(sessions.id, sessionId), eq(sessions.orgId, orgId))).returning().get();
+  if (!row) throw new ApiError("session_not_found");
+  return toSession(row);
 }
