@@ -15,7 +15,7 @@ export function newId(prefix: IdPrefix): string {
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
-    counter = crypto.getRandomValues(new Uint16Array(1))[0]! & 0x3ff;
+    counter = new DataView(crypto.getRandomValues(new Uint8Array(2)).buffer).getUint16(0) & 0x3ff;
   } else if (counter < 0xfff) {
     counter += 1;
   } else {
@@ -23,11 +23,12 @@ export function newId(prefix: IdPrefix): string {
     counter = 0;
   }
   const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const view = new DataView(bytes.buffer);
   const ms = lastMs;
   for (let i = 5; i >= 0; i -= 1) bytes[5 - i] = Math.floor(ms / 2 ** (8 * i)) & 0xff;
   bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  view.setUint8(8, (view.getUint8(8) & 0x3f) | 0x80);
   let hex = "";
   for (const b of bytes) hex += b.toString(16).padStart(2, "0");
   return `${prefix}_${hex}`;

@@ -28,7 +28,7 @@ export function requireJsonBody() {
     if (!METHODS_WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
     const text = await c.req.text();
     if (text.length === 0) return next();
-    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+    const mediaType = (c.req.header("content-type") ?? "").replace(/;.*/s, "").trim();
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new ApiError("unsupported_media_type");
     try {
       JSON.parse(text);
