@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/lib/crypto";
 import { ApiKeySchema, CreatedApiKeySchema } from "../src/schemas/auth";
-import { authed, call, newTenant, problem, type Tenant } from "./helpers";
+import { authed, call, expectProblem, newTenant, type Tenant } from "./helpers";
 
 const KeyList = z.object({ data: z.array(ApiKeySchema.strict()) });
 
@@ -49,10 +49,7 @@ describe("API keys", () => {
     ];
     for (const [body, path] of cases) {
       const res = await authed(t, "/v1/auth/api-keys", { method: "POST", json: { name: "x", ...body } });
-      expect(res.status).toBe(400);
-      const p = await problem(res);
-      expect(p.code).toBe("validation_failed");
-      expect(p.errors?.map((e) => e.path)).toEqual([path]);
+      await expectProblem(res, 400, "validation_failed", [path]);
     }
   });
 
@@ -81,11 +78,9 @@ describe("API keys", () => {
     expect((await call("/v1/auth/me", { headers: { authorization: created.key } })).status).toBe(200);
     expect((await authed(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" })).status).toBe(204);
     const after = await call("/v1/auth/me", { headers: { authorization: created.key } });
-    expect(after.status).toBe(401);
-    expect((await problem(after)).code).toBe("unauthorized");
+    await expectProblem(after, 401, "unauthorized");
     const again = await authed(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" });
-    expect(again.status).toBe(404);
-    expect((await problem(again)).code).toBe("api_key_not_found");
+    await expectProblem(again, 404, "api_key_not_found");
     expect(KeyList.parse(await (await authed(t, "/v1/auth/api-keys")).json()).data).toEqual([]);
   });
 
@@ -94,25 +89,18 @@ describe("API keys", () => {
     const bKey = await createKey(b);
     const foreign = await authed(a, `/v1/auth/api-keys/${bKey.id}`, { method: "DELETE" });
     const unknown = await authed(a, "/v1/auth/api-keys/key_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
-    expect(foreign.status).toBe(404);
-    expect(unknown.status).toBe(404);
-    const [x, y] = [await problem(foreign), await problem(unknown)];
-    expect(x.code).toBe("api_key_not_found");
+    const [x, y] = [await expectProblem(foreign, 404, "api_key_not_found"), await expectProblem(unknown, 404, "api_key_not_found")];
     expect({ ...x, request_id: "" }).toEqual({ ...y, request_id: "" });
     expect((await call("/v1/auth/me", { headers: { authorization: bKey.key } })).status).toBe(200);
 
     const bad = await authed(a, "/v1/auth/api-keys/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
-    expect(bad.status).toBe(400);
-    const p = await problem(bad);
-    expect(p.code).toBe("invalid_id");
-    expect(p.errors?.map((e) => e.path)).toEqual(["path.key_id"]);
+    await expectProblem(bad, 400, "invalid_id", ["path.key_id"]);
   });
 
   it("cannot be used to create another key (403 forbidden)", async () => {
     const t = await newTenant({ apiKey: true });
     const res = await call("/v1/auth/api-keys", { method: "POST", headers: { authorization: t.apiKey ?? "" }, json: { name: "child" } });
-    expect(res.status).toBe(403);
-    expect((await problem(res)).code).toBe("forbidden");
+    await expectProblem(res, 403, "forbidden");
     // Listing and revoking with a key are fine.
     expect((await call("/v1/auth/api-keys", { headers: { authorization: t.apiKey ?? "" } })).status).toBe(200);
   });

@@ -1,21 +1,7 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DUMMY_PASSWORD_HASH, hashPassword, PBKDF2_ITERATIONS, sha256Hex, verifyPassword } from "../src/lib/crypto";
-import { authed, call, callWith, newTenant, uniqueIp } from "./helpers";
-
-/** Everything the Worker writes to the console while `run` executes (it logs in this isolate). */
-async function captureConsole(run: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) =>
-    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
-  );
-  try {
-    await run();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines.join("\n");
-}
+import { authed, call, callWith, captureConsole, newTenant, uniqueIp } from "./helpers";
 
 describe("secrets never leak", () => {
   it("no log line, error body or listing holds a password, token, API key or hash", async () => {
@@ -29,7 +15,7 @@ describe("secrets never leak", () => {
       return text;
     };
 
-    const log = await captureConsole(async () => {
+    const lines = await captureConsole(async () => {
       const t = await newTenant();
       secrets.push(t.password, t.token, t.refreshToken);
       const created = JSON.parse(await keep(await authed(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } }))) as { key: string };
@@ -51,6 +37,7 @@ describe("secrets never leak", () => {
       await keep(await callWith({ JWT_SECRET: undefined }, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email: t.email, password: t.password } }));
     });
 
+    const log = lines.join("\n");
     expect(errorBodies.length).toBeGreaterThan(5);
     for (const secret of secrets) {
       expect(log).not.toContain(secret);

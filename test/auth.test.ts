@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
-import { authed, call, newTenant, problem, uniqueIp } from "./helpers";
+import { authed, call, expectProblem, newTenant, uniqueIp } from "./helpers";
 
 function post(path: string, json: unknown, ip = uniqueIp()): Promise<Response> {
   return call(path, { method: "POST", headers: { "cf-connecting-ip": ip }, json });
@@ -30,15 +30,12 @@ describe("register", () => {
   it("refuses an email that is taken, whatever its case (409 email_taken)", async () => {
     const t = await newTenant();
     const res = await post("/v1/auth/register", { email: t.email.toUpperCase(), password: "another password", name: "X" });
-    expect(res.status).toBe(409);
-    expect((await problem(res)).code).toBe("email_taken");
+    await expectProblem(res, 409, "email_taken");
   });
 
   it("names every invalid field (short password, bad email, missing name)", async () => {
     const res = await post("/v1/auth/register", { email: "not-an-email", password: "short" });
-    expect(res.status).toBe(400);
-    const body = await problem(res);
-    expect(body.code).toBe("validation_failed");
+    const body = await expectProblem(res, 400, "validation_failed");
     expect(body.errors?.map((e) => e.path).sort()).toEqual(["body.email", "body.name", "body.password"]);
     expect(JSON.stringify(body)).not.toContain("short");
   });
@@ -58,10 +55,7 @@ describe("login", () => {
     const t = await newTenant();
     const wrong = await post("/v1/auth/login", { email: t.email, password: "not the password" });
     const unknown = await post("/v1/auth/login", { email: `nobody-${crypto.randomUUID()}@example.test`, password: "whatever1" });
-    expect(wrong.status).toBe(401);
-    expect(unknown.status).toBe(401);
-    const [a, b] = [await problem(wrong), await problem(unknown)];
-    expect(a.code).toBe("unauthorized");
+    const [a, b] = [await expectProblem(wrong, 401, "unauthorized"), await expectProblem(unknown, 401, "unauthorized")];
     expect({ ...a, request_id: "" }).toEqual({ ...b, request_id: "" });
   });
 });
@@ -83,12 +77,10 @@ describe("refresh", () => {
     const t = await newTenant();
     const rotated = AuthTokensSchema.parse(await (await post("/v1/auth/refresh", { refresh_token: t.refreshToken })).json());
     const reuse = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
-    expect(reuse.status).toBe(401);
-    expect((await problem(reuse)).code).toBe("refresh_token_reused");
+    await expectProblem(reuse, 401, "refresh_token_reused");
     // The token the legitimate rotation produced is dead too.
     const descendant = await post("/v1/auth/refresh", { refresh_token: rotated.refresh_token });
-    expect(descendant.status).toBe(401);
-    expect((await problem(descendant)).code).toBe("unauthorized");
+    await expectProblem(descendant, 401, "unauthorized");
     // Another sign-in of the same user is a different family and keeps working.
     const login = AuthTokensSchema.parse(await (await post("/v1/auth/login", { email: t.email, password: t.password })).json());
     expect((await post("/v1/auth/refresh", { refresh_token: login.refresh_token })).status).toBe(200);
@@ -104,18 +96,15 @@ describe("refresh", () => {
 
   it("refuses unknown and expired refresh tokens (401 unauthorized) and a missing one (400)", async () => {
     const unknown = await post("/v1/auth/refresh", { refresh_token: `rt_${"0".repeat(64)}` });
-    expect(unknown.status).toBe(401);
-    expect((await problem(unknown)).code).toBe("unauthorized");
+    await expectProblem(unknown, 401, "unauthorized");
 
     const t = await newTenant();
     await env.DB.prepare("UPDATE refresh_tokens SET expires_at = ? WHERE user_id = ?").bind("2000-01-01T00:00:00.000Z", t.userId).run();
     const expired = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
-    expect(expired.status).toBe(401);
-    expect((await problem(expired)).code).toBe("unauthorized");
+    await expectProblem(expired, 401, "unauthorized");
 
     const missing = await post("/v1/auth/refresh", {});
-    expect(missing.status).toBe(400);
-    expect((await problem(missing)).errors?.map((e) => e.path)).toEqual(["body.refresh_token"]);
+    await expectProblem(missing, 400, "validation_failed", ["body.refresh_token"]);
   });
 });
 
@@ -125,15 +114,13 @@ describe("logout", () => {
     const res = await authed(t, "/v1/auth/logout", { method: "POST", json: { refresh_token: t.refreshToken } });
     expect(res.status).toBe(204);
     const after = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
-    expect(after.status).toBe(401);
-    expect((await problem(after)).code).toBe("unauthorized");
+    await expectProblem(after, 401, "unauthorized");
   });
 
   it("needs credentials and cannot revoke another user's token (still 204, token unharmed)", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const anonymous = await call("/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } });
-    expect(anonymous.status).toBe(401);
-    expect((await problem(anonymous)).code).toBe("unauthorized");
+    await expectProblem(anonymous, 401, "unauthorized");
     expect((await authed(a, "/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } })).status).toBe(204);
     expect((await post("/v1/auth/refresh", { refresh_token: b.refreshToken })).status).toBe(200);
   });

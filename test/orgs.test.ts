@@ -1,20 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { MemberSchema, OrganizationSchema } from "../src/schemas/orgs";
-import { authed, call, newTenant, problem, type Tenant } from "./helpers";
+import { authed, call, expectProblem, newTenant, type Tenant } from "./helpers";
 
 const OrgList = z.object({ data: z.array(OrganizationSchema) });
 const MemberList = z.object({ data: z.array(MemberSchema) });
 const UNKNOWN_ORG = "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f";
-
-async function expectProblem(res: Response, status: number, code: string, paths?: string[]) {
-  expect(res.status).toBe(status);
-  const body = await problem(res);
-  expect(body.status).toBe(status);
-  expect(body.code).toBe(code);
-  if (paths) expect(body.errors?.map((e) => e.path)).toEqual(paths);
-  return body;
-}
 
 /** Adds `who` to `owner`'s org with `role`; returns `who` acting in that org. */
 async function join(owner: Tenant, who: Tenant, role: "owner" | "admin" | "member"): Promise<Tenant> {
