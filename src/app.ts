@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
-import { ApiError } from "./lib/errors";
+import { ApiError, codeForStatus } from "./lib/errors";
 import { describeError, logLine } from "./lib/log";
 import { allowedMethods } from "./lib/method-not-allowed";
 import { problemResponse } from "./lib/problem";
@@ -29,20 +29,28 @@ import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
 import { registerOpenApiDocument } from "./routes/openapi";
 
-/** Maps anything thrown to an ApiError; unknown failures become a bare 500 (their cause is logged, never sent). */
-function toApiError(err: unknown): ApiError {
+/**
+ * Maps anything thrown to an ApiError. An HTTPException (hono's own middleware and body parsing)
+ * becomes the catalogue's generic code for its status; anything else, or a status the catalogue
+ * does not know, is a bare 500 whose cause is logged, never sent.
+ */
+export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
-    if (err.status === 413) return new ApiError("payload_too_large");
-    if (err.status === 400) return new ApiError("invalid_json");
+    const code = codeForStatus(err.status);
+    // A 500 from an HTTPException is still a failure of ours: keep its cause for the log.
+    if (code !== null && code !== "internal_error") return new ApiError(code);
   }
   return new ApiError("internal_error", { cause: err });
 }
 
-/** The one error renderer: every failure of every route and middleware ends here. */
+/**
+ * The one error renderer: every failure of every route and middleware ends here. Only a 500 is
+ * logged here; a 503 was logged where the dependency failed (one line, with the request id).
+ */
 export function renderError(err: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(err);
-  if (apiError.status >= 500) {
+  if (apiError.code === "internal_error") {
     logLine("error", {
       msg: "unhandled error",
       method: c.req.method,

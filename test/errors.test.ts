@@ -1,28 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { createApp } from "../src/app";
-import { ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
+import { codeForStatus, ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
-import { ErrorSchema } from "../src/schemas/common";
-import { authed, call, newTenant } from "./helpers";
-
-/**
- * Checks the envelope every error shares (spec §3) and returns the parsed body: the status line,
- * problem+json, X-Request-ID equal to the body's request_id, `detail` = `error`, and the
- * catalogue's status and title for the code.
- */
-async function expectProblem(res: Response, status: number, code: ErrorCode) {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = ErrorSchema.parse(JSON.parse(text));
-  expect(body).toMatchObject({ type: "about:blank", status, code, title: ERROR_CATALOGUE[code].title });
-  expect(body.detail.length).toBeGreaterThan(0);
-  expect(body.error).toBe(body.detail);
-  expect(res.headers.get("x-request-id")).toBeTruthy();
-  expect(body.request_id).toBe(res.headers.get("x-request-id"));
-  return { body, text };
-}
+import { authed, call, captureConsole, expectProblem, jsonLines, newTenant } from "./helpers";
 
 describe("400", () => {
   it("invalid_json for a body that does not parse", async () => {
@@ -32,7 +15,7 @@ describe("400", () => {
       headers: { "content-type": "application/json" },
       body: '{"name": "x", ',
     });
-    const { body } = await expectProblem(res, 400, "invalid_json");
+    const body = await expectProblem(res, 400, "invalid_json");
     expect(body.errors).toBeUndefined();
   });
 
@@ -48,7 +31,9 @@ describe("400", () => {
         tags: ["", "ok"],
       },
     });
-    const { body, text } = await expectProblem(res, 400, "validation_failed");
+    const body = await expectProblem(res, 400, "validation_failed");
+    // The parse is strict, so the body holds nothing beyond what was parsed.
+    const text = JSON.stringify(body);
     const paths = (body.errors ?? []).map((e) => e.path);
     for (const field of ["body.name", "body.system_prompt", "body.default_model_id", "body.capabilities", "body.tags.0"]) {
       expect(paths).toContain(field);
@@ -59,14 +44,14 @@ describe("400", () => {
   it("a missing required field is named too", async () => {
     const t = await newTenant();
     const res = await authed(t, "/v1/agents", { method: "POST", json: { name: "only a name" } });
-    const { body } = await expectProblem(res, 400, "validation_failed");
+    const body = await expectProblem(res, 400, "validation_failed");
     expect(body.errors?.map((e) => e.path)).toEqual(["body.system_prompt"]);
   });
 
   it("invalid_id for a path id of the wrong shape or prefix, never a 500", async () => {
     const t = await newTenant();
     for (const id of ["not-an-id", "session_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", "agent_XYZ"]) {
-      const { body } = await expectProblem(await authed(t, `/v1/agents/${id}`), 400, "invalid_id");
+      const body = await expectProblem(await authed(t, `/v1/agents/${id}`), 400, "invalid_id");
       expect(body.errors?.map((e) => e.path)).toEqual(["path.agent_id"]);
     }
   });
@@ -162,7 +147,8 @@ describe("500", () => {
     } finally {
       spy.mockRestore();
     }
-    const { body, text } = await expectProblem(res, 500, "internal_error");
+    const body = await expectProblem(res, 500, "internal_error");
+    const text = JSON.stringify(body);
     expect(body.detail).toBe("Internal server error");
     expect(body.request_id).toBe("boom-1");
     expect(text).not.toContain("hunter2");
@@ -174,6 +160,62 @@ describe("500", () => {
   });
 });
 
+describe("HTTPException from hono middleware", () => {
+  /** The response to a route that throws `new HTTPException(status)`, with what was logged meanwhile. */
+  async function thrown(status: number): Promise<{ res: Response; logged: Record<string, unknown>[] }> {
+    const app = createApp();
+    app.get("/__http", () => {
+      throw new HTTPException(status as ContentfulStatusCode, { message: "library wording zq7" });
+    });
+    let res = new Response();
+    const lines = await captureConsole(async () => {
+      res = await app.request("/__http", {}, env);
+    });
+    return { res, logged: jsonLines(lines) };
+  }
+
+  it("becomes the catalogue's generic code for its status, without an unhandled-error log line", async () => {
+    const cases: [number, ErrorCode][] = [
+      [400, "invalid_json"],
+      [401, "unauthorized"],
+      [403, "forbidden"],
+      [404, "route_not_found"],
+      [405, "method_not_allowed"],
+      [409, "conflict"],
+      [413, "payload_too_large"],
+      [415, "unsupported_media_type"],
+      [422, "invalid_state"],
+      [429, "rate_limited"],
+      [503, "service_unavailable"],
+    ];
+    for (const [status, code] of cases) {
+      const { res, logged } = await thrown(status);
+      const body = await expectProblem(res, status, code);
+      expect(JSON.stringify(body)).not.toContain("zq7");
+      expect(logged.filter((l) => l.msg === "unhandled error"), String(status)).toEqual([]);
+    }
+  });
+
+  it("is a logged 500 when the catalogue has no code for its status, or its status is 500", async () => {
+    for (const status of [418, 500, 502]) {
+      const { res, logged } = await thrown(status);
+      const body = await expectProblem(res, 500, "internal_error");
+      expect(JSON.stringify(body)).not.toContain("zq7");
+      expect(logged, String(status)).toContainEqual(
+        expect.objectContaining({ msg: "unhandled error", status: 500, request_id: body.request_id }),
+      );
+    }
+  });
+
+  it("maps every catalogue status to a code of that status", () => {
+    for (const entry of Object.values(ERROR_CATALOGUE)) {
+      const code = codeForStatus(entry.status);
+      expect(code === null ? null : ERROR_CATALOGUE[code].status).toBe(entry.status);
+    }
+    expect(codeForStatus(418)).toBeNull();
+  });
+});
+
 describe("X-Request-ID", () => {
   it("echoes a sane caller id on success and error responses", async () => {
     const ok = await call("/health", { headers: { "x-request-id": "client-abc_123.XYZ" } });
@@ -181,14 +223,14 @@ describe("X-Request-ID", () => {
     expect(ok.headers.get("x-request-id")).toBe("client-abc_123.XYZ");
     const longest = "r".repeat(128);
     const res = await call("/no-such-thing", { headers: { "x-request-id": longest } });
-    const { body } = await expectProblem(res, 404, "route_not_found");
+    const body = await expectProblem(res, 404, "route_not_found");
     expect(body.request_id).toBe(longest);
   });
 
   it("replaces an id that is too long or has characters outside printable ASCII", async () => {
     for (const given of ["r".repeat(129), "has spaces in it", "tab\tinside"]) {
       const res = await call("/no-such-thing", { headers: { "x-request-id": given } });
-      const { body } = await expectProblem(res, 404, "route_not_found");
+      const body = await expectProblem(res, 404, "route_not_found");
       expect(body.request_id).not.toBe(given);
       expect(body.request_id).toMatch(/^[0-9a-f]{32}$/);
     }

@@ -3,7 +3,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /**
  * The closed error catalogue: every error code the API can return, with its HTTP status,
  * its problem-details title and the default safe sentence. Types, runtime statuses and the
- * OpenAPI error responses all derive from this one map.
+ * OpenAPI error responses all derive from this one map. The first code of each status is that
+ * status's generic code (see `codeForStatus`), so keep the generic one first.
  */
 export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, title: "Bad Request", detail: "The request body is not valid JSON" },
@@ -31,10 +32,10 @@ export const ERROR_CATALOGUE = {
   refresh_token_reused: { status: 401, title: "Unauthorized", detail: "This refresh token was already used; its session was revoked" },
   payload_too_large: { status: 413, title: "Content Too Large", detail: "The request body is over the size limit" },
   unsupported_media_type: { status: 415, title: "Unsupported Media Type", detail: "The request body must be application/json" },
+  invalid_state: { status: 422, title: "Unprocessable Content", detail: "This change is not allowed in the current state" },
   unknown_capability: { status: 422, title: "Unprocessable Content", detail: "Unknown capability" },
   unknown_model: { status: 422, title: "Unprocessable Content", detail: "Unknown model" },
   agent_archived: { status: 422, title: "Unprocessable Content", detail: "The agent is archived" },
-  invalid_state: { status: 422, title: "Unprocessable Content", detail: "This change is not allowed in the current state" },
   rate_limited: { status: 429, title: "Too Many Requests", detail: "Too many requests; retry later" },
   too_many_streams: { status: 429, title: "Too Many Requests", detail: "Too many open streams on this session" },
   internal_error: { status: 500, title: "Internal Server Error", detail: "Internal server error" },
@@ -42,6 +43,18 @@ export const ERROR_CATALOGUE = {
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * The generic code of an HTTP status: the first catalogue entry with it (400 `invalid_json`,
+ * 401 `unauthorized`, 404 `route_not_found`, 422 `invalid_state`, 429 `rate_limited`, …), or
+ * null when the catalogue has no such status. Used for errors that carry only a status.
+ */
+export function codeForStatus(status: number): ErrorCode | null {
+  for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
+    if (entry.status === status) return code as ErrorCode;
+  }
+  return null;
+}
 
 /** One field-level problem of a validation failure: where it is, never what its value was. */
 export interface FieldError {
