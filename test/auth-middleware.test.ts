@@ -3,16 +3,9 @@ import { sign } from "hono/jwt";
 import { describe, expect, it, vi } from "vitest";
 import { MeSchema } from "../src/schemas/auth";
 import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
-import { authed, call, callWith, newTenant, problem, uniqueIp } from "./helpers";
+import { authed, call, callWith, captureConsole, expectProblem, jsonLines, newTenant, uniqueIp } from "./helpers";
 
 const SECRET = env.JWT_SECRET ?? "";
-
-async function expectProblem(res: Response, status: number, code: string): Promise<void> {
-  expect(res.status).toBe(status);
-  const body = await problem(res);
-  expect(body.status).toBe(status);
-  expect(body.code).toBe(code);
-}
 
 function withAuth(authorization: string, extra: Record<string, string> = {}): Promise<Response> {
   return call("/v1/auth/me", { headers: { authorization, ...extra } });
@@ -101,21 +94,19 @@ describe("credentials", () => {
 describe("X-Org-Id", () => {
   it("404 org_not_found for an org the caller is not in, identical to one that does not exist", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
-    const foreign = await authed(a, "/v1/auth/me", { headers: { "x-org-id": b.orgId } });
-    const missing = await authed(a, "/v1/auth/me", { headers: { "x-org-id": "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } });
-    expect(foreign.status).toBe(404);
-    expect(missing.status).toBe(404);
-    const [x, y] = [await problem(foreign), await problem(missing)];
-    expect(x.code).toBe("org_not_found");
+    const x = await expectProblem(await authed(a, "/v1/auth/me", { headers: { "x-org-id": b.orgId } }), 404, "org_not_found");
+    const y = await expectProblem(
+      await authed(a, "/v1/auth/me", { headers: { "x-org-id": "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } }),
+      404,
+      "org_not_found",
+    );
     expect({ ...x, request_id: "" }).toEqual({ ...y, request_id: "" });
   });
 
   it("400 invalid_id naming the header when it is not an org id", async () => {
     const t = await newTenant();
     const res = await authed(t, "/v1/auth/me", { headers: { "x-org-id": "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } });
-    expect(res.status).toBe(400);
-    const body = await problem(res);
-    expect(body.code).toBe("invalid_id");
+    const body = await expectProblem(res, 400, "invalid_id");
     expect(body.errors?.map((e) => e.path)).toEqual(["header.x-org-id"]);
   });
 
@@ -178,5 +169,39 @@ describe("a missing JWT_SECRET", () => {
     }
     expect(logged.join("\n")).toContain("JWT_SECRET is not configured");
     expect(logged.join("\n")).not.toContain(t.token);
+  });
+
+  it("refuses a secret under 32 bytes the same way, logging why but never the secret", async () => {
+    const t = await newTenant();
+    // 31 bytes: one short. Multi-byte characters count as their UTF-8 bytes, not as one each.
+    for (const short of ["short-secret-zq8-31-bytes-long!", "é".repeat(15)]) {
+      expect(new TextEncoder().encode(short).length).toBeLessThan(32);
+      const lines = jsonLines(
+        await captureConsole(async () => {
+          await expectProblem(await callWith({ JWT_SECRET: short }, "/v1/auth/me", { headers: t.headers }), 500, "internal_error");
+          const login = await callWith({ JWT_SECRET: short }, "/v1/auth/login", {
+            method: "POST",
+            headers: { "cf-connecting-ip": uniqueIp() },
+            json: { email: t.email, password: t.password },
+          });
+          await expectProblem(login, 500, "internal_error");
+        }),
+      );
+      const errors = lines.filter((l) => l.level === "error");
+      expect(errors).toHaveLength(2);
+      for (const line of errors) {
+        expect(line).toMatchObject({ msg: "unhandled error", status: 500, request_id: expect.any(String) });
+        expect(JSON.stringify(line)).toContain("JWT_SECRET too short");
+      }
+      expect(JSON.stringify(lines)).not.toContain(short);
+    }
+    // Exactly 32 bytes is enough.
+    const enough = await callWith({ JWT_SECRET: "x".repeat(32) }, "/v1/auth/login", {
+      method: "POST",
+      headers: { "cf-connecting-ip": uniqueIp() },
+      json: { email: t.email, password: t.password },
+    });
+    expect(enough.status).toBe(200);
+    await enough.body?.cancel();
   });
 });

@@ -6,10 +6,19 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 /** Marks our access tokens, so no other JWT signed with the same secret is ever accepted as one. */
 const TOKEN_USE = "access";
 
-/** The secret, or a 500 whose cause is logged: without it no token may be signed or accepted. */
+/** HS256 wants a key at least as long as its 32-byte hash; a shorter one can be brute-forced offline from any token. */
+export const MIN_JWT_SECRET_BYTES = 32;
+
+/**
+ * The secret, or a 500 whose cause is logged (never the secret itself): missing or shorter than
+ * 32 bytes, no token may be signed or accepted.
+ */
 export function jwtSecret(env: { JWT_SECRET?: string }): string {
   const secret = env.JWT_SECRET;
   if (!secret) throw new ApiError("internal_error", { cause: new Error("JWT_SECRET is not configured") });
+  if (new TextEncoder().encode(secret).length < MIN_JWT_SECRET_BYTES) {
+    throw new ApiError("internal_error", { cause: new Error(`JWT_SECRET too short: it needs at least ${MIN_JWT_SECRET_BYTES} bytes`) });
+  }
   return secret;
 }
 
