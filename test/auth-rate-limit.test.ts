@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { limitFrom } from "../src/middleware/rate-limit";
-import { callWith, newTenant, problem, uniqueIp } from "./helpers";
+import { callWith, captureConsole, expectProblem, jsonLines, newTenant, unreachableRateLimiter, uniqueIp } from "./helpers";
 
 async function expectRateLimited(res: Response): Promise<void> {
-  expect(res.status).toBe(429);
-  const body = await problem(res);
-  expect(body.code).toBe("rate_limited");
+  const body = await expectProblem(res, 429, "rate_limited");
   expect(body.retry_after_seconds).toBeGreaterThanOrEqual(1);
   expect(body.retry_after_seconds).toBeLessThanOrEqual(60);
   expect(res.headers.get("retry-after")).toBe(String(body.retry_after_seconds));
@@ -56,6 +54,43 @@ describe("rate limits", () => {
     for (let i = 0; i < 2; i += 1) expect((await callWith(limits, "/v1/auth/me", { headers: byKey })).status).toBe(200);
     await expectRateLimited(await callWith(limits, "/v1/auth/me", { headers: byKey }));
     expect((await callWith(limits, "/v1/auth/me", { headers: k.headers })).status).toBe(200);
+  });
+
+  it("fails closed on login and register when the limiter is unreachable: 503 with Retry-After, logged once", async () => {
+    const t = await newTenant();
+    const down = { RATE_LIMITER: unreachableRateLimiter() };
+    const attempts: [string, unknown][] = [
+      ["/v1/auth/login", { email: t.email, password: t.password }],
+      ["/v1/auth/register", { email: `user-${crypto.randomUUID()}@example.test`, password: "long enough", name: "X" }],
+    ];
+    for (const [path, json] of attempts) {
+      const requestId = `limiter-down-${crypto.randomUUID()}`;
+      let res = new Response();
+      const lines = jsonLines(
+        await captureConsole(async () => {
+          res = await callWith(down, path, { method: "POST", headers: { "cf-connecting-ip": uniqueIp(), "x-request-id": requestId }, json });
+        }),
+      );
+      const body = await expectProblem(res, 503, "service_unavailable");
+      expect(body.retry_after_seconds).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get("retry-after")).toBe(String(body.retry_after_seconds));
+      // One warning with the request id, from the limiter; the error renderer does not log it again.
+      const problems = lines.filter((l) => l.level !== "info");
+      expect(problems, path).toEqual([expect.objectContaining({ level: "warn", msg: "rate limiter unavailable", fail_closed: true, request_id: requestId })]);
+    }
+  });
+
+  it("fails open on the rest of the API when the limiter is unreachable, with a logged warning", async () => {
+    const t = await newTenant();
+    let res = new Response();
+    const lines = jsonLines(
+      await captureConsole(async () => {
+        res = await callWith({ RATE_LIMITER: unreachableRateLimiter() }, "/v1/auth/me", { headers: t.headers });
+      }),
+    );
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "rate limiter unavailable", fail_closed: false }));
   });
 
   it("reads limits as non-negative integers, 0 meaning off, anything else the default", () => {
