@@ -1,16 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers";
 
+interface Parameter {
+  $ref?: string;
+  name?: string;
+  in?: string;
+  required?: boolean;
+  schema?: unknown;
+}
+
 interface Operation {
   operationId?: string;
   security?: Record<string, string[]>[];
-  responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  parameters?: Parameter[];
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
 
 interface Document {
   openapi: string;
+  info?: { title?: string; version?: string };
   paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, { type: string }> };
+  components?: {
+    schemas?: Record<string, unknown>;
+    securitySchemes?: Record<string, { type: string }>;
+    parameters?: Record<string, Parameter>;
+  };
   security?: Record<string, string[]>[];
 }
 
@@ -84,5 +98,71 @@ describe("OpenAPI document", () => {
     for (const path of ["/v1/auth/login", "/v1/auth/register", "/v1/auth/refresh"]) {
       expect(doc.paths[path]?.post?.security, path).toEqual([]);
     }
+  });
+
+  it("gives every secured operation the auth errors (400, 401, 403, 404, 429) and the X-Org-Id header", async () => {
+    const doc = await openApiDocument();
+    const header = doc.components?.parameters?.XOrgId;
+    expect(header).toMatchObject({ name: "X-Org-Id", in: "header", required: false });
+    const secured = operations(doc).filter(([, op]) => op.security === undefined || op.security.length > 0);
+    expect(secured.length).toBeGreaterThan(40);
+    const wrong: string[] = [];
+    for (const [name, op] of secured) {
+      for (const status of ["400", "401", "403", "404", "429"]) {
+        if (op.responses?.[status]?.content?.["application/problem+json"]?.schema?.$ref !== ERROR_REF) wrong.push(`${name}: ${status}`);
+      }
+      const refs = (op.parameters ?? []).filter((p) => p.$ref === "#/components/parameters/XOrgId");
+      if (refs.length !== 1) wrong.push(`${name}: X-Org-Id referenced ${refs.length} times`);
+    }
+    // The public routes take no credentials, so they neither need nor declare the header.
+    for (const [name, op] of operations(doc).filter(([, o]) => o.security?.length === 0)) {
+      if ((op.parameters ?? []).some((p) => p.$ref === "#/components/parameters/XOrgId")) wrong.push(`${name}: public, yet X-Org-Id`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("is a well-formed OpenAPI 3.1 document: refs resolve, parameters are unique and path templates are declared", async () => {
+    const doc = await openApiDocument();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info?.title).toBeTruthy();
+    expect(doc.info?.version).toBeTruthy();
+    const problems: string[] = [];
+
+    // Every $ref anywhere in the document points at something that exists.
+    const resolve = (ref: string): unknown =>
+      ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), doc);
+    const visit = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${where}/${i}`));
+      if (node === null || typeof node !== "object") return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "$ref" && (typeof value !== "string" || !value.startsWith("#/") || resolve(value) === undefined)) problems.push(`${where}: $ref ${String(value)}`);
+        visit(value, `${where}/${key}`);
+      }
+    };
+    visit(doc, "#");
+
+    for (const [name, op] of operations(doc)) {
+      const params = (op.parameters ?? []).map((p) => (p.$ref ? (resolve(p.$ref) as Parameter) : p));
+      // A parameter is identified by location and name; header names are case-insensitive.
+      const keys = params.map((p) => `${p.in}:${p.in === "header" ? p.name?.toLowerCase() : p.name}`);
+      if (new Set(keys).size !== keys.length) problems.push(`${name}: duplicate parameters ${keys.join(", ")}`);
+      for (const p of params) {
+        if (!p.name || !["query", "header", "path", "cookie"].includes(p.in ?? "") || p.schema === undefined) problems.push(`${name}: parameter ${JSON.stringify(p)}`);
+        if (p.in === "header" && ["authorization", "accept", "content-type"].includes(p.name?.toLowerCase() ?? "")) problems.push(`${name}: header ${p.name} must not be a parameter`);
+      }
+      const template = [...(name.split(" ")[1] ?? "").matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const inPath = params.filter((p) => p.in === "path");
+      if (inPath.some((p) => p.required !== true)) problems.push(`${name}: a path parameter is not required`);
+      if (JSON.stringify(inPath.map((p) => p.name).sort()) !== JSON.stringify([...template].sort())) problems.push(`${name}: path parameters ${inPath.map((p) => p.name)} vs ${template}`);
+      const responses = Object.entries(op.responses ?? {});
+      if (responses.length === 0) problems.push(`${name}: no responses`);
+      for (const [status, response] of responses) {
+        if (!/^[1-5](\d\d|XX)$|^default$/.test(status) || !response.description) problems.push(`${name}: response ${status}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
