@@ -130,7 +130,7 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   const content: ContentPart[] = [];
   if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
-  await storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model } }]);
+  await storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
   return { calls };
 }
 
@@ -154,8 +154,16 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]>
     outcomes.map((o) => ({
       role: "tool_result",
       content: [{ type: "tool_result", tool_call_id: o.call.id, result: o.result, error: o.error }],
-      metadata: { tool_name: o.call.name },
+      metadata: { tool_name: o.call.name, ...turnOf(plan) },
     })),
   );
   return outcomes;
+}
+
+/**
+ * Which turn produced a message. A message posted mid-turn is stored with a sequence inside this
+ * turn's output, so the conversation is rebuilt by turn (conversation.ts), not by sequence alone.
+ */
+function turnOf(plan: TurnPlan): { turn_id: string | null; input_message_id: string | null } {
+  return { turn_id: plan.context.turn_id, input_message_id: plan.context.input_message_id };
 }
