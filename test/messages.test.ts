@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { z } from "@hono/zod-openapi";
+import { MessagePage as MessageList } from "../src/routes/messages";
 import { MessageSchema } from "../src/schemas/messages";
 import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, openStream, sendMessage } from "./fixtures";
+import { as, createAgent, createSession, openStream, sendMessage, type Caller } from "./fixtures";
 import { SseReader } from "./sse-client";
 
-const MessageList = z.object({ data: z.array(MessageSchema) });
+const text = (t: string) => ({ type: "text", text: t });
+const userMessage = (...content: unknown[]) => ({ message: { role: "user", content } });
+
+/** POSTs a message body and checks status, code and the exact errors[].path list. */
+async function expectRefused(t: Caller, sessionId: string, json: unknown, code: string, paths: string[]) {
+  const res = await as(t, `/v1/sessions/${sessionId}/messages`, { method: "POST", json });
+  expect(res.status, JSON.stringify(json).slice(0, 120)).toBe(400);
+  const body = await problem(res);
+  expect(body.code, JSON.stringify(json).slice(0, 120)).toBe(code);
+  expect(body.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
+}
 
 async function quietSession() {
   const t = await newTenant();
@@ -65,6 +75,10 @@ describe("messages", () => {
       [{ message: { role: "user", content: [{ type: "image" }] } }, ["body.message.content.0"]],
       [{ message: { role: "user", content: [{ type: "image", url: "ftp://x/y.png" }] } }, ["body.message.content.0.url"]],
       [{ message: { role: "user", content: [{ type: "text", text: "x" }] }, controls: { model_id: "nope" } }, ["body.controls.model_id"]],
+      [userMessage(text("")), ["body.message.content.0.text"]],
+      [userMessage(text("ok"), { type: "image", base64: "aGVsbG8=" }), ["body.message.content.1.media_type"]],
+      [{ ...userMessage(text("x")), tags: [""] }, ["body.tags.0"]],
+      [{ ...userMessage(text("x")), tags: ["a"], metadata: { tags: ["b"] } }, ["body.tags"]],
     ];
     for (const [json, paths] of cases) {
       const res = await as(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json });
@@ -80,7 +94,82 @@ describe("messages", () => {
     expect(tooBig.status).toBe(400);
     expect((await problem(tooBig)).code).toBe("input_too_large");
     const list = MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json());
-    expect(list.data).toEqual([]);
+    expect(list).toEqual({ data: [], total: 0, offset: 0, limit: 100 });
+  });
+
+  it("answers input_too_large for too many parts, an oversized image, metadata or tags, naming the field", async () => {
+    const { t, session } = await quietSession();
+    await expectRefused(t, session.id, userMessage(...Array.from({ length: 33 }, () => text("x"))), "input_too_large", ["body.message.content"]);
+    const bigImage = { type: "image", base64: "A".repeat(768 * 1024 + 4), media_type: "image/png" };
+    await expectRefused(t, session.id, userMessage(text("look"), bigImage), "input_too_large", ["body.message.content.1.base64"]);
+    // 9000 characters but 18000 bytes: the limit counts bytes.
+    await expectRefused(t, session.id, { ...userMessage(text("x")), metadata: { note: "é".repeat(9000) } }, "input_too_large", ["body.metadata"]);
+    await expectRefused(t, session.id, { ...userMessage(text("x")), tags: ["é".repeat(65)] }, "input_too_large", ["body.tags.0"]);
+    await expectRefused(t, session.id, { ...userMessage(text("x")), tags: Array(51).fill("t") }, "input_too_large", ["body.tags"]);
+    // A size issue next to a shape issue: the request must change shape anyway, so validation_failed.
+    await expectRefused(t, session.id, { ...userMessage(text("")), metadata: { note: "é".repeat(9000) } }, "validation_failed", [
+      "body.message.content.0.text",
+      "body.metadata",
+    ]);
+    expect(MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json()).total).toBe(0);
+  });
+
+  it("stores tags as metadata.tags next to the client's metadata", async () => {
+    const { t, session } = await quietSession();
+    const tagged = await sendMessage(t, session.id, "one", { tags: ["a"], metadata: { source: "test" } });
+    expect(tagged.metadata).toEqual({ source: "test", tags: ["a"] });
+    const own = await sendMessage(t, session.id, "two", { metadata: { tags: ["mine"] } });
+    expect(own.metadata).toEqual({ tags: ["mine"] });
+    const bare = await sendMessage(t, session.id, "three");
+    expect(bare.metadata).toBeNull();
+  });
+
+  it("answers invalid_json and unsupported_media_type on the message route", async () => {
+    const { t, session } = await quietSession();
+    const path = `/v1/sessions/${session.id}/messages`;
+    const broken = await as(t, path, { method: "POST", headers: { "content-type": "application/json" }, body: '{"message": ' });
+    expect(broken.status).toBe(400);
+    expect((await problem(broken)).code).toBe("invalid_json");
+    const plain = await as(t, path, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+    expect(plain.status).toBe(415);
+    expect((await problem(plain)).code).toBe("unsupported_media_type");
+    expect(MessageList.parse(await (await as(t, path)).json()).total).toBe(0);
+  });
+
+  it("lists a conversation oldest first in pages that do not overlap", async () => {
+    const { t, session } = await quietSession();
+    const reader = new SseReader(await openStream(t, session.id));
+    const sent: string[] = [];
+    for (const words of ["one", "two"]) {
+      sent.push((await sendMessage(t, session.id, words)).id);
+      await reader.collectUntil((e) => e.type === "session.completed");
+    }
+    await reader.cancel();
+    const path = `/v1/sessions/${session.id}/messages`;
+    const all = MessageList.parse(await (await as(t, path)).json());
+    expect(all).toMatchObject({ total: 4, offset: 0, limit: 100 });
+    expect(all.data.map((m) => [m.role, m.content])).toEqual([
+      ["user", [text("one")]],
+      ["agent", [text("Echo: one")]],
+      ["user", [text("two")]],
+      ["agent", [text("Echo: two")]],
+    ]);
+    expect([all.data[0]?.id, all.data[2]?.id]).toEqual(sent);
+    const sequences = all.data.map((m) => m.sequence);
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+    const paged: string[] = [];
+    for (let offset = 0; offset < 4; offset += 3) {
+      const page = MessageList.parse(await (await as(t, `${path}?limit=3&offset=${offset}`)).json());
+      expect(page).toMatchObject({ total: 4, offset, limit: 3 });
+      paged.push(...page.data.map((m) => m.id));
+    }
+    expect(paged).toEqual(all.data.map((m) => m.id));
+    expect(MessageList.parse(await (await as(t, `${path}?offset=9`)).json())).toEqual({ data: [], total: 4, offset: 9, limit: 100 });
+    expect(MessageList.parse(await (await as(t, `${path}?limit=0`)).json()).limit).toBe(1);
+    expect(MessageList.parse(await (await as(t, `${path}?limit=500`)).json()).limit).toBe(100);
+    const bad = await as(t, `${path}?limit=abc`);
+    expect(bad.status).toBe(400);
+    expect((await problem(bad)).errors?.map((e) => e.path)).toEqual(["query.limit"]);
   });
 
   it("refuses a body over 1 MiB with 413 before parsing it", async () => {

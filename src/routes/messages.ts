@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
-import { CreateMessageSchema, MessageSchema } from "../schemas/messages";
-import { listMessages, toMessage } from "../services/messages";
+import { errorResponses, idParam, jsonBody, jsonResponse, paginated, paginationQuery } from "../schemas/common";
+import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
+import { listMessagePage } from "../services/messages";
 import { getSessionRow } from "../services/sessions";
 import { sessionStub } from "../session/stub";
 import { assertModelInOrg } from "../services/models";
@@ -10,14 +10,21 @@ import { assertModelInOrg } from "../services/models";
 const tags = ["Messages"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
 
+/** A conversation is read whole more often than not, so this list's default page is the maximum. */
+const MessagesQuery = paginationQuery(100);
+
+/** The body of GET …/messages; exported so tests parse with the route's own schema. */
+export const MessagePage = paginated(MessageSchema).openapi("MessagePage");
+
 const listMessagesRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/messages",
   operationId: "listMessages",
   tags,
-  summary: "List a session's messages in order",
-  request: { params: SessionParams },
-  responses: { 200: jsonResponse(z.object({ data: z.array(MessageSchema) }), "The messages"), ...errorResponses(400, 401, 404, 429) },
+  summary: "List a session's messages, oldest first (paginated)",
+  description: "In sequence order. `limit` defaults to 100, the maximum (larger values are clamped); `offset` skips that many messages.",
+  request: { params: SessionParams, query: MessagesQuery },
+  responses: { 200: jsonResponse(MessagePage, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
 
 const createMessageRoute = createRoute({
@@ -26,6 +33,10 @@ const createMessageRoute = createRoute({
   operationId: "createMessage",
   tags,
   summary: "Send a user message: it starts a turn, or queues behind the running one",
+  description:
+    `Text parts must be non-empty; at most ${MESSAGE_LIMITS.parts} parts. \`metadata\` is free-form, at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON. ` +
+    "`tags` (same rules as session tags) are stored as `metadata.tags`; a request with both `tags` and `metadata.tags` is a 400 naming `body.tags`, " +
+    "so neither is silently overwritten.",
   request: { params: SessionParams, body: jsonBody(CreateMessageSchema) },
   responses: { 201: jsonResponse(MessageSchema, "The stored message"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
 });
@@ -46,15 +57,15 @@ const cancelRoute = createRoute({
 export const messagesRouter = createRouter()
   .openapi(listMessagesRoute, async (c) => {
     const session = await getSessionRow(c.var.db, c.var.principal.orgId, c.req.valid("param").session_id);
-    const rows = await listMessages(c.var.db, session.id);
-    return c.json({ data: rows.map(toMessage) }, 200);
+    return c.json(await listMessagePage(c.var.db, session.id, c.req.valid("query")), 200);
   })
   .openapi(createMessageRoute, async (c) => {
     const { orgId } = c.var.principal;
     const session = await getSessionRow(c.var.db, orgId, c.req.valid("param").session_id);
     const body = c.req.valid("json");
     await assertModelInOrg(c.var.db, orgId, body.controls?.model_id, "body.controls.model_id");
-    const metadata = body.metadata || body.tags ? { ...(body.metadata ?? {}), ...(body.tags ? { tags: body.tags } : {}) } : null;
+    // The schema refused tags in both places, so this adds metadata.tags without replacing one.
+    const metadata = body.tags ? { ...body.metadata, tags: body.tags } : (body.metadata ?? null);
     const message = await sessionStub(c.env, session.id).postMessage(
       { sessionId: session.id, orgId },
       { content: body.message.content, controls: body.controls ?? null, metadata },

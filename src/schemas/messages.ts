@@ -1,9 +1,20 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString } from "./common";
+import { boundedJsonObject, boundedString, TagsSchema } from "./common";
 
-export const MESSAGE_LIMITS = { parts: 32, textBytes: 256 * 1024, imageUrlBytes: 8 * 1024, imageBase64Bytes: 768 * 1024 } as const;
+export const MESSAGE_LIMITS = {
+  parts: 32,
+  textBytes: 256 * 1024,
+  imageUrlBytes: 8 * 1024,
+  imageBase64Bytes: 768 * 1024,
+  metadataBytes: 16 * 1024,
+} as const;
 
 const TextPart = z.object({ type: z.literal("text"), text: boundedString(MESSAGE_LIMITS.textBytes) }).openapi("TextPart");
+
+/** A client's text part must say something; stored replies are described by `TextPart`. */
+const InputTextPart = z
+  .object({ type: z.literal("text"), text: boundedString(MESSAGE_LIMITS.textBytes).pipe(z.string().min(1)) })
+  .openapi("InputTextPart");
 
 const ImagePart = z
   .object({
@@ -43,19 +54,26 @@ export const MessageSchema = z
   })
   .openapi("Message");
 
-/** What a client sends: only user messages with text and image parts. */
+/**
+ * What a client sends: only user messages with text and image parts. `tags` are stored as
+ * `metadata.tags`; sending both is a 400 naming `body.tags` rather than overwriting either.
+ */
 export const CreateMessageSchema = z
   .object({
     message: z.object({
       role: z.literal("user").openapi({ description: "Clients send user messages only" }),
-      content: z.array(z.discriminatedUnion("type", [TextPart, ImagePart])).min(1).max(MESSAGE_LIMITS.parts),
+      content: z.array(z.discriminatedUnion("type", [InputTextPart, ImagePart])).min(1).max(MESSAGE_LIMITS.parts),
     }),
     controls: Controls.optional(),
-    metadata: z
-      .record(z.string(), z.unknown())
+    metadata: boundedJsonObject(MESSAGE_LIMITS.metadataBytes)
       .optional()
-      .refine((m) => m === undefined || JSON.stringify(m).length <= 16 * 1024, { message: "Must be at most 16384 bytes as JSON" }),
-    tags: z.array(z.string().max(128)).max(50).optional(),
+      .openapi({ description: `Free-form; at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON` }),
+    tags: TagsSchema.optional().openapi({ description: "Stored as metadata.tags; do not also send metadata.tags" }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.tags !== undefined && body.metadata !== undefined && Object.hasOwn(body.metadata, "tags")) {
+      ctx.addIssue({ code: "custom", path: ["tags"], message: "Give tags either here or as metadata.tags, not both" });
+    }
   })
   .openapi("CreateMessage");
 

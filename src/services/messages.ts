@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Database } from "../db/client";
 import { messages } from "../db/schema";
@@ -21,7 +21,24 @@ export function toMessage(row: MessageRow): Message {
   };
 }
 
-/** A session's messages in order. The caller has already checked the session belongs to the org. */
+/** All of a session's messages in order (the turn's conversation). The caller has checked the session's org. */
 export async function listMessages(db: Database, sessionId: string): Promise<MessageRow[]> {
-  return db.select().from(messages).where(and(eq(messages.sessionId, sessionId))).orderBy(asc(messages.sequence));
+  return db.select().from(messages).where(eq(messages.sessionId, sessionId)).orderBy(asc(messages.sequence));
+}
+
+/**
+ * A page of a session's messages, oldest first by sequence (unique per session, so pages never
+ * overlap); rows and total from one batch. The caller has checked the session's org.
+ */
+export async function listMessagePage(
+  db: Database,
+  sessionId: string,
+  page: { offset: number; limit: number },
+): Promise<{ data: Message[]; total: number; offset: number; limit: number }> {
+  const where = eq(messages.sessionId, sessionId);
+  const [rows, totals] = await db.batch([
+    db.select().from(messages).where(where).orderBy(asc(messages.sequence)).limit(page.limit).offset(page.offset),
+    db.select({ total: count() }).from(messages).where(where),
+  ]);
+  return { data: rows.map(toMessage), total: totals[0]?.total ?? 0, offset: page.offset, limit: page.limit };
 }
