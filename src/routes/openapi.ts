@@ -26,9 +26,11 @@ function isSecured(route: RouteConfig): boolean {
  */
 function withAuthContract(route: RouteConfig): RouteConfig {
   const missing = AUTH_ERROR_STATUSES.filter((status) => !(status in route.responses));
+  // `parameters` is typed as the 3.0 or the 3.1 list; a $ref belongs to both, which TS cannot see through the spread.
+  const parameters = [...(route.parameters ?? []), ORG_HEADER_REF] as RouteConfig["parameters"];
   return {
     ...route,
-    parameters: [...(route.parameters ?? []), ORG_HEADER_REF],
+    parameters,
     responses: { ...errorResponses(...missing), ...route.responses },
   };
 }
