@@ -1,11 +1,11 @@
 import { describe, expect, inject, it } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { listCapabilities, toolsFor } from "../src/capabilities/registry";
-import type { Tool } from "../src/capabilities/types";
+import { ToolError, type Tool } from "../src/capabilities/types";
 import { refusalReason } from "../src/capabilities/web-fetch";
 import { CapabilitySchema } from "../src/schemas/capabilities";
-import { runToolCall } from "../src/session/tools";
-import { call, newTenant, problem } from "./helpers";
+import { runToolCall, type EnabledTool } from "../src/session/tools";
+import { call, captureConsole, jsonLines, newTenant, problem } from "./helpers";
 import { as, createAgent, createSession, fakeModel, openStream, sendMessage } from "./fixtures";
 import { SseReader } from "./sse-client";
 import type { EventEnvelope } from "../src/session/event-types";
@@ -99,6 +99,43 @@ describe("tools", () => {
     expect(failed).toMatchObject({ status: "error", error: "Division by zero", internal: false });
     const unknown = await runToolCall({ id: "c2", name: "teleport", arguments: {} }, tools, neverAborted, fetch);
     expect(unknown).toMatchObject({ status: "error", error: "Unknown tool: teleport" });
+  });
+
+  /** A one-tool map around `execute`, for the runner's own behaviour. */
+  function only(execute: Tool["execute"], timeoutMs = 1000): Map<string, EnabledTool> {
+    return new Map([["probe", { tool: { name: "probe", description: "probe", parameters: { type: "object" }, timeoutMs, execute }, config: {} }]]);
+  }
+
+  it("marks an unexpected tool failure internal and logs it with the turn's fields, never the arguments", async () => {
+    const lines = await captureConsole(async () => {
+      const outcome = await runToolCall({ id: "c3", name: "probe", arguments: { secret: "do-not-log-me" } }, only(async () => {
+        throw new TypeError("boom inside the tool");
+      }), neverAborted, fetch, { session_id: "session_x" });
+      expect(outcome).toMatchObject({ status: "error", error: "The tool failed unexpectedly", internal: true });
+    });
+    const logged = jsonLines(lines).find((l) => l.msg === "tool failed");
+    expect(logged).toMatchObject({ level: "error", session_id: "session_x", tool: "probe", tool_call_id: "c3", error: { name: "TypeError", message: "boom inside the tool" } });
+    expect(lines.join("\n")).not.toContain("do-not-log-me");
+  });
+
+  it("turns a tool that outlives its timeout into an error result", async () => {
+    const hang = only(() => new Promise(() => undefined), 30);
+    expect(await runToolCall({ id: "c4", name: "probe", arguments: {} }, hang, neverAborted, fetch)).toMatchObject({
+      status: "error",
+      error: "Tool timed out after 30 ms",
+      internal: false,
+    });
+  });
+
+  it("does not start a tool once the turn is aborted, and rejects with the turn's reason", async () => {
+    let started = 0;
+    const tools = only(async () => {
+      started += 1;
+      return new Promise(() => undefined);
+    });
+    const reason = new Error("cancelled before the tool");
+    await expect(runToolCall({ id: "c5", name: "probe", arguments: {} }, tools, AbortSignal.abort(reason), fetch)).rejects.toBe(reason);
+    expect(started).toBe(0);
   });
 });
 
@@ -208,6 +245,32 @@ describe("web_fetch", () => {
   it("refuses binary content types", async () => {
     const image: typeof fetch = async () => new Response(new Uint8Array([0x89, 0x50]), { headers: { "content-type": "image/png" } });
     await expect(run("web_fetch", { url: "https://example.com/cat.png" }, { fetch: image })).rejects.toThrow("Unsupported content type image/png");
+  });
+
+  it("answers a connection failure or a body that breaks off with an error the model reads", async () => {
+    const refused: typeof fetch = () => Promise.reject(new TypeError("Network connection lost."));
+    await expect(run("web_fetch", { url: "https://example.com/a" }, { fetch: refused })).rejects.toThrow(
+      new ToolError("Could not fetch https://example.com: the connection failed"),
+    );
+    const broken: typeof fetch = async () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("partial"));
+          },
+          pull(controller) {
+            controller.error(new TypeError("stream reset"));
+          },
+        }),
+        { headers: { "content-type": "text/plain" } },
+      );
+    await expect(run("web_fetch", { url: "https://example.com/b" }, { fetch: broken })).rejects.toThrow(
+      new ToolError("Could not fetch https://example.com: the response broke off"),
+    );
+    // Through the runner: an error result, not an internal failure that would end the turn.
+    const tools = new Map(toolsFor([{ ref: "web_fetch", config: {} }]).tools.map((t) => [t.tool.name, t]));
+    const outcome = await runToolCall({ id: "c1", name: "web_fetch", arguments: { url: "https://example.com/" } }, tools, neverAborted, refused);
+    expect(outcome).toMatchObject({ status: "error", error: "Could not fetch https://example.com: the connection failed", internal: false });
   });
 
   it("passes the abort signal to fetch so the tool timeout and cancel stop it", async () => {

@@ -154,6 +154,25 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, limit: numbe
   return { bytes, truncated };
 }
 
+/**
+ * Runs network work whose failure is the remote site's doing (refused connection, TLS, a body
+ * that breaks off): it becomes a ToolError the model reads, not an internal failure that ends
+ * the turn. A cancel or the tool's timeout is passed on as it is, so the runner can tell them apart.
+ */
+async function failingAs<T>(message: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (signal.aborted || err instanceof ToolError) throw err;
+    throw new ToolError(message);
+  }
+}
+
+/** Drops a body we will not read; a failure to cancel it changes nothing. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
 export const webFetch: Capability = {
   id: "web_fetch",
   name: "Web fetch",
@@ -178,9 +197,12 @@ export const webFetch: Capability = {
         }
         let url = checkedUrl(args.url);
         for (let hops = 0; ; hops++) {
-          const response = await fetch(url, { redirect: "manual", signal, headers: { accept: "text/*, application/json;q=0.9, */*;q=0.1", "user-agent": "everruns-edge-web-fetch/1" } });
+          const target = url;
+          const response = await failingAs(`Could not fetch ${target.origin}: the connection failed`, signal, () =>
+            fetch(target, { redirect: "manual", signal, headers: { accept: "text/*, application/json;q=0.9, */*;q=0.1", "user-agent": "everruns-edge-web-fetch/1" } }),
+          );
           if (response.status >= 300 && response.status < 400) {
-            await response.body?.cancel();
+            await discard(response);
             const location = response.headers.get("location");
             if (!location) throw new ToolError(`Redirect ${response.status} without a Location`);
             if (hops >= MAX_REDIRECTS) throw new ToolError(`More than ${MAX_REDIRECTS} redirects`);
@@ -189,10 +211,12 @@ export const webFetch: Capability = {
           }
           const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
           if (contentType !== "" && !TEXT_TYPES.test(contentType)) {
-            await response.body?.cancel();
+            await discard(response);
             throw new ToolError(`Unsupported content type ${contentType}: only text can be fetched`);
           }
-          const { bytes, truncated } = await readLimited(response.body, maxBytesFrom(config));
+          const { bytes, truncated } = await failingAs(`Could not fetch ${target.origin}: the response broke off`, signal, () =>
+            readLimited(response.body, maxBytesFrom(config)),
+          );
           return {
             url: url.href,
             status: response.status,

@@ -1,4 +1,5 @@
 import { ToolError, type Tool } from "../capabilities/types";
+import { describeError, logLine } from "../lib/log";
 import type { LlmToolCall } from "../llm/types";
 
 export interface ToolOutcome {
@@ -18,8 +19,18 @@ export interface EnabledTool {
 /**
  * Runs one tool call with its timeout, tied to the turn's signal. Unknown tools, bad arguments
  * and timeouts become error results the model can read; a cancel rejects with the turn's reason.
+ * An unexpected failure is logged (`logFields` say whose turn it was; never the arguments, which
+ * may hold anything) and marked internal.
  */
-export async function runToolCall(call: LlmToolCall, tools: ReadonlyMap<string, EnabledTool>, turnSignal: AbortSignal, fetcher: typeof fetch): Promise<ToolOutcome> {
+export async function runToolCall(
+  call: LlmToolCall,
+  tools: ReadonlyMap<string, EnabledTool>,
+  turnSignal: AbortSignal,
+  fetcher: typeof fetch,
+  logFields: Record<string, unknown> = {},
+): Promise<ToolOutcome> {
+  // A listener added to an already-aborted signal never fires: a tool started now could run on unchecked.
+  turnSignal.throwIfAborted();
   const enabled = tools.get(call.name);
   if (!enabled) return { call, status: "error", result: null, error: `Unknown tool: ${call.name}`, internal: false };
   const timeout = AbortSignal.timeout(enabled.tool.timeoutMs);
@@ -34,6 +45,7 @@ export async function runToolCall(call: LlmToolCall, tools: ReadonlyMap<string, 
     if (turnSignal.aborted) throw turnSignal.reason;
     if (timeout.aborted) return { call, status: "error", result: null, error: `Tool timed out after ${enabled.tool.timeoutMs} ms`, internal: false };
     if (err instanceof ToolError) return { call, status: "error", result: null, error: err.message, internal: false };
+    logLine("error", { msg: "tool failed", ...logFields, tool: call.name, tool_call_id: call.id, error: describeError(err) });
     return { call, status: "error", result: null, error: "The tool failed unexpectedly", internal: true };
   }
 }

@@ -137,7 +137,7 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
 /** Runs the reply's tool calls in parallel, each with its own timeout; stores their results. */
 async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]> {
   await plan.log.append(calls.map((call) => ({ type: "tool.call", context: plan.context, data: { tool_call: call } })));
-  const outcomes = await Promise.all(calls.map((call) => runToolCall(call, plan.tools, plan.signal, plan.fetcher)));
+  const outcomes = await Promise.all(calls.map((call) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id })));
   plan.signal.throwIfAborted();
   await plan.log.append(
     outcomes.map((o) => ({
