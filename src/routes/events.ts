@@ -39,28 +39,29 @@ const sseRoute = createRoute({
   responses: { 200: { description: "SSE stream", content: sseContent }, ...errorResponses(400, 401, 404, 429) },
 });
 
-/** Quality of a media type in an Accept header (0 when absent). */
-function quality(accept: string, type: string): number {
-  let best = 0;
+/**
+ * Quality of a media type in an Accept header (RFC 9110 §12.5.1): the most specific matching
+ * range wins (`type/sub` over `type/*` over `*\/*`); 0 when nothing matches.
+ */
+export function quality(accept: string, type: string): number {
+  const [major] = type.split("/");
+  let best = { specificity: -1, q: 0 };
   for (const part of accept.split(",")) {
-    const [name, ...params] = part.trim().split(";");
-    if (name?.trim().toLowerCase() !== type) continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    best = Math.max(best, q ? Number(q.slice(2)) || 0 : 1);
+    const [range = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    const specificity = range === type ? 2 : range === `${major}/*` ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity < 0 || specificity < best.specificity) continue;
+    const qParam = params.find((p) => p.startsWith("q="));
+    const parsed = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const q = Number.isFinite(parsed) ? Math.min(1, Math.max(0, parsed)) : 0;
+    best = specificity > best.specificity ? { specificity, q } : { specificity, q: Math.max(best.q, q) };
   }
-  return best;
+  return best.q;
 }
 
-/** JSON only when the client prefers it to SSE; `curl -N` (Accept: *\/*) gets the stream. */
-function prefersJson(accept: string | undefined): boolean {
+/** JSON only when the client prefers it to SSE; `curl -N` (Accept: *\/*) gets the stream, and so does a tie. */
+export function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;
   return quality(accept, "application/json") > quality(accept, "text/event-stream");
-}
-
-function allowFilter(query: EventsQueryValue): (type: string) => boolean {
-  const types = query.types && query.types.length > 0 ? new Set(query.types) : null;
-  const exclude = new Set(query.exclude ?? []);
-  return (type) => (types === null || types.has(type)) && !exclude.has(type);
 }
 
 /** Authorizes, resolves the cursor (Last-Event-ID wins over since_id: it is the newer one), and opens the stream. */
@@ -75,7 +76,10 @@ async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQu
   for (const t of query.exclude ?? []) params.append("exclude", t);
   const res = await sessionStub(c.env, session.id).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
   if (res.status === 429) throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
-  return new Response(res.body, { status: 200, headers: res.headers });
+  if (res.status !== 200 || !res.body) throw new Error(`session object answered the stream with ${res.status}`);
+  const headers = new Headers(res.headers);
+  headers.set("vary", "Accept");
+  return new Response(res.body, { status: 200, headers });
 }
 
 export const eventsRouter = createRouter()
@@ -86,7 +90,14 @@ export const eventsRouter = createRouter()
     if (!prefersJson(c.req.header("accept"))) return openStream(c, session_id, query, lastEventId);
     const session = await getSessionRow(c.var.db, c.var.principal.orgId, session_id);
     const after = await cursorSequence(c.var.db, session.id, query.since_id, "query.since_id");
-    const data = await listEvents(c.var.db, session.id, { afterSequence: after, beforeSequence: query.before_sequence, limit: query.limit, allow: allowFilter(query) });
+    const data = await listEvents(c.var.db, session.id, {
+      afterSequence: after,
+      beforeSequence: query.before_sequence,
+      limit: query.limit,
+      types: query.types,
+      exclude: query.exclude,
+    });
+    c.header("vary", "Accept");
     return c.json({ data }, 200);
   })
   .openapi(sseRoute, async (c) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, notInArray, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError } from "../lib/errors";
@@ -29,17 +29,25 @@ export async function cursorSequence(db: Database, sessionId: string, eventId: s
   return row.sequence;
 }
 
+export interface EventPage {
+  afterSequence: number;
+  beforeSequence?: number | undefined;
+  limit: number;
+  /** Only these types (empty or absent: all), then not these. */
+  types?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
+}
+
 /**
  * Stored events of a session, oldest first: after `afterSequence`, or with `beforeSequence`
- * the newest `limit` before it (a backward page), filtered by type.
+ * the newest `limit` before it (a backward page). The type filter is part of the query, so a
+ * page holds up to `limit` matching events and a short page means there are no more.
  */
-export async function listEvents(
-  db: Database,
-  sessionId: string,
-  page: { afterSequence: number; beforeSequence?: number | undefined; limit: number; allow: (type: string) => boolean },
-): Promise<EventEnvelope[]> {
+export async function listEvents(db: Database, sessionId: string, page: EventPage): Promise<EventEnvelope[]> {
   const filters: SQL[] = [eq(events.sessionId, sessionId), gt(events.sequence, page.afterSequence)];
   if (page.beforeSequence !== undefined) filters.push(lt(events.sequence, page.beforeSequence));
+  if (page.types && page.types.length > 0) filters.push(inArray(events.type, [...page.types]));
+  if (page.exclude && page.exclude.length > 0) filters.push(notInArray(events.type, [...page.exclude]));
   const backward = page.beforeSequence !== undefined;
   const rows = await db
     .select()
@@ -48,5 +56,5 @@ export async function listEvents(
     .orderBy(backward ? desc(events.sequence) : asc(events.sequence))
     .limit(page.limit);
   if (backward) rows.reverse();
-  return rows.map(toEvent).filter((e) => page.allow(e.type));
+  return rows.map(toEvent);
 }

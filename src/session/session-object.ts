@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { createDb, type Database } from "../db/client";
 import { events, sessions } from "../db/schema";
 import type { Env } from "../env";
@@ -33,9 +33,12 @@ interface ActiveTurn {
   inputMessageId: string;
   modelId: string | null;
   startedAt: number;
+  /** How the turn ended, kept when D1 failed while its terminal event was written, so the retry writes the truth. */
+  outcome?: TurnOutcome;
 }
 
 const TERMINAL_EVENT_TYPES: EventType[] = ["turn.completed", "turn.failed", "turn.cancelled"];
+const ZERO_USAGE = { inputTokens: 0, outputTokens: 0 } as const;
 
 interface RunningTurn {
   abort: AbortController;
@@ -103,7 +106,8 @@ export class SessionObject extends DurableObject<Env> {
   async cancel(meta: SessionMeta): Promise<{ status: "cancelled" | "no_op" }> {
     await this.#open(meta);
     const running = this.#running;
-    if (!running || running.finishing) return { status: "no_op" };
+    // Already ending (its terminal event is being written, or the deadline or a delete aborted it).
+    if (!running || running.finishing || running.abort.signal.aborted) return { status: "no_op" };
     running.abort.abort(new TurnAbort("cancelled"));
     await running.done;
     return { status: "cancelled" };
@@ -157,17 +161,26 @@ export class SessionObject extends DurableObject<Env> {
     const active = this.#active;
     if (!running || !active) return;
     const settings = turnSettings(this.env);
-    if (Date.now() - active.startedAt >= settings.deadlineMs) {
-      running.abort.abort(new TurnAbort("deadline"));
+    const age = Date.now() - active.startedAt;
+    if (age >= settings.deadlineMs + settings.watchdogMs && !running.finishing) {
+      // Aborted a watchdog period ago and still running: something ignores the signal. End the
+      // turn anyway so the session is never stuck; whatever the stuck work does later is not written.
+      running.finishing = true;
+      await this.#finish(active, { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "turn_timeout", error: failureText("turn_timeout") });
       return;
     }
+    if (age >= settings.deadlineMs) running.abort.abort(new TurnAbort("deadline"));
     await this.ctx.storage.setAlarm(Date.now() + settings.watchdogMs);
   }
 
+  /**
+   * Loads the log and recovers an interrupted turn, once. Every caller awaits the same promise, so
+   * no request or alarm sees the log before recovery has finished (it would end the turn again).
+   */
   #open(meta: SessionMeta): Promise<EventLog> {
-    if (this.#log) return Promise.resolve(this.#log);
-    this.#opening ??= this.#load(meta).finally(() => {
+    this.#opening ??= this.#load(meta).catch((err: unknown) => {
       this.#opening = null;
+      throw err;
     });
     return this.#opening;
   }
@@ -197,8 +210,8 @@ export class SessionObject extends DurableObject<Env> {
       await this.#advance();
       return;
     }
-    const zero = { inputTokens: 0, outputTokens: 0 };
-    await this.#finish(interrupted, { kind: "failed", iterations: 0, usage: zero, errorCode: "interrupted", error: failureText("interrupted") });
+    const outcome = interrupted.outcome ?? { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "interrupted", error: failureText("interrupted") };
+    await this.#finish(interrupted, outcome);
   }
 
   /** Whether the session's last terminal event in D1 belongs to this turn. */
@@ -234,7 +247,10 @@ export class SessionObject extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
       const now = nowIso();
       await log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => [
-        this.#db.update(sessions).set({ status: "active", updatedAt: now }).where(eq(sessions.id, meta.sessionId)),
+        this.#db
+          .update(sessions)
+          .set({ status: "active", startedAt: sql`coalesce(${sessions.startedAt}, ${now})`, updatedAt: now })
+          .where(eq(sessions.id, meta.sessionId)),
       ]);
       const plan = await prepareTurn({
         env: this.env,
@@ -256,20 +272,20 @@ export class SessionObject extends DurableObject<Env> {
     if (reason instanceof TurnAbort && reason.reason === "cancelled" && outcome.kind !== "deleted") {
       outcome = { kind: "cancelled", iterations: "iterations" in outcome ? outcome.iterations : 0, usage: "usage" in outcome ? outcome.usage : { inputTokens: 0, outputTokens: 0 } };
     }
+    if (running.finishing) return; // the watchdog already ended it
     running.finishing = true;
     await this.#finish(active, outcome);
   }
 
   #outcomeOfError(err: unknown, running: RunningTurn): TurnOutcome {
-    const zero = { inputTokens: 0, outputTokens: 0 };
     const reason: unknown = running.abort.signal.reason;
     if (reason instanceof TurnAbort) {
       if (reason.reason === "deleted") return { kind: "deleted" };
-      if (reason.reason === "cancelled") return { kind: "cancelled", iterations: 0, usage: zero };
-      return { kind: "failed", iterations: 0, usage: zero, errorCode: "turn_timeout", error: failureText("turn_timeout") };
+      if (reason.reason === "cancelled") return { kind: "cancelled", iterations: 0, usage: ZERO_USAGE };
+      return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "turn_timeout", error: failureText("turn_timeout") };
     }
     logLine("error", { msg: "turn failed", session_id: this.#meta?.sessionId, error: describeError(err) });
-    return { kind: "failed", iterations: 0, usage: zero, errorCode: "internal_error", error: failureText("internal_error") };
+    return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "internal_error", error: failureText("internal_error") };
   }
 
   /** Writes the turn's one terminal event (and `session.completed` when nothing is queued), then runs the next input. */
@@ -280,7 +296,6 @@ export class SessionObject extends DurableObject<Env> {
       this.#running = null;
       return;
     }
-    const next = this.#queue[0];
     const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
     const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
     const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
@@ -297,6 +312,8 @@ export class SessionObject extends DurableObject<Env> {
       }
       const totals = { input_tokens: session.inputTokens + usage.input_tokens, output_tokens: session.outputTokens + usage.output_tokens };
       const now = nowIso();
+      // Read after the await above: a message queued meanwhile means the session is not done.
+      const next = this.#queue[0];
       if (!next) drafts.push({ type: "session.completed", context, data: { status: "idle", usage: totals } });
       await log.append(drafts, () => [
         this.#db
@@ -315,6 +332,8 @@ export class SessionObject extends DurableObject<Env> {
       // D1 is failing: keep the turn recorded as active so the watchdog ends it once D1 is back.
       logLine("error", { msg: "could not end turn", session_id: meta.sessionId, error: describeError(err) });
       this.#running = null;
+      this.#active = { ...active, outcome };
+      await this.ctx.storage.put("active", this.#active);
       await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
       return;
     }
