@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { listCapabilities, toolsFor } from "../src/capabilities/registry";
 import { ToolError, type Tool } from "../src/capabilities/types";
-import { refusalReason } from "../src/capabilities/web-fetch";
+import { refusalReason } from "../src/capabilities/public-url";
 import { CapabilitySchema } from "../src/schemas/capabilities";
 import { runToolCall, type EnabledTool } from "../src/session/tools";
 import { call, captureConsole, jsonLines, newTenant, problem } from "./helpers";
@@ -173,6 +173,29 @@ describe("web_fetch", () => {
     "https://[64:ff9b::a9fe:a9fe]/",
     "https://[2002:7f00:1::]/",
     "https://[ff02::1]/",
+    // IPv4-translated (::ffff:0:0:0/96), Teredo (2001::/32), NAT64 (64:ff9b::/96) with a private IPv4 inside.
+    "https://[::ffff:0:127.0.0.1]/",
+    "https://[::ffff:0:a00:1]/",
+    "https://[2001::1]/",
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+    "https://[64:ff9b::127.0.0.1]/",
+    "https://[64:ff9b::10.0.0.1]/",
+    "https://[64:ff9b::c0a8:101]/",
+    "https://[64:ff9b:1::808:808]/",
+    "https://[fec0::1]/",
+    // Wildcard DNS services and names that spell a private address.
+    "https://127.0.0.1.nip.io/",
+    "https://nip.io/",
+    "https://10-0-0-1.sslip.io/",
+    "https://app.192.168.1.1.sslip.io/",
+    "https://localtest.me/",
+    "https://www.localtest.me/",
+    "https://lvh.me/",
+    "https://app.lvh.me/",
+    "https://LOCALHOST./",
+    "https://a.b.localhost/",
+    "https://10.1.2.3.example.com/",
+    "https://app-192-168-1-1.example.net/",
   ];
   for (const raw of refused) {
     it(`refuses ${raw}`, () => {
@@ -180,7 +203,22 @@ describe("web_fetch", () => {
     });
   }
 
-  for (const raw of ["https://example.com/page", "https://93.184.215.14/", "https://172.32.0.1/", "https://[2606:4700::1111]/", "https://[::ffff:8.8.8.8]/", "https://example.com:443/"]) {
+  const allowed = [
+    "https://example.com/page",
+    "https://93.184.215.14/",
+    "https://172.32.0.1/",
+    "https://[2606:4700::1111]/",
+    "https://[::ffff:8.8.8.8]/",
+    "https://example.com:443/",
+    "https://[::ffff:0:8.8.8.8]/",
+    "https://[64:ff9b::8.8.8.8]/",
+    "https://[2001:4860:4860::8888]/",
+    "https://nip.io.example.com/",
+    "https://notlvh.me/",
+    "https://8.8.8.8.example.com/",
+    "https://example.com/10-0-0-1",
+  ];
+  for (const raw of allowed) {
     it(`allows ${raw}`, () => {
       expect(refusalReason(new URL(raw))).toBeNull();
     });
