@@ -44,7 +44,9 @@ function toOpenAiMessage(message: LlmMessage): OpenAiMessage {
       return { role: "user", content: parts };
     }
     case "assistant": {
-      const out: OpenAiMessage = { role: "assistant", content: message.text.length > 0 ? message.text : null };
+      // `content` may be null only beside tool_calls: an empty reply with neither is a 400, so it is "".
+      const content = message.text.length > 0 ? message.text : message.toolCalls.length > 0 ? null : "";
+      const out: OpenAiMessage = { role: "assistant", content };
       if (message.toolCalls.length > 0) {
         out.tool_calls = message.toolCalls.map((call) => ({
           id: call.id,

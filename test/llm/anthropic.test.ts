@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createDriver } from "../../src/llm/create-driver";
 import type { LlmRequest } from "../../src/llm/types";
+import { toAnthropicMessages } from "../../src/llm/anthropic-request";
 import { collect, FAST, fakeBase, fakeDriver, lastRequest, llmRequest, TEST_KEY } from "./driver-helpers";
 import { scenarioCases } from "./scenario-cases";
 
@@ -75,6 +76,15 @@ describe("anthropic request mapping", () => {
     expect(body).not.toHaveProperty("system");
     expect(body).not.toHaveProperty("tools");
     expect(body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "hi" }] }]);
+  });
+
+  it("skips an empty reply between two user messages, merging them so roles still alternate", () => {
+    const messages = toAnthropicMessages([
+      { role: "user", text: "hi" },
+      { role: "assistant", text: "", toolCalls: [] },
+      { role: "user", text: "again" },
+    ]);
+    expect(messages).toEqual([{ role: "user", content: [{ type: "text", text: "hi" }, { type: "text", text: "again" }] }]);
   });
 
   it("accepts a base URL that already ends in /v1 and honours maxTokens", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toOpenAiBody } from "../../src/llm/openai-request";
 import type { LlmRequest } from "../../src/llm/types";
 import { collect, fakeDriver, lastRequest, llmRequest, TEST_KEY } from "./driver-helpers";
 import { scenarioCases } from "./scenario-cases";
@@ -72,7 +73,28 @@ describe("openai request mapping", () => {
     expect(body).not.toHaveProperty("tools");
     expect(body.messages).toEqual([
       { role: "user", content: "hi" },
-      { role: "assistant", content: null },
+      { role: "assistant", content: "" },
+    ]);
+  });
+
+  it("sends an empty reply as content \"\" (null is only valid beside tool_calls)", () => {
+    const body = toOpenAiBody(
+      llmRequest({
+        messages: [
+          { role: "user", text: "hi" },
+          { role: "assistant", text: "", toolCalls: [] },
+          { role: "user", text: "again" },
+          { role: "assistant", text: "", toolCalls: [{ id: "call_1", name: "add", arguments: {} }] },
+          { role: "tool", toolCallId: "call_1", name: "add", content: "2", isError: false },
+        ],
+      }),
+    );
+    expect(body.messages).toEqual([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "" },
+      { role: "user", content: "again" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "add", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_1", content: "2" },
     ]);
   });
 });
