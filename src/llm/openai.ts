@@ -32,7 +32,8 @@ const Chunk = z.object({
       }),
     )
     .nullish(),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+  // Compatible servers may leave out either side (or send null); a missing count is not a broken stream.
+  usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
   // Some servers report a failure inside an already-open stream.
   error: z.object({ type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }).nullish(),
 });
@@ -66,8 +67,8 @@ async function* streamOpenAi(call: SseCall): AsyncGenerator<LlmStreamEvent> {
     const chunk = parsed.data;
     if (chunk.error) throw streamError(identifier(chunk.error.type) ?? identifier(chunk.error.code) ?? "");
     if (chunk.usage) {
-      usage.inputTokens = chunk.usage.prompt_tokens;
-      usage.outputTokens = chunk.usage.completion_tokens;
+      usage.inputTokens = chunk.usage.prompt_tokens ?? usage.inputTokens;
+      usage.outputTokens = chunk.usage.completion_tokens ?? usage.outputTokens;
     }
     // We never ask for n > 1, so only the first choice matters.
     const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);

@@ -17,7 +17,7 @@ export const anthropicWire: WireFormat = {
             content: [],
             stop_reason: null,
             stop_sequence: null,
-            usage: { input_tokens: FAKE_USAGE.input, output_tokens: 1 },
+            usage: reply.partialUsage ? { input_tokens: FAKE_USAGE.input } : { input_tokens: FAKE_USAGE.input, output_tokens: 1 },
           },
         },
         "head",
@@ -39,7 +39,7 @@ export const anthropicWire: WireFormat = {
       index += 1;
     }
     frames.push(
-      event("message_delta", { delta: { stop_reason: reply.calls.length > 0 ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: FAKE_USAGE.output } }),
+      event("message_delta", { delta: { stop_reason: reply.calls.length > 0 ? "tool_use" : "end_turn", stop_sequence: null }, usage: reply.partialUsage ? {} : { output_tokens: FAKE_USAGE.output } }),
     );
     frames.push(event("message_stop", {}, "terminal"));
     return frames;

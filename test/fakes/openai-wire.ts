@@ -25,7 +25,9 @@ export const openAiWire: WireFormat = {
     frames.push({ tag: "other", data: delta({}, reply.calls.length > 0 ? "tool_calls" : "stop") });
     const options = request.stream_options;
     if (isObject(options) && options.include_usage === true) {
-      const usage = { prompt_tokens: FAKE_USAGE.input, completion_tokens: FAKE_USAGE.output, total_tokens: FAKE_USAGE.input + FAKE_USAGE.output };
+      const usage = reply.partialUsage
+        ? { prompt_tokens: FAKE_USAGE.input, total_tokens: null }
+        : { prompt_tokens: FAKE_USAGE.input, completion_tokens: FAKE_USAGE.output, total_tokens: FAKE_USAGE.input + FAKE_USAGE.output };
       frames.push({ tag: "other", data: chunk([], { usage }) });
     }
     frames.push({ tag: "terminal", data: sse("[DONE]") });

@@ -36,6 +36,8 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
   switch (scenario) {
     case "text":
       return stream(frames(text));
+    case "partial_usage":
+      return stream(frames({ ...text, partialUsage: true }));
     case "tool_call_split":
       // Each frame is written in two halves, so SSE lines also arrive split across reads.
       return { kind: "stream", steps: frames({ text: [], calls: [SPLIT_CALL] }).map((f) => ({ write: f.data, splitWrite: true })) };

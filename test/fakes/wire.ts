@@ -11,6 +11,8 @@ export interface FakeToolCall {
 export interface FakeReply {
   text: string[];
   calls: FakeToolCall[];
+  /** Report only the prompt side of usage, as some compatible servers do. */
+  partialUsage?: boolean;
 }
 
 /**

@@ -44,6 +44,14 @@ export function scenarioCases(kind: ProviderKind): void {
     ]);
   });
 
+  it("accepts usage that reports only the prompt side", async () => {
+    const { driver } = fakeDriver(kind, "partial_usage");
+    const { events, error } = await collect(driver, llmRequest());
+    expect(error).toBeUndefined();
+    expect(textOf(events)).toBe("Hello from the fake model.");
+    expect(events.at(-1)).toEqual({ type: "done", usage: { inputTokens: 11, outputTokens: 0 }, stopReason: stop.text });
+  });
+
   it("joins a tool call that arrives split over several chunks", async () => {
     const { driver } = fakeDriver(kind, "tool_call_split");
     const { events, error } = await collect(driver, llmRequest());
