@@ -37,7 +37,14 @@ export interface Env {
   RATE_LIMIT_API_PER_MINUTE?: string;
 }
 
-/** Who is calling: set by the auth middleware. */
+/** Who is calling, whether or not they act in an org: set by the auth middleware on every authenticated request. */
+export interface Caller {
+  userId: string;
+  /** The API key used, when the caller authenticated with one. */
+  apiKeyId: string | null;
+}
+
+/** Who is calling and the org they act in: set by the auth middleware. */
 export interface Principal {
   userId: string;
   orgId: string;
@@ -52,6 +59,11 @@ export type Role = "owner" | "admin" | "member";
 export interface AppVariables {
   requestId: string;
   db: Database;
+  caller: Caller;
+  /**
+   * Set on every authenticated request, except for a signed-in user with no membership on the
+   * few routes that allow that (see ORGLESS_PATHS in middleware/auth.ts; they read it through `orgPrincipal`).
+   */
   principal: Principal;
 }
 

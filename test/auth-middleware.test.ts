@@ -145,6 +145,13 @@ describe("AUTH_MODE=none", () => {
     expect((await callWith({ AUTH_MODE: "none" }, "/v1/agents")).status).toBe(200);
   });
 
+  it("acts in the org and as the user that the dev seed (scripts/dev.mjs) creates, so the dev key sees the same data", async () => {
+    expect(LOCAL_ORG_ID).toBe("org_000000000000000000000000000000d1");
+    expect(LOCAL_USER_ID).toBe("user_000000000000000000000000000000d1");
+    const me = MeSchema.parse(await (await callWith({ AUTH_MODE: "none" }, "/v1/auth/me")).json());
+    expect(me).toMatchObject({ user: { email: "dev@example.com", name: "Dev user" }, org: { name: "Dev organization" } });
+  });
+
   it("is off for anything but the exact value none", async () => {
     await expectProblem(await callWith({ AUTH_MODE: "None" }, "/v1/auth/me"), 401, "unauthorized");
   });

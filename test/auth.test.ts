@@ -137,6 +137,6 @@ describe("me", () => {
     const me = MeSchema.parse(await res.json());
     expect(me).toMatchObject({ role: "admin", org: { id: owner.orgId, role: "admin" }, user: { id: other.userId } });
     const own = MeSchema.parse(await (await authed(other, "/v1/auth/me")).json());
-    expect(own.org.id).toBe(other.orgId);
+    expect(own.org?.id).toBe(other.orgId);
   });
 });

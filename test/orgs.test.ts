@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
 import { MemberSchema, OrganizationSchema } from "../src/schemas/orgs";
 import { authed, call, expectProblem, newTenant, type Tenant } from "./helpers";
 
@@ -192,5 +193,57 @@ describe("members and roles", () => {
     // Re-adding them does not bring the old key back.
     await join(owner, t, "member");
     await expectProblem(await call("/v1/agents", { headers: { authorization: key } }), 401, "unauthorized");
+  });
+});
+
+describe("a user who belongs to no organization", () => {
+  /** A user whose only org got a second owner, who then removed them: no membership left at all. */
+  async function orphan(): Promise<Tenant> {
+    const t = await newTenant();
+    const second = await join(t, await newTenant(), "owner");
+    expect((await authed(second, `/v1/orgs/${t.orgId}/members/${t.userId}`, { method: "DELETE" })).status).toBe(204);
+    return t;
+  }
+
+  it("can still see who they are, refresh, sign out and list their (no) organizations", async () => {
+    const t = await orphan();
+    const me = await authed(t, "/v1/auth/me");
+    expect(me.status).toBe(200);
+    expect(MeSchema.parse(await me.json())).toMatchObject({ user: { id: t.userId }, org: null, role: null });
+    expect(OrgList.parse(await (await authed(t, "/v1/orgs")).json()).data).toEqual([]);
+
+    const refreshed = await call("/v1/auth/refresh", { method: "POST", json: { refresh_token: t.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const tokens = AuthTokensSchema.parse(await refreshed.json());
+    const next = { headers: { authorization: `Bearer ${tokens.access_token}` } };
+    expect((await authed(next, "/v1/auth/logout", { method: "POST", json: { refresh_token: tokens.refresh_token } })).status).toBe(204);
+  });
+
+  it("gets 404 org_not_found everywhere else, and for an X-Org-Id even on those routes", async () => {
+    const t = await orphan();
+    const attempts: [string, RequestInit & { json?: unknown }][] = [
+      ["/v1/agents", {}],
+      ["/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b" } }],
+      ["/v1/sessions", {}],
+      ["/v1/llm-models", {}],
+      ["/v1/capabilities", {}],
+      ["/v1/auth/api-keys", {}],
+      ["/v1/auth/api-keys", { method: "POST", json: { name: "k" } }],
+      [`/v1/orgs/${t.orgId}`, {}],
+      [`/v1/orgs/${t.orgId}/members`, {}],
+    ];
+    for (const [path, init] of attempts) await expectProblem(await authed(t, path, init), 404, "org_not_found");
+    await expectProblem(await authed(t, "/v1/auth/me", { headers: { "x-org-id": t.orgId } }), 404, "org_not_found");
+    await expectProblem(await authed(t, "/v1/orgs", { headers: { "x-org-id": UNKNOWN_ORG } }), 404, "org_not_found");
+  });
+
+  it("creates an organization and from then on acts in it as its owner", async () => {
+    const t = await orphan();
+    const created = await authed(t, "/v1/orgs", { method: "POST", json: { name: "Fresh start" } });
+    expect(created.status).toBe(201);
+    const org = OrganizationSchema.parse(await created.json());
+    const me = MeSchema.parse(await (await authed(t, "/v1/auth/me")).json());
+    expect(me).toMatchObject({ org: { id: org.id, role: "owner" }, role: "owner" });
+    expect((await authed(t, "/v1/agents")).status).toBe(200);
   });
 });

@@ -1,16 +1,22 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import type { AppEnv, Principal } from "../env";
 import { jwtSecret, verifyAccessToken } from "../lib/access-token";
 import { API_KEY_SHAPE } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { isId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
-import { apiKeyPrincipal, localPrincipal, userPrincipal } from "../services/principals";
+import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
 import { authMode } from "./auth-mode";
 
 /** The /v1 routes that need no credentials (spec §4). */
 export const PUBLIC_PATHS = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"]);
+
+/**
+ * The routes a signed-in user with no membership at all may still use: who am I, sign out, and
+ * list or create organizations, so they can make one. Everywhere else they get 404 `org_not_found`.
+ */
+export const ORGLESS_PATHS = new Set(["/v1/auth/me", "/v1/auth/logout", "/v1/orgs"]);
 
 /** The path without trailing slashes: the app is not strict about them, so neither is this check. */
 export function normalizedPath(path: string): string {
@@ -56,15 +62,42 @@ function inBackground(c: Context<AppEnv>, work: Promise<unknown>): void {
   }
 }
 
+/** Set once this isolate has said that auth is off: one line per isolate, not one per request. */
+let warnedAuthOff = false;
+
+function warnAuthOff(c: Context<AppEnv>): void {
+  if (warnedAuthOff) return;
+  warnedAuthOff = true;
+  logLine("warn", {
+    msg: "AUTH_MODE=none: authentication is off and every request acts as the owner of the dev org; local experiments only, never deploy this",
+    org_id: LOCAL_ORG_ID,
+    user_id: LOCAL_USER_ID,
+    request_id: c.get("requestId"),
+  });
+}
+
 /**
- * Authenticates every /v1 request except the public ones and sets `c.var.principal`.
- * With AUTH_MODE=none every request is the owner of the local org.
+ * The principal of the request, or null for a signed-in user with no membership at all (who
+ * only ever reaches the ORGLESS_PATHS routes). Those routes read it here; the rest use `c.var.principal`.
+ */
+export function orgPrincipal(c: Context<AppEnv>): Principal | null {
+  // `principal` is typed as always set because outside ORGLESS_PATHS it is; here it may not be.
+  return (c.get("principal") as Principal | undefined) ?? null;
+}
+
+/**
+ * Authenticates every /v1 request except the public ones and sets `c.var.caller` and (when the
+ * request acts in an org, which is always except as ORGLESS_PATHS allow) `c.var.principal`.
+ * With AUTH_MODE=none every request is the owner of the local (dev seed) org.
  */
 export function authenticate() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (PUBLIC_PATHS.has(normalizedPath(c.req.path))) return next();
+    const path = normalizedPath(c.req.path);
+    if (PUBLIC_PATHS.has(path)) return next();
     const db = c.var.db;
     if (authMode(c.env) === "none") {
+      warnAuthOff(c);
+      c.set("caller", { userId: LOCAL_USER_ID, apiKeyId: null });
       c.set("principal", await localPrincipal(db));
       return next();
     }
@@ -72,10 +105,16 @@ export function authenticate() {
     const orgId = requestedOrg(c);
     if (credential.kind === "jwt") {
       const userId = await verifyAccessToken(jwtSecret(c.env), credential.token);
-      c.set("principal", await userPrincipal(db, userId, orgId));
+      const principal = await userPrincipal(db, userId, orgId);
+      c.set("caller", { userId, apiKeyId: null });
+      if (principal) c.set("principal", principal);
+      else if (!ORGLESS_PATHS.has(path)) {
+        throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
+      }
     } else {
       const { principal, touch } = await apiKeyPrincipal(db, credential.key, orgId);
       if (touch) inBackground(c, touch());
+      c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId });
       c.set("principal", principal);
     }
     return next();

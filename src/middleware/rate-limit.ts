@@ -51,9 +51,10 @@ export function rateLimit() {
       await enforce(c, `ip:${path}:${ip}`, limit, true);
       return next();
     }
-    const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
-    if (principal) {
-      const who = principal.apiKeyId ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
+    // Unset on the public routes, which have no caller to count against.
+    const caller = c.get("caller") as AppEnv["Variables"]["caller"] | undefined;
+    if (caller) {
+      const who = caller.apiKeyId ? `key:${caller.apiKeyId}` : `user:${caller.userId}`;
       await enforce(c, `api:${who}`, limitFrom(c.env.RATE_LIMIT_API_PER_MINUTE, DEFAULT_API_PER_MINUTE), false);
     }
     return next();

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { orgPrincipal } from "../middleware/auth";
 import { AuthTokensSchema, LoginSchema, LogoutSchema, MeSchema, RefreshSchema, RegisterSchema } from "../schemas/auth";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { getUserRow, login, logout, refresh, register, toUser } from "../services/auth";
@@ -55,7 +56,7 @@ const meRoute = createRoute({
   path: "/v1/auth/me",
   operationId: "getMe",
   tags,
-  summary: "The caller, the organization this request acts in, and the caller's role there",
+  summary: "The caller, the organization this request acts in, and the caller's role there (both null when the caller belongs to no organization)",
   responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(400, 401, 403, 404, 429) },
 });
 
@@ -64,11 +65,14 @@ export const authRouter = createRouter()
   .openapi(loginRoute, async (c) => c.json(await login(c.var.db, c.env, c.req.valid("json")), 200))
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.var.db, c.env, c.req.valid("json").refresh_token), 200))
   .openapi(logoutRoute, async (c) => {
-    await logout(c.var.db, c.var.principal.userId, c.req.valid("json").refresh_token);
+    await logout(c.var.db, c.var.caller.userId, c.req.valid("json").refresh_token);
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
-    const { userId, orgId, role } = c.var.principal;
-    const [user, org] = await Promise.all([getUserRow(c.var.db, userId), getOrganization(c.var.db, orgId, role)]);
-    return c.json({ user: toUser(user), org, role }, 200);
+    const principal = orgPrincipal(c);
+    const [user, org] = await Promise.all([
+      getUserRow(c.var.db, c.var.caller.userId),
+      principal ? getOrganization(c.var.db, principal.orgId, principal.role) : null,
+    ]);
+    return c.json({ user: toUser(user), org, role: principal?.role ?? null }, 200);
   });

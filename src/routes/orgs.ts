@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { orgPrincipal } from "../middleware/auth";
 import { orgFromPath } from "../middleware/org-access";
 import { requireRole } from "../middleware/require-role";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
@@ -52,14 +53,16 @@ const updateOrgRoute = createRoute({
 
 export const orgsRouter = createRouter()
   .openapi(listOrgsRoute, async (c) => {
-    const { db, principal } = c.var;
-    // An API key is bound to one org, so that is all it may see.
-    const data = principal.apiKeyId !== null
+    const { db, caller } = c.var;
+    const principal = orgPrincipal(c);
+    // An API key is bound to one org (it always has one), so that is all it may see.
+    const data = principal !== null && principal.apiKeyId !== null
       ? [await getOrganization(db, principal.orgId, principal.role)]
-      : await listOrganizations(db, principal.userId);
+      : await listOrganizations(db, caller.userId);
     return c.json({ data }, 200);
   })
-  .openapi(createOrgRoute, async (c) => c.json(await createOrganization(c.var.db, c.var.principal.userId, c.req.valid("json")), 201))
+  // Open to a user with no organization: this is how they get one.
+  .openapi(createOrgRoute, async (c) => c.json(await createOrganization(c.var.db, c.var.caller.userId, c.req.valid("json")), 201))
   .openapi(getOrgRoute, async (c) => c.json(await getOrganization(c.var.db, c.var.principal.orgId, c.var.principal.role), 200))
   .openapi(updateOrgRoute, async (c) => {
     const { orgId, role } = c.var.principal;

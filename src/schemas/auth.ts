@@ -58,7 +58,11 @@ export const AuthTokensSchema = z
   .openapi("AuthTokens");
 
 export const MeSchema = z
-  .object({ user: UserSchema, org: OrganizationSchema, role: RoleSchema })
+  .object({
+    user: UserSchema,
+    org: OrganizationSchema.nullable().openapi({ description: "null when the caller belongs to no organization (they can create one)" }),
+    role: RoleSchema.nullable().openapi({ description: "The caller's role in `org`; null with it" }),
+  })
   .openapi("Me", { description: "The caller, the organization this request acts in, and the caller's role there" });
 
 export const ApiKeySchema = z

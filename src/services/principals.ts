@@ -7,9 +7,13 @@ import { ApiError } from "../lib/errors";
 import { secretQuery } from "../lib/redact";
 import { nowIso } from "../lib/time";
 
-/** The fixed tenant of AUTH_MODE=none (valid ids, so every route treats them like any other). */
-export const LOCAL_ORG_ID = "org_00000000000000000000000000000001";
-export const LOCAL_USER_ID = "user_00000000000000000000000000000001";
+/**
+ * The fixed tenant of AUTH_MODE=none: the org and user that `npm run dev` seeds (scripts/dev.mjs),
+ * so the dev API key and AUTH_MODE=none see the same data. Valid ids, so every route treats
+ * them like any other.
+ */
+export const LOCAL_ORG_ID = "org_000000000000000000000000000000d1";
+export const LOCAL_USER_ID = "user_000000000000000000000000000000d1";
 
 /** last_used_at is rewritten at most this often per key, so a busy key does not cost a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -17,9 +21,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * The principal of a signed-in user: the org named by X-Org-Id if they are a member of it
  * (404 otherwise, as for an org that does not exist), else their default org. A user no longer
- * in their default org falls back to their oldest membership.
+ * in their default org falls back to their oldest membership; with no membership at all, null.
+ * A user that no longer exists is a 401.
  */
-export async function userPrincipal(db: Database, userId: string, requestedOrgId: string | null): Promise<Principal> {
+export async function userPrincipal(db: Database, userId: string, requestedOrgId: string | null): Promise<Principal | null> {
   const row = await db
     .select({ defaultOrgId: users.defaultOrgId, orgId: memberships.orgId, role: memberships.role })
     .from(users)
@@ -38,7 +43,7 @@ export async function userPrincipal(db: Database, userId: string, requestedOrgId
     .where(eq(memberships.userId, userId))
     .orderBy(asc(memberships.createdAt))
     .get();
-  if (!fallback) throw new ApiError("forbidden", { detail: "You are not a member of any organization" });
+  if (!fallback) return null;
   return { userId, ...fallback, apiKeyId: null };
 }
 
@@ -102,14 +107,16 @@ export async function localPrincipal(db: Database): Promise<Principal> {
   if (existing) return principal;
   const now = nowIso();
   await db.batch([
-    db.insert(orgs).values({ id: LOCAL_ORG_ID, name: "Local organization", createdAt: now, updatedAt: now }).onConflictDoNothing(),
+    // The same rows as the dev seed, so whichever comes first, the other finds what it expects.
+    db.insert(orgs).values({ id: LOCAL_ORG_ID, name: "Dev organization", createdAt: now, updatedAt: now }).onConflictDoNothing(),
     db
       .insert(users)
       .values({
         id: LOCAL_USER_ID,
-        email: "local@localhost",
-        name: "Local user",
-        // Matches no password: the local user cannot sign in when auth is later turned on.
+        email: "dev@example.com",
+        name: "Dev user",
+        // Matches no password. The dev seed (scripts/dev.mjs) keeps its own hash when it ran first;
+        // when this ran first, the seed's insert is skipped and only the dev API key works.
         passwordHash: DUMMY_PASSWORD_HASH,
         defaultOrgId: LOCAL_ORG_ID,
         createdAt: now,

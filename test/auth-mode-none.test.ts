@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
+import { callWith, captureConsole, jsonLines } from "./helpers";
+
+// Its own file: vitest gives each test file a fresh isolate, and this must be the isolate's first
+// AUTH_MODE=none request (the warning is once per isolate). Other none-mode tests live in
+// auth-middleware.test.ts.
+describe("AUTH_MODE=none", () => {
+  it("says so in one warning line per isolate, not one per request", async () => {
+    const lines = jsonLines(
+      await captureConsole(async () => {
+        for (const path of ["/v1/auth/me", "/v1/agents", "/v1/orgs"]) {
+          const res = await callWith({ AUTH_MODE: "none" }, path);
+          expect(res.status, path).toBe(200);
+          await res.body?.cancel();
+        }
+      }),
+    );
+    const warnings = lines.filter((l) => l.level === "warn");
+    expect(warnings).toEqual([
+      expect.objectContaining({ msg: expect.stringContaining("AUTH_MODE=none"), org_id: LOCAL_ORG_ID, user_id: LOCAL_USER_ID, request_id: expect.any(String) }),
+    ]);
+  });
+});
