@@ -64,6 +64,7 @@ describe("organizations", () => {
       [`/v1/orgs/${b.orgId}`, { method: "PATCH", json: { name: "mine now" } }],
       [`/v1/orgs/${b.orgId}/members`, {}],
       [`/v1/orgs/${b.orgId}/members`, { method: "POST", json: { email: a.email, role: "owner" } }],
+      [bMember, {}],
       [bMember, { method: "PATCH", json: { role: "member" } }],
       [bMember, { method: "DELETE" }],
     ];
@@ -109,6 +110,24 @@ describe("members and roles", () => {
     expect((await authed(owner, `/v1/orgs/${owner.orgId}/members/${other.userId}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await authed(asOther, "/v1/agents"), 404, "org_not_found");
     await expectProblem(await authed(other, `/v1/orgs/${owner.orgId}`), 404, "org_not_found");
+  });
+
+  it("gets one member (any member may), 404 member_not_found for a non-member, 400 for a malformed id", async () => {
+    const owner = await newTenant({ name: "Owner" });
+    const member = await join(owner, await newTenant({ name: "Mia" }), "member");
+    const outsider = await newTenant();
+    const base = `/v1/orgs/${owner.orgId}/members`;
+    for (const who of [owner, member]) {
+      const res = await authed(who, `${base}/${member.userId}`);
+      expect(res.status).toBe(200);
+      expect(MemberSchema.parse(await res.json())).toMatchObject({ user_id: member.userId, email: member.email, name: "Mia", role: "member" });
+    }
+    const self = MemberSchema.parse(await (await authed(member, `${base}/${owner.userId}`)).json());
+    expect(self).toMatchObject({ user_id: owner.userId, role: "owner" });
+    await expectProblem(await authed(owner, `${base}/${outsider.userId}`), 404, "member_not_found");
+    await expectProblem(await authed(owner, `${base}/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`), 400, "invalid_id", ["path.user_id"]);
+    // Another org's member list stays hidden, exactly like an unknown org.
+    await expectProblem(await authed(outsider, `${base}/${owner.userId}`), 404, "org_not_found");
   });
 
   it("answers 404 user_not_found, 409 conflict and 404 member_not_found where they apply", async () => {

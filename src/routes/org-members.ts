@@ -4,7 +4,7 @@ import { orgFromPath } from "../middleware/org-access";
 import { requireRole } from "../middleware/require-role";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { AddMemberSchema, MemberSchema, UpdateMemberSchema } from "../schemas/orgs";
-import { addMember, listMembers, removeMember, updateMember } from "../services/members";
+import { addMember, getMember, listMembers, removeMember, updateMember } from "../services/members";
 
 const tags = ["Organizations"];
 const OrgParams = z.object({ org_id: idParam("org", "org_id") });
@@ -19,6 +19,17 @@ const listMembersRoute = createRoute({
   middleware: [orgFromPath()],
   request: { params: OrgParams },
   responses: { 200: jsonResponse(z.object({ data: z.array(MemberSchema) }), "Members, in the order they joined"), ...errorResponses(400, 401, 404, 429) },
+});
+
+const getMemberRoute = createRoute({
+  method: "get",
+  path: "/v1/orgs/{org_id}/members/{user_id}",
+  operationId: "getMember",
+  tags,
+  summary: "One member of the organization and their role",
+  middleware: [orgFromPath()],
+  request: { params: MemberParams },
+  responses: { 200: jsonResponse(MemberSchema, "The member"), ...errorResponses(400, 401, 404, 429) },
 });
 
 const addMemberRoute = createRoute({
@@ -56,6 +67,7 @@ const removeMemberRoute = createRoute({
 
 export const orgMembersRouter = createRouter()
   .openapi(listMembersRoute, async (c) => c.json({ data: await listMembers(c.var.db, c.var.principal.orgId) }, 200))
+  .openapi(getMemberRoute, async (c) => c.json(await getMember(c.var.db, c.var.principal.orgId, c.req.valid("param").user_id), 200))
   .openapi(addMemberRoute, async (c) => {
     const { orgId, role } = c.var.principal;
     return c.json(await addMember(c.var.db, role, orgId, c.req.valid("json")), 201);

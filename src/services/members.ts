@@ -57,6 +57,11 @@ export async function listMembers(db: Database, orgId: string): Promise<Member[]
   return rows.map(toMember);
 }
 
+/** One member of the org; a user who is not a member is 404 `member_not_found`. */
+export async function getMember(db: Database, orgId: string, userId: string): Promise<Member> {
+  return toMember(await getMemberRow(db, orgId, userId));
+}
+
 async function getMemberRow(db: Database, orgId: string, userId: string): Promise<MemberRow> {
   const row = await db
     .select(memberColumns)
