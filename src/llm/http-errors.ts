@@ -8,13 +8,13 @@ import { LlmError } from "./types";
  */
 export function errorForStatus(provider: string, status: number, headers: Headers, errorType: string | undefined): LlmError {
   const detail = `${provider} answered HTTP ${status}${errorType ? ` (${errorType})` : ""}`;
-  if (status === 401 || status === 403) return new LlmError("llm_auth_failed", detail);
+  if (status === 401 || status === 403) return new LlmError("llm_auth_failed", detail, { status });
   if (status === 429) {
     const retryAfterSeconds = parseRetryAfter(headers.get("retry-after"));
-    return new LlmError("llm_rate_limited", detail, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+    return new LlmError("llm_rate_limited", detail, retryAfterSeconds === undefined ? { status } : { status, retryAfterSeconds });
   }
-  if (status >= 500) return new LlmError("llm_unavailable", detail);
-  return new LlmError("llm_bad_response", detail);
+  if (status >= 500) return new LlmError("llm_unavailable", detail, { status });
+  return new LlmError("llm_bad_response", detail, { status });
 }
 
 /** `retry-after` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

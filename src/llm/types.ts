@@ -51,12 +51,15 @@ export type LlmErrorCode = "llm_auth_failed" | "llm_rate_limited" | "llm_unavail
 export class LlmError extends Error {
   readonly code: LlmErrorCode;
   readonly retryAfterSeconds: number | undefined;
+  /** The provider's HTTP status, when it answered with an error status. */
+  readonly status: number | undefined;
 
-  constructor(code: LlmErrorCode, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(code: LlmErrorCode, message: string, options: { retryAfterSeconds?: number; status?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "LlmError";
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.status = options.status;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client";
+import { logLine } from "../lib/log";
 import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
 import type { EventLog } from "./event-log";
@@ -96,9 +97,30 @@ export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
       if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
       return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
     }
-    if (err instanceof LlmError) return { kind: "failed", iterations, usage, errorCode: err.code, error: failureText(err.code) };
+    if (err instanceof LlmError) {
+      logProviderFailure(plan, err);
+      return { kind: "failed", iterations, usage, errorCode: err.code, error: failureText(err.code) };
+    }
     throw err;
   }
+}
+
+/**
+ * Logs why the provider failed. An LlmError's message holds only the provider, the status and
+ * an identifier-like error type (http-errors.ts), never a body or a URL that could carry the key;
+ * its cause (a fetch error) is left out for the same reason.
+ */
+function logProviderFailure(plan: TurnPlan, err: LlmError): void {
+  logLine("warn", {
+    msg: "turn failed",
+    session_id: plan.sessionId,
+    turn_id: plan.context.turn_id,
+    model: plan.model,
+    code: err.code,
+    status: err.status,
+    retry_after_seconds: err.retryAfterSeconds,
+    error: err.message,
+  });
 }
 
 /** One model call: streams deltas and stores the agent's message (text and tool calls). */

@@ -21,6 +21,13 @@ describe("provider error mapping", () => {
     const err = errorForStatus("openai", 401, new Headers(), "invalid_request_error");
     expect(err.message).toBe("openai answered HTTP 401 (invalid_request_error)");
   });
+
+  it("keeps the HTTP status and retry-after on the error, for the failure log", () => {
+    const limited = errorForStatus("anthropic", 429, new Headers({ "retry-after": "7" }), undefined);
+    expect(limited).toMatchObject({ code: "llm_rate_limited", status: 429, retryAfterSeconds: 7 });
+    expect(errorForStatus("anthropic", 529, new Headers(), "overloaded_error")).toMatchObject({ code: "llm_unavailable", status: 529 });
+    expect(new LlmError("llm_timeout", "silent").status).toBeUndefined();
+  });
 });
 
 describe("tool call assembly", () => {
