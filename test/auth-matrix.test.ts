@@ -1,0 +1,86 @@
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import type { ErrorCode } from "../src/lib/errors";
+import { newId } from "../src/lib/ids";
+import { PUBLIC_PATHS } from "../src/middleware/auth";
+import { authed, call, expectProblem, newTenant } from "./helpers";
+
+interface Operation {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+}
+
+const METHODS = new Set(["get", "put", "post", "delete", "patch"]);
+
+/** A well-formed value for each path parameter, so only the credentials can be wrong. */
+const PATH_VALUES: Record<string, () => string> = {
+  agent_id: () => newId("agent"),
+  session_id: () => newId("session"),
+  org_id: () => newId("org"),
+  user_id: () => newId("user"),
+  key_id: () => newId("key"),
+  provider_id: () => newId("provider"),
+  model_id: () => newId("model"),
+  capability_id: () => "current_time",
+};
+
+/** Every operation of the served document as [METHOD, path template, secured]. */
+async function documentedOperations(): Promise<[string, string, boolean][]> {
+  const res = await call("/api-doc/openapi.json");
+  expect(res.status).toBe(200);
+  const doc = (await res.json()) as { paths: Record<string, Record<string, Operation>> };
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, op]): [string, string, boolean] => [method.toUpperCase(), path, op.security === undefined || op.security.length > 0]),
+  );
+}
+
+/** The path template with every `{param}` filled; an unknown parameter fails the test so a new route gets a value here. */
+function fill(template: string): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = PATH_VALUES[name];
+    expect(value, `a value for path parameter ${name}`).toBeDefined();
+    return value ? value() : name;
+  });
+}
+
+describe("auth matrix: every secured operation of the OpenAPI document", () => {
+  it("agrees with the middleware on which routes are public", async () => {
+    const ops = await documentedOperations();
+    const publicOps = ops.filter(([, , secured]) => !secured).map(([method, path]) => `${method} ${path}`);
+    expect(publicOps.sort()).toEqual(["GET /health", ...[...PUBLIC_PATHS].map((p) => `POST ${p}`)].sort());
+    expect(ops.filter(([, , secured]) => secured).length).toBeGreaterThan(40);
+  });
+
+  it("answers 401 for no token, a malformed token, an expired access token and a revoked API key", async () => {
+    const t = await newTenant({ apiKey: true });
+    const revokedKey = t.apiKey ?? "";
+    const keys = (await (await authed(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    expect((await authed(t, `/v1/auth/api-keys/${keys.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const expired = await sign({ sub: t.userId, token_use: "access", iat: past, exp: past + 900 }, env.JWT_SECRET ?? "", "HS256");
+
+    // A validly signed token past its exp is the catalogue's 401 token_expired (so a client knows to refresh).
+    const credentials: [string, Record<string, string>, ErrorCode][] = [
+      ["no token", {}, "unauthorized"],
+      ["malformed token", { authorization: "Bearer not.a-jwt" }, "unauthorized"],
+      ["expired access token", { authorization: `Bearer ${expired}` }, "token_expired"],
+      ["revoked API key", { authorization: revokedKey }, "unauthorized"],
+    ];
+    const secured = (await documentedOperations()).filter(([, , isSecured]) => isSecured);
+    expect(secured.length).toBeGreaterThan(40);
+    for (const [method, template] of secured) {
+      const path = fill(template);
+      for (const [what, headers, code] of credentials) {
+        const withBody = method === "POST" || method === "PATCH";
+        const res = await call(path, { method, headers, ...(withBody ? { json: {} } : {}) });
+        const body = await expectProblem(res, 401, code).catch((err: unknown) => {
+          throw new Error(`${method} ${template} with ${what}: ${String(err)}`);
+        });
+        expect(body.errors).toBeUndefined();
+      }
+    }
+  });
+});
