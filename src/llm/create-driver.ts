@@ -7,7 +7,7 @@ import type { LlmDriver, ProviderConfig } from "./types";
 export { BUILTIN_LLMSIM_MODEL } from "./llmsim";
 export { driverOptionsFromEnv, type DriverEnv, type DriverOptions } from "./driver-options";
 
-/** The driver for a provider: openai, anthropic or the built-in llmsim (which ignores options). */
+/** The driver for a provider: openai, anthropic or the built-in llmsim (which uses only its word delay). */
 export function createDriver(config: ProviderConfig, options: DriverOptions = {}): LlmDriver {
   switch (config.type) {
     case "openai":
@@ -15,6 +15,6 @@ export function createDriver(config: ProviderConfig, options: DriverOptions = {}
     case "anthropic":
       return createAnthropicDriver(config, options);
     case "llmsim":
-      return createLlmsimDriver();
+      return createLlmsimDriver(options);
   }
 }

@@ -8,6 +8,8 @@ export interface DriverOptions {
   maxTokens?: number;
   /** Outbound fetch; tests may inject one. Defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** llmsim's pause before each word after the first, so its replies stream visibly. Default 15 ms; 0 for none. */
+  llmsimWordDelayMs?: number;
 }
 
 export type ResolvedDriverOptions = Required<DriverOptions>;
@@ -15,6 +17,11 @@ export type ResolvedDriverOptions = Required<DriverOptions>;
 export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_TOKENS = 4096;
+/**
+ * Short enough that tests and demos stay quick (a 20-word echo takes 0.3 s), long enough that
+ * a reply spans several 100 ms delta batches and can be cancelled halfway.
+ */
+export const DEFAULT_LLMSIM_WORD_DELAY_MS = 15;
 
 /** Fills in the defaults. */
 export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDriverOptions {
@@ -22,6 +29,7 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
     firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+    llmsimWordDelayMs: options.llmsimWordDelayMs ?? DEFAULT_LLMSIM_WORD_DELAY_MS,
     // Looked up at call time, not import time, so a test that stubs the global fetch is honoured.
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };
@@ -31,6 +39,8 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
 export interface DriverEnv {
   LLM_FIRST_BYTE_TIMEOUT_MS?: string;
   LLM_IDLE_TIMEOUT_MS?: string;
+  /** 0 turns llmsim's pacing off. */
+  LLMSIM_WORD_DELAY_MS?: string;
 }
 
 /** Reads driver timeouts from the Worker's env, so tests can shorten them without code changes. */
@@ -40,10 +50,17 @@ export function driverOptionsFromEnv(env: DriverEnv): DriverOptions {
   const idle = positiveInt(env.LLM_IDLE_TIMEOUT_MS);
   if (firstByte !== undefined) options.firstByteTimeoutMs = firstByte;
   if (idle !== undefined) options.idleTimeoutMs = idle;
+  const wordDelay = nonNegativeInt(env.LLMSIM_WORD_DELAY_MS);
+  if (wordDelay !== undefined) options.llmsimWordDelayMs = wordDelay;
   return options;
 }
 
 function positiveInt(value: string | undefined): number | undefined {
+  const n = nonNegativeInt(value);
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
+function nonNegativeInt(value: string | undefined): number | undefined {
   const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+  return value !== undefined && value.trim() !== "" && Number.isInteger(n) && n >= 0 ? n : undefined;
 }

@@ -12,9 +12,11 @@
  * - anything else → "Echo: <last user text>" (or a fixed greeting if there is no user message).
  *
  * Text streams word by word: the first delta is the first word, each next one " " + word (so
- * runs of whitespace become single spaces). Usage is estimated as max(1, ceil(chars / 4)) for
+ * runs of whitespace become single spaces), each after a pause (`llmsimWordDelayMs`, default
+ * 15 ms; a cancel cuts the pause short) so a reply streams like a model's and can be cancelled. Usage is estimated as max(1, ceil(chars / 4)) for
  * the prompt and for the reply. The stop reason is "tool_calls" or "stop".
  */
+import { resolveDriverOptions, type DriverOptions } from "./driver-options";
 import { findToolIntents } from "./llmsim-intents";
 import type { LlmDriver, LlmMessage, LlmRequest, LlmStreamEvent, LlmToolCall, LlmUsage } from "./types";
 
@@ -27,11 +29,12 @@ export const LLMSIM_GREETING = "Hello! I'm a simulated LLM response.";
 export type LlmsimReply = { kind: "text"; text: string } | { kind: "tool_calls"; calls: LlmToolCall[] };
 
 /** The built-in simulated driver; provider base URL and key are ignored. */
-export function createLlmsimDriver(): LlmDriver {
-  return { stream: (request) => simulate(request) };
+export function createLlmsimDriver(options: DriverOptions = {}): LlmDriver {
+  const { llmsimWordDelayMs } = resolveDriverOptions(options);
+  return { stream: (request) => simulate(request, llmsimWordDelayMs) };
 }
 
-async function* simulate(request: LlmRequest): AsyncGenerator<LlmStreamEvent> {
+async function* simulate(request: LlmRequest, wordDelayMs: number): AsyncGenerator<LlmStreamEvent> {
   request.signal.throwIfAborted();
   const reply = planLlmsimReply(request);
   const usage: LlmUsage = { inputTokens: estimateTokens(promptChars(request)), outputTokens: 0 };
@@ -45,12 +48,29 @@ async function* simulate(request: LlmRequest): AsyncGenerator<LlmStreamEvent> {
     const words = reply.text.split(/\s+/).filter((w) => w.length > 0);
     for (const [i, word] of words.entries()) {
       request.signal.throwIfAborted();
+      if (i > 0) await pause(wordDelayMs, request.signal);
       yield { type: "text_delta", text: i === 0 ? word : ` ${word}` };
     }
     usage.outputTokens = estimateTokens(words.join(" ").length);
   }
   request.signal.throwIfAborted();
   yield { type: "done", usage, stopReason: reply.kind === "tool_calls" ? "tool_calls" : "stop" };
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Decides llmsim's reply to a request (the rules are in this file's header). */

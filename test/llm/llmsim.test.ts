@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_LLMSIM_MODEL, createDriver } from "../../src/llm/create-driver";
+import { DEFAULT_LLMSIM_WORD_DELAY_MS, driverOptionsFromEnv, resolveDriverOptions } from "../../src/llm/driver-options";
 import { LLMSIM_GREETING } from "../../src/llm/llmsim";
 import type { LlmRequest, LlmStreamEvent, LlmToolCall, LlmToolDefinition } from "../../src/llm/types";
 import { collect, llmRequest, textOf } from "./driver-helpers";
@@ -122,6 +123,46 @@ describe("llmsim", () => {
   it("is deterministic: the same request gives the same events", async () => {
     const request = { messages: [{ role: "user" as const, text: "what time is it and add 2 and 3" }], tools: ALL_TOOLS };
     expect(await run(request)).toEqual(await run(request));
+  });
+
+  it("pauses between words (15 ms by default), so a reply streams over time", async () => {
+    const paced = createDriver({ type: "llmsim", baseUrl: null, apiKey: null }, { llmsimWordDelayMs: 40 });
+    const started = Date.now();
+    const { events } = await collect(paced, llmRequest({ messages: [{ role: "user", text: "one two three four" }] }));
+    // "Echo:" goes out at once; each of the four words after it waits 40 ms.
+    expect(textOf(events)).toBe("Echo: one two three four");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(resolveDriverOptions().llmsimWordDelayMs).toBe(DEFAULT_LLMSIM_WORD_DELAY_MS);
+    expect(DEFAULT_LLMSIM_WORD_DELAY_MS).toBe(15);
+    const unpaced = createDriver({ type: "llmsim", baseUrl: null, apiKey: null }, { llmsimWordDelayMs: 0 });
+    const quick = Date.now();
+    const long = Array.from({ length: 500 }, (_, i) => `w${i}`).join(" ");
+    expect(textOf((await collect(unpaced, llmRequest({ messages: [{ role: "user", text: long }] }))).events)).toBe(`Echo: ${long}`);
+    expect(Date.now() - quick).toBeLessThan(1000);
+  });
+
+  it("takes the word delay from LLMSIM_WORD_DELAY_MS, where 0 turns it off and junk keeps the default", () => {
+    expect(driverOptionsFromEnv({ LLMSIM_WORD_DELAY_MS: "0" })).toEqual({ llmsimWordDelayMs: 0 });
+    expect(driverOptionsFromEnv({ LLMSIM_WORD_DELAY_MS: "40" })).toEqual({ llmsimWordDelayMs: 40 });
+    for (const junk of ["", "-5", "1.5", "soon"]) expect(driverOptionsFromEnv({ LLMSIM_WORD_DELAY_MS: junk })).toEqual({});
+    expect(driverOptionsFromEnv({ LLM_IDLE_TIMEOUT_MS: "0" })).toEqual({});
+  });
+
+  it("stops during a pause as soon as the signal aborts", async () => {
+    const slow = createDriver({ type: "llmsim", baseUrl: null, apiKey: null }, { llmsimWordDelayMs: 5000 });
+    const controller = new AbortController();
+    const reason = new Error("cancelled mid-pause");
+    const seen: LlmStreamEvent[] = [];
+    const started = Date.now();
+    const consume = async () => {
+      for await (const event of slow.stream(llmRequest({ messages: [{ role: "user", text: "a b c" }], signal: controller.signal }))) {
+        seen.push(event);
+        setTimeout(() => controller.abort(reason), 20);
+      }
+    };
+    await expect(consume()).rejects.toBe(reason);
+    expect(seen).toEqual([{ type: "text_delta", text: "Echo:" }]);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("rejects with the signal's reason when aborted, mid-reply or before it starts", async () => {
