@@ -264,6 +264,24 @@ describe("turns", () => {
     expect((await getSession(t, session.id)).status).toBe("idle");
   });
 
+  it("ends a restarted turn once when a request and the watchdog alarm reach the new instance together", async () => {
+    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    await sendMessage(t, session.id, "hello");
+    await untilStarted(reader);
+    await reader.cancel();
+    await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
+    // In the new instance a cancel starts recovering the turn, and the alarm runs while that waits on D1.
+    const meta = { sessionId: session.id, orgId: t.orgId };
+    const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => Promise.all([instance.cancel(meta), instance.alarm()]));
+    expect(cancel).toEqual({ status: "no_op" });
+    const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");
+    await new Promise((resolve) => setTimeout(resolve, 200)); // room for a second, wrong, terminal event
+    const after = await eventList(t, session.id);
+    expect(after.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([["turn.failed", "interrupted"]]);
+    expect(after.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect((await getSession(t, session.id)).status).toBe("idle");
+  });
+
   it("never ends a turn twice when the object is evicted as the turn ends", async () => {
     const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
     await sendMessage(t, session.id, "hello");
