@@ -97,7 +97,10 @@ describe("session events over SSE", () => {
     expect((await jsonEvents(t, session.id, `?since_id=${third.id}`)).map((e) => e.sequence)).toEqual(all.slice(3).map((e) => e.sequence));
     expect((await jsonEvents(t, session.id, "?limit=2")).map((e) => e.sequence)).toEqual([1, 2]);
     expect((await jsonEvents(t, session.id, `?before_sequence=${all.length}&limit=2`)).map((e) => e.sequence)).toEqual([all.length - 2, all.length - 1]);
-    const bad = await as(t, `/v1/sessions/${session.id}/events?limit=0`, { headers: { accept: "application/json" } });
+    // Out-of-range limits are clamped like every paginated list's (spec §1); a non-number is a 400.
+    expect((await jsonEvents(t, session.id, "?limit=0")).map((e) => e.sequence)).toEqual([1]);
+    const bad = await as(t, `/v1/sessions/${session.id}/events?limit=two`, { headers: { accept: "application/json" } });
+    expect(bad.status).toBe(400);
     expect((await problem(bad)).errors?.map((e) => e.path)).toEqual(["query.limit"]);
   });
 
