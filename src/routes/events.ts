@@ -76,6 +76,7 @@ async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQu
   for (const t of query.exclude ?? []) params.append("exclude", t);
   const res = await sessionStub(c.env, session.id).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
   if (res.status === 429) throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
+  if (res.status === 404) throw new ApiError("session_not_found");
   if (res.status !== 200 || !res.body) throw new Error(`session object answered the stream with ${res.status}`);
   const headers = new Headers(res.headers);
   headers.set("vary", "Accept");

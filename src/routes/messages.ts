@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { ApiError } from "../lib/errors";
 import { errorResponses, idParam, jsonBody, jsonResponse, paginated, paginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
 import { listMessagePage } from "../services/messages";
@@ -70,6 +71,7 @@ export const messagesRouter = createRouter()
       { sessionId: session.id, orgId },
       { content: body.message.content, controls: body.controls ?? null, metadata },
     );
+    if (!message) throw new ApiError("session_not_found");
     return c.json(message, 201);
   })
   .openapi(cancelRoute, async (c) => {

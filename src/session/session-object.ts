@@ -85,12 +85,24 @@ export class SessionObject extends DurableObject<Env> {
     });
   }
 
-  /** Stores a user message with its `message.created` event, then starts a turn or queues it. */
-  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Message> {
+  /**
+   * Stores a user message with its `message.created` event, then starts a turn or queues it.
+   * Null when the session is being deleted (the route answers 404, as for any deleted session).
+   */
+  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Message | null> {
+    if (this.#destroyed) return null;
     const log = await this.#open(meta);
-    const [message] = await storeMessages(this.#db, log, meta.sessionId, NO_CONTEXT, [
-      { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
-    ]);
+    let message: Message | undefined;
+    try {
+      [message] = await storeMessages(this.#db, log, meta.sessionId, NO_CONTEXT, [
+        { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
+      ]);
+    } catch (err) {
+      // The delete won the race: the session row (and its foreign key) went while this was written.
+      if (this.#destroyed) return null;
+      throw err;
+    }
+    if (this.#destroyed) return null;
     if (!message) throw new Error("message was not stored");
     const item: QueuedInput = { messageId: message.id, modelId: input.controls?.model_id ?? null };
     if (this.#active) {
@@ -133,6 +145,7 @@ export class SessionObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const meta = { sessionId: url.searchParams.get("session_id") ?? "", orgId: url.searchParams.get("org_id") ?? "" };
+    if (this.#destroyed) return new Response(null, { status: 404 });
     const log = await this.#open(meta);
     if (this.#fanout.full) return new Response(null, { status: 429 });
     const list = (name: string) => new Set<EventType>(url.searchParams.getAll(name).filter(isEventType));
