@@ -36,6 +36,11 @@ export function newId(prefix: IdPrefix): string {
 
 const ID_SHAPE = /^([a-z]+)_([0-9a-f]{32})$/;
 
+/** The one field message for an id of the wrong prefix or shape (it names the shape, never the value sent). */
+export function idFormatMessage(prefix: IdPrefix): string {
+  return `Must be an id of the form ${prefix}_ followed by 32 lowercase hex characters`;
+}
+
 /** True when `value` is an id of the given prefix and shape. */
 export function isId(prefix: IdPrefix, value: string): boolean {
   const m = ID_SHAPE.exec(value);

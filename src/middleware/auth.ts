@@ -4,7 +4,7 @@ import type { AppEnv, Principal } from "../env";
 import { jwtSecret, verifyAccessToken } from "../lib/access-token";
 import { API_KEY_SHAPE } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { isId } from "../lib/ids";
+import { idFormatMessage, isId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
 import { authMode } from "./auth-mode";
@@ -47,7 +47,7 @@ function requestedOrg(c: Context<AppEnv>): string | null {
   const value = c.req.header("x-org-id")?.trim();
   if (!value) return null;
   if (!isId("org", value)) {
-    throw new ApiError("invalid_id", { errors: [{ path: "header.x-org-id", message: "Must be an org_ id" }] });
+    throw new ApiError("invalid_id", { errors: [{ path: "header.x-org-id", message: idFormatMessage("org") }] });
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
-import { isId } from "../lib/ids";
+import { idFormatMessage, isId } from "../lib/ids";
 import { roleIn } from "../services/orgs";
 
 /**
@@ -14,7 +14,7 @@ export function orgFromPath() {
   return createMiddleware<AppEnv>(async (c, next) => {
     const orgId = c.req.param("org_id") ?? "";
     if (!isId("org", orgId)) {
-      throw new ApiError("invalid_id", { errors: [{ path: "path.org_id", message: "Must be a org_ id" }] });
+      throw new ApiError("invalid_id", { errors: [{ path: "path.org_id", message: idFormatMessage("org") }] });
     }
     const principal = c.var.principal;
     if (principal.orgId !== orgId) {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CATALOGUE, type ErrorCode } from "../lib/errors";
-import { isId, type IdPrefix } from "../lib/ids";
+import { idFormatMessage, isId, type IdPrefix } from "../lib/ids";
 
 /** The problem+json body of every error (spec §3). */
 export const ErrorSchema = z
@@ -59,7 +59,7 @@ export const AUTHED_ERRORS = [400, 401, 429] as const;
 export function idParam(prefix: IdPrefix, name: string) {
   return z
     .string()
-    .refine((v) => isId(prefix, v), { message: `Must be a ${prefix}_ id` })
+    .refine((v) => isId(prefix, v), { message: idFormatMessage(prefix) })
     .openapi({ param: { name, in: "path" }, example: `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f` });
 }
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { idFormatMessage } from "../lib/ids";
 import { EVENT_TYPES, isEventType } from "../session/event-types";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
@@ -29,7 +30,7 @@ const TypeList = z
 export const EventsQuery = z.object({
   since_id: z
     .string()
-    .regex(/^event_[0-9a-f]{32}$/, "Must be an event_ id")
+    .regex(/^event_[0-9a-f]{32}$/, idFormatMessage("event"))
     .optional()
     .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event (Last-Event-ID wins when both are sent)" }),
   types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, lt, notInArray, type SQL } from "drizz
 import type { Database } from "../db/client";
 import { events } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { isId } from "../lib/ids";
+import { idFormatMessage, isId } from "../lib/ids";
 import type { EventEnvelope } from "../session/event-types";
 
 type EventRow = typeof events.$inferSelect;
@@ -23,7 +23,7 @@ export function toEvent(row: EventRow): EventEnvelope {
 /** The sequence of a resume cursor. An id that is not an event of this session is a 400, never a silent full replay. */
 export async function cursorSequence(db: Database, sessionId: string, eventId: string | undefined, path: string): Promise<number> {
   if (eventId === undefined) return 0;
-  if (!isId("event", eventId)) throw new ApiError("invalid_cursor", { errors: [{ path, message: "Must be an event_ id" }] });
+  if (!isId("event", eventId)) throw new ApiError("invalid_cursor", { errors: [{ path, message: idFormatMessage("event") }] });
   const row = await db.select({ sequence: events.sequence }).from(events).where(and(eq(events.id, eventId), eq(events.sessionId, sessionId))).get();
   if (!row) throw new ApiError("invalid_cursor", { errors: [{ path, message: "Not an event of this session" }] });
   return row.sequence;
