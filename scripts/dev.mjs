@@ -55,7 +55,8 @@ function sql(value) {
 
 /**
  * The seed: inserted only when missing, so a restart never overwrites local data. The dev key is
- * un-revoked and un-expired on every start, so the printed key always works. Each insert is
+ * un-revoked and un-expired, and the dev user's password reset, on every start, so the printed
+ * credentials always work (AUTH_MODE=none may have created that user first). Each insert is
  * guarded on its parents existing, so an email already taken by another account cannot break it.
  */
 async function seedSql() {
@@ -69,6 +70,7 @@ INSERT INTO orgs (id, name, created_at, updated_at)
   ON CONFLICT DO NOTHING;
 INSERT INTO users (id, email, name, password_hash, default_org_id, created_at, updated_at)
   VALUES (${sql(DEV_USER_ID)}, ${sql(DEV_EMAIL)}, 'Dev user', ${sql(passwordHash)}, ${sql(DEV_ORG_ID)}, ${sql(now)}, ${sql(now)})
+  ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash
   ON CONFLICT DO NOTHING;
 INSERT INTO memberships (org_id, user_id, role, created_at)
   SELECT ${sql(DEV_ORG_ID)}, ${sql(DEV_USER_ID)}, 'owner', ${sql(now)}

@@ -52,8 +52,6 @@ export function errorResponses(...statuses: number[]) {
   return out;
 }
 
-/** The errors every authenticated route can return, spread into each route's responses. */
-export const AUTHED_ERRORS = [400, 401, 429] as const;
 
 /** A path id of the given prefix: wrong prefix or shape is a 400 `invalid_id`. */
 export function idParam(prefix: IdPrefix, name: string) {
