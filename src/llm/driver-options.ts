@@ -8,7 +8,7 @@ export interface DriverOptions {
   maxTokens?: number;
   /** Outbound fetch; tests may inject one. Defaults to the global fetch. */
   fetch?: typeof fetch;
-  /** llmsim's pause before each word after the first, so its replies stream visibly. Default 15 ms; 0 for none. */
+  /** llmsim's pause before each of a reply's first words (llmsim.ts), so its replies stream visibly. Default 15 ms; 0 for none. */
   llmsimWordDelayMs?: number;
 }
 
@@ -18,8 +18,8 @@ export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_TOKENS = 4096;
 /**
- * Short enough that tests and demos stay quick (a 20-word echo takes 0.3 s), long enough that
- * a reply spans several 100 ms delta batches and can be cancelled halfway.
+ * Short enough that tests and demos stay quick (a reply takes at most 32 pauses, about 0.5 s),
+ * long enough that it spans several 100 ms delta batches and can be cancelled halfway.
  */
 export const DEFAULT_LLMSIM_WORD_DELAY_MS = 15;
 

@@ -12,9 +12,11 @@
  * - anything else → "Echo: <last user text>" (or a fixed greeting if there is no user message).
  *
  * Text streams word by word: the first delta is the first word, each next one " " + word (so
- * runs of whitespace become single spaces), each after a pause (`llmsimWordDelayMs`, default
- * 15 ms; a cancel cuts the pause short) so a reply streams like a model's and can be cancelled. Usage is estimated as max(1, ceil(chars / 4)) for
- * the prompt and for the reply. The stop reason is "tool_calls" or "stop".
+ * runs of whitespace become single spaces). The next 32 words each come after a pause
+ * (`llmsimWordDelayMs`, default 15 ms; a cancel cuts it short), so a reply streams like a
+ * model's and can be cancelled halfway; the rest follow at once, so echoing a long paste never
+ * takes long. Usage is estimated as max(1, ceil(chars / 4)) for the prompt and for the reply.
+ * The stop reason is "tool_calls" or "stop".
  */
 import { resolveDriverOptions, type DriverOptions } from "./driver-options";
 import { findToolIntents } from "./llmsim-intents";
@@ -22,6 +24,9 @@ import type { LlmDriver, LlmMessage, LlmRequest, LlmStreamEvent, LlmToolCall, Ll
 
 /** The model name of the built-in simulator (resolution's last resort). */
 export const BUILTIN_LLMSIM_MODEL = "llmsim-model";
+
+/** How many words of a reply come after a pause (the ones after the first); later words do not wait. */
+export const LLMSIM_PACED_WORDS = 32;
 
 /** What llmsim says when the conversation holds no user message at all. */
 export const LLMSIM_GREETING = "Hello! I'm a simulated LLM response.";
@@ -48,7 +53,7 @@ async function* simulate(request: LlmRequest, wordDelayMs: number): AsyncGenerat
     const words = reply.text.split(/\s+/).filter((w) => w.length > 0);
     for (const [i, word] of words.entries()) {
       request.signal.throwIfAborted();
-      if (i > 0) await pause(wordDelayMs, request.signal);
+      if (i > 0 && i <= LLMSIM_PACED_WORDS) await pause(wordDelayMs, request.signal);
       yield { type: "text_delta", text: i === 0 ? word : ` ${word}` };
     }
     usage.outputTokens = estimateTokens(words.join(" ").length);

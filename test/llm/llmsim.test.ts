@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_LLMSIM_MODEL, createDriver } from "../../src/llm/create-driver";
 import { DEFAULT_LLMSIM_WORD_DELAY_MS, driverOptionsFromEnv, resolveDriverOptions } from "../../src/llm/driver-options";
-import { LLMSIM_GREETING } from "../../src/llm/llmsim";
+import { LLMSIM_GREETING, LLMSIM_PACED_WORDS } from "../../src/llm/llmsim";
 import type { LlmRequest, LlmStreamEvent, LlmToolCall, LlmToolDefinition } from "../../src/llm/types";
 import { collect, llmRequest, textOf } from "./driver-helpers";
 
@@ -139,6 +139,17 @@ describe("llmsim", () => {
     const long = Array.from({ length: 500 }, (_, i) => `w${i}`).join(" ");
     expect(textOf((await collect(unpaced, llmRequest({ messages: [{ role: "user", text: long }] }))).events)).toBe(`Echo: ${long}`);
     expect(Date.now() - quick).toBeLessThan(1000);
+  });
+
+  it("pauses only before the first words of a long reply, so a long echo stays quick", async () => {
+    const paced = createDriver({ type: "llmsim", baseUrl: null, apiKey: null }, { llmsimWordDelayMs: 20 });
+    const long = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ");
+    const started = Date.now();
+    const { events } = await collect(paced, llmRequest({ messages: [{ role: "user", text: long }] }));
+    const elapsed = Date.now() - started;
+    expect(textOf(events)).toBe(`Echo: ${long}`);
+    expect(elapsed).toBeGreaterThanOrEqual(LLMSIM_PACED_WORDS * 20 - 20);
+    expect(elapsed).toBeLessThan(300 * 20);
   });
 
   it("takes the word delay from LLMSIM_WORD_DELAY_MS, where 0 turns it off and junk keeps the default", () => {
