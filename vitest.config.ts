@@ -43,6 +43,8 @@ export default defineConfig({
             TURN_DEADLINE_MS: "1500",
             TURN_WATCHDOG_MS: "250",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
+            // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
+            LLMSIM_WORD_DELAY_MS: "0",
           }),
         ],
         test: { name: "timing", include: ["test/timing/**/*.test.ts"] },

@@ -31,6 +31,8 @@ export interface Env {
   /** Optional LLM driver timeouts (milliseconds); defaults in src/llm/driver-options.ts. */
   LLM_FIRST_BYTE_TIMEOUT_MS?: string;
   LLM_IDLE_TIMEOUT_MS?: string;
+  /** Optional: llmsim's pause per word of the first 32 words of a reply (default 15; 0 turns it off). */
+  LLMSIM_WORD_DELAY_MS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
   /** Optional: requests per minute per API key, or per user for access tokens (default 600; 0 turns it off). */

@@ -91,7 +91,8 @@ describe("turns", () => {
     const events = await reader.collectUntil(isEnd);
     await reader.cancel();
     const deltas = events.filter((e) => e.type === "message.delta").map((e) => e.data as { delta: string; accumulated: string });
-    // llmsim yields 201 words without pausing: the first goes out at once, the rest in one batch.
+    // llmsim paces only its first 32 words (LLMSIM_WORD_DELAY_MS, ~0.5 s) and yields the rest at
+    // once: at most one delta per 100 ms, so a handful, never one per word.
     expect(deltas.length).toBeGreaterThan(0);
     expect(deltas.length).toBeLessThan(10);
     let sofar = "";
