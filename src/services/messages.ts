@@ -22,7 +22,7 @@ export function toMessage(row: MessageRow): Message {
 }
 
 /** All of a session's messages in order (the turn's conversation). The caller has checked the session's org. */
-export async function listMessages(db: Database, sessionId: string): Promise<MessageRow[]> {
+export function listMessages(db: Database, sessionId: string) {
   return db.select().from(messages).where(eq(messages.sessionId, sessionId)).orderBy(asc(messages.sequence));
 }
 

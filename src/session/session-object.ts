@@ -259,13 +259,15 @@ export class SessionObject extends DurableObject<Env> {
       await this.ctx.storage.put("active", active);
       await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
       const now = nowIso();
-      await log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => [
+      const started = log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => [
         this.#db
           .update(sessions)
           .set({ status: "active", startedAt: sql`coalesce(${sessions.startedAt}, ${now})`, updatedAt: now })
           .where(eq(sessions.id, meta.sessionId)),
       ]);
-      const plan = await prepareTurn({
+      // The turn is prepared while turn.started is written (they touch different rows); the model
+      // is called only once turn.started is committed, so it always comes first in the log.
+      const preparing = prepareTurn({
         env: this.env,
         db: this.#db,
         log,
@@ -275,6 +277,7 @@ export class SessionObject extends DurableObject<Env> {
         signal: running.abort.signal,
         queued: () => new Set(this.#queue.map((q) => q.messageId)),
       });
+      const [, plan] = await Promise.all([started, preparing]);
       outcome = await runTurn(plan);
     } catch (err) {
       outcome = this.#outcomeOfError(err, running);

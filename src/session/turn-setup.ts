@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import { toolsFor } from "../capabilities/registry";
 import type { Database } from "../db/client";
 import { agentCapabilities, agents, sessions } from "../db/schema";
@@ -7,7 +7,7 @@ import { newId } from "../lib/ids";
 import { createDriver } from "../llm/create-driver";
 import { driverOptionsFromEnv } from "../llm/driver-options";
 import { resolveModel } from "../llm/resolve-model";
-import { listMessages } from "../services/messages";
+import { listMessages, type MessageRow } from "../services/messages";
 import { toConversation } from "./conversation";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./event-types";
@@ -31,14 +31,21 @@ export interface TurnSetupInput {
 /** Loads the agent, its capabilities and the model for a turn, and builds the plan the runner follows. */
 export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const { db, meta } = input;
-  const session = await db.select().from(sessions).where(eq(sessions.id, meta.sessionId)).get();
-  if (!session) throw new Error("session vanished before its turn");
-  const [agent, caps] = await db.batch([
-    db.select().from(agents).where(eq(agents.id, session.agentId)),
-    db.select().from(agentCapabilities).where(eq(agentCapabilities.agentId, session.agentId)).orderBy(asc(agentCapabilities.position)),
+  // One round trip for everything the turn reads before the model: the session, its agent (found
+  // through the session), the agent's capabilities and the conversation so far.
+  const agentOfSession = db.select({ id: sessions.agentId }).from(sessions).where(eq(sessions.id, meta.sessionId));
+  const [sessionRows, agentRows, caps, history] = await db.batch([
+    db.select().from(sessions).where(eq(sessions.id, meta.sessionId)),
+    db.select().from(agents).where(inArray(agents.id, agentOfSession)),
+    db.select().from(agentCapabilities).where(inArray(agentCapabilities.agentId, agentOfSession)).orderBy(asc(agentCapabilities.position)),
+    listMessages(db, meta.sessionId),
   ]);
-  const agentRow = agent[0];
+  const session = sessionRows[0];
+  if (!session) throw new Error("session vanished before its turn");
+  const agentRow = agentRows[0];
   if (!agentRow) throw new Error("agent vanished before its turn");
+  // The first model call uses the history read above; later ones re-read (tool results were added).
+  let preloaded: MessageRow[] | null = history;
   const resolved = await resolveModel(db, input.env, meta.orgId, {
     messageModelId: input.modelId,
     sessionModelId: session.modelId,
@@ -61,7 +68,11 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     deltaBatchMs: settings.deltaBatchMs,
     signal: input.signal,
     fetcher: fetch,
-    conversation: async () => toConversation(await listMessages(db, meta.sessionId), input.queued()),
+    conversation: async () => {
+      const rows = preloaded ?? (await listMessages(db, meta.sessionId));
+      preloaded = null;
+      return toConversation(rows, input.queued());
+    },
     newMessageId: () => newId("message"),
   };
 }
