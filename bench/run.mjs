@@ -30,6 +30,8 @@ const FANOUT_ROUNDS = 3;
 const LIMIT_VARS = {
   RATE_LIMIT_API_PER_MINUTE: "1000000",
   SSE_MAX_STREAMS_PER_SESSION: "100",
+  // llmsim paces its words by default to look like a model; the bare Worker has no such pause.
+  LLMSIM_WORD_DELAY_MS: "0",
 };
 
 const say = (msg) => console.log(`[bench] ${msg}`);
@@ -136,7 +138,7 @@ async function measure(real, bare, apiKey) {
 function settingsList(events) {
   return [
     `Both Workers: \`wrangler dev --ip 127.0.0.1 --log-level warn\` on free ports, local mode (requests pass through wrangler's local proxy, as in everyday development); the real one built from a copy of the working tree (.wrangler/bench/app) with a fresh local D1 (\`--persist-to .wrangler/bench-state\`, migrations applied) and a seeded org, owner and API key.`,
-    `Limits raised for the run with \`--var\`: ${Object.entries(LIMIT_VARS).map(([k, v]) => `\`${k}=${v}\``).join(", ")}, so the bench measures throughput, not the rate limiter's 429s or the per-session stream cap (20 by default; d needs 50). The limit is raised, not turned off, so every /v1 request still makes its call to the RateLimiter Durable Object, as in production. JWT_SECRET and ENCRYPTION_KEY are random per run (bench-only).`,
+    `Limits raised for the run with \`--var\`: ${Object.entries(LIMIT_VARS).map(([k, v]) => `\`${k}=${v}\``).join(", ")}, so the bench measures throughput, not the rate limiter's 429s or the per-session stream cap (20 by default; d needs 50), and llmsim's simulated per-word pause is off, so turns measure the app, not a pretend model. The limit is raised, not turned off, so every /v1 request still makes its call to the RateLimiter Durable Object, as in production. JWT_SECRET and ENCRYPTION_KEY are random per run (bench-only).`,
     `a, b: ${HTTP.warmup} warm-up requests, then ${HEALTH_COUNT} (a) / ${AGENTS_COUNT} (b) GETs at concurrency ${HTTP.concurrency}, each capped at ${HTTP.timeLimitMs / 1000} s. b lists the one agent of the org, authenticated with \`Authorization: Bearer evr_…\`.`,
     `c: ${CHAT.sessionCount} sessions side by side, each with one open \`GET /v1/sessions/{id}/sse\` stream and one warm-up turn, then ${CHAT.turns} turns in all (one after another within a session), built-in llmsim model. "first delta" is POST → first \`message.delta\`; "session.completed" is POST → \`session.completed\`. llmsim streams its reply with no simulated delay, so a turn's events tend to arrive together and the two are close. Rate is turns per second. The bare rows open \`/sse?n=${events}\` (the mean number of events of a real turn) at concurrency ${CHAT.sessionCount}: first event and last event.`,
     `d: one session per size with S subscribers connected first, one warm-up message, then ${FANOUT_ROUNDS} messages one after another; latency is POST → that subscriber's \`session.completed\`, over all subscribers and messages. Rate is event deliveries per second (S × events / slowest subscriber). The bare rows connect S streams to \`/sse?wait=1\`, then one \`POST /publish?n=${events}\` sends them ${events} events each (the bare Worker keeps the streams in a module-level set, which reaches all of them only because local workerd runs it in one isolate); timed from the POST. Fresh bare streams each round, same warm-up and rounds.`,
