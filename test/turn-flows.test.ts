@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { EventEnvelope } from "../src/session/event-types";
 import { as, FAKE_PROVIDER_KEY, sendMessage } from "./fixtures";
 import { jsonLines } from "./helpers";
 import {
   builtinTool,
+  capturedLogsWithoutKey,
   gate,
   getSession,
   isEnd,
@@ -44,19 +45,7 @@ async function cancel(t: Parameters<typeof as>[0], sessionId: string) {
 }
 
 describe("turn flows", () => {
-  let logs: string[] = [];
-  beforeEach(() => {
-    logs = [];
-    for (const level of ["log", "warn", "error", "info"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logs.push(args.map(String).join(" "));
-      });
-    }
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    expect(logs.join("\n")).not.toContain(FAKE_PROVIDER_KEY);
-  });
+  const logs = capturedLogsWithoutKey();
 
   describe("queued messages", () => {
     it("runs a message posted during a tool call after that turn, with a valid history that ends with it", async () => {
@@ -155,7 +144,7 @@ describe("turn flows", () => {
         expect(events.some((e) => e.type === "tool.call")).toBe(false);
         expect(agentReplies(events)).toEqual([]);
         expect((await getSession(t, session.id)).status).toBe("idle");
-        const logged = jsonLines(logs).filter((l) => l.msg === "turn failed");
+        const logged = jsonLines(logs.lines()).filter((l) => l.msg === "turn failed");
         expect(logged).toEqual([expect.objectContaining({ level: "warn", session_id: session.id, code, ...(status ? { status } : {}) })]);
       }, 20_000);
     }
@@ -175,7 +164,7 @@ describe("turn flows", () => {
       expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([["turn.failed", "tool_failed"]]);
       expect(events.at(-1)).toMatchObject({ type: "session.completed", data: { status: "idle" } });
       expect((await getSession(t, session.id)).status).toBe("idle");
-      expect(jsonLines(logs).find((l) => l.msg === "tool failed")).toMatchObject({ session_id: session.id, tool: "add", error: { name: "TypeError" } });
+      expect(jsonLines(logs.lines()).find((l) => l.msg === "tool failed")).toMatchObject({ session_id: session.id, tool: "add", error: { name: "TypeError" } });
     });
 
     it("answers a tool that outlives its timeout with an error result and goes on", async () => {

@@ -1,4 +1,4 @@
-import { inject, vi } from "vitest";
+import { afterEach, beforeEach, expect, inject, vi } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { listCapabilities } from "../src/capabilities/registry";
 import type { Tool } from "../src/capabilities/types";
@@ -10,6 +10,27 @@ import { newTenant } from "./helpers";
 import { SseReader } from "./sse-client";
 
 export const fakePort = inject("fakeLlmPort");
+
+/**
+ * Captures the Worker's console lines during each test of the calling suite (the session objects
+ * log in this isolate) and fails any test whose logs contain the fake provider's key.
+ */
+export function capturedLogsWithoutKey(): { lines: () => string[] } {
+  let logs: string[] = [];
+  beforeEach(() => {
+    logs = [];
+    for (const level of ["log", "warn", "error", "info"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logs.push(args.map(String).join(" "));
+      });
+    }
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(logs.join("\n")).not.toContain(FAKE_PROVIDER_KEY);
+  });
+  return { lines: () => logs };
+}
 
 export const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 export const isEnd = (e: EventEnvelope) => e.type === "session.completed";

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { z } from "@hono/zod-openapi";
@@ -10,6 +10,7 @@ import { sessionStub } from "../src/session/stub";
 import { newTenant } from "./helpers";
 import { as, createAgent, createSession, FAKE_PROVIDER_KEY, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
 import { SseReader } from "./sse-client";
+import { capturedLogsWithoutKey } from "./turn-helpers";
 
 const port = inject("fakeLlmPort");
 const isEnd = (e: EventEnvelope) => e.type === "session.completed";
@@ -53,19 +54,7 @@ async function untilStarted(reader: SseReader) {
 }
 
 describe("turns", () => {
-  let logs: string[] = [];
-  beforeEach(() => {
-    logs = [];
-    for (const level of ["log", "warn", "error", "info"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logs.push(args.map(String).join(" "));
-      });
-    }
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    expect(logs.join("\n")).not.toContain(FAKE_PROVIDER_KEY);
-  });
+  capturedLogsWithoutKey();
 
   it("answers with the built-in llmsim model when nothing else is configured", async () => {
     const { t, session, reader } = await setup();

@@ -64,20 +64,21 @@ export function idParam(prefix: IdPrefix, name: string) {
 /** The largest page any paginated list returns (spec §1). */
 export const MAX_PAGE_LIMIT = 100;
 
+/** A `limit` query parameter: an integer (else 400) clamped to 1..max, not rejected (spec §1). */
+export function clampedLimit(defaultLimit: number, max: number, description: string) {
+  return z.coerce
+    .number()
+    .int()
+    .default(defaultLimit)
+    .transform((n) => Math.min(max, Math.max(1, n)))
+    .openapi({ param: { name: "limit", in: "query" }, example: defaultLimit, description });
+}
+
 /** `offset`/`limit` query parameters: offset ≥ 0; limit defaults to `defaultLimit` and is clamped to 1..100, not rejected. */
 export function paginationQuery(defaultLimit: number) {
   return z.object({
     offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
-    limit: z.coerce
-      .number()
-      .int()
-      .default(defaultLimit)
-      .transform((n) => Math.min(MAX_PAGE_LIMIT, Math.max(1, n)))
-      .openapi({
-        param: { name: "limit", in: "query" },
-        example: defaultLimit,
-        description: `Default ${defaultLimit}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`,
-      }),
+    limit: clampedLimit(defaultLimit, MAX_PAGE_LIMIT, `Default ${defaultLimit}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { idFormatMessage } from "../lib/ids";
 import { EVENT_TYPES, isEventType } from "../session/event-types";
+import { clampedLimit } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
 export const MAX_EVENTS_PAGE = 1000;
@@ -35,15 +36,11 @@ export const EventsQuery = z.object({
     .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event (Last-Event-ID wins when both are sent)" }),
   types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
   exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
-  limit: z.coerce
-    .number()
-    .int()
-    .default(MAX_EVENTS_PAGE)
-    .transform((n) => Math.min(MAX_EVENTS_PAGE, Math.max(1, n)))
-    .openapi({
-      param: { name: "limit", in: "query" },
-      description: `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; values outside 1–${MAX_EVENTS_PAGE} are clamped). A shorter page means there are no more.`,
-    }),
+  limit: clampedLimit(
+    MAX_EVENTS_PAGE,
+    MAX_EVENTS_PAGE,
+    `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; values outside 1–${MAX_EVENTS_PAGE} are clamped). A shorter page means there are no more.`,
+  ),
   before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
 });
 
