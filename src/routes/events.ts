@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
-import { errorResponses, idParam, jsonResponse } from "../schemas/common";
+import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
 import { cursorSequence, listEvents } from "../services/events";
 import { getSessionRow } from "../services/sessions";
@@ -43,7 +43,7 @@ const sseRoute = createRoute({
  * Quality of a media type in an Accept header (RFC 9110 §12.5.1): the most specific matching
  * range wins (`type/sub` over `type/*` over `*\/*`); 0 when nothing matches.
  */
-export function quality(accept: string, type: string): number {
+function quality(accept: string, type: string): number {
   const [major] = type.split("/");
   let best = { specificity: -1, q: 0 };
   for (const part of accept.split(",")) {
@@ -59,7 +59,7 @@ export function quality(accept: string, type: string): number {
 }
 
 /** JSON only when the client prefers it to SSE; `curl -N` (Accept: *\/*) gets the stream, and so does a tie. */
-export function prefersJson(accept: string | undefined): boolean {
+function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;
   return quality(accept, "application/json") > quality(accept, "text/event-stream");
 }

@@ -46,8 +46,12 @@ export class EventLog {
 
   /** Reads the last persisted sequence; call once before the first append. */
   async load(): Promise<void> {
+    this.#head = await this.#storedHead();
+  }
+
+  async #storedHead(): Promise<number> {
     const row = await this.#db.select({ head: max(events.sequence) }).from(events).where(eq(events.sessionId, this.#sessionId)).get();
-    this.#head = row?.head ?? 0;
+    return row?.head ?? 0;
   }
 
   /** The sequence of the last committed event. Every event up to it is readable in D1. */
@@ -178,10 +182,12 @@ export class EventLog {
    * delivered, so open streams match D1.
    */
   async #resync(): Promise<void> {
-    const before = this.#head;
-    await this.load();
+    const head = await this.#storedHead();
+    // Read what was missed before moving the head, so a failed read leaves the log stale and retries it.
+    const missed = head > this.#head ? await this.read(this.#head, head, head - this.#head) : [];
+    this.#head = head;
     this.#stale = false;
-    if (this.#head > before) this.#safeDeliver(await this.read(before, this.#head, this.#head - before));
+    this.#safeDeliver(missed);
   }
 
   #safeDeliver(envelopes: EventEnvelope[]): void {

@@ -4,7 +4,6 @@ import type { EventEnvelope, EventType } from "./event-types";
 import { disconnectingFrame, eventFrame, heartbeatFrame, retryFrame } from "./sse";
 import { Subscriber, type Frame, type SubscribeOptions } from "./subscriber";
 
-export type { SubscribeOptions } from "./subscriber";
 
 export interface StreamTiming {
   heartbeatMs: number;
@@ -23,7 +22,7 @@ export interface ReplaySource {
 
 const REPLAY_PAGE = 500;
 const RECONNECT_RETRY_MS = 1000;
-/** A dropped slow stream keeps its queue this long for the client to read its `disconnecting` frame; then the queue is discarded. */
+/** A stream the server closed keeps its queue this long for the client to read to its `disconnecting` frame; then the queue is discarded. */
 const DRAIN_GRACE_MS = 10_000;
 const TERMINAL_TYPES: ReadonlySet<EventType> = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
@@ -36,7 +35,7 @@ const TERMINAL_TYPES: ReadonlySet<EventType> = new Set(["turn.completed", "turn.
  */
 export class Fanout {
   readonly #subscribers = new Set<Subscriber>();
-  /** Dropped slow streams whose queue is still held: they count against the stream cap until it is freed. */
+  /** Streams the server closed whose queue is still held: they count against the stream cap until it is freed. */
   readonly #draining = new Set<Subscriber>();
   readonly #timing: StreamTiming;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -51,8 +50,14 @@ export class Fanout {
     return this.#subscribers.size;
   }
 
+  /**
+   * Whether another stream would pass the cap. A closed stream still counts while it holds more
+   * unread bytes than its high-water mark (a client that reads to the end no longer does).
+   */
   get full(): boolean {
-    return this.#subscribers.size + this.#draining.size >= this.#timing.maxStreams;
+    let holding = 0;
+    for (const s of this.#draining) if ((s.controller.desiredSize ?? 0) < 0) holding += 1;
+    return this.#subscribers.size + holding >= this.#timing.maxStreams;
   }
 
   /** Opens a stream: replay from `afterSequence`, then live. */
@@ -185,7 +190,7 @@ export class Fanout {
 
   #startTimers(subscriber: Subscriber): void {
     const jitter = 0.8 + Math.random() * 0.4;
-    subscriber.cycleTimer = setTimeout(() => this.#disconnect(subscriber, "connection_cycle"), Math.round(this.#timing.cycleMs * jitter));
+    subscriber.cycleTimer = setTimeout(() => void this.#disconnect(subscriber, "connection_cycle"), Math.round(this.#timing.cycleMs * jitter));
     if (!this.#heartbeat) {
       this.#heartbeat = setInterval(() => {
         for (const s of this.#subscribers) this.#write(s, heartbeatFrame());
@@ -193,36 +198,35 @@ export class Fanout {
     }
   }
 
-  /**
-   * Lets go of a client that fell too far behind: nothing more is added, the queue ends with a
-   * `disconnecting` frame, and the client resumes from its last event id. If it does not read
-   * that within DRAIN_GRACE_MS the queue is discarded, so a client that never reads holds no
-   * memory and cannot open stream after stream past the cap.
-   */
+  /** Lets go of a client that fell too far behind; it resumes from its last event id. */
   #drop(subscriber: Subscriber): void {
-    if (!this.#disconnect(subscriber, "slow_consumer")) return;
-    this.#draining.add(subscriber);
-    subscriber.drainTimer = setTimeout(() => {
-      this.#draining.delete(subscriber);
-      try {
-        subscriber.controller.error(new Error("slow consumer"));
-      } catch {
-        // already gone
-      }
-    }, DRAIN_GRACE_MS);
+    this.#disconnect(subscriber, "slow_consumer");
   }
 
-  /** Sends `disconnecting` and closes; false when the subscriber was already gone. */
-  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): boolean {
-    if (!this.#subscribers.has(subscriber)) return false;
+  /**
+   * Ends a stream from the server side: nothing more is added and the queue ends with a
+   * `disconnecting` frame. If the client has not read to it within DRAIN_GRACE_MS the queue is
+   * discarded; until then the stream counts against the cap, so a client that never reads cannot
+   * hold stream after stream of memory.
+   */
+  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): void {
+    if (!this.#subscribers.has(subscriber)) return;
     this.#remove(subscriber);
     try {
       subscriber.controller.enqueue(disconnectingFrame(reason, RECONNECT_RETRY_MS));
       subscriber.controller.close();
     } catch {
-      // the client left first
+      return; // the client left first: nothing is held
     }
-    return true;
+    this.#draining.add(subscriber);
+    subscriber.drainTimer = setTimeout(() => {
+      this.#draining.delete(subscriber);
+      try {
+        subscriber.controller.error(new Error("stream closed by the server"));
+      } catch {
+        // already gone
+      }
+    }, DRAIN_GRACE_MS);
   }
 
   #remove(subscriber: Subscriber): void {

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { createDb, type Database } from "../db/client";
-import { events, sessions } from "../db/schema";
+import { sessions } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
@@ -9,12 +9,14 @@ import { nowIso } from "../lib/time";
 import type { ContentPart, MessageControls } from "../schemas/messages";
 import type { Message } from "../services/messages";
 import { EventLog } from "./event-log";
-import { isEventType, NO_CONTEXT, type EventContext, type EventDraft, type EventEnvelope, type EventType } from "./event-types";
+import { isEventType, NO_CONTEXT, type EventContext, type EventType } from "./event-types";
 import { Fanout } from "./fanout";
 import { storeMessages } from "./message-writer";
 import { streamTiming, turnSettings } from "./settings";
+import { RunningTurn } from "./running-turn";
+import { turnHasEnded, writeTurnEnd, type ActiveTurn } from "./turn-end";
 import { prepareTurn } from "./turn-setup";
-import { failureText, runTurn, TurnAbort, type TurnOutcome } from "./turn-runner";
+import { failureText, outcomeOfAbort, runTurn, type TurnOutcome } from "./turn-runner";
 
 /** Who the object belongs to; stored on first use so alarms after an eviction know it too. */
 export interface SessionMeta {
@@ -27,25 +29,12 @@ interface QueuedInput {
   modelId: string | null;
 }
 
-/** The running turn as stored: what an object restarted mid-turn finds and ends as `interrupted`. */
-interface ActiveTurn {
-  turnId: string;
-  inputMessageId: string;
-  modelId: string | null;
-  startedAt: number;
-  /** How the turn ended, kept when D1 failed while its terminal event was written, so the retry writes the truth. */
-  outcome?: TurnOutcome;
-}
 
-const TERMINAL_EVENT_TYPES: EventType[] = ["turn.completed", "turn.failed", "turn.cancelled"];
 const ZERO_USAGE = { inputTokens: 0, outputTokens: 0 } as const;
-
-interface RunningTurn {
-  abort: AbortController;
-  /** Set once the terminal event is being written: a cancel after this is a no-op. */
-  finishing: boolean;
-  done: Promise<void>;
-}
+/** How long cancel waits for the turn's work to stop before ending the turn without it. */
+const CANCEL_GRACE_MS = 5_000;
+/** How long a delete waits for the running turn to stop before deleting anyway. */
+const DELETE_GRACE_MS = 5_000;
 
 export interface PostMessageInput {
   content: ContentPart[];
@@ -116,12 +105,14 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Cancels the running turn (and only it: queued messages still run). */
   async cancel(meta: SessionMeta): Promise<{ status: "cancelled" | "no_op" }> {
+    if (this.#destroyed) return { status: "no_op" };
     await this.#open(meta);
     const running = this.#running;
+    const active = this.#active;
     // Already ending (its terminal event is being written, or the deadline or a delete aborted it).
-    if (!running || running.finishing || running.abort.signal.aborted) return { status: "no_op" };
-    running.abort.abort(new TurnAbort("cancelled"));
-    await running.done;
+    if (!running || !active || running.finishing || running.signal.aborted) return { status: "no_op" };
+    running.abortFor("cancelled");
+    if (!(await running.endsWithin(CANCEL_GRACE_MS))) await this.#forceEnd(active, running);
     return { status: "cancelled" };
   }
 
@@ -130,8 +121,8 @@ export class SessionObject extends DurableObject<Env> {
     this.#destroyed = true;
     const running = this.#running;
     if (running) {
-      running.abort.abort(new TurnAbort("deleted"));
-      await running.done.catch(() => undefined);
+      running.abortFor("deleted");
+      await running.endsWithin(DELETE_GRACE_MS);
     }
     this.#fanout.closeAll();
     await this.#db.delete(sessions).where(eq(sessions.id, sessionId));
@@ -174,15 +165,12 @@ export class SessionObject extends DurableObject<Env> {
     const active = this.#active;
     if (!running || !active) return;
     const settings = turnSettings(this.env);
-    const age = Date.now() - active.startedAt;
-    if (age >= settings.deadlineMs + settings.watchdogMs && !running.finishing) {
-      // Aborted a watchdog period ago and still running: something ignores the signal. End the
-      // turn anyway so the session is never stuck; whatever the stuck work does later is not written.
-      running.finishing = true;
-      await this.#finish(active, { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "turn_timeout", error: failureText("turn_timeout") });
+    if (running.abortedAt !== null && Date.now() - running.abortedAt >= settings.watchdogMs) {
+      // Aborted a watchdog period ago and still running: something ignores the signal.
+      await this.#forceEnd(active, running);
       return;
     }
-    if (age >= settings.deadlineMs) running.abort.abort(new TurnAbort("deadline"));
+    if (Date.now() - active.startedAt >= settings.deadlineMs) running.abortFor("deadline");
     await this.ctx.storage.setAlarm(Date.now() + settings.watchdogMs);
   }
 
@@ -217,7 +205,7 @@ export class SessionObject extends DurableObject<Env> {
   async #endInterruptedTurn(): Promise<void> {
     const interrupted = this.#active;
     if (!interrupted || this.#running) return;
-    if (await this.#hasEnded(interrupted.turnId)) {
+    if (await turnHasEnded(this.#db, this.#meta?.sessionId ?? "", interrupted.turnId)) {
       // The restart came after the terminal event reached D1 but before this object's storage
       // forgot the turn: the turn is over, only the bookkeeping is left.
       await this.#advance();
@@ -227,26 +215,27 @@ export class SessionObject extends DurableObject<Env> {
     await this.#finish(interrupted, outcome);
   }
 
-  /** Whether the session's last terminal event in D1 belongs to this turn. */
-  async #hasEnded(turnId: string): Promise<boolean> {
-    const last = await this.#db
-      .select({ context: events.context })
-      .from(events)
-      .where(and(eq(events.sessionId, this.#meta?.sessionId ?? ""), inArray(events.type, TERMINAL_EVENT_TYPES)))
-      .orderBy(desc(events.sequence))
-      .limit(1)
-      .get();
-    return last?.context.turn_id === turnId;
-  }
-
   /** Starts a turn. Synchronously marks the session busy so concurrent posts queue behind it. */
   #startTurn(item: QueuedInput): void {
     const active: ActiveTurn = { turnId: newId("turn"), inputMessageId: item.messageId, modelId: item.modelId, startedAt: Date.now() };
     this.#active = active;
-    const abort = new AbortController();
-    const running: RunningTurn = { abort, finishing: false, done: Promise.resolve() };
+    const running = new RunningTurn();
     this.#running = running;
-    running.done = this.#execute(active, running);
+    void this.#execute(active, running).catch((err: unknown) => {
+      logLine("error", { msg: "turn bookkeeping failed", session_id: this.#meta?.sessionId, error: describeError(err) });
+    });
+  }
+
+  /**
+   * Ends an aborted turn whose work has not stopped, from its abort reason, so the session is
+   * never stuck. The work is left to finish on its own: the runner checks the signal before each
+   * write, and the turn's end is already written.
+   */
+  async #forceEnd(active: ActiveTurn, running: RunningTurn): Promise<void> {
+    const abort = running.abortReason;
+    if (running.finishing || !abort) return;
+    running.finishing = true;
+    await this.#finish(active, outcomeOfAbort(abort, 0, ZERO_USAGE));
   }
 
   async #execute(active: ActiveTurn, running: RunningTurn): Promise<void> {
@@ -274,7 +263,7 @@ export class SessionObject extends DurableObject<Env> {
         meta,
         context,
         modelId: active.modelId,
-        signal: running.abort.signal,
+        signal: running.signal,
         queued: () => new Set(this.#queue.map((q) => q.messageId)),
       });
       const [, plan] = await Promise.all([started, preparing]);
@@ -284,66 +273,44 @@ export class SessionObject extends DurableObject<Env> {
     }
     // A cancel that arrived before the terminal event was written wins, so the caller's
     // "cancelled" and the stream agree.
-    const reason: unknown = running.abort.signal.reason;
-    if (reason instanceof TurnAbort && reason.reason === "cancelled" && outcome.kind !== "deleted") {
-      outcome = { kind: "cancelled", iterations: "iterations" in outcome ? outcome.iterations : 0, usage: "usage" in outcome ? outcome.usage : { inputTokens: 0, outputTokens: 0 } };
+    const abort = running.abortReason;
+    if (abort?.reason === "cancelled" && outcome.kind !== "deleted") {
+      outcome = outcomeOfAbort(abort, "iterations" in outcome ? outcome.iterations : 0, "usage" in outcome ? outcome.usage : ZERO_USAGE);
     }
-    if (running.finishing) return; // the watchdog already ended it
+    if (running.finishing) return; // cancel or the watchdog already ended it
     running.finishing = true;
     await this.#finish(active, outcome);
   }
 
   #outcomeOfError(err: unknown, running: RunningTurn): TurnOutcome {
-    const reason: unknown = running.abort.signal.reason;
-    if (reason instanceof TurnAbort) {
-      if (reason.reason === "deleted") return { kind: "deleted" };
-      if (reason.reason === "cancelled") return { kind: "cancelled", iterations: 0, usage: ZERO_USAGE };
-      return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "turn_timeout", error: failureText("turn_timeout") };
-    }
+    const abort = running.abortReason;
+    if (abort) return outcomeOfAbort(abort, 0, ZERO_USAGE);
     logLine("error", { msg: "turn failed", session_id: this.#meta?.sessionId, error: describeError(err) });
     return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "internal_error", error: failureText("internal_error") };
   }
 
   /** Writes the turn's one terminal event (and `session.completed` when nothing is queued), then runs the next input. */
   async #finish(active: ActiveTurn, outcome: TurnOutcome): Promise<void> {
+    const running = this.#running;
+    try {
+      await this.#writeEnd(active, outcome);
+    } finally {
+      running?.markEnded();
+    }
+  }
+
+  async #writeEnd(active: ActiveTurn, outcome: TurnOutcome): Promise<void> {
     const meta = this.#meta;
     const log = this.#log;
     if (outcome.kind === "deleted" || this.#destroyed || !meta || !log) {
       this.#running = null;
       return;
     }
-    const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
-    const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
-    const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
-    const drafts: EventDraft[] = [];
-    if (outcome.kind === "completed") drafts.push({ type: "turn.completed", context, data: base });
-    else if (outcome.kind === "cancelled") drafts.push({ type: "turn.cancelled", context, data: base });
-    else drafts.push({ type: "turn.failed", context, data: { ...base, error: outcome.error, error_code: outcome.errorCode } });
-
     try {
-      const session = await this.#db.select().from(sessions).where(eq(sessions.id, meta.sessionId)).get();
-      if (!session) {
+      if (!(await writeTurnEnd(this.#db, log, meta.sessionId, active, outcome, () => this.#queue.length > 0))) {
         this.#running = null;
         return;
       }
-      const totals = { input_tokens: session.inputTokens + usage.input_tokens, output_tokens: session.outputTokens + usage.output_tokens };
-      const now = nowIso();
-      // Read after the await above: a message queued meanwhile means the session is not done.
-      const next = this.#queue[0];
-      if (!next) drafts.push({ type: "session.completed", context, data: { status: "idle", usage: totals } });
-      await log.append(drafts, () => [
-        this.#db
-          .update(sessions)
-          .set({
-            status: next ? "active" : "idle",
-            inputTokens: totals.input_tokens,
-            outputTokens: totals.output_tokens,
-            startedAt: session.startedAt ?? new Date(active.startedAt).toISOString(),
-            finishedAt: next ? session.finishedAt : now,
-            updatedAt: now,
-          })
-          .where(eq(sessions.id, meta.sessionId)),
-      ]);
     } catch (err) {
       // D1 is failing: keep the turn recorded as active so the watchdog ends it once D1 is back.
       logLine("error", { msg: "could not end turn", session_id: meta.sessionId, error: describeError(err) });

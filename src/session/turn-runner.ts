@@ -66,6 +66,13 @@ export function failureText(code: TurnErrorCode): string {
   return FAILURE_TEXT[code];
 }
 
+/** How a turn whose signal was aborted ends: deleted (nothing written), cancelled, or past its deadline. */
+export function outcomeOfAbort(abort: TurnAbort, iterations: number, usage: LlmUsage): TurnOutcome {
+  if (abort.reason === "deleted") return { kind: "deleted" };
+  if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
+  return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
+}
+
 /**
  * Reason → tools → reason, until a reply has no tool calls or the iteration limit is hit.
  * Streams deltas, emits tool.call/tool.result and stores every message it produces. It never
@@ -92,11 +99,7 @@ export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
     return { kind: "failed", iterations, usage, errorCode: "max_iterations", error: failureText("max_iterations") };
   } catch (err) {
     const abort = plan.signal.aborted ? plan.signal.reason : undefined;
-    if (abort instanceof TurnAbort) {
-      if (abort.reason === "deleted") return { kind: "deleted" };
-      if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
-      return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
-    }
+    if (abort instanceof TurnAbort) return outcomeOfAbort(abort, iterations, usage);
     if (err instanceof LlmError) {
       logProviderFailure(plan, err);
       return { kind: "failed", iterations, usage, errorCode: err.code, error: failureText(err.code) };

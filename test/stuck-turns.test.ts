@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { EventEnvelope } from "../src/session/event-types";
+import { newTenant } from "./helpers";
+import { as, createAgent, createSession, openStream, sendMessage } from "./fixtures";
+import { SseReader } from "./sse-client";
+import { hangReplyWrites } from "./stuck-turn";
+
+const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
+const isEnd = (e: EventEnvelope) => e.type === "session.completed";
+
+describe("a turn whose work ignores its abort", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is ended by cancel after its grace period with one turn.cancelled; the session goes idle and works again", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    const reader = new SseReader(await openStream(t, session.id));
+    const hang = hangReplyWrites();
+    await sendMessage(t, session.id, "hello");
+    await hang.reached();
+    const started = Date.now();
+    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "cancelled" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // it waited for the work first
+    const ending = await reader.collectUntil(isEnd);
+    expect(ending.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.cancelled"]);
+    const state = (await (await as(t, `/v1/sessions/${session.id}`)).json()) as { status: string };
+    expect(state.status).toBe("idle");
+
+    vi.restoreAllMocks();
+    await sendMessage(t, session.id, "again");
+    const next = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    expect(next.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
+  }, 20_000);
+
+  it("is deleted within the grace period: DELETE answers 204 and the session is gone", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    const reader = new SseReader(await openStream(t, session.id));
+    const hang = hangReplyWrites();
+    await sendMessage(t, session.id, "hello");
+    await hang.reached();
+    await reader.cancel();
+    const res = await as(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
+    expect(res.status).toBe(204);
+    expect((await as(t, `/v1/sessions/${session.id}`)).status).toBe(404);
+  }, 20_000);
+});
