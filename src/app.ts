@@ -34,7 +34,7 @@ import { registerOpenApiDocument } from "./routes/openapi";
  * becomes the catalogue's generic code for its status; anything else, or a status the catalogue
  * does not know, is a bare 500 whose cause is logged, never sent.
  */
-export function toApiError(err: unknown): ApiError {
+function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     const code = codeForStatus(err.status);

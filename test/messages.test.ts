@@ -94,7 +94,7 @@ describe("messages", () => {
     expect(tooBig.status).toBe(400);
     expect((await problem(tooBig)).code).toBe("input_too_large");
     const list = MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json());
-    expect(list).toEqual({ data: [], total: 0, offset: 0, limit: 100 });
+    expect(list).toEqual({ data: [], total: 0, offset: 0, limit: 20 });
   });
 
   it("answers input_too_large for too many parts, an oversized image, metadata or tags, naming the field", async () => {
@@ -147,7 +147,7 @@ describe("messages", () => {
     await reader.cancel();
     const path = `/v1/sessions/${session.id}/messages`;
     const all = MessageList.parse(await (await as(t, path)).json());
-    expect(all).toMatchObject({ total: 4, offset: 0, limit: 100 });
+    expect(all).toMatchObject({ total: 4, offset: 0, limit: 20 });
     expect(all.data.map((m) => [m.role, m.content])).toEqual([
       ["user", [text("one")]],
       ["agent", [text("Echo: one")]],
@@ -164,7 +164,7 @@ describe("messages", () => {
       paged.push(...page.data.map((m) => m.id));
     }
     expect(paged).toEqual(all.data.map((m) => m.id));
-    expect(MessageList.parse(await (await as(t, `${path}?offset=9`)).json())).toEqual({ data: [], total: 4, offset: 9, limit: 100 });
+    expect(MessageList.parse(await (await as(t, `${path}?offset=9`)).json())).toEqual({ data: [], total: 4, offset: 9, limit: 20 });
     expect(MessageList.parse(await (await as(t, `${path}?limit=0`)).json()).limit).toBe(1);
     expect(MessageList.parse(await (await as(t, `${path}?limit=500`)).json()).limit).toBe(100);
     const bad = await as(t, `${path}?limit=abc`);

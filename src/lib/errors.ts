@@ -3,8 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /**
  * The closed error catalogue: every error code the API can return, with its HTTP status,
  * its problem-details title and the default safe sentence. Types, runtime statuses and the
- * OpenAPI error responses all derive from this one map. The first code of each status is that
- * status's generic code (see `codeForStatus`), so keep the generic one first.
+ * OpenAPI error responses all derive from this one map.
  */
 export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, title: "Bad Request", detail: "The request body is not valid JSON" },
@@ -18,7 +17,6 @@ export const ERROR_CATALOGUE = {
   route_not_found: { status: 404, title: "Not Found", detail: "No route matches this path" },
   agent_not_found: { status: 404, title: "Not Found", detail: "Agent not found" },
   session_not_found: { status: 404, title: "Not Found", detail: "Session not found" },
-  message_not_found: { status: 404, title: "Not Found", detail: "Message not found" },
   capability_not_found: { status: 404, title: "Not Found", detail: "Capability not found" },
   provider_not_found: { status: 404, title: "Not Found", detail: "LLM provider not found" },
   model_not_found: { status: 404, title: "Not Found", detail: "LLM model not found" },
@@ -45,15 +43,27 @@ export const ERROR_CATALOGUE = {
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 /**
- * The generic code of an HTTP status: the first catalogue entry with it (400 `invalid_json`,
- * 401 `unauthorized`, 404 `route_not_found`, 422 `invalid_state`, 429 `rate_limited`, …), or
- * null when the catalogue has no such status. Used for errors that carry only a status.
+ * The code for an error that carries only a status (an HTTPException from Hono or a library),
+ * chosen explicitly per status rather than by the catalogue's order.
  */
+const GENERIC_CODES: Readonly<Partial<Record<number, ErrorCode>>> = {
+  400: "invalid_json",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "route_not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "invalid_state",
+  429: "rate_limited",
+  500: "internal_error",
+  503: "service_unavailable",
+};
+
+/** The generic code of an HTTP status, or null when the catalogue has none for it. */
 export function codeForStatus(status: number): ErrorCode | null {
-  for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
-    if (entry.status === status) return code as ErrorCode;
-  }
-  return null;
+  return GENERIC_CODES[status] ?? null;
 }
 
 /** One field-level problem of a validation failure: where it is, never what its value was. */

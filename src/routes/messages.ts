@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, paginationQuery } from "../schemas/common";
+import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
 import { listMessagePage } from "../services/messages";
 import { getSessionRow } from "../services/sessions";
@@ -12,7 +12,6 @@ const tags = ["Messages"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
 
 /** A conversation is read whole more often than not, so this list's default page is the maximum. */
-const MessagesQuery = paginationQuery(100);
 
 /** The body of GET …/messages; exported so tests parse with the route's own schema. */
 export const MessagePage = paginated(MessageSchema).openapi("MessagePage");
@@ -23,8 +22,8 @@ const listMessagesRoute = createRoute({
   operationId: "listMessages",
   tags,
   summary: "List a session's messages, oldest first (paginated)",
-  description: "In sequence order. `limit` defaults to 100, the maximum (larger values are clamped); `offset` skips that many messages.",
-  request: { params: SessionParams, query: MessagesQuery },
+  description: "In sequence order. `limit` defaults to 20, at most 100 (larger values are clamped); `offset` skips that many messages.",
+  request: { params: SessionParams, query: PaginationQuery },
   responses: { 200: jsonResponse(MessagePage, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
 import { getAgentRow } from "../services/agents";
 import { createSession, getSessionRow, listSessions, toSession, updateSession } from "../services/sessions";
@@ -10,9 +10,7 @@ const tags = ["Sessions"];
 const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
 const FlatListQuery = PaginationQuery.extend({
-  agent_id: z
-    .string()
-    .regex(/^agent_[0-9a-f]{32}$/, "Must be an agent_ id")
+  agent_id: idString("agent")
     .optional()
     .openapi({ param: { name: "agent_id", in: "query" } }),
 });

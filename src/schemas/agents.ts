@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString, TAG_LIMITS, TagsSchema } from "./common";
+import { boundedString, idString, TAG_LIMITS, TagsSchema } from "./common";
 
 /** Field limits of the spec (§2). */
 export const AGENT_LIMITS = {
@@ -44,7 +44,7 @@ const Capabilities = z
     });
   });
 
-const ModelRef = z.string().regex(/^model_[0-9a-f]{32}$/, "Must be a model_ id").nullable();
+const ModelRef = idString("model").nullable();
 
 export const AgentSchema = z
   .object({

@@ -53,6 +53,14 @@ export function errorResponses(...statuses: number[]) {
 }
 
 
+/** An id of the given prefix in a body or query field (its pattern shows in the OpenAPI document). */
+export function idString(prefix: IdPrefix) {
+  return z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-f]{32}$`), idFormatMessage(prefix))
+    .openapi({ example: `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f` });
+}
+
 /** A path id of the given prefix: wrong prefix or shape is a 400 `invalid_id`. */
 export function idParam(prefix: IdPrefix, name: string) {
   return z
@@ -74,16 +82,13 @@ export function clampedLimit(defaultLimit: number, max: number, description: str
     .openapi({ param: { name: "limit", in: "query" }, example: defaultLimit, description });
 }
 
-/** `offset`/`limit` query parameters: offset ≥ 0; limit defaults to `defaultLimit` and is clamped to 1..100, not rejected. */
-export function paginationQuery(defaultLimit: number) {
-  return z.object({
-    offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
-    limit: clampedLimit(defaultLimit, MAX_PAGE_LIMIT, `Default ${defaultLimit}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
-  });
-}
+const DEFAULT_PAGE_LIMIT = 20;
 
-/** The paging of most lists: default 20 items. */
-export const PaginationQuery = paginationQuery(20);
+/** `offset`/`limit` of every paginated list (spec §1): offset ≥ 0; limit 20 by default, clamped to 1..100, not rejected. */
+export const PaginationQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
+  limit: clampedLimit(DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
+});
 
 /** `{data, total, offset, limit}` around an item schema. */
 export function paginated<T extends z.ZodTypeAny>(item: T) {
@@ -112,7 +117,7 @@ export function boundedString(maxBytes: number) {
 }
 
 /** Byte size of a value as JSON (UTF-8), the measure for free-form objects such as message metadata. */
-export function jsonBytes(value: unknown): number {
+function jsonBytes(value: unknown): number {
   return encoder.encode(JSON.stringify(value)).length;
 }
 

@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { idFormatMessage } from "../lib/ids";
 import { EVENT_TYPES, isEventType } from "../session/event-types";
-import { clampedLimit } from "./common";
+import { clampedLimit, idString } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
 export const MAX_EVENTS_PAGE = 1000;
@@ -30,9 +29,7 @@ const TypeList = z
   });
 
 export const EventsQuery = z.object({
-  since_id: z
-    .string()
-    .regex(/^event_[0-9a-f]{32}$/, idFormatMessage("event"))
+  since_id: idString("event")
     .optional()
     .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event (Last-Event-ID wins when both are sent)" }),
   types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),

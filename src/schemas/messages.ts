@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedJsonObject, boundedString, TagsSchema } from "./common";
+import { boundedJsonObject, boundedString, idString, TagsSchema } from "./common";
 
 export const MESSAGE_LIMITS = {
   parts: 32,
@@ -38,7 +38,7 @@ const ToolResultPart = z
 export const ContentPartSchema = z.discriminatedUnion("type", [TextPart, ImagePart, ToolCallPart, ToolResultPart]).openapi("ContentPart");
 
 const Controls = z
-  .object({ model_id: z.string().regex(/^model_[0-9a-f]{32}$/, "Must be a model_ id").nullable().optional() })
+  .object({ model_id: idString("model").nullable().optional() })
   .openapi("MessageControls");
 
 export const MessageSchema = z

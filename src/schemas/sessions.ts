@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { idFormatMessage } from "../lib/ids";
-import { boundedString, TagsSchema } from "./common";
+import { boundedString, idString, TagsSchema } from "./common";
 
 const Usage = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).openapi("Usage");
 
@@ -25,14 +24,14 @@ export const SessionSchema = z
 export const SESSION_LIMITS = { titleBytes: 1024 } as const;
 
 const Title = boundedString(SESSION_LIMITS.titleBytes).nullable();
-const ModelRef = z.string().regex(/^model_[0-9a-f]{32}$/, idFormatMessage("model")).nullable();
+const ModelRef = idString("model").nullable();
 
 export const CreateSessionSchema = z
   .object({ title: Title.optional(), tags: TagsSchema.default([]), model_id: ModelRef.optional() })
   .openapi("CreateSession");
 
 export const CreateFlatSessionSchema = CreateSessionSchema.extend({
-  agent_id: z.string().regex(/^agent_[0-9a-f]{32}$/, idFormatMessage("agent")),
+  agent_id: idString("agent"),
 }).openapi("CreateSessionWithAgent");
 
 export const UpdateSessionSchema = z.object({ title: Title, tags: TagsSchema }).partial().openapi("UpdateSession");

@@ -115,8 +115,8 @@ export async function localPrincipal(db: Database): Promise<Principal> {
         id: LOCAL_USER_ID,
         email: "dev@example.com",
         name: "Dev user",
-        // Matches no password. The dev seed (scripts/dev.mjs) keeps its own hash when it ran first;
-        // when this ran first, the seed's insert is skipped and only the dev API key works.
+        // Matches no password. The dev seed (scripts/dev.mjs) sets the documented dev password on
+        // every start, whichever of the two created the user.
         passwordHash: DUMMY_PASSWORD_HASH,
         defaultOrgId: LOCAL_ORG_ID,
         createdAt: now,
