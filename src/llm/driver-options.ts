@@ -1,3 +1,5 @@
+import { envInt } from "../lib/env-int";
+
 /** Tuning for the network drivers; every field is optional and has a production default. */
 export interface DriverOptions {
   /** How long to wait for the first byte of the response body (covers connect and headers too). Default 60 s. */
@@ -46,21 +48,12 @@ export interface DriverEnv {
 /** Reads driver timeouts from the Worker's env, so tests can shorten them without code changes. */
 export function driverOptionsFromEnv(env: DriverEnv): DriverOptions {
   const options: DriverOptions = {};
-  const firstByte = positiveInt(env.LLM_FIRST_BYTE_TIMEOUT_MS);
-  const idle = positiveInt(env.LLM_IDLE_TIMEOUT_MS);
+  const firstByte = envInt(env.LLM_FIRST_BYTE_TIMEOUT_MS, 1);
+  const idle = envInt(env.LLM_IDLE_TIMEOUT_MS, 1);
   if (firstByte !== undefined) options.firstByteTimeoutMs = firstByte;
   if (idle !== undefined) options.idleTimeoutMs = idle;
-  const wordDelay = nonNegativeInt(env.LLMSIM_WORD_DELAY_MS);
+  const wordDelay = envInt(env.LLMSIM_WORD_DELAY_MS, 0);
   if (wordDelay !== undefined) options.llmsimWordDelayMs = wordDelay;
   return options;
 }
 
-function positiveInt(value: string | undefined): number | undefined {
-  const n = nonNegativeInt(value);
-  return n !== undefined && n > 0 ? n : undefined;
-}
-
-function nonNegativeInt(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== "" && Number.isInteger(n) && n >= 0 ? n : undefined;
-}

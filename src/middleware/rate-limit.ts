@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { envInt } from "../lib/env-int";
 import { ApiError } from "../lib/errors";
 import { describeError, logLine } from "../lib/log";
 import { normalizedPath } from "./auth";
@@ -13,8 +14,7 @@ const WINDOW_SECONDS = 60;
 
 /** A configured per-minute limit: a non-negative integer (0 turns the limit off), else the default. */
 export function limitFrom(value: string | undefined, fallback: number): number {
-  if (value === undefined || !/^\d+$/.test(value.trim())) return fallback;
-  return Number(value.trim());
+  return envInt(value, 0) ?? fallback;
 }
 
 /**

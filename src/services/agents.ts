@@ -89,17 +89,13 @@ export async function listAgents(
   page: { offset: number; limit: number },
 ): Promise<{ data: Agent[]; total: number; offset: number; limit: number }> {
   const where = and(eq(agents.orgId, orgId), eq(agents.status, "active"));
-  const pageIds = db
-    .select({ id: agents.id })
-    .from(agents)
-    .where(where)
-    .orderBy(desc(agents.createdAt), desc(agents.id))
-    .limit(page.limit)
-    .offset(page.offset);
+  const pageRows = db.select().from(agents).where(where).orderBy(desc(agents.createdAt), desc(agents.id)).limit(page.limit).offset(page.offset);
+  // The capabilities of exactly that page, found through the page query itself (no ids bound).
+  const pageAgents = pageRows.as("page_agents");
   const [rows, totals, caps] = await db.batch([
-    db.select().from(agents).where(where).orderBy(desc(agents.createdAt), desc(agents.id)).limit(page.limit).offset(page.offset),
+    pageRows,
     db.select({ total: count() }).from(agents).where(where),
-    capabilityQuery(db, inArray(agentCapabilities.agentId, pageIds)),
+    capabilityQuery(db, inArray(agentCapabilities.agentId, db.select({ id: pageAgents.id }).from(pageAgents))),
   ]);
   const byAgent = groupCapabilities(caps);
   return {

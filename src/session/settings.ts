@@ -1,10 +1,10 @@
 import type { Env } from "../env";
+import { envInt } from "../lib/env-int";
 import type { StreamTiming } from "./fanout";
 
-/** Reads a positive integer var, falling back to the default when unset or invalid. */
+/** A positive whole-number var, or the default when it is unset or invalid. */
 function intVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+  return envInt(value, 1) ?? fallback;
 }
 
 /** Stream settings: heartbeat 15 s, connection cycle ~5 min, 1 MiB backlog, 20 streams per session. */
