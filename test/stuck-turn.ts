@@ -1,4 +1,7 @@
 import { vi } from "vitest";
+import { createAgent, createSession, openStream, sendMessage } from "./fixtures";
+import { newTenant } from "./helpers";
+import { SseReader } from "./sse-client";
 import { EventLog } from "../src/session/event-log";
 import type { EventDraft } from "../src/session/event-types";
 
@@ -29,4 +32,15 @@ export function hangReplyWrites(): { reached: () => Promise<void> } {
     if (!hanging) throw new Error("the reply write was never reached");
   };
   return { reached };
+}
+
+/** A session with an open stream whose first turn is stuck storing its reply. */
+export async function startStuckTurn() {
+  const t = await newTenant();
+  const session = await createSession(t, (await createAgent(t)).id);
+  const reader = new SseReader(await openStream(t, session.id));
+  const hang = hangReplyWrites();
+  await sendMessage(t, session.id, "hello");
+  await hang.reached();
+  return { t, session, reader };
 }

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EventEnvelope } from "../src/session/event-types";
-import { newTenant } from "./helpers";
-import { as, createAgent, createSession, openStream, sendMessage } from "./fixtures";
-import { SseReader } from "./sse-client";
-import { hangReplyWrites } from "./stuck-turn";
+import { as, sendMessage } from "./fixtures";
+import { startStuckTurn } from "./stuck-turn";
 
 const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 const isEnd = (e: EventEnvelope) => e.type === "session.completed";
@@ -12,12 +10,7 @@ describe("a turn whose work ignores its abort", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("is ended by cancel after its grace period with one turn.cancelled; the session goes idle and works again", async () => {
-    const t = await newTenant();
-    const session = await createSession(t, (await createAgent(t)).id);
-    const reader = new SseReader(await openStream(t, session.id));
-    const hang = hangReplyWrites();
-    await sendMessage(t, session.id, "hello");
-    await hang.reached();
+    const { t, session, reader } = await startStuckTurn();
     const started = Date.now();
     const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(res.status).toBe(200);
@@ -36,12 +29,7 @@ describe("a turn whose work ignores its abort", () => {
   }, 20_000);
 
   it("is deleted within the grace period: DELETE answers 204 and the session is gone", async () => {
-    const t = await newTenant();
-    const session = await createSession(t, (await createAgent(t)).id);
-    const reader = new SseReader(await openStream(t, session.id));
-    const hang = hangReplyWrites();
-    await sendMessage(t, session.id, "hello");
-    await hang.reached();
+    const { t, session, reader } = await startStuckTurn();
     await reader.cancel();
     const res = await as(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
