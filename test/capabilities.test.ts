@@ -8,7 +8,7 @@ import { runToolCall, type EnabledTool } from "../src/session/tools";
 import { call, captureConsole, jsonLines, newTenant, problem } from "./helpers";
 import { as, createAgent, createSession, fakeModel, openStream, sendMessage } from "./fixtures";
 import { SseReader } from "./sse-client";
-import type { EventEnvelope } from "../src/session/event-types";
+import type { EventEnvelope } from "../src/session/rpc";
 
 const port = inject("fakeLlmPort");
 

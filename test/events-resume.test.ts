@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { EventSchema } from "../src/schemas/events";
-import type { EventEnvelope } from "../src/session/event-types";
+import type { EventEnvelope } from "../src/session/rpc";
 import { newTenant, problem } from "./helpers";
 import { as, createAgent, createSession, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
 import { SseReader } from "./sse-client";

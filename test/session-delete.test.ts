@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/session/stub";
+import { sessionStub } from "../src/session/rpc";
 import { newTenant } from "./helpers";
 import { as, createAgent, createSession, openStream, sendMessage } from "./fixtures";
 import { SseReader } from "./sse-client";
@@ -8,15 +8,17 @@ import { SseReader } from "./sse-client";
 const text = (t: string) => ({ message: { role: "user", content: [{ type: "text", text: t }] } });
 
 describe("deleting a session that is in use", () => {
-  it("answers a message that reaches the object after the delete with nothing stored, which the route turns into 404", async () => {
+  it("refuses a message or stream that reaches the object after the delete, with nothing stored, which the route turns into 404", async () => {
     const t = await newTenant();
     const session = await createSession(t, (await createAgent(t)).id);
     const stub = sessionStub(env, session.id);
-    await stub.destroy(session.id);
     const meta = { sessionId: session.id, orgId: t.orgId };
-    expect(await stub.postMessage(meta, { content: [{ type: "text", text: "too late" }], controls: null, metadata: null })).toBeNull();
-    const res = await stub.fetch(`https://session.internal/stream?session_id=${session.id}&org_id=${t.orgId}&after=0`);
+    expect(await stub.destroy(meta)).toEqual({ deleted: true });
+    expect(await stub.postMessage(meta, { content: [{ type: "text", text: "too late" }], controls: null, metadata: null })).toEqual({ refused: "session_not_found" });
+    const res = await stub.fetch(`https://session.internal/stream?session_id=${session.id}&org_id=${t.orgId}`);
     expect(res.status).toBe(404);
+    await res.body?.cancel();
+    expect(await stub.destroy(meta)).toEqual({ refused: "session_not_found" });
   });
 
   it("never answers 500 when messages and the delete race; the stream closes and the session is gone", async () => {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createDb } from "../src/db/client";
 import { sessions } from "../src/db/schema";
+import { sessionStub } from "../src/session/rpc";
 import { newId } from "../src/lib/ids";
 import { SessionPage as Page } from "../src/routes/sessions";
 import { SessionSchema } from "../src/schemas/sessions";
 import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, type Caller } from "./fixtures";
+import { as, createAgent, createSession, openStream, sendMessage, type Caller } from "./fixtures";
+import { SseReader } from "./sse-client";
 
 /** Sends a request and checks status, code and the exact errors[].path list (none when `paths` is undefined). */
 async function expectError(caller: Caller, path: string, init: RequestInit & { json?: unknown }, status: number, code: string, paths?: string[]) {
@@ -60,15 +63,21 @@ describe("sessions", () => {
     expect(SessionSchema.parse(await titleOnly.json())).toMatchObject({ title: null, tags: ["k"] });
   });
 
-  it("answers PATCH with the stored row, including status and usage its Durable Object wrote", async () => {
+  it("answers PATCH with the session as its Durable Object holds it, including the status and usage its turns wrote", async () => {
     const t = await newTenant();
     const session = await createSession(t, (await createAgent(t)).id);
-    await env.DB.prepare("UPDATE sessions SET status = 'idle', input_tokens = 7, output_tokens = 9 WHERE id = ?").bind(session.id).run();
+    const reader = new SseReader(await openStream(t, session.id));
+    await sendMessage(t, session.id, "hello");
+    await reader.collectUntil((e) => e.type === "session.completed");
+    await reader.cancel();
     const res = await as(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "t" } });
     expect(res.status).toBe(200);
     const patched = SessionSchema.parse(await res.json());
-    expect(patched).toMatchObject({ title: "t", status: "idle", usage: { input_tokens: 7, output_tokens: 9 } });
+    expect(patched).toMatchObject({ title: "t", status: "idle" });
+    expect(patched.usage.input_tokens).toBeGreaterThan(0);
     expect(SessionSchema.parse(await (await as(t, `/v1/sessions/${session.id}`)).json())).toEqual(patched);
+    // The index was written before PATCH answered, so the list shows it at once.
+    expect(Page.parse(await (await as(t, "/v1/sessions")).json()).data).toEqual([patched]);
   });
 
   it("answers input_too_large for a title or tag over its byte limit", async () => {
@@ -189,24 +198,22 @@ describe("sessions", () => {
     expect((await as(a, `/v1/sessions/${session.id}`)).status).toBe(200);
   });
 
-  it("deletes a session with its messages and events", async () => {
+  it("deletes a session: its object's storage is wiped and its index row removed", async () => {
     const t = await newTenant();
     const session = await createSession(t, (await createAgent(t)).id);
-    const sent = await as(t, `/v1/sessions/${session.id}/messages`, {
-      method: "POST",
-      json: { message: { role: "user", content: [{ type: "text", text: "hello" }] } },
-    });
-    expect(sent.status).toBe(201);
-    await sent.json();
-    const count = async (table: string) =>
-      (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE session_id = ?`).bind(session.id).first<{ n: number }>())?.n;
-    expect(await count("messages")).toBeGreaterThan(0);
-    expect(await count("events")).toBeGreaterThan(0);
+    await sendMessage(t, session.id, "hello");
+    const stub = sessionStub(env, session.id);
+    const tables = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").one().n);
+    const indexRows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE id = ?").bind(session.id).first<{ n: number }>())?.n;
+    expect(await tables()).toBeGreaterThan(0);
+    expect(await indexRows()).toBe(1);
     const res = await as(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
-    expect(await count("messages")).toBe(0);
-    expect(await count("events")).toBe(0);
+    expect(await tables()).toBe(0);
+    expect(await indexRows()).toBe(0);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
     await expectError(t, `/v1/sessions/${session.id}`, {}, 404, "session_not_found");
+    await expectError(t, `/v1/sessions/${session.id}/messages`, {}, 404, "session_not_found");
     await expectError(t, `/v1/sessions/${session.id}`, { method: "DELETE" }, 404, "session_not_found");
   });
 });

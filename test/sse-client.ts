@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import type { EventEnvelope } from "../src/session/event-types";
+import type { EventEnvelope } from "../src/session/rpc";
 
 export type SseFrame =
   | { kind: "event"; event: string; id: string | undefined; data: string }

@@ -1,27 +1,18 @@
+import { DrizzleD1Database } from "drizzle-orm/d1";
 import { vi } from "vitest";
 import { createAgent, createSession, openStream, sendMessage } from "./fixtures";
 import { newTenant } from "./helpers";
 import { SseReader } from "./sse-client";
-import { EventLog } from "../src/session/event-log";
-import type { EventDraft } from "../src/session/event-types";
-
-/** Whether a draft stores an agent message (the model's reply). */
-function isAgentReply(draft: EventDraft): boolean {
-  if (draft.type !== "message.created" || typeof draft.data !== "function") return false;
-  const message = draft.data(0)["message"] as { role?: string } | undefined;
-  return message?.role === "agent";
-}
 
 /**
- * Makes every turn hang while storing the model's reply, in a way no abort signal reaches: work
+ * Makes the next turns hang on their control-plane read (the one D1 batch a turn makes before
+ * calling the model), in a way no abort signal reaches: a D1 call that never answers is work
  * that ignores its signal, which the session must end anyway. Restored by vi.restoreAllMocks.
- * (Session objects run in the tests' isolate and share this module's EventLog class.)
+ * (Session objects run in the tests' isolate and share drizzle's D1 class.)
  */
-export function hangReplyWrites(): { reached: () => Promise<void> } {
-  const append = EventLog.prototype.append;
+export function hangTurnReads(): { reached: () => Promise<void> } {
   let hanging = false;
-  vi.spyOn(EventLog.prototype, "append").mockImplementation(function (this: EventLog, drafts, statements) {
-    if (!drafts.some(isAgentReply)) return append.call(this, drafts, statements);
+  vi.spyOn(DrizzleD1Database.prototype, "batch").mockImplementation(() => {
     hanging = true;
     return new Promise(() => undefined);
   });
@@ -29,17 +20,17 @@ export function hangReplyWrites(): { reached: () => Promise<void> } {
   // would carry the test's next requests into that context.
   const reached = async () => {
     for (let i = 0; i < 400 && !hanging; i += 1) await new Promise((r) => setTimeout(r, 10));
-    if (!hanging) throw new Error("the reply write was never reached");
+    if (!hanging) throw new Error("the turn's read was never reached");
   };
   return { reached };
 }
 
-/** A session with an open stream whose first turn is stuck storing its reply. */
+/** A session with an open stream whose first turn is stuck on its control-plane read. */
 export async function startStuckTurn() {
   const t = await newTenant();
   const session = await createSession(t, (await createAgent(t)).id);
   const reader = new SseReader(await openStream(t, session.id));
-  const hang = hangReplyWrites();
+  const hang = hangTurnReads();
   await sendMessage(t, session.id, "hello");
   await hang.reached();
   return { t, session, reader };

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { EventEnvelope } from "../src/session/event-types";
+import type { EventEnvelope } from "../src/session/rpc";
 import { as, FAKE_PROVIDER_KEY, sendMessage } from "./fixtures";
 import { jsonLines } from "./helpers";
 import {

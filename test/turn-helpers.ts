@@ -4,7 +4,7 @@ import { listCapabilities } from "../src/capabilities/registry";
 import type { Tool } from "../src/capabilities/types";
 import { MessageSchema } from "../src/schemas/messages";
 import { SessionSchema } from "../src/schemas/sessions";
-import type { EventEnvelope } from "../src/session/event-types";
+import type { EventEnvelope } from "../src/session/rpc";
 import { as, createAgent, createSession, FAKE_PROVIDER_KEY, openStream, type Caller } from "./fixtures";
 import { newTenant } from "./helpers";
 import { SseReader } from "./sse-client";

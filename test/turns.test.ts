@@ -5,8 +5,8 @@ import { z } from "@hono/zod-openapi";
 import { EventSchema } from "../src/schemas/events";
 import { MessageSchema } from "../src/schemas/messages";
 import { SessionSchema } from "../src/schemas/sessions";
-import type { EventEnvelope } from "../src/session/event-types";
-import { sessionStub } from "../src/session/stub";
+import type { EventEnvelope } from "../src/session/rpc";
+import { sessionStub } from "../src/session/rpc";
 import { newTenant } from "./helpers";
 import { as, createAgent, createSession, FAKE_PROVIDER_KEY, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
 import { SseReader } from "./sse-client";
@@ -260,9 +260,9 @@ describe("turns", () => {
     await untilStarted(reader);
     await reader.cancel();
     await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
-    // In the new instance a cancel starts recovering the turn, and the alarm runs while that waits on D1.
+    // The new instance ends the turn while it starts, before the cancel and the alarm reach it.
     const meta = { sessionId: session.id, orgId: t.orgId };
-    const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => Promise.all([instance.cancel(meta), instance.alarm()]));
+    const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => Promise.all([instance.cancel(meta, { requestedAt: Date.now() }), instance.alarm()]));
     expect(cancel).toEqual({ status: "no_op" });
     const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");
     await new Promise((resolve) => setTimeout(resolve, 200)); // room for a second, wrong, terminal event

@@ -95,6 +95,12 @@ export const agentCapabilities = sqliteTable(
   (t) => [primaryKey({ columns: [t.agentId, t.position] })],
 );
 
+/**
+ * The sessions index: what `GET /v1/sessions` filters, sorts and shows. Each session's own Durable
+ * Object owns its data (messages, events, turn state) and writes this row after each change,
+ * off the path clients wait on; `index_version` is the object's version the row was written from,
+ * so a late or repeated write never overwrites a newer one.
+ */
 export const sessions = sqliteTable(
   "sessions",
   {
@@ -104,49 +110,19 @@ export const sessions = sqliteTable(
     title: text("title"),
     tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
     modelId: text("model_id"),
-    status: text("status", { enum: ["started", "active", "idle"] }).notNull(),
+    status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     startedAt: text("started_at"),
     finishedAt: text("finished_at"),
+    indexVersion: integer("index_version").notNull().default(0),
   },
   (t) => [
     index("sessions_org_created_idx").on(t.orgId, t.createdAt, t.id),
     index("sessions_agent_created_idx").on(t.agentId, t.createdAt, t.id),
   ],
-);
-
-export const messages = sqliteTable(
-  "messages",
-  {
-    id: text("id").primaryKey(),
-    sessionId: text("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
-    /** The sequence of this message's `message.created` event. */
-    sequence: integer("sequence").notNull(),
-    role: text("role", { enum: ["user", "agent", "tool_result"] }).notNull(),
-    content: text("content", { mode: "json" }).$type<unknown[]>().notNull(),
-    controls: text("controls", { mode: "json" }).$type<Record<string, unknown> | null>(),
-    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown> | null>(),
-    createdAt: text("created_at").notNull(),
-  },
-  (t) => [uniqueIndex("messages_session_sequence_idx").on(t.sessionId, t.sequence)],
-);
-
-/** The session event log; written only by the session's Durable Object. */
-export const events = sqliteTable(
-  "events",
-  {
-    id: text("id").primaryKey(),
-    sessionId: text("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
-    sequence: integer("sequence").notNull(),
-    type: text("type").notNull(),
-    ts: text("ts").notNull(),
-    context: text("context", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  },
-  (t) => [uniqueIndex("events_session_sequence_idx").on(t.sessionId, t.sequence)],
 );
 
 export const llmProviders = sqliteTable(

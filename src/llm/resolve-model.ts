@@ -1,4 +1,4 @@
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { llmModels, llmProviders } from "../db/schema";
 import { decryptSecret, type EncryptionEnv } from "../lib/encryption";
@@ -46,32 +46,43 @@ const LEVELS = ["messageModelId", "sessionModelId", "agentModelId"] as const;
  * throws EncryptionError rather than silently falling back to another model.
  */
 export async function resolveModel(db: Database, env: EncryptionEnv, orgId: string, refs: ModelRefs): Promise<ResolvedModel> {
-  const ids = [...new Set(LEVELS.map((level) => refs[level]).filter((id): id is string => typeof id === "string" && id !== ""))];
-  const candidates = await db
+  const ids = LEVELS.map((level) => refs[level]).filter((id): id is string => typeof id === "string" && id !== "");
+  return chooseModel(await modelCandidates(db, orgId, ids), env, orgId, refs);
+}
+
+/**
+ * The query for every model a turn could resolve to: the ones named (`ids`, plus those `alsoIn`
+ * selects, such as the agent's default model) and the org's default, each with its provider.
+ * Not awaited, so a turn can run it in the same D1 batch as its other reads.
+ */
+export function modelCandidates(db: Database, orgId: string, ids: string[], alsoIn?: SQLWrapper) {
+  const named: SQL[] = [eq(llmModels.isDefault, true)];
+  if (ids.length > 0) named.push(inArray(llmModels.id, [...new Set(ids)]));
+  if (alsoIn) named.push(inArray(llmModels.id, alsoIn));
+  return db
     .select({
       id: llmModels.id,
       model: llmModels.modelId,
       isDefault: llmModels.isDefault,
       modelStatus: llmModels.status,
-      providerId: llmProviders.id,
+      // Aliased: in a D1 batch, rows come back keyed by column name, so two `id` (or `status`) columns would collide.
+      providerId: sql<string>`${llmProviders.id}`.as("provider_id"),
       providerType: llmProviders.providerType,
       baseUrl: llmProviders.baseUrl,
       apiKeyEncrypted: llmProviders.apiKeyEncrypted,
-      providerStatus: llmProviders.status,
+      providerStatus: sql<"active" | "disabled">`${llmProviders.status}`.as("provider_status"),
     })
     .from(llmModels)
     .innerJoin(llmProviders, eq(llmModels.providerId, llmProviders.id))
-    .where(
-      and(
-        eq(llmModels.orgId, orgId),
-        eq(llmProviders.orgId, orgId),
-        ids.length > 0 ? or(inArray(llmModels.id, ids), eq(llmModels.isDefault, true)) : eq(llmModels.isDefault, true),
-      ),
-    );
-  type Candidate = (typeof candidates)[number];
-  const usable = (c: Candidate | undefined): c is Candidate => c !== undefined && c.modelStatus === "active" && c.providerStatus === "active";
+    .where(and(eq(llmModels.orgId, orgId), eq(llmProviders.orgId, orgId), or(...named)));
+}
 
-  const ordered: { level: string; id: string; row: Candidate | undefined }[] = [];
+export type ModelCandidate = Awaited<ReturnType<typeof modelCandidates>>[number];
+
+/** Picks the first usable model in the order of spec §6 from the candidates, and decrypts its provider's key. */
+export async function chooseModel(candidates: ModelCandidate[], env: EncryptionEnv, orgId: string, refs: ModelRefs): Promise<ResolvedModel> {
+  const usable = (c: ModelCandidate | undefined): c is ModelCandidate => c !== undefined && c.modelStatus === "active" && c.providerStatus === "active";
+  const ordered: { level: string; id: string; row: ModelCandidate | undefined }[] = [];
   for (const level of LEVELS) {
     const id = refs[level];
     if (id) ordered.push({ level, id, row: candidates.find((c) => c.id === id) });

@@ -5,9 +5,8 @@ import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
 import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
-import { cursorSequence, listEvents } from "../services/events";
-import { getSessionRow } from "../services/sessions";
-import { sessionStub } from "../session/stub";
+import { answered } from "../services/sessions";
+import { sessionStub, type Cursor, type Refusal } from "../session/rpc";
 
 const tags = ["Events"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -64,19 +63,29 @@ function prefersJson(accept: string | undefined): boolean {
   return quality(accept, "application/json") > quality(accept, "text/event-stream");
 }
 
-/** Authorizes, resolves the cursor (Last-Event-ID wins over since_id: it is the newer one), and opens the stream. */
+/** The resume cursor: Last-Event-ID wins over since_id (it is the newer one, sent by a reconnecting EventSource). */
+function cursorOf(query: EventsQueryValue, lastEventId: string | undefined): Cursor | null {
+  if (lastEventId !== undefined) return { id: lastEventId, path: "header.last-event-id" };
+  if (query.since_id !== undefined) return { id: query.since_id, path: "query.since_id" };
+  return null;
+}
+
+/** Opens the stream in the session's object, which checks the session's org and resolves the cursor. */
 async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
-  const { orgId } = c.var.principal;
-  const session = await getSessionRow(c.var.db, orgId, sessionId);
-  const after = lastEventId !== undefined
-    ? await cursorSequence(c.var.db, session.id, lastEventId, "header.last-event-id")
-    : await cursorSequence(c.var.db, session.id, query.since_id, "query.since_id");
-  const params = new URLSearchParams({ session_id: session.id, org_id: orgId, after: String(after) });
+  const params = new URLSearchParams({ session_id: sessionId, org_id: c.var.principal.orgId });
+  const cursor = cursorOf(query, lastEventId);
+  if (cursor && "id" in cursor) {
+    params.set("cursor", cursor.id);
+    params.set("cursor_path", cursor.path);
+  }
   for (const t of query.types ?? []) params.append("types", t);
   for (const t of query.exclude ?? []) params.append("exclude", t);
-  const res = await sessionStub(c.env, session.id).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
-  if (res.status === 429) throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
-  if (res.status === 404) throw new ApiError("session_not_found");
+  const res = await sessionStub(c.env, sessionId).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
+  if (res.status === 429) {
+    await res.body?.cancel();
+    throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
+  }
+  if (res.status === 404 || res.status === 400) answered((await res.json()) as Refusal);
   if (res.status !== 200 || !res.body) throw new Error(`session object answered the stream with ${res.status}`);
   const headers = new Headers(res.headers);
   headers.set("vary", "Accept");
@@ -89,17 +98,16 @@ export const eventsRouter = createRouter()
     const query = c.req.valid("query");
     const lastEventId = c.req.valid("header")["last-event-id"];
     if (!prefersJson(c.req.header("accept"))) return openStream(c, session_id, query, lastEventId);
-    const session = await getSessionRow(c.var.db, c.var.principal.orgId, session_id);
-    const after = await cursorSequence(c.var.db, session.id, query.since_id, "query.since_id");
-    const data = await listEvents(c.var.db, session.id, {
-      afterSequence: after,
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    const data = await sessionStub(c.env, session_id).listEvents(meta, {
+      cursor: cursorOf(query, lastEventId),
       beforeSequence: query.before_sequence,
       limit: query.limit,
       types: query.types,
       exclude: query.exclude,
     });
     c.header("vary", "Accept");
-    return c.json({ data }, 200);
+    return c.json({ data: answered(data) }, 200);
   })
   .openapi(sseRoute, async (c) => {
     const { session_id } = c.req.valid("param");

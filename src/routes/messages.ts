@@ -1,17 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { ApiError } from "../lib/errors";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
-import { listMessagePage } from "../services/messages";
-import { getSessionRow } from "../services/sessions";
-import { sessionStub } from "../session/stub";
 import { assertModelInOrg } from "../services/models";
+import { answered } from "../services/sessions";
+import { sessionStub } from "../session/rpc";
 
 const tags = ["Messages"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
-
-/** A conversation is read whole more often than not, so this list's default page is the maximum. */
 
 /** The body of GET …/messages; exported so tests parse with the route's own schema. */
 export const MessagePage = paginated(MessageSchema).openapi("MessagePage");
@@ -41,13 +37,23 @@ const createMessageRoute = createRoute({
   responses: { 201: jsonResponse(MessageSchema, "The stored message"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
 });
 
+const CancelSchema = z
+  .object({ turn_id: idString("turn").optional().openapi({ description: "The turn to cancel (from turn.started)" }) })
+  .openapi("CancelRequest");
+
 const cancelRoute = createRoute({
   method: "post",
   path: "/v1/sessions/{session_id}/cancel",
   operationId: "cancelSession",
   tags: ["Sessions"],
   summary: "Cancel the running turn (idempotent)",
-  request: { params: SessionParams },
+  description:
+    "Without a body, cancels the turn running when the request arrives, never a turn that starts after it. " +
+    "With `turn_id`, cancels that turn only: repeating the call answers the same and never touches another turn.",
+  request: {
+    params: SessionParams,
+    body: { required: false, content: { "application/json": { schema: CancelSchema } } },
+  },
   responses: {
     200: jsonResponse(z.object({ status: z.enum(["cancelled", "no_op"]) }).openapi("CancelResult"), "What the cancel did"),
     ...errorResponses(400, 401, 404, 429),
@@ -56,25 +62,28 @@ const cancelRoute = createRoute({
 
 export const messagesRouter = createRouter()
   .openapi(listMessagesRoute, async (c) => {
-    const session = await getSessionRow(c.var.db, c.var.principal.orgId, c.req.valid("param").session_id);
-    return c.json(await listMessagePage(c.var.db, session.id, c.req.valid("query")), 200);
+    const { session_id } = c.req.valid("param");
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    return c.json(answered(await sessionStub(c.env, session_id).listMessages(meta, c.req.valid("query"))), 200);
   })
   .openapi(createMessageRoute, async (c) => {
     const { orgId } = c.var.principal;
-    const session = await getSessionRow(c.var.db, orgId, c.req.valid("param").session_id);
+    const { session_id } = c.req.valid("param");
     const body = c.req.valid("json");
+    // The one D1 read of a post, and only when the message names a model; the object knows its own org.
     await assertModelInOrg(c.var.db, orgId, body.controls?.model_id, "body.controls.model_id");
     // The schema refused tags in both places, so this adds metadata.tags without replacing one.
     const metadata = body.tags ? { ...body.metadata, tags: body.tags } : (body.metadata ?? null);
-    const message = await sessionStub(c.env, session.id).postMessage(
-      { sessionId: session.id, orgId },
+    const message = await sessionStub(c.env, session_id).postMessage(
+      { sessionId: session_id, orgId },
       { content: body.message.content, controls: body.controls ?? null, metadata },
     );
-    if (!message) throw new ApiError("session_not_found");
-    return c.json(message, 201);
+    return c.json(answered(message), 201);
   })
   .openapi(cancelRoute, async (c) => {
-    const { orgId } = c.var.principal;
-    const session = await getSessionRow(c.var.db, orgId, c.req.valid("param").session_id);
-    return c.json(await sessionStub(c.env, session.id).cancel({ sessionId: session.id, orgId }), 200);
+    const requestedAt = Date.now();
+    const { session_id } = c.req.valid("param");
+    const turnId = (c.req.valid("json") as { turn_id?: string } | undefined)?.turn_id;
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    return c.json(answered(await sessionStub(c.env, session_id).cancel(meta, { turnId, requestedAt })), 200);
   });

@@ -2,9 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
-import { getAgentRow } from "../services/agents";
-import { createSession, getSessionRow, listSessions, toSession, updateSession } from "../services/sessions";
-import { sessionStub } from "../session/stub";
+import { answered, createSession, listSessions } from "../services/sessions";
+import { sessionStub } from "../session/rpc";
 
 const tags = ["Sessions"];
 const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
@@ -90,11 +89,10 @@ const deleteSessionRoute = createRoute({
 export const sessionsRouter = createRouter()
   .openapi(listAgentSessionsRoute, async (c) => {
     const { agent_id } = c.req.valid("param");
-    await getAgentRow(c.var.db, c.var.principal.orgId, agent_id);
-    return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id }), 200);
+    return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id, agentMustExist: true }), 200);
   })
   .openapi(createAgentSessionRoute, async (c) => {
-    const session = await createSession(c.var.db, c.var.principal.orgId, c.req.valid("param").agent_id, c.req.valid("json"));
+    const session = await createSession(c.env, c.var.db, c.var.principal.orgId, c.req.valid("param").agent_id, c.req.valid("json"));
     return c.json(session, 201);
   })
   .openapi(listSessionsRoute, async (c) => {
@@ -103,20 +101,21 @@ export const sessionsRouter = createRouter()
   })
   .openapi(createSessionRoute, async (c) => {
     const { agent_id, ...input } = c.req.valid("json");
-    return c.json(await createSession(c.var.db, c.var.principal.orgId, agent_id, input), 201);
+    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent_id, input), 201);
   })
   .openapi(getSessionRoute, async (c) => {
-    return c.json(toSession(await getSessionRow(c.var.db, c.var.principal.orgId, c.req.valid("param").session_id)), 200);
+    const { session_id } = c.req.valid("param");
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    return c.json(answered(await sessionStub(c.env, session_id).view(meta)), 200);
   })
   .openapi(updateSessionRoute, async (c) => {
     const { session_id } = c.req.valid("param");
-    return c.json(await updateSession(c.var.db, c.var.principal.orgId, session_id, c.req.valid("json")), 200);
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    return c.json(answered(await sessionStub(c.env, session_id).update(meta, c.req.valid("json"))), 200);
   })
   .openapi(deleteSessionRoute, async (c) => {
     const { session_id } = c.req.valid("param");
-    await getSessionRow(c.var.db, c.var.principal.orgId, session_id);
-    // The object stops its turn, closes its streams and deletes the rows in one batch,
-    // so no event can be written for a session that no longer exists.
-    await sessionStub(c.env, session_id).destroy(session_id);
+    // The object stops its turn, closes its streams, removes its index row and wipes its storage.
+    answered(await sessionStub(c.env, session_id).destroy({ sessionId: session_id, orgId: c.var.principal.orgId }));
     return c.body(null, 204);
   });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES, isEventType } from "../session/event-types";
+import { EVENT_TYPES, isEventType } from "../session/rpc";
 import { clampedLimit, idString } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */

@@ -80,3 +80,29 @@ export const CreateMessageSchema = z
 export type ContentPart = z.infer<typeof ContentPartSchema>;
 export type CreateMessageInput = z.infer<typeof CreateMessageSchema>;
 export type MessageControls = z.infer<typeof Controls>;
+export type Message = z.infer<typeof MessageSchema>;
+
+/** What a stored message holds; the session object's rows have this shape. */
+export interface MessageFields {
+  id: string;
+  sequence: number;
+  role: Message["role"];
+  content: unknown[];
+  controls: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** The one mapping from a stored message to the API object. */
+export function toMessage(row: MessageFields, sessionId: string): Message {
+  return {
+    id: row.id,
+    session_id: sessionId,
+    sequence: row.sequence,
+    role: row.role,
+    content: row.content as ContentPart[],
+    controls: (row.controls as Message["controls"]) ?? null,
+    metadata: row.metadata ?? null,
+    created_at: row.createdAt,
+  };
+}

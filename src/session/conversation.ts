@@ -1,6 +1,6 @@
 import type { LlmImage, LlmMessage, LlmToolCall } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
-import type { MessageRow } from "../services/messages";
+import type { MessageRow } from "./message-store";
 
 /** What a tool call that never got a result (its turn was cancelled or interrupted) is answered with. */
 const UNANSWERED_TOOL_CALL = "No result: the turn that called this tool ended before it finished.";

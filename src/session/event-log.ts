@@ -1,193 +1,135 @@
-import { and, asc, eq, gt, lte, max } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { Database } from "../db/client";
-import { events } from "../db/schema";
+import { and, asc, desc, eq, gt, inArray, lt, lte, max, notInArray, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
-import type { EventDraft, EventEnvelope } from "./event-types";
+import type { SessionDb } from "./db/client";
+import { deltaCursors, events } from "./db/schema";
+import { toEnvelope, TERMINAL_TYPES, type EventDraft, type EventEnvelope } from "./events";
 
-/** Extra rows written atomically with a group of events (a message row, a session update). */
-export type StatementBuilder = (envelopes: EventEnvelope[]) => BatchItem<"sqlite">[];
+/** Rows written in the same transaction as a group of events (a message, the session's status). */
+export type AlsoWrite = (envelopes: EventEnvelope[]) => void;
 
-interface Pending {
-  drafts: EventDraft[];
-  durable: boolean;
-  statements: StatementBuilder | undefined;
-  resolve: (envelopes: EventEnvelope[]) => void;
-  reject: (err: unknown) => void;
+/** A page of the JSON event list. */
+export interface EventPage {
+  afterSequence: number;
+  beforeSequence?: number | undefined;
+  limit: number;
+  /** Only these types (empty or absent: all), then not these. */
+  types?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
 }
 
-/** At most this many queued appends share one D1 batch. */
-const MAX_APPENDS_PER_BATCH = 32;
-
 /**
- * The session's event log. Sequences are assigned only when a batch is written, from the last
- * persisted sequence, so a failed write leaves no gap; events are delivered to subscribers only
- * after they are committed, in sequence order. Appends that arrive while a batch is being
- * written are queued and written together in the next one. Ephemeral events (deltas) go through
- * the same queue so that they never overtake a stored event emitted before them.
+ * The session's event log in the object's own SQLite storage. Appends are synchronous: sequences
+ * are assigned and the rows (with whatever belongs to them) written in one transaction, and only
+ * then are the events handed to the fan-out. A write that throws rolls back and leaves no gap.
+ * The runtime holds the object's output until its writes are durable, so no client ever sees an
+ * event that a restart could lose.
  */
 export class EventLog {
-  readonly #db: Database;
+  readonly #db: SessionDb;
+  readonly #storage: DurableObjectStorage;
   readonly #sessionId: string;
   readonly #deliver: (envelopes: EventEnvelope[]) => void;
-  #head = 0;
-  #queue: Pending[] = [];
-  #pumping = false;
-  /** A write failed: the head may be behind D1 (a write that landed unconfirmed); re-read it before the next. */
-  #stale = false;
+  #head: number;
 
-  constructor(db: Database, sessionId: string, deliver: (envelopes: EventEnvelope[]) => void) {
+  constructor(db: SessionDb, storage: DurableObjectStorage, sessionId: string, deliver: (envelopes: EventEnvelope[]) => void) {
     this.#db = db;
+    this.#storage = storage;
     this.#sessionId = sessionId;
     this.#deliver = deliver;
+    this.#head = db.select({ head: max(events.sequence) }).from(events).get()?.head ?? 0;
   }
 
-  /** Reads the last persisted sequence; call once before the first append. */
-  async load(): Promise<void> {
-    this.#head = await this.#storedHead();
-  }
-
-  async #storedHead(): Promise<number> {
-    const row = await this.#db.select({ head: max(events.sequence) }).from(events).where(eq(events.sessionId, this.#sessionId)).get();
-    return row?.head ?? 0;
-  }
-
-  /** The sequence of the last committed event. Every event up to it is readable in D1. */
+  /** The sequence of the last stored event. */
   get head(): number {
     return this.#head;
   }
 
-  /** Appends stored events (and the rows that go with them) in one atomic batch; resolves once committed. */
-  append(drafts: EventDraft[], statements?: StatementBuilder): Promise<EventEnvelope[]> {
-    return this.#enqueue(drafts, true, statements);
+  /** Stores events (and the rows `alsoWrite` adds) atomically, then delivers them; returns their envelopes. */
+  append(drafts: EventDraft[], alsoWrite?: AlsoWrite): EventEnvelope[] {
+    const envelopes = this.#storage.transactionSync(() => {
+      let sequence = this.#head;
+      const out = drafts.map((d) => this.#envelope(d, ++sequence));
+      for (const e of out) {
+        this.#db
+          .insert(events)
+          .values({ sequence: e.sequence, id: e.id, type: e.type, ts: e.ts, turnId: e.context.turn_id, inputMessageId: e.context.input_message_id, data: e.data })
+          .run();
+      }
+      alsoWrite?.(out);
+      return out;
+    });
+    this.#head += envelopes.length;
+    this.#safeDeliver(envelopes);
+    return envelopes;
   }
 
-  /** Sends an event live without storing it (message.delta). */
-  emitEphemeral(draft: EventDraft): void {
-    if (this.#queue.length === 0 && !this.#pumping) {
-      this.#safeDeliver([this.#envelope(draft, this.#head)]);
-      return;
-    }
-    void this.#enqueue([draft], false, undefined).catch(() => undefined);
+  /**
+   * Sends a `message.delta` live without storing it. Its id is kept as a cursor that resumes after
+   * the stored event it follows, so a client may resume from any id it was handed.
+   */
+  emitDelta(draft: EventDraft): void {
+    const envelope = this.#envelope(draft, this.#head);
+    this.#db.insert(deltaCursors).values({ id: envelope.id, sequence: envelope.sequence }).run();
+    this.#safeDeliver([envelope]);
   }
 
-  /** Events with `after < sequence <= upTo`, oldest first, in pages. */
-  async read(after: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
-    const rows = await this.#db
+  /** Events with `after < sequence <= upTo`, oldest first (a primary-key range scan). */
+  read(after: number, upTo: number, limit: number): EventEnvelope[] {
+    return this.#db
       .select()
       .from(events)
-      .where(and(eq(events.sessionId, this.#sessionId), gt(events.sequence, after), lte(events.sequence, upTo)))
+      .where(and(gt(events.sequence, after), lte(events.sequence, upTo)))
       .orderBy(asc(events.sequence))
-      .limit(limit);
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type as EventEnvelope["type"],
-      ts: r.ts,
-      session_id: r.sessionId,
-      sequence: r.sequence,
-      context: { turn_id: r.context.turn_id ?? null, input_message_id: r.context.input_message_id ?? null },
-      data: r.data,
-    }));
+      .limit(limit)
+      .all()
+      .map((row) => toEnvelope(row, this.#sessionId));
   }
 
-  #enqueue(drafts: EventDraft[], durable: boolean, statements: StatementBuilder | undefined): Promise<EventEnvelope[]> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ drafts, durable, statements, resolve, reject });
-      if (!this.#pumping) void this.#pump();
-    });
+  /**
+   * A page of the JSON list: after `afterSequence`, or with `beforeSequence` the newest `limit`
+   * before it. The type filter is part of the query, so a short page means there are no more.
+   */
+  page(page: EventPage): EventEnvelope[] {
+    const filters: SQL[] = [gt(events.sequence, page.afterSequence)];
+    if (page.beforeSequence !== undefined) filters.push(lt(events.sequence, page.beforeSequence));
+    if (page.types && page.types.length > 0) filters.push(inArray(events.type, [...page.types]));
+    if (page.exclude && page.exclude.length > 0) filters.push(notInArray(events.type, [...page.exclude]));
+    const backward = page.beforeSequence !== undefined;
+    const rows = this.#db
+      .select()
+      .from(events)
+      .where(and(...filters))
+      .orderBy(backward ? desc(events.sequence) : asc(events.sequence))
+      .limit(page.limit)
+      .all();
+    if (backward) rows.reverse();
+    return rows.map((row) => toEnvelope(row, this.#sessionId));
+  }
+
+  /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */
+  cursor(id: string): number | null {
+    const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
+    if (stored) return stored.sequence;
+    return this.#db.select({ sequence: deltaCursors.sequence }).from(deltaCursors).where(eq(deltaCursors.id, id)).get()?.sequence ?? null;
+  }
+
+  /** The turn id of the last terminal event (index-backed), to tell whether a turn has ended. */
+  lastTerminalTurnId(): string | null {
+    const row = this.#db
+      .select({ turnId: events.turnId })
+      .from(events)
+      .where(inArray(events.type, [...TERMINAL_TYPES]))
+      .orderBy(desc(events.sequence))
+      .limit(1)
+      .get();
+    return row?.turnId ?? null;
   }
 
   #envelope(draft: EventDraft, sequence: number): EventEnvelope {
     const data = typeof draft.data === "function" ? draft.data(sequence) : draft.data;
     return { id: newId("event"), type: draft.type, ts: nowIso(), session_id: this.#sessionId, sequence, context: draft.context, data };
-  }
-
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    try {
-      while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, MAX_APPENDS_PER_BATCH);
-        const ok = await this.#write(group);
-        // One bad append must not fail the others that happened to share its batch.
-        if (!ok && group.length > 1) {
-          for (const one of group) await this.#write([one]);
-        }
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  /**
-   * Writes one group atomically; on success advances the head and delivers, on failure rejects
-   * its appends (a group of one) and returns false. Never throws, so every append settles.
-   */
-  async #write(group: Pending[]): Promise<boolean> {
-    let sequence = this.#head;
-    let assigned: EventEnvelope[][] = [];
-    try {
-      if (this.#stale) await this.#resync();
-      sequence = this.#head;
-      assigned = group.map((p) => p.drafts.map((d) => this.#envelope(d, p.durable ? ++sequence : sequence)));
-      const statements = this.#statements(group, assigned);
-      if (statements.length > 0) await this.#db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-    } catch (err) {
-      if (!(await this.#landed(assigned, sequence))) {
-        this.#stale = true;
-        if (group.length === 1) group[0]?.reject(err);
-        return false;
-      }
-    }
-    this.#head = sequence;
-    this.#safeDeliver(assigned.flat());
-    group.forEach((p, i) => p.resolve(assigned[i] ?? []));
-    return true;
-  }
-
-  #statements(group: Pending[], assigned: EventEnvelope[][]): BatchItem<"sqlite">[] {
-    const statements: BatchItem<"sqlite">[] = [];
-    group.forEach((p, i) => {
-      const envelopes = assigned[i] ?? [];
-      if (p.statements) statements.push(...p.statements(envelopes));
-      if (!p.durable) return;
-      for (const e of envelopes) {
-        statements.push(
-          this.#db.insert(events).values({ id: e.id, sessionId: e.session_id, sequence: e.sequence, type: e.type, ts: e.ts, context: { ...e.context }, data: e.data }),
-        );
-      }
-    });
-    return statements;
-  }
-
-  /**
-   * Whether a batch that reported an error committed all the same (D1 can lose the answer to a
-   * write it made). The batch is atomic, so its last event being there means all of it is.
-   */
-  async #landed(assigned: EventEnvelope[][], sequence: number): Promise<boolean> {
-    const last = assigned.flat().find((e) => e.sequence === sequence && e.type !== "message.delta");
-    if (!last || sequence === this.#head) return false;
-    try {
-      const row = await this.#db.select({ id: events.id }).from(events).where(and(eq(events.sessionId, this.#sessionId), eq(events.sequence, sequence))).get();
-      return row?.id === last.id;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * After a failed write, re-reads the head before writing again, so a write D1 made but did not
-   * confirm can never make every later batch collide on its sequences. Events found that way are
-   * delivered, so open streams match D1.
-   */
-  async #resync(): Promise<void> {
-    const head = await this.#storedHead();
-    // Read what was missed before moving the head, so a failed read leaves the log stale and retries it.
-    const missed = head > this.#head ? await this.read(this.#head, head, head - this.#head) : [];
-    this.#head = head;
-    this.#stale = false;
-    this.#safeDeliver(missed);
   }
 
   #safeDeliver(envelopes: EventEnvelope[]): void {

@@ -1,6 +1,6 @@
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import type { EventEnvelope, EventType } from "./event-types";
+import { TERMINAL_TYPES, type EventEnvelope } from "./events";
 import { disconnectingFrame, eventFrame, heartbeatFrame, retryFrame } from "./sse";
 import { Subscriber, type Frame, type SubscribeOptions } from "./subscriber";
 
@@ -24,7 +24,6 @@ const REPLAY_PAGE = 500;
 const RECONNECT_RETRY_MS = 1000;
 /** A stream the server closed keeps its queue this long for the client to read to its `disconnecting` frame; then the queue is discarded. */
 const DRAIN_GRACE_MS = 10_000;
-const TERMINAL_TYPES: ReadonlySet<EventType> = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
 /**
  * The open SSE streams of one session. Every subscriber gets every event once, in order:

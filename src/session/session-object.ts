@@ -1,340 +1,252 @@
 import { DurableObject } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
-import { createDb, type Database } from "../db/client";
-import { sessions } from "../db/schema";
+import { createDb } from "../db/client";
 import type { Env } from "../env";
-import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
-import type { ContentPart, MessageControls } from "../schemas/messages";
-import type { Message } from "../services/messages";
+import { toSession, type Session } from "../schemas/sessions";
+import type { Message } from "../schemas/messages";
+import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { EventLog } from "./event-log";
-import { isEventType, NO_CONTEXT, type EventContext, type EventType } from "./event-types";
+import { isEventType, NO_CONTEXT, type EventEnvelope, type EventType, type SessionMeta } from "./events";
 import { Fanout } from "./fanout";
-import { storeMessages } from "./message-writer";
+import { InputQueue } from "./input-queue";
+import { messagePage, storeMessages } from "./message-store";
+import type { CancelTarget } from "./turns";
+import type { Cursor, EventListQuery, Page, PostMessageInput, Refusable, SessionInit } from "./rpc";
+import { SessionIndex } from "./session-index";
+import { SessionRecords, type SessionRecord } from "./session-record";
 import { streamTiming, turnSettings } from "./settings";
-import { RunningTurn } from "./running-turn";
-import { turnHasEnded, writeTurnEnd, type ActiveTurn } from "./turn-end";
-import { prepareTurn } from "./turn-setup";
-import { failureText, outcomeOfAbort, runTurn, type TurnOutcome } from "./turn-runner";
+import { TurnController } from "./turns";
 
-/** Who the object belongs to; stored on first use so alarms after an eviction know it too. */
-export interface SessionMeta {
-  sessionId: string;
-  orgId: string;
+/** How long after a failed index write the alarm tries again. */
+const INDEX_RETRY_MS = 5_000;
+
+/** The parts of an open session: its log, queue and turns over its own storage. */
+interface Opened {
+  record: SessionRecord;
+  log: EventLog;
+  queue: InputQueue;
+  turns: TurnController;
 }
 
-interface QueuedInput {
-  messageId: string;
-  modelId: string | null;
-}
-
-
-const ZERO_USAGE = { inputTokens: 0, outputTokens: 0 } as const;
-/** How long cancel waits for the turn's work to stop before ending the turn without it. */
-const CANCEL_GRACE_MS = 5_000;
-/** How long a delete waits for the running turn to stop before deleting anyway. */
-const DELETE_GRACE_MS = 5_000;
-
-export interface PostMessageInput {
-  content: ContentPart[];
-  controls: MessageControls | null;
-  metadata: Record<string, unknown> | null;
-}
+const NOT_FOUND = { refused: "session_not_found" } as const;
 
 /**
- * One per session: the single writer of the session's event log and its turn state. It runs
- * turns one at a time (later messages queue, FIFO), fans events out to every open stream, and
- * guarantees every turn ends with exactly one terminal event — also after an eviction, which
- * the watchdog alarm or the next request detects and ends as `interrupted`.
+ * One per session: it owns the session's data in its own SQLite storage (record, event log,
+ * messages, queue, turn state), runs its turns one at a time, fans its events out, and keeps
+ * the session's row in the D1 index in step. This class is the RPC surface; the work is done by
+ * its collaborators (EventLog, InputQueue, TurnController, Fanout, SessionIndex).
  */
 export class SessionObject extends DurableObject<Env> {
-  readonly #db: Database;
+  readonly #db: SessionDb;
+  readonly #records: SessionRecords;
+  readonly #index: SessionIndex;
   readonly #fanout: Fanout;
-  #meta: SessionMeta | null = null;
-  #log: EventLog | null = null;
-  #opening: Promise<EventLog> | null = null;
-  #queue: QueuedInput[] = [];
-  #active: ActiveTurn | null = null;
-  #running: RunningTurn | null = null;
-  #destroyed = false;
+  #opened: Opened | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#db = createDb(env.DB);
+    this.#db = openSessionDb(ctx.storage);
+    this.#records = new SessionRecords(this.#db);
+    this.#index = new SessionIndex(createDb(env.DB), this.#records);
     this.#fanout = new Fanout(streamTiming(env));
+    // Nothing is created for an id that was never a session: storage is set up only by init().
     void ctx.blockConcurrencyWhile(async () => {
-      this.#meta = (await ctx.storage.get<SessionMeta>("meta")) ?? null;
-      this.#queue = (await ctx.storage.get<QueuedInput[]>("queue")) ?? [];
-      this.#active = (await ctx.storage.get<ActiveTurn>("active")) ?? null;
-      // A restart between starting a queued turn and storing the shorter queue leaves that
-      // input in both places; it runs (or is ended) once, as the active turn.
-      const activeInput = this.#active?.inputMessageId;
-      this.#queue = this.#queue.filter((item) => item.messageId !== activeInput);
+      if (!isProvisioned(this.#db)) return;
+      await migrateSessionDb(this.#db);
+      const record = this.#records.get();
+      if (record?.deletedAt) await this.#finishDelete(record.id);
+      else if (record) this.#open(record).turns.recover();
     });
   }
 
+  /** Creates the session: its record here first (the source of truth), then its row in the D1 index. */
+  async init(input: SessionInit): Promise<Session | null> {
+    if (this.#opened || isProvisioned(this.#db)) return null;
+    await migrateSessionDb(this.#db);
+    const record = this.#records.create({
+      id: input.sessionId,
+      orgId: input.orgId,
+      agentId: input.agentId,
+      title: input.title,
+      tags: input.tags,
+      modelId: input.modelId,
+      createdAt: nowIso(),
+    });
+    this.#open(record);
+    // Awaited so the creator's next list shows the session; if D1 fails, the alarm catches up.
+    await this.#syncIndex();
+    return toSession(record);
+  }
+
+  async view(meta: SessionMeta): Promise<Refusable<Session>> {
+    const record = this.#owned(meta)?.record;
+    return record ? toSession(this.#records.get() ?? record) : NOT_FOUND;
+  }
+
+  /** Sets the title or tags (only those sent); the index is written before answering. */
+  async update(meta: SessionMeta, input: { title?: string | null | undefined; tags?: string[] | undefined }): Promise<Refusable<Session>> {
+    if (!this.#owned(meta)) return NOT_FOUND;
+    const record = this.#records.change(meta.sessionId, {
+      ...(input.title !== undefined ? { title: input.title } : {}),
+      ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      updatedAt: nowIso(),
+    });
+    await this.#syncIndex();
+    return toSession(record);
+  }
+
   /**
-   * Stores a user message with its `message.created` event, then starts a turn or queues it.
-   * Null when the session is being deleted (the route answers 404, as for any deleted session).
+   * Deletes the session. The tombstone written first is the commit point: from then on every call
+   * answers "not found". Then the turn is stopped, streams closed, the index row removed and the
+   * storage wiped. If the index row cannot be removed now, the alarm finishes the delete later.
+   * A second delete (also one racing the first) finds the tombstone: not found.
    */
-  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Message | null> {
-    if (this.#destroyed) return null;
-    const log = await this.#open(meta);
-    let message: Message | undefined;
-    try {
-      [message] = await storeMessages(this.#db, log, meta.sessionId, NO_CONTEXT, [
-        { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
-      ]);
-    } catch (err) {
-      // The delete won the race: the session row (and its foreign key) went while this was written.
-      if (this.#destroyed) return null;
-      throw err;
-    }
-    if (this.#destroyed) return null;
+  async destroy(meta: SessionMeta): Promise<Refusable<{ deleted: true }>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    this.#records.tombstone(meta.sessionId, nowIso());
+    this.#opened = null;
+    await opened.turns.stopForDelete();
+    this.#fanout.closeAll();
+    await this.#finishDelete(meta.sessionId);
+    return { deleted: true };
+  }
+
+  /** Stores a user message with its `message.created` event, then starts a turn or queues it. */
+  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Refusable<Message>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    const [message] = storeMessages(this.#db, opened.log, meta.sessionId, NO_CONTEXT, [
+      { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
+    ]);
     if (!message) throw new Error("message was not stored");
-    const item: QueuedInput = { messageId: message.id, modelId: input.controls?.model_id ?? null };
-    if (this.#active) {
-      this.#queue.push(item);
-      await this.ctx.storage.put("queue", this.#queue);
-    } else {
-      this.#startTurn(item);
-    }
+    opened.turns.accept({ messageId: message.id, modelId: input.controls?.model_id ?? null });
     return message;
   }
 
-  /** Cancels the running turn (and only it: queued messages still run). */
-  async cancel(meta: SessionMeta): Promise<{ status: "cancelled" | "no_op" }> {
-    if (this.#destroyed) return { status: "no_op" };
-    await this.#open(meta);
-    const running = this.#running;
-    const active = this.#active;
-    // Already ending (its terminal event is being written, or the deadline or a delete aborted it).
-    if (!running || !active || running.finishing || running.signal.aborted) return { status: "no_op" };
-    running.abortFor("cancelled");
-    if (!(await running.endsWithin(CANCEL_GRACE_MS))) await this.#forceEnd(active, running);
-    return { status: "cancelled" };
+  /** Cancels the turn the caller means (named, or running when the request arrived); queued messages still run. */
+  async cancel(meta: SessionMeta, target: CancelTarget): Promise<Refusable<{ status: "cancelled" | "no_op" }>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    return { status: await opened.turns.cancel(target) };
   }
 
-  /** Stops everything and deletes the session's rows (messages and events cascade) in D1. */
-  async destroy(sessionId: string): Promise<void> {
-    this.#destroyed = true;
-    const running = this.#running;
-    if (running) {
-      running.abortFor("deleted");
-      await running.endsWithin(DELETE_GRACE_MS);
-    }
-    this.#fanout.closeAll();
-    await this.#db.delete(sessions).where(eq(sessions.id, sessionId));
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.#queue = [];
-    this.#active = null;
+  async listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>> {
+    if (!this.#owned(meta)) return NOT_FOUND;
+    return messagePage(this.#db, meta.sessionId, page);
   }
 
-  /** The SSE stream: replay after `after`, then live. The route has authorized the caller. */
+  /** Stored events for the JSON list; the cursor means the same as on the stream. */
+  async listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    const after = this.#resolve(opened, query.cursor);
+    if (typeof after !== "number") return after;
+    return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, types: query.types, exclude: query.exclude });
+  }
+
+  /** The SSE stream: replay after the cursor, then live. The route has authenticated the caller. */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const meta = { sessionId: url.searchParams.get("session_id") ?? "", orgId: url.searchParams.get("org_id") ?? "" };
-    if (this.#destroyed) return new Response(null, { status: 404 });
-    const log = await this.#open(meta);
-    if (this.#fanout.full) return new Response(null, { status: 429 });
+    const opened = this.#owned({ sessionId: url.searchParams.get("session_id") ?? "", orgId: url.searchParams.get("org_id") ?? "" });
+    if (!opened) return Response.json(NOT_FOUND, { status: 404 });
+    const id = url.searchParams.get("cursor");
+    const after = this.#resolve(opened, id === null ? null : { id, path: url.searchParams.get("cursor_path") ?? "query.since_id" });
+    if (typeof after !== "number") return Response.json(after, { status: 400 });
+    if (this.#fanout.full) return Response.json({ refused: "too_many_streams" }, { status: 429 });
     const list = (name: string) => new Set<EventType>(url.searchParams.getAll(name).filter(isEventType));
     const allowed = list("types");
-    const types = allowed.size > 0 ? allowed : null;
+    const log = opened.log;
     const stream = this.#fanout.subscribe(
       {
         get head() {
           return log.head;
         },
-        read: (after, upTo, limit) => log.read(after, upTo, limit),
+        read: async (from, upTo, limit) => log.read(from, upTo, limit),
       },
-      { afterSequence: Number(url.searchParams.get("after") ?? 0), types, exclude: list("exclude") },
+      { afterSequence: after, types: allowed.size > 0 ? allowed : null, exclude: list("exclude") },
     );
     return new Response(stream, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
     });
   }
 
-  /** The watchdog: ends a turn past its deadline, or one that an eviction interrupted. */
+  /** The watchdog of a running turn, and the retries of index writes and of an unfinished delete. */
   override async alarm(): Promise<void> {
-    if (!this.#meta) return;
-    await this.#open(this.#meta);
-    await this.#endInterruptedTurn();
-    const running = this.#running;
-    const active = this.#active;
-    if (!running || !active) return;
-    const settings = turnSettings(this.env);
-    if (running.abortedAt !== null && Date.now() - running.abortedAt >= settings.watchdogMs) {
-      // Aborted a watchdog period ago and still running: something ignores the signal.
-      await this.#forceEnd(active, running);
+    const record = isProvisioned(this.#db) ? this.#records.get() : null;
+    if (!record) return;
+    if (record.deletedAt) {
+      await this.#finishDelete(record.id);
       return;
     }
-    if (Date.now() - active.startedAt >= settings.deadlineMs) running.abortFor("deadline");
-    await this.ctx.storage.setAlarm(Date.now() + settings.watchdogMs);
+    this.#opened?.turns.watchdog();
+    await this.#index.sync();
+    await this.#rearm();
   }
 
-  /**
-   * Loads the log and recovers an interrupted turn, once. Every caller awaits the same promise, so
-   * no request or alarm sees the log before recovery has finished (it would end the turn again).
-   */
-  #open(meta: SessionMeta): Promise<EventLog> {
-    this.#opening ??= this.#load(meta).catch((err: unknown) => {
-      this.#opening = null;
-      throw err;
+  /** The open session if it exists, is not deleted, and belongs to the caller's org; else null (not found). */
+  #owned(meta: SessionMeta): Opened | null {
+    const opened = this.#opened;
+    if (!opened || opened.record.id !== meta.sessionId || opened.record.orgId !== meta.orgId) return null;
+    return opened;
+  }
+
+  #open(record: SessionRecord): Opened {
+    const log = new EventLog(this.#db, this.ctx.storage, record.id, (envelopes) => this.#fanout.broadcast(envelopes));
+    const queue = new InputQueue(this.#db);
+    const turns = new TurnController({
+      env: this.env,
+      db: this.#db,
+      d1: createDb(this.env.DB),
+      log,
+      queue,
+      records: this.#records,
+      sessionId: record.id,
+      orgId: record.orgId,
+      agentId: record.agentId,
+      settled: () => void this.#syncIndex(),
+      rearm: () => void this.#rearm(),
     });
-    return this.#opening;
+    this.#opened = { record, log, queue, turns };
+    return this.#opened;
   }
 
-  async #load(meta: SessionMeta): Promise<EventLog> {
-    if (!this.#meta) {
-      this.#meta = meta;
-      await this.ctx.storage.put("meta", meta);
-    }
-    const log = new EventLog(this.#db, this.#meta.sessionId, (envelopes) => this.#fanout.broadcast(envelopes));
-    await log.load();
-    this.#log = log;
-    await this.#endInterruptedTurn();
-    return log;
+  /** The cursor's sequence, or the refusal for an id this session never handed out. */
+  #resolve(opened: Opened, cursor: Cursor | null): number | { refused: "invalid_cursor"; path: string } {
+    if (cursor === null) return 0;
+    if ("sequence" in cursor) return cursor.sequence;
+    const sequence = opened.log.cursor(cursor.id);
+    return sequence ?? { refused: "invalid_cursor", path: cursor.path };
   }
 
-  /**
-   * A stored active turn with nothing running in this instance: the object was evicted or
-   * restarted mid-turn (or D1 failed while the turn was ending). End it now, then go on with the queue.
-   */
-  async #endInterruptedTurn(): Promise<void> {
-    const interrupted = this.#active;
-    if (!interrupted || this.#running) return;
-    if (await turnHasEnded(this.#db, this.#meta?.sessionId ?? "", interrupted.turnId)) {
-      // The restart came after the terminal event reached D1 but before this object's storage
-      // forgot the turn: the turn is over, only the bookkeeping is left.
-      await this.#advance();
-      return;
-    }
-    const outcome = interrupted.outcome ?? { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "interrupted", error: failureText("interrupted") };
-    await this.#finish(interrupted, outcome);
-  }
-
-  /** Starts a turn. Synchronously marks the session busy so concurrent posts queue behind it. */
-  #startTurn(item: QueuedInput): void {
-    const active: ActiveTurn = { turnId: newId("turn"), inputMessageId: item.messageId, modelId: item.modelId, startedAt: Date.now() };
-    this.#active = active;
-    const running = new RunningTurn();
-    this.#running = running;
-    void this.#execute(active, running).catch((err: unknown) => {
-      logLine("error", { msg: "turn bookkeeping failed", session_id: this.#meta?.sessionId, error: describeError(err) });
-    });
+  /** Brings the index in step; on failure the alarm tries again. */
+  async #syncIndex(): Promise<void> {
+    if (!(await this.#index.sync())) await this.#rearm();
   }
 
   /**
-   * Ends an aborted turn whose work has not stopped, from its abort reason, so the session is
-   * never stuck. The work is left to finish on its own: the runner checks the signal before each
-   * write, and the turn's end is already written.
+   * One alarm serves every timer the object needs: the watchdog while a turn runs, else a retry
+   * while the index is behind; with neither, no alarm is left (an idle object keeps nothing).
    */
-  async #forceEnd(active: ActiveTurn, running: RunningTurn): Promise<void> {
-    const abort = running.abortReason;
-    if (running.finishing || !abort) return;
-    running.finishing = true;
-    await this.#finish(active, outcomeOfAbort(abort, 0, ZERO_USAGE));
-  }
-
-  async #execute(active: ActiveTurn, running: RunningTurn): Promise<void> {
-    const meta = this.#meta;
-    const log = this.#log;
-    if (!meta || !log) return;
-    const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
-    let outcome: TurnOutcome;
+  async #rearm(): Promise<void> {
     try {
-      await this.ctx.storage.put("active", active);
-      await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
-      const now = nowIso();
-      const started = log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => [
-        this.#db
-          .update(sessions)
-          .set({ status: "active", startedAt: sql`coalesce(${sessions.startedAt}, ${now})`, updatedAt: now })
-          .where(eq(sessions.id, meta.sessionId)),
-      ]);
-      // The turn is prepared while turn.started is written (they touch different rows); the model
-      // is called only once turn.started is committed, so it always comes first in the log.
-      const preparing = prepareTurn({
-        env: this.env,
-        db: this.#db,
-        log,
-        meta,
-        context,
-        modelId: active.modelId,
-        signal: running.signal,
-        queued: () => new Set(this.#queue.map((q) => q.messageId)),
-      });
-      const [, plan] = await Promise.all([started, preparing]);
-      outcome = await runTurn(plan);
+      if (isProvisioned(this.#db) && this.#records.get()?.deletedAt) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
+      else if (this.#opened?.turns.busy) await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
+      else if (this.#index.behind) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
+      else await this.ctx.storage.deleteAlarm();
     } catch (err) {
-      outcome = this.#outcomeOfError(err, running);
-    }
-    // A cancel that arrived before the terminal event was written wins, so the caller's
-    // "cancelled" and the stream agree.
-    const abort = running.abortReason;
-    if (abort?.reason === "cancelled" && outcome.kind !== "deleted") {
-      outcome = outcomeOfAbort(abort, "iterations" in outcome ? outcome.iterations : 0, "usage" in outcome ? outcome.usage : ZERO_USAGE);
-    }
-    if (running.finishing) return; // cancel or the watchdog already ended it
-    running.finishing = true;
-    await this.#finish(active, outcome);
-  }
-
-  #outcomeOfError(err: unknown, running: RunningTurn): TurnOutcome {
-    const abort = running.abortReason;
-    if (abort) return outcomeOfAbort(abort, 0, ZERO_USAGE);
-    logLine("error", { msg: "turn failed", session_id: this.#meta?.sessionId, error: describeError(err) });
-    return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "internal_error", error: failureText("internal_error") };
-  }
-
-  /** Writes the turn's one terminal event (and `session.completed` when nothing is queued), then runs the next input. */
-  async #finish(active: ActiveTurn, outcome: TurnOutcome): Promise<void> {
-    const running = this.#running;
-    try {
-      await this.#writeEnd(active, outcome);
-    } finally {
-      running?.markEnded();
+      logLine("error", { msg: "could not set the session alarm", error: describeError(err) });
     }
   }
 
-  async #writeEnd(active: ActiveTurn, outcome: TurnOutcome): Promise<void> {
-    const meta = this.#meta;
-    const log = this.#log;
-    if (outcome.kind === "deleted" || this.#destroyed || !meta || !log) {
-      this.#running = null;
+  /** Removes the index row, then the object's storage; if the index refuses, the alarm tries again. */
+  async #finishDelete(sessionId: string): Promise<void> {
+    if (!(await this.#index.remove(sessionId))) {
+      await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
       return;
     }
-    try {
-      if (!(await writeTurnEnd(this.#db, log, meta.sessionId, active, outcome, () => this.#queue.length > 0))) {
-        this.#running = null;
-        return;
-      }
-    } catch (err) {
-      // D1 is failing: keep the turn recorded as active so the watchdog ends it once D1 is back.
-      logLine("error", { msg: "could not end turn", session_id: meta.sessionId, error: describeError(err) });
-      this.#running = null;
-      this.#active = { ...active, outcome };
-      await this.ctx.storage.put("active", this.#active);
-      await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
-      return;
-    }
-    await this.#advance();
-  }
-
-  /** After a turn's terminal event is stored: forget the turn and start the next queued input. */
-  async #advance(): Promise<void> {
-    this.#active = null;
-    this.#running = null;
-    // Re-read the queue: a message may have been queued while the terminal event was written.
-    const following = this.#queue.shift();
-    if (following) {
-      this.#startTurn(following);
-      await this.ctx.storage.put("queue", this.#queue);
-    } else {
-      // Issued together, before any other request can start a turn and set its own alarm.
-      await Promise.all([this.ctx.storage.delete("active"), this.ctx.storage.deleteAlarm()]);
-    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 }

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "./event-types";
+import type { EventEnvelope } from "./events";
 
 const encoder = new TextEncoder();
 

@@ -1,4 +1,4 @@
-import type { EventEnvelope, EventType } from "./event-types";
+import type { EventEnvelope, EventType } from "./events";
 
 export interface SubscribeOptions {
   /** Deliver events with a sequence above this. */

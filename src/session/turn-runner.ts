@@ -1,11 +1,11 @@
-import type { Database } from "../db/client";
 import { logLine } from "../lib/log";
 import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
+import type { SessionDb } from "./db/client";
 import type { EventLog } from "./event-log";
-import type { EventContext } from "./event-types";
+import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
-import { storeMessages } from "./message-writer";
+import { storeMessages } from "./message-store";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 
 /** Why a turn's signal was aborted. */
@@ -30,7 +30,7 @@ export type TurnOutcome =
 
 /** Everything one turn needs, prepared by the session object. */
 export interface TurnPlan {
-  db: Database;
+  db: SessionDb;
   log: EventLog;
   sessionId: string;
   context: EventContext;
@@ -44,7 +44,7 @@ export interface TurnPlan {
   signal: AbortSignal;
   fetcher: typeof fetch;
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
-  conversation: () => Promise<LlmMessage[]>;
+  conversation: () => LlmMessage[];
   newMessageId: () => string;
 }
 
@@ -129,10 +129,10 @@ function logProviderFailure(plan: TurnPlan, err: LlmError): void {
 /** One model call: streams deltas and stores the agent's message (text and tool calls). */
 async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage): Promise<{ calls: LlmToolCall[] }> {
   const messageId = plan.newMessageId();
-  const messages = await plan.conversation();
+  const messages = plan.conversation();
   const calls: LlmToolCall[] = [];
   const deltas = new DeltaBatcher(plan.deltaBatchMs, (delta, accumulated) => {
-    plan.log.emitEphemeral({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });
+    plan.log.emitDelta({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });
   });
   try {
     for await (const event of plan.driver.stream({ model: plan.model, system: plan.system, messages, tools, signal: plan.signal })) {
@@ -155,23 +155,24 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   const content: ContentPart[] = [];
   if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
-  await storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
+  plan.signal.throwIfAborted();
+  storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
   return { calls };
 }
 
 /** Runs the reply's tool calls in parallel, each with its own timeout; stores their results. */
 async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]> {
-  await plan.log.append(calls.map((call) => ({ type: "tool.call", context: plan.context, data: { tool_call: call } })));
+  plan.log.append(calls.map((call) => ({ type: "tool.call", context: plan.context, data: { tool_call: call } })));
   const outcomes = await Promise.all(calls.map((call) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id })));
   plan.signal.throwIfAborted();
-  await plan.log.append(
+  plan.log.append(
     outcomes.map((o) => ({
       type: "tool.result",
       context: plan.context,
       data: { tool_call_id: o.call.id, name: o.call.name, status: o.status, result: o.result, error: o.error },
     })),
   );
-  await storeMessages(
+  storeMessages(
     plan.db,
     plan.log,
     plan.sessionId,

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { LlmMessage } from "../../src/llm/types";
 import type { ContentPart } from "../../src/schemas/messages";
-import type { MessageRow } from "../../src/services/messages";
+import type { MessageRow } from "../../src/session/message-store";
 import { toConversation } from "../../src/session/conversation";
 
 /** Builds message rows in sequence order; agent and tool rows name their turn's input unless `legacy`. */
 function history() {
   const rows: MessageRow[] = [];
   const add = (role: MessageRow["role"], id: string, content: ContentPart[], metadata: Record<string, unknown> | null) => {
-    rows.push({ id, sessionId: "session_1", sequence: rows.length + 1, role, content, controls: null, metadata, createdAt: "2026-01-01T00:00:00Z" });
+    rows.push({ id, sequence: rows.length + 1, role, content, controls: null, metadata, createdAt: "2026-01-01T00:00:00Z" });
   };
   const turn = (input: string | null) => (input === null ? {} : { input_message_id: input, turn_id: `turn_${input}` });
   const api = {

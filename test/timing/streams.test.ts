@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import type { EventEnvelope } from "../../src/session/event-types";
+import type { EventEnvelope } from "../../src/session/rpc";
 import { newTenant, problem } from "../helpers";
 import { as, createAgent, createSession, fakeModel, openStream, sendMessage, type Caller } from "../fixtures";
 import { SseReader, type SseFrame } from "../sse-client";

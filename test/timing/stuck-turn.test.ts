@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { EventEnvelope } from "../../src/session/event-types";
+import type { EventEnvelope } from "../../src/session/rpc";
 import { as } from "../fixtures";
 import { startStuckTurn } from "../stuck-turn";
 

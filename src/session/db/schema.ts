@@ -1,0 +1,78 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The session object's own SQLite schema (one database per session, local to its Durable
+ * Object). Only the object reads and writes it; D1 keeps an index row of `session` for listing.
+ * Migrations: `npm run db:generate:session` (drizzle-kit, durable-sqlite driver) into ./migrations.
+ */
+
+/** The session itself: one row, written when the object is initialised. */
+export const session = sqliteTable("session", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  agentId: text("agent_id").notNull(),
+  title: text("title"),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+  modelId: text("model_id"),
+  status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
+  inputTokens: integer("input_tokens").notNull().default(0),
+  outputTokens: integer("output_tokens").notNull().default(0),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  startedAt: text("started_at"),
+  finishedAt: text("finished_at"),
+  /** Set when a delete began but the index row could not yet be removed: the session is gone for every caller. */
+  deletedAt: text("deleted_at"),
+  /** Bumped by every change the D1 index shows; the index row carries the version it was written from. */
+  version: integer("version").notNull().default(1),
+  /** The version last written to the D1 index (lower than `version`: a write is due). */
+  indexedVersion: integer("indexed_version").notNull().default(0),
+});
+
+/** The event log. `sequence` is the rowid: 1, 2, 3, … with no gaps, so resume and paging are range scans. */
+export const events = sqliteTable(
+  "events",
+  {
+    sequence: integer("sequence").primaryKey(),
+    id: text("id").notNull().unique(),
+    type: text("type").notNull(),
+    ts: text("ts").notNull(),
+    turnId: text("turn_id"),
+    inputMessageId: text("input_message_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  // The last terminal event, and type-filtered pages, without a scan of the whole log.
+  (t) => [index("events_type_sequence_idx").on(t.type, t.sequence)],
+);
+
+/** Messages; `sequence` is that of the message's `message.created` event. */
+export const messages = sqliteTable("messages", {
+  id: text("id").primaryKey(),
+  sequence: integer("sequence").notNull().unique(),
+  role: text("role", { enum: ["user", "agent", "tool_result"] }).notNull(),
+  content: text("content", { mode: "json" }).$type<unknown[]>().notNull(),
+  controls: text("controls", { mode: "json" }).$type<Record<string, unknown> | null>(),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown> | null>(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** User messages waiting for their turn, oldest first. */
+export const queue = sqliteTable("queue", {
+  position: integer("position").primaryKey({ autoIncrement: true }),
+  messageId: text("message_id").notNull().unique(),
+  modelId: text("model_id"),
+});
+
+/** The running turn (at most one row): what an object restarted mid-turn finds and ends as `interrupted`. */
+export const activeTurn = sqliteTable("active_turn", {
+  turnId: text("turn_id").primaryKey(),
+  inputMessageId: text("input_message_id").notNull(),
+  modelId: text("model_id"),
+  startedAt: integer("started_at").notNull(),
+});
+
+/** Ids handed out on `message.delta` envelopes, so any id a client saw resumes: after the stored event the delta followed. */
+export const deltaCursors = sqliteTable("delta_cursors", {
+  id: text("id").primaryKey(),
+  sequence: integer("sequence").notNull(),
+});

@@ -1,0 +1,60 @@
+import type { Env } from "../env";
+import type { Message } from "../schemas/messages";
+import type { Session } from "../schemas/sessions";
+import type { EventEnvelope } from "./events";
+
+/**
+ * What code outside `session/` may know of the session object: how to reach it, and the shapes
+ * of its RPC calls. Everything else in this folder is the object's own business.
+ */
+export { EVENT_TYPES, isEventType, TERMINAL_TYPES, type EventEnvelope, type EventType, type SessionMeta } from "./events";
+
+/** The Durable Object of a session: one per session id, found by name. */
+export function sessionStub(env: Pick<Env, "SESSIONS">, sessionId: string) {
+  return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
+}
+
+/** What creating a session stores in its object. */
+export interface SessionInit {
+  sessionId: string;
+  orgId: string;
+  agentId: string;
+  title: string | null;
+  tags: string[];
+  modelId: string | null;
+}
+
+export interface PostMessageInput {
+  content: Message["content"];
+  controls: Message["controls"];
+  metadata: Record<string, unknown> | null;
+}
+
+/** Where a read of the event log starts: after an event id the session handed out, or after a sequence. */
+export type Cursor = { id: string; path: string } | { sequence: number };
+
+export interface EventListQuery {
+  cursor: Cursor | null;
+  beforeSequence?: number | undefined;
+  limit: number;
+  types?: string[] | undefined;
+  exclude?: string[] | undefined;
+}
+
+/** Why the object refused a call: the route turns it into the catalogue's error. */
+export type Refusal = { refused: "session_not_found" } | { refused: "invalid_cursor"; path: string };
+
+export type Refusable<T> = T | Refusal;
+
+export function isRefusal(value: unknown): value is Refusal {
+  return typeof value === "object" && value !== null && "refused" in value;
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export type { Message, Session, EventEnvelope as Event };

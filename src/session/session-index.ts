@@ -1,0 +1,79 @@
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { sessions } from "../db/schema";
+import { describeError, logLine } from "../lib/log";
+import type { SessionRecord, SessionRecords } from "./session-record";
+
+/**
+ * Keeps the session's row in the D1 sessions index in step with the object's own record, off
+ * the path clients wait on. Writes are serialized within the object and idempotent: the row
+ * carries the version it was written from and an older version never overwrites a newer one.
+ * A failed write leaves the record behind the index (`indexed_version < version`); the object's
+ * alarm calls `sync` again until it succeeds.
+ */
+export class SessionIndex {
+  readonly #d1: Database;
+  readonly #records: SessionRecords;
+  /** The write in flight; later requests chain behind it so two writes never race. */
+  #tail: Promise<boolean> = Promise.resolve(true);
+
+  constructor(d1: Database, records: SessionRecords) {
+    this.#d1 = d1;
+    this.#records = records;
+  }
+
+  /** Whether the index is behind the record (a write is due). */
+  get behind(): boolean {
+    const record = this.#records.get();
+    return record !== null && record.deletedAt === null && record.indexedVersion < record.version;
+  }
+
+  /** Writes the record to the index if it is behind; true once the index holds the current version. */
+  sync(): Promise<boolean> {
+    return this.#serialized(async () => {
+      const record = this.#records.get();
+      if (!record || record.deletedAt !== null) return true;
+      if (record.indexedVersion >= record.version) return true;
+      await this.write(record);
+      this.#records.markIndexed(record.id, record.version);
+      return true;
+    });
+  }
+
+  /** Removes the index row (after any write in flight, which could otherwise put it back). */
+  remove(sessionId: string): Promise<boolean> {
+    return this.#serialized(async () => {
+      await this.#d1.delete(sessions).where(eq(sessions.id, sessionId));
+      return true;
+    });
+  }
+
+  /** One upsert of the record as the index row. */
+  async write(record: SessionRecord): Promise<void> {
+    const changing = {
+      title: record.title,
+      tags: record.tags,
+      modelId: record.modelId,
+      status: record.status,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      updatedAt: record.updatedAt,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+      indexVersion: record.version,
+    };
+    await this.#d1
+      .insert(sessions)
+      .values({ id: record.id, orgId: record.orgId, agentId: record.agentId, createdAt: record.createdAt, ...changing })
+      .onConflictDoUpdate({ target: sessions.id, set: changing, setWhere: sql`${sessions.indexVersion} < ${record.version}` });
+  }
+
+  #serialized(work: () => Promise<boolean>): Promise<boolean> {
+    const next = this.#tail.then(work).catch((err: unknown) => {
+      logLine("warn", { msg: "session index write failed; the alarm retries it", session_id: this.#records.get()?.id, error: describeError(err) });
+      return false;
+    });
+    this.#tail = next;
+    return next;
+  }
+}
