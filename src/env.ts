@@ -1,12 +1,15 @@
 import type { Database } from "./db/client";
-import type { RateLimiter } from "./middleware/rate-limiter-object";
+import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionObject } from "./session/session-object";
 
 /** The Worker's bindings, declared once (wrangler.toml, .dev.vars, secrets). */
 export interface Env {
   DB: D1Database;
   SESSIONS: DurableObjectNamespace<SessionObject>;
+  /** Exact, global counters for login and register (per client IP). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */
+  API_RATE_LIMIT: RateLimit;
   ASSETS: Fetcher;
   /** "required" (default) or "none" (local experiments only: every request is a default org's owner). */
   AUTH_MODE?: string;
@@ -35,8 +38,6 @@ export interface Env {
   LLMSIM_WORD_DELAY_MS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
-  /** Optional: requests per minute per API key, or per user for access tokens (default 600; 0 turns it off). */
-  RATE_LIMIT_API_PER_MINUTE?: string;
 }
 
 /** Who is calling, whether or not they act in an org: set by the auth middleware on every authenticated request. */

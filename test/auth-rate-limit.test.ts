@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { limitFrom } from "../src/middleware/rate-limit";
 import { callWith, captureConsole, expectProblem, jsonLines, newTenant, unreachableRateLimiter, uniqueIp } from "./helpers";
@@ -7,6 +8,19 @@ async function expectRateLimited(res: Response): Promise<void> {
   expect(body.retry_after_seconds).toBeGreaterThanOrEqual(1);
   expect(body.retry_after_seconds).toBeLessThanOrEqual(60);
   expect(res.headers.get("retry-after")).toBe(String(body.retry_after_seconds));
+}
+
+/** A Rate Limiting binding that allows `limit` calls per key and records the keys it was asked about, in order. */
+function countingLimit(limit: number): { binding: RateLimit; keys: () => string[] } {
+  const counts = new Map<string, number>();
+  const binding: RateLimit = {
+    limit: async ({ key }) => {
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      return { success: n <= limit };
+    },
+  };
+  return { binding, keys: () => [...counts.keys()] };
 }
 
 describe("rate limits", () => {
@@ -42,18 +56,33 @@ describe("rate limits", () => {
     await expectRateLimited(await register());
   });
 
-  it("limits the API per user, and per API key separately", async () => {
+  it("limits the API per user, and per API key separately, through the Rate Limiting binding", async () => {
     const t = await newTenant();
-    const limits = { RATE_LIMIT_API_PER_MINUTE: "2" };
+    const limiter = countingLimit(2);
+    const limits = { API_RATE_LIMIT: limiter.binding };
     for (let i = 0; i < 2; i += 1) expect((await callWith(limits, "/v1/auth/me", { headers: t.headers })).status).toBe(200);
     await expectRateLimited(await callWith(limits, "/v1/auth/me", { headers: t.headers }));
 
-    // Creating its key cost this user one request; the key has a budget of its own.
     const k = await newTenant({ apiKey: true });
     const byKey = { authorization: k.apiKey ?? "" };
     for (let i = 0; i < 2; i += 1) expect((await callWith(limits, "/v1/auth/me", { headers: byKey })).status).toBe(200);
     await expectRateLimited(await callWith(limits, "/v1/auth/me", { headers: byKey }));
     expect((await callWith(limits, "/v1/auth/me", { headers: k.headers })).status).toBe(200);
+    expect(limiter.keys()).toEqual([`user:${t.userId}`, expect.stringMatching(/^key:key_[0-9a-f]{32}$/), `user:${k.userId}`]);
+  });
+
+  it("never calls the login limiter's Durable Object for the API: the binding counts without a round trip", async () => {
+    const t = await newTenant();
+    let res = new Response();
+    const lines = jsonLines(
+      await captureConsole(async () => {
+        res = await callWith({ RATE_LIMITER: unreachableRateLimiter() }, "/v1/auth/me", { headers: t.headers });
+      }),
+    );
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    expect(lines.filter((l) => l.level !== "info")).toEqual([]);
+    expect(await env.API_RATE_LIMIT.limit({ key: `probe-${crypto.randomUUID()}` })).toEqual({ success: true });
   });
 
   it("fails closed on login and register when the limiter is unreachable: 503 with Retry-After, logged once", async () => {
@@ -80,12 +109,13 @@ describe("rate limits", () => {
     }
   });
 
-  it("fails open on the rest of the API when the limiter is unreachable, with a logged warning", async () => {
+  it("fails open on the rest of the API when the rate limit binding fails, with a logged warning", async () => {
     const t = await newTenant();
     let res = new Response();
+    const failing: RateLimit = { limit: () => Promise.reject(new Error("rate limit binding unavailable")) };
     const lines = jsonLines(
       await captureConsole(async () => {
-        res = await callWith({ RATE_LIMITER: unreachableRateLimiter() }, "/v1/auth/me", { headers: t.headers });
+        res = await callWith({ API_RATE_LIMIT: failing }, "/v1/auth/me", { headers: t.headers });
       }),
     );
     expect(res.status).toBe(200);

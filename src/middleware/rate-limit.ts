@@ -9,8 +9,9 @@ import { normalizedPath } from "./auth";
 /** Public routes limited per client IP, where guessing passwords or mass sign-ups would happen. */
 const PER_IP_PATHS = new Set(["/v1/auth/login", "/v1/auth/register"]);
 const DEFAULT_PER_IP_PER_MINUTE = 10;
-const DEFAULT_API_PER_MINUTE = 600;
 const WINDOW_SECONDS = 60;
+/** The API binding's period (wrangler.toml [[ratelimits]] simple.period): a refused caller retries after it. */
+const API_PERIOD_SECONDS = 60;
 
 /** A configured per-minute limit: a non-negative integer (0 turns the limit off), else the default. */
 export function limitFrom(value: string | undefined, fallback: number): number {
@@ -18,28 +19,43 @@ export function limitFrom(value: string | undefined, fallback: number): number {
 }
 
 /**
- * Counts one request against `name`'s window in its RateLimiter Durable Object (shared by every
- * isolate). When the object cannot be reached, login and register fail closed (503), because they
- * are what an attacker hammers; the rest of the API fails open, so a limiter hiccup is not an outage.
+ * Counts one login or register attempt in the RateLimiter Durable Object of that IP and route
+ * (exact and global). When the object cannot be reached the request fails closed (503): these
+ * are the routes an attacker hammers.
  */
-async function enforce(c: Context<AppEnv>, name: string, limit: number, failClosed: boolean): Promise<void> {
+async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Promise<void> {
   if (limit === 0) return;
   const ns = c.env.RATE_LIMITER;
   let result;
   try {
     result = await ns.get(ns.idFromName(name)).hit(limit, WINDOW_SECONDS);
   } catch (err) {
-    logLine("warn", { msg: "rate limiter unavailable", fail_closed: failClosed, request_id: c.get("requestId"), error: describeError(err) });
-    if (failClosed) throw new ApiError("service_unavailable", { retryAfterSeconds: 1, cause: err });
-    return;
+    logLine("warn", { msg: "rate limiter unavailable", fail_closed: true, request_id: c.get("requestId"), error: describeError(err) });
+    throw new ApiError("service_unavailable", { retryAfterSeconds: 1, cause: err });
   }
   if (!result.allowed) throw new ApiError("rate_limited", { retryAfterSeconds: result.retryAfterSeconds });
 }
 
 /**
+ * Counts one API request of `key` with the Rate Limiting binding, at this location, with no round
+ * trip. If the binding fails the request goes through (fail open: a limiter hiccup is not an outage).
+ */
+async function enforceApi(c: Context<AppEnv>, key: string): Promise<void> {
+  let outcome;
+  try {
+    outcome = await c.env.API_RATE_LIMIT.limit({ key });
+  } catch (err) {
+    logLine("warn", { msg: "rate limiter unavailable", fail_closed: false, request_id: c.get("requestId"), error: describeError(err) });
+    return;
+  }
+  if (!outcome.success) throw new ApiError("rate_limited", { retryAfterSeconds: API_PERIOD_SECONDS });
+}
+
+/**
  * Rate limits /v1 (after `authenticate`): login and register per client IP
- * (RATE_LIMIT_LOGIN_PER_MINUTE, default 10); everything else per API key, or per user for
- * access tokens (RATE_LIMIT_API_PER_MINUTE, default 600). Other public routes are not limited.
+ * (RATE_LIMIT_LOGIN_PER_MINUTE, default 10, exact and global); everything else per API key, or
+ * per user for access tokens, with the API_RATE_LIMIT binding (600 a minute at each location,
+ * set in wrangler.toml). Other public routes are not limited.
  */
 export function rateLimit() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -47,16 +63,12 @@ export function rateLimit() {
     if (PER_IP_PATHS.has(path)) {
       // cf-connecting-ip is set by Cloudflare's edge and cannot be forged by the client there.
       const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-      const limit = limitFrom(c.env.RATE_LIMIT_LOGIN_PER_MINUTE, DEFAULT_PER_IP_PER_MINUTE);
-      await enforce(c, `ip:${path}:${ip}`, limit, true);
+      await enforcePerIp(c, `ip:${path}:${ip}`, limitFrom(c.env.RATE_LIMIT_LOGIN_PER_MINUTE, DEFAULT_PER_IP_PER_MINUTE));
       return next();
     }
     // Unset on the public routes, which have no caller to count against.
     const caller = c.get("caller") as AppEnv["Variables"]["caller"] | undefined;
-    if (caller) {
-      const who = caller.apiKeyId ? `key:${caller.apiKeyId}` : `user:${caller.userId}`;
-      await enforce(c, `api:${who}`, limitFrom(c.env.RATE_LIMIT_API_PER_MINUTE, DEFAULT_API_PER_MINUTE), false);
-    }
+    if (caller) await enforceApi(c, caller.apiKeyId ? `key:${caller.apiKeyId}` : `user:${caller.userId}`);
     return next();
   });
 }

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { principalCache } from "./principal-cache";
 import { apiKeys } from "../db/schema";
 import type { Principal } from "../env";
 import { generateApiKey } from "../lib/crypto";
@@ -88,5 +89,6 @@ export async function revokeApiKey(db: Database, principal: Principal, keyId: st
       ),
     )
     .returning({ id: apiKeys.id });
+  principalCache.clear();
   if (revoked.length === 0) throw new ApiError("api_key_not_found");
 }

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull, ne, notExists, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { principalCache } from "./principal-cache";
 import { apiKeys, memberships, users } from "../db/schema";
 import type { Role } from "../env";
 import { ApiError } from "../lib/errors";
@@ -104,6 +105,7 @@ export async function updateMember(db: Database, actorRole: Role, orgId: string,
       ),
     )
     .returning({ userId: memberships.userId });
+  principalCache.clear();
   if (updated.length === 0) throw new ApiError("invalid_state", { detail: "An organization must keep at least one owner" });
   return toMember({ ...target, role });
 }
@@ -143,5 +145,6 @@ export async function removeMember(db: Database, actorRole: Role, orgId: string,
         ),
       ),
   ]);
+  principalCache.clear();
   if (deleted.length === 0) throw new ApiError("invalid_state", { detail: "An organization must keep at least one owner" });
 }

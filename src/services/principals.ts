@@ -5,6 +5,7 @@ import type { Principal } from "../env";
 import { DUMMY_PASSWORD_HASH, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { secretQuery } from "../lib/redact";
+import { principalCache } from "./principal-cache";
 import { nowIso } from "../lib/time";
 
 /**
@@ -22,9 +23,19 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * The principal of a signed-in user: the org named by X-Org-Id if they are a member of it
  * (404 otherwise, as for an org that does not exist), else their default org. A user no longer
  * in their default org falls back to their oldest membership; with no membership at all, null.
- * A user that no longer exists is a 401.
+ * A user that no longer exists is a 401. Reused from the isolate's cache for a while (principal-cache.ts).
  */
 export async function userPrincipal(db: Database, userId: string, requestedOrgId: string | null): Promise<Principal | null> {
+  const now = Date.now();
+  const cacheKey = `user:${userId}:${requestedOrgId ?? ""}`;
+  const cached = principalCache.get(cacheKey, now);
+  if (cached) return cached.principal;
+  const principal = await readUserPrincipal(db, userId, requestedOrgId);
+  if (principal) principalCache.set(cacheKey, { principal, validUntil: Number.POSITIVE_INFINITY, lastUsedAt: null }, now);
+  return principal;
+}
+
+async function readUserPrincipal(db: Database, userId: string, requestedOrgId: string | null): Promise<Principal | null> {
   const row = await db
     .select({ defaultOrgId: users.defaultOrgId, orgId: memberships.orgId, role: memberships.role })
     .from(users)
@@ -51,6 +62,8 @@ export async function userPrincipal(db: Database, userId: string, requestedOrgId
  * The principal of an API key: its user, acting in the org the key was created in, with the
  * user's current role there. Revoked, expired, or whose user left the org: 401. A different
  * X-Org-Id is a 404, as for an org that does not exist. `touch` (when set) records the use.
+ * Reused from the isolate's cache for a while (principal-cache.ts), so most requests of a key
+ * cost no D1 round trip for it.
  */
 export async function apiKeyPrincipal(
   db: Database,
@@ -58,37 +71,43 @@ export async function apiKeyPrincipal(
   requestedOrgId: string | null,
 ): Promise<{ principal: Principal; touch: (() => Promise<void>) | null }> {
   const hash = await sha256Hex(key);
-  const row = await secretQuery(() =>
-    db
-      .select({
-        id: apiKeys.id,
-        userId: apiKeys.userId,
-        orgId: apiKeys.orgId,
-        expiresAt: apiKeys.expiresAt,
-        revokedAt: apiKeys.revokedAt,
-        lastUsedAt: apiKeys.lastUsedAt,
-        role: memberships.role,
-      })
-      .from(apiKeys)
-      .leftJoin(memberships, and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.userId)))
-      .where(eq(apiKeys.keyHash, hash))
-      .get(),
-  );
   const now = Date.now();
-  if (!row || row.revokedAt !== null || row.role === null || (row.expiresAt !== null && Date.parse(row.expiresAt) <= now)) {
-    throw new ApiError("unauthorized");
+  let entry = principalCache.get(`key:${hash}`, now);
+  if (!entry) {
+    const row = await secretQuery(() =>
+      db
+        .select({
+          id: apiKeys.id,
+          userId: apiKeys.userId,
+          orgId: apiKeys.orgId,
+          expiresAt: apiKeys.expiresAt,
+          revokedAt: apiKeys.revokedAt,
+          lastUsedAt: apiKeys.lastUsedAt,
+          role: memberships.role,
+        })
+        .from(apiKeys)
+        .leftJoin(memberships, and(eq(memberships.orgId, apiKeys.orgId), eq(memberships.userId, apiKeys.userId)))
+        .where(eq(apiKeys.keyHash, hash))
+        .get(),
+    );
+    const validUntil = row?.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
+    if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) throw new ApiError("unauthorized");
+    const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
+    entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now);
   }
-  if (requestedOrgId !== null && requestedOrgId !== row.orgId) throw new ApiError("org_not_found");
-  const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
-  const stale = row.lastUsedAt === null || Date.parse(row.lastUsedAt) <= now - LAST_USED_RESOLUTION_MS;
+  const { principal } = entry;
+  if (requestedOrgId !== null && requestedOrgId !== principal.orgId) throw new ApiError("org_not_found");
+  const stale = entry.lastUsedAt === null || Date.parse(entry.lastUsedAt) <= now - LAST_USED_RESOLUTION_MS;
   if (!stale) return { principal, touch: null };
+  const usedAt = new Date(now).toISOString();
+  entry.lastUsedAt = usedAt;
   const cutoff = new Date(now - LAST_USED_RESOLUTION_MS).toISOString();
   // The WHERE repeats the staleness test so concurrent requests of one key write once, not once each.
   const touch = async () => {
     await db
       .update(apiKeys)
-      .set({ lastUsedAt: new Date(now).toISOString() })
-      .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));
+      .set({ lastUsedAt: usedAt })
+      .where(and(eq(apiKeys.id, principal.apiKeyId ?? ""), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));
   };
   return { principal, touch };
 }

@@ -8,10 +8,13 @@ export interface RateLimitResult {
 }
 
 /**
- * One object per limited identity (`login:<ip>`, `api:<user or key>`): a fixed-window counter
- * that holds across isolates because every request for that identity reaches this one object.
- * The window lives in memory; an evicted object starts a fresh window, which only ever lets
- * a caller through early, never locks one out.
+ * One object per client IP and route of login and register: a fixed-window counter that is exact
+ * and global, because every request for that identity reaches this one object wherever it comes
+ * from. Those two routes are what password guessing and mass sign-ups hammer, and a per-location
+ * count (the Rate Limiting binding's) would let an attacker multiply the limit by spreading over
+ * locations; they are rare enough that a round trip to the object costs nothing that matters.
+ * The rest of the API uses the binding (middleware/rate-limit.ts). The window lives in memory; an
+ * evicted object starts a fresh window, which only ever lets a caller through early.
  */
 export class RateLimiter extends DurableObject<Env> {
   #windowStart = 0;

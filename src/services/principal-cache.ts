@@ -1,0 +1,59 @@
+import type { Principal } from "../env";
+
+/**
+ * How long a credential's principal is reused within one isolate without asking D1 again. This is
+ * the revocation delay across isolates: a revoked API key, a removed member or a changed role is
+ * seen at once by the isolate that made the change (it clears its cache) and within this long
+ * everywhere else. Expiry is checked on every use, cached or not.
+ */
+export const PRINCIPAL_CACHE_TTL_MS = 30_000;
+/** Entries kept per isolate; the oldest go first. */
+const MAX_ENTRIES = 5_000;
+
+export interface CachedPrincipal {
+  principal: Principal;
+  /** When the credential itself stops being valid (an API key's expiry), ms since the epoch. */
+  validUntil: number;
+  cachedUntil: number;
+  /** An API key's last recorded use, so a cache hit still knows when to record the next. */
+  lastUsedAt: string | null;
+}
+
+/**
+ * The principals of recently seen credentials, so an authenticated request costs no D1 round trip
+ * for its credential most of the time. Keys are the credential's hash (API keys) or the user and
+ * requested org (access tokens, whose signature and expiry are checked on every request anyway).
+ */
+class PrincipalCache {
+  readonly #entries = new Map<string, CachedPrincipal>();
+
+  get(key: string, now: number): CachedPrincipal | null {
+    const entry = this.#entries.get(key);
+    if (!entry) return null;
+    if (entry.cachedUntil <= now || entry.validUntil <= now) {
+      this.#entries.delete(key);
+      return null;
+    }
+    return entry;
+  }
+
+  /** Stores an entry and returns it as stored. */
+  set(key: string, entry: Omit<CachedPrincipal, "cachedUntil">, now: number): CachedPrincipal {
+    this.#entries.delete(key);
+    if (this.#entries.size >= MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    const stored = { ...entry, cachedUntil: now + PRINCIPAL_CACHE_TTL_MS };
+    this.#entries.set(key, stored);
+    return stored;
+  }
+
+  /** Forgets everything: called after a change to keys or memberships in this isolate. */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** One per isolate: it holds no binding, only what D1 answered recently. */
+export const principalCache = new PrincipalCache();
