@@ -5,8 +5,8 @@ import { createDb, type Database } from "../src/db/client";
 import { events } from "../src/db/schema";
 import { EventLog } from "../src/session/event-log";
 import { NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/event-types";
-import { newTenant } from "./helpers";
-import { createAgent, createSession } from "./fixtures";
+import { newTenant } from "./support/tenants";
+import { createAgent, createSession } from "./support/resources";
 
 type Failure = "throw" | "commit-then-throw";
 

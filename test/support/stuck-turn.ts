@@ -1,9 +1,9 @@
 import { vi } from "vitest";
-import { createAgent, createSession, openStream, sendMessage } from "./fixtures";
-import { newTenant } from "./helpers";
-import { SseReader } from "./sse-client";
-import { EventLog } from "../src/session/event-log";
-import type { EventDraft } from "../src/session/event-types";
+import { EventLog } from "../../src/session/event-log";
+import type { EventDraft } from "../../src/session/event-types";
+import { sleep } from "./async";
+import { sendMessage } from "./resources";
+import { turnSetup } from "./sessions";
 
 /** Whether a draft stores an agent message (the model's reply). */
 function isAgentReply(draft: EventDraft): boolean {
@@ -28,7 +28,7 @@ export function hangReplyWrites(): { reached: () => Promise<void> } {
   // Polled, not a promise the object resolves: a promise settled in the object's I/O context
   // would carry the test's next requests into that context.
   const reached = async () => {
-    for (let i = 0; i < 400 && !hanging; i += 1) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && !hanging; i += 1) await sleep(10);
     if (!hanging) throw new Error("the reply write was never reached");
   };
   return { reached };
@@ -36,9 +36,7 @@ export function hangReplyWrites(): { reached: () => Promise<void> } {
 
 /** A session with an open stream whose first turn is stuck storing its reply. */
 export async function startStuckTurn() {
-  const t = await newTenant();
-  const session = await createSession(t, (await createAgent(t)).id);
-  const reader = new SseReader(await openStream(t, session.id));
+  const { t, session, reader } = await turnSetup();
   const hang = hangReplyWrites();
   await sendMessage(t, session.id, "hello");
   await hang.reached();
