@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { callWith, captureConsole, jsonLines, newTenant } from "./helpers";
+import { callWith } from "./support/requests";
+import { captureConsole, jsonLines } from "./support/console";
+import { newTenant } from "./support/tenants";
 
 /** The access log lines written while `run` executes. */
 async function accessLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { AgentPage } from "../src/routes/agents";
 import { AgentSchema } from "../src/schemas/agents";
-import { newTenant, problem } from "./helpers";
-import { as, createAgent, type Caller } from "./fixtures";
+import { callAs, type Caller } from "./support/requests";
+import { problem } from "./support/problems";
+import { newTenant } from "./support/tenants";
+import { createAgent } from "./support/resources";
 
 const MODEL_ELSEWHERE = `model_${"0".repeat(32)}`;
 
 /** POSTs or PATCHes an agent body and checks status, code and the exact errors[].path list. */
 async function expectRejected(t: Caller, path: string, method: "POST" | "PATCH", json: unknown, status: number, code: string, paths: string[]) {
-  const res = await as(t, path, { method, json });
+  const res = await callAs(t, path, { method, json });
   expect(res.status, JSON.stringify(json).slice(0, 120)).toBe(status);
   const body = await problem(res);
   expect(body.code).toBe(code);
@@ -20,7 +22,7 @@ const base = { name: "n", system_prompt: "x" };
 describe("agent validation", () => {
   it("names every invalid field in a 400", async () => {
     const t = await newTenant();
-    const res = await as(t, "/v1/agents", { method: "POST", json: { name: "", capabilities: "x", tags: [1] } });
+    const res = await callAs(t, "/v1/agents", { method: "POST", json: { name: "", capabilities: "x", tags: [1] } });
     expect(res.status).toBe(400);
     const body = await problem(res);
     expect(body.code).toBe("validation_failed");
@@ -62,7 +64,7 @@ describe("agent validation", () => {
       "body.capabilities.1",
       "body.capabilities.2",
     ]);
-    expect(AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`)).json()).capabilities).toEqual([{ ref: "noop", config: {} }]);
+    expect(AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json()).capabilities).toEqual([{ ref: "noop", config: {} }]);
   });
 
   it("answers 422 for unknown capability ids, naming each, and stores nothing", async () => {
@@ -71,7 +73,7 @@ describe("agent validation", () => {
       "body.capabilities.1",
       "body.capabilities.2",
     ]);
-    expect(AgentPage.parse(await (await as(t, "/v1/agents")).json())).toMatchObject({ data: [], total: 0 });
+    expect(AgentPage.parse(await (await callAs(t, "/v1/agents")).json())).toMatchObject({ data: [], total: 0 });
   });
 
   it("answers 422 for a default model that is not the org's", async () => {
@@ -93,6 +95,6 @@ describe("agent validation", () => {
     await expectRejected(t, path, "PATCH", { name: "x".repeat(2049) }, 400, "input_too_large", ["body.name"]);
     await expectRejected(t, path, "PATCH", { name: "changed", capabilities: ["test_math", "nope"] }, 422, "unknown_capability", ["body.capabilities.1"]);
     await expectRejected(t, path, "PATCH", { name: "changed", default_model_id: MODEL_ELSEWHERE }, 422, "unknown_model", ["body.default_model_id"]);
-    expect(AgentSchema.parse(await (await as(t, path)).json())).toEqual(agent);
+    expect(AgentSchema.parse(await (await callAs(t, path)).json())).toEqual(agent);
   });
 });

@@ -7,13 +7,15 @@ import { newId } from "../src/lib/ids";
 import { AgentPage } from "../src/routes/agents";
 import { AgentSchema } from "../src/schemas/agents";
 import { capabilityInserts } from "../src/services/agents";
-import { newTenant, problem } from "./helpers";
-import { as, createAgent } from "./fixtures";
+import { callAs, type Caller } from "./support/requests";
+import { problem } from "./support/problems";
+import { newTenant } from "./support/tenants";
+import { createAgent } from "./support/resources";
 
 const ALL_CAPABILITIES = ["web_fetch", "noop", "test_weather", "current_time", "test_math"];
 
-async function listPage(t: Parameters<typeof as>[0], query = "") {
-  const res = await as(t, `/v1/agents${query}`);
+async function listPage(t: Caller, query = "") {
+  const res = await callAs(t, `/v1/agents${query}`);
   expect(res.status).toBe(200);
   return AgentPage.parse(await res.json());
 }
@@ -46,7 +48,7 @@ describe("agents", () => {
   it("round-trips every registry capability in the order given", async () => {
     const t = await newTenant();
     const agent = await createAgent(t, { capabilities: ALL_CAPABILITIES });
-    const fetched = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`)).json());
+    const fetched = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(fetched.capabilities.map((c) => c.ref)).toEqual(ALL_CAPABILITIES);
     const listed = await listPage(t);
     expect(listed.data[0]?.capabilities.map((c) => c.ref)).toEqual(ALL_CAPABILITIES);
@@ -71,7 +73,7 @@ describe("agents", () => {
     const [first, ...rest] = inserts;
     if (!first) throw new Error("no insert statements");
     await db.batch([first, ...rest]);
-    const fetched = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`)).json());
+    const fetched = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(fetched.capabilities).toEqual(refs);
   });
 
@@ -80,11 +82,11 @@ describe("agents", () => {
     const first = await createAgent(t, { name: "first" });
     const second = await createAgent(t, { name: "second" });
     const third = await createAgent(t, { name: "third" });
-    expect((await as(t, `/v1/agents/${second.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await callAs(t, `/v1/agents/${second.id}`, { method: "DELETE" })).status).toBe(204);
     const page = await listPage(t);
     expect(page).toMatchObject({ total: 2, offset: 0, limit: 20 });
     expect(page.data.map((a) => a.id)).toEqual([third.id, first.id]);
-    const restored = await as(t, `/v1/agents/${second.id}`, { method: "PATCH", json: { status: "active" } });
+    const restored = await callAs(t, `/v1/agents/${second.id}`, { method: "PATCH", json: { status: "active" } });
     expect(restored.status).toBe(200);
     expect(AgentSchema.parse(await restored.json()).status).toBe("active");
     const again = await listPage(t);
@@ -107,7 +109,7 @@ describe("agents", () => {
     expect((await listPage(t, "?limit=0")).limit).toBe(1);
     expect((await listPage(t, "?limit=101")).limit).toBe(100);
     for (const [query, path] of [["?limit=abc", "query.limit"], ["?offset=-1", "query.offset"], ["?offset=x", "query.offset"]]) {
-      const res = await as(t, `/v1/agents${query}`);
+      const res = await callAs(t, `/v1/agents${query}`);
       expect(res.status, query).toBe(400);
       const body = await problem(res);
       expect(body.code).toBe("validation_failed");
@@ -140,25 +142,25 @@ describe("agents", () => {
   it("PATCH is partial and replaces the capability list", async () => {
     const t = await newTenant();
     const agent = await createAgent(t, { capabilities: ["current_time", "test_math"], description: "keep me", tags: ["keep"] });
-    const res = await as(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed", capabilities: ["test_weather"] } });
+    const res = await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed", capabilities: ["test_weather"] } });
     expect(res.status).toBe(200);
     const updated = AgentSchema.parse(await res.json());
     expect(updated).toMatchObject({ name: "Renamed", description: "keep me", tags: ["keep"], capabilities: [{ ref: "test_weather", config: {} }] });
-    const fetched = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`)).json());
+    const fetched = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(fetched).toEqual(updated);
-    const tagsOnly = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { tags: [] } })).json());
+    const tagsOnly = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { tags: [] } })).json());
     expect(tagsOnly).toMatchObject({ name: "Renamed", tags: [], capabilities: [{ ref: "test_weather", config: {} }] });
-    const cleared = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities: [] } })).json());
+    const cleared = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities: [] } })).json());
     expect(cleared.capabilities).toEqual([]);
   });
 
   it("gets archived agents and 404s a second DELETE", async () => {
     const t = await newTenant();
     const agent = await createAgent(t);
-    expect((await as(t, `/v1/agents/${agent.id}`, { method: "DELETE" })).status).toBe(204);
-    const archived = AgentSchema.parse(await (await as(t, `/v1/agents/${agent.id}`)).json());
+    expect((await callAs(t, `/v1/agents/${agent.id}`, { method: "DELETE" })).status).toBe(204);
+    const archived = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(archived.status).toBe("archived");
-    const again = await as(t, `/v1/agents/${agent.id}`, { method: "DELETE" });
+    const again = await callAs(t, `/v1/agents/${agent.id}`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect((await problem(again)).code).toBe("agent_not_found");
   });
@@ -169,7 +171,7 @@ describe("agents", () => {
     const agent = await createAgent(a);
     for (const id of ["not-an-id", `session_${"0".repeat(32)}`, `agent_${"0".repeat(31)}`]) {
       for (const init of [{}, { method: "PATCH", json: { name: "x" } }, { method: "DELETE" }]) {
-        const res = await as(a, `/v1/agents/${id}`, init);
+        const res = await callAs(a, `/v1/agents/${id}`, init);
         expect(res.status, `${init.method ?? "GET"} ${id}`).toBe(400);
         const body = await problem(res);
         expect(body.code).toBe("invalid_id");
@@ -177,12 +179,12 @@ describe("agents", () => {
       }
     }
     for (const init of [{}, { method: "PATCH", json: { name: "x" } }, { method: "DELETE" }]) {
-      const res = await as(b, `/v1/agents/${agent.id}`, init);
+      const res = await callAs(b, `/v1/agents/${agent.id}`, init);
       expect(res.status).toBe(404);
       expect((await problem(res)).code).toBe("agent_not_found");
     }
-    expect(AgentSchema.parse(await (await as(a, `/v1/agents/${agent.id}`)).json())).toEqual(agent);
-    const missing = await as(b, `/v1/agents/agent_${"0".repeat(32)}`);
+    expect(AgentSchema.parse(await (await callAs(a, `/v1/agents/${agent.id}`)).json())).toEqual(agent);
+    const missing = await callAs(b, `/v1/agents/agent_${"0".repeat(32)}`);
     expect(missing.status).toBe(404);
     expect((await problem(missing)).code).toBe("agent_not_found");
   });

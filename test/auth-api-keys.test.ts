@@ -3,12 +3,14 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/lib/crypto";
 import { ApiKeySchema, CreatedApiKeySchema } from "../src/schemas/auth";
-import { authed, call, expectProblem, newTenant, type Tenant } from "./helpers";
+import { call, callAs, type Caller } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { newTenant } from "./support/tenants";
 
 const KeyList = z.object({ data: z.array(ApiKeySchema.strict()) });
 
-async function createKey(t: Pick<Tenant, "headers">, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const res = await authed(t, "/v1/auth/api-keys", { method: "POST", headers, json: { name: "CI", ...body } });
+async function createKey(t: Caller, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await callAs(t, "/v1/auth/api-keys", { method: "POST", headers, json: { name: "CI", ...body } });
   expect(res.status).toBe(201);
   return CreatedApiKeySchema.parse(await res.json());
 }
@@ -24,7 +26,7 @@ describe("API keys", () => {
     const row = await env.DB.prepare("SELECT prefix, key_hash FROM api_keys WHERE id = ?").bind(created.id).first<{ prefix: string; key_hash: string }>();
     expect(row).toEqual({ prefix: created.key.slice(0, 12), key_hash: await sha256Hex(created.key) });
 
-    const list = await authed(t, "/v1/auth/api-keys");
+    const list = await callAs(t, "/v1/auth/api-keys");
     expect(list.status).toBe(200);
     const text = await list.text();
     expect(text).not.toContain(created.key);
@@ -48,7 +50,7 @@ describe("API keys", () => {
       [{ name: "" }, "body.name"],
     ];
     for (const [body, path] of cases) {
-      const res = await authed(t, "/v1/auth/api-keys", { method: "POST", json: { name: "x", ...body } });
+      const res = await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "x", ...body } });
       await expectProblem(res, 400, "validation_failed", [path]);
     }
   });
@@ -56,17 +58,17 @@ describe("API keys", () => {
   it("belongs to the user and the org it was created in", async () => {
     const owner = await newTenant();
     const t = await newTenant();
-    expect((await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: t.email } })).status).toBe(201);
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: t.email } })).status).toBe(201);
     const inOwnOrg = await createKey(t);
     const inOtherOrg = await createKey(t, { name: "other" }, { "x-org-id": owner.orgId });
     expect(inOtherOrg.org_id).toBe(owner.orgId);
 
-    const own = KeyList.parse(await (await authed(t, "/v1/auth/api-keys")).json());
+    const own = KeyList.parse(await (await callAs(t, "/v1/auth/api-keys")).json());
     expect(own.data.map((k) => k.id)).toEqual([inOwnOrg.id]);
-    const other = KeyList.parse(await (await authed(t, "/v1/auth/api-keys", { headers: { "x-org-id": owner.orgId } })).json());
+    const other = KeyList.parse(await (await callAs(t, "/v1/auth/api-keys", { headers: { "x-org-id": owner.orgId } })).json());
     expect(other.data.map((k) => k.id)).toEqual([inOtherOrg.id]);
     // The owner of that org does not see a member's keys in their own list.
-    expect(KeyList.parse(await (await authed(owner, "/v1/auth/api-keys")).json()).data).toEqual([]);
+    expect(KeyList.parse(await (await callAs(owner, "/v1/auth/api-keys")).json()).data).toEqual([]);
 
     const me = (await (await call("/v1/auth/me", { headers: { authorization: inOtherOrg.key } })).json()) as { org: { id: string }; role: string };
     expect(me).toMatchObject({ org: { id: owner.orgId }, role: "member" });
@@ -76,24 +78,24 @@ describe("API keys", () => {
     const t = await newTenant();
     const created = await createKey(t);
     expect((await call("/v1/auth/me", { headers: { authorization: created.key } })).status).toBe(200);
-    expect((await authed(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await callAs(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" })).status).toBe(204);
     const after = await call("/v1/auth/me", { headers: { authorization: created.key } });
     await expectProblem(after, 401, "unauthorized");
-    const again = await authed(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" });
+    const again = await callAs(t, `/v1/auth/api-keys/${created.id}`, { method: "DELETE" });
     await expectProblem(again, 404, "api_key_not_found");
-    expect(KeyList.parse(await (await authed(t, "/v1/auth/api-keys")).json()).data).toEqual([]);
+    expect(KeyList.parse(await (await callAs(t, "/v1/auth/api-keys")).json()).data).toEqual([]);
   });
 
   it("404s another user's key id exactly like an unknown one, and 400s a malformed id", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const bKey = await createKey(b);
-    const foreign = await authed(a, `/v1/auth/api-keys/${bKey.id}`, { method: "DELETE" });
-    const unknown = await authed(a, "/v1/auth/api-keys/key_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
+    const foreign = await callAs(a, `/v1/auth/api-keys/${bKey.id}`, { method: "DELETE" });
+    const unknown = await callAs(a, "/v1/auth/api-keys/key_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
     const [x, y] = [await expectProblem(foreign, 404, "api_key_not_found"), await expectProblem(unknown, 404, "api_key_not_found")];
     expect({ ...x, request_id: "" }).toEqual({ ...y, request_id: "" });
     expect((await call("/v1/auth/me", { headers: { authorization: bKey.key } })).status).toBe(200);
 
-    const bad = await authed(a, "/v1/auth/api-keys/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
+    const bad = await callAs(a, "/v1/auth/api-keys/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "DELETE" });
     await expectProblem(bad, 400, "invalid_id", ["path.key_id"]);
   });
 

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { principalCache } from "../src/services/principal-cache";
-import { callWith, expectProblem, newTenant } from "./helpers";
-import { as } from "./fixtures";
+import { expectProblem } from "./support/problems";
+import { callAs, callWith } from "./support/requests";
+import { newTenant } from "./support/tenants";
 
 /** Revokes a key in D1 directly, as another isolate would: this isolate's cache is not told. */
 async function revokeElsewhere(keyId: string): Promise<void> {
@@ -13,28 +14,28 @@ describe("principal cache", () => {
   it("reuses a key's principal within the isolate until the TTL, so a revocation elsewhere takes effect within it", async () => {
     const t = await newTenant({ apiKey: true });
     const byKey = { headers: { authorization: `Bearer ${t.apiKey}` } };
-    expect((await as(byKey, "/v1/agents")).status).toBe(200);
-    const listed = (await (await as(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    expect((await callAs(byKey, "/v1/agents")).status).toBe(200);
+    const listed = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
     await revokeElsewhere(listed.data[0]?.id ?? "");
     // Still cached here: the documented revocation delay (PRINCIPAL_CACHE_TTL_MS) for other isolates.
-    expect((await as(byKey, "/v1/agents")).status).toBe(200);
+    expect((await callAs(byKey, "/v1/agents")).status).toBe(200);
     principalCache.clear(); // what the TTL does
-    await expectProblem(await as(byKey, "/v1/agents"), 401, "unauthorized");
+    await expectProblem(await callAs(byKey, "/v1/agents"), 401, "unauthorized");
   });
 
   it("forgets every cached principal when this isolate revokes a key or changes a membership", async () => {
     const t = await newTenant({ apiKey: true });
     const byKey = { headers: { authorization: `Bearer ${t.apiKey}` } };
-    expect((await as(byKey, "/v1/agents")).status).toBe(200);
-    const listed = (await (await as(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
-    const revoke = await as(t, `/v1/auth/api-keys/${listed.data[0]?.id}`, { method: "DELETE" });
+    expect((await callAs(byKey, "/v1/agents")).status).toBe(200);
+    const listed = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    const revoke = await callAs(t, `/v1/auth/api-keys/${listed.data[0]?.id}`, { method: "DELETE" });
     expect(revoke.status).toBe(204);
-    await expectProblem(await as(byKey, "/v1/agents"), 401, "unauthorized");
+    await expectProblem(await callAs(byKey, "/v1/agents"), 401, "unauthorized");
   });
 
   it("still refuses a cached key once it expires", async () => {
     const t = await newTenant();
-    const created = await as(t, "/v1/auth/api-keys", { method: "POST", json: { name: "short", expires_at: new Date(Date.now() + 1500).toISOString() } });
+    const created = await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "short", expires_at: new Date(Date.now() + 1500).toISOString() } });
     expect(created.status).toBe(201);
     const key = ((await created.json()) as { key: string }).key;
     expect((await callWith({}, "/v1/agents", { headers: { authorization: key } })).status).toBe(200);

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
 import { PUBLIC_PATHS } from "../src/middleware/auth";
-import { authed, call, expectProblem, newTenant } from "./helpers";
+import { call, callAs } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { newTenant } from "./support/tenants";
 
 interface Operation {
   operationId?: string;
@@ -57,8 +59,8 @@ describe("auth matrix: every secured operation of the OpenAPI document", () => {
   it("answers 401 for no token, a malformed token, an expired access token and a revoked API key", async () => {
     const t = await newTenant({ apiKey: true });
     const revokedKey = t.apiKey ?? "";
-    const keys = (await (await authed(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
-    expect((await authed(t, `/v1/auth/api-keys/${keys.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
+    const keys = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    expect((await callAs(t, `/v1/auth/api-keys/${keys.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
     const past = Math.floor(Date.now() / 1000) - 3600;
     const expired = await sign({ sub: t.userId, token_use: "access", iat: past, exp: past + 900 }, env.JWT_SECRET ?? "", "HS256");
 

@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MeSchema } from "../src/schemas/auth";
 import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
-import { authed, call, callWith, captureConsole, expectProblem, jsonLines, newTenant, uniqueIp } from "./helpers";
+import { call, callAs, callWith } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { captureConsole, jsonLines } from "./support/console";
+import { newTenant, uniqueIp } from "./support/tenants";
 
 const SECRET = env.JWT_SECRET ?? "";
 
@@ -79,14 +82,14 @@ describe("credentials", () => {
   it("401 unauthorized for a revoked key and for an expired key", async () => {
     const t = await newTenant({ apiKey: true });
     const key = t.apiKey ?? "";
-    const list = (await (await authed(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    const list = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
     const id = list.data[0]?.id ?? "";
     await env.DB.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind("2000-01-01T00:00:00.000Z", id).run();
     await expectProblem(await withAuth(key), 401, "unauthorized");
 
     const u = await newTenant({ apiKey: true });
-    const uList = (await (await authed(u, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
-    expect((await authed(u, `/v1/auth/api-keys/${uList.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
+    const uList = (await (await callAs(u, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+    expect((await callAs(u, `/v1/auth/api-keys/${uList.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await withAuth(u.apiKey ?? ""), 401, "unauthorized");
   });
 });
@@ -94,9 +97,9 @@ describe("credentials", () => {
 describe("X-Org-Id", () => {
   it("404 org_not_found for an org the caller is not in, identical to one that does not exist", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
-    const x = await expectProblem(await authed(a, "/v1/auth/me", { headers: { "x-org-id": b.orgId } }), 404, "org_not_found");
+    const x = await expectProblem(await callAs(a, "/v1/auth/me", { headers: { "x-org-id": b.orgId } }), 404, "org_not_found");
     const y = await expectProblem(
-      await authed(a, "/v1/auth/me", { headers: { "x-org-id": "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } }),
+      await callAs(a, "/v1/auth/me", { headers: { "x-org-id": "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } }),
       404,
       "org_not_found",
     );
@@ -105,7 +108,7 @@ describe("X-Org-Id", () => {
 
   it("400 invalid_id naming the header when it is not an org id", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/auth/me", { headers: { "x-org-id": "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } });
+    const res = await callAs(t, "/v1/auth/me", { headers: { "x-org-id": "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" } });
     const body = await expectProblem(res, 400, "invalid_id");
     expect(body.errors?.map((e) => e.path)).toEqual(["header.x-org-id"]);
   });
@@ -113,8 +116,8 @@ describe("X-Org-Id", () => {
   it("binds an API key to its org: another org is a 404 even when the user belongs to it", async () => {
     const owner = await newTenant();
     const t = await newTenant({ apiKey: true });
-    expect((await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: t.email } })).status).toBe(201);
-    expect((await authed(t, "/v1/auth/me", { headers: { "x-org-id": owner.orgId } })).status).toBe(200);
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: t.email } })).status).toBe(201);
+    expect((await callAs(t, "/v1/auth/me", { headers: { "x-org-id": owner.orgId } })).status).toBe(200);
     await expectProblem(await withAuth(t.apiKey ?? "", { "x-org-id": owner.orgId }), 404, "org_not_found");
     expect((await withAuth(t.apiKey ?? "", { "x-org-id": t.orgId })).status).toBe(200);
   });
@@ -125,11 +128,11 @@ describe("API key use", () => {
     const t = await newTenant({ apiKey: true });
     const key = t.apiKey ?? "";
     expect((await callWith({}, "/v1/auth/me", { headers: { authorization: key } })).status).toBe(200);
-    const first = (await (await authed(t, "/v1/auth/api-keys")).json()) as { data: { last_used_at: string | null }[] };
+    const first = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { last_used_at: string | null }[] };
     const stamp = first.data[0]?.last_used_at ?? null;
     expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((await callWith({}, "/v1/auth/me", { headers: { authorization: key } })).status).toBe(200);
-    const second = (await (await authed(t, "/v1/auth/api-keys")).json()) as { data: { last_used_at: string | null }[] };
+    const second = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { last_used_at: string | null }[] };
     expect(second.data[0]?.last_used_at).toBe(stamp);
   });
 });
@@ -160,9 +163,7 @@ describe("AUTH_MODE=none", () => {
 describe("a missing JWT_SECRET", () => {
   it("fails closed: 500 with the cause logged, never a token accepted or issued", async () => {
     const t = await newTenant();
-    const logged: string[] = [];
-    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
-    try {
+    const logged = await captureConsole(async () => {
       const me = await callWith({ JWT_SECRET: undefined }, "/v1/auth/me", { headers: t.headers });
       await expectProblem(me, 500, "internal_error");
       const login = await callWith({ JWT_SECRET: "" }, "/v1/auth/login", {
@@ -171,9 +172,7 @@ describe("a missing JWT_SECRET", () => {
         json: { email: t.email, password: t.password },
       });
       await expectProblem(login, 500, "internal_error");
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(logged.join("\n")).toContain("JWT_SECRET is not configured");
     expect(logged.join("\n")).not.toContain(t.token);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
-import { callWith, captureConsole, jsonLines } from "./helpers";
+import { callWith } from "./support/requests";
+import { captureConsole, jsonLines } from "./support/console";
 
 // Its own file: vitest gives each test file a fresh isolate, and this must be the isolate's first
 // AUTH_MODE=none request (the warning is once per isolate). Other none-mode tests live in

@@ -1,7 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { limitFrom } from "../src/middleware/rate-limit";
-import { callWith, captureConsole, expectProblem, jsonLines, newTenant, unreachableRateLimiter, uniqueIp } from "./helpers";
+import { callWith } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { captureConsole, jsonLines } from "./support/console";
+import { newTenant, uniqueIp } from "./support/tenants";
+import { unreachableRateLimiter } from "./support/rate-limiter";
 
 async function expectRateLimited(res: Response): Promise<void> {
   const body = await expectProblem(res, 429, "rate_limited");

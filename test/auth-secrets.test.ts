@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DUMMY_PASSWORD_HASH, hashPassword, PBKDF2_ITERATIONS, sha256Hex, verifyPassword } from "../src/lib/crypto";
-import { authed, call, callWith, captureConsole, newTenant, uniqueIp } from "./helpers";
+import { call, callAs, callWith } from "./support/requests";
+import { captureConsole } from "./support/console";
+import { newTenant, uniqueIp } from "./support/tenants";
 
 describe("secrets never leak", () => {
   it("no log line, error body or listing holds a password, token, API key or hash", async () => {
@@ -18,7 +20,7 @@ describe("secrets never leak", () => {
     const lines = await captureConsole(async () => {
       const t = await newTenant();
       secrets.push(t.password, t.token, t.refreshToken);
-      const created = JSON.parse(await keep(await authed(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } }))) as { key: string };
+      const created = JSON.parse(await keep(await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } }))) as { key: string };
       secrets.push(created.key, await sha256Hex(created.key), await sha256Hex(t.refreshToken));
       const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(t.userId).first<{ password_hash: string }>();
       secrets.push(row?.password_hash ?? "missing", (row?.password_hash ?? "").split("$")[3] ?? "missing");
@@ -32,7 +34,7 @@ describe("secrets never leak", () => {
       for (const authorization of [`Bearer ${t.token}x`, `${created.key.slice(0, -1)}0`, `ApiKey ${t.token}`, `Bearer ${created.key}`, created.key]) {
         await keep(await call("/v1/auth/me", { headers: { authorization } }));
       }
-      await keep(await authed(t, "/v1/auth/api-keys"));
+      await keep(await callAs(t, "/v1/auth/api-keys"));
       await keep(await callWith({ JWT_SECRET: undefined }, "/v1/auth/me", { headers: t.headers }));
       await keep(await callWith({ JWT_SECRET: undefined }, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email: t.email, password: t.password } }));
     });

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
-import { authed, call, expectProblem, newTenant, uniqueIp } from "./helpers";
+import { call, callAs } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { newTenant, uniqueIp } from "./support/tenants";
 
 function post(path: string, json: unknown, ip = uniqueIp()): Promise<Response> {
   return call(path, { method: "POST", headers: { "cf-connecting-ip": ip }, json });
@@ -48,7 +50,7 @@ describe("login", () => {
     expect(res.status).toBe(200);
     const body = AuthTokensSchema.parse(await res.json());
     expect(body.user.id).toBe(t.userId);
-    expect((await authed({ headers: { authorization: `Bearer ${body.access_token}` } }, "/v1/auth/me")).status).toBe(200);
+    expect((await callAs({ headers: { authorization: `Bearer ${body.access_token}` } }, "/v1/auth/me")).status).toBe(200);
   });
 
   it("answers a wrong password and an unknown email identically (401 unauthorized)", async () => {
@@ -68,7 +70,7 @@ describe("refresh", () => {
     const next = AuthTokensSchema.parse(await res.json());
     expect(next.refresh_token).not.toBe(t.refreshToken);
     expect(next.user.id).toBe(t.userId);
-    expect((await authed({ headers: { authorization: `Bearer ${next.access_token}` } }, "/v1/auth/me")).status).toBe(200);
+    expect((await callAs({ headers: { authorization: `Bearer ${next.access_token}` } }, "/v1/auth/me")).status).toBe(200);
     const again = await post("/v1/auth/refresh", { refresh_token: next.refresh_token });
     expect(again.status).toBe(200);
   });
@@ -111,7 +113,7 @@ describe("refresh", () => {
 describe("logout", () => {
   it("revokes the given refresh token's sign-in (204); the token then fails", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/auth/logout", { method: "POST", json: { refresh_token: t.refreshToken } });
+    const res = await callAs(t, "/v1/auth/logout", { method: "POST", json: { refresh_token: t.refreshToken } });
     expect(res.status).toBe(204);
     const after = await post("/v1/auth/refresh", { refresh_token: t.refreshToken });
     await expectProblem(after, 401, "unauthorized");
@@ -121,7 +123,7 @@ describe("logout", () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const anonymous = await call("/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } });
     await expectProblem(anonymous, 401, "unauthorized");
-    expect((await authed(a, "/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } })).status).toBe(204);
+    expect((await callAs(a, "/v1/auth/logout", { method: "POST", json: { refresh_token: b.refreshToken } })).status).toBe(204);
     expect((await post("/v1/auth/refresh", { refresh_token: b.refreshToken })).status).toBe(200);
   });
 });
@@ -130,13 +132,13 @@ describe("me", () => {
   it("acts in the org named by X-Org-Id when the caller is a member, with the role there", async () => {
     const owner = await newTenant();
     const other = await newTenant();
-    const add = await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } });
+    const add = await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } });
     expect(add.status).toBe(201);
-    const res = await authed(other, "/v1/auth/me", { headers: { "x-org-id": owner.orgId } });
+    const res = await callAs(other, "/v1/auth/me", { headers: { "x-org-id": owner.orgId } });
     expect(res.status).toBe(200);
     const me = MeSchema.parse(await res.json());
     expect(me).toMatchObject({ role: "admin", org: { id: owner.orgId, role: "admin" }, user: { id: other.userId } });
-    const own = MeSchema.parse(await (await authed(other, "/v1/auth/me")).json());
+    const own = MeSchema.parse(await (await callAs(other, "/v1/auth/me")).json());
     expect(own.org?.id).toBe(other.orgId);
   });
 });

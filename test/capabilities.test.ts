@@ -1,32 +1,29 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { listCapabilities, toolsFor } from "../src/capabilities/registry";
 import { ToolError, type Tool } from "../src/capabilities/types";
 import { refusalReason } from "../src/capabilities/public-url";
 import { CapabilitySchema } from "../src/schemas/capabilities";
 import { runToolCall, type EnabledTool } from "../src/session/tools";
-import { call, captureConsole, jsonLines, newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, fakeModel, openStream, sendMessage } from "./fixtures";
-import { SseReader } from "./sse-client";
-import type { EventEnvelope } from "../src/session/rpc";
-
-const port = inject("fakeLlmPort");
-
-function tool(name: string): Tool {
-  const found = listCapabilities().flatMap((c) => c.tools).find((t) => t.name === name);
-  if (!found) throw new Error(`no tool ${name}`);
-  return found;
-}
+import { call, callAs } from "./support/requests";
+import { problem } from "./support/problems";
+import { captureConsole, jsonLines } from "./support/console";
+import { newTenant } from "./support/tenants";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { fakeModel, lastRequest, scenarioBase } from "./support/models";
+import { openStream, SseReader } from "./support/sse-reader";
+import { isEnd } from "./support/events";
+import { builtinTool } from "./support/tools";
 
 const neverAborted = new AbortController().signal;
 function run(name: string, args: Record<string, unknown>, options: { fetch?: typeof fetch; config?: Record<string, unknown> } = {}) {
-  return tool(name).execute(args, { signal: neverAborted, config: options.config ?? {}, fetch: options.fetch ?? (() => Promise.reject(new Error("no network in this test"))) });
+  return builtinTool(name).execute(args, { signal: neverAborted, config: options.config ?? {}, fetch: options.fetch ?? (() => Promise.reject(new Error("no network in this test"))) });
 }
 
 describe("capability routes", () => {
   it("lists every built-in capability with its tool definitions", async () => {
     const t = await newTenant();
-    const res = await as(t, "/v1/capabilities");
+    const res = await callAs(t, "/v1/capabilities");
     expect(res.status).toBe(200);
     const { data } = z.object({ data: z.array(CapabilitySchema) }).parse(await res.json());
     expect(data.map((c) => c.id)).toEqual(["noop", "current_time", "test_math", "test_weather", "web_fetch"]);
@@ -38,10 +35,10 @@ describe("capability routes", () => {
 
   it("gets one capability, 404s an unknown one and 401s without credentials", async () => {
     const t = await newTenant();
-    const one = await as(t, "/v1/capabilities/web_fetch");
+    const one = await callAs(t, "/v1/capabilities/web_fetch");
     expect(one.status).toBe(200);
     expect(CapabilitySchema.parse(await one.json())).toMatchObject({ id: "web_fetch", category: "web", status: "available" });
-    const missing = await as(t, "/v1/capabilities/teleport");
+    const missing = await callAs(t, "/v1/capabilities/teleport");
     expect(missing.status).toBe(404);
     expect((await problem(missing)).code).toBe("capability_not_found");
     const anonymous = await call("/v1/capabilities");
@@ -315,15 +312,13 @@ describe("web_fetch", () => {
     const controller = new AbortController();
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }));
-    const pending = tool("web_fetch").execute({ url: "https://example.com/slow" }, { signal: controller.signal, config: {}, fetch: hang });
+    const pending = builtinTool("web_fetch").execute({ url: "https://example.com/slow" }, { signal: controller.signal, config: {}, fetch: hang });
     controller.abort(new Error("cancelled by the test"));
     await expect(pending).rejects.toThrow("cancelled by the test");
   });
 });
 
 describe("capabilities in turns", () => {
-  const isEnd = (e: EventEnvelope) => e.type === "session.completed";
-
   it("lets llmsim call test_math and feeds the result back", async () => {
     const t = await newTenant();
     const agent = await createAgent(t, { capabilities: ["test_math"] });
@@ -350,19 +345,21 @@ describe("capabilities in turns", () => {
 
   it("sends the capability prompt additions and tool definitions to the provider", async () => {
     const t = await newTenant();
-    const modelId = await fakeModel(t, port, "openai", "text");
+    const base = scenarioBase("openai", "text");
+    const modelId = await fakeModel(t, "openai", base);
     const agent = await createAgent(t, { capabilities: ["current_time", "test_weather"], default_model_id: modelId, system_prompt: "You are terse." });
     const session = await createSession(t, agent.id);
     const reader = new SseReader(await openStream(t, session.id));
     await sendMessage(t, session.id, "hi");
     await reader.collectUntil(isEnd);
     await reader.cancel();
-    const last = await fetch(`http://127.0.0.1:${port}/__last?base=/openai/scenario/text`);
-    const { body } = (await last.json()) as { body: { messages: Array<{ role: string; content: string }>; tools: Array<{ function: { name: string } }> } };
-    const system = body.messages.find((m) => m.role === "system")?.content ?? "";
+    const { body } = await lastRequest(base);
+    const messages = body.messages as Array<{ role: string; content: string }>;
+    const tools = body.tools as Array<{ function: { name: string } }>;
+    const system = messages.find((m) => m.role === "system")?.content ?? "";
     expect(system.startsWith("You are terse.")).toBe(true);
     expect(system).toContain("get_current_time");
     expect(system).toContain("get_weather");
-    expect(body.tools.map((tool) => tool.function.name)).toEqual(["get_current_time", "get_weather"]);
+    expect(tools.map((tool) => tool.function.name)).toEqual(["get_current_time", "get_weather"]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { callWith, newTenant } from "./helpers";
+import { callWith } from "./support/requests";
+import { newTenant } from "./support/tenants";
 
 const ALLOWED = "https://app.example";
 const CONFIGURED = { CORS_ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers";
+import { call } from "./support/requests";
 
 describe("Swagger UI", () => {
   it("serves the page at /swagger-ui/ under a self-only CSP", async () => {

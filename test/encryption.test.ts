@@ -1,11 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { currentKeyId, decryptSecret, encryptSecret, EncryptionError, reencryptSecret } from "../src/lib/encryption";
-
-/** A fresh random key, as `openssl rand -base64 32` would make. */
-function randomKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-}
+import { randomEncryptionKey } from "./support/encryption";
 
 const SECRET = "sk-test-0123456789abcdef";
 const CONTEXT = "provider_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f";
@@ -54,8 +50,8 @@ describe("encryption", () => {
   });
 
   it("rotates: values sealed with the old key open with new+previous and are re-sealed with the new key", async () => {
-    const oldKey = randomKey();
-    const newKey = randomKey();
+    const oldKey = randomEncryptionKey();
+    const newKey = randomEncryptionKey();
     const before = { ENCRYPTION_KEY: oldKey };
     const rotating = { ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: oldKey };
     const after = { ENCRYPTION_KEY: newKey };
@@ -74,7 +70,7 @@ describe("encryption", () => {
   });
 
   it("accepts a key with surrounding whitespace, as secrets pasted from a terminal often have", async () => {
-    const key = randomKey();
+    const key = randomEncryptionKey();
     const sealed = await encryptSecret({ ENCRYPTION_KEY: `${key}\n` }, SECRET, CONTEXT);
     expect(await decryptSecret({ ENCRYPTION_KEY: key }, sealed, CONTEXT)).toBe(SECRET);
   });

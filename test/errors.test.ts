@@ -1,16 +1,19 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { createApp } from "../src/app";
 import { codeForStatus, ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
-import { authed, call, captureConsole, expectProblem, jsonLines, newTenant } from "./helpers";
+import { call, callAs } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { captureConsole, jsonLines } from "./support/console";
+import { newTenant } from "./support/tenants";
 
 describe("400", () => {
   it("invalid_json for a body that does not parse", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", {
+    const res = await callAs(t, "/v1/agents", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: '{"name": "x", ',
@@ -21,7 +24,7 @@ describe("400", () => {
 
   it("validation_failed names every invalid field, without echoing any value", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", {
+    const res = await callAs(t, "/v1/agents", {
       method: "POST",
       json: {
         name: 42,
@@ -43,7 +46,7 @@ describe("400", () => {
 
   it("a missing required field is named too", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", { method: "POST", json: { name: "only a name" } });
+    const res = await callAs(t, "/v1/agents", { method: "POST", json: { name: "only a name" } });
     const body = await expectProblem(res, 400, "validation_failed");
     expect(body.errors?.map((e) => e.path)).toEqual(["body.system_prompt"]);
   });
@@ -51,7 +54,7 @@ describe("400", () => {
   it("invalid_id for a path id of the wrong shape or prefix, never a 500", async () => {
     const t = await newTenant();
     for (const id of ["not-an-id", "session_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", "agent_XYZ"]) {
-      const body = await expectProblem(await authed(t, `/v1/agents/${id}`), 400, "invalid_id");
+      const body = await expectProblem(await callAs(t, `/v1/agents/${id}`), 400, "invalid_id");
       expect(body.errors?.map((e) => e.path)).toEqual(["path.agent_id"]);
     }
   });
@@ -61,15 +64,15 @@ describe("404 and 405", () => {
   it("route_not_found for an unknown path, outside and inside /v1", async () => {
     await expectProblem(await call("/no-such-thing"), 404, "route_not_found");
     const t = await newTenant();
-    await expectProblem(await authed(t, "/v1/no-such-thing"), 404, "route_not_found");
+    await expectProblem(await callAs(t, "/v1/no-such-thing"), 404, "route_not_found");
   });
 
   it("method_not_allowed with Allow listing the path's methods", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", { method: "PUT", json: {} });
+    const res = await callAs(t, "/v1/agents", { method: "PUT", json: {} });
     await expectProblem(res, 405, "method_not_allowed");
     expect(res.headers.get("allow")).toBe("GET, HEAD, POST");
-    const one = await authed(t, "/v1/agents/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "POST", json: {} });
+    const one = await callAs(t, "/v1/agents/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "POST", json: {} });
     await expectProblem(one, 405, "method_not_allowed");
     expect(one.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
   });
@@ -85,7 +88,7 @@ describe("413 and 415", () => {
   it("413 for a body over 1 MiB that declares its length", async () => {
     const t = await newTenant();
     const body = agentBody(MAX_BODY_BYTES + 1);
-    const res = await authed(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await callAs(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body });
     await expectProblem(res, 413, "payload_too_large");
   });
 
@@ -112,7 +115,7 @@ describe("413 and 415", () => {
 
   it("a body of exactly 1 MiB is not refused for its size", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", {
+    const res = await callAs(t, "/v1/agents", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: agentBody(MAX_BODY_BYTES),
@@ -123,7 +126,7 @@ describe("413 and 415", () => {
 
   it("415 for a body that is not JSON", async () => {
     const t = await newTenant();
-    const res = await authed(t, "/v1/agents", {
+    const res = await callAs(t, "/v1/agents", {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body: JSON.stringify({ name: "a", system_prompt: "b" }),
@@ -139,14 +142,10 @@ describe("500", () => {
     app.get("/__boom", () => {
       throw new Error(secret);
     });
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    let res: Response;
-    try {
+    let res = new Response();
+    const lines = await captureConsole(async () => {
       res = await app.request("/__boom", { headers: { "x-request-id": "boom-1" } }, env);
-    } finally {
-      spy.mockRestore();
-    }
+    });
     const body = await expectProblem(res, 500, "internal_error");
     const text = JSON.stringify(body);
     expect(body.detail).toBe("Internal server error");

@@ -6,8 +6,8 @@ import { events } from "../src/session/db/schema";
 import { EventLog } from "../src/session/event-log";
 import { NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/events";
 import { sessionStub } from "../src/session/rpc";
-import { newTenant } from "./helpers";
-import { createAgent, createSession } from "./fixtures";
+import { newTenant } from "./support/tenants";
+import { createAgent, createSession } from "./support/resources";
 
 const draft = (n: number): EventDraft => ({ type: "tool.call", context: NO_CONTEXT, data: { n } });
 const delta = (text: string): EventDraft => ({ type: "message.delta", context: NO_CONTEXT, data: { message_id: "m", delta: text, accumulated: text } });

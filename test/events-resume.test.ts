@@ -1,21 +1,13 @@
-import { describe, expect, inject, it } from "vitest";
-import { z } from "@hono/zod-openapi";
-import { EventSchema } from "../src/schemas/events";
+import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
-import { SseReader } from "./sse-client";
-
-const port = inject("fakeLlmPort");
-const stored = (events: EventEnvelope[]) => events.filter((e) => e.type !== "message.delta");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventList(t: Caller, sessionId: string, query = "", accept = "application/json") {
-  const res = await as(t, `/v1/sessions/${sessionId}/events${query}`, { headers: { accept } });
-  expect(res.status).toBe(200);
-  expect(res.headers.get("vary")).toBe("Accept");
-  return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
-}
+import { callAs } from "./support/requests";
+import { problem } from "./support/problems";
+import { newTenant } from "./support/tenants";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { fakeModel, scenarioBase } from "./support/models";
+import { openStream, SseReader } from "./support/sse-reader";
+import { listEvents, stored } from "./support/events";
+import { sleep } from "./support/async";
 
 /** Reads until the session completes the turn of the given input message. */
 function untilTurnDone(reader: SseReader, inputMessageId: string) {
@@ -51,7 +43,7 @@ function expectDeltaChains(events: EventEnvelope[]) {
  */
 async function joinDuringReplies(offsetMs: number) {
   const t = await newTenant();
-  const modelId = await fakeModel(t, port, "openai", "slow_text");
+  const modelId = await fakeModel(t, "openai", scenarioBase("openai", "slow_text"));
   const session = await createSession(t, (await createAgent(t, { default_model_id: modelId })).id);
   await sendMessage(t, session.id, "first");
   await sleep(offsetMs);
@@ -59,7 +51,7 @@ async function joinDuringReplies(offsetMs: number) {
   let second = "";
   for (let i = 0; i < 5; i += 1) {
     if (i === 2) second = (await sendMessage(t, session.id, "second")).id;
-    const sofar = await eventList(t, session.id);
+    const sofar = await listEvents(t, session.id);
     const cut = i === 3 ? sofar[Math.floor(sofar.length / 2)] : sofar.at(-1);
     const byHeader = i % 2 === 0;
     const res = cut
@@ -70,7 +62,7 @@ async function joinDuringReplies(offsetMs: number) {
     await sleep(150);
   }
   const results = await Promise.all(joined.map(async ({ after, reader }) => ({ after, events: await untilTurnDone(reader, second).finally(() => reader.cancel()) })));
-  const all = await eventList(t, session.id);
+  const all = await listEvents(t, session.id);
   expect(all.map((e) => e.sequence)).toEqual(all.map((_, i) => i + 1));
   return results.map((r) => ({ ...r, all }));
 }
@@ -96,9 +88,9 @@ describe("resume while the session is busy", () => {
     const big = "x".repeat(200 * 1024);
     for (let i = 0; i < 4; i += 1) {
       await sendMessage(t, session.id, big);
-      await waitUntil(async () => (await eventList(t, session.id)).filter((e) => e.type === "session.completed").length > i);
+      await waitUntil(async () => (await listEvents(t, session.id)).filter((e) => e.type === "session.completed").length > i);
     }
-    const all = await eventList(t, session.id);
+    const all = await listEvents(t, session.id);
     const reader = new SseReader(await openStream(t, session.id));
     const replayed: EventEnvelope[] = [];
     while (replayed.length < all.length) {
@@ -126,31 +118,31 @@ describe("the JSON event list", () => {
     const session = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, session.id, "one");
     await sendMessage(t, session.id, "two");
-    await waitUntil(async () => (await eventList(t, session.id)).filter((e) => e.type === "turn.completed").length === 2);
+    await waitUntil(async () => (await listEvents(t, session.id)).filter((e) => e.type === "turn.completed").length === 2);
     return { t, session };
   }
 
   it("filters by type before the limit, so pages hold matching events and a short page is the end", async () => {
     const { t, session } = await twoTurns();
-    const [firstTurn] = await eventList(t, session.id, "?types=turn.completed&limit=1");
+    const [firstTurn] = await listEvents(t, session.id, "?types=turn.completed&limit=1");
     expect(firstTurn?.type).toBe("turn.completed");
-    const next = await eventList(t, session.id, `?types=turn.completed&limit=1&since_id=${firstTurn?.id}`);
+    const next = await listEvents(t, session.id, `?types=turn.completed&limit=1&since_id=${firstTurn?.id}`);
     expect(next.map((e) => e.type)).toEqual(["turn.completed"]);
-    expect(await eventList(t, session.id, `?types=turn.completed&limit=1&since_id=${next[0]?.id}`)).toEqual([]);
-    const all = await eventList(t, session.id);
-    const withoutCreated = await eventList(t, session.id, "?exclude=message.created&limit=3");
+    expect(await listEvents(t, session.id, `?types=turn.completed&limit=1&since_id=${next[0]?.id}`)).toEqual([]);
+    const all = await listEvents(t, session.id);
+    const withoutCreated = await listEvents(t, session.id, "?exclude=message.created&limit=3");
     expect(withoutCreated.map((e) => e.id)).toEqual(all.filter((e) => e.type !== "message.created").slice(0, 3).map((e) => e.id));
     expect(withoutCreated).toHaveLength(3);
-    const backward = await eventList(t, session.id, "?types=turn.started&before_sequence=1000&limit=1");
+    const backward = await listEvents(t, session.id, "?types=turn.started&before_sequence=1000&limit=1");
     expect(backward.map((e) => e.id)).toEqual([all.filter((e) => e.type === "turn.started").at(-1)?.id]);
   });
 
   it("clamps limit into 1–1000 and rejects a limit that is not a number", async () => {
     const { t, session } = await twoTurns();
-    const all = await eventList(t, session.id);
-    expect(await eventList(t, session.id, "?limit=5000")).toHaveLength(all.length);
-    expect(await eventList(t, session.id, "?limit=0")).toHaveLength(1);
-    const res = await as(t, `/v1/sessions/${session.id}/events?limit=abc`, { headers: { accept: "application/json" } });
+    const all = await listEvents(t, session.id);
+    expect(await listEvents(t, session.id, "?limit=5000")).toHaveLength(all.length);
+    expect(await listEvents(t, session.id, "?limit=0")).toHaveLength(1);
+    const res = await callAs(t, `/v1/sessions/${session.id}/events?limit=abc`, { headers: { accept: "application/json" } });
     expect(res.status).toBe(400);
     const body = await problem(res);
     expect(body.code).toBe("validation_failed");
@@ -170,7 +162,7 @@ describe("the JSON event list", () => {
   ])("negotiates Accept: %s → %s", async (accept, expected) => {
     const t = await newTenant();
     const session = await createSession(t, (await createAgent(t)).id);
-    const res = await as(t, `/v1/sessions/${session.id}/events`, { headers: { accept } });
+    const res = await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept } });
     expect(res.status).toBe(200);
     expect(res.headers.get("vary")).toBe("Accept");
     if (expected === "json") {

@@ -1,39 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { z } from "@hono/zod-openapi";
-import { EventSchema } from "../src/schemas/events";
 import type { EventEnvelope } from "../src/session/rpc";
-import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, openStream, sendMessage, type Caller } from "./fixtures";
-import { SseReader } from "./sse-client";
-
-const EventList = z.object({ data: z.array(EventSchema) });
-const isEnd = (e: EventEnvelope) => e.type === "session.completed";
-
-async function setup(capabilities: string[] = []) {
-  const t = await newTenant();
-  const agent = await createAgent(t, { capabilities });
-  return { t, session: await createSession(t, agent.id) };
-}
-
-async function jsonEvents(t: Caller, sessionId: string, query = "") {
-  const res = await as(t, `/v1/sessions/${sessionId}/events${query}`, { headers: { accept: "application/json" } });
-  expect(res.status).toBe(200);
-  return EventList.parse(await res.json()).data;
-}
+import { callAs, type Caller } from "./support/requests";
+import { problem } from "./support/problems";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { openStream, SseReader } from "./support/sse-reader";
+import { isEnd, listEvents, TERMINAL } from "./support/events";
+import { sessionSetup } from "./support/sessions";
+import { sleep } from "./support/async";
 
 /** Waits until the session has finished processing (its last stored event is session.completed). */
 async function settled(t: Caller, sessionId: string, turns = 1) {
   for (let i = 0; i < 200; i += 1) {
-    const events = await jsonEvents(t, sessionId);
-    if (events.filter((e) => e.type === "turn.completed" || e.type === "turn.failed" || e.type === "turn.cancelled").length >= turns && events.at(-1)?.type === "session.completed") return events;
-    await new Promise((r) => setTimeout(r, 25));
+    const events = await listEvents(t, sessionId);
+    if (events.filter((e) => TERMINAL.has(e.type)).length >= turns && events.at(-1)?.type === "session.completed") return events;
+    await sleep(25);
   }
   throw new Error("session did not settle");
 }
 
 describe("session events over SSE", () => {
   it("streams a turn in order with the spec's wire format", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const res = await openStream(t, session.id);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
@@ -72,47 +59,47 @@ describe("session events over SSE", () => {
   });
 
   it("serves /events as SSE by default and as a JSON list when Accept prefers JSON", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "one");
     const events = await settled(t, session.id);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     expect(events.some((e) => e.type === "message.delta")).toBe(false);
-    const sse = await as(t, `/v1/sessions/${session.id}/events`);
+    const sse = await callAs(t, `/v1/sessions/${session.id}/events`);
     expect(sse.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     const reader = new SseReader(sse);
     const replayed = await reader.collectUntil(isEnd);
     await reader.cancel();
     expect(replayed.filter((e) => e.type !== "message.delta").map((e) => e.id)).toEqual(events.map((e) => e.id));
-    const both = await as(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "text/event-stream;q=0.5, application/json" } });
+    const both = await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "text/event-stream;q=0.5, application/json" } });
     expect(both.headers.get("content-type")).toContain("application/json");
     await both.json();
   });
 
   it("pages the JSON list with since_id, limit and before_sequence", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "paging please");
     const all = await settled(t, session.id);
     const third = all[2];
     if (!third) throw new Error("too few events");
-    expect((await jsonEvents(t, session.id, `?since_id=${third.id}`)).map((e) => e.sequence)).toEqual(all.slice(3).map((e) => e.sequence));
-    expect((await jsonEvents(t, session.id, "?limit=2")).map((e) => e.sequence)).toEqual([1, 2]);
-    expect((await jsonEvents(t, session.id, `?before_sequence=${all.length}&limit=2`)).map((e) => e.sequence)).toEqual([all.length - 2, all.length - 1]);
+    expect((await listEvents(t, session.id, `?since_id=${third.id}`)).map((e) => e.sequence)).toEqual(all.slice(3).map((e) => e.sequence));
+    expect((await listEvents(t, session.id, "?limit=2")).map((e) => e.sequence)).toEqual([1, 2]);
+    expect((await listEvents(t, session.id, `?before_sequence=${all.length}&limit=2`)).map((e) => e.sequence)).toEqual([all.length - 2, all.length - 1]);
     // Out-of-range limits are clamped like every paginated list's (spec §1); a non-number is a 400.
-    expect((await jsonEvents(t, session.id, "?limit=0")).map((e) => e.sequence)).toEqual([1]);
-    const bad = await as(t, `/v1/sessions/${session.id}/events?limit=two`, { headers: { accept: "application/json" } });
+    expect((await listEvents(t, session.id, "?limit=0")).map((e) => e.sequence)).toEqual([1]);
+    const bad = await callAs(t, `/v1/sessions/${session.id}/events?limit=two`, { headers: { accept: "application/json" } });
     expect(bad.status).toBe(400);
     expect((await problem(bad)).errors?.map((e) => e.path)).toEqual(["query.limit"]);
   });
 
   it("filters by types and exclude, and 400s unknown types", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "filter me");
     const all = await settled(t, session.id);
-    const only = await jsonEvents(t, session.id, "?types=turn.started&types=turn.completed");
+    const only = await listEvents(t, session.id, "?types=turn.started&types=turn.completed");
     expect(only.map((e) => e.type)).toEqual(["turn.started", "turn.completed"]);
-    const comma = await jsonEvents(t, session.id, "?types=turn.started,turn.completed");
+    const comma = await listEvents(t, session.id, "?types=turn.started,turn.completed");
     expect(comma.map((e) => e.id)).toEqual(only.map((e) => e.id));
-    const without = await jsonEvents(t, session.id, "?exclude=message.created");
+    const without = await listEvents(t, session.id, "?exclude=message.created");
     expect(without.length).toBe(all.filter((e) => e.type !== "message.created").length);
 
     const reader = new SseReader(await openStream(t, session.id, "?types=message.created&types=session.completed"));
@@ -130,7 +117,7 @@ describe("session events over SSE", () => {
   });
 
   it("resumes after every cut point, by Last-Event-ID and by since_id, with no gap and no duplicate", async () => {
-    const { t, session } = await setup(["current_time"]);
+    const { t, session } = await sessionSetup({ capabilities: ["current_time"] });
     await sendMessage(t, session.id, "what time is it");
     await sendMessage(t, session.id, "thanks");
     const all = await settled(t, session.id, 2);
@@ -146,7 +133,7 @@ describe("session events over SSE", () => {
   });
 
   it("400s a since_id that is unknown or belongs to another session", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const other = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, other.id, "elsewhere");
     const foreign = (await settled(t, other.id))[0];
@@ -161,12 +148,12 @@ describe("session events over SSE", () => {
   });
 
   it("gives many concurrent subscribers every event once, in order", async () => {
-    const { t, session } = await setup(["test_math"]);
+    const { t, session } = await sessionSetup({ capabilities: ["test_math"] });
     const readers = await Promise.all(Array.from({ length: 6 }, async () => new SseReader(await openStream(t, session.id))));
     await sendMessage(t, session.id, "what is 2 + 3");
     const streams = await Promise.all(readers.map((r) => r.collectUntil(isEnd)));
     await Promise.all(readers.map((r) => r.cancel()));
-    const stored = await jsonEvents(t, session.id);
+    const stored = await listEvents(t, session.id);
     for (const events of streams) {
       expect(events.filter((e) => e.type !== "message.delta").map((e) => e.id)).toEqual(stored.map((e) => e.id));
     }
@@ -175,7 +162,7 @@ describe("session events over SSE", () => {
   });
 
   it("gives concurrent message posts contiguous sequences and runs their turns in order", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const posted = await Promise.all(Array.from({ length: 8 }, (_, i) => sendMessage(t, session.id, `message ${i}`)));
     expect(new Set(posted.map((m) => m.sequence)).size).toBe(8);
     const events = await settled(t, session.id, 8);
@@ -189,8 +176,8 @@ describe("session events over SSE", () => {
   });
 
   it("authorizes the stream like every route", async () => {
-    const { session } = await setup();
-    const res = await as({ headers: {} }, `/v1/sessions/${session.id}/sse`);
+    const { session } = await sessionSetup();
+    const res = await callAs({ headers: {} }, `/v1/sessions/${session.id}/sse`);
     expect(res.status).toBe(401);
     expect((await problem(res)).code).toBe("unauthorized");
   });

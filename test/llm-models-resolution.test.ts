@@ -10,6 +10,7 @@ import { BUILTIN_MODEL, resolveModel } from "../src/llm/resolve-model";
 import { CreateLlmModelSchema, CreateLlmProviderSchema } from "../src/schemas/llm";
 import { createModel } from "../src/services/llm-models";
 import { createProvider } from "../src/services/llm-providers";
+import { randomEncryptionKey } from "./support/encryption";
 
 // Resolution is exercised on its own, against real D1 rows written by the same services the routes use.
 
@@ -100,7 +101,7 @@ describe("resolveModel", () => {
     expect(resolved.provider.apiKey).toBe("sk-resolve-secret");
     expect(resolved.modelId).toBe(model.id);
 
-    const newKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const newKey = randomEncryptionKey();
     const rotating = { ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: env.ENCRYPTION_KEY };
     expect((await resolveModel(db, rotating, orgId, { agentModelId: model.id })).provider.apiKey).toBe("sk-resolve-secret");
   });

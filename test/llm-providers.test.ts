@@ -7,9 +7,12 @@ import { llmProviders } from "../src/db/schema";
 import { currentKeyId, decryptSecret, encryptSecret, EncryptionError } from "../src/lib/encryption";
 import { LlmProviderSchema, ReencryptResultSchema } from "../src/schemas/llm";
 import { createProvider, reencryptProviderKeys, updateProvider } from "../src/services/llm-providers";
-import { as } from "./fixtures";
-import { newTenant, problem } from "./helpers";
-import { captureConsole, createLlmModel, createLlmProvider, memberOf, storedCiphertext } from "./llm-fixtures";
+import { callAs, type RequestOptions } from "./support/requests";
+import { problem } from "./support/problems";
+import { captureConsole } from "./support/console";
+import { memberOf, newTenant } from "./support/tenants";
+import { createLlmModel, createLlmProvider } from "./support/resources";
+import { randomEncryptionKey, storedCiphertext } from "./support/encryption";
 
 const ProviderList = z.object({ data: z.array(LlmProviderSchema) });
 const API_KEY = "sk-live-do-not-leak-7f3a9c1e5b2d4f60";
@@ -18,7 +21,7 @@ describe("LLM providers", () => {
   it("creates, gets, lists, updates and deletes a provider without ever returning the key", async () => {
     const t = await newTenant();
     let ciphertext = "";
-    const logs = await captureConsole(async () => {
+    const lines = await captureConsole(async () => {
       const created = await createLlmProvider(t, { name: "Local vLLM", base_url: "http://10.0.0.5:8000/v1", api_key: API_KEY });
       expect(created).toMatchObject({ name: "Local vLLM", provider_type: "openai", base_url: "http://10.0.0.5:8000/v1", api_key_set: true, status: "active" });
       expect(created.id).toMatch(/^provider_[0-9a-f]{32}$/);
@@ -32,21 +35,21 @@ describe("LLM providers", () => {
         bodies.push(text);
         return text;
       };
-      const get = await as(t, `/v1/llm-providers/${created.id}`);
+      const get = await callAs(t, `/v1/llm-providers/${created.id}`);
       expect(get.status).toBe(200);
       expect(LlmProviderSchema.parse(JSON.parse(await read(get)))).toEqual(created);
 
-      const list = await as(t, "/v1/llm-providers");
+      const list = await callAs(t, "/v1/llm-providers");
       expect(list.status).toBe(200);
       expect(ProviderList.parse(JSON.parse(await read(list))).data.map((p) => p.id)).toEqual([created.id]);
 
-      const renamed = await as(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { name: "Renamed" } });
+      const renamed = await callAs(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { name: "Renamed" } });
       expect(renamed.status).toBe(200);
       const afterRename = LlmProviderSchema.parse(JSON.parse(await read(renamed)));
       expect(afterRename).toMatchObject({ name: "Renamed", base_url: "http://10.0.0.5:8000/v1", api_key_set: true });
       expect(await decryptSecret(env, (await storedCiphertext(created.id)) ?? "", created.id)).toBe(API_KEY);
 
-      const cleared = await as(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { api_key: null, base_url: null } });
+      const cleared = await callAs(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { api_key: null, base_url: null } });
       expect(LlmProviderSchema.parse(JSON.parse(await read(cleared)))).toMatchObject({ api_key_set: false, base_url: null });
       expect(await storedCiphertext(created.id)).toBeNull();
 
@@ -54,12 +57,13 @@ describe("LLM providers", () => {
         expect(body).not.toContain(API_KEY);
         expect(body).not.toContain(ciphertext);
       }
-      const del = await as(t, `/v1/llm-providers/${created.id}`, { method: "DELETE" });
+      const del = await callAs(t, `/v1/llm-providers/${created.id}`, { method: "DELETE" });
       expect(del.status).toBe(204);
-      const gone = await as(t, `/v1/llm-providers/${created.id}`);
+      const gone = await callAs(t, `/v1/llm-providers/${created.id}`);
       expect(gone.status).toBe(404);
       expect((await problem(gone)).code).toBe("provider_not_found");
     });
+    const logs = lines.join("\n");
     expect(logs).toContain('"msg":"request"');
     expect(logs).not.toContain(API_KEY);
     expect(logs).not.toContain(ciphertext);
@@ -69,7 +73,7 @@ describe("LLM providers", () => {
     const t = await newTenant();
     const created = await createLlmProvider(t, { name: "Anthropic", provider_type: "anthropic" });
     expect(created).toMatchObject({ api_key_set: false, base_url: null, provider_type: "anthropic" });
-    const res = await as(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { api_key: API_KEY, status: "disabled" } });
+    const res = await callAs(t, `/v1/llm-providers/${created.id}`, { method: "PATCH", json: { api_key: API_KEY, status: "disabled" } });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain(API_KEY);
@@ -80,15 +84,15 @@ describe("LLM providers", () => {
     const t = await newTenant();
     const provider = await createLlmProvider(t);
     const model = await createLlmModel(t, provider.id);
-    expect((await as(t, `/v1/llm-providers/${provider.id}`, { method: "DELETE" })).status).toBe(204);
-    const res = await as(t, `/v1/llm-models/${model.id}`);
+    expect((await callAs(t, `/v1/llm-providers/${provider.id}`, { method: "DELETE" })).status).toBe(204);
+    const res = await callAs(t, `/v1/llm-models/${model.id}`);
     expect(res.status).toBe(404);
     expect((await problem(res)).code).toBe("model_not_found");
   });
 
   it("names every invalid field and never echoes values", async () => {
     const t = await newTenant();
-    const res = await as(t, "/v1/llm-providers", {
+    const res = await callAs(t, "/v1/llm-providers", {
       method: "POST",
       json: { name: "", provider_type: "azure", base_url: "ftp://example.com", status: "paused" },
     });
@@ -97,7 +101,7 @@ describe("LLM providers", () => {
     expect(body.code).toBe("validation_failed");
     expect(body.errors?.map((e) => e.path).sort()).toEqual(["body.base_url", "body.name", "body.provider_type", "body.status"]);
 
-    const withCredentials = await as(t, "/v1/llm-providers", {
+    const withCredentials = await callAs(t, "/v1/llm-providers", {
       method: "POST",
       json: { name: "x", provider_type: "openai", base_url: `https://user:${API_KEY}@example.com/v1` },
     });
@@ -106,7 +110,7 @@ describe("LLM providers", () => {
     expect(text).not.toContain(API_KEY);
     expect(JSON.parse(text).errors.map((e: { path: string }) => e.path)).toEqual(["body.base_url"]);
 
-    const tooLong = await as(t, "/v1/llm-providers", {
+    const tooLong = await callAs(t, "/v1/llm-providers", {
       method: "POST",
       json: { name: "x", provider_type: "openai", api_key: "k".repeat(5000) },
     });
@@ -115,14 +119,14 @@ describe("LLM providers", () => {
     expect(big.code).toBe("input_too_large");
     expect(big.errors?.map((e) => e.path)).toEqual(["body.api_key"]);
 
-    const missing = await as(t, "/v1/llm-providers", { method: "POST", json: {} });
+    const missing = await callAs(t, "/v1/llm-providers", { method: "POST", json: {} });
     expect((await problem(missing)).errors?.map((e) => e.path).sort()).toEqual(["body.name", "body.provider_type"]);
   });
 
   it("rejects malformed path ids with 400 invalid_id", async () => {
     const t = await newTenant();
     for (const id of ["nope", "model_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", "provider_XYZ"]) {
-      const res = await as(t, `/v1/llm-providers/${id}`);
+      const res = await callAs(t, `/v1/llm-providers/${id}`);
       expect(res.status).toBe(400);
       const body = await problem(res);
       expect(body.code).toBe("invalid_id");
@@ -135,33 +139,33 @@ describe("LLM providers", () => {
     const b = await newTenant();
     const provider = await createLlmProvider(a, { api_key: API_KEY });
     for (const init of [{}, { method: "PATCH", json: { name: "mine" } }, { method: "DELETE" }]) {
-      const res = await as(b, `/v1/llm-providers/${provider.id}`, init);
+      const res = await callAs(b, `/v1/llm-providers/${provider.id}`, init);
       expect(res.status).toBe(404);
       expect((await problem(res)).code).toBe("provider_not_found");
     }
-    const models = await as(b, `/v1/llm-providers/${provider.id}/models`);
+    const models = await callAs(b, `/v1/llm-providers/${provider.id}/models`);
     expect((await problem(models)).code).toBe("provider_not_found");
-    const list = ProviderList.parse(await (await as(b, "/v1/llm-providers")).json());
+    const list = ProviderList.parse(await (await callAs(b, "/v1/llm-providers")).json());
     expect(list.data).toEqual([]);
-    expect((await as(a, `/v1/llm-providers/${provider.id}`)).status).toBe(200);
+    expect((await callAs(a, `/v1/llm-providers/${provider.id}`)).status).toBe(200);
   });
 
   it("lets members read but not write (403 forbidden)", async () => {
     const owner = await newTenant();
     const member = await memberOf(owner);
     const provider = await createLlmProvider(owner);
-    const attempts: [string, RequestInit & { json?: unknown }][] = [
+    const attempts: [string, RequestOptions][] = [
       ["/v1/llm-providers", { method: "POST", json: { name: "x", provider_type: "openai" } }],
       [`/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { name: "x" } }],
       [`/v1/llm-providers/${provider.id}`, { method: "DELETE" }],
       ["/v1/llm-providers/re-encrypt", { method: "POST" }],
     ];
     for (const [path, init] of attempts) {
-      const res = await as(member, path, init);
+      const res = await callAs(member, path, init);
       expect(res.status).toBe(403);
       expect((await problem(res)).code).toBe("forbidden");
     }
-    const list = await as(member, "/v1/llm-providers");
+    const list = await callAs(member, "/v1/llm-providers");
     expect(list.status).toBe(200);
     expect(ProviderList.parse(await list.json()).data.map((p) => p.id)).toEqual([provider.id]);
   });
@@ -169,7 +173,6 @@ describe("LLM providers", () => {
 
 describe("LLM provider keys at rest", () => {
   const db = createDb(env.DB);
-  const randomKey = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
   it("binds the stored ciphertext to the provider id", async () => {
     const t = await newTenant();
@@ -188,8 +191,8 @@ describe("LLM provider keys at rest", () => {
 
   it("rotates: old ciphertexts stay readable and are re-encrypted by PATCH and by the bulk route's service", async () => {
     const t = await newTenant();
-    const oldKey = randomKey();
-    const newKey = randomKey();
+    const oldKey = randomEncryptionKey();
+    const newKey = randomEncryptionKey();
     const before = { ENCRYPTION_KEY: oldKey };
     const rotating = { ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: oldKey };
     const base = { provider_type: "openai" as const, status: "active" as const, api_key: API_KEY };
@@ -212,7 +215,7 @@ describe("LLM provider keys at rest", () => {
     const t = await newTenant();
     await createLlmProvider(t, { api_key: API_KEY });
     await createLlmProvider(t);
-    const res = await as(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
+    const res = await callAs(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
     expect(res.status).toBe(200);
     expect(ReencryptResultSchema.parse(await res.json())).toEqual({ re_encrypted: 0, unreadable: [], total: 1 });
   });
@@ -220,23 +223,24 @@ describe("LLM provider keys at rest", () => {
   it("a value sealed under an unknown key cannot be silently re-sealed", async () => {
     const t = await newTenant();
     const provider = await createLlmProvider(t);
-    const foreign = await encryptSecret({ ENCRYPTION_KEY: randomKey() }, API_KEY, provider.id);
+    const foreign = await encryptSecret({ ENCRYPTION_KEY: randomEncryptionKey() }, API_KEY, provider.id);
     await db.update(llmProviders).set({ apiKeyEncrypted: foreign }).where(eq(llmProviders.id, provider.id));
-    const logs = await captureConsole(async () => {
-      const res = await as(t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { name: "x" } });
+    const lines = await captureConsole(async () => {
+      const res = await callAs(t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { name: "x" } });
       expect(res.status).toBe(500);
       const body = await res.text();
       expect(JSON.parse(body).code).toBe("internal_error");
       expect(body).not.toContain(foreign);
     });
+    const logs = lines.join("\n");
     expect(logs).toContain("EncryptionError");
     expect(logs).not.toContain(foreign);
     expect(logs).not.toContain(API_KEY);
 
-    const report = await as(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
+    const report = await callAs(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
     expect(ReencryptResultSchema.parse(await report.json())).toEqual({ re_encrypted: 0, unreadable: [provider.id], total: 1 });
     // The way out: set the key again, which replaces the unreadable value without opening it.
-    const fixed = await as(t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { api_key: "sk-new" } });
+    const fixed = await callAs(t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { api_key: "sk-new" } });
     expect(fixed.status).toBe(200);
     await fixed.body?.cancel();
     expect(await decryptSecret(env, (await storedCiphertext(provider.id)) ?? "", provider.id)).toBe("sk-new");

@@ -1,31 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { MessagePage as MessageList } from "../src/routes/messages";
 import { MessageSchema } from "../src/schemas/messages";
-import { newTenant, problem } from "./helpers";
-import { as, createAgent, createSession, openStream, sendMessage, type Caller } from "./fixtures";
-import { SseReader } from "./sse-client";
+import { callAs, type Caller } from "./support/requests";
+import { problem } from "./support/problems";
+import { newTenant } from "./support/tenants";
+import { sendMessage } from "./support/resources";
+import { openStream, SseReader } from "./support/sse-reader";
+import { isEnd } from "./support/events";
+import { sessionSetup } from "./support/sessions";
 
 const text = (t: string) => ({ type: "text", text: t });
 const userMessage = (...content: unknown[]) => ({ message: { role: "user", content } });
 
 /** POSTs a message body and checks status, code and the exact errors[].path list. */
 async function expectRefused(t: Caller, sessionId: string, json: unknown, code: string, paths: string[]) {
-  const res = await as(t, `/v1/sessions/${sessionId}/messages`, { method: "POST", json });
+  const res = await callAs(t, `/v1/sessions/${sessionId}/messages`, { method: "POST", json });
   expect(res.status, JSON.stringify(json).slice(0, 120)).toBe(400);
   const body = await problem(res);
   expect(body.code, JSON.stringify(json).slice(0, 120)).toBe(code);
   expect(body.errors?.map((e) => e.path).sort()).toEqual([...paths].sort());
 }
 
-async function quietSession() {
-  const t = await newTenant();
-  const agent = await createAgent(t);
-  return { t, session: await createSession(t, agent.id) };
-}
-
 describe("messages", () => {
   it("stores a user message and returns it with its event sequence", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     const message = await sendMessage(t, session.id, "hello there", { metadata: { source: "test" } });
     expect(message).toMatchObject({
       session_id: session.id,
@@ -43,8 +41,8 @@ describe("messages", () => {
   });
 
   it("accepts image parts by url or base64 and lists messages in order", async () => {
-    const { t, session } = await quietSession();
-    const res = await as(t, `/v1/sessions/${session.id}/messages`, {
+    const { t, session } = await sessionSetup();
+    const res = await callAs(t, `/v1/sessions/${session.id}/messages`, {
       method: "POST",
       json: {
         message: {
@@ -59,14 +57,14 @@ describe("messages", () => {
     });
     expect(res.status).toBe(201);
     const sent = MessageSchema.parse(await res.json());
-    const list = MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json());
+    const list = MessageList.parse(await (await callAs(t, `/v1/sessions/${session.id}/messages`)).json());
     expect(list.data[0]).toEqual(sent);
     const sequences = list.data.map((m) => m.sequence);
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
   });
 
   it("rejects bad shapes with a 400 naming each field and stores nothing", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     const cases: [unknown, string[]][] = [
       [{}, ["body.message"]],
       [{ message: { role: "agent", content: [{ type: "text", text: "x" }] } }, ["body.message.role"]],
@@ -81,24 +79,24 @@ describe("messages", () => {
       [{ ...userMessage(text("x")), tags: ["a"], metadata: { tags: ["b"] } }, ["body.tags"]],
     ];
     for (const [json, paths] of cases) {
-      const res = await as(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json });
+      const res = await callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json });
       expect(res.status, JSON.stringify(json)).toBe(400);
       const body = await problem(res);
       expect(body.code).toBe("validation_failed");
       expect(body.errors?.map((e) => e.path), JSON.stringify(json)).toEqual(expect.arrayContaining(paths));
     }
-    const tooBig = await as(t, `/v1/sessions/${session.id}/messages`, {
+    const tooBig = await callAs(t, `/v1/sessions/${session.id}/messages`, {
       method: "POST",
       json: { message: { role: "user", content: [{ type: "text", text: "x".repeat(256 * 1024 + 1) }] } },
     });
     expect(tooBig.status).toBe(400);
     expect((await problem(tooBig)).code).toBe("input_too_large");
-    const list = MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json());
+    const list = MessageList.parse(await (await callAs(t, `/v1/sessions/${session.id}/messages`)).json());
     expect(list).toEqual({ data: [], total: 0, offset: 0, limit: 20 });
   });
 
   it("answers input_too_large for too many parts, an oversized image, metadata or tags, naming the field", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     await expectRefused(t, session.id, userMessage(...Array.from({ length: 33 }, () => text("x"))), "input_too_large", ["body.message.content"]);
     const bigImage = { type: "image", base64: "A".repeat(768 * 1024 + 4), media_type: "image/png" };
     await expectRefused(t, session.id, userMessage(text("look"), bigImage), "input_too_large", ["body.message.content.1.base64"]);
@@ -111,11 +109,11 @@ describe("messages", () => {
       "body.message.content.0.text",
       "body.metadata",
     ]);
-    expect(MessageList.parse(await (await as(t, `/v1/sessions/${session.id}/messages`)).json()).total).toBe(0);
+    expect(MessageList.parse(await (await callAs(t, `/v1/sessions/${session.id}/messages`)).json()).total).toBe(0);
   });
 
   it("stores tags as metadata.tags next to the client's metadata", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     const tagged = await sendMessage(t, session.id, "one", { tags: ["a"], metadata: { source: "test" } });
     expect(tagged.metadata).toEqual({ source: "test", tags: ["a"] });
     const own = await sendMessage(t, session.id, "two", { metadata: { tags: ["mine"] } });
@@ -125,28 +123,28 @@ describe("messages", () => {
   });
 
   it("answers invalid_json and unsupported_media_type on the message route", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     const path = `/v1/sessions/${session.id}/messages`;
-    const broken = await as(t, path, { method: "POST", headers: { "content-type": "application/json" }, body: '{"message": ' });
+    const broken = await callAs(t, path, { method: "POST", headers: { "content-type": "application/json" }, body: '{"message": ' });
     expect(broken.status).toBe(400);
     expect((await problem(broken)).code).toBe("invalid_json");
-    const plain = await as(t, path, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+    const plain = await callAs(t, path, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
     expect(plain.status).toBe(415);
     expect((await problem(plain)).code).toBe("unsupported_media_type");
-    expect(MessageList.parse(await (await as(t, path)).json()).total).toBe(0);
+    expect(MessageList.parse(await (await callAs(t, path)).json()).total).toBe(0);
   });
 
   it("lists a conversation oldest first in pages that do not overlap", async () => {
-    const { t, session } = await quietSession();
+    const { t, session } = await sessionSetup();
     const reader = new SseReader(await openStream(t, session.id));
     const sent: string[] = [];
     for (const words of ["one", "two"]) {
       sent.push((await sendMessage(t, session.id, words)).id);
-      await reader.collectUntil((e) => e.type === "session.completed");
+      await reader.collectUntil(isEnd);
     }
     await reader.cancel();
     const path = `/v1/sessions/${session.id}/messages`;
-    const all = MessageList.parse(await (await as(t, path)).json());
+    const all = MessageList.parse(await (await callAs(t, path)).json());
     expect(all).toMatchObject({ total: 4, offset: 0, limit: 20 });
     expect(all.data.map((m) => [m.role, m.content])).toEqual([
       ["user", [text("one")]],
@@ -159,22 +157,22 @@ describe("messages", () => {
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
     const paged: string[] = [];
     for (let offset = 0; offset < 4; offset += 3) {
-      const page = MessageList.parse(await (await as(t, `${path}?limit=3&offset=${offset}`)).json());
+      const page = MessageList.parse(await (await callAs(t, `${path}?limit=3&offset=${offset}`)).json());
       expect(page).toMatchObject({ total: 4, offset, limit: 3 });
       paged.push(...page.data.map((m) => m.id));
     }
     expect(paged).toEqual(all.data.map((m) => m.id));
-    expect(MessageList.parse(await (await as(t, `${path}?offset=9`)).json())).toEqual({ data: [], total: 4, offset: 9, limit: 20 });
-    expect(MessageList.parse(await (await as(t, `${path}?limit=0`)).json()).limit).toBe(1);
-    expect(MessageList.parse(await (await as(t, `${path}?limit=500`)).json()).limit).toBe(100);
-    const bad = await as(t, `${path}?limit=abc`);
+    expect(MessageList.parse(await (await callAs(t, `${path}?offset=9`)).json())).toEqual({ data: [], total: 4, offset: 9, limit: 20 });
+    expect(MessageList.parse(await (await callAs(t, `${path}?limit=0`)).json()).limit).toBe(1);
+    expect(MessageList.parse(await (await callAs(t, `${path}?limit=500`)).json()).limit).toBe(100);
+    const bad = await callAs(t, `${path}?limit=abc`);
     expect(bad.status).toBe(400);
     expect((await problem(bad)).errors?.map((e) => e.path)).toEqual(["query.limit"]);
   });
 
   it("refuses a body over 1 MiB with 413 before parsing it", async () => {
-    const { t, session } = await quietSession();
-    const res = await as(t, `/v1/sessions/${session.id}/messages`, {
+    const { t, session } = await sessionSetup();
+    const res = await callAs(t, `/v1/sessions/${session.id}/messages`, {
       method: "POST",
       json: { message: { role: "user", content: [{ type: "text", text: "x".repeat(1024 * 1024) }] } },
     });
@@ -183,8 +181,8 @@ describe("messages", () => {
   });
 
   it("422s a controls.model_id that is not a model of the org", async () => {
-    const { t, session } = await quietSession();
-    const res = await as(t, `/v1/sessions/${session.id}/messages`, {
+    const { t, session } = await sessionSetup();
+    const res = await callAs(t, `/v1/sessions/${session.id}/messages`, {
       method: "POST",
       json: { message: { role: "user", content: [{ type: "text", text: "x" }] }, controls: { model_id: `model_${"1".repeat(32)}` } },
     });
@@ -194,10 +192,10 @@ describe("messages", () => {
 
   it("answers invalid_id and session_not_found on the message routes", async () => {
     const t = await newTenant();
-    const bad = await as(t, "/v1/sessions/abc/messages");
+    const bad = await callAs(t, "/v1/sessions/abc/messages");
     expect(bad.status).toBe(400);
     expect((await problem(bad)).code).toBe("invalid_id");
-    const missing = await as(t, `/v1/sessions/session_${"a".repeat(32)}/messages`);
+    const missing = await callAs(t, `/v1/sessions/session_${"a".repeat(32)}/messages`);
     expect(missing.status).toBe(404);
     expect((await problem(missing)).code).toBe("session_not_found");
   });

@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
 import { MemberSchema, OrganizationSchema } from "../src/schemas/orgs";
-import { authed, call, expectProblem, newTenant, type Tenant } from "./helpers";
+import { call, callAs, type RequestOptions } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { newTenant, type Tenant } from "./support/tenants";
 
 const OrgList = z.object({ data: z.array(OrganizationSchema) });
 const MemberList = z.object({ data: z.array(MemberSchema) });
@@ -10,7 +12,7 @@ const UNKNOWN_ORG = "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f";
 
 /** Adds `who` to `owner`'s org with `role`; returns `who` acting in that org. */
 async function join(owner: Tenant, who: Tenant, role: "owner" | "admin" | "member"): Promise<Tenant> {
-  const res = await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: who.email, role } });
+  const res = await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: who.email, role } });
   expect(res.status).toBe(201);
   return { ...who, headers: { ...who.headers, "x-org-id": owner.orgId } };
 }
@@ -18,38 +20,38 @@ async function join(owner: Tenant, who: Tenant, role: "owner" | "admin" | "membe
 describe("organizations", () => {
   it("lists the personal org, creates another (caller is owner), gets and renames it", async () => {
     const t = await newTenant({ name: "Grace" });
-    const initial = OrgList.parse(await (await authed(t, "/v1/orgs")).json());
+    const initial = OrgList.parse(await (await callAs(t, "/v1/orgs")).json());
     expect(initial.data).toEqual([expect.objectContaining({ id: t.orgId, name: "Grace's organization", role: "owner" })]);
 
-    const created = await authed(t, "/v1/orgs", { method: "POST", json: { name: "  Acme  " } });
+    const created = await callAs(t, "/v1/orgs", { method: "POST", json: { name: "  Acme  " } });
     expect(created.status).toBe(201);
     const org = OrganizationSchema.parse(await created.json());
     expect(org).toMatchObject({ name: "Acme", role: "owner" });
     expect(org.id).toMatch(/^org_[0-9a-f]{32}$/);
 
-    const list = OrgList.parse(await (await authed(t, "/v1/orgs")).json());
+    const list = OrgList.parse(await (await callAs(t, "/v1/orgs")).json());
     expect(list.data.map((o) => o.id).sort()).toEqual([t.orgId, org.id].sort());
 
-    const got = await authed(t, `/v1/orgs/${org.id}`);
+    const got = await callAs(t, `/v1/orgs/${org.id}`);
     expect(got.status).toBe(200);
     expect(OrganizationSchema.parse(await got.json())).toEqual(org);
 
-    const renamed = await authed(t, `/v1/orgs/${org.id}`, { method: "PATCH", json: { name: "Acme Inc" } });
+    const renamed = await callAs(t, `/v1/orgs/${org.id}`, { method: "PATCH", json: { name: "Acme Inc" } });
     expect(renamed.status).toBe(200);
     expect(OrganizationSchema.parse(await renamed.json())).toMatchObject({ id: org.id, name: "Acme Inc", role: "owner" });
 
     // The new org's members: just its creator.
-    const members = MemberList.parse(await (await authed(t, `/v1/orgs/${org.id}/members`)).json());
+    const members = MemberList.parse(await (await callAs(t, `/v1/orgs/${org.id}/members`)).json());
     expect(members.data).toEqual([expect.objectContaining({ user_id: t.userId, email: t.email, role: "owner" })]);
   });
 
   it("validates bodies and ids naming the field", async () => {
     const t = await newTenant();
-    await expectProblem(await authed(t, "/v1/orgs", { method: "POST", json: { name: "   " } }), 400, "validation_failed", ["body.name"]);
-    await expectProblem(await authed(t, "/v1/orgs/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f"), 400, "invalid_id", ["path.org_id"]);
-    await expectProblem(await authed(t, "/v1/orgs/nope/members"), 400, "invalid_id", ["path.org_id"]);
+    await expectProblem(await callAs(t, "/v1/orgs", { method: "POST", json: { name: "   " } }), 400, "validation_failed", ["body.name"]);
+    await expectProblem(await callAs(t, "/v1/orgs/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f"), 400, "invalid_id", ["path.org_id"]);
+    await expectProblem(await callAs(t, "/v1/orgs/nope/members"), 400, "invalid_id", ["path.org_id"]);
     await expectProblem(
-      await authed(t, `/v1/orgs/${t.orgId}/members/nope`, { method: "PATCH", json: { role: "admin" } }),
+      await callAs(t, `/v1/orgs/${t.orgId}/members/nope`, { method: "PATCH", json: { role: "admin" } }),
       400,
       "invalid_id",
       ["path.user_id"],
@@ -59,7 +61,7 @@ describe("organizations", () => {
   it("404s another org's id on every org route, exactly like an unknown id", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const bMember = `/v1/orgs/${b.orgId}/members/${b.userId}`;
-    const attempts: [string, RequestInit & { json?: unknown }][] = [
+    const attempts: [string, RequestOptions][] = [
       [`/v1/orgs/${b.orgId}`, {}],
       [`/v1/orgs/${b.orgId}`, { method: "PATCH", json: { name: "mine now" } }],
       [`/v1/orgs/${b.orgId}/members`, {}],
@@ -69,11 +71,11 @@ describe("organizations", () => {
       [bMember, { method: "DELETE" }],
     ];
     for (const [path, init] of attempts) {
-      const foreign = await expectProblem(await authed(a, path, init), 404, "org_not_found");
-      const unknown = await expectProblem(await authed(a, path.replace(b.orgId, UNKNOWN_ORG), init), 404, "org_not_found");
+      const foreign = await expectProblem(await callAs(a, path, init), 404, "org_not_found");
+      const unknown = await expectProblem(await callAs(a, path.replace(b.orgId, UNKNOWN_ORG), init), 404, "org_not_found");
       expect({ ...foreign, request_id: "" }).toEqual({ ...unknown, request_id: "" });
     }
-    expect(OrgList.parse(await (await authed(a, "/v1/orgs")).json()).data.map((o) => o.id)).toEqual([a.orgId]);
+    expect(OrgList.parse(await (await callAs(a, "/v1/orgs")).json()).data.map((o) => o.id)).toEqual([a.orgId]);
   });
 
   it("lets an API key see only the org it is bound to", async () => {
@@ -81,9 +83,9 @@ describe("organizations", () => {
     const t = await newTenant({ apiKey: true });
     await join(owner, t, "admin");
     const key = { headers: { authorization: t.apiKey ?? "" } };
-    expect(OrgList.parse(await (await authed(key, "/v1/orgs")).json()).data.map((o) => o.id)).toEqual([t.orgId]);
-    await expectProblem(await authed(key, `/v1/orgs/${owner.orgId}`), 404, "org_not_found");
-    expect((await authed(t, `/v1/orgs/${owner.orgId}`)).status).toBe(200);
+    expect(OrgList.parse(await (await callAs(key, "/v1/orgs")).json()).data.map((o) => o.id)).toEqual([t.orgId]);
+    await expectProblem(await callAs(key, `/v1/orgs/${owner.orgId}`), 404, "org_not_found");
+    expect((await callAs(t, `/v1/orgs/${owner.orgId}`)).status).toBe(200);
   });
 });
 
@@ -91,25 +93,25 @@ describe("members and roles", () => {
   it("adds an existing user by email, changes their role, removes them", async () => {
     const owner = await newTenant();
     const other = await newTenant({ name: "Linus" });
-    const add = await authed(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email.toUpperCase() } });
+    const add = await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email.toUpperCase() } });
     expect(add.status).toBe(201);
     expect(MemberSchema.parse(await add.json())).toMatchObject({ user_id: other.userId, email: other.email, name: "Linus", role: "member" });
 
     const asOther = { headers: { ...other.headers, "x-org-id": owner.orgId } };
-    expect((await authed(asOther, "/v1/agents")).status).toBe(200);
+    expect((await callAs(asOther, "/v1/agents")).status).toBe(200);
 
-    const promote = await authed(owner, `/v1/orgs/${owner.orgId}/members/${other.userId}`, { method: "PATCH", json: { role: "admin" } });
+    const promote = await callAs(owner, `/v1/orgs/${owner.orgId}/members/${other.userId}`, { method: "PATCH", json: { role: "admin" } });
     expect(promote.status).toBe(200);
     expect(MemberSchema.parse(await promote.json()).role).toBe("admin");
-    const list = MemberList.parse(await (await authed(asOther, `/v1/orgs/${owner.orgId}/members`)).json());
+    const list = MemberList.parse(await (await callAs(asOther, `/v1/orgs/${owner.orgId}/members`)).json());
     expect(list.data.map((m) => [m.user_id, m.role])).toEqual([
       [owner.userId, "owner"],
       [other.userId, "admin"],
     ]);
 
-    expect((await authed(owner, `/v1/orgs/${owner.orgId}/members/${other.userId}`, { method: "DELETE" })).status).toBe(204);
-    await expectProblem(await authed(asOther, "/v1/agents"), 404, "org_not_found");
-    await expectProblem(await authed(other, `/v1/orgs/${owner.orgId}`), 404, "org_not_found");
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members/${other.userId}`, { method: "DELETE" })).status).toBe(204);
+    await expectProblem(await callAs(asOther, "/v1/agents"), 404, "org_not_found");
+    await expectProblem(await callAs(other, `/v1/orgs/${owner.orgId}`), 404, "org_not_found");
   });
 
   it("gets one member (any member may), 404 member_not_found for a non-member, 400 for a malformed id", async () => {
@@ -118,27 +120,27 @@ describe("members and roles", () => {
     const outsider = await newTenant();
     const base = `/v1/orgs/${owner.orgId}/members`;
     for (const who of [owner, member]) {
-      const res = await authed(who, `${base}/${member.userId}`);
+      const res = await callAs(who, `${base}/${member.userId}`);
       expect(res.status).toBe(200);
       expect(MemberSchema.parse(await res.json())).toMatchObject({ user_id: member.userId, email: member.email, name: "Mia", role: "member" });
     }
-    const self = MemberSchema.parse(await (await authed(member, `${base}/${owner.userId}`)).json());
+    const self = MemberSchema.parse(await (await callAs(member, `${base}/${owner.userId}`)).json());
     expect(self).toMatchObject({ user_id: owner.userId, role: "owner" });
-    await expectProblem(await authed(owner, `${base}/${outsider.userId}`), 404, "member_not_found");
-    await expectProblem(await authed(owner, `${base}/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`), 400, "invalid_id", ["path.user_id"]);
+    await expectProblem(await callAs(owner, `${base}/${outsider.userId}`), 404, "member_not_found");
+    await expectProblem(await callAs(owner, `${base}/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`), 400, "invalid_id", ["path.user_id"]);
     // Another org's member list stays hidden, exactly like an unknown org.
-    await expectProblem(await authed(outsider, `${base}/${owner.userId}`), 404, "org_not_found");
+    await expectProblem(await callAs(outsider, `${base}/${owner.userId}`), 404, "org_not_found");
   });
 
   it("answers 404 user_not_found, 409 conflict and 404 member_not_found where they apply", async () => {
     const owner = await newTenant();
     const other = await newTenant();
     const path = `/v1/orgs/${owner.orgId}/members`;
-    await expectProblem(await authed(owner, path, { method: "POST", json: { email: `nobody-${crypto.randomUUID()}@example.test` } }), 404, "user_not_found");
-    await expectProblem(await authed(owner, path, { method: "POST", json: { email: owner.email } }), 409, "conflict");
-    await expectProblem(await authed(owner, `${path}/${other.userId}`, { method: "PATCH", json: { role: "admin" } }), 404, "member_not_found");
-    await expectProblem(await authed(owner, `${path}/${other.userId}`, { method: "DELETE" }), 404, "member_not_found");
-    await expectProblem(await authed(owner, path, { method: "POST", json: { email: "x", role: "boss" } }), 400, "validation_failed", ["body.email", "body.role"]);
+    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: `nobody-${crypto.randomUUID()}@example.test` } }), 404, "user_not_found");
+    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: owner.email } }), 409, "conflict");
+    await expectProblem(await callAs(owner, `${path}/${other.userId}`, { method: "PATCH", json: { role: "admin" } }), 404, "member_not_found");
+    await expectProblem(await callAs(owner, `${path}/${other.userId}`, { method: "DELETE" }), 404, "member_not_found");
+    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: "x", role: "boss" } }), 400, "validation_failed", ["body.email", "body.role"]);
   });
 
   it("403s members on admin routes and admins on owner routes", async () => {
@@ -149,18 +151,18 @@ describe("members and roles", () => {
     const base = `/v1/orgs/${owner.orgId}`;
 
     // Members can read the org and its members, nothing more.
-    expect((await authed(member, base)).status).toBe(200);
-    expect((await authed(member, `${base}/members`)).status).toBe(200);
-    const memberAttempts: [string, RequestInit & { json?: unknown }][] = [
+    expect((await callAs(member, base)).status).toBe(200);
+    expect((await callAs(member, `${base}/members`)).status).toBe(200);
+    const memberAttempts: [string, RequestOptions][] = [
       [`${base}/members`, { method: "POST", json: { email: third.email } }],
       [`${base}/members/${admin.userId}`, { method: "PATCH", json: { role: "member" } }],
       [`${base}/members/${admin.userId}`, { method: "DELETE" }],
       [base, { method: "PATCH", json: { name: "renamed" } }],
     ];
-    for (const [path, init] of memberAttempts) await expectProblem(await authed(member, path, init), 403, "forbidden");
+    for (const [path, init] of memberAttempts) await expectProblem(await callAs(member, path, init), 403, "forbidden");
 
     // Admins manage members but cannot grant owner, touch an owner, or rename the org.
-    const adminAttempts: [string, RequestInit & { json?: unknown }][] = [
+    const adminAttempts: [string, RequestOptions][] = [
       [`${base}/members`, { method: "POST", json: { email: third.email, role: "owner" } }],
       [`${base}/members/${member.userId}`, { method: "PATCH", json: { role: "owner" } }],
       [`${base}/members/${admin.userId}`, { method: "PATCH", json: { role: "owner" } }],
@@ -168,23 +170,23 @@ describe("members and roles", () => {
       [`${base}/members/${owner.userId}`, { method: "DELETE" }],
       [base, { method: "PATCH", json: { name: "renamed" } }],
     ];
-    for (const [path, init] of adminAttempts) await expectProblem(await authed(admin, path, init), 403, "forbidden");
-    expect((await authed(admin, `${base}/members`, { method: "POST", json: { email: third.email } })).status).toBe(201);
-    expect((await authed(admin, `${base}/members/${member.userId}`, { method: "PATCH", json: { role: "admin" } })).status).toBe(200);
-    expect((await authed(admin, `${base}/members/${third.userId}`, { method: "DELETE" })).status).toBe(204);
+    for (const [path, init] of adminAttempts) await expectProblem(await callAs(admin, path, init), 403, "forbidden");
+    expect((await callAs(admin, `${base}/members`, { method: "POST", json: { email: third.email } })).status).toBe(201);
+    expect((await callAs(admin, `${base}/members/${member.userId}`, { method: "PATCH", json: { role: "admin" } })).status).toBe(200);
+    expect((await callAs(admin, `${base}/members/${third.userId}`, { method: "DELETE" })).status).toBe(204);
   });
 
   it("keeps the last owner: demoting or removing them is 422 invalid_state; with two owners it works", async () => {
     const owner = await newTenant();
     const self = `/v1/orgs/${owner.orgId}/members/${owner.userId}`;
-    await expectProblem(await authed(owner, self, { method: "PATCH", json: { role: "admin" } }), 422, "invalid_state");
-    await expectProblem(await authed(owner, self, { method: "DELETE" }), 422, "invalid_state");
+    await expectProblem(await callAs(owner, self, { method: "PATCH", json: { role: "admin" } }), 422, "invalid_state");
+    await expectProblem(await callAs(owner, self, { method: "DELETE" }), 422, "invalid_state");
 
     const second = await join(owner, await newTenant(), "owner");
-    expect((await authed(second, self, { method: "PATCH", json: { role: "admin" } })).status).toBe(200);
+    expect((await callAs(second, self, { method: "PATCH", json: { role: "admin" } })).status).toBe(200);
     const secondSelf = `/v1/orgs/${owner.orgId}/members/${second.userId}`;
-    await expectProblem(await authed(second, secondSelf, { method: "DELETE" }), 422, "invalid_state");
-    const roles = MemberList.parse(await (await authed(second, `/v1/orgs/${owner.orgId}/members`)).json());
+    await expectProblem(await callAs(second, secondSelf, { method: "DELETE" }), 422, "invalid_state");
+    const roles = MemberList.parse(await (await callAs(second, `/v1/orgs/${owner.orgId}/members`)).json());
     expect(roles.data.filter((m) => m.role === "owner").map((m) => m.user_id)).toEqual([second.userId]);
   });
 
@@ -192,11 +194,11 @@ describe("members and roles", () => {
     const owner = await newTenant();
     const second = await join(owner, await newTenant(), "owner");
     const results = await Promise.all([
-      authed(owner, `/v1/orgs/${owner.orgId}/members/${second.userId}`, { method: "PATCH", json: { role: "member" } }),
-      authed(second, `/v1/orgs/${owner.orgId}/members/${owner.userId}`, { method: "PATCH", json: { role: "member" } }),
+      callAs(owner, `/v1/orgs/${owner.orgId}/members/${second.userId}`, { method: "PATCH", json: { role: "member" } }),
+      callAs(second, `/v1/orgs/${owner.orgId}/members/${owner.userId}`, { method: "PATCH", json: { role: "member" } }),
     ]);
     for (const r of results) await r.body?.cancel();
-    const roles = MemberList.parse(await (await authed(owner, `/v1/orgs/${owner.orgId}/members`)).json());
+    const roles = MemberList.parse(await (await callAs(owner, `/v1/orgs/${owner.orgId}/members`)).json());
     expect(roles.data.filter((m) => m.role === "owner")).toHaveLength(1);
   });
 
@@ -204,10 +206,10 @@ describe("members and roles", () => {
     const owner = await newTenant();
     const t = await newTenant();
     const inOrg = await join(owner, t, "member");
-    const created = await authed(inOrg, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } });
+    const created = await callAs(inOrg, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } });
     const { key } = (await created.json()) as { key: string };
     expect((await call("/v1/agents", { headers: { authorization: key } })).status).toBe(200);
-    expect((await authed(owner, `/v1/orgs/${owner.orgId}/members/${t.userId}`, { method: "DELETE" })).status).toBe(204);
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members/${t.userId}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await call("/v1/agents", { headers: { authorization: key } }), 401, "unauthorized");
     // Re-adding them does not bring the old key back.
     await join(owner, t, "member");
@@ -220,27 +222,27 @@ describe("a user who belongs to no organization", () => {
   async function orphan(): Promise<Tenant> {
     const t = await newTenant();
     const second = await join(t, await newTenant(), "owner");
-    expect((await authed(second, `/v1/orgs/${t.orgId}/members/${t.userId}`, { method: "DELETE" })).status).toBe(204);
+    expect((await callAs(second, `/v1/orgs/${t.orgId}/members/${t.userId}`, { method: "DELETE" })).status).toBe(204);
     return t;
   }
 
   it("can still see who they are, refresh, sign out and list their (no) organizations", async () => {
     const t = await orphan();
-    const me = await authed(t, "/v1/auth/me");
+    const me = await callAs(t, "/v1/auth/me");
     expect(me.status).toBe(200);
     expect(MeSchema.parse(await me.json())).toMatchObject({ user: { id: t.userId }, org: null, role: null });
-    expect(OrgList.parse(await (await authed(t, "/v1/orgs")).json()).data).toEqual([]);
+    expect(OrgList.parse(await (await callAs(t, "/v1/orgs")).json()).data).toEqual([]);
 
     const refreshed = await call("/v1/auth/refresh", { method: "POST", json: { refresh_token: t.refreshToken } });
     expect(refreshed.status).toBe(200);
     const tokens = AuthTokensSchema.parse(await refreshed.json());
     const next = { headers: { authorization: `Bearer ${tokens.access_token}` } };
-    expect((await authed(next, "/v1/auth/logout", { method: "POST", json: { refresh_token: tokens.refresh_token } })).status).toBe(204);
+    expect((await callAs(next, "/v1/auth/logout", { method: "POST", json: { refresh_token: tokens.refresh_token } })).status).toBe(204);
   });
 
   it("gets 404 org_not_found everywhere else, and for an X-Org-Id even on those routes", async () => {
     const t = await orphan();
-    const attempts: [string, RequestInit & { json?: unknown }][] = [
+    const attempts: [string, RequestOptions][] = [
       ["/v1/agents", {}],
       ["/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b" } }],
       ["/v1/sessions", {}],
@@ -251,18 +253,18 @@ describe("a user who belongs to no organization", () => {
       [`/v1/orgs/${t.orgId}`, {}],
       [`/v1/orgs/${t.orgId}/members`, {}],
     ];
-    for (const [path, init] of attempts) await expectProblem(await authed(t, path, init), 404, "org_not_found");
-    await expectProblem(await authed(t, "/v1/auth/me", { headers: { "x-org-id": t.orgId } }), 404, "org_not_found");
-    await expectProblem(await authed(t, "/v1/orgs", { headers: { "x-org-id": UNKNOWN_ORG } }), 404, "org_not_found");
+    for (const [path, init] of attempts) await expectProblem(await callAs(t, path, init), 404, "org_not_found");
+    await expectProblem(await callAs(t, "/v1/auth/me", { headers: { "x-org-id": t.orgId } }), 404, "org_not_found");
+    await expectProblem(await callAs(t, "/v1/orgs", { headers: { "x-org-id": UNKNOWN_ORG } }), 404, "org_not_found");
   });
 
   it("creates an organization and from then on acts in it as its owner", async () => {
     const t = await orphan();
-    const created = await authed(t, "/v1/orgs", { method: "POST", json: { name: "Fresh start" } });
+    const created = await callAs(t, "/v1/orgs", { method: "POST", json: { name: "Fresh start" } });
     expect(created.status).toBe(201);
     const org = OrganizationSchema.parse(await created.json());
-    const me = MeSchema.parse(await (await authed(t, "/v1/auth/me")).json());
+    const me = MeSchema.parse(await (await callAs(t, "/v1/auth/me")).json());
     expect(me).toMatchObject({ org: { id: org.id, role: "owner" }, role: "owner" });
-    expect((await authed(t, "/v1/agents")).status).toBe(200);
+    expect((await callAs(t, "/v1/agents")).status).toBe(200);
   });
 });

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionStub } from "../src/session/rpc";
-import { newTenant } from "./helpers";
-import { as, createAgent, createSession, openStream, sendMessage } from "./fixtures";
-import { SseReader } from "./sse-client";
+import { callAs } from "./support/requests";
+import { newTenant } from "./support/tenants";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { openStream, SseReader } from "./support/sse-reader";
 
 const text = (t: string) => ({ message: { role: "user", content: [{ type: "text", text: t }] } });
 
@@ -26,8 +27,8 @@ describe("deleting a session that is in use", () => {
     const session = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, session.id, "first");
     const reader = new SseReader(await openStream(t, session.id));
-    const post = (n: number) => as(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: text(`racing ${n}`) });
-    const [before, del, after] = await Promise.all([post(1), as(t, `/v1/sessions/${session.id}`, { method: "DELETE" }), post(2)]);
+    const post = (n: number) => callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: text(`racing ${n}`) });
+    const [before, del, after] = await Promise.all([post(1), callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" }), post(2)]);
     expect(del.status).toBe(204);
     for (const res of [before, after]) {
       expect([201, 404]).toContain(res.status);
@@ -38,7 +39,7 @@ describe("deleting a session that is in use", () => {
       const frame = await reader.next(5000);
       if (frame === null) break;
     }
-    expect((await as(t, `/v1/sessions/${session.id}`)).status).toBe(404);
-    expect((await as(t, `/v1/sessions/${session.id}/messages`)).status).toBe(404);
+    expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);
+    expect((await callAs(t, `/v1/sessions/${session.id}/messages`)).status).toBe(404);
   });
 });

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { EventEnvelope } from "../src/session/rpc";
-import { as, sendMessage } from "./fixtures";
-import { startStuckTurn } from "./stuck-turn";
-
-const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
-const isEnd = (e: EventEnvelope) => e.type === "session.completed";
+import { callAs } from "./support/requests";
+import { getSession, sendMessage } from "./support/resources";
+import { isEnd, TERMINAL } from "./support/events";
+import { startStuckTurn } from "./support/stuck-turn";
 
 describe("a turn whose work ignores its abort", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -12,14 +10,13 @@ describe("a turn whose work ignores its abort", () => {
   it("is ended by cancel after its grace period with one turn.cancelled; the session goes idle and works again", async () => {
     const { t, session, reader } = await startStuckTurn();
     const started = Date.now();
-    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const res = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "cancelled" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // it waited for the work first
     const ending = await reader.collectUntil(isEnd);
     expect(ending.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.cancelled"]);
-    const state = (await (await as(t, `/v1/sessions/${session.id}`)).json()) as { status: string };
-    expect(state.status).toBe("idle");
+    expect((await getSession(t, session.id)).status).toBe("idle");
 
     vi.restoreAllMocks();
     await sendMessage(t, session.id, "again");
@@ -31,8 +28,8 @@ describe("a turn whose work ignores its abort", () => {
   it("is deleted within the grace period: DELETE answers 204 and the session is gone", async () => {
     const { t, session, reader } = await startStuckTurn();
     await reader.cancel();
-    const res = await as(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
+    const res = await callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
-    expect((await as(t, `/v1/sessions/${session.id}`)).status).toBe(404);
+    expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);
   }, 20_000);
 });

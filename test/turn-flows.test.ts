@@ -1,22 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { as, FAKE_PROVIDER_KEY, sendMessage } from "./fixtures";
-import { jsonLines } from "./helpers";
-import {
-  builtinTool,
-  capturedLogsWithoutKey,
-  gate,
-  getSession,
-  isEnd,
-  lastRequest,
-  listMessages,
-  scenarioBase,
-  standIn,
-  stored,
-  TERMINAL,
-  turnSetup,
-  type ProviderType,
-} from "./turn-helpers";
+import { callAs, type Caller } from "./support/requests";
+import { capturedLogsWithoutKey, jsonLines } from "./support/console";
+import { getSession, listMessages, sendMessage } from "./support/resources";
+import { lastRequest, type ProviderType, scenarioBase } from "./support/models";
+import { isEnd, stored, TERMINAL } from "./support/events";
+import { turnSetup } from "./support/sessions";
+import { builtinTool, standIn } from "./support/tools";
+import { gate } from "./support/async";
 
 type StoredMessage = { id: string; role: string; content: Array<{ type: string; text?: string }> };
 const messageOf = (e: EventEnvelope) => e.data.message as StoredMessage;
@@ -38,8 +29,8 @@ function expectValidOpenAiOrder(messages: WireMessage[]) {
   }
 }
 
-async function cancel(t: Parameters<typeof as>[0], sessionId: string) {
-  const res = await as(t, `/v1/sessions/${sessionId}/cancel`, { method: "POST" });
+async function cancel(t: Caller, sessionId: string) {
+  const res = await callAs(t, `/v1/sessions/${sessionId}/cancel`, { method: "POST" });
   expect(res.status).toBe(200);
   return (await res.json()) as { status: string };
 }

@@ -1,50 +1,22 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { z } from "@hono/zod-openapi";
-import { EventSchema } from "../src/schemas/events";
-import { MessageSchema } from "../src/schemas/messages";
-import { SessionSchema } from "../src/schemas/sessions";
-import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/session/rpc";
-import { newTenant } from "./helpers";
-import { as, createAgent, createSession, FAKE_PROVIDER_KEY, fakeModel, openStream, sendMessage, type Caller } from "./fixtures";
-import { SseReader } from "./sse-client";
-import { capturedLogsWithoutKey } from "./turn-helpers";
-
-const port = inject("fakeLlmPort");
-const isEnd = (e: EventEnvelope) => e.type === "session.completed";
-const stored = (events: EventEnvelope[]) => events.filter((e) => e.type !== "message.delta");
-const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
-
-async function setup(options: { capabilities?: string[]; scenario?: [type: "openai" | "anthropic", name: string] } = {}) {
-  const t = await newTenant();
-  const modelId = options.scenario ? await fakeModel(t, port, ...options.scenario) : null;
-  const agent = await createAgent(t, { capabilities: options.capabilities ?? [], default_model_id: modelId });
-  const session = await createSession(t, agent.id);
-  const reader = new SseReader(await openStream(t, session.id));
-  return { t, session, reader, modelId };
-}
-
-async function getSession(t: Caller, id: string) {
-  return SessionSchema.parse(await (await as(t, `/v1/sessions/${id}`)).json());
-}
-
-async function messages(t: Caller, id: string) {
-  return z.object({ data: z.array(MessageSchema) }).parse(await (await as(t, `/v1/sessions/${id}/messages`)).json()).data;
-}
-
-async function eventList(t: Caller, id: string) {
-  const res = await as(t, `/v1/sessions/${id}/events`, { headers: { accept: "application/json" } });
-  return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
-}
+import { callAs, type Caller } from "./support/requests";
+import { capturedLogsWithoutKey } from "./support/console";
+import { getSession, listMessages, sendMessage } from "./support/resources";
+import { FAKE_PROVIDER_KEY, scenarioBase } from "./support/models";
+import { openStream, SseReader } from "./support/sse-reader";
+import { isEnd, listEvents, stored, TERMINAL } from "./support/events";
+import { turnSetup } from "./support/sessions";
+import { sleep } from "./support/async";
 
 /** Polls the JSON event list until `done` holds (turns that run with no stream open). */
-async function waitForEvents(t: Caller, id: string, done: (events: Awaited<ReturnType<typeof eventList>>) => boolean) {
+async function waitForEvents(t: Caller, id: string, done: (events: Awaited<ReturnType<typeof listEvents>>) => boolean) {
   for (let attempt = 0; ; attempt += 1) {
-    const events = await eventList(t, id);
+    const events = await listEvents(t, id);
     if (done(events) || attempt >= 100) return events;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
@@ -57,7 +29,7 @@ describe("turns", () => {
   capturedLogsWithoutKey();
 
   it("answers with the built-in llmsim model when nothing else is configured", async () => {
-    const { t, session, reader } = await setup();
+    const { t, session, reader } = await turnSetup();
     await sendMessage(t, session.id, "hello there");
     const events = await reader.collectUntil(isEnd);
     await reader.cancel();
@@ -74,7 +46,7 @@ describe("turns", () => {
   });
 
   it("coalesces a fast reply's deltas, each carrying the reply so far", async () => {
-    const { t, session, reader } = await setup();
+    const { t, session, reader } = await turnSetup();
     const words = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
     await sendMessage(t, session.id, words);
     const events = await reader.collectUntil(isEnd);
@@ -93,7 +65,7 @@ describe("turns", () => {
   });
 
   it("runs a tool round trip with llmsim and current_time", async () => {
-    const { t, session, reader } = await setup({ capabilities: ["current_time"] });
+    const { t, session, reader } = await turnSetup({ capabilities: ["current_time"] });
     await sendMessage(t, session.id, "what time is it?");
     const events = stored(await reader.collectUntil(isEnd));
     await reader.cancel();
@@ -112,12 +84,12 @@ describe("turns", () => {
     expect(call.name).toBe("get_current_time");
     expect(events[4]?.data).toMatchObject({ tool_call_id: call.id, name: "get_current_time", status: "success", error: null });
     expect(events[7]?.data.iterations).toBe(2);
-    const roles = (await messages(t, session.id)).map((m) => m.role);
+    const roles = (await listMessages(t, session.id)).map((m) => m.role);
     expect(roles).toEqual(["user", "agent", "tool_result", "agent"]);
   });
 
   it("runs parallel tool calls of one reply together", async () => {
-    const { t, session, reader } = await setup({ capabilities: ["current_time", "test_weather"] });
+    const { t, session, reader } = await turnSetup({ capabilities: ["current_time", "test_weather"] });
     await sendMessage(t, session.id, "what time is it and what's the weather in Paris");
     const events = stored(await reader.collectUntil(isEnd));
     await reader.cancel();
@@ -131,7 +103,7 @@ describe("turns", () => {
 
   for (const type of ["openai", "anthropic"] as const) {
     it(`streams a reply and a split tool call through the ${type} driver`, async () => {
-      const { t, session, reader } = await setup({ capabilities: ["test_math"], scenario: [type, "tool_then_text"] });
+      const { t, session, reader } = await turnSetup({ capabilities: ["test_math"], provider: { type, base: scenarioBase(type, "tool_then_text") } });
       await sendMessage(t, session.id, "add please");
       const events = await reader.collectUntil(isEnd);
       await reader.cancel();
@@ -145,7 +117,7 @@ describe("turns", () => {
   }
 
   it("stops at the iteration limit with max_iterations", async () => {
-    const { t, session, reader } = await setup({ capabilities: ["test_math"], scenario: ["openai", "always_tool"] });
+    const { t, session, reader } = await turnSetup({ capabilities: ["test_math"], provider: { type: "openai", base: scenarioBase("openai", "always_tool") } });
     await sendMessage(t, session.id, "loop forever");
     const events = stored(await reader.collectUntil(isEnd, 30_000));
     await reader.cancel();
@@ -171,8 +143,8 @@ describe("turns", () => {
   ];
   for (const [scenario, type, code] of failures) {
     it(`ends the turn with ${code} when ${type} answers ${scenario}, and the session goes idle`, async () => {
-      const { t, session, reader } = await setup({ scenario: [type, scenario] });
-      const sent = await as(t, `/v1/sessions/${session.id}/messages`, {
+      const { t, session, reader } = await turnSetup({ provider: { type, base: scenarioBase(type, scenario) } });
+      const sent = await callAs(t, `/v1/sessions/${session.id}/messages`, {
         method: "POST",
         json: { message: { role: "user", content: [{ type: "text", text: "hi" }] } },
       });
@@ -189,11 +161,11 @@ describe("turns", () => {
   }
 
   it("cancels mid-reply with exactly one turn.cancelled and runs queued messages after", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "slow_text"] });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "slow_text") } });
     await sendMessage(t, session.id, "first");
     await reader.collectUntil((e) => e.type === "message.delta");
     const queued = await sendMessage(t, session.id, "second");
-    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const res = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "cancelled" });
     const events = stored(await reader.collectUntil(isEnd, 15_000));
@@ -206,14 +178,14 @@ describe("turns", () => {
   }, 20_000);
 
   it("cancels a turn waiting on a hung model call, and answers no_op when idle", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
-    const idle = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
+    const idle = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(await idle.json()).toEqual({ status: "no_op" });
     await sendMessage(t, session.id, "hello");
     await untilStarted(reader);
-    const res = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const res = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(await res.json()).toEqual({ status: "cancelled" });
-    const again = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const again = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
     expect(await again.json()).toEqual({ status: "no_op" });
     const events = stored(await reader.collectUntil(isEnd));
     await reader.cancel();
@@ -223,9 +195,9 @@ describe("turns", () => {
 
   it("yields exactly one terminal event when cancel races completion", async () => {
     for (let i = 0; i < 5; i += 1) {
-      const { t, session, reader } = await setup();
+      const { t, session, reader } = await turnSetup();
       await sendMessage(t, session.id, `race ${i}`);
-      const cancel = await as(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+      const cancel = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
       const { status } = (await cancel.json()) as { status: string };
       const events = stored(await reader.collectUntil(isEnd));
       await reader.cancel();
@@ -236,7 +208,7 @@ describe("turns", () => {
   });
 
   it("ends a turn cut off by a restart of its object with turn.failed interrupted, then runs the queue", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
     await sendMessage(t, session.id, "hello");
     await sendMessage(t, session.id, "queued behind the hung turn");
     await untilStarted(reader);
@@ -255,7 +227,7 @@ describe("turns", () => {
   });
 
   it("ends a restarted turn once when a request and the watchdog alarm reach the new instance together", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
     await sendMessage(t, session.id, "hello");
     await untilStarted(reader);
     await reader.cancel();
@@ -265,15 +237,15 @@ describe("turns", () => {
     const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => Promise.all([instance.cancel(meta, { requestedAt: Date.now() }), instance.alarm()]));
     expect(cancel).toEqual({ status: "no_op" });
     const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");
-    await new Promise((resolve) => setTimeout(resolve, 200)); // room for a second, wrong, terminal event
-    const after = await eventList(t, session.id);
+    await sleep(200); // room for a second, wrong, terminal event
+    const after = await listEvents(t, session.id);
     expect(after.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([["turn.failed", "interrupted"]]);
     expect(after.map((e) => e.id)).toEqual(events.map((e) => e.id));
     expect((await getSession(t, session.id)).status).toBe("idle");
   });
 
   it("never ends a turn twice when the object is evicted as the turn ends", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "hang"] });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
     await sendMessage(t, session.id, "hello");
     await untilStarted(reader);
     // Eviction waits for in-flight requests to drain, and an open stream is one: close it first.
@@ -288,7 +260,7 @@ describe("turns", () => {
   });
 
   it("gives a client that reconnects mid-reply one delta with the reply so far, then live deltas", async () => {
-    const { t, session, reader } = await setup({ scenario: ["openai", "slow_text"] });
+    const { t, session, reader } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "slow_text") } });
     await sendMessage(t, session.id, "tell me slowly");
     const before = await reader.collectUntil((e) => e.type === "message.delta" && String(e.data.accumulated).length > 0);
     await reader.cancel();
@@ -309,18 +281,18 @@ describe("turns", () => {
     }
     const reply = stored(after).find((e) => e.type === "message.created");
     expect((reply?.data.message as { content: { text: string }[] }).content[0]?.text).toBe(text);
-    const all = await eventList(t, session.id);
+    const all = await listEvents(t, session.id);
     expect(stored(after).map((e) => e.id)).toEqual(all.filter((e) => e.sequence > lastStored.sequence).map((e) => e.id));
   }, 20_000);
 
   it("never returns or streams the provider key", async () => {
-    const { t, session, reader, modelId } = await setup({ scenario: ["openai", "text"] });
+    const { t, session, reader, modelId } = await turnSetup({ provider: { type: "openai", base: scenarioBase("openai", "text") } });
     await sendMessage(t, session.id, "hi");
     const events = await reader.collectUntil(isEnd);
     await reader.cancel();
     const bodies = [JSON.stringify(events)];
     for (const path of ["/v1/llm-providers", "/v1/llm-models", `/v1/llm-models/${modelId}`, `/v1/sessions/${session.id}/messages`]) {
-      bodies.push(await (await as(t, path)).text());
+      bodies.push(await (await callAs(t, path)).text());
     }
     for (const body of bodies) expect(body).not.toContain(FAKE_PROVIDER_KEY);
   });

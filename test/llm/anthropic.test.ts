@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createDriver } from "../../src/llm/create-driver";
 import type { LlmRequest } from "../../src/llm/types";
 import { toAnthropicMessages } from "../../src/llm/anthropic-request";
-import { collect, FAST, fakeBase, fakeDriver, lastRequest, llmRequest, TEST_KEY } from "./driver-helpers";
 import { scenarioCases } from "./scenario-cases";
+import { FAKE_PROVIDER_KEY, lastRequest, scenarioBase } from "../support/models";
+import { collect, fakeDriver, FAST, llmRequest } from "../support/drivers";
 
 describe("anthropic driver against the fake server", () => {
   scenarioCases("anthropic");
@@ -28,7 +29,7 @@ describe("anthropic request mapping", () => {
     await collect(driver, llmRequest(conversation));
     const sent = await lastRequest(base);
     expect(sent.count).toBe(1);
-    expect(sent.headers["x-api-key"]).toBe(TEST_KEY);
+    expect(sent.headers["x-api-key"]).toBe(FAKE_PROVIDER_KEY);
     expect(sent.headers["anthropic-version"]).toBe("2023-06-01");
     expect(sent.headers).not.toHaveProperty("authorization");
     expect(sent.body).toMatchObject({ model: "claude-test", stream: true, max_tokens: 4096, system: "You are terse." });
@@ -88,8 +89,8 @@ describe("anthropic request mapping", () => {
   });
 
   it("accepts a base URL that already ends in /v1 and honours maxTokens", async () => {
-    const base = fakeBase("anthropic", "text");
-    const driver = createDriver({ type: "anthropic", baseUrl: `${base}/v1/`, apiKey: TEST_KEY }, { ...FAST, maxTokens: 123 });
+    const base = scenarioBase("anthropic", "text");
+    const driver = createDriver({ type: "anthropic", baseUrl: `${base}/v1/`, apiKey: FAKE_PROVIDER_KEY }, { ...FAST, maxTokens: 123 });
     const { error } = await collect(driver, llmRequest());
     expect(error).toBeUndefined();
     expect((await lastRequest(base)).body.max_tokens).toBe(123);

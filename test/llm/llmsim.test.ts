@@ -3,7 +3,7 @@ import { BUILTIN_LLMSIM_MODEL, createDriver } from "../../src/llm/create-driver"
 import { DEFAULT_LLMSIM_WORD_DELAY_MS, driverOptionsFromEnv, resolveDriverOptions } from "../../src/llm/driver-options";
 import { LLMSIM_GREETING, LLMSIM_PACED_WORDS } from "../../src/llm/llmsim";
 import type { LlmRequest, LlmStreamEvent, LlmToolCall, LlmToolDefinition } from "../../src/llm/types";
-import { collect, llmRequest, textOf } from "./driver-helpers";
+import { collect, llmRequest, textOf } from "../support/drivers";
 
 const tool = (name: string): LlmToolDefinition => ({ name, description: name, parameters: { type: "object" } });
 const ALL_TOOLS = ["get_current_time", "get_weather", "add", "subtract", "multiply", "divide", "web_fetch"].map(tool);

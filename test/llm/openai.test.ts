@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { toOpenAiBody } from "../../src/llm/openai-request";
 import type { LlmRequest } from "../../src/llm/types";
-import { collect, fakeDriver, lastRequest, llmRequest, TEST_KEY } from "./driver-helpers";
 import { scenarioCases } from "./scenario-cases";
+import { FAKE_PROVIDER_KEY, lastRequest } from "../support/models";
+import { collect, fakeDriver, llmRequest } from "../support/drivers";
 
 describe("openai driver against the fake server", () => {
   scenarioCases("openai");
@@ -27,7 +28,7 @@ describe("openai request mapping", () => {
     await collect(driver, llmRequest(conversation));
     const sent = await lastRequest(base);
     expect(sent.count).toBe(1);
-    expect(sent.headers.authorization).toBe(`Bearer ${TEST_KEY}`);
+    expect(sent.headers.authorization).toBe(`Bearer ${FAKE_PROVIDER_KEY}`);
     expect(sent.headers["content-type"]).toBe("application/json");
     expect(sent.body).toMatchObject({ model: "gpt-test", stream: true, stream_options: { include_usage: true } });
   });

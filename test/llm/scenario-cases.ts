@@ -1,7 +1,9 @@
 import { expect, it } from "vitest";
 import { createDriver } from "../../src/llm/create-driver";
 import { LlmError, type LlmErrorCode, type LlmRequest, type LlmStreamEvent } from "../../src/llm/types";
-import { collect, delay, FAST, fakeBase, fakeDriver, llmRequest, TEST_KEY, textOf, type ProviderKind } from "./driver-helpers";
+import { FAKE_PROVIDER_KEY, type ProviderType, scenarioBase } from "../support/models";
+import { collect, fakeDriver, FAST, llmRequest, textOf } from "../support/drivers";
+import { sleep } from "../support/async";
 
 const STOP = { openai: { text: "stop", tools: "tool_calls" }, anthropic: { text: "end_turn", tools: "tool_use" } } as const;
 const USAGE = { inputTokens: 11, outputTokens: 7 };
@@ -21,13 +23,13 @@ function expectLlmError(error: unknown, code: LlmErrorCode): LlmError {
   expect(error).toBeInstanceOf(LlmError);
   const err = error as LlmError;
   expect(err.code).toBe(code);
-  expect(err.message).not.toContain(TEST_KEY);
-  expect(JSON.stringify({ message: err.message, cause: String(err.cause) })).not.toContain(TEST_KEY);
+  expect(err.message).not.toContain(FAKE_PROVIDER_KEY);
+  expect(JSON.stringify({ message: err.message, cause: String(err.cause) })).not.toContain(FAKE_PROVIDER_KEY);
   return err;
 }
 
 /** The fake-server scenarios, asserted the same way for both wire formats. */
-export function scenarioCases(kind: ProviderKind): void {
+export function scenarioCases(kind: ProviderType): void {
   const stop = STOP[kind];
 
   it("streams text deltas, then done with usage and the stop reason", async () => {
@@ -121,13 +123,13 @@ export function scenarioCases(kind: ProviderKind): void {
   }
 
   it("is refused as llm_auth_failed without a key", async () => {
-    const driver = createDriver({ type: kind, baseUrl: fakeBase(kind, "text"), apiKey: null }, FAST);
+    const driver = createDriver({ type: kind, baseUrl: scenarioBase(kind, "text"), apiKey: null }, FAST);
     expectLlmError((await collect(driver, llmRequest())).error, "llm_auth_failed");
   });
 
   it("reports an unreachable provider as llm_unavailable", async () => {
     // Port 9 (discard) on loopback has no listener here, so the connection is refused.
-    const driver = createDriver({ type: kind, baseUrl: "http://127.0.0.1:9/x", apiKey: TEST_KEY }, FAST);
+    const driver = createDriver({ type: kind, baseUrl: "http://127.0.0.1:9/x", apiKey: FAKE_PROVIDER_KEY }, FAST);
     expectLlmError((await collect(driver, llmRequest())).error, "llm_unavailable");
   });
 
@@ -170,7 +172,7 @@ export function scenarioCases(kind: ProviderKind): void {
     const events: LlmStreamEvent[] = [];
     for await (const event of driver.stream(llmRequest())) {
       events.push(event);
-      await delay(250);
+      await sleep(250);
     }
     expect(events.at(-1)?.type).toBe("done");
   });

@@ -1,26 +1,15 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
-import { newTenant, problem } from "../helpers";
-import { as, createAgent, createSession, fakeModel, openStream, sendMessage, type Caller } from "../fixtures";
-import { SseReader, type SseFrame } from "../sse-client";
+import { problem } from "../support/problems";
+import { createSession, getSession, sendMessage } from "../support/resources";
+import { scenarioBase } from "../support/models";
+import { openStream, type SseFrame, SseReader } from "../support/sse-reader";
+import { isEnd, listEvents, TERMINAL } from "../support/events";
+import { sessionSetup } from "../support/sessions";
+import { sleep } from "../support/async";
 
 // Runs in the "timing" project: heartbeat 100 ms, cycle 2 s ±20 %, 256 KiB backlog, 3 streams
 // per session, turn deadline 1.5 s checked every 250 ms (see vitest.config.ts).
-
-const port = inject("fakeLlmPort");
-const isEnd = (e: EventEnvelope) => e.type === "session.completed";
-
-async function setup(modelScenario?: string) {
-  const t = await newTenant();
-  const modelId = modelScenario ? await fakeModel(t, port, "openai", modelScenario) : null;
-  const agent = await createAgent(t, { default_model_id: modelId });
-  return { t, session: await createSession(t, agent.id) };
-}
-
-async function eventList(t: Caller, sessionId: string): Promise<EventEnvelope[]> {
-  const res = await as(t, `/v1/sessions/${sessionId}/events`, { headers: { accept: "application/json" } });
-  return ((await res.json()) as { data: EventEnvelope[] }).data;
-}
 
 /** Every frame until the stream closes (or `limitMs` passes). */
 async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<SseFrame[]> {
@@ -35,7 +24,7 @@ async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<Ss
 
 describe("stream timing", () => {
   it("sends retry first, then a heartbeat comment per interval on an idle stream", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const reader = new SseReader(await openStream(t, session.id));
     const first = await reader.next();
     expect(first).toEqual({ kind: "retry", retry: 1000 });
@@ -53,7 +42,7 @@ describe("stream timing", () => {
   });
 
   it("cycles a connection with a disconnecting event, and a resume from Last-Event-ID loses nothing", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "before the cycle");
     const reader = new SseReader(await openStream(t, session.id));
     const opened = Date.now();
@@ -78,7 +67,7 @@ describe("stream timing", () => {
   });
 
   it("drops a subscriber that stops reading without holding back the one that reads", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const stalled = new SseReader(await openStream(t, session.id));
     expect(await stalled.next()).toEqual({ kind: "retry", retry: 1000 });
     const reading = new SseReader(await openStream(t, session.id));
@@ -109,7 +98,7 @@ describe("stream timing", () => {
   });
 
   it("caps concurrent streams per session with 429, and frees a slot as soon as a client leaves", async () => {
-    const { t, session } = await setup();
+    const { t, session } = await sessionSetup();
     const readers = await Promise.all([1, 2, 3].map(async () => new SseReader(await openStream(t, session.id))));
     for (const reader of readers) expect(await reader.next()).toEqual({ kind: "retry", retry: 1000 });
     const refused = await openStream(t, session.id);
@@ -124,7 +113,7 @@ describe("stream timing", () => {
       reopened = await openStream(t, session.id);
       if (reopened.status === 200) break;
       await reopened.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
     expect(reopened?.status).toBe(200);
     await reopened?.body?.cancel();
@@ -137,20 +126,19 @@ describe("stream timing", () => {
   });
 
   it("ends a turn that outlives its deadline with turn.failed turn_timeout, and the session goes idle", async () => {
-    const { t, session } = await setup("hang");
+    const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
     await sendMessage(t, session.id, "this model never answers");
     const started = Date.now();
-    let events = await eventList(t, session.id);
+    let events = await listEvents(t, session.id);
     while (events.at(-1)?.type !== "session.completed" && Date.now() - started < 8000) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      events = await eventList(t, session.id);
+      await sleep(100);
+      events = await listEvents(t, session.id);
     }
     // The deadline is 1.5 s and the watchdog looks every 250 ms; the provider's own timeout is 30 s.
     expect(Date.now() - started).toBeLessThan(5000);
-    const terminal = events.filter((e) => ["turn.completed", "turn.failed", "turn.cancelled"].includes(e.type));
+    const terminal = events.filter((e) => TERMINAL.has(e.type));
     expect(terminal).toHaveLength(1);
     expect(terminal[0]?.data).toMatchObject({ error_code: "turn_timeout" });
-    const after = (await (await as(t, `/v1/sessions/${session.id}`)).json()) as { status: string };
-    expect(after.status).toBe("idle");
+    expect((await getSession(t, session.id)).status).toBe("idle");
   });
 });

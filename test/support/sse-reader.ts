@@ -1,6 +1,8 @@
 import { createParser } from "eventsource-parser";
-import type { EventEnvelope } from "../src/session/rpc";
+import type { EventEnvelope } from "../../src/session/rpc";
+import { callAs, type Caller } from "./requests";
 
+/** One parsed SSE frame: an event, a comment (heartbeats) or a retry hint. */
 export type SseFrame =
   | { kind: "event"; event: string; id: string | undefined; data: string }
   | { kind: "comment"; comment: string }
@@ -65,4 +67,9 @@ export class SseReader {
   async cancel(): Promise<void> {
     await this.#reader.cancel().catch(() => undefined);
   }
+}
+
+/** Opens the session's SSE stream (optionally resuming from `query`'s since_id or a Last-Event-ID header). */
+export function openStream(caller: Caller, sessionId: string, query = "", headers: Record<string, string> = {}): Promise<Response> {
+  return callAs(caller, `/v1/sessions/${sessionId}/sse${query}`, { headers });
 }

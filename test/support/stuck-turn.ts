@@ -1,8 +1,8 @@
 import { DrizzleD1Database } from "drizzle-orm/d1";
 import { vi } from "vitest";
-import { createAgent, createSession, openStream, sendMessage } from "./fixtures";
-import { newTenant } from "./helpers";
-import { SseReader } from "./sse-client";
+import { sleep } from "./async";
+import { sendMessage } from "./resources";
+import { turnSetup } from "./sessions";
 
 /**
  * Makes the next turns hang on their control-plane read (the one D1 batch a turn makes before
@@ -19,7 +19,7 @@ export function hangTurnReads(): { reached: () => Promise<void> } {
   // Polled, not a promise the object resolves: a promise settled in the object's I/O context
   // would carry the test's next requests into that context.
   const reached = async () => {
-    for (let i = 0; i < 400 && !hanging; i += 1) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && !hanging; i += 1) await sleep(10);
     if (!hanging) throw new Error("the turn's read was never reached");
   };
   return { reached };
@@ -27,9 +27,7 @@ export function hangTurnReads(): { reached: () => Promise<void> } {
 
 /** A session with an open stream whose first turn is stuck on its control-plane read. */
 export async function startStuckTurn() {
-  const t = await newTenant();
-  const session = await createSession(t, (await createAgent(t)).id);
-  const reader = new SseReader(await openStream(t, session.id));
+  const { t, session, reader } = await turnSetup();
   const hang = hangTurnReads();
   await sendMessage(t, session.id, "hello");
   await hang.reached();

@@ -1,0 +1,41 @@
+import { createDriver } from "../../src/llm/create-driver";
+import type { DriverOptions } from "../../src/llm/driver-options";
+import type { LlmDriver, LlmRequest, LlmStreamEvent } from "../../src/llm/types";
+import { FAKE_PROVIDER_KEY, scenarioBase, type ProviderType } from "./models";
+
+/** Short timeouts so the hang scenarios fail fast. */
+export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300 };
+
+/** A driver of `type` for `scenario` on the fake server, with the fake key, and its unique base URL. */
+export function fakeDriver(type: ProviderType, scenario: string, options: DriverOptions = FAST): { driver: LlmDriver; base: string } {
+  const base = scenarioBase(type, scenario);
+  return { driver: createDriver({ type, baseUrl: base, apiKey: FAKE_PROVIDER_KEY }, options), base };
+}
+
+/** A request with a harmless conversation; `overrides` replace whole fields. */
+export function llmRequest(overrides: Partial<LlmRequest> = {}): LlmRequest {
+  return {
+    model: "fake-model",
+    system: "",
+    messages: [{ role: "user", text: "hi" }],
+    tools: [],
+    signal: new AbortController().signal,
+    ...overrides,
+  };
+}
+
+/** Everything the driver yielded, and what it threw (if it did). */
+export async function collect(driver: LlmDriver, request: LlmRequest): Promise<{ events: LlmStreamEvent[]; error: unknown }> {
+  const events: LlmStreamEvent[] = [];
+  try {
+    for await (const event of driver.stream(request)) events.push(event);
+    return { events, error: undefined };
+  } catch (error) {
+    return { events, error };
+  }
+}
+
+/** The concatenated text deltas. */
+export function textOf(events: LlmStreamEvent[]): string {
+  return events.map((e) => (e.type === "text_delta" ? e.text : "")).join("");
+}

@@ -1,0 +1,22 @@
+import { z } from "@hono/zod-openapi";
+import { expect } from "vitest";
+import { EventSchema } from "../../src/schemas/events";
+import type { EventEnvelope } from "../../src/session/rpc";
+import { callAs, type Caller } from "./requests";
+
+/** The event types that end a turn: exactly one of them per turn. */
+export const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
+
+/** Whether an event ends the session's processing (a stream reader's usual stop condition). */
+export const isEnd = (e: EventEnvelope) => e.type === "session.completed";
+
+/** Events that are stored (everything but the ephemeral deltas). */
+export const stored = (events: EventEnvelope[]) => events.filter((e) => e.type !== "message.delta");
+
+/** The session's stored events as JSON (`query` filters or pages); expects 200 and `Vary: Accept`. */
+export async function listEvents(caller: Caller, sessionId: string, query = "") {
+  const res = await callAs(caller, `/v1/sessions/${sessionId}/events${query}`, { headers: { accept: "application/json" } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("vary")).toBe("Accept");
+  return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
+}
