@@ -35,6 +35,8 @@ export async function login(email: string, password: string): Promise<Credential
 export class ApiClient {
   #signIn: SignIn;
   #refreshing: Promise<void> | null = null;
+  /** Set at sign-out: a refresh still in flight must not keep its new tokens. */
+  #closed = false;
   readonly #onSignedOut: (reason: ApiProblem) => void;
 
   constructor(signIn: SignIn, onSignedOut: (reason: ApiProblem) => void) {
@@ -49,7 +51,7 @@ export class ApiClient {
   /** Acts in another organization from the next request on. */
   useOrg(orgId: string | null): void {
     this.#signIn = { ...this.#signIn, orgId };
-    saveSignIn(this.#signIn);
+    if (!this.#closed) saveSignIn(this.#signIn);
   }
 
   /** A JSON call; resolves to the parsed body (undefined for 204). */
@@ -81,6 +83,7 @@ export class ApiClient {
 
   /** Revokes the refresh token (best effort: signing out locally must work offline too). */
   async signOut(): Promise<void> {
+    this.#closed = true;
     const { credentials } = this.#signIn;
     if (credentials.kind !== "password") return;
     try {
@@ -100,7 +103,8 @@ export class ApiClient {
   }
 
   #signedOut(problem: ApiProblem): ApiProblem {
-    this.#onSignedOut(problem);
+    if (!this.#closed) this.#onSignedOut(problem);
+    this.#closed = true;
     return problem;
   }
 
@@ -123,6 +127,6 @@ export class ApiClient {
     const res = await postJson("/v1/auth/refresh", { refresh_token: credentials.refreshToken });
     if (!res.ok) throw this.#signedOut(await problemFrom(res));
     this.#signIn = { ...this.#signIn, credentials: credentialsFrom((await res.json()) as AuthTokens, credentials.email) };
-    saveSignIn(this.#signIn);
+    if (!this.#closed) saveSignIn(this.#signIn);
   }
 }

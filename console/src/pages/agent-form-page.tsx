@@ -28,12 +28,14 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
 
   const save = async (event: Event) => {
     const form = formFields(event);
+    const configured = new Map((loaded.data?.agent?.capabilities ?? []).map((c) => [c.ref, c]));
     const description = field(form, "description");
     const body = {
       name: field(form, "name"),
       description: description === "" ? null : description,
       system_prompt: String(form.get("system_prompt") ?? ""),
-      capabilities: form.getAll("capabilities").map(String),
+      // A capability kept on an edit keeps its config; a new one starts with none.
+      capabilities: form.getAll("capabilities").map((id) => configured.get(String(id)) ?? String(id)),
       default_model_id: field(form, "default_model_id") || null,
     };
     setBusy(true);

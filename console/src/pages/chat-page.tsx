@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "hono/jsx/dom";
+import { useEffect, useMemo, useRef, useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
 import { toProblem, type ApiProblem } from "../api/problem";
 import type { Message, Session } from "../api/types";
@@ -18,6 +18,9 @@ interface Pending {
   problem: ApiProblem | null;
 }
 
+/** Within this distance of the page's end the chat follows new text. */
+const NEAR_BOTTOM_PX = 160;
+
 const STATUS_TEXT: Record<FeedStatus, string> = {
   connecting: "Connecting…",
   live: "Live",
@@ -34,6 +37,7 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
   const [actionProblem, setActionProblem] = useState<ApiProblem | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [now, setNow] = useState(Date.now());
+  const followRef = useRef(true);
 
   useEffect(() => {
     const feed = new SessionFeed(api, sessionId, {
@@ -58,6 +62,19 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
     const timer = setInterval(() => setNow(Date.now()), 250);
     return () => clearInterval(timer);
   }, [running]);
+
+  // New text keeps the newest part in view, unless the reader has scrolled up to read.
+  useEffect(() => {
+    if (window.innerHeight + window.scrollY >= document.body.scrollHeight - NEAR_BOTTOM_PX) return;
+    if (followRef.current) window.scrollTo(0, document.body.scrollHeight);
+  }, [log, pending]);
+  useEffect(() => {
+    const onScroll = () => {
+      followRef.current = window.innerHeight + window.scrollY >= document.body.scrollHeight - NEAR_BOTTOM_PX;
+    };
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, []);
 
   // A pending message is shown until its message.created is in the log.
   const stored = new Set(log.events.flatMap((e) => (e.type === "message.created" ? [(e.data.message as Message).id] : [])));
@@ -112,7 +129,14 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
         {waiting.map((p) => (
           <div class="bubble bubble-user queued">
             <p>{p.text}</p>
-            {p.problem ? <ErrorNotice problem={p.problem} title="Not sent" /> : <span class="badge">{running ? "queued" : "sending…"}</span>}
+            {p.problem ? (
+              <>
+                <ErrorNotice problem={p.problem} title="Not sent" />
+                <button type="button" class="button-small" onClick={() => setPending((list) => list.filter((q) => q.key !== p.key))}>Dismiss</button>
+              </>
+            ) : (
+              <span class="badge">{running ? "queued" : "sending…"}</span>
+            )}
           </div>
         ))}
       </div>

@@ -46,7 +46,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (signIn: SignIn
           const form = formFields(e);
           void withPassword(field(form, "email"), String(form.get("password") ?? ""));
         }}>
-          <h2 id="password-heading">Email and password</h2>
+          <h2 id="password-heading">With email and password</h2>
           <label for="email">Email</label>
           <input id="email" name="email" type="email" autocomplete="username" required />
           <label for="password">Password</label>
@@ -59,7 +59,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (signIn: SignIn
           )}
         </form>
         <form class="card" aria-labelledby="key-heading" onSubmit={(e: Event) => void withKey(field(formFields(e), "api_key"))}>
-          <h2 id="key-heading">API key</h2>
+          <h2 id="key-heading">With an API key</h2>
           <label for="api-key">API key</label>
           <input id="api-key" name="api_key" type="password" autocomplete="off" spellcheck={false} placeholder="evr_…" required />
           <button type="submit" disabled={busy}>Use this key</button>

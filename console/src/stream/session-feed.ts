@@ -63,23 +63,29 @@ export class SessionFeed {
     void this.#run();
   }
 
+  /**
+   * Stops streaming. What is not kept yet is dropped, not written: sign-out removes everything
+   * kept before the page lets go of its feed, and a reload catches up from the API anyway.
+   */
   stop(): void {
     this.#abort.abort();
-    this.#save();
+    clearTimeout(this.#saveTimer);
   }
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     let failures = 0;
     let delay = 0;
+    let lastProblem: ApiProblem | null = null;
     while (!signal.aborted) {
       if (delay > 0) await sleep(delay, signal);
       if (signal.aborted) return;
-      this.#listener.status(failures === 0 ? "connecting" : "reconnecting", null);
+      this.#listener.status(failures === 0 ? "connecting" : "reconnecting", lastProblem);
       try {
         await this.#catchUp(signal);
         await this.#stream(signal);
         failures = 0;
+        lastProblem = null;
         delay = 250; // the server closed the stream on purpose (connection cycle): come back soon
       } catch (err) {
         if (signal.aborted) return;
@@ -95,6 +101,7 @@ export class SessionFeed {
           return;
         }
         failures += 1;
+        lastProblem = problem;
         delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5));
         this.#listener.status("reconnecting", problem);
       }
@@ -144,12 +151,7 @@ export class SessionFeed {
     this.#listener.log(log);
     if (storedChanged) {
       clearTimeout(this.#saveTimer);
-      this.#saveTimer = window.setTimeout(() => this.#save(), 200);
+      this.#saveTimer = setTimeout(() => keepLog(this.#sessionId, this.#log), 200);
     }
-  }
-
-  #save(): void {
-    clearTimeout(this.#saveTimer);
-    keepLog(this.#sessionId, this.#log);
   }
 }

@@ -21,7 +21,7 @@ export async function readEventStream(body: ReadableStream<Uint8Array>, onMessag
   let timer = 0;
   const arm = () => {
     clearTimeout(timer);
-    timer = window.setTimeout(() => {
+    timer = setTimeout(() => {
       quiet = true;
       void reader.cancel();
     }, idleMs);

@@ -49,7 +49,7 @@ export function buildTimeline(
   const endAt = terminal ? time(terminal.ts) : Math.max(now, t0);
   const spans: Span[] = [];
   const openTools = new Map<string, Span>();
-  let modelStart: number | null = t0;
+  let modelStart: number | null = 0;
   let modelCalls = 0;
   for (const event of events) {
     const at = time(event.ts) - t0;
