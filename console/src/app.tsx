@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "hono/jsx/dom";
+import { useEffect, useMemo, useState, type PropsWithChildren } from "hono/jsx/dom";
 import { ApiClient } from "./api/client";
 import { loadSignIn, saveSignIn, type SignIn } from "./api/credentials";
 import { dropAllKept } from "./api/kept";
@@ -76,13 +76,12 @@ function SignedIn({ signIn, onSignOut }: { signIn: SignIn; onSignOut: (reason: A
   );
 }
 
-interface ShellProps {
+type ShellProps = PropsWithChildren<{
   onSignOut: () => void;
   me?: Me | null;
   orgs?: Organization[];
   onSwitchOrg?: (id: string) => void;
-  children?: unknown;
-}
+}>;
 
 function Shell({ onSignOut, me, orgs = [], onSwitchOrg, children }: ShellProps) {
   const isAdmin = me?.role === "owner" || me?.role === "admin";

@@ -22,12 +22,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      window.removeEventListener("online", done);
+      globalThis.window?.removeEventListener("online", done);
       resolve();
     };
     const timer = setTimeout(done, ms);
     // Back online: try at once instead of waiting out the backoff.
-    window.addEventListener("online", done, { once: true });
+    globalThis.window?.addEventListener("online", done, { once: true });
     signal.addEventListener("abort", done, { once: true });
   });
 
@@ -39,15 +39,18 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * Duplicates cannot appear: stored events are taken once by sequence, replies are drawn from
  * `accumulated`.
  */
+/** What the feed needs of the API client (tests give it a fake). */
+export type FeedApi = Pick<ApiClient, "fetch">;
+
 export class SessionFeed {
-  readonly #api: ApiClient;
+  readonly #api: FeedApi;
   readonly #sessionId: string;
   readonly #listener: FeedListener;
   readonly #abort = new AbortController();
   #log: SessionLog;
   #saveTimer = 0;
 
-  constructor(api: ApiClient, sessionId: string, listener: FeedListener) {
+  constructor(api: FeedApi, sessionId: string, listener: FeedListener) {
     this.#api = api;
     this.#sessionId = sessionId;
     this.#listener = listener;
@@ -110,14 +113,16 @@ export class SessionFeed {
 
   /** Stored events after the last one we have, page by page, from the JSON list. */
   async #catchUp(signal: AbortSignal): Promise<void> {
+    let after = lastEventId(this.#log);
     for (;;) {
       const params = new URLSearchParams({ limit: String(PAGE) });
-      const after = lastEventId(this.#log);
       if (after) params.set("since_id", after);
       const res = await this.#api.fetch(`/v1/sessions/${this.#sessionId}/events?${params}`, { headers: { accept: "application/json" }, signal });
       const page = ((await res.json()) as { data: EventEnvelope[] }).data;
       this.#update(applyStored(this.#log, page));
       if (page.length < PAGE) return;
+      // Page on from the page's own last event: it may be of a type the log does not keep.
+      after = page.at(-1)?.id ?? after;
     }
   }
 
