@@ -20,14 +20,13 @@ function workers(bindings: Record<string, unknown>) {
 
 export default defineConfig({
   test: {
-    setupFiles: ["./test/apply-migrations.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
     projects: [
       {
         extends: true,
         plugins: [workers({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**"], setupFiles: ["./test/apply-migrations.ts"] },
       },
       {
         // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
@@ -47,7 +46,12 @@ export default defineConfig({
             LLMSIM_WORD_DELAY_MS: "0",
           }),
         ],
-        test: { name: "timing", include: ["test/timing/**/*.test.ts"] },
+        test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+      },
+      {
+        // The browser console's own logic (event log, transcript, timeline, SSE reading): plain
+        // functions, run in Node, not in workerd.
+        test: { name: "console", include: ["console/test/**/*.test.ts"], environment: "node" },
       },
     ],
   },

@@ -1,5 +1,5 @@
 // Local development in one command (`npm run dev [-- <wrangler dev args>]`): copies the Swagger UI
-// assets, creates .dev.vars from .dev.vars.example when it is missing, applies the D1 migrations
+// assets, builds the console, creates .dev.vars from .dev.vars.example when it is missing, applies the D1 migrations
 // to the local database, seeds a dev org, user and API key (idempotently), prints those
 // credentials, then runs `wrangler dev` (port 8787 unless the arguments name another).
 //
@@ -89,6 +89,7 @@ const localDb = ["--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
 const port = optionValue(passThrough, "--port") ?? DEFAULT_PORT;
 
 run(["scripts/copy-assets.mjs"]);
+run(["scripts/build-console.mjs"]);
 
 if (!existsSync(join(root, ".dev.vars"))) {
   copyFileSync(join(root, ".dev.vars.example"), join(root, ".dev.vars"));
@@ -116,6 +117,7 @@ console.log(`
   curl http://localhost:${port}/health
   curl -H 'Authorization: Bearer ${DEV_API_KEY}' http://localhost:${port}/v1/agents
   Swagger UI: http://localhost:${port}/swagger-ui/
+  Console:    http://localhost:${port}/console/
 `);
 
 const args = optionValue(passThrough, "--port") === undefined ? ["--port", DEFAULT_PORT, ...passThrough] : passThrough;

@@ -20,6 +20,7 @@ import { orgsRouter } from "./routes/orgs";
 import { orgMembersRouter } from "./routes/org-members";
 import { agentsRouter } from "./routes/agents";
 import { capabilitiesRouter } from "./routes/capabilities";
+import { consoleRouter } from "./routes/console";
 import { docsRouter } from "./routes/docs";
 import { eventsRouter } from "./routes/events";
 import { messagesRouter } from "./routes/messages";
@@ -81,6 +82,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
+  app.route("/", consoleRouter);
   app.route("/", authRouter);
   app.route("/", apiKeysRouter);
   app.route("/", orgsRouter);

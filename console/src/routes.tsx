@@ -1,0 +1,21 @@
+import type { ApiClient } from "./api/client";
+import { AgentFormPage } from "./pages/agent-form-page";
+import { AgentPage } from "./pages/agent-page";
+import { AgentsPage } from "./pages/agents-page";
+import { ChatPage } from "./pages/chat-page";
+import { ProvidersPage } from "./pages/providers-page";
+import { useHashPath } from "./ui/router";
+
+/** The pages, by the path in the URL's hash. */
+export function Routes({ api, isAdmin }: { api: ApiClient; isAdmin: boolean }) {
+  const path = useHashPath();
+  let match: RegExpMatchArray | null;
+  if (path === "/agents/new") return <AgentFormPage api={api} agentId={null} />;
+  if ((match = path.match(/^\/agents\/([\w-]+)\/edit$/))) return <AgentFormPage api={api} agentId={match[1] ?? ""} />;
+  if ((match = path.match(/^\/agents\/([\w-]+)$/))) return <AgentPage api={api} agentId={match[1] ?? ""} />;
+  if ((match = path.match(/^\/sessions\/([\w-]+)$/))) return <ChatPage api={api} sessionId={match[1] ?? ""} />;
+  if (path === "/providers") {
+    return isAdmin ? <ProvidersPage api={api} /> : <p>Providers and models are managed by the organization's admins and owners.</p>;
+  }
+  return <AgentsPage api={api} />;
+}
