@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONSOLE_CSP } from "../src/routes/console";
-import { call, callWith, expectProblem } from "./helpers";
+import { expectProblem } from "./support/problems";
+import { call, callWith } from "./support/requests";
 
 describe("console", () => {
   it("serves the page at /console/ under the strict self-only CSP", async () => {
