@@ -22,11 +22,12 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Secret, optional: the previous encryption key while keys are being rotated. */
   ENCRYPTION_KEY_PREVIOUS?: string;
-  /** Optional stream and turn tuning (milliseconds / counts); defaults in src/session/settings.ts. */
+  /** Optional stream and turn tuning (milliseconds / counts); defaults in src/lib/stream-settings.ts and src/session/settings.ts. */
   SSE_HEARTBEAT_MS?: string;
   SSE_CYCLE_MS?: string;
   SSE_MAX_BUFFERED_BYTES?: string;
   SSE_MAX_STREAMS_PER_SESSION?: string;
+  SSE_MAX_STREAMS_PER_CALLER?: string;
   TURN_MAX_ITERATIONS?: string;
   TURN_DEADLINE_MS?: string;
   TURN_WATCHDOG_MS?: string;

@@ -8,3 +8,8 @@ export function envInt(value: string | undefined, min: 0 | 1): number | undefine
   const n = Number(trimmed);
   return Number.isSafeInteger(n) && n >= min ? n : undefined;
 }
+
+/** A positive whole-number var, or `fallback` when it is unset or invalid. */
+export function positiveIntVar(value: string | undefined, fallback: number): number {
+  return envInt(value, 1) ?? fallback;
+}

@@ -42,6 +42,22 @@ function credentialFrom(header: string | undefined): Credential {
   throw new ApiError("unauthorized");
 }
 
+/**
+ * The credential as an Authorization value. A browser cannot set headers on a WebSocket, so an
+ * upgrade may instead carry it as the subprotocol `bearer.<token>` (offered beside `everruns.v1`)
+ * or as `?access_token=`; the header wins when present.
+ */
+function authorizationOf(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header("authorization");
+  if (header?.trim() || c.req.header("upgrade")?.toLowerCase() !== "websocket") return header;
+  const offered = (c.req.header("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .find((p) => p.startsWith("bearer."));
+  const token = offered?.slice("bearer.".length) ?? c.req.query("access_token");
+  return token ? `Bearer ${token}` : header;
+}
+
 /** X-Org-Id when sent; a value that is not an org id is a 400 naming the header. */
 function requestedOrg(c: Context<AppEnv>): string | null {
   const value = c.req.header("x-org-id")?.trim();
@@ -101,7 +117,7 @@ export function authenticate() {
       c.set("principal", await localPrincipal(db));
       return next();
     }
-    const credential = credentialFrom(c.req.header("authorization"));
+    const credential = credentialFrom(authorizationOf(c));
     const orgId = requestedOrg(c);
     if (credential.kind === "jwt") {
       const userId = await verifyAccessToken(jwtSecret(c.env), credential.token);

@@ -6,7 +6,9 @@ import { ApiError } from "../lib/errors";
 import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
 import { answered } from "../services/sessions";
-import { sessionStub, type Cursor, type Refusal } from "../session/rpc";
+import { streamSettings } from "../lib/stream-settings";
+import { sessionStub, type Cursor, type Refusal, type SubscriberMode } from "../session/rpc";
+import { relaySse } from "../streaming/sse-relay";
 
 const tags = ["Events"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -36,6 +38,26 @@ const sseRoute = createRoute({
   summary: "Stream the session's events (always SSE)",
   request: { params: SessionParams, query: EventsQuery, headers: LastEventIdHeader },
   responses: { 200: { description: "SSE stream", content: sseContent }, ...errorResponses(400, 401, 404, 429) },
+});
+
+const wsRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions/{session_id}/ws",
+  operationId: "streamEventsOverWebSocket",
+  tags,
+  summary: "The session's events over a WebSocket (upgrade)",
+  description:
+    "Send `Upgrade: websocket`. Each event envelope arrives as one JSON text frame (the same JSON as an SSE `data:`), " +
+    "replay after `since_id` first, then live. Authenticate like any route; a browser, which cannot set headers on a " +
+    "WebSocket, may offer the subprotocols `everruns.v1` and `bearer.<API key or access token>` (answered with " +
+    "`everruns.v1`), or pass `?access_token=`. Send the text `ping` to get `pong` without waking the session. " +
+    "The server closes with 4404 when the session is deleted and 4008 when the client fell too far behind (resume " +
+    "with `since_id`). Errors before the upgrade are problem+json.",
+  request: { params: SessionParams, query: EventsQuery },
+  responses: {
+    101: { description: "Switching Protocols: the WebSocket is open" },
+    ...errorResponses(400, 401, 404, 426, 429),
+  },
 });
 
 /**
@@ -70,9 +92,14 @@ function cursorOf(query: EventsQueryValue, lastEventId: string | undefined): Cur
   return null;
 }
 
-/** Opens the stream in the session's object, which checks the session's org and resolves the cursor. */
-async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
-  const params = new URLSearchParams({ session_id: sessionId, org_id: c.var.principal.orgId });
+/**
+ * Asks the session's object for a subscriber socket (`mode`: the Worker's SSE relay, or the
+ * client's own WebSocket). The object checks the session's org, resolves the cursor and counts
+ * its caps; its refusals become the usual problem+json here, before any stream or upgrade.
+ */
+async function subscribe(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined, mode: SubscriberMode): Promise<Response> {
+  const { caller, principal } = c.var;
+  const params = new URLSearchParams({ session_id: sessionId, org_id: principal.orgId, mode, caller: caller.apiKeyId ?? caller.userId });
   const cursor = cursorOf(query, lastEventId);
   if (cursor && "id" in cursor) {
     params.set("cursor", cursor.id);
@@ -80,16 +107,33 @@ async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQu
   }
   for (const t of query.types ?? []) params.append("types", t);
   for (const t of query.exclude ?? []) params.append("exclude", t);
-  const res = await sessionStub(c.env, sessionId).fetch(`https://session.internal/stream?${params}`, { signal: c.req.raw.signal });
+  const headers = new Headers({ upgrade: "websocket" });
+  const protocols = c.req.header("sec-websocket-protocol");
+  if (protocols) headers.set("sec-websocket-protocol", protocols);
+  const res = await sessionStub(c.env, sessionId).fetch(`https://session.internal/subscribe?${params}`, { headers });
+  // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
+  if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers });
   if (res.status === 429) {
     await res.body?.cancel();
     throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
   }
   if (res.status === 404 || res.status === 400) answered((await res.json()) as Refusal);
-  if (res.status !== 200 || !res.body) throw new Error(`session object answered the stream with ${res.status}`);
-  const headers = new Headers(res.headers);
-  headers.set("vary", "Accept");
-  return new Response(res.body, { status: 200, headers });
+  throw new Error(`session object answered a subscription with ${res.status}`);
+}
+
+/** The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object. */
+async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+  const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
+  const socket = upstream.webSocket;
+  if (!socket) throw new Error("the session object answered without a WebSocket");
+  return new Response(relaySse(socket, streamSettings(c.env)), {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+      vary: "Accept",
+    },
+  });
 }
 
 export const eventsRouter = createRouter()
@@ -112,4 +156,10 @@ export const eventsRouter = createRouter()
   .openapi(sseRoute, async (c) => {
     const { session_id } = c.req.valid("param");
     return openStream(c, session_id, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
+  })
+  .openapi(wsRoute, async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
+    const { session_id } = c.req.valid("param");
+    // The object answers 101 with the client's end of the socket: from then on the client talks to it directly.
+    return (await subscribe(c, session_id, c.req.valid("query"), undefined, "client")) as never;
   });

@@ -29,6 +29,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Request body is not JSON",
+  426: "Not a WebSocket upgrade",
   422: "Semantically invalid",
   429: "Rate limited",
   500: "Internal server error",

@@ -4,7 +4,7 @@ import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { deltaCursors, events } from "./db/schema";
-import { toEnvelope, TERMINAL_TYPES, type EventDraft, type EventEnvelope } from "./events";
+import { toEnvelope, type EventDraft, type EventEnvelope } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
 export type AlsoWrite = (envelopes: EventEnvelope[]) => void;
@@ -75,6 +75,13 @@ export class EventLog {
     this.#safeDeliver([envelope]);
   }
 
+  /** A new delta id at the head, kept as a cursor (for the reply-so-far snapshot a joining client gets). */
+  deltaId(): string {
+    const id = newId("event");
+    this.#db.insert(deltaCursors).values({ id, sequence: this.#head }).run();
+    return id;
+  }
+
   /** Events with `after < sequence <= upTo`, oldest first (a primary-key range scan). */
   read(after: number, upTo: number, limit: number): EventEnvelope[] {
     return this.#db
@@ -113,18 +120,6 @@ export class EventLog {
     const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
     if (stored) return stored.sequence;
     return this.#db.select({ sequence: deltaCursors.sequence }).from(deltaCursors).where(eq(deltaCursors.id, id)).get()?.sequence ?? null;
-  }
-
-  /** The turn id of the last terminal event (index-backed), to tell whether a turn has ended. */
-  lastTerminalTurnId(): string | null {
-    const row = this.#db
-      .select({ turnId: events.turnId })
-      .from(events)
-      .where(inArray(events.type, [...TERMINAL_TYPES]))
-      .orderBy(desc(events.sequence))
-      .limit(1)
-      .get();
-    return row?.turnId ?? null;
   }
 
   #envelope(draft: EventDraft, sequence: number): EventEnvelope {

@@ -1,109 +1,168 @@
-import { newId } from "../lib/ids";
-import { nowIso } from "../lib/time";
-import { TERMINAL_TYPES, type EventEnvelope } from "./events";
-import { disconnectingFrame, eventFrame, heartbeatFrame, retryFrame } from "./sse";
-import { Subscriber, type Frame, type SubscribeOptions } from "./subscriber";
+import { eventFrame } from "../lib/sse";
+import { TERMINAL_TYPES, type EventEnvelope, type EventType } from "./events";
+import { CLOSE_CODES, STREAM, type SubscriberMode } from "./rpc";
 
-
-export interface StreamTiming {
-  heartbeatMs: number;
-  /** A connection is cycled after this long, ±20 % jitter. */
-  cycleMs: number;
-  /** A subscriber whose unread backlog (or held backlog while replaying) passes this many bytes is dropped. */
-  maxBufferedBytes: number;
-  maxStreams: number;
-}
-
-/** Where replay reads stored events. */
+/** Where replay reads stored events, and how a delta snapshot gets an id that resumes. */
 export interface ReplaySource {
   readonly head: number;
-  read(after: number, upTo: number, limit: number): Promise<EventEnvelope[]>;
+  read(after: number, upTo: number, limit: number): EventEnvelope[];
+  /** A new delta id at the current head, kept as a cursor (the snapshot of the reply so far). */
+  deltaId(): string;
 }
 
-const REPLAY_PAGE = 500;
-const RECONNECT_RETRY_MS = 1000;
-/** A stream the server closed keeps its queue this long for the client to read to its `disconnecting` frame; then the queue is discarded. */
-const DRAIN_GRACE_MS = 10_000;
+export interface FanoutLimits {
+  /** Subscribers per session (relays and client sockets together). */
+  maxStreams: number;
+  /** Subscribers per session of one caller (an API key or a user), so no caller can take every slot. */
+  maxPerCaller: number;
+  /** A client socket with more than this unsent is let go (relays handle their own clients). */
+  maxBufferedBytes: number;
+}
+
+/** What a subscriber wants and where it is: its WebSocket attachment, so it survives hibernation. */
+export interface SubscriberState {
+  mode: SubscriberMode;
+  caller: string;
+  types: EventType[] | null;
+  exclude: EventType[];
+  /** The last stored sequence replayed to it. */
+  cursor: number;
+  /** Caught up: it gets every new event as it is stored. */
+  live: boolean;
+}
+
+/** Stored events replayed per relay page; the relay asks for the next one when its client has read enough. */
+const PAGE_EVENTS = 100;
 
 /**
- * The open SSE streams of one session. Every subscriber gets every event once, in order:
- * replay reads stored events up to the log's head at subscribe time while live events are
- * held aside, then the held events above the replayed ones are sent and the stream goes live.
- * A subscriber that stops reading is dropped once its backlog passes the byte limit, so it
- * never blocks the others or grows memory without bound.
+ * The session's subscribers, as hibernatable WebSockets the object accepted (`ctx.acceptWebSocket`).
+ * Each socket's state is its attachment, so the object can be evicted while clients stay connected
+ * and rebuild everything from storage and attachments when an event wakes it; between events it
+ * holds no timer, interval or pending promise. Replay reads the object's own storage synchronously,
+ * so the hand-over to live has no gap and no duplicate: the last page and going live are one step.
  */
 export class Fanout {
-  readonly #subscribers = new Set<Subscriber>();
-  /** Streams the server closed whose queue is still held: they count against the stream cap until it is freed. */
-  readonly #draining = new Set<Subscriber>();
-  readonly #timing: StreamTiming;
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  readonly #ctx: DurableObjectState;
+  readonly #limits: FanoutLimits;
+  /** Attachments read since the object woke (deserializing is not free on every event). */
+  readonly #states = new Map<WebSocket, SubscriberState>();
   /** The last delta sent of the reply that is streaming now (null between replies). */
   #reply: EventEnvelope | null = null;
 
-  constructor(timing: StreamTiming) {
-    this.#timing = timing;
+  constructor(ctx: DurableObjectState, limits: FanoutLimits) {
+    this.#ctx = ctx;
+    this.#limits = limits;
   }
 
-  get size(): number {
-    return this.#subscribers.size;
+  /** Which cap another subscriber of `caller` would pass, if any. */
+  overCap(caller: string): "session" | "caller" | null {
+    if (this.#ctx.getWebSockets().length >= this.#limits.maxStreams) return "session";
+    if (this.#ctx.getWebSockets(callerTag(caller)).length >= this.#limits.maxPerCaller) return "caller";
+    return null;
   }
 
-  /**
-   * Whether another stream would pass the cap. A closed stream still counts while it holds more
-   * unread bytes than its high-water mark (a client that reads to the end no longer does).
-   */
-  get full(): boolean {
-    let holding = 0;
-    for (const s of this.#draining) if ((s.controller.desiredSize ?? 0) < 0) holding += 1;
-    return this.#subscribers.size + holding >= this.#timing.maxStreams;
+  /** Accepts a subscriber and starts its replay; returns the socket's client end. */
+  accept(source: ReplaySource, state: SubscriberState, protocol: string | null): Response {
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.#ctx.acceptWebSocket(server, [state.mode, callerTag(state.caller)]);
+    this.#save(server, state);
+    this.#replay(server, state, source);
+    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
   }
 
-  /** Opens a stream: replay from `afterSequence`, then live. */
-  subscribe(source: ReplaySource, options: SubscribeOptions): ReadableStream<Uint8Array> {
-    let subscriber: Subscriber | undefined;
-    const head = source.head;
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          subscriber = new Subscriber(controller, options);
-          this.#subscribers.add(subscriber);
-          this.#startTimers(subscriber);
-          controller.enqueue(retryFrame(RECONNECT_RETRY_MS));
-        },
-        pull: () => subscriber?.wake(),
-        cancel: () => {
-          if (subscriber) this.#remove(subscriber);
-        },
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
-    );
-    if (subscriber) void this.#replay(subscriber, source, head);
-    return stream;
+  /** A relay asks for the next replay page. */
+  onMessage(ws: WebSocket, message: string | ArrayBuffer, source: ReplaySource): void {
+    const state = this.#stateOf(ws);
+    if (message !== STREAM.pull || !state || state.live) return;
+    this.#replay(ws, state, source);
   }
 
-  /** Sends committed (or ephemeral) events to every subscriber that wants them; each frame is encoded once. */
+  /** A subscriber left (the client went away, or its relay closed): its slot is free at once. */
+  onClose(ws: WebSocket): void {
+    this.#states.delete(ws);
+    try {
+      ws.close(1000, "closed");
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Sends stored (or delta) events to every live subscriber that wants them; each event is encoded once. */
   broadcast(envelopes: EventEnvelope[]): void {
-    const frames = envelopes.map((envelope) => ({ envelope, bytes: eventFrame(envelope) }));
-    for (const frame of frames) this.#track(frame.envelope);
-    for (const subscriber of this.#subscribers) {
-      if (subscriber.live) {
-        for (const frame of frames) this.#send(subscriber, frame);
-      } else if (!subscriber.hold(frames, this.#timing.maxBufferedBytes)) {
-        this.#drop(subscriber);
+    for (const envelope of envelopes) this.#track(envelope);
+    const encoded = envelopes.map((envelope) => ({ envelope, json: JSON.stringify(envelope), sse: "" }));
+    for (const ws of this.#ctx.getWebSockets()) {
+      const state = this.#stateOf(ws);
+      if (!state?.live) continue;
+      const wanted = encoded.filter((e) => wants(state, e.envelope.type));
+      if (wanted.length === 0) continue;
+      if (state.mode === "relay") {
+        this.#send(ws, STREAM.live + wanted.map((e) => (e.sse ||= eventFrame(e.envelope, e.json))).join(""));
+      } else {
+        for (const e of wanted) this.#send(ws, e.json);
+        this.#dropIfSlow(ws);
       }
     }
   }
 
-  /** Closes every stream (session deleted, object shutting down). */
+  /** Closes every subscriber (the session is being deleted). */
   closeAll(): void {
-    for (const subscriber of [...this.#subscribers, ...this.#draining]) {
-      this.#remove(subscriber);
+    for (const ws of this.#ctx.getWebSockets()) {
+      this.#states.delete(ws);
       try {
-        subscriber.controller.close();
+        ws.close(CLOSE_CODES.sessionDeleted, "session deleted");
       } catch {
-        // already closed by the client
+        // already closed
       }
+    }
+  }
+
+  #stateOf(ws: WebSocket): SubscriberState | null {
+    let state = this.#states.get(ws);
+    if (!state) {
+      state = (ws.deserializeAttachment() as SubscriberState | null) ?? undefined;
+      if (state) this.#states.set(ws, state);
+    }
+    return state ?? null;
+  }
+
+  #save(ws: WebSocket, state: SubscriberState): void {
+    this.#states.set(ws, state);
+    ws.serializeAttachment(state);
+  }
+
+  /**
+   * Sends stored events after the subscriber's cursor. A relay gets one page, then waits for it
+   * to pull (its client paces a long history); a client socket gets pages until it has caught
+   * up. Reaching the head, the subscriber goes live in the same step, with the reply so far as
+   * one delta if a reply is streaming.
+   */
+  #replay(ws: WebSocket, state: SubscriberState, source: ReplaySource): void {
+    for (;;) {
+      const head = source.head;
+      const page = source.read(state.cursor, head, PAGE_EVENTS);
+      const frames = page.filter((e) => wants(state, e.type));
+      state.cursor = page.at(-1)?.sequence ?? state.cursor;
+      const caughtUp = state.cursor >= head;
+      if (caughtUp) {
+        state.live = true;
+        const snapshot = this.#snapshot(state, source);
+        if (snapshot) frames.push(snapshot);
+      }
+      this.#save(ws, state);
+      if (state.mode === "client") {
+        for (const envelope of frames) this.#send(ws, JSON.stringify(envelope));
+        if (caughtUp) {
+          this.#dropIfSlow(ws);
+          return;
+        }
+        continue;
+      }
+      if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
+      const text = frames.map((e) => eventFrame(e, JSON.stringify(e))).join("");
+      this.#send(ws, (caughtUp ? STREAM.live : STREAM.page) + text);
+      return;
     }
   }
 
@@ -122,119 +181,46 @@ export class Fanout {
     }
   }
 
-  /** The reply so far as one synthetic delta, positioned after `sequence`. */
-  #replyFrame(sequence: number): Frame | null {
+  /** The reply so far as one delta at the subscriber's position, if one is streaming and it wants deltas. */
+  #snapshot(state: SubscriberState, source: ReplaySource): EventEnvelope | null {
     const last = this.#reply;
-    if (!last) return null;
+    if (!last || !wants(state, "message.delta")) return null;
     const accumulated = last.data["accumulated"];
-    const envelope: EventEnvelope = {
+    return {
       ...last,
-      id: newId("event"),
-      ts: nowIso(),
-      sequence,
+      id: source.deltaId(),
+      ts: new Date().toISOString(),
+      sequence: state.cursor,
       data: { message_id: last.data["message_id"], delta: accumulated, accumulated },
     };
-    return { envelope, bytes: eventFrame(envelope) };
   }
 
-  /**
-   * Replays stored events, waiting for the client to read between frames (a long history is
-   * paced by the client, so a healthy one is never mistaken for a slow one), then hands over to
-   * live without an await between reading the held events and going live.
-   */
-  async #replay(subscriber: Subscriber, source: ReplaySource, head: number): Promise<void> {
+  #send(ws: WebSocket, text: string): void {
     try {
-      while (subscriber.lastSequence < head && this.#subscribers.has(subscriber)) {
-        const page = await source.read(subscriber.lastSequence, head, REPLAY_PAGE);
-        if (page.length === 0) break;
-        for (const envelope of page) {
-          await subscriber.writable();
-          if (!this.#subscribers.has(subscriber)) return;
-          this.#send(subscriber, { envelope, bytes: eventFrame(envelope) });
-        }
-      }
+      ws.send(text);
     } catch {
-      this.#drop(subscriber);
-      return;
+      this.#states.delete(ws); // closing: its close event frees the slot
     }
-    if (!this.#subscribers.has(subscriber)) return;
-    for (const frame of subscriber.takeHeld()) this.#send(subscriber, frame);
-    subscriber.live = true;
-    const reply = this.#replyFrame(subscriber.lastSequence);
-    if (reply) this.#send(subscriber, reply);
   }
 
-  #send(subscriber: Subscriber, frame: Frame): void {
-    const { envelope } = frame;
-    if (envelope.type !== "message.delta") {
-      if (envelope.sequence <= subscriber.lastSequence) return;
-      subscriber.lastSequence = envelope.sequence;
-    }
-    if (!subscriber.wants(envelope.type)) return;
-    this.#write(subscriber, frame.bytes);
-  }
-
-  #write(subscriber: Subscriber, bytes: Uint8Array): void {
-    const backlog = -(subscriber.controller.desiredSize ?? 0);
-    if (backlog > this.#timing.maxBufferedBytes) {
-      this.#drop(subscriber);
-      return;
-    }
+  /** Lets go of a client socket that fell too far behind; it resumes from the last id it read. */
+  #dropIfSlow(ws: WebSocket): void {
+    // Not every runtime reports it; where it is missing the runtime's own limits apply.
+    if (typeof ws.bufferedAmount !== "number" || ws.bufferedAmount <= this.#limits.maxBufferedBytes) return;
+    this.#states.delete(ws);
     try {
-      subscriber.controller.enqueue(bytes);
+      ws.close(CLOSE_CODES.slowConsumer, "slow_consumer");
     } catch {
-      this.#remove(subscriber);
+      // already closed
     }
   }
+}
 
-  #startTimers(subscriber: Subscriber): void {
-    const jitter = 0.8 + Math.random() * 0.4;
-    subscriber.cycleTimer = setTimeout(() => void this.#disconnect(subscriber, "connection_cycle"), Math.round(this.#timing.cycleMs * jitter));
-    if (!this.#heartbeat) {
-      this.#heartbeat = setInterval(() => {
-        for (const s of this.#subscribers) this.#write(s, heartbeatFrame());
-      }, this.#timing.heartbeatMs);
-    }
-  }
+function wants(state: SubscriberState, type: EventType): boolean {
+  if (state.types && !state.types.includes(type)) return false;
+  return !state.exclude.includes(type);
+}
 
-  /** Lets go of a client that fell too far behind; it resumes from its last event id. */
-  #drop(subscriber: Subscriber): void {
-    this.#disconnect(subscriber, "slow_consumer");
-  }
-
-  /**
-   * Ends a stream from the server side: nothing more is added and the queue ends with a
-   * `disconnecting` frame. If the client has not read to it within DRAIN_GRACE_MS the queue is
-   * discarded; until then the stream counts against the cap, so a client that never reads cannot
-   * hold stream after stream of memory.
-   */
-  #disconnect(subscriber: Subscriber, reason: "connection_cycle" | "slow_consumer"): void {
-    if (!this.#subscribers.has(subscriber)) return;
-    this.#remove(subscriber);
-    try {
-      subscriber.controller.enqueue(disconnectingFrame(reason, RECONNECT_RETRY_MS));
-      subscriber.controller.close();
-    } catch {
-      return; // the client left first: nothing is held
-    }
-    this.#draining.add(subscriber);
-    subscriber.drainTimer = setTimeout(() => {
-      this.#draining.delete(subscriber);
-      try {
-        subscriber.controller.error(new Error("stream closed by the server"));
-      } catch {
-        // already gone
-      }
-    }, DRAIN_GRACE_MS);
-  }
-
-  #remove(subscriber: Subscriber): void {
-    this.#draining.delete(subscriber);
-    subscriber.release();
-    if (!this.#subscribers.delete(subscriber)) return;
-    if (this.#subscribers.size === 0 && this.#heartbeat) {
-      clearInterval(this.#heartbeat);
-      this.#heartbeat = undefined;
-    }
-  }
+function callerTag(caller: string): string {
+  return `caller:${caller}`;
 }

@@ -58,3 +58,21 @@ export interface Page<T> {
 }
 
 export type { Message, Session, EventEnvelope as Event };
+
+/**
+ * The stream between the session object and a subscriber's WebSocket (a hibernatable socket the
+ * object accepts). A relay (the Worker terminating a client's SSE) receives SSE text: messages
+ * starting with `page` are replay it must ask more of with `pull` once it has room, messages
+ * starting with `live` are live events. A client socket (`GET …/ws`) receives one envelope per
+ * text frame.
+ */
+export const STREAM = { page: "R", live: "L", pull: "pull" } as const;
+
+/** Close codes the object uses (4000–4999 are the application's). */
+export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008 } as const;
+
+/** The subprotocol a client's WebSocket is answered with when it offered it (it may carry its credential in another, `bearer.<token>`). */
+export const CLIENT_PROTOCOL = "everruns.v1";
+
+/** Which end a subscriber is: the Worker's SSE relay, or a client's own WebSocket. */
+export type SubscriberMode = "relay" | "client";

@@ -7,15 +7,16 @@ import { toSession, type Session } from "../schemas/sessions";
 import type { Message } from "../schemas/messages";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { EventLog } from "./event-log";
+import { streamSettings } from "../lib/stream-settings";
 import { isEventType, NO_CONTEXT, type EventEnvelope, type EventType, type SessionMeta } from "./events";
-import { Fanout } from "./fanout";
+import { Fanout, type ReplaySource } from "./fanout";
 import { InputQueue } from "./input-queue";
 import { messagePage, storeMessages } from "./message-store";
 import type { CancelTarget } from "./turns";
-import type { Cursor, EventListQuery, Page, PostMessageInput, Refusable, SessionInit } from "./rpc";
+import { CLIENT_PROTOCOL, type Cursor, type EventListQuery, type Page, type PostMessageInput, type Refusable, type SessionInit, type SubscriberMode } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
-import { streamTiming, turnSettings } from "./settings";
+import { turnSettings } from "./settings";
 import { TurnController } from "./turns";
 
 /** How long after a failed index write the alarm tries again. */
@@ -49,7 +50,10 @@ export class SessionObject extends DurableObject<Env> {
     this.#db = openSessionDb(ctx.storage);
     this.#records = new SessionRecords(this.#db);
     this.#index = new SessionIndex(createDb(env.DB), this.#records);
-    this.#fanout = new Fanout(streamTiming(env));
+    const streams = streamSettings(env);
+    this.#fanout = new Fanout(ctx, { maxStreams: streams.maxStreams, maxPerCaller: streams.maxStreamsPerCaller, maxBufferedBytes: streams.maxBufferedBytes });
+    // A client's "ping" is answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     // Nothing is created for an id that was never a session: storage is set up only by init().
     void ctx.blockConcurrencyWhile(async () => {
       if (!isProvisioned(this.#db)) return;
@@ -146,30 +150,43 @@ export class SessionObject extends DurableObject<Env> {
     return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, types: query.types, exclude: query.exclude });
   }
 
-  /** The SSE stream: replay after the cursor, then live. The route has authenticated the caller. */
+  /**
+   * A subscriber: a WebSocket upgrade, from the Worker relaying a client's SSE stream (`mode=relay`)
+   * or from a client itself (`GET …/ws`, `mode=client`). The object accepts it as hibernatable,
+   * replays after the cursor, then sends live events. The route has authenticated the caller.
+   */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const opened = this.#owned({ sessionId: url.searchParams.get("session_id") ?? "", orgId: url.searchParams.get("org_id") ?? "" });
+    const params = url.searchParams;
+    const opened = this.#owned({ sessionId: params.get("session_id") ?? "", orgId: params.get("org_id") ?? "" });
     if (!opened) return Response.json(NOT_FOUND, { status: 404 });
-    const id = url.searchParams.get("cursor");
-    const after = this.#resolve(opened, id === null ? null : { id, path: url.searchParams.get("cursor_path") ?? "query.since_id" });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
+    const id = params.get("cursor");
+    const afterSequence = params.get("after_sequence");
+    const cursor: Cursor | null = id !== null ? { id, path: params.get("cursor_path") ?? "query.since_id" } : afterSequence !== null ? { sequence: Number(afterSequence) } : null;
+    const after = this.#resolve(opened, cursor);
     if (typeof after !== "number") return Response.json(after, { status: 400 });
-    if (this.#fanout.full) return Response.json({ refused: "too_many_streams" }, { status: 429 });
-    const list = (name: string) => new Set<EventType>(url.searchParams.getAll(name).filter(isEventType));
-    const allowed = list("types");
-    const log = opened.log;
-    const stream = this.#fanout.subscribe(
-      {
-        get head() {
-          return log.head;
-        },
-        read: async (from, upTo, limit) => log.read(from, upTo, limit),
-      },
-      { afterSequence: after, types: allowed.size > 0 ? allowed : null, exclude: list("exclude") },
-    );
-    return new Response(stream, {
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
-    });
+    const caller = params.get("caller") ?? "";
+    const cap = this.#fanout.overCap(caller);
+    if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
+    const list = (name: string) => [...new Set(params.getAll(name).filter(isEventType))];
+    const types = list("types");
+    const mode: SubscriberMode = params.get("mode") === "client" ? "client" : "relay";
+    const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+    const state = { mode, caller, types: types.length > 0 ? types : null, exclude: list("exclude"), cursor: after, live: false };
+    return this.#fanout.accept(this.#source(opened), state, offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.#opened) this.#fanout.onMessage(ws, message, this.#source(this.#opened));
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#fanout.onClose(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#fanout.onClose(ws);
   }
 
   /** The watchdog of a running turn, and the retries of index writes and of an unfinished delete. */
@@ -212,6 +229,18 @@ export class SessionObject extends DurableObject<Env> {
     return this.#opened;
   }
 
+  /** Where replay reads: the object's own log. */
+  #source(opened: Opened): ReplaySource {
+    const log = opened.log;
+    return {
+      get head() {
+        return log.head;
+      },
+      read: (after, upTo, limit) => log.read(after, upTo, limit),
+      deltaId: () => log.deltaId(),
+    };
+  }
+
   /** The cursor's sequence, or the refusal for an id this session never handed out. */
   #resolve(opened: Opened, cursor: Cursor | null): number | { refused: "invalid_cursor"; path: string } {
     if (cursor === null) return 0;
@@ -220,9 +249,10 @@ export class SessionObject extends DurableObject<Env> {
     return sequence ?? { refused: "invalid_cursor", path: cursor.path };
   }
 
-  /** Brings the index in step; on failure the alarm tries again. */
+  /** Brings the index in step, then sets the alarm to what is left to do (a retry if the write failed, or nothing). */
   async #syncIndex(): Promise<void> {
-    if (!(await this.#index.sync())) await this.#rearm();
+    await this.#index.sync();
+    await this.#rearm();
   }
 
   /**

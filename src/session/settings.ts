@@ -1,21 +1,5 @@
 import type { Env } from "../env";
-import { envInt } from "../lib/env-int";
-import type { StreamTiming } from "./fanout";
-
-/** A positive whole-number var, or the default when it is unset or invalid. */
-function intVar(value: string | undefined, fallback: number): number {
-  return envInt(value, 1) ?? fallback;
-}
-
-/** Stream settings: heartbeat 15 s, connection cycle ~5 min, 1 MiB backlog, 20 streams per session. */
-export function streamTiming(env: Env): StreamTiming {
-  return {
-    heartbeatMs: intVar(env.SSE_HEARTBEAT_MS, 15_000),
-    cycleMs: intVar(env.SSE_CYCLE_MS, 300_000),
-    maxBufferedBytes: intVar(env.SSE_MAX_BUFFERED_BYTES, 1024 * 1024),
-    maxStreams: intVar(env.SSE_MAX_STREAMS_PER_SESSION, 20),
-  };
-}
+import { positiveIntVar as intVar } from "../lib/env-int";
 
 export interface TurnSettings {
   maxIterations: number;

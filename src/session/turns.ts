@@ -33,7 +33,7 @@ export interface TurnHost {
   sessionId: string;
   orgId: string;
   agentId: string;
-  /** The session went idle (or its usage changed): bring the D1 index in step, off the path clients wait on. */
+  /** The session went idle: bring the D1 index in step (off the path clients wait on), then reset the alarm. */
   settled(): void;
   /** A turn started or ended: the object's alarm (the watchdog) must be set or cleared. */
   rearm(): void;
@@ -243,9 +243,6 @@ export class TurnController {
     if (outcome.kind === "deleted") return;
     const next = host.queue.shift();
     if (next) this.#start(next);
-    else {
-      host.rearm();
-      host.settled();
-    }
+    else host.settled();
   }
 }

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { createParser } from "eventsource-parser";
 import type { EventEnvelope } from "../../src/session/rpc";
 import { callAs, type Caller } from "./requests";
@@ -42,12 +43,18 @@ export class SseReader {
     return this.#frames.shift() ?? null;
   }
 
-  /** The next event frame (skipping comments and retry), parsed. */
+  /** Asserts how every stream opens (spec §5): `retry: 1000`, then `event: connected`. */
+  async expectOpening(): Promise<void> {
+    expect(await this.next()).toEqual({ kind: "retry", retry: 1000 });
+    expect(await this.next()).toEqual({ kind: "event", event: "connected", id: undefined, data: JSON.stringify({ status: "connected" }) });
+  }
+
+  /** The next event frame (skipping comments, retry and the `connected` frame), parsed. */
   async nextEvent(timeoutMs = 5000): Promise<{ event: string; id: string | undefined; envelope: EventEnvelope } | null> {
     for (;;) {
       const frame = await this.next(timeoutMs);
       if (frame === null) return null;
-      if (frame.kind === "event") return { event: frame.event, id: frame.id, envelope: JSON.parse(frame.data) as EventEnvelope };
+      if (frame.kind === "event" && frame.event !== "connected") return { event: frame.event, id: frame.id, envelope: JSON.parse(frame.data) as EventEnvelope };
     }
   }
 

@@ -23,11 +23,10 @@ async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<Ss
 }
 
 describe("stream timing", () => {
-  it("sends retry first, then a heartbeat comment per interval on an idle stream", async () => {
+  it("sends retry and connected first, then a heartbeat comment per interval on an idle stream", async () => {
     const { t, session } = await sessionSetup();
     const reader = new SseReader(await openStream(t, session.id));
-    const first = await reader.next();
-    expect(first).toEqual({ kind: "retry", retry: 1000 });
+    await reader.expectOpening();
     const started = Date.now();
     const heartbeats: number[] = [];
     while (heartbeats.length < 4) {
@@ -53,7 +52,7 @@ describe("stream timing", () => {
     const events = frames.filter((f) => f.kind === "event");
     const last = events.at(-1);
     expect(last?.event).toBe("disconnecting");
-    expect(JSON.parse(last?.data ?? "{}")).toEqual({ reason: "connection_cycle", retry_ms: 1000 });
+    expect(JSON.parse(last?.data ?? "{}")).toEqual({ reason: "connection_cycle", retry_ms: 250 });
     const stored = events.filter((f) => f.event !== "disconnecting" && f.event !== "message.delta");
     const lastId = stored.at(-1)?.id;
     expect(stored.map((f) => f.event).at(-1)).toBe("session.completed");
@@ -69,7 +68,7 @@ describe("stream timing", () => {
   it("drops a subscriber that stops reading without holding back the one that reads", async () => {
     const { t, session } = await sessionSetup();
     const stalled = new SseReader(await openStream(t, session.id));
-    expect(await stalled.next()).toEqual({ kind: "retry", retry: 1000 });
+    await stalled.expectOpening();
     const reading = new SseReader(await openStream(t, session.id));
     // Ten messages of about 45 KB, each answered before the next is sent: the reading client keeps
     // up, while the stalled one's share (each message, the reply's deltas, each stored reply) grows
@@ -88,7 +87,7 @@ describe("stream timing", () => {
     const rest = await framesUntilClosed(stalled, 5000);
     const last = rest.at(-1);
     expect(last).toMatchObject({ kind: "event", event: "disconnecting" });
-    expect(JSON.parse(last?.kind === "event" ? last.data : "{}")).toEqual({ reason: "slow_consumer", retry_ms: 1000 });
+    expect(JSON.parse(last?.kind === "event" ? last.data : "{}")).toEqual({ reason: "slow_consumer", retry_ms: 250 });
     const seen = rest.flatMap((f) => (f.kind === "event" && f.event !== "disconnecting" ? [JSON.parse(f.data) as EventEnvelope] : []));
     expect(seen.filter((e) => e.type === "turn.completed").length).toBeLessThan(10);
     // What it did get is in order with no gap, so a resume from its last id loses nothing.
@@ -100,7 +99,7 @@ describe("stream timing", () => {
   it("caps concurrent streams per session with 429, and frees a slot as soon as a client leaves", async () => {
     const { t, session } = await sessionSetup();
     const readers = await Promise.all([1, 2, 3].map(async () => new SseReader(await openStream(t, session.id))));
-    for (const reader of readers) expect(await reader.next()).toEqual({ kind: "retry", retry: 1000 });
+    for (const reader of readers) await reader.expectOpening();
     const refused = await openStream(t, session.id);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("5");

@@ -1,0 +1,134 @@
+import { connectedFrame, disconnectingFrame, heartbeatFrame, retryFrame, type DisconnectReason } from "../lib/sse";
+import type { StreamSettings } from "../lib/stream-settings";
+import { CLOSE_CODES, STREAM } from "../session/rpc";
+
+/** EventSource waits this long before reconnecting after an error. */
+const RETRY_MS = 1000;
+/** What `disconnecting` asks a client to wait: short, so a cycle costs no visible pause. */
+export const RECONNECT_AFTER_MS = 250;
+/** The stream's own queue: what the runtime holds for a client before backlog counts as unread. */
+const HIGH_WATER_BYTES = 16 * 1024;
+/** After a cycle, how long the relay waits for the client to read what it was sent before saying goodbye. */
+const FLUSH_LIMIT_MS = 5_000;
+/** A pause between the last event and `disconnecting`, so they never share a network chunk (the TypeScript SDK drops events read together with it). */
+const QUIET_BEFORE_DISCONNECT_MS = 100;
+/** A stream the server ended keeps its queue this long for the client to read; then it is discarded. */
+const DRAIN_GRACE_MS = 10_000;
+
+const encoder = new TextEncoder();
+
+/**
+ * Terminates a client's SSE stream in the Worker: the events come from the session object over
+ * `socket` (a WebSocket the object accepted as hibernatable, so the object sleeps while the
+ * session is quiet), and the Worker adds what a long-lived HTTP stream needs: `retry:` and
+ * `connected` first, a heartbeat comment every `heartbeatMs`, a jittered connection cycle with
+ * `disconnecting`, and slow-consumer handling. A Worker is billed for CPU, not for the wall time
+ * of a response it streams. Replay is paced by the client: the object sends a page, and the relay
+ * asks for the next (`pull`) once its queue has room.
+ */
+export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableStream<Uint8Array> {
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let relaying = true;
+  let pullOwed = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let cycle: ReturnType<typeof setTimeout> | undefined;
+  let drain: ReturnType<typeof setTimeout> | undefined;
+
+  const backlog = () => HIGH_WATER_BYTES - (controller?.desiredSize ?? 0);
+  const enqueue = (text: string): boolean => {
+    try {
+      controller?.enqueue(encoder.encode(text));
+      return true;
+    } catch {
+      return false; // the client is gone
+    }
+  };
+  const write = (text: string) => {
+    if (!relaying) return;
+    if (backlog() > settings.maxBufferedBytes) {
+      void end("slow_consumer");
+      return;
+    }
+    if (!enqueue(text)) stop();
+  };
+  /** Stops relaying: timers off, the object's socket closed (its slot is free at once). */
+  const stop = () => {
+    relaying = false;
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    if (cycle !== undefined) clearTimeout(cycle);
+    try {
+      socket.close(1000, "relay closed");
+    } catch {
+      // already closed
+    }
+  };
+  /** Ends the stream from the server side with `disconnecting`; the client resumes from its last id. */
+  const end = async (reason: DisconnectReason) => {
+    if (!relaying) return;
+    stop();
+    if (reason !== "slow_consumer") {
+      // Flush first: a client that stops reading at `disconnecting` must have everything before it.
+      const until = Date.now() + FLUSH_LIMIT_MS;
+      while (backlog() > 0 && Date.now() < until) await sleep(20);
+      await sleep(QUIET_BEFORE_DISCONNECT_MS);
+    }
+    if (!enqueue(disconnectingFrame(reason, RECONNECT_AFTER_MS))) return;
+    try {
+      controller?.close();
+    } catch {
+      return;
+    }
+    drain = setTimeout(() => controller?.error(new Error("stream closed by the server")), DRAIN_GRACE_MS);
+  };
+
+  socket.addEventListener("message", (event) => {
+    const data = typeof event.data === "string" ? event.data : "";
+    write(data.slice(1));
+    if (data.startsWith(STREAM.page)) {
+      if ((controller?.desiredSize ?? 0) > 0) socket.send(STREAM.pull);
+      else pullOwed = true;
+    }
+  });
+  const onServerClose = (event: Event) => {
+    if (!relaying) return;
+    const code = "code" in event && typeof event.code === "number" ? event.code : 0;
+    if (code === CLOSE_CODES.sessionDeleted) {
+      stop();
+      try {
+        controller?.close();
+      } catch {
+        // the client left first
+      }
+      return;
+    }
+    void end("server_restart");
+  };
+  socket.addEventListener("close", onServerClose);
+  socket.addEventListener("error", onServerClose);
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        enqueue(retryFrame(RETRY_MS) + connectedFrame());
+        heartbeat = setInterval(() => write(heartbeatFrame()), settings.heartbeatMs);
+        cycle = setTimeout(() => void end("connection_cycle"), Math.round(settings.cycleMs * (0.8 + Math.random() * 0.4)));
+        socket.accept();
+      },
+      pull() {
+        if (!pullOwed || !relaying) return;
+        pullOwed = false;
+        socket.send(STREAM.pull);
+      },
+      cancel() {
+        stop();
+        if (drain !== undefined) clearTimeout(drain);
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
