@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { orgPrincipal } from "../middleware/auth";
-import { AuthTokensSchema, LoginSchema, LogoutSchema, MeSchema, RefreshSchema, RegisterSchema } from "../schemas/auth";
+import { AuthTokensSchema, LoginSchema, LogoutSchema, MeSchema, RefreshSchema, RegisterSchema, toUser } from "../schemas/auth";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { getUserRow, login, logout, refresh, register, toUser } from "../services/auth";
+import { getUserRow, login, logout, refresh, register } from "../services/auth";
 import { getOrganization } from "../services/orgs";
 
 const tags = ["Auth"];

@@ -1,24 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCapability, listCapabilities } from "../capabilities/registry";
-import type { Capability } from "../capabilities/types";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
-import { CapabilitySchema } from "../schemas/capabilities";
+import { CapabilitySchema, toCapability } from "../schemas/capabilities";
 import { errorResponses, jsonResponse } from "../schemas/common";
 
 const tags = ["Capabilities"];
-
-function toCapability(capability: Capability): z.infer<typeof CapabilitySchema> {
-  return {
-    id: capability.id,
-    name: capability.name,
-    description: capability.description,
-    status: capability.status,
-    category: capability.category,
-    system_prompt: capability.systemPrompt,
-    tool_definitions: capability.tools.map(({ name, description, parameters }) => ({ name, description, parameters })),
-  };
-}
 
 const listCapabilitiesRoute = createRoute({
   method: "get",

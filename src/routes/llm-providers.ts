@@ -2,14 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { requireRole } from "../middleware/require-role";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
-import { CreateLlmProviderSchema, LlmProviderSchema, ReencryptResultSchema, UpdateLlmProviderSchema } from "../schemas/llm";
+import { CreateLlmProviderSchema, LlmProviderSchema, ReencryptResultSchema, toLlmProvider, UpdateLlmProviderSchema } from "../schemas/llm";
 import {
   createProvider,
   deleteProvider,
   getProviderRow,
   listProviders,
   reencryptProviderKeys,
-  toLlmProvider,
   updateProvider,
 } from "../services/llm-providers";
 

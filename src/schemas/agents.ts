@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString, idString, TAG_LIMITS, TagsSchema } from "./common";
+import type { agents } from "../db/schema";
 
 /** Field limits of the spec (§2). */
 export const AGENT_LIMITS = {
@@ -88,3 +89,21 @@ export const UpdateAgentSchema = z
 export type CreateAgentInput = z.infer<typeof CreateAgentSchema>;
 export type UpdateAgentInput = z.infer<typeof UpdateAgentSchema>;
 export type CapabilityRefValue = z.infer<typeof CapabilityRef>;
+export type Agent = z.infer<typeof AgentSchema>;
+type AgentRow = typeof agents.$inferSelect;
+
+/** The one mapping from an agent row (and its ordered capabilities) to the API object. */
+export function toAgent(row: AgentRow, capabilities: CapabilityRefValue[]): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description ?? null,
+    system_prompt: row.systemPrompt,
+    default_model_id: row.defaultModelId ?? null,
+    capabilities,
+    tags: row.tags,
+    status: row.status,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString } from "./common";
 import { OrganizationSchema, RoleSchema } from "./orgs";
+import type { apiKeys, users } from "../db/schema";
 
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
@@ -96,3 +97,33 @@ export const CreateApiKeySchema = z
     path: ["expires_at"],
   })
   .openapi("CreateApiKey");
+
+/** The one mapping from a key row to the API object: neither the key nor its hash ever leaves. */
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    key_prefix: row.prefix,
+    org_id: row.orgId,
+    expires_at: row.expiresAt,
+    last_used_at: row.lastUsedAt,
+    created_at: row.createdAt,
+  };
+}
+
+/** The one mapping from a user row to the API object: the password hash never leaves. */
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    default_org_id: row.defaultOrgId,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+export type User = z.infer<typeof UserSchema>;
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+type UserRow = typeof users.$inferSelect;
+type ApiKeyRow = typeof apiKeys.$inferSelect;

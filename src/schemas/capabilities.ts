@@ -1,3 +1,4 @@
+import type { Capability } from "../capabilities/types";
 import { z } from "@hono/zod-openapi";
 
 export const ToolDefinitionSchema = z
@@ -19,3 +20,16 @@ export const CapabilitySchema = z
     tool_definitions: z.array(ToolDefinitionSchema),
   })
   .openapi("Capability");
+
+/** The one mapping from a built-in capability to the API object. */
+export function toCapability(capability: Capability): z.infer<typeof CapabilitySchema> {
+  return {
+    id: capability.id,
+    name: capability.name,
+    description: capability.description,
+    status: capability.status,
+    category: capability.category,
+    system_prompt: capability.systemPrompt,
+    tool_definitions: capability.tools.map(({ name, description, parameters }) => ({ name, description, parameters })),
+  };
+}

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString } from "./common";
+import type { llmModels, llmProviders } from "../db/schema";
 
 /** Field limits of LLM providers and models. */
 export const LLM_LIMITS = {
@@ -126,3 +127,40 @@ export type CreateLlmProviderInput = z.infer<typeof CreateLlmProviderSchema>;
 export type UpdateLlmProviderInput = z.infer<typeof UpdateLlmProviderSchema>;
 export type CreateLlmModelInput = z.infer<typeof CreateLlmModelSchema>;
 export type UpdateLlmModelInput = z.infer<typeof UpdateLlmModelSchema>;
+type ModelRow = typeof llmModels.$inferSelect;
+type ProviderRow = typeof llmProviders.$inferSelect;
+/** What a model's answer shows of its provider. */
+export type ProviderSummary = Pick<ProviderRow, "id" | "name" | "providerType">;
+
+/** The one mapping from a model row to the API object. */
+export function toLlmModel(row: ModelRow): LlmModel {
+  return {
+    id: row.id,
+    provider_id: row.providerId,
+    model_id: row.modelId,
+    display_name: row.displayName ?? null,
+    is_default: row.isDefault,
+    status: row.status,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** A model with the summary of its provider, for the `/v1/llm-models` routes. */
+export function toLlmModelWithProvider(row: ModelRow, provider: ProviderSummary): LlmModelWithProvider {
+  return { ...toLlmModel(row), provider: { id: provider.id, name: provider.name, provider_type: provider.providerType } };
+}
+
+/** The one mapping from a provider row to the API object: the key and its ciphertext never leave. */
+export function toLlmProvider(row: ProviderRow): LlmProvider {
+  return {
+    id: row.id,
+    name: row.name,
+    provider_type: row.providerType,
+    base_url: row.baseUrl ?? null,
+    api_key_set: row.apiKeyEncrypted !== null,
+    status: row.status,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

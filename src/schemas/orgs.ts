@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString } from "./common";
+import type { orgs } from "../db/schema";
+import type { Role } from "../env";
 
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
@@ -46,3 +48,25 @@ export const AddMemberSchema = z
 export const UpdateMemberSchema = z
   .object({ role: RoleSchema.openapi({ description: "Only owners can grant `owner` or change an owner's role" }) })
   .openapi("UpdateMember");
+
+export type Organization = z.infer<typeof OrganizationSchema>;
+export type Member = z.infer<typeof MemberSchema>;
+type OrgRow = typeof orgs.$inferSelect;
+/** A membership joined with its user. */
+export interface MemberRow {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** The one mapping from an org row (and the caller's role in it) to the API object. */
+export function toOrganization(row: OrgRow, role: Role): Organization {
+  return { id: row.id, name: row.name, role, created_at: row.createdAt, updated_at: row.updatedAt };
+}
+
+/** The one mapping from a membership (joined with its user) to the API object. */
+export function toMember(row: MemberRow): Member {
+  return { user_id: row.userId, email: row.email, name: row.name, role: row.role, created_at: row.createdAt };
+}

@@ -1,5 +1,4 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
-import type { z } from "@hono/zod-openapi";
 import { isKnownCapability } from "../capabilities/registry";
 import type { Database } from "../db/client";
 import { agentCapabilities, agents } from "../db/schema";
@@ -8,26 +7,10 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { assertModelInOrg } from "./models";
-import type { AgentSchema, CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
+import type { CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
+import { toAgent, type Agent } from "../schemas/agents";
 
 type AgentRow = typeof agents.$inferSelect;
-export type Agent = z.infer<typeof AgentSchema>;
-
-/** The one mapping from an agent row (and its ordered capabilities) to the API object. */
-export function toAgent(row: AgentRow, capabilities: CapabilityRefValue[]): Agent {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description ?? null,
-    system_prompt: row.systemPrompt,
-    default_model_id: row.defaultModelId ?? null,
-    capabilities,
-    tags: row.tags,
-    status: row.status,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
 
 /** 422 naming every unknown capability id. */
 function assertKnownCapabilities(refs: CapabilityRefValue[]): void {
@@ -72,9 +55,16 @@ export async function getAgentRow(db: Database, orgId: string, agentId: string):
   return row;
 }
 
+/** An agent of the org with its capabilities, read in one round trip; 404 as getAgentRow. */
 export async function getAgent(db: Database, orgId: string, agentId: string): Promise<Agent> {
-  const row = await getAgentRow(db, orgId, agentId);
-  const caps = await capabilityQuery(db, eq(agentCapabilities.agentId, row.id));
+  // The capabilities are selected by the path's id alone; another org's rows are never shown,
+  // because without the agent row (filtered by org) the answer is a 404.
+  const [rows, caps] = await db.batch([
+    db.select().from(agents).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))),
+    capabilityQuery(db, eq(agentCapabilities.agentId, agentId)),
+  ]);
+  const row = rows[0];
+  if (!row) throw new ApiError("agent_not_found");
   return toAgent(row, groupCapabilities(caps).get(row.id) ?? []);
 }
 

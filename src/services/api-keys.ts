@@ -9,25 +9,12 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { secretQuery } from "../lib/redact";
 import { nowIso } from "../lib/time";
-import type { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "../schemas/auth";
+import type { CreateApiKeySchema, CreatedApiKeySchema } from "../schemas/auth";
+import { toApiKey, type ApiKey } from "../schemas/auth";
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
-type ApiKey = z.infer<typeof ApiKeySchema>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The one mapping from a key row to the API object: neither the key nor its hash ever leaves. */
-export function toApiKey(row: ApiKeyRow): ApiKey {
-  return {
-    id: row.id,
-    name: row.name,
-    key_prefix: row.prefix,
-    org_id: row.orgId,
-    expires_at: row.expiresAt,
-    last_used_at: row.lastUsedAt,
-    created_at: row.createdAt,
-  };
-}
 
 /** The caller's live (unrevoked) keys in the org of this request, newest first. Expired keys stay listed until deleted. */
 export async function listApiKeys(db: Database, principal: Principal): Promise<ApiKey[]> {

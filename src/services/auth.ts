@@ -8,26 +8,14 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isUniqueViolation, secretQuery } from "../lib/redact";
 import { nowIso } from "../lib/time";
-import type { AuthTokensSchema, LoginSchema, RegisterSchema, UserSchema } from "../schemas/auth";
+import type { AuthTokensSchema, LoginSchema, RegisterSchema } from "../schemas/auth";
+import { toUser } from "../schemas/auth";
 
 export type UserRow = typeof users.$inferSelect;
-type User = z.infer<typeof UserSchema>;
 type AuthTokens = z.infer<typeof AuthTokensSchema>;
 
 /** Refresh tokens live 30 days (spec §4). */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
-
-/** The one mapping from a user row to the API object: the password hash never leaves. */
-export function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    default_org_id: row.defaultOrgId,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
 
 /** Emails are unique case-insensitively: stored and looked up trimmed and lowercased. */
 export function normalizeEmail(email: string): string {

@@ -5,29 +5,10 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { CreateLlmModelInput, LlmModel, LlmModelWithProvider, UpdateLlmModelInput } from "../schemas/llm";
-import { getProviderRow, type ProviderRow } from "./llm-providers";
+import { getProviderRow } from "./llm-providers";
+import { toLlmModel, toLlmModelWithProvider, type ProviderSummary } from "../schemas/llm";
 
 type ModelRow = typeof llmModels.$inferSelect;
-type ProviderSummary = Pick<ProviderRow, "id" | "name" | "providerType">;
-
-/** The one mapping from a model row to the API object. */
-export function toLlmModel(row: ModelRow): LlmModel {
-  return {
-    id: row.id,
-    provider_id: row.providerId,
-    model_id: row.modelId,
-    display_name: row.displayName ?? null,
-    is_default: row.isDefault,
-    status: row.status,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
-
-/** A model with the summary of its provider, for the `/v1/llm-models` routes. */
-export function toLlmModelWithProvider(row: ModelRow, provider: ProviderSummary): LlmModelWithProvider {
-  return { ...toLlmModel(row), provider: { id: provider.id, name: provider.name, provider_type: provider.providerType } };
-}
 
 const providerSummary = { id: llmProviders.id, name: llmProviders.name, providerType: llmProviders.providerType };
 

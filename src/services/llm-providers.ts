@@ -6,22 +6,9 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { CreateLlmProviderInput, LlmProvider, ReencryptResult, UpdateLlmProviderInput } from "../schemas/llm";
+import { toLlmProvider } from "../schemas/llm";
 
 export type ProviderRow = typeof llmProviders.$inferSelect;
-
-/** The one mapping from a provider row to the API object: the key and its ciphertext never leave. */
-export function toLlmProvider(row: ProviderRow): LlmProvider {
-  return {
-    id: row.id,
-    name: row.name,
-    provider_type: row.providerType,
-    base_url: row.baseUrl ?? null,
-    api_key_set: row.apiKeyEncrypted !== null,
-    status: row.status,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
 
 /** A provider of the org, or 404 `provider_not_found` (the same for another org's id). */
 export async function getProviderRow(db: Database, orgId: string, providerId: string): Promise<ProviderRow> {

@@ -7,22 +7,10 @@ import type { Role } from "../env";
 import { ApiError } from "../lib/errors";
 import { isUniqueViolation } from "../lib/redact";
 import { nowIso } from "../lib/time";
-import type { AddMemberSchema, MemberSchema } from "../schemas/orgs";
+import type { AddMemberSchema } from "../schemas/orgs";
 import { normalizeEmail } from "./auth";
+import { toMember, type Member, type MemberRow } from "../schemas/orgs";
 
-type Member = z.infer<typeof MemberSchema>;
-interface MemberRow {
-  userId: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-}
-
-/** The one mapping from a membership (joined with its user) to the API object. */
-export function toMember(row: MemberRow): Member {
-  return { user_id: row.userId, email: row.email, name: row.name, role: row.role, created_at: row.createdAt };
-}
 
 const memberColumns = {
   userId: memberships.userId,

@@ -6,15 +6,10 @@ import type { Role } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import type { CreateOrganizationSchema, OrganizationSchema, UpdateOrganizationSchema } from "../schemas/orgs";
+import type { CreateOrganizationSchema, UpdateOrganizationSchema } from "../schemas/orgs";
+import { toOrganization, type Organization } from "../schemas/orgs";
 
 export type OrgRow = typeof orgs.$inferSelect;
-type Organization = z.infer<typeof OrganizationSchema>;
-
-/** The one mapping from an org row (and the caller's role in it) to the API object. */
-export function toOrganization(row: OrgRow, role: Role): Organization {
-  return { id: row.id, name: row.name, role, created_at: row.createdAt, updated_at: row.updatedAt };
-}
 
 /** The caller's role in an org, or 404 `org_not_found`: not a member and nonexistent look the same. */
 export async function roleIn(db: Database, userId: string, orgId: string): Promise<Role> {
