@@ -67,16 +67,23 @@ export class SessionObject extends DurableObject<Env> {
   /** Creates the session: its record here first (the source of truth), then its row in the D1 index. */
   async init(input: SessionInit): Promise<Session | null> {
     if (this.#opened || isProvisioned(this.#db)) return null;
-    await migrateSessionDb(this.#db);
-    const record = this.#records.create({
-      id: input.sessionId,
-      orgId: input.orgId,
-      agentId: input.agentId,
-      title: input.title,
-      tags: input.tags,
-      modelId: input.modelId,
-      createdAt: nowIso(),
-    });
+    let record: SessionRecord;
+    try {
+      await migrateSessionDb(this.#db);
+      record = this.#records.create({
+        id: input.sessionId,
+        orgId: input.orgId,
+        agentId: input.agentId,
+        title: input.title,
+        tags: input.tags,
+        modelId: input.modelId,
+        createdAt: nowIso(),
+      });
+    } catch (err) {
+      // Nothing is left half-made: the creator gets a 500 and the id names nothing.
+      await this.ctx.storage.deleteAll();
+      throw err;
+    }
     this.#open(record);
     // Awaited so the creator's next list shows the session; if D1 fails, the alarm catches up.
     await this.#syncIndex();
