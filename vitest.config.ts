@@ -41,6 +41,8 @@ export default defineConfig({
             SSE_MAX_STREAMS_PER_SESSION: "3",
             TURN_DEADLINE_MS: "1500",
             TURN_WATCHDOG_MS: "250",
+            // Longer than the deadline: waiting for the client must not count toward it.
+            TOOL_RESULTS_TIMEOUT_MS: "2500",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",

@@ -25,6 +25,7 @@ import { docsRouter } from "./routes/docs";
 import { eventsRouter } from "./routes/events";
 import { messagesRouter } from "./routes/messages";
 import { sessionsRouter } from "./routes/sessions";
+import { harnessesRouter } from "./routes/harnesses";
 import { healthRouter } from "./routes/health";
 import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
@@ -94,6 +95,7 @@ export function createApp() {
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
   app.route("/", capabilitiesRouter);
+  app.route("/", harnessesRouter);
 
   registerOpenApiDocument(app);
 

@@ -32,6 +32,7 @@ export interface Env {
   TURN_DEADLINE_MS?: string;
   TURN_WATCHDOG_MS?: string;
   TURN_DELTA_BATCH_MS?: string;
+  TOOL_RESULTS_TIMEOUT_MS?: string;
   /** Optional LLM driver timeouts (milliseconds); defaults in src/llm/driver-options.ts. */
   LLM_FIRST_BYTE_TIMEOUT_MS?: string;
   LLM_IDLE_TIMEOUT_MS?: string;

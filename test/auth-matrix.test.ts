@@ -25,6 +25,7 @@ const PATH_VALUES: Record<string, () => string> = {
   provider_id: () => newId("provider"),
   model_id: () => newId("model"),
   capability_id: () => "current_time",
+  harness_id: () => newId("harness"),
 };
 
 /** Every operation of the served document as [METHOD, path template, secured]. */

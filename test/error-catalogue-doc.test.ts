@@ -16,6 +16,7 @@ const TURN_ERROR_CODES = [
   "max_iterations",
   "tool_failed",
   "turn_timeout",
+  "tool_results_timeout",
   "interrupted",
   "internal_error",
 ] as const satisfies readonly TurnErrorCode[];

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { openSessionDb } from "../src/session/db/client";
 import { EventLog } from "../src/session/event-log";
-import { NO_CONTEXT, type EventDraft } from "../src/session/events";
+import { eventFilter, NO_CONTEXT, type EventDraft } from "../src/session/events";
 import { messagePage } from "../src/session/message-store";
 import { sessionStub } from "../src/session/rpc";
 import { isEnd, listEvents } from "./support/events";
@@ -61,7 +61,7 @@ describe("a session with 10,000 stored events", () => {
       log.read(5000, STORED, 500);
       log.page({ afterSequence: 5000, limit: 1000 });
       log.page({ afterSequence: 0, beforeSequence: 9000, limit: 1000 });
-      log.page({ afterSequence: 5000, limit: 1000, types: ["turn.started"] });
+      log.page({ afterSequence: 5000, limit: 1000, filter: eventFilter(["turn.started"], []) });
       log.cursor(first?.id ?? "");
       messagePage(db, session.id, { offset: 0, limit: 20 });
       spy.mockRestore();

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { openSessionDb } from "../src/session/db/client";
 import { events } from "../src/session/db/schema";
 import { EventLog } from "../src/session/event-log";
-import { NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/events";
+import { eventFilter, NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/events";
 import { sessionStub } from "../src/session/rpc";
 import { newTenant } from "./support/tenants";
 import { createAgent, createSession } from "./support/resources";
@@ -76,8 +76,8 @@ describe("event log in the session object's storage", () => {
   it("pages forwards and backwards, filtering by type in the query", async () => {
     await withLog((log) => {
       log.append([draft(1), { type: "turn.started", context: NO_CONTEXT, data: {} }, draft(2), draft(3)]);
-      expect(log.page({ afterSequence: 0, limit: 2, types: ["tool.call"] }).map((e) => e.sequence)).toEqual([1, 3]);
-      expect(log.page({ afterSequence: 0, limit: 10, exclude: ["tool.call"] }).map((e) => e.sequence)).toEqual([2]);
+      expect(log.page({ afterSequence: 0, limit: 2, filter: eventFilter(["tool.call"], []) }).map((e) => e.sequence)).toEqual([1, 3]);
+      expect(log.page({ afterSequence: 0, limit: 10, filter: eventFilter([], ["tool.call"]) }).map((e) => e.sequence)).toEqual([2]);
       expect(log.page({ afterSequence: 0, beforeSequence: 4, limit: 2 }).map((e) => e.sequence)).toEqual([2, 3]);
     });
   });

@@ -1,25 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { isEnd, listEvents, stored } from "./support/events";
+import { isEnd, listEvents, settledEvents, stored } from "./support/events";
 import { expectProblem } from "./support/problems";
-import { sleep } from "./support/async";
-import { call, callAs, type Caller } from "./support/requests";
+import { call, callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
 import { openSocket, SocketReader } from "./support/socket-reader";
 import { newTenant } from "./support/tenants";
 
 const sequences = (events: EventEnvelope[]) => stored(events).map((e) => e.sequence);
-
-/** The stored log once the session has settled (its last event is session.completed). */
-async function settledLog(caller: Caller, sessionId: string): Promise<EventEnvelope[]> {
-  for (let i = 0; i < 200; i += 1) {
-    const events = await listEvents(caller, sessionId);
-    if (events.at(-1)?.type === "session.completed") return events;
-    await sleep(20);
-  }
-  throw new Error("the session did not settle");
-}
 
 describe("GET /v1/sessions/{id}/ws", () => {
   it("upgrades, then sends each event envelope as one text frame, in order, the same as the stored log", async () => {
@@ -39,7 +28,7 @@ describe("GET /v1/sessions/{id}/ws", () => {
   it("replays after since_id, then goes live, with no gap and no duplicate", async () => {
     const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "first");
-    const first = await settledLog(t, session.id);
+    const first = await settledEvents(t, session.id);
     const cut = first[2];
     const socket = new SocketReader(await openSocket(t, session.id, `?since_id=${cut?.id}`));
     const replayed = await socket.collectUntil((e) => e.sequence === first.at(-1)?.sequence && e.type !== "message.delta");

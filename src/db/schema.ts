@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ClientTool } from "../schemas/tools";
 
 /**
  * The D1 schema. Every tenant-owned row carries `org_id`; list queries are backed by
@@ -76,6 +77,10 @@ export const agents = sqliteTable(
     systemPrompt: text("system_prompt").notNull(),
     defaultModelId: text("default_model_id"),
     tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+    /** Client-side tools (`[{type: "client_side", name, description, parameters}]`). */
+    tools: text("tools", { mode: "json" }).$type<ClientTool[]>().notNull().default([]),
+    /** Whether a reply's built-in tool calls run in parallel (null: yes). */
+    parallelToolCalls: integer("parallel_tool_calls", { mode: "boolean" }),
     status: text("status", { enum: ["active", "archived"] }).notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -110,6 +115,11 @@ export const sessions = sqliteTable(
     title: text("title"),
     tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
     modelId: text("model_id"),
+    locale: text("locale"),
+    /** Capabilities the session adds to its agent's. */
+    capabilities: text("capabilities", { mode: "json" }).$type<{ ref: string; config: Record<string, unknown> }[]>().notNull().default([]),
+    tools: text("tools", { mode: "json" }).$type<ClientTool[]>().notNull().default([]),
+    parallelToolCalls: integer("parallel_tool_calls", { mode: "boolean" }),
     status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),

@@ -14,6 +14,9 @@
  *   "5 - 2", "5 minus 2", "subtract 2 from 5" (→ a 5, b 2);
  *   "6 * 7", "6 × 7", "6 x 7", "6 times 7", "multiply 6 by 7", "product of 6 and 7";
  *   "8 / 2", "8 ÷ 2", "8 divided by 2", "divide 8 by 2".
+ * - any offered tool by name (client-side tools included): "call <name>", "use <name>" or
+ *   "run <name>", optionally followed by a flat JSON object of arguments
+ *   ("call get_weather {\"city\": \"Paris\"}"); without one the arguments are {}.
  */
 
 export interface ToolIntent {
@@ -50,10 +53,30 @@ const RULES: Rule[] = [
   { name: "divide", pattern: new RegExp(String.raw`${NUM}\s*(?:\/|÷|\s(?:divided by|over)\s)\s*${NUM}`, "gi"), args: pair },
 ];
 
+/** "call <name> {…}": any offered tool by name, with a flat JSON object of arguments if one follows. */
+function byNameRule(name: string): Rule {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return {
+    name,
+    pattern: new RegExp(String.raw`\b(?:call|use|run)\s+(?:the\s+)?(?:tool\s+)?${escaped}\b(?:\s*(?:with\s*)?(\{[^{}]*\}))?`, "gi"),
+    args: (groups) => jsonObject(groups[0] ?? ""),
+  };
+}
+
+function jsonObject(text: string): Record<string, unknown> {
+  if (text === "") return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The tool calls a user message asks for, limited to the tools offered. */
 export function findToolIntents(text: string, available: ReadonlySet<string>): ToolIntent[] {
   const accepted: Match[] = [];
-  for (const rule of RULES) {
+  for (const rule of [...[...available].map(byNameRule), ...RULES]) {
     if (!available.has(rule.name)) continue;
     for (const m of text.matchAll(rule.pattern)) {
       const start = m.index;

@@ -19,7 +19,11 @@ const eventsRoute = createRoute({
   path: "/v1/sessions/{session_id}/events",
   operationId: "listOrStreamEvents",
   tags,
-  summary: "Stream the session's events (SSE), or list them as JSON when Accept prefers application/json",
+  summary: "Stream the session's events (SSE), or list them as JSON for a JSON client",
+  description:
+    "The JSON list `{data: [Event]}` when `Accept` prefers `application/json`, or when the request sends `Content-Type: application/json` " +
+    "and its `Accept` does not name `text/event-stream` (the official SDKs do this); otherwise the SSE stream (`curl -N`, EventSource). " +
+    "Both take the same cursors: `Last-Event-ID`, `since_id` (any id the server handed out) or `after_sequence`.",
   request: { params: SessionParams, query: EventsQuery, headers: LastEventIdHeader },
   responses: {
     200: {
@@ -79,16 +83,27 @@ function quality(accept: string, type: string): number {
   return best.q;
 }
 
-/** JSON only when the client prefers it to SSE; `curl -N` (Accept: *\/*) gets the stream, and so does a tie. */
-function prefersJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  return quality(accept, "application/json") > quality(accept, "text/event-stream");
+/**
+ * Whether `GET …/events` answers with the JSON list rather than the stream. A client that prefers
+ * JSON in Accept gets it; so does one that declares itself a JSON client with
+ * `Content-Type: application/json` and an Accept that does not name `text/event-stream` (the
+ * official SDKs send exactly that, with Accept `*\/*`). `curl -N`, EventSource and
+ * `Accept: text/event-stream` get the stream, and so does a tie.
+ */
+function wantsJsonList(accept: string | undefined, contentType: string | undefined): boolean {
+  if (accept && quality(accept, "application/json") > quality(accept, "text/event-stream")) return true;
+  const jsonClient = /^application\/json\b/i.test(contentType?.trim() ?? "");
+  return jsonClient && !/text\/event-stream/i.test(accept ?? "");
 }
 
-/** The resume cursor: Last-Event-ID wins over since_id (it is the newer one, sent by a reconnecting EventSource). */
+/**
+ * The resume cursor: Last-Event-ID wins over the query (it is the newer one, sent by a
+ * reconnecting EventSource whose URL still carries the first cursor), then since_id or after_sequence.
+ */
 function cursorOf(query: EventsQueryValue, lastEventId: string | undefined): Cursor | null {
   if (lastEventId !== undefined) return { id: lastEventId, path: "header.last-event-id" };
   if (query.since_id !== undefined) return { id: query.since_id, path: "query.since_id" };
+  if (query.after_sequence !== undefined) return { sequence: query.after_sequence, path: "query.after_sequence" };
   return null;
 }
 
@@ -101,10 +116,9 @@ async function subscribe(c: Context<AppEnv>, sessionId: string, query: EventsQue
   const { caller, principal } = c.var;
   const params = new URLSearchParams({ session_id: sessionId, org_id: principal.orgId, mode, caller: caller.apiKeyId ?? caller.userId });
   const cursor = cursorOf(query, lastEventId);
-  if (cursor && "id" in cursor) {
-    params.set("cursor", cursor.id);
-    params.set("cursor_path", cursor.path);
-  }
+  if (cursor && "id" in cursor) params.set("cursor", cursor.id);
+  if (cursor && "sequence" in cursor) params.set("after_sequence", String(cursor.sequence));
+  if (cursor) params.set("cursor_path", cursor.path);
   for (const t of query.types ?? []) params.append("types", t);
   for (const t of query.exclude ?? []) params.append("exclude", t);
   const headers = new Headers({ upgrade: "websocket" });
@@ -141,7 +155,7 @@ export const eventsRouter = createRouter()
     const { session_id } = c.req.valid("param");
     const query = c.req.valid("query");
     const lastEventId = c.req.valid("header")["last-event-id"];
-    if (!prefersJson(c.req.header("accept"))) return openStream(c, session_id, query, lastEventId);
+    if (!wantsJsonList(c.req.header("accept"), c.req.header("content-type"))) return openStream(c, session_id, query, lastEventId);
     const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
     const data = await sessionStub(c.env, session_id).listEvents(meta, {
       cursor: cursorOf(query, lastEventId),

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { boundedString, errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
+import { SESSION_STATUSES } from "../schemas/sessions";
 import { assertModelInOrg } from "../services/models";
 import { answered } from "../services/sessions";
 import { sessionStub } from "../session/rpc";
@@ -35,6 +36,62 @@ const createMessageRoute = createRoute({
     "so neither is silently overwritten.",
   request: { params: SessionParams, body: jsonBody(CreateMessageSchema) },
   responses: { 201: jsonResponse(MessageSchema, "The stored message"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
+});
+
+const TOOL_RESULT_LIMITS = { results: 64, resultBytes: 256 * 1024, errorBytes: 16 * 1024 } as const;
+
+const encoder = new TextEncoder();
+
+/** Results of client-side tool calls, one per call, each id at most once. */
+const ToolResultsSchema = z
+  .object({
+    tool_results: z
+      .array(
+        z.object({
+          tool_call_id: z.string().min(1).max(256).openapi({ example: "call_1" }),
+          result: z
+            .unknown()
+            .optional()
+            .superRefine((value, ctx) => {
+              if (value !== undefined && encoder.encode(JSON.stringify(value) ?? "").length > TOOL_RESULT_LIMITS.resultBytes) {
+                ctx.addIssue({ code: "too_big", origin: "object", maximum: TOOL_RESULT_LIMITS.resultBytes, inclusive: true, message: `Must be at most ${TOOL_RESULT_LIMITS.resultBytes} bytes as JSON` });
+              }
+            })
+            .openapi({ description: "What the tool returned (any JSON)", example: { temperature_c: 21 } }),
+          error: boundedString(TOOL_RESULT_LIMITS.errorBytes).nullable().optional().openapi({ description: "Set when the tool failed: the model reads it" }),
+        }),
+      )
+      .min(1)
+      .max(TOOL_RESULT_LIMITS.results)
+      .superRefine((results, ctx) => {
+        const seen = new Set<string>();
+        results.forEach((r, i) => {
+          if (seen.has(r.tool_call_id)) ctx.addIssue({ code: "custom", path: [i, "tool_call_id"], message: "Duplicate tool_call_id" });
+          seen.add(r.tool_call_id);
+        });
+      }),
+  })
+  .openapi("ToolResults");
+
+const toolResultsRoute = createRoute({
+  method: "post",
+  path: "/v1/sessions/{session_id}/tool-results",
+  operationId: "submitToolResults",
+  tags: ["Sessions"],
+  summary: "Post the results of client-side tool calls",
+  description:
+    "When the model calls a client-side tool (declared in `tools` of the agent or session), the turn emits `tool.call` with " +
+    "`executor: \"client\"` and the session becomes `waitingfortoolresults`. Post each call's `result` (or `error`) here; the turn " +
+    "goes on once every pending call has one. Results are stored all or none. 409 `not_waiting_for_tool_results` when no call " +
+    "is pending, 422 `unknown_tool_call` for an id that is not, 409 `tool_call_already_answered` for a call that has its result.",
+  request: { params: SessionParams, body: jsonBody(ToolResultsSchema) },
+  responses: {
+    200: jsonResponse(
+      z.object({ accepted: z.number().int(), status: z.enum(SESSION_STATUSES).openapi({ description: "The session's status after these results" }) }).openapi("ToolResultsAccepted"),
+      "How many results were stored, and the session's status",
+    ),
+    ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429),
+  },
 });
 
 const CancelSchema = z
@@ -79,6 +136,11 @@ export const messagesRouter = createRouter()
       { content: body.message.content, controls: body.controls ?? null, metadata },
     );
     return c.json(answered(message), 201);
+  })
+  .openapi(toolResultsRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    return c.json(answered(await sessionStub(c.env, session_id).submitToolResults(meta, c.req.valid("json").tool_results)), 200);
   })
   .openapi(cancelRoute, async (c) => {
     const requestedAt = Date.now();

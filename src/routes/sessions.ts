@@ -92,7 +92,7 @@ export const sessionsRouter = createRouter()
     return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id, agentMustExist: true }), 200);
   })
   .openapi(createAgentSessionRoute, async (c) => {
-    const session = await createSession(c.env, c.var.db, c.var.principal.orgId, c.req.valid("param").agent_id, c.req.valid("json"));
+    const session = await createSession(c.env, c.var.db, c.var.principal.orgId, { id: c.req.valid("param").agent_id }, c.req.valid("json"));
     return c.json(session, 201);
   })
   .openapi(listSessionsRoute, async (c) => {
@@ -100,8 +100,9 @@ export const sessionsRouter = createRouter()
     return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...page, agentId: agent_id }), 200);
   })
   .openapi(createSessionRoute, async (c) => {
-    const { agent_id, ...input } = c.req.valid("json");
-    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent_id, input), 201);
+    const { agent_id, agent_name, ...input } = c.req.valid("json");
+    const agent = agent_id !== undefined ? { id: agent_id } : { name: agent_name ?? "" };
+    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent, input), 201);
   })
   .openapi(getSessionRoute, async (c) => {
     const { session_id } = c.req.valid("param");

@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString, idString, TAG_LIMITS, TagsSchema } from "./common";
+import { HarnessRefFields } from "./harnesses";
+import { ClientToolSchema, ClientToolsSchema, UpstreamOnlyFields } from "./tools";
+import { BUILTIN_HARNESS_ID } from "../harness/builtin";
 import type { agents } from "../db/schema";
 
 /** Field limits of the spec (§2). */
@@ -15,7 +18,7 @@ export const AGENT_LIMITS = {
 
 const CapabilityId = boundedString(AGENT_LIMITS.capabilityIdBytes).pipe(z.string().min(1));
 
-const CapabilityRef = z
+export const CapabilityRef = z
   .object({
     ref: CapabilityId.openapi({ example: "current_time" }),
     config: z.record(z.string(), z.unknown()).default({}).openapi({ example: {} }),
@@ -31,7 +34,7 @@ const CapabilityInput = z
  * Up to 250 capabilities, each ref at most once: a repeated ref is a 400 naming the repeat
  * (`body.capabilities.3`). Over the count limit only that one size issue is reported.
  */
-const Capabilities = z
+export const Capabilities = z
   .array(CapabilityInput)
   .max(AGENT_LIMITS.capabilities)
   .superRefine((list, ctx) => {
@@ -55,6 +58,9 @@ export const AgentSchema = z
     system_prompt: z.string().openapi({ example: "You are a helpful assistant." }),
     default_model_id: z.string().nullable(),
     capabilities: z.array(CapabilityRef),
+    tools: z.array(ClientToolSchema).openapi({ description: "Client-side tools: the client runs them and posts their results" }),
+    parallel_tool_calls: z.boolean().nullable().openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: yes)" }),
+    harness_id: z.string().openapi({ description: "Always the built-in harness", example: BUILTIN_HARNESS_ID }),
     tags: z.array(z.string()),
     status: z.enum(["active", "archived"]),
     created_at: z.string().openapi({ example: "2026-11-22T18:00:00.000Z" }),
@@ -68,8 +74,18 @@ export const CreateAgentSchema = z
     description: boundedString(AGENT_LIMITS.descriptionBytes).nullable().optional(),
     system_prompt: boundedString(AGENT_LIMITS.systemPromptBytes).openapi({ example: "You are a helpful assistant." }),
     default_model_id: ModelRef.optional(),
+    model: ModelRef.optional().openapi({ description: "Same as default_model_id (the TypeScript SDK sends this name); not both" }),
     capabilities: Capabilities.default([]).openapi({ example: ["current_time", { ref: "test_math", config: {} }] }),
+    tools: ClientToolsSchema.default([]),
+    parallel_tool_calls: z.boolean().nullable().optional(),
     tags: TagsSchema.default([]),
+    ...HarnessRefFields,
+    ...UpstreamOnlyFields,
+  })
+  .superRefine((body, ctx) => {
+    if (body.model !== undefined && body.default_model_id !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["model"], message: "Give default_model_id or model, not both" });
+    }
   })
   .openapi("CreateAgent");
 
@@ -80,6 +96,8 @@ export const UpdateAgentSchema = z
     system_prompt: boundedString(AGENT_LIMITS.systemPromptBytes),
     default_model_id: ModelRef,
     capabilities: Capabilities.openapi({ description: "Replaces the whole list" }),
+    tools: ClientToolsSchema.openapi({ description: "Replaces the whole list" }),
+    parallel_tool_calls: z.boolean().nullable(),
     tags: TagsSchema,
     status: z.enum(["active", "archived"]).openapi({ description: "`active` un-archives" }),
   })
@@ -101,6 +119,9 @@ export function toAgent(row: AgentRow, capabilities: CapabilityRefValue[]): Agen
     system_prompt: row.systemPrompt,
     default_model_id: row.defaultModelId ?? null,
     capabilities,
+    tools: row.tools,
+    parallel_tool_calls: row.parallelToolCalls ?? null,
+    harness_id: BUILTIN_HARNESS_ID,
     tags: row.tags,
     status: row.status,
     created_at: row.createdAt,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES, isEventType } from "../session/rpc";
+import { EVENT_TYPES, matcherFor } from "../session/rpc";
 import { clampedLimit, idString } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
@@ -17,21 +17,34 @@ export const EventSchema = z
   })
   .openapi("Event");
 
-/** A repeatable (or comma-separated) list of event types; an unknown type is a 400 naming it. */
+/**
+ * A repeatable (or comma-separated) list of event types: ours, or the upstream Everruns names the
+ * official SDKs send (aliases; upstream names this API never emits match nothing). A name nobody
+ * knows is a 400 naming it.
+ */
 const TypeList = z
   .union([z.string(), z.array(z.string())])
   // Deduplicated, so the list bound into the SQL filter is at most the number of event types.
   .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean))])
   .superRefine((types, ctx) => {
     types.forEach((t, i) => {
-      if (!isEventType(t)) ctx.addIssue({ code: "custom", path: [i], message: `Unknown event type; expected one of ${EVENT_TYPES.join(", ")}` });
+      if (matcherFor(t) === undefined) {
+        ctx.addIssue({ code: "custom", path: [i], message: `Unknown event type; expected one of ${EVENT_TYPES.join(", ")} or an upstream Everruns event name` });
+      }
     });
   });
 
-export const EventsQuery = z.object({
+export const EventsQuery = z
+  .object({
   since_id: idString("event")
     .optional()
-    .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event (Last-Event-ID wins when both are sent)" }),
+    .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event: any id the server handed out, a delta's included (Last-Event-ID wins when both are sent)" }),
+  after_sequence: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ param: { name: "after_sequence", in: "query" }, description: "Resume after this sequence (0: from the start); not together with since_id" }),
   types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
   exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
   limit: clampedLimit(
@@ -40,7 +53,12 @@ export const EventsQuery = z.object({
     `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; values outside 1–${MAX_EVENTS_PAGE} are clamped). A shorter page means there are no more.`,
   ),
   before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
-});
+  })
+  .superRefine((query, ctx) => {
+    if (query.since_id !== undefined && query.after_sequence !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["after_sequence"], message: "Give since_id or after_sequence, not both" });
+    }
+  });
 
 export const LastEventIdHeader = z.object({
   "last-event-id": z.string().optional().openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (sent by EventSource on reconnect; header names are case-insensitive)" }),

@@ -6,6 +6,7 @@ import { chunk, rowsPerInsert } from "../lib/d1-params";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
+import { refuseUpstreamOnly } from "./compat";
 import { assertModelInOrg } from "./models";
 import type { CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
 import { toAgent, type Agent } from "../schemas/agents";
@@ -13,7 +14,7 @@ import { toAgent, type Agent } from "../schemas/agents";
 type AgentRow = typeof agents.$inferSelect;
 
 /** 422 naming every unknown capability id. */
-function assertKnownCapabilities(refs: CapabilityRefValue[]): void {
+export function assertKnownCapabilities(refs: CapabilityRefValue[]): void {
   const errors = refs
     .map((c, i) => ({ ref: c.ref, i }))
     .filter(({ ref }) => !isKnownCapability(ref))
@@ -97,8 +98,10 @@ export async function listAgents(
 }
 
 export async function createAgent(db: Database, orgId: string, input: CreateAgentInput): Promise<Agent> {
+  refuseUpstreamOnly(input);
   assertKnownCapabilities(input.capabilities);
-  await assertModelInOrg(db, orgId, input.default_model_id, "body.default_model_id");
+  const modelId = input.default_model_id ?? input.model;
+  await assertModelInOrg(db, orgId, modelId, input.model === undefined ? "body.default_model_id" : "body.model");
   const now = nowIso();
   const row: AgentRow = {
     id: newId("agent"),
@@ -106,8 +109,10 @@ export async function createAgent(db: Database, orgId: string, input: CreateAgen
     name: input.name,
     description: input.description ?? null,
     systemPrompt: input.system_prompt,
-    defaultModelId: input.default_model_id ?? null,
+    defaultModelId: modelId ?? null,
     tags: input.tags,
+    tools: input.tools,
+    parallelToolCalls: input.parallel_tool_calls ?? null,
     status: "active",
     createdAt: now,
     updatedAt: now,
@@ -124,6 +129,8 @@ function changedColumns(input: UpdateAgentInput): Partial<AgentRow> {
   if (input.system_prompt !== undefined) set.systemPrompt = input.system_prompt;
   if (input.default_model_id !== undefined) set.defaultModelId = input.default_model_id;
   if (input.tags !== undefined) set.tags = input.tags;
+  if (input.tools !== undefined) set.tools = input.tools;
+  if (input.parallel_tool_calls !== undefined) set.parallelToolCalls = input.parallel_tool_calls;
   if (input.status !== undefined) set.status = input.status;
   return set;
 }

@@ -5,21 +5,30 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { toSession, type CreateSessionInput, type Session } from "../schemas/sessions";
+import { assertKnownCapabilities } from "./agents";
+import { refuseUpstreamOnly } from "./compat";
 import { isRefusal, sessionStub, type Page, type Refusal } from "../session/rpc";
 
+/** Who a new session is for: an agent id, or (the SDKs' `agent_name`) the newest active agent with that name. */
+export type AgentChoice = { id: string } | { name: string };
+
 /**
- * Creates a session for an active agent of the org (404 unknown agent, 422 archived agent or
- * unknown model; one D1 round trip checks both). The session's object is initialised first: it
- * owns the session, and it writes the session's row in the D1 index itself.
+ * Creates a session for an active agent of the org (404 unknown agent, 422 archived agent,
+ * unknown model or capability, another harness, or an upstream-only field that is set; one D1
+ * round trip checks the agent and the model). The session's object is initialised first: it owns
+ * the session, and it writes the session's row in the D1 index itself.
  */
-export async function createSession(env: Env, db: Database, orgId: string, agentId: string, input: CreateSessionInput): Promise<Session> {
+export async function createSession(env: Env, db: Database, orgId: string, agent: AgentChoice, input: CreateSessionInput): Promise<Session> {
+  refuseUpstreamOnly(input);
+  assertKnownCapabilities(input.capabilities);
+  const agentWhere = "id" in agent ? eq(agents.id, agent.id) : and(eq(agents.name, agent.name), eq(agents.status, "active"));
   const [agentRows, modelRows] = await db.batch([
-    db.select({ status: agents.status }).from(agents).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))),
+    db.select({ id: agents.id, status: agents.status }).from(agents).where(and(agentWhere, eq(agents.orgId, orgId))).orderBy(desc(agents.createdAt)).limit(1),
     db.select({ id: llmModels.id }).from(llmModels).where(and(eq(llmModels.id, input.model_id ?? ""), eq(llmModels.orgId, orgId))),
   ]);
-  const agent = agentRows[0];
-  if (!agent) throw new ApiError("agent_not_found");
-  if (agent.status === "archived") throw new ApiError("agent_archived", { detail: "Sessions cannot be created for an archived agent" });
+  const found = agentRows[0];
+  if (!found) throw new ApiError("agent_not_found");
+  if (found.status === "archived") throw new ApiError("agent_archived", { detail: "Sessions cannot be created for an archived agent" });
   if (input.model_id && modelRows.length === 0) {
     throw new ApiError("unknown_model", { detail: "The model does not exist in this organization", errors: [{ path: "body.model_id", message: "Unknown model" }] });
   }
@@ -27,10 +36,14 @@ export async function createSession(env: Env, db: Database, orgId: string, agent
   const session = await sessionStub(env, sessionId).init({
     sessionId,
     orgId,
-    agentId,
+    agentId: found.id,
     title: input.title ?? null,
     tags: input.tags,
     modelId: input.model_id ?? null,
+    locale: input.locale ?? null,
+    capabilities: input.capabilities,
+    tools: input.tools,
+    parallelToolCalls: input.parallel_tool_calls ?? null,
   });
   if (!session) throw new Error("a new session id named an existing session object");
   return session;
@@ -61,8 +74,16 @@ export async function listSessions(
 /** The value of a session object's answer, or the catalogue error its refusal stands for. */
 export function answered<T>(result: T): Exclude<T, Refusal> {
   if (!isRefusal(result)) return result as Exclude<T, Refusal>;
-  if (result.refused === "invalid_cursor") {
-    throw new ApiError("invalid_cursor", { errors: [{ path: result.path, message: "Not an event id this session handed out" }] });
+  switch (result.refused) {
+    case "invalid_cursor":
+      throw new ApiError("invalid_cursor", { errors: [{ path: result.path, message: "Not an event id or sequence this session handed out" }] });
+    case "not_waiting_for_tool_results":
+      throw new ApiError("not_waiting_for_tool_results", { detail: "The session is not waiting for tool results: no client-side tool call is pending" });
+    case "unknown_tool_call":
+      throw new ApiError("unknown_tool_call", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Not a pending tool call of this session" })) });
+    case "tool_call_already_answered":
+      throw new ApiError("tool_call_already_answered", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })) });
+    case "session_not_found":
+      throw new ApiError("session_not_found");
   }
-  throw new ApiError("session_not_found");
 }

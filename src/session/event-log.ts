@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, inArray, lt, lte, max, notInArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { deltaCursors, events } from "./db/schema";
-import { toEnvelope, type EventDraft, type EventEnvelope } from "./events";
+import { toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
 export type AlsoWrite = (envelopes: EventEnvelope[]) => void;
@@ -14,9 +14,15 @@ export interface EventPage {
   afterSequence: number;
   beforeSequence?: number | undefined;
   limit: number;
-  /** Only these types (empty or absent: all), then not these. */
-  types?: readonly string[] | undefined;
-  exclude?: readonly string[] | undefined;
+  filter?: EventFilter;
+}
+
+/** A matcher as SQL: the type (index-backed), narrowed by the message's role or the call's executor. */
+function matcherSql(m: EventMatcher): SQL {
+  const type = eq(events.type, m.type);
+  if (m.role) return and(type, sql`json_extract(${events.data}, '$.message.role') = ${m.role}`) ?? type;
+  if (m.executor) return and(type, sql`json_extract(${events.data}, '$.executor') = ${m.executor}`) ?? type;
+  return type;
 }
 
 /**
@@ -101,8 +107,9 @@ export class EventLog {
   page(page: EventPage): EventEnvelope[] {
     const filters: SQL[] = [gt(events.sequence, page.afterSequence)];
     if (page.beforeSequence !== undefined) filters.push(lt(events.sequence, page.beforeSequence));
-    if (page.types && page.types.length > 0) filters.push(inArray(events.type, [...page.types]));
-    if (page.exclude && page.exclude.length > 0) filters.push(notInArray(events.type, [...page.exclude]));
+    const { types, exclude } = page.filter ?? { types: null, exclude: [] };
+    if (types) filters.push(types.length > 0 ? or(...types.map(matcherSql)) ?? sql`0` : sql`0`);
+    if (exclude.length > 0) filters.push(not(or(...exclude.map(matcherSql)) ?? sql`0`));
     const backward = page.beforeSequence !== undefined;
     const rows = this.#db
       .select()

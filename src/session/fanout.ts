@@ -1,5 +1,5 @@
 import { eventFrame } from "../lib/sse";
-import { TERMINAL_TYPES, type EventEnvelope, type EventType } from "./events";
+import { TERMINAL_TYPES, wants, type EventEnvelope, type EventFilter } from "./events";
 import { CLOSE_CODES, STREAM, type SubscriberMode } from "./rpc";
 
 /** Where replay reads stored events, and how a delta snapshot gets an id that resumes. */
@@ -23,8 +23,7 @@ export interface FanoutLimits {
 export interface SubscriberState {
   mode: SubscriberMode;
   caller: string;
-  types: EventType[] | null;
-  exclude: EventType[];
+  filter: EventFilter;
   /** The last stored sequence replayed to it. */
   cursor: number;
   /** Caught up: it gets every new event as it is stored. */
@@ -95,7 +94,7 @@ export class Fanout {
     for (const ws of this.#ctx.getWebSockets()) {
       const state = this.#stateOf(ws);
       if (!state?.live) continue;
-      const wanted = encoded.filter((e) => wants(state, e.envelope.type));
+      const wanted = encoded.filter((e) => wants(state.filter, e.envelope));
       if (wanted.length === 0) continue;
       if (state.mode === "relay") {
         this.#send(ws, STREAM.live + wanted.map((e) => (e.sse ||= eventFrame(e.envelope, e.json))).join(""));
@@ -142,7 +141,7 @@ export class Fanout {
     for (;;) {
       const head = source.head;
       const page = source.read(state.cursor, head, PAGE_EVENTS);
-      const frames = page.filter((e) => wants(state, e.type));
+      const frames = page.filter((e) => wants(state.filter, e));
       state.cursor = page.at(-1)?.sequence ?? state.cursor;
       const caughtUp = state.cursor >= head;
       if (caughtUp) {
@@ -184,7 +183,7 @@ export class Fanout {
   /** The reply so far as one delta at the subscriber's position, if one is streaming and it wants deltas. */
   #snapshot(state: SubscriberState, source: ReplaySource): EventEnvelope | null {
     const last = this.#reply;
-    if (!last || !wants(state, "message.delta")) return null;
+    if (!last || !wants(state.filter, last)) return null;
     const accumulated = last.data["accumulated"];
     return {
       ...last,
@@ -214,11 +213,6 @@ export class Fanout {
       // already closed
     }
   }
-}
-
-function wants(state: SubscriberState, type: EventType): boolean {
-  if (state.types && !state.types.includes(type)) return false;
-  return !state.exclude.includes(type);
 }
 
 function callerTag(caller: string): string {

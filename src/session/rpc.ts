@@ -7,7 +7,7 @@ import type { EventEnvelope } from "./events";
  * What code outside `session/` may know of the session object: how to reach it, and the shapes
  * of its RPC calls. Everything else in this folder is the object's own business.
  */
-export { EVENT_TYPES, isEventType, TERMINAL_TYPES, type EventEnvelope, type EventType, type SessionMeta } from "./events";
+export { EVENT_ALIASES, EVENT_TYPES, isEventType, matcherFor, TERMINAL_TYPES, type EventEnvelope, type EventType, type SessionMeta } from "./events";
 
 /** The Durable Object of a session: one per session id, found by name. */
 export function sessionStub(env: Pick<Env, "SESSIONS">, sessionId: string) {
@@ -22,6 +22,10 @@ export interface SessionInit {
   title: string | null;
   tags: string[];
   modelId: string | null;
+  locale: string | null;
+  capabilities: { ref: string; config: Record<string, unknown> }[];
+  tools: Session["tools"];
+  parallelToolCalls: boolean | null;
 }
 
 export interface PostMessageInput {
@@ -31,7 +35,7 @@ export interface PostMessageInput {
 }
 
 /** Where a read of the event log starts: after an event id the session handed out, or after a sequence. */
-export type Cursor = { id: string; path: string } | { sequence: number };
+export type Cursor = { id: string; path: string } | { sequence: number; path: string };
 
 export interface EventListQuery {
   cursor: Cursor | null;
@@ -42,7 +46,14 @@ export interface EventListQuery {
 }
 
 /** Why the object refused a call: the route turns it into the catalogue's error. */
-export type Refusal = { refused: "session_not_found" } | { refused: "invalid_cursor"; path: string };
+export type Refusal =
+  | { refused: "session_not_found" }
+  | { refused: "invalid_cursor"; path: string }
+  | { refused: "not_waiting_for_tool_results" }
+  | { refused: "unknown_tool_call"; indexes: number[] }
+  | { refused: "tool_call_already_answered"; indexes: number[] };
+
+export type { ToolResultInput } from "./client-tools";
 
 export type Refusable<T> = T | Refusal;
 

@@ -8,8 +8,9 @@ import type { Message } from "../schemas/messages";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { EventLog } from "./event-log";
 import { streamSettings } from "../lib/stream-settings";
-import { isEventType, NO_CONTEXT, type EventEnvelope, type EventType, type SessionMeta } from "./events";
+import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
 import { Fanout, type ReplaySource } from "./fanout";
+import { ClientToolCalls, type ToolResultInput } from "./client-tools";
 import { InputQueue } from "./input-queue";
 import { messagePage, storeMessages } from "./message-store";
 import type { CancelTarget } from "./turns";
@@ -77,6 +78,10 @@ export class SessionObject extends DurableObject<Env> {
         title: input.title,
         tags: input.tags,
         modelId: input.modelId,
+        locale: input.locale,
+        capabilities: input.capabilities,
+        tools: input.tools,
+        parallelToolCalls: input.parallelToolCalls,
         createdAt: nowIso(),
       });
     } catch (err) {
@@ -143,6 +148,15 @@ export class SessionObject extends DurableObject<Env> {
     return { status: await opened.turns.cancel(target) };
   }
 
+  /** Results of client-side tool calls the running turn waits on: `{accepted, status}`, or why they were refused. */
+  async submitToolResults(meta: SessionMeta, results: ToolResultInput[]): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    const outcome = opened.turns.submitToolResults(results);
+    if ("refused" in outcome) return outcome;
+    return { accepted: outcome.accepted, status: this.#records.get()?.status ?? "active" };
+  }
+
   async listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>> {
     if (!this.#owned(meta)) return NOT_FOUND;
     return messagePage(this.#db, meta.sessionId, page);
@@ -154,7 +168,7 @@ export class SessionObject extends DurableObject<Env> {
     if (!opened) return NOT_FOUND;
     const after = this.#resolve(opened, query.cursor);
     if (typeof after !== "number") return after;
-    return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, types: query.types, exclude: query.exclude });
+    return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, filter: eventFilter(query.types, query.exclude) });
   }
 
   /**
@@ -170,17 +184,16 @@ export class SessionObject extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
     const id = params.get("cursor");
     const afterSequence = params.get("after_sequence");
-    const cursor: Cursor | null = id !== null ? { id, path: params.get("cursor_path") ?? "query.since_id" } : afterSequence !== null ? { sequence: Number(afterSequence) } : null;
+    const path = params.get("cursor_path") ?? "query.since_id";
+    const cursor: Cursor | null = id !== null ? { id, path } : afterSequence !== null ? { sequence: Number(afterSequence), path } : null;
     const after = this.#resolve(opened, cursor);
     if (typeof after !== "number") return Response.json(after, { status: 400 });
     const caller = params.get("caller") ?? "";
     const cap = this.#fanout.overCap(caller);
     if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
-    const list = (name: string) => [...new Set(params.getAll(name).filter(isEventType))];
-    const types = list("types");
     const mode: SubscriberMode = params.get("mode") === "client" ? "client" : "relay";
     const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
-    const state = { mode, caller, types: types.length > 0 ? types : null, exclude: list("exclude"), cursor: after, live: false };
+    const state = { mode, caller, filter: eventFilter(params.getAll("types"), params.getAll("exclude")), cursor: after, live: false };
     return this.#fanout.accept(this.#source(opened), state, offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null);
   }
 
@@ -219,6 +232,7 @@ export class SessionObject extends DurableObject<Env> {
   #open(record: SessionRecord): Opened {
     const log = new EventLog(this.#db, this.ctx.storage, record.id, (envelopes) => this.#fanout.broadcast(envelopes));
     const queue = new InputQueue(this.#db);
+    const clientTools = new ClientToolCalls(this.#db, this.#records, record.id);
     const turns = new TurnController({
       env: this.env,
       db: this.#db,
@@ -226,6 +240,7 @@ export class SessionObject extends DurableObject<Env> {
       log,
       queue,
       records: this.#records,
+      clientTools,
       sessionId: record.id,
       orgId: record.orgId,
       agentId: record.agentId,
@@ -251,7 +266,8 @@ export class SessionObject extends DurableObject<Env> {
   /** The cursor's sequence, or the refusal for an id this session never handed out. */
   #resolve(opened: Opened, cursor: Cursor | null): number | { refused: "invalid_cursor"; path: string } {
     if (cursor === null) return 0;
-    if ("sequence" in cursor) return cursor.sequence;
+    // A sequence past the head was never handed out (another session's, or invented).
+    if ("sequence" in cursor) return cursor.sequence <= opened.log.head ? cursor.sequence : { refused: "invalid_cursor", path: cursor.path };
     const sequence = opened.log.cursor(cursor.id);
     return sequence ?? { refused: "invalid_cursor", path: cursor.path };
   }

@@ -3,7 +3,10 @@ import type { SessionDb } from "./db/client";
 import { session } from "./db/schema";
 
 export type SessionRecord = typeof session.$inferSelect;
-export type NewSessionRecord = Pick<SessionRecord, "id" | "orgId" | "agentId" | "title" | "tags" | "modelId" | "createdAt">;
+export type NewSessionRecord = Pick<
+  SessionRecord,
+  "id" | "orgId" | "agentId" | "title" | "tags" | "modelId" | "locale" | "capabilities" | "tools" | "parallelToolCalls" | "createdAt"
+>;
 /** The fields the D1 index shows, which a change may set. */
 export type SessionChange = Partial<Pick<SessionRecord, "title" | "tags" | "status" | "inputTokens" | "outputTokens" | "updatedAt" | "startedAt" | "finishedAt">>;
 

@@ -9,6 +9,8 @@ export interface TurnSettings {
   deadlineMs: number;
   /** How often the watchdog alarm checks a running turn. */
   watchdogMs: number;
+  /** A turn waiting longer than this for client-side tool results fails with `tool_results_timeout`. */
+  toolResultsTimeoutMs: number;
 }
 
 export function turnSettings(env: Env): TurnSettings {
@@ -17,5 +19,6 @@ export function turnSettings(env: Env): TurnSettings {
     deltaBatchMs: intVar(env.TURN_DELTA_BATCH_MS, 100),
     deadlineMs: intVar(env.TURN_DEADLINE_MS, 10 * 60_000),
     watchdogMs: intVar(env.TURN_WATCHDOG_MS, 30_000),
+    toolResultsTimeoutMs: intVar(env.TOOL_RESULTS_TIMEOUT_MS, 10 * 60_000),
   };
 }

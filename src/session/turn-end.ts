@@ -14,6 +14,8 @@ export interface TurnEndStores {
   log: EventLog;
   records: SessionRecords;
   sessionId: string;
+  /** Forgets the turn's client-side tool calls (in the same transaction). */
+  clientTools: { clear(): void };
 }
 
 /**
@@ -22,7 +24,7 @@ export interface TurnEndStores {
  * and the end of the turn's record can never be separated by a restart.
  */
 export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<TurnOutcome, { kind: "deleted" }>, queued: boolean): void {
-  const { db, log, records, sessionId } = stores;
+  const { db, log, records, sessionId, clientTools } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
   const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
@@ -46,5 +48,6 @@ export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome:
       updatedAt: now,
     });
     db.delete(activeTurn).run();
+    clientTools.clear();
   });
 }

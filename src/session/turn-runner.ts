@@ -9,7 +9,7 @@ import { storeMessages } from "./message-store";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 
 /** Why a turn's signal was aborted. */
-export type AbortReason = "cancelled" | "deadline" | "deleted";
+export type AbortReason = "cancelled" | "deadline" | "deleted" | "tool_results_timeout";
 
 export class TurnAbort extends Error {
   readonly reason: AbortReason;
@@ -20,7 +20,14 @@ export class TurnAbort extends Error {
   }
 }
 
-export type TurnErrorCode = LlmError["code"] | "max_iterations" | "tool_failed" | "turn_timeout" | "interrupted" | "internal_error";
+export type TurnErrorCode =
+  | LlmError["code"]
+  | "max_iterations"
+  | "tool_failed"
+  | "turn_timeout"
+  | "tool_results_timeout"
+  | "interrupted"
+  | "internal_error";
 
 export type TurnOutcome =
   | { kind: "completed"; iterations: number; usage: LlmUsage }
@@ -38,6 +45,10 @@ export interface TurnPlan {
   model: string;
   system: string;
   tools: ReadonlyMap<string, EnabledTool>;
+  /** Tools the client runs: their definitions for the model, and how the turn waits for their results. */
+  clientTools: ClientToolRunner;
+  /** Whether a reply's built-in tool calls run at the same time (else one after another). */
+  parallelTools: boolean;
   maxIterations: number;
   /** Text deltas are coalesced to at most one `message.delta` per this many milliseconds. */
   deltaBatchMs: number;
@@ -46,6 +57,16 @@ export interface TurnPlan {
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
   conversation: () => LlmMessage[];
   newMessageId: () => string;
+}
+
+/** How a turn hands calls of client-side tools to the client and waits for their results. */
+export interface ClientToolRunner {
+  definitions: readonly LlmToolDefinition[];
+  has(name: string): boolean;
+  /** Records the calls as pending and the session as waiting; runs inside the transaction that stores their `tool.call` events. */
+  pend(calls: readonly LlmToolCall[]): void;
+  /** Resolves once the client has answered every call; rejects with the turn's abort reason. */
+  results(calls: readonly LlmToolCall[], signal: AbortSignal): Promise<ToolOutcome[]>;
 }
 
 /** Safe sentences for turn.failed; provider messages stay in the logs. */
@@ -58,6 +79,7 @@ const FAILURE_TEXT: Record<TurnErrorCode, string> = {
   max_iterations: "The turn reached its iteration limit",
   tool_failed: "A tool failed unexpectedly",
   turn_timeout: "The turn passed its deadline",
+  tool_results_timeout: "The client did not post the results of its tool calls in time",
   interrupted: "The turn was interrupted by a restart of its session object",
   internal_error: "The turn failed because of an internal error",
 };
@@ -70,7 +92,8 @@ export function failureText(code: TurnErrorCode): string {
 export function outcomeOfAbort(abort: TurnAbort, iterations: number, usage: LlmUsage): TurnOutcome {
   if (abort.reason === "deleted") return { kind: "deleted" };
   if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
-  return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
+  const errorCode = abort.reason === "tool_results_timeout" ? "tool_results_timeout" : "turn_timeout";
+  return { kind: "failed", iterations, usage, errorCode, error: failureText(errorCode) };
 }
 
 /**
@@ -82,11 +105,10 @@ export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
   let iterations = 0;
   try {
-    const toolDefinitions: LlmToolDefinition[] = [...plan.tools.values()].map(({ tool }) => ({
-      name: tool.name,
-      description: tool.description,
-      parameters: tool.parameters,
-    }));
+    const toolDefinitions: LlmToolDefinition[] = [
+      ...[...plan.tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
+      ...plan.clientTools.definitions,
+    ];
     while (iterations < plan.maxIterations) {
       iterations += 1;
       const reply = await reason(plan, toolDefinitions, usage);
@@ -160,11 +182,32 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   return { calls };
 }
 
-/** Runs the reply's tool calls in parallel, each with its own timeout; stores their results. */
+/**
+ * Runs the reply's tool calls: built-in ones here (in parallel unless the session says otherwise,
+ * each with its own timeout), client-side ones by the client, whose calls go out as `tool.call`
+ * with `executor: "client"` in the same transaction that makes the session wait for them. Then
+ * every result is stored, in the order of the calls.
+ */
 async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]> {
-  plan.log.append(calls.map((call) => ({ type: "tool.call", context: plan.context, data: { tool_call: call } })));
-  const outcomes = await Promise.all(calls.map((call) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id })));
+  const byClient = calls.filter((call) => !plan.tools.has(call.name) && plan.clientTools.has(call.name));
+  const isClient = (call: LlmToolCall) => byClient.includes(call);
+  plan.log.append(
+    calls.map((call) => ({
+      type: "tool.call",
+      context: plan.context,
+      // `tool_calls` is what the official SDKs' helpers read from a call the client must run.
+      data: isClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : { tool_call: call },
+    })),
+    byClient.length > 0 ? () => plan.clientTools.pend(byClient) : undefined,
+  );
+  const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
+  const here = calls.filter((call) => !isClient(call));
+  const ranHere: ToolOutcome[] = [];
+  if (plan.parallelTools) ranHere.push(...(await Promise.all(here.map(run))));
+  else for (const call of here) ranHere.push(await run(call));
+  const ranByClient = byClient.length > 0 ? await plan.clientTools.results(byClient, plan.signal) : [];
   plan.signal.throwIfAborted();
+  const outcomes = calls.map((call) => [...ranHere, ...ranByClient].find((o) => o.call.id === call.id) ?? missingOutcome(call));
   plan.log.append(
     outcomes.map((o) => ({
       type: "tool.result",
@@ -184,6 +227,11 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]>
     })),
   );
   return outcomes;
+}
+
+/** A call no runner answered (cannot happen: every call is run here or by the client); reported to the model as an error. */
+function missingOutcome(call: LlmToolCall): ToolOutcome {
+  return { call, status: "error", result: null, error: "No result", internal: false };
 }
 
 /**

@@ -14,7 +14,9 @@ import type { EventContext } from "./events";
 import { allMessages } from "./message-store";
 import { turnSettings } from "./settings";
 import type { EnabledTool } from "./tools";
-import type { TurnPlan } from "./turn-runner";
+import type { ClientToolRunner, TurnPlan } from "./turn-runner";
+import type { CapabilityRef } from "../capabilities/registry";
+import type { ClientTool } from "../schemas/tools";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
 export interface TurnConfigReads {
@@ -24,6 +26,17 @@ export interface TurnConfigReads {
   messageModelId: string | null;
   sessionModelId: string | null;
 }
+
+/** What the session itself adds to its agent for a turn (from its record). */
+export interface SessionAdditions {
+  capabilities: CapabilityRef[];
+  tools: ClientTool[];
+  locale: string | null;
+  parallelToolCalls: boolean | null;
+}
+
+/** Builds the client-side tool runner of a turn from the tools the agent and the session declare. */
+export type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => ClientToolRunner;
 
 /**
  * Starts the one D1 read of a turn: the agent, its capabilities and every model it could resolve
@@ -47,6 +60,8 @@ export interface TurnSetupInput {
   sessionId: string;
   reads: TurnConfigReads;
   config: ReturnType<typeof readTurnConfig>;
+  session: SessionAdditions;
+  clientTools: ClientToolRunnerFactory;
   context: EventContext;
   signal: AbortSignal;
   /** The ids of messages still waiting in the queue (left out of the conversation). */
@@ -63,10 +78,16 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     sessionModelId: input.reads.sessionModelId,
     agentModelId: agentRow.defaultModelId,
   });
-  const enabled = toolsFor(caps.map((c) => ({ ref: c.ref, config: c.config })));
+  // The session's capabilities add to the agent's; a ref both name runs with the session's config.
+  const sessionRefs = new Set(input.session.capabilities.map((c) => c.ref));
+  const refs = [...caps.filter((c) => !sessionRefs.has(c.ref)).map((c) => ({ ref: c.ref, config: c.config })), ...input.session.capabilities];
+  const enabled = toolsFor(refs);
   const tools = new Map<string, EnabledTool>(enabled.tools.map((t) => [t.tool.name, t]));
+  // Client-side tools: the agent's, then the session's (which replace the agent's of the same name).
+  const clientTools = new Map<string, ClientTool>([...agentRow.tools, ...input.session.tools].map((t) => [t.name, t]));
   const settings = turnSettings(input.env);
-  const system = [agentRow.systemPrompt, ...enabled.systemPrompts].filter((s) => s.length > 0).join("\n\n");
+  const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
+  const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
   return {
     db: input.db,
     log: input.log,
@@ -76,6 +97,8 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     model: resolved.model,
     system,
     tools,
+    clientTools: input.clientTools(clientTools),
+    parallelTools: input.session.parallelToolCalls ?? agentRow.parallelToolCalls ?? true,
     maxIterations: settings.maxIterations,
     deltaBatchMs: settings.deltaBatchMs,
     signal: input.signal,

@@ -8,6 +8,7 @@ import type { SessionDb } from "./db/client";
 import { activeTurn, events } from "./db/schema";
 import type { EventLog } from "./event-log";
 import { TERMINAL_TYPES, type EventContext } from "./events";
+import type { ClientToolCalls, ToolResultInput, ToolResultsRefusal } from "./client-tools";
 import type { InputQueue, QueuedInput } from "./input-queue";
 import { RunningTurn } from "./running-turn";
 import type { SessionRecords } from "./session-record";
@@ -30,6 +31,7 @@ export interface TurnHost {
   log: EventLog;
   queue: InputQueue;
   records: SessionRecords;
+  clientTools: ClientToolCalls;
   sessionId: string;
   orgId: string;
   agentId: string;
@@ -115,11 +117,19 @@ export class TurnController {
     }
     const settings = turnSettings(this.#host.env);
     const { turn, active } = running;
-    if (turn.abortedAt !== null && Date.now() - turn.abortedAt >= settings.watchdogMs) {
+    const now = Date.now();
+    if (turn.abortedAt !== null && now - turn.abortedAt >= settings.watchdogMs) {
       this.#forceEnd(running); // aborted a watchdog period ago and still running: something ignores the signal
       return;
     }
-    if (Date.now() - active.startedAt >= settings.deadlineMs) turn.abortFor("deadline");
+    if (turn.waitingSince !== null && now - turn.waitingSince >= settings.toolResultsTimeoutMs) turn.abortFor("tool_results_timeout");
+    // Waiting for the client does not count toward the deadline: its own timeout governs it.
+    else if (turn.workedMs(active.startedAt, now) >= settings.deadlineMs) turn.abortFor("deadline");
+  }
+
+  /** Results of client-side tool calls: stored all or none; the turn goes on once every call has one. */
+  submitToolResults(results: readonly ToolResultInput[]): { accepted: number; waiting: boolean } | ToolResultsRefusal {
+    return this.#host.clientTools.submit(results);
   }
 
   /** Stops the running turn for a delete; waits a little for its work, then lets go of it. */
@@ -177,6 +187,7 @@ export class TurnController {
     const { turn } = running;
     let outcome: TurnOutcome;
     try {
+      const record = host.records.get();
       const plan = await prepareTurn({
         env: host.env,
         db: host.db,
@@ -184,6 +195,13 @@ export class TurnController {
         sessionId: host.sessionId,
         reads,
         config,
+        session: {
+          capabilities: record?.capabilities ?? [],
+          tools: record?.tools ?? [],
+          locale: record?.locale ?? null,
+          parallelToolCalls: record?.parallelToolCalls ?? null,
+        },
+        clientTools: (tools) => host.clientTools.runner(turn, running.active.turnId, tools),
         context,
         signal: turn.signal,
         queued: () => host.queue.messageIds(),

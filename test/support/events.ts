@@ -20,3 +20,13 @@ export async function listEvents(caller: Caller, sessionId: string, query = "") 
   expect(res.headers.get("vary")).toBe("Accept");
   return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
 }
+
+/** The stored log once the session has settled (its last event is session.completed). */
+export async function settledEvents(caller: Caller, sessionId: string) {
+  for (let i = 0; i < 250; i += 1) {
+    const events = await listEvents(caller, sessionId);
+    if (events.at(-1)?.type === "session.completed") return events;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the session did not settle");
+}

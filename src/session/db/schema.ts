@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { ClientTool } from "../../schemas/tools";
 
 /**
  * The session object's own SQLite schema (one database per session, local to its Durable
@@ -14,6 +15,13 @@ export const session = sqliteTable("session", {
   title: text("title"),
   tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
   modelId: text("model_id"),
+  locale: text("locale"),
+  /** Capabilities the session adds to its agent's. */
+  capabilities: text("capabilities", { mode: "json" }).$type<{ ref: string; config: Record<string, unknown> }[]>().notNull().default([]),
+  /** Client-side tools the session adds to its agent's. */
+  tools: text("tools", { mode: "json" }).$type<ClientTool[]>().notNull().default([]),
+  /** Whether a reply's built-in tool calls run in parallel (null: as the agent says). */
+  parallelToolCalls: integer("parallel_tool_calls", { mode: "boolean" }),
   status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
   inputTokens: integer("input_tokens").notNull().default(0),
   outputTokens: integer("output_tokens").notNull().default(0),
@@ -70,6 +78,30 @@ export const activeTurn = sqliteTable("active_turn", {
   modelId: text("model_id"),
   startedAt: integer("started_at").notNull(),
 });
+
+/** Client-side tool calls of the running turn, waiting for (or holding) the client's result. */
+export const pendingToolCalls = sqliteTable("pending_tool_calls", {
+  toolCallId: text("tool_call_id").primaryKey(),
+  turnId: text("turn_id").notNull(),
+  name: text("name").notNull(),
+  arguments: text("arguments", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  answered: integer("answered", { mode: "boolean" }).notNull().default(false),
+  result: text("result", { mode: "json" }).$type<unknown>(),
+  error: text("error"),
+});
+
+/** Idempotency keys of posted messages: the same key and body within 24 h answers with the same message. */
+export const idempotentMessages = sqliteTable(
+  "idempotent_messages",
+  {
+    caller: text("caller").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    messageId: text("message_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index("idempotent_messages_created_idx").on(t.createdAt)],
+);
 
 /** Ids handed out on `message.delta` envelopes, so any id a client saw resumes: after the stored event the delta followed. */
 export const deltaCursors = sqliteTable("delta_cursors", {
