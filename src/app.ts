@@ -13,6 +13,7 @@ import { database } from "./middleware/db";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
 import { authenticate } from "./middleware/auth";
+import { IDEMPOTENT_ROUTES, idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { authRouter } from "./routes/auth";
 import { apiKeysRouter } from "./routes/api-keys";
@@ -65,6 +66,11 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
   return problemResponse(c, apiError);
 }
 
+/** An OpenAPI path template as a Hono path (`{id}` → `:id`). */
+function honoPath(template: string): string {
+  return template.replace(/\{([^}]+)\}/g, ":$1");
+}
+
 /**
  * Builds the app. Middleware order: request id (so every later line and error carries it),
  * access log, CORS, body limit, JSON body check, DB; then the routers; then docs, 404/405 and errors.
@@ -80,6 +86,7 @@ export function createApp() {
   app.use("/v1/*", database());
   app.use("/v1/*", authenticate());
   app.use("/v1/*", rateLimit());
+  for (const route of IDEMPOTENT_ROUTES) app.on("POST", honoPath(route.path), idempotency({ byObject: route.byObject === true }));
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);

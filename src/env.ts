@@ -1,4 +1,5 @@
 import type { Database } from "./db/client";
+import type { IdempotencyRequest } from "./middleware/idempotency";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionObject } from "./session/session-object";
 
@@ -70,6 +71,8 @@ export interface AppVariables {
    * few routes that allow that (see ORGLESS_PATHS in middleware/auth.ts; they read it through `orgPrincipal`).
    */
   principal: Principal;
+  /** Set on `POST …/messages` with an Idempotency-Key: the session object remembers the key. */
+  idempotency?: IdempotencyRequest;
 }
 
 export interface AppEnv {

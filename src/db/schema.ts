@@ -171,3 +171,27 @@ export const llmModels = sqliteTable(
     uniqueIndex("llm_models_one_default_per_org").on(t.orgId).where(sql`is_default = 1`),
   ],
 );
+
+/**
+ * Idempotency-Key claims of the caller's creating POSTs (messages are remembered by their session
+ * object instead). A claim is taken before the route runs (`in_flight`, with a lease so a request
+ * that died does not block its retries for long) and completed with the response when it succeeded
+ * (`done`); a failure deletes it. The response body is sealed with ENCRYPTION_KEY: an API key's
+ * create response holds the key.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    caller: text("caller").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    state: text("state", { enum: ["in_flight", "done"] }).notNull(),
+    /** Until when an `in_flight` claim holds (ms since the epoch); past it, a retry takes it over. */
+    leaseUntil: integer("lease_until").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    contentType: text("content_type"),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+);

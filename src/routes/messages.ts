@@ -5,7 +5,7 @@ import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/m
 import { SESSION_STATUSES } from "../schemas/sessions";
 import { assertModelInOrg } from "../services/models";
 import { answered } from "../services/sessions";
-import { sessionStub } from "../session/rpc";
+import { sessionStub, type PostedMessage } from "../session/rpc";
 
 const tags = ["Messages"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -131,11 +131,16 @@ export const messagesRouter = createRouter()
     await assertModelInOrg(c.var.db, orgId, body.controls?.model_id, "body.controls.model_id");
     // The schema refused tags in both places, so this adds metadata.tags without replacing one.
     const metadata = body.tags ? { ...body.metadata, tags: body.tags } : (body.metadata ?? null);
-    const message = await sessionStub(c.env, session_id).postMessage(
-      { sessionId: session_id, orgId },
-      { content: body.message.content, controls: body.controls ?? null, metadata },
+    // Typed here: the RPC stub's types turn a Message (which holds `unknown` JSON) into never.
+    const posted: PostedMessage = answered(
+      await sessionStub(c.env, session_id).postMessage(
+        { sessionId: session_id, orgId },
+        { content: body.message.content, controls: body.controls ?? null, metadata },
+        c.var.idempotency,
+      ),
     );
-    return c.json(answered(message), 201);
+    if (posted.replayed) c.header("idempotent-replayed", "true");
+    return c.json(posted.message, 201);
   })
   .openapi(toolResultsRoute, async (c) => {
     const { session_id } = c.req.valid("param");

@@ -1,5 +1,6 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
+import { IDEMPOTENT_ROUTES } from "../middleware/idempotency";
 import { ErrorSchema, errorResponses } from "../schemas/common";
 
 /** Every route needs one of these unless it declares `security: []` (the public routes). */
@@ -14,6 +15,20 @@ const AUTH_ERROR_STATUSES = [400, 401, 403, 404, 429] as const;
 
 const ORG_HEADER = "XOrgId";
 const ORG_HEADER_REF = { $ref: `#/components/parameters/${ORG_HEADER}` };
+const IDEMPOTENCY_HEADER = "IdempotencyKey";
+const IDEMPOTENCY_HEADER_REF = { $ref: `#/components/parameters/${IDEMPOTENCY_HEADER}` };
+
+/** Whether a route takes Idempotency-Key (middleware/idempotency.ts lists them). */
+function isIdempotent(route: RouteConfig): boolean {
+  return route.method === "post" && IDEMPOTENT_ROUTES.some((r) => r.path === route.path);
+}
+
+/** An idempotent route as documented: the header, and the answers it can give (409 in progress, 422 reused). */
+function withIdempotency(route: RouteConfig): RouteConfig {
+  const missing = ([409, 422] as const).filter((status) => !(status in route.responses));
+  const parameters = [...(route.parameters ?? []), IDEMPOTENCY_HEADER_REF] as RouteConfig["parameters"];
+  return { ...route, parameters, responses: { ...errorResponses(...missing), ...route.responses } };
+}
 
 /** True unless the route opts out of the document's security with `security: []`. */
 function isSecured(route: RouteConfig): boolean {
@@ -64,8 +79,20 @@ export function registerOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
       "without it, your default organization. An API key acts only in its own organization.",
     schema: { type: "string", pattern: "^org_[0-9a-f]{32}$", example: "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" },
   });
+  app.openAPIRegistry.registerComponent("parameters", IDEMPOTENCY_HEADER, {
+    name: "Idempotency-Key",
+    in: "header",
+    required: false,
+    description:
+      "Makes a retry safe (IETF draft): the same key with the same request within 24 hours answers with the first success again, " +
+      "with `Idempotent-Replayed: true`, and creates nothing twice; with another request it is 422 `idempotency_key_reused`; while " +
+      "the first request still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller; only successes are remembered.",
+    schema: { type: "string", minLength: 1, maxLength: 255, example: "3f1d2c8e-6b0a-4c1e-9a57-2f4e8d0b1c6a" },
+  });
   for (const definition of app.openAPIRegistry.definitions) {
-    if (definition.type === "route" && isSecured(definition.route)) definition.route = withAuthContract(definition.route);
+    if (definition.type !== "route") continue;
+    if (isSecured(definition.route)) definition.route = withAuthContract(definition.route);
+    if (isIdempotent(definition.route)) definition.route = withIdempotency(definition.route);
   }
   // Not `doc31`: its catch answers a generator failure with the raw error as JSON; thrown, it
   // reaches the one error renderer (a logged 500).

@@ -83,6 +83,8 @@ export function answered<T>(result: T): Exclude<T, Refusal> {
       throw new ApiError("unknown_tool_call", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Not a pending tool call of this session" })) });
     case "tool_call_already_answered":
       throw new ApiError("tool_call_already_answered", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })) });
+    case "idempotency_key_reused":
+      throw new ApiError("idempotency_key_reused", { errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }] });
     case "session_not_found":
       throw new ApiError("session_not_found");
   }

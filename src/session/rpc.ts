@@ -34,6 +34,12 @@ export interface PostMessageInput {
   metadata: Record<string, unknown> | null;
 }
 
+/** A posted message, and whether it was stored by an earlier request with the same Idempotency-Key. */
+export interface PostedMessage {
+  message: Message;
+  replayed: boolean;
+}
+
 /** Where a read of the event log starts: after an event id the session handed out, or after a sequence. */
 export type Cursor = { id: string; path: string } | { sequence: number; path: string };
 
@@ -51,7 +57,8 @@ export type Refusal =
   | { refused: "invalid_cursor"; path: string }
   | { refused: "not_waiting_for_tool_results" }
   | { refused: "unknown_tool_call"; indexes: number[] }
-  | { refused: "tool_call_already_answered"; indexes: number[] };
+  | { refused: "tool_call_already_answered"; indexes: number[] }
+  | { refused: "idempotency_key_reused" };
 
 export type { ToolResultInput } from "./client-tools";
 

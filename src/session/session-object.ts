@@ -11,10 +11,11 @@ import { streamSettings } from "../lib/stream-settings";
 import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
 import { Fanout, type ReplaySource } from "./fanout";
 import { ClientToolCalls, type ToolResultInput } from "./client-tools";
+import { IdempotentMessages, type MessageIdempotency } from "./idempotent-messages";
 import { InputQueue } from "./input-queue";
 import { messagePage, storeMessages } from "./message-store";
 import type { CancelTarget } from "./turns";
-import { CLIENT_PROTOCOL, type Cursor, type EventListQuery, type Page, type PostMessageInput, type Refusable, type SessionInit, type SubscriberMode } from "./rpc";
+import { CLIENT_PROTOCOL, type PostedMessage, type Cursor, type EventListQuery, type Page, type PostMessageInput, type Refusable, type SessionInit, type SubscriberMode } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
 import { turnSettings } from "./settings";
@@ -29,6 +30,7 @@ interface Opened {
   log: EventLog;
   queue: InputQueue;
   turns: TurnController;
+  idempotent: IdempotentMessages;
 }
 
 const NOT_FOUND = { refused: "session_not_found" } as const;
@@ -130,15 +132,30 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /** Stores a user message with its `message.created` event, then starts a turn or queues it. */
-  async postMessage(meta: SessionMeta, input: PostMessageInput): Promise<Refusable<Message>> {
+  /**
+   * With an Idempotency-Key, a post the session already took (same key, same request, within
+   * 24 hours) answers with the stored message and runs no second turn; the key sent with another
+   * request is refused.
+   */
+  async postMessage(meta: SessionMeta, input: PostMessageInput, idempotency?: MessageIdempotency): Promise<Refusable<PostedMessage>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
-    const [message] = storeMessages(this.#db, opened.log, meta.sessionId, NO_CONTEXT, [
-      { role: "user", content: input.content, controls: input.controls, metadata: input.metadata },
-    ]);
+    const earlier = idempotency ? opened.idempotent.find(idempotency, meta.sessionId) : null;
+    if (earlier === "reused") return { refused: "idempotency_key_reused" };
+    if (earlier) return { message: earlier, replayed: true };
+    const [message] = storeMessages(
+      this.#db,
+      opened.log,
+      meta.sessionId,
+      NO_CONTEXT,
+      [{ role: "user", content: input.content, controls: input.controls, metadata: input.metadata }],
+      ([created]) => {
+        if (idempotency && created) opened.idempotent.remember(idempotency, (created.data["message"] as Message).id);
+      },
+    );
     if (!message) throw new Error("message was not stored");
     opened.turns.accept({ messageId: message.id, modelId: input.controls?.model_id ?? null });
-    return message;
+    return { message, replayed: false };
   }
 
   /** Cancels the turn the caller means (named, or running when the request arrived); queued messages still run. */
@@ -247,7 +264,7 @@ export class SessionObject extends DurableObject<Env> {
       settled: () => void this.#syncIndex(),
       rearm: () => void this.#rearm(),
     });
-    this.#opened = { record, log, queue, turns };
+    this.#opened = { record, log, queue, turns, idempotent: new IdempotentMessages(this.#db) };
     return this.#opened;
   }
 

@@ -1,0 +1,93 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { describeError, logLine } from "../lib/log";
+import { claimKey, completeKey, pruneKeys, releaseKey } from "../services/idempotency";
+
+/**
+ * The POST routes that create something and take `Idempotency-Key` (OpenAPI path templates).
+ * Messages are remembered by their session object (`byObject`), the rest in D1.
+ */
+export const IDEMPOTENT_ROUTES: readonly { path: string; byObject?: true }[] = [
+  { path: "/v1/agents" },
+  { path: "/v1/sessions" },
+  { path: "/v1/agents/{agent_id}/sessions" },
+  { path: "/v1/sessions/{session_id}/messages", byObject: true },
+  { path: "/v1/llm-providers" },
+  { path: "/v1/llm-providers/{provider_id}/models" },
+  { path: "/v1/auth/api-keys" },
+  { path: "/v1/orgs" },
+  { path: "/v1/orgs/{org_id}/members" },
+];
+
+/** Printable ASCII without spaces, as the IETF draft's examples use (a UUID fits). */
+const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+
+/** What a route remembered by its session object needs to pass the key on. */
+export interface IdempotencyRequest {
+  key: string;
+  caller: string;
+  requestHash: string;
+}
+
+/**
+ * `Idempotency-Key` (IETF draft) for the caller's creating POSTs: the same key with the same
+ * request within 24 hours answers with the first success again (`Idempotent-Replayed: true`,
+ * nothing created twice); with another request it is 422 `idempotency_key_reused`; while the
+ * first still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller (user and
+ * org); only successes are remembered. Mounted after authentication.
+ */
+export function idempotency(options: { byObject?: boolean } = {}) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined || c.req.method !== "POST") return next();
+    if (!KEY_SHAPE.test(key)) {
+      throw new ApiError("validation_failed", { errors: [{ path: "header.idempotency-key", message: "Must be 1–255 printable ASCII characters without spaces" }] });
+    }
+    const request: IdempotencyRequest = {
+      key,
+      caller: `${c.var.caller.userId}:${c.var.principal.orgId}`,
+      requestHash: await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${await c.req.text()}`),
+    };
+    if (options.byObject) {
+      c.set("idempotency", request);
+      return next();
+    }
+    const db = c.var.db;
+    const claim = await claimKey(db, c.env, request.caller, key, request.requestHash);
+    if (claim.kind === "replay") {
+      const { status, body, contentType } = claim.response;
+      return new Response(body, { status, headers: { "content-type": contentType ?? "application/json", "idempotent-replayed": "true" } });
+    }
+    let succeeded = false;
+    try {
+      await next();
+      succeeded = c.res.status >= 200 && c.res.status < 300;
+    } finally {
+      await settle(c, request, succeeded);
+    }
+  });
+}
+
+/** Completes the claim with the response, or releases it so a retry can run. */
+async function settle(c: Context<AppEnv>, request: IdempotencyRequest, succeeded: boolean): Promise<void> {
+  const db = c.var.db;
+  try {
+    if (succeeded) {
+      const body = await c.res.clone().text();
+      await completeKey(db, c.env, request.caller, request.key, { status: c.res.status, body, contentType: c.res.headers.get("content-type") });
+    } else {
+      await releaseKey(db, request.caller, request.key);
+    }
+  } catch (err) {
+    // The request's own answer stands; a retry finds the claim in flight until its lease passes.
+    logLine("error", { msg: "idempotency key not settled", request_id: c.get("requestId"), error: describeError(err) });
+  }
+  try {
+    c.executionCtx.waitUntil(pruneKeys(db).catch(() => undefined));
+  } catch {
+    // No execution context (a unit test's app.request): nothing to prune in the background.
+  }
+}

@@ -1,0 +1,105 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../src/lib/crypto";
+import { AgentSchema } from "../src/schemas/agents";
+import { MessageSchema } from "../src/schemas/messages";
+import { settledEvents } from "./support/events";
+import { expectProblem } from "./support/problems";
+import { callAs, type Caller } from "./support/requests";
+import { createAgent, createSession, listMessages } from "./support/resources";
+import { newTenant } from "./support/tenants";
+
+const agentBody = (name: string) => ({ name, system_prompt: "You are idempotent." });
+const post = (caller: Caller, path: string, json: unknown, key: string) => callAs(caller, path, { method: "POST", json, headers: { "idempotency-key": key } });
+const activeAgents = async (caller: Caller) => ((await (await callAs(caller, "/v1/agents")).json()) as { total: number }).total;
+
+describe("Idempotency-Key", () => {
+  it("answers a retry with the first response, marked as replayed, and creates nothing twice", async () => {
+    const t = await newTenant();
+    const key = crypto.randomUUID();
+    const first = await post(t, "/v1/agents", agentBody("once"), key);
+    expect(first.status).toBe(201);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const created = AgentSchema.parse(await first.json());
+    const again = await post(t, "/v1/agents", agentBody("once"), key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(AgentSchema.parse(await again.json())).toEqual(created);
+    expect(await activeAgents(t)).toBe(1);
+  });
+
+  it("refuses the key with another request (422), scopes keys to the caller, and remembers only successes", async () => {
+    const t = await newTenant();
+    const other = await newTenant();
+    const key = crypto.randomUUID();
+    expect((await post(t, "/v1/agents", agentBody("a"), key)).status).toBe(201);
+    await expectProblem(await post(t, "/v1/agents", agentBody("b"), key), 422, "idempotency_key_reused", ["header.idempotency-key"]);
+    await expectProblem(await post(t, "/v1/sessions", { agent_id: `agent_${"0".repeat(32)}` }, key), 422, "idempotency_key_reused");
+    expect((await post(other, "/v1/agents", agentBody("b"), key)).status).toBe(201); // another caller's key space
+
+    const failing = crypto.randomUUID();
+    await expectProblem(await post(t, "/v1/agents", { ...agentBody("c"), capabilities: ["teleport"] }, failing), 422, "unknown_capability");
+    const fixed = await post(t, "/v1/agents", agentBody("c"), failing);
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers.get("idempotent-replayed")).toBeNull();
+    await expectProblem(await post(t, "/v1/agents", agentBody("d"), "has spaces"), 400, "validation_failed", ["header.idempotency-key"]);
+  });
+
+  it("lets a retry racing its first request create one thing: the other answer is the replay or 409 in progress", async () => {
+    const t = await newTenant();
+    const key = crypto.randomUUID();
+    const answers = await Promise.all([1, 2, 3].map(() => post(t, "/v1/agents", agentBody("raced"), key)));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+    for (const res of answers) {
+      if (res.status === 409) await expectProblem(res, 409, "idempotency_key_in_progress");
+      else await res.body?.cancel();
+    }
+    expect(await activeAgents(t)).toBe(1);
+  });
+
+  it("answers 409 while the first request still runs, and a retry takes over a claim whose request died", async () => {
+    const t = await newTenant();
+    const body = agentBody("held");
+    const key = crypto.randomUUID();
+    const caller = `${t.userId}:${t.orgId}`;
+    const hash = await sha256Hex(`POST /v1/agents\n${JSON.stringify(body)}`);
+    const claim = (leaseUntil: number) =>
+      env.DB.prepare("INSERT OR REPLACE INTO idempotency_keys (caller, key, request_hash, state, lease_until, expires_at) VALUES (?, ?, ?, 'in_flight', ?, ?)")
+        .bind(caller, key, hash, leaseUntil, Date.now() + 86_400_000)
+        .run();
+    await claim(Date.now() + 60_000);
+    const held = await expectProblem(await post(t, "/v1/agents", body, key), 409, "idempotency_key_in_progress");
+    expect(held.retry_after_seconds).toBe(1);
+    await claim(Date.now() - 1);
+    expect((await post(t, "/v1/agents", body, key)).status).toBe(201);
+  });
+
+  it("replays a created API key (the response holds the key) without storing it in clear", async () => {
+    const t = await newTenant();
+    const key = crypto.randomUUID();
+    const first = (await (await post(t, "/v1/auth/api-keys", { name: "ci" }, key)).json()) as { key: string };
+    const again = await post(t, "/v1/auth/api-keys", { name: "ci" }, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { key: string }).key).toBe(first.key);
+    const row = await env.DB.prepare("SELECT body FROM idempotency_keys WHERE key = ?").bind(key).first<{ body: string }>();
+    expect(row?.body).toBeTruthy();
+    expect(row?.body).not.toContain(first.key);
+  });
+
+  it("posts a message once: a retry, even racing the first, gets the stored message and runs no second turn", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    const body = { message: { role: "user", content: [{ type: "text", text: "exactly once" }] } };
+    const key = crypto.randomUUID();
+    const [a, b] = await Promise.all([post(t, `/v1/sessions/${session.id}/messages`, body, key), post(t, `/v1/sessions/${session.id}/messages`, body, key)]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const messages = [MessageSchema.parse(await a.json()), MessageSchema.parse(await b.json())];
+    expect(messages[0]).toEqual(messages[1]);
+    expect([a.headers.get("idempotent-replayed"), b.headers.get("idempotent-replayed")].sort()).toEqual(["true", null].sort());
+    const events = await settledEvents(t, session.id);
+    expect(events.filter((e) => e.type === "turn.started")).toHaveLength(1);
+    expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
+    await expectProblem(await post(t, `/v1/sessions/${session.id}/messages`, { message: { role: "user", content: [{ type: "text", text: "other" }] } }, key), 422, "idempotency_key_reused");
+  });
+});
