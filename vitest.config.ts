@@ -39,6 +39,7 @@ export default defineConfig({
             SSE_CYCLE_MS: "2000",
             SSE_MAX_BUFFERED_BYTES: "262144",
             SSE_MAX_STREAMS_PER_SESSION: "3",
+            SSE_MAX_STREAMS_PER_CALLER: "2",
             TURN_DEADLINE_MS: "1500",
             TURN_WATCHDOG_MS: "250",
             // Longer than the deadline: waiting for the client must not count toward it.

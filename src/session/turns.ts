@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
@@ -93,7 +93,7 @@ export class TurnController {
   /** Cancels the turn the request means, once: a repeat answers the same and never touches the next turn. */
   async cancel(target: CancelTarget): Promise<"cancelled" | "no_op"> {
     const running = this.#running;
-    const aimed = target.turnId ?? (running && running.active.startedAt <= target.requestedAt ? running.active.turnId : null);
+    const aimed = target.turnId ?? (running && running.active.startedAt <= target.requestedAt ? running.active.turnId : this.#runningAt(target.requestedAt));
     if (!aimed) return "no_op";
     if (!running || running.active.turnId !== aimed) return this.#endedAs(aimed) === "turn.cancelled" ? "cancelled" : "no_op";
     const { turn } = running;
@@ -143,6 +143,24 @@ export class TurnController {
 
   #storedActive(): ActiveTurn | null {
     return this.#host.db.select().from(activeTurn).limit(1).get() ?? null;
+  }
+
+  /**
+   * The turn that was running at `time` (ms since the epoch) and has ended since, if any: what an
+   * unnamed cancel that reached the object after that turn's end was aimed at.
+   */
+  #runningAt(time: number): string | null {
+    const at = new Date(time).toISOString();
+    const end = this.#host.db
+      .select({ turnId: events.turnId })
+      .from(events)
+      .where(and(inArray(events.type, [...TERMINAL_TYPES]), gte(events.ts, at)))
+      .orderBy(asc(events.sequence))
+      .limit(1)
+      .get();
+    if (!end?.turnId) return null;
+    const started = this.#host.db.select({ ts: events.ts }).from(events).where(and(eq(events.type, "turn.started"), eq(events.turnId, end.turnId))).get();
+    return started && started.ts <= at ? end.turnId : null;
   }
 
   /** How a turn that is no longer running ended (its terminal event type), or null. */

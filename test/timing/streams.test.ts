@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
-import { problem } from "../support/problems";
+import { expectProblem, problem } from "../support/problems";
+import type { Caller } from "../support/requests";
+import { memberOf } from "../support/tenants";
 import { createSession, getSession, sendMessage } from "../support/resources";
 import { scenarioBase } from "../support/models";
 import { openStream, type SseFrame, SseReader } from "../support/sse-reader";
@@ -9,7 +11,7 @@ import { sessionSetup } from "../support/sessions";
 import { sleep } from "../support/async";
 
 // Runs in the "timing" project: heartbeat 100 ms, cycle 2 s ±20 %, 256 KiB backlog, 3 streams
-// per session, turn deadline 1.5 s checked every 250 ms (see vitest.config.ts).
+// per session and 2 per caller, turn deadline 1.5 s checked every 250 ms (see vitest.config.ts).
 
 /** Every frame until the stream closes (or `limitMs` passes). */
 async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<SseFrame[]> {
@@ -19,6 +21,19 @@ async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<Ss
     const frame = await reader.next(Math.max(1, deadline - Date.now()));
     if (frame === null) return frames;
     frames.push(frame);
+  }
+}
+
+/**
+ * Opens a stream right after another closed: the slot is free once the object has seen the close,
+ * a few milliseconds later (the closing socket's message is on its way), so this retries briefly.
+ */
+async function reopen(caller: Caller, sessionId: string): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    const res = await openStream(caller, sessionId);
+    if (res.status === 200 || attempt === 10) return res;
+    await res.body?.cancel();
+    await sleep(10);
   }
 }
 
@@ -98,30 +113,38 @@ describe("stream timing", () => {
 
   it("caps concurrent streams per session with 429, and frees a slot as soon as a client leaves", async () => {
     const { t, session } = await sessionSetup();
-    const readers = await Promise.all([1, 2, 3].map(async () => new SseReader(await openStream(t, session.id))));
+    const member = await memberOf(t);
+    const readers = await Promise.all([t, t, member].map(async (caller) => new SseReader(await openStream(caller, session.id))));
     for (const reader of readers) await reader.expectOpening();
-    const refused = await openStream(t, session.id);
+    const refused = await openStream(member, session.id);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("5");
     const body = await problem(refused);
     expect(body).toMatchObject({ code: "too_many_streams", status: 429, retry_after_seconds: 5 });
 
     await readers[0]?.cancel();
-    let reopened: Response | undefined;
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      reopened = await openStream(t, session.id);
-      if (reopened.status === 200) break;
-      await reopened.body?.cancel();
-      await sleep(25);
-    }
-    expect(reopened?.status).toBe(200);
-    await reopened?.body?.cancel();
+    expect((await reopen(t, session.id)).status).toBe(200);
     for (const reader of readers.slice(1)) await reader.cancel();
     // Another session has its own cap.
     const other = await createSession(t, session.agent_id);
     const elsewhere = await openStream(t, other.id);
     expect(elsewhere.status).toBe(200);
     await elsewhere.body?.cancel();
+  });
+
+  it("counts streams per caller too, so one member cannot take every slot, and frees all of them at once when they close", async () => {
+    const { t, session } = await sessionSetup();
+    const member = await memberOf(t);
+    const mine = await Promise.all([1, 2].map(async () => new SseReader(await openStream(t, session.id))));
+    for (const reader of mine) await reader.expectOpening();
+    await expectProblem(await openStream(t, session.id), 429, "too_many_streams"); // the caller's cap (2)
+    const theirs = new SseReader(await openStream(member, session.id)); // the session still has room
+    await theirs.expectOpening();
+    for (const reader of [...mine, theirs]) await reader.cancel();
+    // Every client that left gave its slot back: all reconnect at once.
+    const again = [await reopen(t, session.id), await reopen(t, session.id), await reopen(member, session.id)];
+    expect(again.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const res of again) await res.body?.cancel();
   });
 
   it("ends a turn that outlives its deadline with turn.failed turn_timeout, and the session goes idle", async () => {

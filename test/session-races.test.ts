@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { isEnd, settledEvents, TERMINAL } from "./support/events";
+import { fakeModel, scenarioBase } from "./support/models";
+import { expectProblem } from "./support/problems";
+import { callAs } from "./support/requests";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { turnSetup } from "./support/sessions";
+import { newTenant } from "./support/tenants";
+
+describe("races on one session", () => {
+  it("reaches only the turn running when five parallel cancels arrive: one turn.cancelled, and the queued turn still completes", async () => {
+    const { t, session, reader } = await turnSetup();
+    const hanging = await fakeModel(t, "openai", scenarioBase("openai", "hang"));
+    await sendMessage(t, session.id, "first, on a model that never answers", { controls: { model_id: hanging } });
+    const started = await reader.collectUntil((e) => e.type === "turn.started");
+    const firstTurn = started.at(-1)?.data.turn_id;
+    await sendMessage(t, session.id, "second, queued behind it");
+    const answers = await Promise.all(Array.from({ length: 5 }, () => callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" })));
+    const bodies = await Promise.all(answers.map(async (r) => [r.status, await r.json()]));
+    // Idempotent for the turn they were aimed at: every one says so, none reaches the next turn.
+    expect(bodies).toEqual(Array.from({ length: 5 }, () => [200, { status: "cancelled" }]));
+    const events = await reader.collectUntil((e) => isEnd(e) && e.context.turn_id !== firstTurn);
+    await reader.cancel();
+    const terminal = events.filter((e) => TERMINAL.has(e.type));
+    expect(terminal.map((e) => [e.type, e.data.turn_id === firstTurn])).toEqual([
+      ["turn.cancelled", true],
+      ["turn.completed", false],
+    ]);
+    // A cancel that names its turn answers the same however often it comes, and never touches another.
+    const named = (turnId: unknown) => callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST", json: { turn_id: turnId } });
+    expect(await (await named(firstTurn)).json()).toEqual({ status: "cancelled" });
+    expect(await (await named(terminal[1]?.data.turn_id)).json()).toEqual({ status: "no_op" });
+    expect(await (await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" })).json()).toEqual({ status: "no_op" });
+    await expectProblem(await named("turn_nope"), 400, "validation_failed", ["body.turn_id"]);
+  });
+
+  it("lets exactly one of five concurrent DELETEs of a session succeed; the others are 404", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    await sendMessage(t, session.id, "something to delete");
+    const answers = await Promise.all(Array.from({ length: 5 }, () => callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" })));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([204, 404, 404, 404, 404]);
+    for (const res of answers) if (res.status === 404) await expectProblem(res, 404, "session_not_found");
+  });
+
+  it("keeps posts racing a delete consistent: each is stored (201) or refused (404), and none leaves a turn behind", async () => {
+    const t = await newTenant();
+    const session = await createSession(t, (await createAgent(t)).id);
+    await sendMessage(t, session.id, "first");
+    await settledEvents(t, session.id);
+    const post = () => callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "racing" }] } } });
+    const answers = await Promise.all([post(), post(), callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" }), post(), post()]);
+    expect(answers[2]?.status).toBe(204);
+    for (const res of answers) {
+      expect([201, 204, 404]).toContain(res.status);
+      await res.body?.cancel();
+    }
+    expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);
+  });
+});
