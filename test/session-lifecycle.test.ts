@@ -57,7 +57,7 @@ describe("session lifecycle across the object and the D1 index", () => {
       const records = new SessionRecords(openSessionDb(state.storage));
       const current = records.get();
       if (!current) throw new Error("no record");
-      await new SessionIndex(createDb(env.DB), records).write({ ...current, version: 1, title: "stale", status: "started" });
+      await new SessionIndex(createDb(env.DB), records, session.id).write({ ...current, version: 1, title: "stale", status: "started" });
     });
     expect(await listed(t)).toEqual([now]);
   });

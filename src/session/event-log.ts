@@ -4,6 +4,7 @@ import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { deltaCursors, events } from "./db/schema";
+import type { ReplaySource } from "./fanout";
 import { toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
@@ -32,7 +33,7 @@ function matcherSql(m: EventMatcher): SQL {
  * The runtime holds the object's output until its writes are durable, so no client ever sees an
  * event that a restart could lose.
  */
-export class EventLog {
+export class EventLog implements ReplaySource {
   readonly #db: SessionDb;
   readonly #storage: DurableObjectStorage;
   readonly #sessionId: string;
@@ -120,6 +121,16 @@ export class EventLog {
       .all();
     if (backward) rows.reverse();
     return rows.map((row) => toEnvelope(row, this.#sessionId));
+  }
+
+  /**
+   * The sequence a cursor resumes after (0: from the start), or null for a cursor this session
+   * never handed out: an unknown id, or a sequence past the head.
+   */
+  resolve(cursor: { id: string } | { sequence: number } | null): number | null {
+    if (cursor === null) return 0;
+    if ("sequence" in cursor) return cursor.sequence <= this.#head ? cursor.sequence : null;
+    return this.cursor(cursor.id);
   }
 
   /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */

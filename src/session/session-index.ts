@@ -14,12 +14,14 @@ import type { SessionRecord, SessionRecords } from "./session-record";
 export class SessionIndex {
   readonly #d1: Database;
   readonly #records: SessionRecords;
+  readonly #sessionId: string;
   /** The write in flight; later requests chain behind it so two writes never race. */
   #tail: Promise<boolean> = Promise.resolve(true);
 
-  constructor(d1: Database, records: SessionRecords) {
+  constructor(d1: Database, records: SessionRecords, sessionId: string) {
     this.#d1 = d1;
     this.#records = records;
+    this.#sessionId = sessionId;
   }
 
   /** Whether the index is behind the record (a write is due). */
@@ -41,9 +43,9 @@ export class SessionIndex {
   }
 
   /** Removes the index row (after any write in flight, which could otherwise put it back). */
-  remove(sessionId: string): Promise<boolean> {
+  remove(): Promise<boolean> {
     return this.#serialized(async () => {
-      await this.#d1.delete(sessions).where(eq(sessions.id, sessionId));
+      await this.#d1.delete(sessions).where(eq(sessions.id, this.#sessionId));
       return true;
     });
   }
@@ -74,7 +76,7 @@ export class SessionIndex {
 
   #serialized(work: () => Promise<boolean>): Promise<boolean> {
     const next = this.#tail.then(work).catch((err: unknown) => {
-      logLine("warn", { msg: "session index write failed; the alarm retries it", session_id: this.#records.get()?.id, error: describeError(err) });
+      logLine("warn", { msg: "session index write failed; the alarm retries it", session_id: this.#sessionId, error: describeError(err) });
       return false;
     });
     this.#tail = next;

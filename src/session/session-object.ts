@@ -2,38 +2,32 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { nowIso } from "../lib/time";
-import { toSession, type Session } from "../schemas/sessions";
-import type { Message } from "../schemas/messages";
-import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
-import { EventLog } from "./event-log";
 import { streamSettings } from "../lib/stream-settings";
+import { nowIso } from "../lib/time";
+import type { Message } from "../schemas/messages";
+import { toSession, type Session } from "../schemas/sessions";
+import type { ToolResultInput } from "./client-tools";
+import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
-import { Fanout, type ReplaySource } from "./fanout";
-import { ClientToolCalls, type ToolResultInput } from "./client-tools";
-import { IdempotentMessages, type MessageIdempotency } from "./idempotent-messages";
-import { InputQueue } from "./input-queue";
+import { Fanout, subscriptionOf } from "./fanout";
+import type { MessageIdempotency } from "./idempotent-messages";
 import { messagePage, storeMessages } from "./message-store";
-import type { CancelTarget } from "./turns";
-import { CLIENT_PROTOCOL, type PostedMessage, type Cursor, type EventListQuery, type Page, type PostMessageInput, type Refusable, type SessionInit, type SubscriberMode } from "./rpc";
+import { openSession, type Opened } from "./open-session";
+import type { Cursor, EventListQuery, Page, PostedMessage, PostMessageInput, Refusable, SessionInit } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
 import { turnSettings } from "./settings";
-import { TurnController } from "./turns";
+import type { CancelTarget } from "./turns";
 
 /** How long after a failed index write the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
 
-/** The parts of an open session: its log, queue and turns over its own storage. */
-interface Opened {
-  record: SessionRecord;
-  log: EventLog;
-  queue: InputQueue;
-  turns: TurnController;
-  idempotent: IdempotentMessages;
-}
-
 const NOT_FOUND = { refused: "session_not_found" } as const;
+
+/** The refusal of a cursor this session never handed out, naming where the client sent it. */
+function invalidCursor(cursor: Cursor | null): { refused: "invalid_cursor"; path: string } {
+  return { refused: "invalid_cursor", path: cursor?.path ?? "query.since_id" };
+}
 
 /**
  * One per session: it owns the session's data in its own SQLite storage (record, event log,
@@ -44,7 +38,7 @@ const NOT_FOUND = { refused: "session_not_found" } as const;
 export class SessionObject extends DurableObject<Env> {
   readonly #db: SessionDb;
   readonly #records: SessionRecords;
-  readonly #index: SessionIndex;
+  #index: SessionIndex | null = null;
   readonly #fanout: Fanout;
   #opened: Opened | null = null;
 
@@ -52,7 +46,6 @@ export class SessionObject extends DurableObject<Env> {
     super(ctx, env);
     this.#db = openSessionDb(ctx.storage);
     this.#records = new SessionRecords(this.#db);
-    this.#index = new SessionIndex(createDb(env.DB), this.#records);
     const streams = streamSettings(env);
     this.#fanout = new Fanout(ctx, { maxStreams: streams.maxStreams, maxPerCaller: streams.maxStreamsPerCaller, maxBufferedBytes: streams.maxBufferedBytes });
     // A client's "ping" is answered by the runtime without waking the object.
@@ -62,7 +55,7 @@ export class SessionObject extends DurableObject<Env> {
       if (!isProvisioned(this.#db)) return;
       await migrateSessionDb(this.#db);
       const record = this.#records.get();
-      if (record?.deletedAt) await this.#finishDelete(record.id);
+      if (record?.deletedAt) await this.#finishDelete(this.#indexOf(record.id));
       else if (record) this.#open(record).turns.recover();
     });
   }
@@ -73,19 +66,8 @@ export class SessionObject extends DurableObject<Env> {
     let record: SessionRecord;
     try {
       await migrateSessionDb(this.#db);
-      record = this.#records.create({
-        id: input.sessionId,
-        orgId: input.orgId,
-        agentId: input.agentId,
-        title: input.title,
-        tags: input.tags,
-        modelId: input.modelId,
-        locale: input.locale,
-        capabilities: input.capabilities,
-        tools: input.tools,
-        parallelToolCalls: input.parallelToolCalls,
-        createdAt: nowIso(),
-      });
+      const { sessionId, ...fields } = input;
+      record = this.#records.create({ id: sessionId, ...fields, createdAt: nowIso() });
     } catch (err) {
       // Nothing is left half-made: the creator gets a 500 and the id names nothing.
       await this.ctx.storage.deleteAll();
@@ -127,12 +109,12 @@ export class SessionObject extends DurableObject<Env> {
     this.#opened = null;
     await opened.turns.stopForDelete();
     this.#fanout.closeAll();
-    await this.#finishDelete(meta.sessionId);
+    await this.#finishDelete(this.#indexOf(meta.sessionId));
     return { deleted: true };
   }
 
-  /** Stores a user message with its `message.created` event, then starts a turn or queues it. */
   /**
+   * Stores a user message with its `message.created` event, then starts a turn or queues it.
    * With an Idempotency-Key, a post the session already took (same key, same request, within
    * 24 hours) answers with the stored message and runs no second turn; the key sent with another
    * request is refused.
@@ -183,8 +165,8 @@ export class SessionObject extends DurableObject<Env> {
   async listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
-    const after = this.#resolve(opened, query.cursor);
-    if (typeof after !== "number") return after;
+    const after = opened.log.resolve(query.cursor);
+    if (after === null) return invalidCursor(query.cursor);
     return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, filter: eventFilter(query.types, query.exclude) });
   }
 
@@ -194,28 +176,20 @@ export class SessionObject extends DurableObject<Env> {
    * replays after the cursor, then sends live events. The route has authenticated the caller.
    */
   override async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const params = url.searchParams;
-    const opened = this.#owned({ sessionId: params.get("session_id") ?? "", orgId: params.get("org_id") ?? "" });
+    const subscription = subscriptionOf(request);
+    const opened = this.#owned(subscription.meta);
     if (!opened) return Response.json(NOT_FOUND, { status: 404 });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
-    const id = params.get("cursor");
-    const afterSequence = params.get("after_sequence");
-    const path = params.get("cursor_path") ?? "query.since_id";
-    const cursor: Cursor | null = id !== null ? { id, path } : afterSequence !== null ? { sequence: Number(afterSequence), path } : null;
-    const after = this.#resolve(opened, cursor);
-    if (typeof after !== "number") return Response.json(after, { status: 400 });
-    const caller = params.get("caller") ?? "";
-    const cap = this.#fanout.overCap(caller);
+    const after = opened.log.resolve(subscription.cursor);
+    if (after === null) return Response.json(invalidCursor(subscription.cursor), { status: 400 });
+    const cap = this.#fanout.overCap(subscription.caller);
     if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
-    const mode: SubscriberMode = params.get("mode") === "client" ? "client" : "relay";
-    const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
-    const state = { mode, caller, filter: eventFilter(params.getAll("types"), params.getAll("exclude")), cursor: after, live: false };
-    return this.#fanout.accept(this.#source(opened), state, offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null);
+    const { mode, caller, filter, protocol } = subscription;
+    return this.#fanout.accept(opened.log, { mode, caller, filter, cursor: after, live: false }, protocol);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (this.#opened) this.#fanout.onMessage(ws, message, this.#source(this.#opened));
+    if (this.#opened) this.#fanout.onMessage(ws, message, this.#opened.log);
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
@@ -231,12 +205,11 @@ export class SessionObject extends DurableObject<Env> {
     const record = isProvisioned(this.#db) ? this.#records.get() : null;
     if (!record) return;
     if (record.deletedAt) {
-      await this.#finishDelete(record.id);
+      await this.#finishDelete(this.#indexOf(record.id));
       return;
     }
     this.#opened?.turns.watchdog();
-    await this.#index.sync();
-    await this.#rearm();
+    await this.#syncIndex();
   }
 
   /** The open session if it exists, is not deleted, and belongs to the caller's org; else null (not found). */
@@ -246,52 +219,30 @@ export class SessionObject extends DurableObject<Env> {
     return opened;
   }
 
+  /** The session's row in the D1 index. */
+  #indexOf(sessionId: string): SessionIndex {
+    this.#index ??= new SessionIndex(createDb(this.env.DB), this.#records, sessionId);
+    return this.#index;
+  }
+
   #open(record: SessionRecord): Opened {
-    const log = new EventLog(this.#db, this.ctx.storage, record.id, (envelopes) => this.#fanout.broadcast(envelopes));
-    const queue = new InputQueue(this.#db);
-    const clientTools = new ClientToolCalls(this.#db, this.#records, record.id);
-    const turns = new TurnController({
+    this.#indexOf(record.id);
+    this.#opened = openSession({
       env: this.env,
+      storage: this.ctx.storage,
       db: this.#db,
-      d1: createDb(this.env.DB),
-      log,
-      queue,
       records: this.#records,
-      clientTools,
-      sessionId: record.id,
-      orgId: record.orgId,
-      agentId: record.agentId,
+      record,
+      deliver: (envelopes) => this.#fanout.broadcast(envelopes),
       settled: () => void this.#syncIndex(),
       rearm: () => void this.#rearm(),
     });
-    this.#opened = { record, log, queue, turns, idempotent: new IdempotentMessages(this.#db) };
     return this.#opened;
-  }
-
-  /** Where replay reads: the object's own log. */
-  #source(opened: Opened): ReplaySource {
-    const log = opened.log;
-    return {
-      get head() {
-        return log.head;
-      },
-      read: (after, upTo, limit) => log.read(after, upTo, limit),
-      deltaId: () => log.deltaId(),
-    };
-  }
-
-  /** The cursor's sequence, or the refusal for an id this session never handed out. */
-  #resolve(opened: Opened, cursor: Cursor | null): number | { refused: "invalid_cursor"; path: string } {
-    if (cursor === null) return 0;
-    // A sequence past the head was never handed out (another session's, or invented).
-    if ("sequence" in cursor) return cursor.sequence <= opened.log.head ? cursor.sequence : { refused: "invalid_cursor", path: cursor.path };
-    const sequence = opened.log.cursor(cursor.id);
-    return sequence ?? { refused: "invalid_cursor", path: cursor.path };
   }
 
   /** Brings the index in step, then sets the alarm to what is left to do (a retry if the write failed, or nothing). */
   async #syncIndex(): Promise<void> {
-    await this.#index.sync();
+    await this.#index?.sync();
     await this.#rearm();
   }
 
@@ -303,7 +254,7 @@ export class SessionObject extends DurableObject<Env> {
     try {
       if (isProvisioned(this.#db) && this.#records.get()?.deletedAt) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
       else if (this.#opened?.turns.busy) await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
-      else if (this.#index.behind) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
+      else if (this.#index?.behind) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
       else await this.ctx.storage.deleteAlarm();
     } catch (err) {
       logLine("error", { msg: "could not set the session alarm", error: describeError(err) });
@@ -311,8 +262,8 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /** Removes the index row, then the object's storage; if the index refuses, the alarm tries again. */
-  async #finishDelete(sessionId: string): Promise<void> {
-    if (!(await this.#index.remove(sessionId))) {
+  async #finishDelete(index: SessionIndex): Promise<void> {
+    if (!(await index.remove())) {
       await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
       return;
     }
