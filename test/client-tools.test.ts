@@ -110,11 +110,18 @@ describe("client-side tools", () => {
     expect(rest.filter((e) => e.type === "tool.result").map((e) => e.data.name)).toEqual(["get_current_time", "lookup_order"]);
   });
 
-  it("validates declared tools: client_side only, distinct names, no built-in name", async () => {
+  it("validates declared tools: client_side only, distinct names, none named like a tool of an enabled capability", async () => {
     const t = await newTenant();
-    const post = (tools: unknown[]) => callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b", tools } });
+    const post = (tools: unknown[], capabilities: string[] = []) => callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b", tools, capabilities } });
     await expectProblem(await post([{ ...LOOKUP, type: "builtin" }]), 400, "validation_failed", ["body.tools.0.type"]);
     await expectProblem(await post([LOOKUP, LOOKUP]), 400, "validation_failed", ["body.tools.1.name"]);
-    await expectProblem(await post([{ ...LOOKUP, name: "get_current_time" }]), 400, "validation_failed", ["body.tools.0.name"]);
+    await expectProblem(await post([{ ...LOOKUP, name: "get_current_time" }], ["current_time"]), 400, "validation_failed", ["body.tools.0.name"]);
+    // A built-in tool's name is free when its capability is not enabled…
+    const agent = await createAgent(t, { tools: [{ ...LOOKUP, name: "add" }] });
+    // …until a session enables that capability, or adds a client tool named like an agent's built-in one.
+    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { capabilities: ["test_math"] } }), 400, "validation_failed", ["body.capabilities.0"]);
+    const withClock = await createAgent(t, { capabilities: ["current_time"] });
+    await expectProblem(await callAs(t, `/v1/agents/${withClock.id}/sessions`, { method: "POST", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
+    await expectProblem(await callAs(t, `/v1/agents/${withClock.id}`, { method: "PATCH", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
   });
 });

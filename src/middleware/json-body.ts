@@ -21,13 +21,18 @@ export function limitBody(maxSize = MAX_BODY_BYTES) {
 
 /**
  * A body that is present must be JSON (415 otherwise) and must parse (400 `invalid_json`).
- * The parsed body stays cached on the request for the route's validator.
+ * The parsed body stays cached on the request for the route's validator. No body, an empty one
+ * or JSON `null` count as no body (`{}`), whatever the Content-Type says: the official SDKs send
+ * `Content-Type: application/json` on body-less POSTs such as cancel, and one sends `null`.
  */
 export function requireJsonBody() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (!METHODS_WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
-    const text = await c.req.text();
-    if (text.length === 0) return next();
+    if (!METHODS_WITH_BODY.has(c.req.method)) return next();
+    const text = c.req.raw.body ? await c.req.text() : "";
+    if (text.trim() === "" || text.trim() === "null") {
+      c.req.bodyCache.json = Promise.resolve({});
+      return next();
+    }
     const mediaType = (c.req.header("content-type") ?? "").replace(/;.*/s, "").trim();
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new ApiError("unsupported_media_type");
     try {

@@ -1,11 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { listCapabilities } from "../capabilities/registry";
 import { boundedJsonObject, boundedString } from "./common";
 
 export const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
-
-/** Names a client-side tool may not take: every built-in tool's (the model would not know which is meant). */
-const BUILTIN_TOOL_NAMES: ReadonlySet<string> = new Set(listCapabilities().flatMap((c) => c.tools.map((t) => t.name)));
 
 /**
  * A tool the client runs: the model may call it, the turn emits the call (`tool.call` with
@@ -17,8 +13,7 @@ export const ClientToolSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1–64 letters, digits, _ or -")
-      .refine((name) => !BUILTIN_TOOL_NAMES.has(name), "Taken by a built-in tool")
-      .openapi({ example: "get_weather" }),
+      .openapi({ description: "Not the name of a tool of a capability the agent or session enables", example: "lookup_order" }),
     description: boundedString(CLIENT_TOOL_LIMITS.descriptionBytes).default(""),
     parameters: boundedJsonObject(CLIENT_TOOL_LIMITS.parametersBytes)
       .default({ type: "object", properties: {} })
@@ -47,6 +42,7 @@ export type ClientTool = z.infer<typeof ClientToolSchema>;
  * are refused with 422 `unsupported_feature` naming the field rather than silently dropped.
  */
 export const UpstreamOnlyFields = {
+  id: z.string().optional().openapi({ description: "Not supported: the server gives ids (update an agent with PATCH)" }),
   initial_files: z.array(z.unknown()).optional().openapi({ description: "Not supported: only an empty list is accepted" }),
   mcpServers: z.unknown().optional().openapi({ description: "Not supported: only an empty list or object is accepted" }),
   network_access: z.unknown().optional().openapi({ description: "Not supported: only null is accepted" }),

@@ -6,7 +6,7 @@ import { chunk, rowsPerInsert } from "../lib/d1-params";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { refuseUpstreamOnly } from "./compat";
+import { assertToolNamesFree, refuseUpstreamOnly } from "./compat";
 import { assertModelInOrg } from "./models";
 import type { CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
 import { toAgent, type Agent } from "../schemas/agents";
@@ -100,6 +100,7 @@ export async function listAgents(
 export async function createAgent(db: Database, orgId: string, input: CreateAgentInput): Promise<Agent> {
   refuseUpstreamOnly(input);
   assertKnownCapabilities(input.capabilities);
+  assertToolNamesFree(input.tools, input.capabilities);
   const modelId = input.default_model_id ?? input.model;
   await assertModelInOrg(db, orgId, modelId, input.model === undefined ? "body.default_model_id" : "body.model");
   const now = nowIso();
@@ -138,8 +139,12 @@ function changedColumns(input: UpdateAgentInput): Partial<AgentRow> {
 /** Partial update; `capabilities` replaces the list atomically with the row. */
 export async function updateAgent(db: Database, orgId: string, agentId: string, input: UpdateAgentInput): Promise<Agent> {
   // Checked first: the capability writes below are keyed by agent id alone.
-  await getAgentRow(db, orgId, agentId);
+  const current = await getAgentRow(db, orgId, agentId);
   if (input.capabilities) assertKnownCapabilities(input.capabilities);
+  if (input.tools || input.capabilities) {
+    const capabilities = input.capabilities ?? (await capabilityQuery(db, eq(agentCapabilities.agentId, agentId)));
+    assertToolNamesFree(input.tools ?? current.tools, capabilities);
+  }
   await assertModelInOrg(db, orgId, input.default_model_id, "body.default_model_id");
   const update = db.update(agents).set(changedColumns(input)).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))).returning();
   if (input.capabilities) {

@@ -1,12 +1,12 @@
-import { and, count, desc, eq, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { agents, llmModels, sessions } from "../db/schema";
+import { agentCapabilities, agents, llmModels, sessions } from "../db/schema";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { toSession, type CreateSessionInput, type Session } from "../schemas/sessions";
 import { assertKnownCapabilities } from "./agents";
-import { refuseUpstreamOnly } from "./compat";
+import { assertCapabilitiesFree, assertToolNamesFree, refuseUpstreamOnly } from "./compat";
 import { isRefusal, sessionStub, type Page, type Refusal } from "../session/rpc";
 
 /** Who a new session is for: an agent id, or (the SDKs' `agent_name`) the newest active agent with that name. */
@@ -22,13 +22,19 @@ export async function createSession(env: Env, db: Database, orgId: string, agent
   refuseUpstreamOnly(input);
   assertKnownCapabilities(input.capabilities);
   const agentWhere = "id" in agent ? eq(agents.id, agent.id) : and(eq(agents.name, agent.name), eq(agents.status, "active"));
-  const [agentRows, modelRows] = await db.batch([
-    db.select({ id: agents.id, status: agents.status }).from(agents).where(and(agentWhere, eq(agents.orgId, orgId))).orderBy(desc(agents.createdAt)).limit(1),
+  const chosen = db.select({ id: agents.id, status: agents.status, tools: agents.tools }).from(agents).where(and(agentWhere, eq(agents.orgId, orgId))).orderBy(desc(agents.createdAt)).limit(1);
+  const [agentRows, capabilityRows, modelRows] = await db.batch([
+    chosen,
+    db.select({ ref: agentCapabilities.ref }).from(agentCapabilities).where(inArray(agentCapabilities.agentId, db.select({ id: sql`id` }).from(chosen.as("chosen")))),
     db.select({ id: llmModels.id }).from(llmModels).where(and(eq(llmModels.id, input.model_id ?? ""), eq(llmModels.orgId, orgId))),
   ]);
   const found = agentRows[0];
   if (!found) throw new ApiError("agent_not_found");
   if (found.status === "archived") throw new ApiError("agent_archived", { detail: "Sessions cannot be created for an archived agent" });
+  // No client-side tool (the agent's or the session's) may share a name with a tool of the capabilities it runs with.
+  const capabilities = [...capabilityRows, ...input.capabilities];
+  assertToolNamesFree(input.tools, capabilities);
+  assertCapabilitiesFree(input.capabilities, found.tools);
   if (input.model_id && modelRows.length === 0) {
     throw new ApiError("unknown_model", { detail: "The model does not exist in this organization", errors: [{ path: "body.model_id", message: "Unknown model" }] });
   }
