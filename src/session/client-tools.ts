@@ -1,13 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
-import type { ClientTool } from "../schemas/tools";
 import type { SessionDb } from "./db/client";
-import { pendingToolCalls } from "./db/schema";
-import type { RunningTurn } from "./running-turn";
+import { activeTurn, pendingToolCalls } from "./db/schema";
 import type { SessionRecords } from "./session-record";
 import type { ToolOutcome } from "./tools";
-import type { ClientToolRunner } from "./turn-runner";
 
 /** One result a client posts for a call of one of its tools. */
 export interface ToolResultInput {
@@ -22,22 +19,20 @@ export type ToolResultsRefusal =
   | { refused: "unknown_tool_call"; indexes: number[] }
   | { refused: "tool_call_already_answered"; indexes: number[] };
 
-interface Waiter {
-  calls: readonly LlmToolCall[];
-  turn: RunningTurn;
-  resolve: (outcomes: ToolOutcome[]) => void;
-}
+/** What a built-in call that a restart cut off answers, so the turn can go on without it. */
+const CUT_OFF = "The tool did not finish: its session restarted";
 
 /**
- * The calls of client-side tools a turn waits on, in the object's storage (`pending_tool_calls`),
- * and the turn's wait for them. The session is `waitingfortoolresults` from the moment the calls
- * are stored (in the transaction of their `tool.call` events) until the last result arrives.
+ * The tool calls of a reply that called a client-side tool, kept in the object's storage while
+ * the turn waits for the client (`pending_tool_calls`): nothing of the wait is in memory, so the
+ * object can be evicted, or hibernate, while the client works, and go on when the results come.
+ * The session is `waitingfortoolresults` from the moment the calls are stored (in the transaction
+ * of their `tool.call` events) until the client's last result arrives.
  */
 export class ClientToolCalls {
   readonly #db: SessionDb;
   readonly #records: SessionRecords;
   readonly #sessionId: string;
-  #waiter: Waiter | null = null;
 
   constructor(db: SessionDb, records: SessionRecords, sessionId: string) {
     this.#db = db;
@@ -45,37 +40,63 @@ export class ClientToolCalls {
     this.#sessionId = sessionId;
   }
 
-  /** The runner a turn uses for the client-side tools it offers. */
-  runner(turn: RunningTurn, turnId: string, tools: ReadonlyMap<string, ClientTool>): ClientToolRunner {
-    return {
-      definitions: [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
-      has: (name) => tools.has(name),
-      pend: (calls) => {
-        for (const call of calls) {
-          this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, name: call.name, arguments: call.arguments }).run();
-        }
-        this.#records.change(this.#sessionId, { status: "waitingfortoolresults", updatedAt: nowIso() });
-        turn.waitingSince = Date.now();
-      },
-      results: (calls, signal) =>
-        new Promise<ToolOutcome[]>((resolve, reject) => {
-          if (signal.aborted) {
-            reject(signal.reason);
-            return;
-          }
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-          this.#waiter = { calls, turn, resolve };
-          this.#resolveIfAnswered();
-        }),
-    };
+  /**
+   * Stores every call of the reply (the client's, and the built-in ones, to be answered here) and
+   * puts the turn and the session in the waiting state; runs in the transaction of the calls' events.
+   */
+  pend(turnId: string, calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean): void {
+    calls.forEach((call, position) => {
+      const executor = byClient(call) ? "client" : "builtin";
+      this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments }).run();
+    });
+    this.#records.change(this.#sessionId, { status: "waitingfortoolresults", updatedAt: nowIso() });
+    this.#db.update(activeTurn).set({ waitingSince: Date.now() }).where(eq(activeTurn.turnId, turnId)).run();
+  }
+
+  /** Records what the built-in calls of the reply answered. */
+  record(outcomes: readonly ToolOutcome[]): void {
+    this.#db.$client.transactionSync(() => {
+      for (const o of outcomes) {
+        this.#db
+          .update(pendingToolCalls)
+          .set({ answered: true, result: o.result ?? null, error: o.error, internal: o.internal })
+          .where(eq(pendingToolCalls.toolCallId, o.call.id))
+          .run();
+      }
+    });
+  }
+
+  /** Built-in calls a restart cut off are answered as failed, so a resumed turn can go on. */
+  answerCutOff(): void {
+    this.#db.update(pendingToolCalls).set({ answered: true, error: CUT_OFF }).where(and(eq(pendingToolCalls.executor, "builtin"), eq(pendingToolCalls.answered, false))).run();
+  }
+
+  /** Whether every call of the waiting reply has its result. */
+  allAnswered(): boolean {
+    return this.#db.select().from(pendingToolCalls).all().every((r) => r.answered);
+  }
+
+  /** The results of the waiting reply's calls, in the order of the calls. */
+  outcomes(): ToolOutcome[] {
+    return this.#db
+      .select()
+      .from(pendingToolCalls)
+      .orderBy(asc(pendingToolCalls.position))
+      .all()
+      .map((row) => {
+        const error = row.answered ? (row.error ?? null) : CUT_OFF;
+        const call = { id: row.toolCallId, name: row.name, arguments: row.arguments };
+        return { call, status: error === null ? "success" : "error", result: error === null ? (row.result ?? null) : null, error, internal: row.internal };
+      });
   }
 
   /**
    * Stores a client's results: all or none. Refused when no call waits, when an id is not a
-   * pending call of the running turn, or when a call already has its result.
+   * pending client-side call, or when a call already has its result. `waiting` says whether the
+   * turn still waits for others.
    */
   submit(results: readonly ToolResultInput[]): { accepted: number; waiting: boolean } | ToolResultsRefusal {
-    const rows = this.#db.select().from(pendingToolCalls).all();
+    const rows = this.#db.select().from(pendingToolCalls).where(eq(pendingToolCalls.executor, "client")).all();
     if (!rows.some((r) => !r.answered)) return { refused: "not_waiting_for_tool_results" };
     const byId = new Map(rows.map((r) => [r.toolCallId, r]));
     const unknown = results.flatMap((r, i) => (byId.has(r.tool_call_id) ? [] : [i]));
@@ -92,35 +113,14 @@ export class ClientToolCalls {
           .where(eq(pendingToolCalls.toolCallId, r.tool_call_id))
           .run();
       }
-      waiting = this.#db.select().from(pendingToolCalls).all().some((r) => !r.answered);
+      waiting = this.#db.select().from(pendingToolCalls).where(eq(pendingToolCalls.executor, "client")).all().some((r) => !r.answered);
       if (!waiting) this.#records.change(this.#sessionId, { status: "active", updatedAt: nowIso() });
     });
-    if (!waiting) this.#resolveIfAnswered();
     return { accepted: results.length, waiting };
   }
 
-  /** Forgets the turn's calls (its end is written in the same transaction). */
+  /** Forgets the reply's calls (their results are stored, or the turn ended). */
   clear(): void {
     this.#db.delete(pendingToolCalls).run();
-    this.#waiter = null;
-  }
-
-  /** Hands the results to the waiting turn once every one of its calls is answered. */
-  #resolveIfAnswered(): void {
-    const waiter = this.#waiter;
-    if (!waiter) return;
-    const rows = new Map(this.#db.select().from(pendingToolCalls).all().map((r) => [r.toolCallId, r]));
-    if (waiter.calls.some((c) => !rows.get(c.id)?.answered)) return;
-    this.#waiter = null;
-    const { turn } = waiter;
-    if (turn.waitingSince !== null) turn.waitedMs += Date.now() - turn.waitingSince;
-    turn.waitingSince = null;
-    waiter.resolve(
-      waiter.calls.map((call) => {
-        const row = rows.get(call.id);
-        const error = row?.error ?? null;
-        return { call, status: error === null ? "success" : "error", result: error === null ? (row?.result ?? null) : null, error, internal: false };
-      }),
-    );
   }
 }

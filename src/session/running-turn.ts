@@ -11,10 +11,7 @@ export class RunningTurn {
   finishing = false;
   /** When the abort was sent (ms since the epoch), or null while the turn runs normally. */
   abortedAt: number | null = null;
-  /** Since when the turn waits for client-side tool results (ms since the epoch), or null. */
-  waitingSince: number | null = null;
-  /** Time spent waiting for the client so far: it does not count toward the turn's deadline. */
-  waitedMs = 0;
+
   readonly ended: Promise<void>;
   #markEnded: () => void = () => undefined;
 
@@ -39,11 +36,6 @@ export class RunningTurn {
     if (this.abort.signal.aborted) return;
     this.abortedAt = Date.now();
     this.abort.abort(new TurnAbort(reason));
-  }
-
-  /** How long the turn has worked, its waits for the client left out. */
-  workedMs(startedAt: number, now: number): number {
-    return now - startedAt - this.waitedMs - (this.waitingSince === null ? 0 : now - this.waitingSince);
   }
 
   markEnded(): void {

@@ -23,7 +23,7 @@ export interface TurnEndStores {
  * session's status and usage, and forgets the active turn, in one transaction: the terminal event
  * and the end of the turn's record can never be separated by a restart.
  */
-export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<TurnOutcome, { kind: "deleted" }>, queued: boolean): void {
+export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<TurnOutcome, { kind: "deleted" } | { kind: "waiting" }>, queued: boolean): void {
   const { db, log, records, sessionId, clientTools } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };

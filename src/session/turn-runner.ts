@@ -9,7 +9,7 @@ import { storeMessages } from "./message-store";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 
 /** Why a turn's signal was aborted. */
-export type AbortReason = "cancelled" | "deadline" | "deleted" | "tool_results_timeout";
+export type AbortReason = "cancelled" | "deadline" | "deleted";
 
 export class TurnAbort extends Error {
   readonly reason: AbortReason;
@@ -33,7 +33,17 @@ export type TurnOutcome =
   | { kind: "completed"; iterations: number; usage: LlmUsage }
   | { kind: "failed"; iterations: number; usage: LlmUsage; errorCode: TurnErrorCode; error: string }
   | { kind: "cancelled"; iterations: number; usage: LlmUsage }
-  | { kind: "deleted" };
+  | { kind: "deleted" }
+  /** The turn waits for client-side tool results: parked in storage, it goes on when they come. */
+  | { kind: "waiting"; iterations: number; usage: LlmUsage };
+
+/** Where a turn starts: from scratch, or (resumed after its client's tool results) from where it parked. */
+export interface TurnStart {
+  iterations: number;
+  usage: LlmUsage;
+  /** The parked reply's tool results are stored first, then the model is called again. */
+  resumeTools: boolean;
+}
 
 /** Everything one turn needs, prepared by the session object. */
 export interface TurnPlan {
@@ -59,14 +69,19 @@ export interface TurnPlan {
   newMessageId: () => string;
 }
 
-/** How a turn hands calls of client-side tools to the client and waits for their results. */
+/** How a turn hands calls of client-side tools to the client, and finds their results (in storage: see client-tools.ts). */
 export interface ClientToolRunner {
   definitions: readonly LlmToolDefinition[];
   has(name: string): boolean;
-  /** Records the calls as pending and the session as waiting; runs inside the transaction that stores their `tool.call` events. */
-  pend(calls: readonly LlmToolCall[]): void;
-  /** Resolves once the client has answered every call; rejects with the turn's abort reason. */
-  results(calls: readonly LlmToolCall[], signal: AbortSignal): Promise<ToolOutcome[]>;
+  /** Stores the reply's calls and makes the session wait; runs inside the transaction of their `tool.call` events. */
+  pend(calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean): void;
+  /** Records the built-in calls' results beside the client's. */
+  record(outcomes: readonly ToolOutcome[]): void;
+  allAnswered(): boolean;
+  /** Every call's result, in the order of the calls. */
+  outcomes(): ToolOutcome[];
+  /** Forgets the calls once their results are stored. */
+  clear(): void;
 }
 
 /** Safe sentences for turn.failed; provider messages stay in the logs. */
@@ -89,34 +104,35 @@ export function failureText(code: TurnErrorCode): string {
 }
 
 /** How a turn whose signal was aborted ends: deleted (nothing written), cancelled, or past its deadline. */
-export function outcomeOfAbort(abort: TurnAbort, iterations: number, usage: LlmUsage): TurnOutcome {
+export function outcomeOfAbort(abort: TurnAbort, iterations: number, usage: LlmUsage): Exclude<TurnOutcome, { kind: "waiting" }> {
   if (abort.reason === "deleted") return { kind: "deleted" };
   if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
-  const errorCode = abort.reason === "tool_results_timeout" ? "tool_results_timeout" : "turn_timeout";
-  return { kind: "failed", iterations, usage, errorCode, error: failureText(errorCode) };
+  return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
 }
 
 /**
  * Reason → tools → reason, until a reply has no tool calls or the iteration limit is hit.
  * Streams deltas, emits tool.call/tool.result and stores every message it produces. It never
- * emits the terminal event: the session object does, exactly once, from the outcome.
+ * emits the terminal event: the session object does, exactly once, from the outcome. A reply
+ * that calls a client-side tool parks the turn (`waiting`); `start` resumes it.
  */
-export async function runTurn(plan: TurnPlan): Promise<TurnOutcome> {
-  const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
-  let iterations = 0;
+export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false }): Promise<TurnOutcome> {
+  const usage: LlmUsage = { ...start.usage };
+  let iterations = start.iterations;
+  const toolFailed = (): TurnOutcome => ({ kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") });
   try {
     const toolDefinitions: LlmToolDefinition[] = [
       ...[...plan.tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
       ...plan.clientTools.definitions,
     ];
+    if (start.resumeTools && storeWaitingResults(plan).some((o) => o.internal)) return toolFailed();
     while (iterations < plan.maxIterations) {
       iterations += 1;
       const reply = await reason(plan, toolDefinitions, usage);
       if (reply.calls.length === 0) return { kind: "completed", iterations, usage };
       const outcomes = await act(plan, reply.calls);
-      if (outcomes.some((o) => o.internal)) {
-        return { kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") };
-      }
+      if (outcomes === "waiting") return { kind: "waiting", iterations, usage };
+      if (outcomes.some((o) => o.internal)) return toolFailed();
     }
     return { kind: "failed", iterations, usage, errorCode: "max_iterations", error: failureText("max_iterations") };
   } catch (err) {
@@ -184,30 +200,45 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
 
 /**
  * Runs the reply's tool calls: built-in ones here (in parallel unless the session says otherwise,
- * each with its own timeout), client-side ones by the client, whose calls go out as `tool.call`
- * with `executor: "client"` in the same transaction that makes the session wait for them. Then
- * every result is stored, in the order of the calls.
+ * each with its own timeout), client-side ones by the client. Their calls go out as `tool.call`
+ * with `executor: "client"` in the transaction that stores them as pending, and the turn parks
+ * (`waiting`) unless the client has already answered. Results are stored in the order of the calls.
  */
-async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]> {
-  const byClient = calls.filter((call) => !plan.tools.has(call.name) && plan.clientTools.has(call.name));
-  const isClient = (call: LlmToolCall) => byClient.includes(call);
+async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] | "waiting"> {
+  const byClient = (call: LlmToolCall) => !plan.tools.has(call.name) && plan.clientTools.has(call.name);
+  const anyByClient = calls.some(byClient);
   plan.log.append(
     calls.map((call) => ({
       type: "tool.call",
       context: plan.context,
       // `tool_calls` is what the official SDKs' helpers read from a call the client must run.
-      data: isClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : { tool_call: call },
+      data: byClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : { tool_call: call },
     })),
-    byClient.length > 0 ? () => plan.clientTools.pend(byClient) : undefined,
+    anyByClient ? () => plan.clientTools.pend(calls, byClient) : undefined,
   );
   const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
-  const here = calls.filter((call) => !isClient(call));
+  const here = calls.filter((call) => !byClient(call));
   const ranHere: ToolOutcome[] = [];
   if (plan.parallelTools) ranHere.push(...(await Promise.all(here.map(run))));
   else for (const call of here) ranHere.push(await run(call));
-  const ranByClient = byClient.length > 0 ? await plan.clientTools.results(byClient, plan.signal) : [];
   plan.signal.throwIfAborted();
-  const outcomes = calls.map((call) => [...ranHere, ...ranByClient].find((o) => o.call.id === call.id) ?? missingOutcome(call));
+  if (!anyByClient) {
+    storeResults(plan, ranHere);
+    return ranHere;
+  }
+  plan.clientTools.record(ranHere);
+  return plan.clientTools.allAnswered() ? storeWaitingResults(plan) : "waiting";
+}
+
+/** Stores the results of a reply that waited for the client, and forgets its pending calls. */
+function storeWaitingResults(plan: TurnPlan): ToolOutcome[] {
+  const outcomes = plan.clientTools.outcomes();
+  storeResults(plan, outcomes, () => plan.clientTools.clear());
+  return outcomes;
+}
+
+/** The results as `tool.result` events and `tool_result` messages, in the order given. */
+function storeResults(plan: TurnPlan, outcomes: readonly ToolOutcome[], alsoWrite?: () => void): void {
   plan.log.append(
     outcomes.map((o) => ({
       type: "tool.result",
@@ -225,13 +256,8 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[]>
       content: [{ type: "tool_result", tool_call_id: o.call.id, result: o.result, error: o.error }],
       metadata: { tool_name: o.call.name, ...turnOf(plan) },
     })),
+    alsoWrite,
   );
-  return outcomes;
-}
-
-/** A call no runner answered (cannot happen: every call is run here or by the client); reported to the model as an error. */
-function missingOutcome(call: LlmToolCall): ToolOutcome {
-  return { call, status: "error", result: null, error: "No result", internal: false };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
+import type { LlmUsage } from "../llm/types";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { activeTurn, events } from "./db/schema";
@@ -14,7 +15,7 @@ import { RunningTurn } from "./running-turn";
 import type { SessionRecords } from "./session-record";
 import { turnSettings } from "./settings";
 import { writeTurnEnd, type ActiveTurn } from "./turn-end";
-import { failureText, outcomeOfAbort, runTurn, type TurnOutcome } from "./turn-runner";
+import { failureText, outcomeOfAbort, runTurn, type TurnOutcome, type TurnStart } from "./turn-runner";
 import { prepareTurn, readTurnConfig, type TurnConfigReads } from "./turn-setup";
 
 const ZERO_USAGE = { inputTokens: 0, outputTokens: 0 } as const;
@@ -48,17 +49,30 @@ export interface CancelTarget {
   requestedAt: number;
 }
 
+/** How a turn ends (a parked turn has not ended). */
+type Ending = Exclude<TurnOutcome, { kind: "waiting" }>;
+
+/** A turn of this instance: working (its work in memory) or parked (waiting for the client, nothing in memory but this). */
 interface Running {
   active: ActiveTurn;
   turn: RunningTurn;
+  parked: boolean;
   /** Set when writing the turn's end failed: the watchdog writes this outcome again. */
-  unwritten?: TurnOutcome;
+  unwritten?: Ending;
+}
+
+/** A turn's control-plane read, in flight, and what it asked for. */
+interface TurnConfig {
+  reads: TurnConfigReads;
+  config: ReturnType<typeof readTurnConfig>;
 }
 
 /**
  * Runs a session's turns one at a time: an input starts a turn or waits in the queue (FIFO); every
  * turn ends with exactly one terminal event, written by `#finish`, also when its work never
- * returns (cancel and the watchdog force the end) or the object restarted (`recover`).
+ * returns (cancel and the watchdog force the end) or the object restarted (`recover`). A turn that
+ * waits for client-side tool results parks: its state is in storage, it holds no promise, and it
+ * goes on (`#resume`) when the client's last result arrives, in this instance or after a restart.
  */
 export class TurnController {
   readonly #host: TurnHost;
@@ -68,7 +82,7 @@ export class TurnController {
     this.#host = host;
   }
 
-  /** Whether a turn is running (or recorded as running). */
+  /** Whether a turn is running, parked or recorded as running. */
   get busy(): boolean {
     return this.#running !== null || this.#storedActive() !== null;
   }
@@ -80,13 +94,20 @@ export class TurnController {
   }
 
   /**
-   * A turn recorded as running with nothing running in this instance: the object was evicted or
-   * restarted mid-turn. It ends now as `interrupted`, and the queue goes on.
+   * A turn recorded as running with nothing of it in this instance: the object was evicted or
+   * restarted. A parked turn stays parked (or goes on, if its results are all in); any other ends
+   * now as `interrupted`, and the queue goes on.
    */
   recover(): void {
     const active = this.#storedActive();
     if (!active || this.#running) return;
-    this.#running = { active, turn: new RunningTurn() };
+    if (active.waitingSince !== null) {
+      this.#host.clientTools.answerCutOff();
+      this.#running = { active, turn: new RunningTurn(), parked: true };
+      if (this.#host.clientTools.allAnswered()) this.#resume();
+      return;
+    }
+    this.#running = { active, turn: new RunningTurn(), parked: false };
     this.#finish(this.#running, { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "interrupted", error: failureText("interrupted") });
   }
 
@@ -97,6 +118,10 @@ export class TurnController {
     if (!aimed) return "no_op";
     if (!running || running.active.turnId !== aimed) return this.#endedAs(aimed) === "turn.cancelled" ? "cancelled" : "no_op";
     const { turn } = running;
+    if (running.parked && !turn.finishing) {
+      this.#finish(running, { kind: "cancelled", ...this.#progress() });
+      return "cancelled";
+    }
     const reason = turn.abortReason?.reason;
     if (reason !== undefined && reason !== "cancelled") return "no_op";
     if (reason === undefined) {
@@ -107,7 +132,11 @@ export class TurnController {
     return "cancelled";
   }
 
-  /** The watchdog: ends a turn past its deadline, or one whose work ignored its abort, or whose end could not be written. */
+  /**
+   * The watchdog: ends a parked turn whose client took longer than TOOL_RESULTS_TIMEOUT_MS, aborts
+   * a working turn past its deadline (its waits for the client not counted), ends one whose work
+   * ignored its abort, and writes an end that storage refused earlier.
+   */
   watchdog(): void {
     const running = this.#running;
     if (!running) return;
@@ -116,33 +145,49 @@ export class TurnController {
       return;
     }
     const settings = turnSettings(this.#host.env);
-    const { turn, active } = running;
+    const stored = this.#storedActive();
     const now = Date.now();
+    if (running.parked) {
+      if (stored?.waitingSince != null && now - stored.waitingSince >= settings.toolResultsTimeoutMs) {
+        this.#finish(running, { kind: "failed", ...this.#progress(), errorCode: "tool_results_timeout", error: failureText("tool_results_timeout") });
+      }
+      return;
+    }
+    const { turn, active } = running;
     if (turn.abortedAt !== null && now - turn.abortedAt >= settings.watchdogMs) {
       this.#forceEnd(running); // aborted a watchdog period ago and still running: something ignores the signal
       return;
     }
-    if (turn.waitingSince !== null && now - turn.waitingSince >= settings.toolResultsTimeoutMs) turn.abortFor("tool_results_timeout");
-    // Waiting for the client does not count toward the deadline: its own timeout governs it.
-    else if (turn.workedMs(active.startedAt, now) >= settings.deadlineMs) turn.abortFor("deadline");
+    const waited = (stored?.waitedMs ?? 0) + (stored?.waitingSince != null ? now - stored.waitingSince : 0);
+    if (now - active.startedAt - waited >= settings.deadlineMs) turn.abortFor("deadline");
   }
 
-  /** Results of client-side tool calls: stored all or none; the turn goes on once every call has one. */
+  /** Results of client-side tool calls: stored all or none; a parked turn goes on once every call has one. */
   submitToolResults(results: readonly ToolResultInput[]): { accepted: number; waiting: boolean } | ToolResultsRefusal {
-    return this.#host.clientTools.submit(results);
+    const outcome = this.#host.clientTools.submit(results);
+    if (!("refused" in outcome) && !outcome.waiting && this.#running?.parked && !this.#running.turn.finishing) this.#resume();
+    return outcome;
   }
 
-  /** Stops the running turn for a delete; waits a little for its work, then lets go of it. */
+  /** Stops the turn for a delete; waits a little for its work, then lets go of it. */
   async stopForDelete(): Promise<void> {
     const running = this.#running;
     if (!running) return;
-    running.turn.abortFor("deleted");
-    await running.turn.endsWithin(DELETE_GRACE_MS);
+    if (!running.parked) {
+      running.turn.abortFor("deleted");
+      await running.turn.endsWithin(DELETE_GRACE_MS);
+    }
     this.#running = null;
   }
 
   #storedActive(): ActiveTurn | null {
     return this.#host.db.select().from(activeTurn).limit(1).get() ?? null;
+  }
+
+  /** The stored progress of the running turn: its model calls and their usage so far. */
+  #progress(): { iterations: number; usage: LlmUsage } {
+    const stored = this.#storedActive();
+    return { iterations: stored?.iterations ?? 0, usage: { inputTokens: stored?.inputTokens ?? 0, outputTokens: stored?.outputTokens ?? 0 } };
   }
 
   /**
@@ -181,26 +226,57 @@ export class TurnController {
     const host = this.#host;
     const record = host.records.get();
     if (!record) throw new Error("the session record is missing");
-    const reads: TurnConfigReads = { orgId: host.orgId, agentId: host.agentId, messageModelId: item.modelId, sessionModelId: record.modelId };
-    const config = readTurnConfig(host.d1, reads);
-    config.catch(() => undefined); // observed by #execute; this only keeps an early failure from being reported as unhandled
-    const active: ActiveTurn = { turnId: newId("turn"), inputMessageId: item.messageId, modelId: item.modelId, startedAt: Date.now() };
-    const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
+    const active: ActiveTurn = {
+      turnId: newId("turn"),
+      inputMessageId: item.messageId,
+      modelId: item.modelId,
+      startedAt: Date.now(),
+      iterations: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      waitingSince: null,
+      waitedMs: 0,
+    };
+    const config = this.#readConfig(active);
+    const context = contextOf(active);
     const now = nowIso();
     host.log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => {
       host.db.insert(activeTurn).values(active).run();
       // Not a change the index must see at once: it catches up when the session settles (or from the watchdog).
       host.records.change(host.sessionId, { status: "active", startedAt: record.startedAt ?? now, updatedAt: now });
     });
-    const running: Running = { active, turn: new RunningTurn() };
+    this.#launch(active, config, { iterations: 0, usage: { ...ZERO_USAGE }, resumeTools: false });
+  }
+
+  /** Goes on with a parked turn whose client has answered every call: its results are stored, then the model is called again. */
+  #resume(): void {
+    const parked = this.#storedActive();
+    if (!parked || parked.waitingSince === null) return;
+    const waitedMs = parked.waitedMs + (Date.now() - parked.waitingSince);
+    this.#host.db.update(activeTurn).set({ waitingSince: null, waitedMs }).where(eq(activeTurn.turnId, parked.turnId)).run();
+    const active = { ...parked, waitingSince: null, waitedMs };
+    this.#launch(active, this.#readConfig(active), { ...this.#progress(), resumeTools: true });
+  }
+
+  /** The turn's one D1 read (agent, capabilities, models), sent at once. */
+  #readConfig(active: ActiveTurn): TurnConfig {
+    const host = this.#host;
+    const reads: TurnConfigReads = { orgId: host.orgId, agentId: host.agentId, messageModelId: active.modelId, sessionModelId: host.records.get()?.modelId ?? null };
+    const config = readTurnConfig(host.d1, reads);
+    config.catch(() => undefined); // observed by #execute; this only keeps an early failure from being reported as unhandled
+    return { reads, config };
+  }
+
+  #launch(active: ActiveTurn, config: TurnConfig, start: TurnStart): void {
+    const running: Running = { active, turn: new RunningTurn(), parked: false };
     this.#running = running;
-    host.rearm();
-    void this.#execute(running, reads, config, context).catch((err: unknown) => {
-      logLine("error", { msg: "turn bookkeeping failed", session_id: host.sessionId, error: describeError(err) });
+    this.#host.rearm();
+    void this.#execute(running, config, start).catch((err: unknown) => {
+      logLine("error", { msg: "turn bookkeeping failed", session_id: this.#host.sessionId, error: describeError(err) });
     });
   }
 
-  async #execute(running: Running, reads: TurnConfigReads, config: ReturnType<typeof readTurnConfig>, context: EventContext): Promise<void> {
+  async #execute(running: Running, { reads, config }: TurnConfig, start: TurnStart): Promise<void> {
     const host = this.#host;
     const { turn } = running;
     let outcome: TurnOutcome;
@@ -219,30 +295,47 @@ export class TurnController {
           locale: record?.locale ?? null,
           parallelToolCalls: record?.parallelToolCalls ?? null,
         },
-        clientTools: (tools) => host.clientTools.runner(turn, running.active.turnId, tools),
-        context,
+        clientTools: (tools) => clientToolRunner(host.clientTools, running.active.turnId, tools),
+        context: contextOf(running.active),
         signal: turn.signal,
         queued: () => host.queue.messageIds(),
       });
-      outcome = await runTurn(plan);
+      outcome = await runTurn(plan, start);
     } catch (err) {
-      outcome = this.#outcomeOfError(err, turn);
+      outcome = this.#outcomeOfError(err, turn, start);
     }
     // A cancel that arrived before the terminal event was written wins, so the caller's
     // "cancelled" and the stream agree.
     const abort = turn.abortReason;
     if (abort?.reason === "cancelled" && outcome.kind !== "deleted") {
-      outcome = outcomeOfAbort(abort, "iterations" in outcome ? outcome.iterations : 0, "usage" in outcome ? outcome.usage : ZERO_USAGE);
+      outcome = outcomeOfAbort(abort, "iterations" in outcome ? outcome.iterations : start.iterations, "usage" in outcome ? outcome.usage : start.usage);
     }
     if (turn.finishing) return; // cancel or the watchdog already ended it
-    this.#finish(running, outcome);
+    if (outcome.kind === "waiting") this.#park(running, outcome);
+    else this.#finish(running, outcome);
   }
 
-  #outcomeOfError(err: unknown, turn: RunningTurn): TurnOutcome {
+  #outcomeOfError(err: unknown, turn: RunningTurn, start: TurnStart): TurnOutcome {
     const abort = turn.abortReason;
-    if (abort) return outcomeOfAbort(abort, 0, ZERO_USAGE);
+    if (abort) return outcomeOfAbort(abort, start.iterations, start.usage);
     logLine("error", { msg: "turn failed", session_id: this.#host.sessionId, error: describeError(err) });
-    return { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "internal_error", error: failureText("internal_error") };
+    return { kind: "failed", iterations: start.iterations, usage: start.usage, errorCode: "internal_error", error: failureText("internal_error") };
+  }
+
+  /**
+   * Parks a turn that waits for its client: its progress goes to storage and its work ends, so
+   * nothing of it stays in memory. If the results all came in meanwhile, it goes on at once.
+   */
+  #park(running: Running, outcome: { iterations: number; usage: LlmUsage }): void {
+    const host = this.#host;
+    host.db
+      .update(activeTurn)
+      .set({ iterations: outcome.iterations, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens })
+      .where(eq(activeTurn.turnId, running.active.turnId))
+      .run();
+    running.turn.markEnded();
+    this.#running = { active: running.active, turn: new RunningTurn(), parked: true };
+    if (host.clientTools.allAnswered()) this.#resume();
   }
 
   /**
@@ -253,7 +346,8 @@ export class TurnController {
   #forceEnd(running: Running): void {
     const abort = running.turn.abortReason;
     if (running.turn.finishing || !abort) return;
-    this.#finish(running, outcomeOfAbort(abort, 0, ZERO_USAGE));
+    const { iterations, usage } = this.#progress();
+    this.#finish(running, outcomeOfAbort(abort, iterations, usage));
   }
 
   /**
@@ -261,7 +355,7 @@ export class TurnController {
    * step, so no post can slip in between. If the write fails (storage refused it), the turn stays
    * recorded with its outcome and the watchdog writes it again.
    */
-  #finish(running: Running, outcome: TurnOutcome): void {
+  #finish(running: Running, outcome: Ending): void {
     const host = this.#host;
     running.turn.finishing = true;
     if (outcome.kind !== "deleted") {
@@ -281,4 +375,21 @@ export class TurnController {
     if (next) this.#start(next);
     else host.settled();
   }
+}
+
+function contextOf(active: ActiveTurn): EventContext {
+  return { turn_id: active.turnId, input_message_id: active.inputMessageId };
+}
+
+/** A turn's view of its client-side tool calls: the tools it offers, over the session's stored calls. */
+function clientToolRunner(calls: ClientToolCalls, turnId: string, tools: ReadonlyMap<string, { name: string; description: string; parameters: Record<string, unknown> }>) {
+  return {
+    definitions: [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
+    has: (name: string) => tools.has(name),
+    pend: (list: Parameters<ClientToolCalls["pend"]>[1], byClient: Parameters<ClientToolCalls["pend"]>[2]) => calls.pend(turnId, list, byClient),
+    record: (outcomes: Parameters<ClientToolCalls["record"]>[0]) => calls.record(outcomes),
+    allAnswered: () => calls.allAnswered(),
+    outcomes: () => calls.outcomes(),
+    clear: () => calls.clear(),
+  };
 }

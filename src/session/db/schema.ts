@@ -77,17 +77,33 @@ export const activeTurn = sqliteTable("active_turn", {
   inputMessageId: text("input_message_id").notNull(),
   modelId: text("model_id"),
   startedAt: integer("started_at").notNull(),
+  /** Model calls made so far, and their usage: a turn parked for client-side tool results goes on from here. */
+  iterations: integer("iterations").notNull().default(0),
+  inputTokens: integer("input_tokens").notNull().default(0),
+  outputTokens: integer("output_tokens").notNull().default(0),
+  /** Since when the turn waits for client-side tool results (ms since the epoch), or null. */
+  waitingSince: integer("waiting_since"),
+  /** Time spent waiting for the client before: it does not count toward the turn's deadline. */
+  waitedMs: integer("waited_ms").notNull().default(0),
 });
 
-/** Client-side tool calls of the running turn, waiting for (or holding) the client's result. */
+/**
+ * The tool calls of a reply that called a client-side tool, while the turn waits for the client:
+ * the client's calls and, answered at once, the built-in ones (their results wait here so the turn
+ * can go on after a restart). `position` is the call's place in the reply.
+ */
 export const pendingToolCalls = sqliteTable("pending_tool_calls", {
   toolCallId: text("tool_call_id").primaryKey(),
   turnId: text("turn_id").notNull(),
+  position: integer("position").notNull().default(0),
+  executor: text("executor", { enum: ["client", "builtin"] }).notNull().default("client"),
   name: text("name").notNull(),
   arguments: text("arguments", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   answered: integer("answered", { mode: "boolean" }).notNull().default(false),
   result: text("result", { mode: "json" }).$type<unknown>(),
   error: text("error"),
+  /** A built-in tool that broke in a way that is not the model's doing (the turn fails with tool_failed). */
+  internal: integer("internal", { mode: "boolean" }).notNull().default(false),
 });
 
 /** Idempotency keys of posted messages: the same key and body within 24 h answers with the same message. */

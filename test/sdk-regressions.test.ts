@@ -1,5 +1,5 @@
 // Gaps found by running the official Everruns SDKs v0.2.1 against `npm run dev` (docs/SDK.md).
-// Each test states what an SDK call needs from this API; they FAIL until the API is fixed.
+// Each test states what an SDK call needs from this API; each failed before its fix.
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ const LOOKUP = {
   parameters: { type: "object", properties: { id: { type: "number" } }, required: ["id"] },
 };
 
-describe("SDK gaps (docs/SDK.md): failing until fixed", () => {
+describe("what the official SDKs need (docs/SDK.md)", () => {
   // TypeScript SDK sessions.cancel(): `fetch(url, {method: "POST"})` with the client's default
   // `Content-Type: application/json` and NO body (typescript/src/client.ts, SessionsClient.cancel).
   it("cancels with Content-Type: application/json and an empty body (TS SDK sessions.cancel)", async () => {
@@ -25,7 +25,7 @@ describe("SDK gaps (docs/SDK.md): failing until fixed", () => {
     const agent = await createAgent(t);
     const session = await createSession(t, agent.id);
     const res = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST", headers: { "content-type": "application/json" } });
-    expect(res.status).toBe(200); // today: 400 invalid_json
+    expect(res.status).toBe(200); // was 400 invalid_json
     expect(await res.json()).toEqual({ status: "no_op" });
   });
 
@@ -47,7 +47,7 @@ describe("SDK gaps (docs/SDK.md): failing until fixed", () => {
       method: "POST",
       json: { tool_results: [{ tool_call_id: "call_1", result: { status: "shipped" } }] },
     });
-    expect(res.status).toBe(200); // today: 409 not_waiting_for_tool_results, the turn ended turn.failed interrupted
+    expect(res.status).toBe(200); // was 409 not_waiting_for_tool_results: the turn had ended turn.failed interrupted
     expect(await res.json()).toEqual({ accepted: 1, status: "active" });
     const after = new SseReader(await openStream(t, session.id));
     const events = await after.collectUntil(isEnd);
@@ -64,11 +64,11 @@ describe("SDK gaps (docs/SDK.md): failing until fixed", () => {
       method: "POST",
       json: { name: "weather-assistant", system_prompt: "x", tools: [{ ...LOOKUP, name: "get_weather" }] },
     });
-    expect(res.status).toBe(201); // today: 400 validation_failed body.tools.0.name "Taken by a built-in tool"
+    expect(res.status).toBe(201); // was 400 validation_failed body.tools.0.name "Taken by a built-in tool"
   });
 
-  // SDK agents.apply(id, …) posts {…, id} to POST /v1/agents as an upsert by id. The id is
-  // silently dropped today and every call creates another agent under a new id.
+  // SDK agents.apply(id, …) posts {…, id} to POST /v1/agents as an upsert by id. The id was
+  // silently dropped and every call created another agent under a new id; now it is refused.
   it("does not silently give an agent posted with an id another id (SDK agents.apply)", async () => {
     const t = await newTenant();
     const id = "agent_0123456789abcdef0123456789abcdef";
