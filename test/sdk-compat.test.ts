@@ -147,3 +147,39 @@ describe("fields the SDKs require", () => {
     await expectProblem(await callAs(t, "/v1/agents", { method: "POST", json: { name: "x", system_prompt: "y", model: `model_${"0".repeat(32)}` } }), 422, "unknown_model", ["body.model"]);
   });
 });
+
+describe("list parameters the SDKs send are honoured or refused, never silently ignored", () => {
+  it("filters the event list by turn, orders it newest first, and refuses upstream filters it lacks", async () => {
+    const { t, session } = await sessionSetup();
+    await sendMessage(t, session.id, "one");
+    await settledEvents(t, session.id);
+    await sendMessage(t, session.id, "two");
+    const log = await settledEvents(t, session.id);
+    const secondTurn = log.filter((e) => e.type === "turn.started").at(-1)?.context.turn_id;
+    const ofTurn = await listEvents(t, session.id, `?turn_id=${secondTurn}`);
+    expect(ofTurn.length).toBeGreaterThan(0);
+    expect(ofTurn.every((e) => e.context.turn_id === secondTurn)).toBe(true);
+    expect((await listEvents(t, session.id, "?order_desc=true")).map((e) => e.sequence)).toEqual(log.map((e) => e.sequence).reverse());
+    for (const name of ["q", "tags", "from_ts", "tool_name"]) {
+      await expectProblem(await callAs(t, `/v1/sessions/${session.id}/events?${name}=x`, { headers: { accept: "application/json" } }), 400, "validation_failed", [`query.${name}`]);
+    }
+  });
+
+  it("searches agents by name, sessions by title, and capabilities, and pages capabilities with a total", async () => {
+    const { t } = await sessionSetup();
+    const agent = await createAgent(t, { name: "Invoice Helper" });
+    await createSession(t, agent.id, { title: "Quarterly close" });
+    await createSession(t, agent.id, { title: "Something else" });
+    const agents = (await (await callAs(t, "/v1/agents?search=invoice")).json()) as { data: { id: string }[]; total: number };
+    expect(agents.data.map((a) => a.id)).toEqual([agent.id]);
+    const sessions = (await (await callAs(t, "/v1/sessions?search=QUARTER")).json()) as { data: { title: string }[]; total: number };
+    expect(sessions.data.map((s) => s.title)).toEqual(["Quarterly close"]);
+    const nested = (await (await callAs(t, `/v1/agents/${agent.id}/sessions?search=else`)).json()) as { total: number };
+    expect(nested.total).toBe(1);
+    const caps = (await (await callAs(t, "/v1/capabilities?search=math")).json()) as { data: { id: string }[]; total: number; offset: number; limit: number };
+    expect(caps).toMatchObject({ data: [{ id: "test_math" }], total: 1, offset: 0, limit: 20 });
+    const page = (await (await callAs(t, "/v1/capabilities?limit=2&offset=1")).json()) as { data: unknown[]; total: number };
+    expect(page.data).toHaveLength(2);
+    expect(page.total).toBeGreaterThan(2);
+  });
+});

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { AgentSchema, CreateAgentSchema, UpdateAgentSchema } from "../schemas/agents";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
 import { archiveAgent, createAgent, getAgent, listAgents, updateAgent } from "../services/agents";
 
 const tags = ["Agents"];
@@ -16,7 +16,7 @@ const listAgentsRoute = createRoute({
   operationId: "listAgents",
   tags,
   summary: "List active agents, newest first (paginated)",
-  request: { query: PaginationQuery },
+  request: { query: PaginationQuery.extend(SearchQuery.shape) },
   responses: { 200: jsonResponse(AgentPage, "A page of active agents"), ...errorResponses(400, 401, 429) },
 });
 

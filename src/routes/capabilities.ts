@@ -3,7 +3,7 @@ import { getCapability, listCapabilities } from "../capabilities/registry";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
 import { CapabilitySchema, toCapability } from "../schemas/capabilities";
-import { errorResponses, jsonResponse } from "../schemas/common";
+import { errorResponses, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
 
 const tags = ["Capabilities"];
 
@@ -12,8 +12,9 @@ const listCapabilitiesRoute = createRoute({
   path: "/v1/capabilities",
   operationId: "listCapabilities",
   tags,
-  summary: "List the built-in capabilities",
-  responses: { 200: jsonResponse(z.object({ data: z.array(CapabilitySchema) }), "Every built-in capability"), ...errorResponses(401, 429) },
+  summary: "List the built-in capabilities (paginated, search by name or description)",
+  request: { query: PaginationQuery.extend(SearchQuery.shape) },
+  responses: { 200: jsonResponse(paginated(CapabilitySchema), "A page of built-in capabilities"), ...errorResponses(400, 401, 429) },
 });
 
 const getCapabilityRoute = createRoute({
@@ -31,7 +32,12 @@ const getCapabilityRoute = createRoute({
 });
 
 export const capabilitiesRouter = createRouter()
-  .openapi(listCapabilitiesRoute, (c) => c.json({ data: listCapabilities().map(toCapability) }, 200))
+  .openapi(listCapabilitiesRoute, (c) => {
+    const { offset, limit, search } = c.req.valid("query");
+    const needle = search?.toLowerCase();
+    const found = listCapabilities().filter((cap) => !needle || `${cap.id} ${cap.name} ${cap.description}`.toLowerCase().includes(needle));
+    return c.json({ data: found.slice(offset, offset + limit).map(toCapability), total: found.length, offset, limit }, 200);
+  })
   .openapi(getCapabilityRoute, (c) => {
     const capability = getCapability(c.req.valid("param").capability_id);
     if (!capability) throw new ApiError("capability_not_found");

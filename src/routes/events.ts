@@ -160,6 +160,8 @@ export const eventsRouter = createRouter()
     const data = await sessionStub(c.env, session_id).listEvents(meta, {
       cursor: cursorOf(query, lastEventId),
       beforeSequence: query.before_sequence,
+      turnId: query.turn_id,
+      newestFirst: query.order_desc,
       limit: query.limit,
       types: query.types,
       exclude: query.exclude,

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
 import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
 import { answered, createSession, listSessions } from "../services/sessions";
 import { sessionStub } from "../session/rpc";
@@ -8,7 +8,7 @@ import { sessionStub } from "../session/rpc";
 const tags = ["Sessions"];
 const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
-const FlatListQuery = PaginationQuery.extend({
+const FlatListQuery = PaginationQuery.extend(SearchQuery.shape).extend({
   agent_id: idString("agent")
     .optional()
     .openapi({ param: { name: "agent_id", in: "query" } }),
@@ -22,7 +22,7 @@ const listAgentSessionsRoute = createRoute({
   operationId: "listAgentSessions",
   tags,
   summary: "List an agent's sessions, newest first (paginated)",
-  request: { params: AgentParams, query: PaginationQuery },
+  request: { params: AgentParams, query: PaginationQuery.extend(SearchQuery.shape) },
   responses: { 200: jsonResponse(SessionPage, "A page of sessions"), ...errorResponses(400, 401, 404, 429) },
 });
 

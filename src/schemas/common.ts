@@ -139,3 +139,8 @@ export const TagsSchema = z
   .array(boundedString(TAG_LIMITS.bytes).pipe(z.string().min(1)))
   .max(TAG_LIMITS.count)
   .openapi({ example: ["support"] });
+
+/** `search`: only items whose name (or title) contains this text, case-insensitively. */
+export const SearchQuery = z.object({
+  search: z.string().max(256).optional().openapi({ param: { name: "search", in: "query" }, description: "Only items whose name contains this text (case-insensitive)" }),
+});

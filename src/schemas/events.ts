@@ -34,6 +34,21 @@ const TypeList = z
     });
   });
 
+/**
+ * Filters of the upstream Everruns event list that this API does not have. The official SDKs can
+ * send them; sent, they are a 400 naming the parameter rather than an unfiltered list that looks filtered.
+ */
+const UPSTREAM_ONLY_FILTERS = Object.fromEntries(
+  ["around", "window", "from_ts", "to_ts", "exec_id", "trace_id", "tags", "tool_name", "q"].map((name) => [
+    name,
+    z
+      .unknown()
+      .refine((v) => v === undefined, "Not a filter of this API")
+      .optional()
+      .openapi({ param: { name, in: "query" }, description: "An upstream Everruns filter this API does not have: sending it is a 400" }),
+  ]),
+);
+
 export const EventsQuery = z
   .object({
   since_id: idString("event")
@@ -53,6 +68,13 @@ export const EventsQuery = z
     `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; values outside 1–${MAX_EVENTS_PAGE} are clamped). A shorter page means there are no more.`,
   ),
   before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
+    turn_id: idString("turn").optional().openapi({ param: { name: "turn_id", in: "query" }, description: "JSON list only: the events of this turn" }),
+    order_desc: z
+      .enum(["true", "false"])
+      .optional()
+      .transform((v) => v === "true")
+      .openapi({ param: { name: "order_desc", in: "query" }, description: "JSON list only: newest first (the same page, reversed)" }),
+    ...UPSTREAM_ONLY_FILTERS,
   })
   .superRefine((query, ctx) => {
     if (query.since_id !== undefined && query.after_sequence !== undefined) {

@@ -7,6 +7,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { assertToolNamesFree, refuseUpstreamOnly } from "./compat";
+import { contains } from "../lib/sql";
 import { assertModelInOrg } from "./models";
 import type { CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
 import { toAgent, type Agent } from "../schemas/agents";
@@ -77,9 +78,9 @@ export async function getAgent(db: Database, orgId: string, agentId: string): Pr
 export async function listAgents(
   db: Database,
   orgId: string,
-  page: { offset: number; limit: number },
+  page: { offset: number; limit: number; search?: string | undefined },
 ): Promise<{ data: Agent[]; total: number; offset: number; limit: number }> {
-  const where = and(eq(agents.orgId, orgId), eq(agents.status, "active"));
+  const where = and(eq(agents.orgId, orgId), eq(agents.status, "active"), page.search ? contains(agents.name, page.search) : undefined);
   const pageRows = db.select().from(agents).where(where).orderBy(desc(agents.createdAt), desc(agents.id)).limit(page.limit).offset(page.offset);
   // The capabilities of exactly that page, found through the page query itself (no ids bound).
   const pageAgents = pageRows.as("page_agents");

@@ -6,6 +6,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { toSession, type CreateSessionInput, type Session } from "../schemas/sessions";
 import { assertKnownCapabilities } from "./agents";
+import { contains } from "../lib/sql";
 import { assertCapabilitiesFree, assertToolNamesFree, refuseUpstreamOnly } from "./compat";
 import { isRefusal, sessionStub, type Page, type Refusal } from "../session/rpc";
 
@@ -63,10 +64,11 @@ export async function createSession(env: Env, db: Database, orgId: string, agent
 export async function listSessions(
   db: Database,
   orgId: string,
-  page: { offset: number; limit: number; agentId?: string | undefined; agentMustExist?: boolean },
+  page: { offset: number; limit: number; agentId?: string | undefined; agentMustExist?: boolean; search?: string | undefined },
 ): Promise<Page<Session>> {
   const filters: SQL[] = [eq(sessions.orgId, orgId)];
   if (page.agentId) filters.push(eq(sessions.agentId, page.agentId));
+  if (page.search) filters.push(contains(sessions.title, page.search));
   const where = and(...filters);
   const [rows, totals, agentRows] = await db.batch([
     db.select().from(sessions).where(where).orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(page.limit).offset(page.offset),

@@ -16,6 +16,8 @@ export interface EventPage {
   beforeSequence?: number | undefined;
   limit: number;
   filter?: EventFilter;
+  /** Only the events of this turn. */
+  turnId?: string | undefined;
 }
 
 /** A matcher as SQL: the type (index-backed), narrowed by the message's role or the call's executor. */
@@ -108,6 +110,7 @@ export class EventLog implements ReplaySource {
   page(page: EventPage): EventEnvelope[] {
     const filters: SQL[] = [gt(events.sequence, page.afterSequence)];
     if (page.beforeSequence !== undefined) filters.push(lt(events.sequence, page.beforeSequence));
+    if (page.turnId !== undefined) filters.push(eq(events.turnId, page.turnId));
     const { types, exclude } = page.filter ?? { types: null, exclude: [] };
     if (types) filters.push(types.length > 0 ? or(...types.map(matcherSql)) ?? sql`0` : sql`0`);
     if (exclude.length > 0) filters.push(not(or(...exclude.map(matcherSql)) ?? sql`0`));

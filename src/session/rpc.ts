@@ -46,6 +46,8 @@ export type Cursor = { id: string; path: string } | { sequence: number; path: st
 export interface EventListQuery {
   cursor: Cursor | null;
   beforeSequence?: number | undefined;
+  turnId?: string | undefined;
+  newestFirst?: boolean | undefined;
   limit: number;
   types?: string[] | undefined;
   exclude?: string[] | undefined;

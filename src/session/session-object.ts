@@ -167,7 +167,8 @@ export class SessionObject extends DurableObject<Env> {
     if (!opened) return NOT_FOUND;
     const after = opened.log.resolve(query.cursor);
     if (after === null) return invalidCursor(query.cursor);
-    return opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, filter: eventFilter(query.types, query.exclude) });
+    const page = opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, turnId: query.turnId, filter: eventFilter(query.types, query.exclude) });
+    return query.newestFirst ? page.reverse() : page;
   }
 
   /**
