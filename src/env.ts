@@ -1,7 +1,7 @@
 import type { Database } from "./db/client";
 import type { IdempotencyRequest } from "./middleware/idempotency";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
-import type { SessionObject } from "./session/session-object";
+import type { SessionObject } from "./session/rpc";
 
 /** The Worker's bindings, declared once (wrangler.toml, .dev.vars, secrets). */
 export interface Env {

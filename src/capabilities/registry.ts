@@ -1,9 +1,8 @@
-import type { EnabledTool } from "../session/tools";
 import { currentTime } from "./current-time";
 import { noop } from "./noop";
 import { testMath } from "./test-math";
 import { testWeather } from "./test-weather";
-import type { Capability } from "./types";
+import type { Capability, EnabledTool } from "./types";
 import { webFetch } from "./web-fetch";
 
 /** Every built-in capability, in the order `GET /v1/capabilities` lists them. */

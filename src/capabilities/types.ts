@@ -34,3 +34,9 @@ export interface Capability {
   systemPrompt: string | null;
   tools: Tool[];
 }
+
+/** A tool of a capability an agent enables, with that capability's per-agent config. */
+export interface EnabledTool {
+  tool: Tool;
+  config: Record<string, unknown>;
+}

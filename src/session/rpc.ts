@@ -63,6 +63,8 @@ export type Refusal =
   | { refused: "idempotency_key_reused" };
 
 export type { ToolResultInput } from "./client-tools";
+/** The class, for the binding's type (env.ts); the Worker entry exports the class itself. */
+export type { SessionObject } from "./session-object";
 
 export type Refusable<T> = T | Refusal;
 

@@ -1,4 +1,4 @@
-import { ToolError, type Tool } from "../capabilities/types";
+import { ToolError, type EnabledTool } from "../capabilities/types";
 import { describeError, logLine } from "../lib/log";
 import type { LlmToolCall } from "../llm/types";
 
@@ -11,10 +11,7 @@ export interface ToolOutcome {
   internal: boolean;
 }
 
-export interface EnabledTool {
-  tool: Tool;
-  config: Record<string, unknown>;
-}
+export type { EnabledTool } from "../capabilities/types";
 
 /**
  * Runs one tool call with its timeout, tied to the turn's signal. Unknown tools, bad arguments
