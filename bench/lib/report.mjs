@@ -37,6 +37,9 @@ function findings(page) {
   const out = [
     `Plain turn at ${L} ms: POST → first delta ${ms(t(L, "POST → first message.delta (plain)"))} ms, of which the object made the delta ${ms(t(L, "↳ POST → delta made (its ts)"))} ms after the POST (by the delta's own \`ts\`) and it reached the client ${ms(t(L, "↳ delta made → received"))} ms later. The turn's path has ${turn ? `${turn.reads} D1 read and ${turn.writes} writes` : "its D1 calls"}, so about ${L} ms of that is the read; the rest is local work: with no delay the same turn takes ${ms(t(0, "POST → session.completed (plain)"))} ms from POST to \`session.completed\` on this machine. A turn's events reach the stream together (first delta ≈ \`session.completed\`): llmsim answers at once and the object's output is released once its storage writes are confirmed.`,
   ];
+  out.push(
+    `\`POST …/messages\` answers 201 in ${ms(t(L, "POST …/messages → 201"))} ms at ${L} ms per D1 call but in ${ms(t(0, "POST …/messages → 201"))} ms with no delay, about when the turn's last event arrives (${ms(t(0, "POST → session.completed (plain)"))} ms): with nothing to wait for, the turn runs on in the object before the post's answer leaves it, and the answer is held with the turn's own output until its storage writes are confirmed.`,
+  );
   const cold = counts["GET /v1/agents/{id}, cold"]?.path;
   const warm = counts["GET /v1/agents/{id}, warm"]?.path;
   if (cold && warm) {
@@ -115,7 +118,7 @@ ${L} ms per D1 call.
 
 ${d1CompareTable(after.remote, before?.remote, L)}
 
-Turn path at ${L} ms (target: 0 D1 writes, ≤ 1 D1 read round trip): ${verdict ? `${verdict.writes} writes, ${verdict.reads} reads at most over the counted turns: ${verdict.met ? "met" : "**missed**"}` : "not counted"}.
+Turn path at ${L} ms (target: 0 D1 writes, ≤ 1 D1 read round trip): ${verdict ? `at most ${verdict.writes} D1 writes and ${verdict.reads} D1 read round trips over the counted turns: ${verdict.met ? "met" : "**missed**"}` : "not counted"}.
 
 ${findings(page).map((f) => `- ${f}`).join("\n")}
 
