@@ -124,7 +124,8 @@ export function fanoutTable(fanout, wsReady) {
     if (real) {
       for (const [window, w] of Object.entries(real.windows)) {
         const met = target === undefined ? "" : w.received === w.expected && w.p99 <= target ? "met" : "**missed**";
-        const label = window === "single" ? `${w.messages} messages, one at a time` : `burst: ${w.messages} messages back to back`;
+        const each = Math.round(w.events / subscribers);
+        const label = window === "single" ? `${w.messages} messages, one at a time` : `burst: ${w.messages} messages back to back, ${each} events each`;
         rows.push([name, subscribers, `real: ${label}`, `${w.received} / ${w.expected}`, w.events, ms(w.p50), ms(w.p99), target ? `≤ ${target}` : "", met, ...cpuCells(w.cpu)]);
       }
       const c = real.checks;
