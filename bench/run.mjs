@@ -11,7 +11,7 @@ import { httpLoad } from "./lib/load.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { ROOT, tail, WORK_DIR } from "./lib/proc.mjs";
 import { d1Counts, d1Timings } from "./lib/remote-d1.mjs";
-import { benchmarksPage, consoleSummary, machineFacts } from "./lib/report.mjs";
+import { benchmarksPage, consoleSummary, loadText, machineFacts } from "./lib/report.mjs";
 import { resumeAt } from "./lib/resume.mjs";
 import { buildTree } from "./lib/tree.mjs";
 import { bareStreams, chatTurns } from "./lib/turns.mjs";
@@ -176,6 +176,7 @@ async function main() {
     before: recordedBefore,
     beforeMeasuredNow: Boolean(results.before),
     runSeconds,
+    loadAtEnd: loadText(),
   };
   console.log(`\n${consoleSummary(page)}\n`);
   say(`done in ${runSeconds} s`);

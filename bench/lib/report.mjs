@@ -16,9 +16,11 @@ export function machineFacts() {
     `${cpus().length} cores (${cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${type()} ${release()}`,
     `Node ${process.version} (load generator and build)`,
     `${workerd}, Miniflare ${miniflare}, wrangler ${version(wranglerDir)} (wrangler's own Miniflare and workerd)`,
-    `Load average when the run started: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (other people's tests share these 2 cores)`,
+    `Load average (1, 5, 15 min) when the run started: ${loadText()} (other people's tests share these 2 cores)`,
   ];
 }
+
+export const loadText = () => loadavg().map((l) => l.toFixed(2)).join(", ");
 
 /** The turn-path target: no D1 write and at most one read round trip, on every counted turn. */
 function turnPathVerdict(remote) {
@@ -104,6 +106,7 @@ Re-run it to refresh this page; it overwrites the whole file.
 ## Machine and build
 
 ${page.machine.map((m) => `- ${m}`).join("\n")}
+- Load average when it ended: ${page.loadAtEnd}
 - After: commit \`${page.tree.commit}\`${page.tree.dirty ? " plus uncommitted changes in the working tree" : ""}
 ${beforeLine(page)}
 
