@@ -26,6 +26,9 @@ function transportOf(api, kind) {
   if (kind === "sse") return (sessionId) => (s) => openSse(api.sseUrl(sessionId), api.auth, s);
   const key = api.auth.authorization.replace(/^Bearer /, "");
   const wsBase = api.base.replace(/^http/, "ws");
+  // The key goes in the query (the contract's way for clients that cannot set headers) and no
+  // subprotocol is offered: Node's WebSocket fails a handshake whose answer names none of those
+  // offered, and a server may only name one that was offered.
   return (sessionId) => (s) => openWs(`${wsBase}/v1/sessions/${sessionId}/ws?access_token=${encodeURIComponent(key)}`, s);
 }
 
