@@ -29,7 +29,15 @@ export class Subscriber {
   storedIn = new Map();
   #waiters = [];
 
-  receive(envelope, receivedAt) {
+  /** Takes one frame's JSON; anything but an event envelope (a `connected` frame, a pong) is ignored. */
+  receive(json, receivedAt) {
+    let envelope;
+    try {
+      envelope = JSON.parse(json);
+    } catch {
+      return;
+    }
+    if (typeof envelope?.sequence !== "number" || typeof envelope.ts !== "string") return;
     if (this.window !== null) {
       const list = this.latencies.get(this.window) ?? [];
       list.push(receivedAt - Date.parse(envelope.ts));
@@ -96,8 +104,7 @@ export function openSse(url, headers, subscriber) {
           buffer = buffer.slice(end + 2);
           if (block.startsWith("retry:")) resolve(() => req.destroy());
           const data = block.split("\n").find((line) => line.startsWith("data: "));
-          if (!data || block.includes("event: disconnecting")) continue;
-          subscriber.receive(JSON.parse(data.slice(6)), at);
+          if (data) subscriber.receive(data.slice(6), at);
         }
       });
       res.on("close", () => subscriber.end());
@@ -115,7 +122,7 @@ export function openWs(url, subscriber) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.onopen = () => resolve(() => ws.close());
-    ws.onmessage = (message) => subscriber.receive(JSON.parse(String(message.data)), wallNow());
+    ws.onmessage = (message) => subscriber.receive(String(message.data), wallNow());
     ws.onerror = () => reject(new Error(`WebSocket ${url} failed`));
     ws.onclose = () => subscriber.end();
   });

@@ -8,7 +8,8 @@ import { ROOT, WORK_DIR, wrangler } from "./proc.mjs";
 
 // What a Worker is built from. The copy sits inside the tree (its .wrangler/), so imports
 // resolve to that tree's own node_modules; wrangler, workerd and Miniflare are this checkout's.
-const SNAPSHOT_ENTRIES = ["wrangler.toml", "package.json", "tsconfig.json", "src", "migrations", "scripts"];
+// Entries a tree does not have are skipped (console/ is built into the assets by newer trees).
+const SNAPSHOT_ENTRIES = ["wrangler.toml", "package.json", "tsconfig.json", "src", "migrations", "scripts", "console"];
 /** The bench-only entry, copied beside the snapshot's src/ at the same relative path. */
 const BENCH_ENTRY = join("bench", "d1", "entry.ts");
 /** A string only the bench entry contains: the deployed bundle must not. */
