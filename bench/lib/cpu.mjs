@@ -47,6 +47,9 @@ function childrenCpuMs() {
   }
 }
 
+/** Below this a window is too short for the kernel's CPU counters (10 ms steps): no figure. */
+const MIN_WINDOW_MS = 250;
+
 /** Starts a window; the returned function gives each side's CPU as a percentage of one core. */
 export function cpuWindow() {
   const started = performance.now();
@@ -54,6 +57,7 @@ export function cpuWindow() {
   const server = childrenCpuMs();
   return () => {
     const wallMs = performance.now() - started;
+    if (wallMs < MIN_WINDOW_MS) return { clientPct: Number.NaN, serverPct: Number.NaN };
     const used = process.cpuUsage(client);
     return {
       clientPct: ((used.user + used.system) / 1000 / wallMs) * 100,

@@ -42,15 +42,16 @@ function findings(page) {
   out.push(
     `\`POST …/messages\` answers 201 in ${ms(t(L, "POST …/messages → 201"))} ms at ${L} ms per D1 call but in ${ms(t(0, "POST …/messages → 201"))} ms with no delay, about when the turn's last event arrives (${ms(t(0, "POST → session.completed (plain)"))} ms): with nothing to wait for, the turn runs on in the object before the post's answer leaves it, and the answer is held with the turn's own output until its storage writes are confirmed.`,
   );
+  const trips = (n) => `${n} sequential D1 round trip${n === 1 ? "" : "s"}`;
   const cold = counts["GET /v1/agents/{id}, cold"]?.path;
   const warm = counts["GET /v1/agents/{id}, warm"]?.path;
   if (cold && warm) {
     out.push(
-      `\`GET /v1/agents/{id}\` waits for ${warm.sequential} sequential D1 round trips with a cached principal (${warm.what.join(", ")}) and ${cold.sequential} without (${cold.what.join(", ")}): at least ${warm.sequential * L} / ${cold.sequential * L} ms at ${L} ms each, measured ${ms(t(L, "GET /v1/agents/{id}, warm"))} / ${ms(t(L, "GET /v1/agents/{id}, cold"))} ms. \`GET /v1/sessions/{id}\` asks only the session object: ${ms(t(L, "GET /v1/sessions/{id}"))} ms.`,
+      `\`GET /v1/agents/{id}\` waits for ${trips(warm.sequential)} with a cached principal (${warm.what.join(", ")}) and ${cold.sequential} without (${cold.what.join(", ")}; a write beside a read runs in parallel with it): at least ${warm.sequential * L} / ${cold.sequential * L} ms at ${L} ms each, measured ${ms(t(L, "GET /v1/agents/{id}, warm"))} / ${ms(t(L, "GET /v1/agents/{id}, cold"))} ms. \`GET /v1/sessions/{id}\` asks only the session object: ${ms(t(L, "GET /v1/sessions/{id}"))} ms.`,
     );
   }
   const create = counts["POST /v1/sessions"]?.path;
-  if (create) out.push(`\`POST /v1/sessions\` waits for ${create.sequential} sequential round trips (${create.what.join(", ")}): ${ms(t(L, "POST /v1/sessions"))} ms at ${L} ms.`);
+  if (create) out.push(`\`POST /v1/sessions\` waits for ${trips(create.sequential)} (${create.what.join(", ")}): ${ms(t(L, "POST /v1/sessions"))} ms at ${L} ms.`);
   const pct = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} %` : "?");
   for (const f of page.after.live.fanout.filter((row) => row.kind === "sse" && row.real)) {
     const { single, burst } = f.real.windows;
