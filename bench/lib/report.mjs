@@ -108,7 +108,7 @@ Re-run it to refresh this page; it overwrites the whole file.
 
 ${page.machine.map((m) => `- ${m}`).join("\n")}
 - Load average when it ended: ${page.loadAtEnd}
-- After: commit \`${page.tree.commit}\`${page.tree.dirty ? " plus uncommitted changes in the working tree" : ""}
+- After: commit \`${page.tree.commit}\`${page.tree.dirty ? " plus uncommitted changes in the working tree" : ""}${page.tree.treeDir === ROOT ? "" : ` (a checkout at ${page.tree.treeDir}, measured with this checkout's harness)`}
 ${beforeLine(page)}
 
 ## Settings
