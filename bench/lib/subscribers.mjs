@@ -1,7 +1,9 @@
 // Lean subscribers for the fan-out scenario: hundreds of SSE streams (node:http, no per-stream
-// WHATWG streams) or WebSockets (Node's global WebSocket) in one process. Each records what it
-// needs and no more: the stored sequences in order, and publish→receive times by window.
+// WHATWG streams) or WebSockets (lib/raw-ws.mjs, over node:http too) in one process. Each
+// records what it needs and no more: the stored sequences in order, and publish→receive times
+// by window.
 import http from "node:http";
+import { openRawWs } from "./raw-ws.mjs";
 
 /** Every stream gets its own connection; no pool limit in the way of 1,000 of them. */
 const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
@@ -117,14 +119,13 @@ export function openSse(url, headers, subscriber) {
   });
 }
 
-/** Opens a WebSocket into `subscriber`; resolves with a close function once it is open. */
+/** Opens a WebSocket into `subscriber` (lib/raw-ws.mjs); resolves with a close function once it is open. */
 export function openWs(url, subscriber) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.onopen = () => resolve(() => ws.close());
-    ws.onmessage = (message) => subscriber.receive(String(message.data), wallNow());
-    ws.onerror = () => reject(new Error(`WebSocket ${url} failed`));
-    ws.onclose = () => subscriber.end();
+  return openRawWs(url, {
+    agent,
+    now: wallNow,
+    onText: (text, at) => subscriber.receive(text, at),
+    onEnd: () => subscriber.end(),
   });
 }
 
