@@ -1,185 +1,200 @@
-// The benchmark: the real Worker and a bare one (the ceiling) in local workerd, in the same run,
-// under the same bounded loads. Writes docs/BENCHMARKS.md and prints the table.
-//
-//   npm run bench               measure and write docs/BENCHMARKS.md
-//   npm run bench -- --no-write measure and print only
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, release, totalmem, type } from "node:os";
+// The benchmark (issues 11 and 12): the built Worker served by Miniflare directly (no dev
+// proxy) next to a bare Worker (the ceiling); remote D1 (every D1 call delayed and counted)
+// for this tree and, with --before, an older one; resume at 10,000 events; fan-out to 1,000
+// subscribers. Prints the tables and writes docs/BENCHMARKS.md. Options: bench/lib/args.mjs.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiClient } from "./lib/api.mjs";
-import { bareFanout, realFanout } from "./lib/fanout.mjs";
+import { parseArgs } from "./lib/args.mjs";
+import { bareFanout, realFanout, wsRouteExists } from "./lib/fanout.mjs";
 import { httpLoad } from "./lib/load.mjs";
-import { benchmarksPage, resultsTable } from "./lib/report.mjs";
-import { benchSecrets, freshDatabase, seedTenant, snapshotApp, STATE_DIR, WORK_DIR } from "./lib/prepare.mjs";
-import { freePort, ROOT, startDev, stopDev, tail } from "./lib/proc.mjs";
+import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
+import { ROOT, tail, WORK_DIR } from "./lib/proc.mjs";
+import { d1Counts, d1Timings } from "./lib/remote-d1.mjs";
+import { benchmarksPage, consoleSummary, loadText, machineFacts } from "./lib/report.mjs";
+import { resumeAt } from "./lib/resume.mjs";
+import { buildTree } from "./lib/tree.mjs";
 import { bareStreams, chatTurns } from "./lib/turns.mjs";
+import { startWorker } from "./lib/workers.mjs";
 
-const WRITE = !process.argv.includes("--no-write");
-const HARD_LIMIT_MS = 240_000;
+const options = parseArgs(process.argv.slice(2));
+const HARD_LIMIT_MS = 15 * 60_000;
+const RECORD = join(ROOT, "bench", "records", "before.json");
 
 // Fixed sizes: every loop is bounded by a count and by a time limit.
-const HTTP = { concurrency: 16, warmup: 200, timeLimitMs: 20_000 };
-const HEALTH_COUNT = 3000;
-const AGENTS_COUNT = 1500;
-const CHAT = { sessionCount: 5, turns: 50, timeLimitMs: 30_000 };
-const FANOUT_SIZES = [1, 10, 50];
-const FANOUT_ROUNDS = 3;
+const SIZES = options.quick
+  ? { http: { concurrency: 16, warmup: 50, timeLimitMs: 10_000 }, health: 300, agents: 150, chat: { sessionCount: 3, turns: 9, timeLimitMs: 15_000 }, d1: { turns: 5, gets: 5, coldKeys: 3 }, resume: { total: 2_000, repeats: 2 }, fanout: [20, 50] }
+  : { http: { concurrency: 16, warmup: 200, timeLimitMs: 20_000 }, health: 3000, agents: 1500, chat: { sessionCount: 5, turns: 50, timeLimitMs: 30_000 }, d1: { turns: 30, gets: 40, coldKeys: 15 }, resume: { total: 10_000, repeats: 5 }, fanout: [100, 500, 1000] };
+const FANOUT = { rounds: 3, burst: 50, timeLimitMs: 120_000, bareEvents: 7 };
 
-// Raised so the bench measures the app, not its limits (see Settings in the report).
+// Raised so the bench measures the app, not its limits (see Settings in the report); the API
+// rate limit binding's own limit is raised in lib/workers.mjs.
 const LIMIT_VARS = {
-  RATE_LIMIT_API_PER_MINUTE: "1000000",
-  SSE_MAX_STREAMS_PER_SESSION: "100",
+  RATE_LIMIT_API_PER_MINUTE: "1000000", // the RateLimiter object of older trees
+  SSE_MAX_STREAMS_PER_SESSION: "5000",
+  SSE_MAX_STREAMS_PER_CALLER: "5000",
   // llmsim paces its words by default to look like a model; the bare Worker has no such pause.
   LLMSIM_WORD_DELAY_MS: "0",
 };
 
 const say = (msg) => console.log(`[bench] ${msg}`);
-const servers = [];
+const running = new Set();
 
-async function stopAll() {
-  await Promise.all(servers.map((s) => stopDev(s)));
-}
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => void stopAll().finally(() => process.exit(130)));
-}
-
-function machineFacts() {
-  const workerd = execFileSync(join(ROOT, "node_modules", "workerd", "bin", "workerd"), ["--version"], { encoding: "utf8" }).trim();
-  const version = (pkg) => JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
-  return [
-    `${cpus().length} cores (${cpus()[0]?.model ?? "unknown CPU"}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${type()} ${release()}`,
-    `Node ${process.version} (load generator and wrangler)`,
-    `${workerd} (npm workerd ${version("workerd")}), wrangler ${version("wrangler")}`,
-  ];
-}
-
-async function startServers(build, secrets) {
-  const [realPort, realInspector, barePort, bareInspector] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const vars = Object.entries({ ...secrets, ...LIMIT_VARS }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  // --log-level warn: wrangler's own per-request line would otherwise cost both Workers a log write each.
-  const common = ["--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--log-level", "warn"];
-  const starting = [
-    startDev({
-      name: "real",
-      cwd: build.dir,
-      port: realPort,
-      readyPath: "/health",
-      logFile: join(WORK_DIR, "real.log"),
-      args: [...common, "--port", String(realPort), "--inspector-port", String(realInspector), "--persist-to", STATE_DIR, ...vars],
-    }),
-    startDev({
-      name: "bare",
-      cwd: ROOT,
-      port: barePort,
-      readyPath: "/",
-      logFile: join(WORK_DIR, "bare.log"),
-      args: [...common, "-c", "bench/bare/wrangler.toml", "--port", String(barePort), "--inspector-port", String(bareInspector), "--persist-to", join(WORK_DIR, "bare-state")],
-    }),
-  ];
-  // Keep every server that did start, so the finally block stops it even if the other failed.
-  const settled = await Promise.allSettled(starting);
-  for (const s of settled) if (s.status === "fulfilled") servers.push(s.value);
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return { real: servers.find((s) => s.name === "real"), bare: servers.find((s) => s.name === "bare") };
-}
-
-async function measure(real, bare, apiKey) {
-  const api = apiClient(real.base, apiKey);
-  const pairs = [];
-
-  say(`a) GET /health vs bare GET / (${HEALTH_COUNT} requests, concurrency ${HTTP.concurrency})`);
-  pairs.push({
-    scenario: "a) health",
-    unit: "req/s",
-    realLabel: "GET /health",
-    bareLabel: "GET /",
-    real: await httpLoad({ ...HTTP, url: `${real.base}/health`, count: HEALTH_COUNT }),
-    bare: await httpLoad({ ...HTTP, url: `${bare.base}/`, count: HEALTH_COUNT }),
+async function serve(name, tree, state, modules, secrets) {
+  say(`starting ${name}`);
+  const worker = await startWorker({
+    name,
+    configPath: tree.configPath,
+    modules,
+    vars: { ...secrets, ...LIMIT_VARS },
+    persistRoot: persistRoot(state.dir),
+    logFile: join(WORK_DIR, `${name}.log`),
   });
+  running.add(worker);
+  return worker;
+}
 
-  const agent = await api.createAgent();
-  say(`b) authenticated GET /v1/agents vs bare GET / (${AGENTS_COUNT} requests)`);
-  pairs.push({
-    scenario: "b) list agents (API key)",
-    unit: "req/s",
-    realLabel: "GET /v1/agents",
-    bareLabel: "GET /",
-    real: await httpLoad({ ...HTTP, url: `${real.base}/v1/agents`, headers: api.auth, count: AGENTS_COUNT }),
-    bare: await httpLoad({ ...HTTP, url: `${bare.base}/`, count: AGENTS_COUNT }),
-  });
+async function stop(worker) {
+  running.delete(worker);
+  await worker.stop();
+}
 
-  say(`c) ${CHAT.turns} chat turns over ${CHAT.sessionCount} sessions (llmsim)`);
-  const chat = await chatTurns(api, agent.id, CHAT);
-  const events = Math.max(1, chat.eventsPerTurn);
-  const bareChat = await bareStreams(bare.base, { events, count: CHAT.turns, concurrency: CHAT.sessionCount, warmup: CHAT.sessionCount, timeLimitMs: CHAT.timeLimitMs });
-  const chatLabels = { realLabel: `turn (${events} events)`, bareLabel: `GET /sse?n=${events}` };
-  pairs.push(
-    { scenario: "c) chat turn: first delta", unit: "turns/s", ...chatLabels, real: chat.first, bare: bareChat.first },
-    { scenario: "c) chat turn: session.completed", unit: "turns/s", ...chatLabels, real: chat.completed, bare: bareChat.completed },
-  );
+/** Builds a tree and gives it a fresh local D1 with a seeded tenant. */
+async function prepare(treeDir, label) {
+  const tree = await buildTree(treeDir, label);
+  const dir = join(WORK_DIR, "state", label);
+  await freshDatabase(tree.appDir, dir);
+  const tenant = await seedTenant(tree.appDir, dir, { spareKeys: 2 * SIZES.d1.coldKeys + 4 });
+  return { tree, state: { dir, tenant } };
+}
 
-  for (const subscribers of FANOUT_SIZES) {
-    say(`d) fan-out to ${subscribers} subscriber(s), ${FANOUT_ROUNDS} measured messages`);
-    pairs.push({
-      scenario: `d) fan-out, ${subscribers} subscriber${subscribers === 1 ? "" : "s"}`,
-      unit: "events/s",
-      realLabel: `POST → each session.completed`,
-      bareLabel: `${subscribers} waiting, POST /publish?n=${events}`,
-      real: await realFanout(api, agent.id, { subscribers, rounds: FANOUT_ROUNDS }),
-      bare: await bareFanout(bare.base, { subscribers, rounds: FANOUT_ROUNDS, events }),
-    });
+/** Remote D1 on a tree's metered build: timings with no delay and with the delay, counts with the delay. */
+async function remoteD1(name, prepared, secrets, { withResume }) {
+  const worker = await serve(name, prepared.tree, prepared.state, prepared.tree.modules.metered, secrets);
+  try {
+    const { tenant } = prepared.state;
+    const api = apiClient(worker.base, tenant.apiKey);
+    const agents = { plain: await api.createAgent(), tool: await api.createAgent(["current_time"]) };
+    let resume = null;
+    if (withResume) {
+      say(`resume at ${SIZES.resume.total} events (${name})`);
+      resume = await resumeAt(api, worker, agents.plain.id, SIZES.resume);
+    }
+    const timings = {};
+    for (const latencyMs of [0, options.latencyMs]) {
+      say(`remote D1 at ${latencyMs} ms per call: timings (${name})`);
+      timings[latencyMs] = await d1Timings(api, agents, { latencyMs, ...SIZES.d1, spareKeys: tenant.spareKeys });
+    }
+    say(`remote D1 at ${options.latencyMs} ms per call: round trips (${name})`);
+    const counts = await d1Counts(api, agents, { latencyMs: Math.max(options.latencyMs, 10), spareKeys: tenant.spareKeys });
+    return { commit: prepared.tree.commit, dirty: prepared.tree.dirty, timings, counts, resume };
+  } catch (err) {
+    console.error(`[bench] ${name} log (last lines):\n${tail(worker.logFile)}`);
+    throw err;
+  } finally {
+    await stop(worker);
   }
-  return { pairs, events };
 }
 
-function settingsList(events) {
-  return [
-    `Both Workers: \`wrangler dev --ip 127.0.0.1 --log-level warn\` on free ports, local mode (requests pass through wrangler's local proxy, as in everyday development); the real one built from a copy of the working tree (.wrangler/bench/app) with a fresh local D1 (\`--persist-to .wrangler/bench-state\`, migrations applied) and a seeded org, owner and API key.`,
-    `Limits raised for the run with \`--var\`: ${Object.entries(LIMIT_VARS).map(([k, v]) => `\`${k}=${v}\``).join(", ")}, so the bench measures throughput, not the rate limiter's 429s or the per-session stream cap (20 by default; d needs 50), and llmsim's simulated per-word pause is off, so turns measure the app, not a pretend model. The limit is raised, not turned off, so every /v1 request still makes its call to the RateLimiter Durable Object, as in production. JWT_SECRET and ENCRYPTION_KEY are random per run (bench-only).`,
-    `a, b: ${HTTP.warmup} warm-up requests, then ${HEALTH_COUNT} (a) / ${AGENTS_COUNT} (b) GETs at concurrency ${HTTP.concurrency}, each capped at ${HTTP.timeLimitMs / 1000} s. b lists the one agent of the org, authenticated with \`Authorization: Bearer evr_…\`.`,
-    `c: ${CHAT.sessionCount} sessions side by side, each with one open \`GET /v1/sessions/{id}/sse\` stream and one warm-up turn, then ${CHAT.turns} turns in all (one after another within a session), built-in llmsim model. "first delta" is POST → first \`message.delta\`; "session.completed" is POST → \`session.completed\`. llmsim streams its reply with no simulated delay, so a turn's events tend to arrive together and the two are close. Rate is turns per second. The bare rows open \`/sse?n=${events}\` (the mean number of events of a real turn) at concurrency ${CHAT.sessionCount}: first event and last event.`,
-    `d: one session per size with S subscribers connected first, one warm-up message, then ${FANOUT_ROUNDS} messages one after another; latency is POST → that subscriber's \`session.completed\`, over all subscribers and messages. Rate is event deliveries per second (S × events / slowest subscriber). The bare rows connect S streams to \`/sse?wait=1\`, then one \`POST /publish?n=${events}\` sends them ${events} events each (the bare Worker keeps the streams in a module-level set, which reaches all of them only because local workerd runs it in one isolate); timed from the POST. Fresh bare streams each round, same warm-up and rounds.`,
-  ];
+/** The real Worker as deployed next to the bare one: throughput, chat turns, fan-out. */
+async function realAndBare(prepared, secrets) {
+  const real = await serve("app", prepared.tree, prepared.state, prepared.tree.modules.real, secrets);
+  const bareTree = { configPath: join(ROOT, "bench", "bare", "wrangler.toml") };
+  const bare = await serve("bare", bareTree, { dir: join(WORK_DIR, "state", "bare") }, [{ type: "ESModule", path: join(ROOT, "bench", "bare", "index.js") }], {});
+  try {
+    const api = apiClient(real.base, prepared.state.tenant.apiKey);
+    const pairs = [];
+    say(`a) GET /health vs bare GET / (${SIZES.health} requests, concurrency ${SIZES.http.concurrency})`);
+    pairs.push({ scenario: "a) health", unit: "req/s", realLabel: "GET /health", bareLabel: "GET /",
+      real: await httpLoad({ ...SIZES.http, url: `${real.base}/health`, count: SIZES.health }),
+      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.health }) });
+    const agent = await api.createAgent();
+    say(`b) authenticated GET /v1/agents vs bare GET / (${SIZES.agents} requests)`);
+    pairs.push({ scenario: "b) list agents (API key)", unit: "req/s", realLabel: "GET /v1/agents", bareLabel: "GET /",
+      real: await httpLoad({ ...SIZES.http, url: `${real.base}/v1/agents`, headers: api.auth, count: SIZES.agents }),
+      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.agents }) });
+    say(`c) ${SIZES.chat.turns} chat turns over ${SIZES.chat.sessionCount} sessions (llmsim)`);
+    const chat = await chatTurns(api, agent.id, SIZES.chat);
+    const events = Math.max(1, chat.eventsPerTurn);
+    const bareChat = await bareStreams(bare.base, { events, count: SIZES.chat.turns, concurrency: SIZES.chat.sessionCount, warmup: SIZES.chat.sessionCount, timeLimitMs: SIZES.chat.timeLimitMs });
+    const chatLabels = { realLabel: `turn (${events} events)`, bareLabel: `GET /sse?n=${events}` };
+    pairs.push(
+      { scenario: "c) chat turn: first delta", unit: "turns/s", ...chatLabels, real: chat.first, bare: bareChat.first },
+      { scenario: "c) chat turn: session.completed", unit: "turns/s", ...chatLabels, real: chat.completed, bare: bareChat.completed },
+    );
+    const probe = await api.createSession(agent.id);
+    const wsReady = await wsRouteExists(api, probe.id);
+    const fanout = [];
+    for (const kind of ["sse", "ws"]) {
+      for (const subscribers of SIZES.fanout) {
+        say(`d) fan-out over ${kind.toUpperCase()} to ${subscribers} subscribers${kind === "ws" && !wsReady ? " (real: skipped, no /ws route)" : ""}`);
+        const row = { kind, subscribers, real: null };
+        if (kind === "sse" || wsReady) row.real = await realFanout(api, agent.id, { kind, subscribers, ...FANOUT });
+        row.bare = await bareFanout(bare.base, { kind, subscribers, events: FANOUT.bareEvents, timeLimitMs: FANOUT.timeLimitMs });
+        fanout.push(row);
+      }
+    }
+    return { pairs, events, fanout, wsReady };
+  } catch (err) {
+    console.error(`[bench] app log (last lines):\n${tail(real.logFile)}`);
+    throw err;
+  } finally {
+    await Promise.all([stop(real), stop(bare)]);
+  }
+}
+
+function loadRecordedBefore() {
+  if (!existsSync(RECORD)) return null;
+  return JSON.parse(readFileSync(RECORD, "utf8"));
 }
 
 async function main() {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 22) throw new Error(`Node ${process.version}: run with Node 22 (\`npm run bench\` uses the project's node)`);
   const t0 = Date.now();
-  say("copying the Worker, applying migrations, seeding");
-  const build = snapshotApp();
-  await freshDatabase(build.dir);
-  const tenant = await seedTenant(build.dir);
-  say("starting the real and the bare Worker");
-  const { real, bare } = await startServers(build, benchSecrets());
-  let result;
-  try {
-    result = await measure(real, bare, tenant.apiKey);
-  } catch (err) {
-    console.error(`[bench] real Worker log (last lines):\n${tail(real.logFile)}`);
-    throw err;
+  const machine = machineFacts();
+  say(`building and seeding ${options.tree ?? "this tree"}${options.before ? ` and ${options.before}` : ""}`);
+  const [after, before] = await Promise.all([prepare(options.tree ?? ROOT, "after"), options.before ? prepare(options.before, "before") : null]);
+  const secrets = benchSecrets();
+  const results = { after: { remote: await remoteD1("app-metered", after, secrets, { withResume: true }) } };
+  if (before) {
+    results.before = { remote: await remoteD1("before-metered", before, secrets, { withResume: false }) };
+    results.before.recorded = { date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), command: options.command, tree: options.before, machine };
   }
-  await stopAll();
-  const table = resultsTable(result.pairs);
-  console.log(`\n${table}\n`);
-  say(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
-  if (!WRITE) return;
-  const page = benchmarksPage({
-    command: "npm run bench",
+  results.after.live = await realAndBare(after, secrets);
+  const runSeconds = Math.round((Date.now() - t0) / 1000);
+  const recordedBefore = results.before ?? loadRecordedBefore();
+  const page = {
+    command: options.command,
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    machine: machineFacts(),
-    build,
-    settings: settingsList(result.events),
-    pairs: result.pairs,
-    notes: [`Whole run, including setup and start-up of both Workers: ${Math.round((Date.now() - t0) / 1000)} s.`],
-  });
-  writeFileSync(join(ROOT, "docs", "BENCHMARKS.md"), page);
-  say("wrote docs/BENCHMARKS.md");
+    machine,
+    tree: after.tree,
+    latencyMs: options.latencyMs,
+    limits: LIMIT_VARS,
+    sizes: { ...SIZES, fanoutRun: FANOUT },
+    after: results.after,
+    before: recordedBefore,
+    beforeMeasuredNow: Boolean(results.before),
+    runSeconds,
+    loadAtEnd: loadText(),
+  };
+  console.log(`\n${consoleSummary(page)}\n`);
+  say(`done in ${runSeconds} s`);
+  if (results.before && options.write && !options.quick) {
+    mkdirSync(join(ROOT, "bench", "records"), { recursive: true });
+    writeFileSync(RECORD, `${JSON.stringify(results.before, null, 1)}\n`);
+    say(`recorded the before figures in ${RECORD.slice(ROOT.length + 1)}`);
+  }
+  if (!options.write) return;
+  writeFileSync(options.out, benchmarksPage(page));
+  say(`wrote ${options.out}`);
 }
 
+async function stopAll() {
+  await Promise.all([...running].map((w) => stop(w)));
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void stopAll().finally(() => process.exit(130)));
 const hardStop = setTimeout(() => {
   console.error(`[bench] still running after ${HARD_LIMIT_MS / 1000} s: stopping`);
   void stopAll().finally(() => process.exit(1));

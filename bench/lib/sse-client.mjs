@@ -18,7 +18,10 @@ class EventStream {
     this.ready = new Promise((resolve) => (markReady = resolve));
     const parser = createParser({
       onRetry: () => markReady(),
-      onEvent: (event) => this.#push({ type: event.event ?? "message", data: event.data, at: this.#chunkAt }),
+      // Only the session's events: not the `connected` frame that newer trees send first.
+      onEvent: (event) => {
+        if (event.event !== "connected") this.#push({ type: event.event ?? "message", data: event.data, at: this.#chunkAt });
+      },
     });
     void this.#pump(body, parser).finally(() => {
       this.#ended = true;

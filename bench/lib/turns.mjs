@@ -6,17 +6,26 @@ const TURN_TIMEOUT_MS = 30_000;
 
 /**
  * Reads `stream` until `session.completed`, timing from `t0`. Returns the time to the first
- * `message.delta` (bare streams: the first event), to `session.completed`, how many events
- * the turn had and whether it failed; null fields when the deadline passed first.
+ * `message.delta` (bare streams: the first event), to the first `tool.call`, to
+ * `session.completed`, how many events the turn had and whether it failed; null fields when
+ * the deadline passed first (or the turn had no such event).
  */
 export async function readTurn(stream, t0, { firstType = "message.delta" } = {}) {
   const deadline = t0 + TURN_TIMEOUT_MS;
-  const turn = { firstMs: null, completedMs: null, events: 0, failed: false };
+  const turn = { firstMs: null, toolCallMs: null, completedMs: null, firstCreatedMs: null, firstDeliveryMs: null, events: 0, failed: false };
   for (;;) {
     const event = await stream.next(deadline);
     if (!event) return turn;
     turn.events += 1;
-    if (turn.firstMs === null && (firstType === "*" || event.type === firstType)) turn.firstMs = event.at - t0;
+    if (turn.firstMs === null && (firstType === "*" || event.type === firstType)) {
+      turn.firstMs = event.at - t0;
+      // Where the time went: the event's own `ts` (the object's clock, same machine, 1 ms steps)
+      // splits POST → arrival into "until the object made it" and "until it reached the client".
+      const created = Date.parse(JSON.parse(event.data).ts);
+      turn.firstCreatedMs = created - (performance.timeOrigin + t0);
+      turn.firstDeliveryMs = performance.timeOrigin + event.at - created;
+    }
+    if (turn.toolCallMs === null && event.type === "tool.call") turn.toolCallMs = event.at - t0;
     if (event.type === "turn.failed" || event.type === "turn.cancelled") turn.failed = true;
     if (event.type === "session.completed") {
       turn.completedMs = event.at - t0;
@@ -48,7 +57,7 @@ export async function chatTurns(api, agentId, { sessionCount, turns, timeLimitMs
     await Promise.all(streams.map((s) => s.ready));
     const runTurn = async (index, label) => {
       const t0 = performance.now();
-      const status = await api.sendMessage(sessions[index].id, `bench ${label}`);
+      const { status } = await api.sendMessage(sessions[index].id, `bench ${label}`);
       if (status !== 201) return { firstMs: null, completedMs: null, events: 0, failed: true };
       return readTurn(streams[index], t0);
     };
