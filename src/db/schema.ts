@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ClientTool } from "../schemas/tools";
+import { sessionRecordColumns } from "./session-columns";
 
 /**
  * The D1 schema. Every tenant-owned row carries `org_id`; list queries are backed by
@@ -112,21 +113,7 @@ export const sessions = sqliteTable(
     id: text("id").primaryKey(),
     orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
     agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
-    title: text("title"),
-    tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
-    modelId: text("model_id"),
-    locale: text("locale"),
-    /** Capabilities the session adds to its agent's. */
-    capabilities: text("capabilities", { mode: "json" }).$type<{ ref: string; config: Record<string, unknown> }[]>().notNull().default([]),
-    tools: text("tools", { mode: "json" }).$type<ClientTool[]>().notNull().default([]),
-    parallelToolCalls: integer("parallel_tool_calls", { mode: "boolean" }),
-    status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
-    inputTokens: integer("input_tokens").notNull().default(0),
-    outputTokens: integer("output_tokens").notNull().default(0),
-    createdAt: text("created_at").notNull(),
-    updatedAt: text("updated_at").notNull(),
-    startedAt: text("started_at"),
-    finishedAt: text("finished_at"),
+    ...sessionRecordColumns(),
     indexVersion: integer("index_version").notNull().default(0),
   },
   (t) => [

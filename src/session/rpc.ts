@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { Message } from "../schemas/messages";
-import type { Session } from "../schemas/sessions";
+import type { Session, SessionFields } from "../schemas/sessions";
 import type { EventEnvelope } from "./events";
 
 /**
@@ -14,19 +14,11 @@ export function sessionStub(env: Pick<Env, "SESSIONS">, sessionId: string) {
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
 }
 
-/** What creating a session stores in its object. */
-export interface SessionInit {
-  sessionId: string;
-  orgId: string;
-  agentId: string;
-  title: string | null;
-  tags: string[];
-  modelId: string | null;
-  locale: string | null;
-  capabilities: { ref: string; config: Record<string, unknown> }[];
-  tools: Session["tools"];
-  parallelToolCalls: boolean | null;
-}
+/** What creating a session stores in its object: a stored session's fields the creator chooses. */
+export type SessionInit = { sessionId: string } & Pick<
+  SessionFields,
+  "orgId" | "agentId" | "title" | "tags" | "modelId" | "locale" | "capabilities" | "tools" | "parallelToolCalls"
+>;
 
 export interface PostMessageInput {
   content: Message["content"];

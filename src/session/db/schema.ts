@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { ClientTool } from "../../schemas/tools";
+import { sessionRecordColumns } from "../../db/session-columns";
 
 /**
  * The session object's own SQLite schema (one database per session, local to its Durable
@@ -12,23 +12,7 @@ export const session = sqliteTable("session", {
   id: text("id").primaryKey(),
   orgId: text("org_id").notNull(),
   agentId: text("agent_id").notNull(),
-  title: text("title"),
-  tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
-  modelId: text("model_id"),
-  locale: text("locale"),
-  /** Capabilities the session adds to its agent's. */
-  capabilities: text("capabilities", { mode: "json" }).$type<{ ref: string; config: Record<string, unknown> }[]>().notNull().default([]),
-  /** Client-side tools the session adds to its agent's. */
-  tools: text("tools", { mode: "json" }).$type<ClientTool[]>().notNull().default([]),
-  /** Whether a reply's built-in tool calls run in parallel (null: as the agent says). */
-  parallelToolCalls: integer("parallel_tool_calls", { mode: "boolean" }),
-  status: text("status", { enum: ["started", "active", "idle", "waitingfortoolresults"] }).notNull(),
-  inputTokens: integer("input_tokens").notNull().default(0),
-  outputTokens: integer("output_tokens").notNull().default(0),
-  createdAt: text("created_at").notNull(),
-  updatedAt: text("updated_at").notNull(),
-  startedAt: text("started_at"),
-  finishedAt: text("finished_at"),
+  ...sessionRecordColumns(),
   /** Set when a delete began but the index row could not yet be removed: the session is gone for every caller. */
   deletedAt: text("deleted_at"),
   /** Bumped by every change the D1 index shows; the index row carries the version it was written from. */
