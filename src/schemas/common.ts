@@ -73,14 +73,34 @@ export function idParam(prefix: IdPrefix, name: string) {
 /** The largest page any paginated list returns (spec §1). */
 export const MAX_PAGE_LIMIT = 100;
 
-/** A `limit` query parameter: an integer (else 400) clamped to 1..max, not rejected (spec §1). */
+/** Query integers are plain decimal digits with an optional sign: not `1e3`, `0x10`, `1.5` or `Infinity`. */
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+
+/** More digits than this is past any limit we serve, so it clamps without being converted (no precision games). */
+const MAX_LIMIT_DIGITS = 15;
+
+/**
+ * A `limit` query parameter (spec §1): absent or empty means the default; any decimal integer,
+ * however long, is clamped to 1..max; anything else is a 400 naming `query.limit`. Read as text,
+ * not coerced to a number, because coercion turns `` into 0 (limit 1) and refuses integers past
+ * 2^53 instead of clamping them.
+ */
 export function clampedLimit(defaultLimit: number, max: number, description: string) {
-  return z.coerce
-    .number()
-    .int()
-    .default(defaultLimit)
-    .transform((n) => Math.min(max, Math.max(1, n)))
-    .openapi({ param: { name: "limit", in: "query" }, example: defaultLimit, description });
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return defaultLimit;
+      if (!DECIMAL_INTEGER.test(raw)) {
+        ctx.addIssue({ code: "custom", message: "Must be an integer" });
+        return z.NEVER;
+      }
+      const negative = raw.startsWith("-");
+      const digits = raw.replace(/^[+-]/, "").replace(/^0+(?=\d)/, "");
+      const magnitude = digits.length > MAX_LIMIT_DIGITS ? Number.MAX_SAFE_INTEGER : Number(digits);
+      return Math.min(max, Math.max(1, negative ? -magnitude : magnitude));
+    })
+    .openapi({ param: { name: "limit", in: "query" }, type: "integer", default: defaultLimit, example: defaultLimit, description });
 }
 
 const DEFAULT_PAGE_LIMIT = 20;
