@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError, codeForStatus } from "./lib/errors";
 import { describeError, logLine } from "./lib/log";
-import { allowedMethods } from "./lib/method-not-allowed";
+import { allowedMethods, rejectUnservedMethods } from "./lib/method-not-allowed";
 import { problemResponse } from "./lib/problem";
 import { validationHook } from "./lib/validation";
 import { accessLog } from "./middleware/access-log";
@@ -79,6 +79,7 @@ export function createApp() {
   app.use("/v1/*", database());
   app.use("/v1/*", authenticate());
   app.use("/v1/*", rateLimit());
+  app.use("*", rejectUnservedMethods(app));
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
