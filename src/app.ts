@@ -66,7 +66,8 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
 
 /**
  * Builds the app. Middleware order: request id (so every later line and error carries it),
- * access log, CORS, body limit, JSON body check, DB; then the routers; then docs, 404/405 and errors.
+ * access log, CORS; for /v1: DB, authentication, rate limit; 405 for a method the path does not
+ * serve; for /v1 the body limit and JSON check; then the routers, docs, 404 and errors.
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
@@ -74,12 +75,16 @@ export function createApp() {
   app.use("*", requestId());
   app.use("*", accessLog());
   app.use("*", corsFromEnv());
-  app.use("/v1/*", limitBody());
-  app.use("/v1/*", requireJsonBody());
   app.use("/v1/*", database());
+  // Credentials and the rate limit come before the body is read: a caller without credentials
+  // learns nothing but 401, whatever it sent. The public routes (no credentials) still get their
+  // bodies checked, just after.
   app.use("/v1/*", authenticate());
   app.use("/v1/*", rateLimit());
+  // A method the path does not serve is a 405 whatever the body holds.
   app.use("*", rejectUnservedMethods(app));
+  app.use("/v1/*", limitBody());
+  app.use("/v1/*", requireJsonBody());
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);
