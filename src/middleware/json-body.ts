@@ -31,6 +31,8 @@ export function requireJsonBody() {
     const mediaType = (c.req.header("content-type") ?? "").replace(/;.*/s, "").trim();
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new ApiError("unsupported_media_type");
     try {
+      // V8 parses without recursion, so any nesting parses; how deep a route lets it go is
+      // decided by its schema and the validation hook (src/lib/validation.ts).
       JSON.parse(text);
     } catch {
       throw new ApiError("invalid_json");

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString, idString, TAG_LIMITS, TagsSchema } from "./common";
+import { FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { boundedString, freeFormObject, idString, TAG_LIMITS, TagsSchema } from "./common";
 
 /** Field limits of the spec (§2). */
 export const AGENT_LIMITS = {
@@ -17,7 +18,9 @@ const CapabilityId = boundedString(AGENT_LIMITS.capabilityIdBytes).pipe(z.string
 const CapabilityRef = z
   .object({
     ref: CapabilityId.openapi({ example: "current_time" }),
-    config: z.record(z.string(), z.unknown()).default({}).openapi({ example: {} }),
+    config: freeFormObject()
+      .default({})
+      .openapi({ description: `Free-form settings of the capability, nested at most ${FREE_FORM_MAX_DEPTH} levels`, example: {} }),
   })
   .openapi("AgentCapability");
 

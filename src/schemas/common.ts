@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CATALOGUE, type ErrorCode } from "../lib/errors";
 import { idFormatMessage, isId, type IdPrefix } from "../lib/ids";
+import { firstTooDeep, FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
 
 /** The problem+json body of every error (spec §3). */
 export const ErrorSchema = z
@@ -137,16 +138,25 @@ export function boundedString(maxBytes: number) {
   });
 }
 
-/** Byte size of a value as JSON (UTF-8), the measure for free-form objects such as message metadata. */
+/** Byte size of a value as JSON (UTF-8); only called once the depth is known to be bounded. */
 function jsonBytes(value: unknown): number {
   return encoder.encode(JSON.stringify(value)).length;
 }
 
-/** A free-form JSON object of at most `maxBytes` as JSON; over it is a 400 `input_too_large` naming the field. */
-export function boundedJsonObject(maxBytes: number) {
+/**
+ * A free-form JSON object: nested at most FREE_FORM_MAX_DEPTH levels and, with `maxBytes`, at most
+ * that many bytes as JSON. Either excess is a 400 `input_too_large` naming the field.
+ */
+export function freeFormObject(options: { maxBytes?: number } = {}) {
   return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    if (jsonBytes(value) > maxBytes) {
-      ctx.addIssue({ code: "too_big", origin: "object", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes as JSON` });
+    if (firstTooDeep(value, FREE_FORM_MAX_DEPTH) !== null) {
+      const message = `Must be nested at most ${FREE_FORM_MAX_DEPTH} levels deep`;
+      ctx.addIssue({ code: "too_big", origin: "object", maximum: FREE_FORM_MAX_DEPTH, inclusive: true, message });
+      return;
+    }
+    if (options.maxBytes !== undefined && jsonBytes(value) > options.maxBytes) {
+      const message = `Must be at most ${options.maxBytes} bytes as JSON`;
+      ctx.addIssue({ code: "too_big", origin: "object", maximum: options.maxBytes, inclusive: true, message });
     }
   });
 }
