@@ -18,6 +18,13 @@ function workers(bindings: Record<string, unknown>) {
   return cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...baseBindings, ...bindings } } });
 }
 
+/**
+ * The fake LLM server (test/global-setup.ts) listens on 127.0.0.1, so the projects that drive
+ * turns through it allow private provider URLs; the `defaults` project keeps wrangler.toml's
+ * setting (off) and shows the Worker as deployed refuses them.
+ */
+const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true" };
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
@@ -25,8 +32,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        plugins: [workers(localModelServers)],
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**", "test/defaults/**"], setupFiles: ["./test/apply-migrations.ts"] },
+      },
+      {
+        // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
+        extends: true,
         plugins: [workers({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: { name: "defaults", include: ["test/defaults/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
       },
       {
         // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
@@ -35,6 +48,7 @@ export default defineConfig({
         extends: true,
         plugins: [
           workers({
+            ...localModelServers,
             SSE_HEARTBEAT_MS: "100",
             SSE_CYCLE_MS: "2000",
             SSE_MAX_BUFFERED_BYTES: "262144",
