@@ -23,6 +23,13 @@ describe("400", () => {
     expect(body.errors).toBeUndefined();
   });
 
+  it("invalid_json for a JSON body that is not UTF-8, rather than storing U+FFFD in its place", async () => {
+    const t = await newTenant();
+    const notUtf8 = new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, ...new TextEncoder().encode('","system_prompt":"p"}')]);
+    const res = await callAs(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body: notUtf8 });
+    await expectProblem(res, 400, "invalid_json");
+  });
+
   it("validation_failed names every invalid field, without echoing any value", async () => {
     const t = await newTenant();
     const res = await callAs(t, "/v1/agents", {

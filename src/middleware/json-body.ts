@@ -8,6 +8,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** 413 for a body over the byte limit, whether it declares its length or streams it. */
 export function limitBody(maxSize = MAX_BODY_BYTES) {
@@ -20,20 +21,22 @@ export function limitBody(maxSize = MAX_BODY_BYTES) {
 }
 
 /**
- * A body that is present must be JSON (415 otherwise) and must parse (400 `invalid_json`).
+ * A body that is present must be JSON (415 otherwise) and must be UTF-8 that parses (400 `invalid_json`).
  * The parsed body stays cached on the request for the route's validator.
  */
 export function requireJsonBody() {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!METHODS_WITH_BODY.has(c.req.method) || !c.req.raw.body) return next();
-    const text = await c.req.text();
-    if (text.length === 0) return next();
+    // Read as bytes: the runtime warns when a body of a non-text type is read as text.
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength === 0) return next();
     const mediaType = (c.req.header("content-type") ?? "").replace(/;.*/s, "").trim();
     if (!JSON_MEDIA_TYPE.test(mediaType)) throw new ApiError("unsupported_media_type");
     try {
+      // JSON text is UTF-8 (RFC 8259): bytes that are not are refused, not patched with U+FFFD.
       // V8 parses without recursion, so any nesting parses; how deep a route lets it go is
       // decided by its schema and the validation hook (src/lib/validation.ts).
-      JSON.parse(text);
+      JSON.parse(UTF8.decode(bytes));
     } catch {
       throw new ApiError("invalid_json");
     }
