@@ -33,7 +33,21 @@ export default defineConfig({
       {
         extends: true,
         plugins: [workers(localModelServers)],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**", "test/defaults/**"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: {
+          name: "api",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // Generated bad input for every operation (test/fuzz): its own project so it can run alone
+        // (`npx vitest run --project fuzz`), with wrangler.toml's settings, llmsim unpaced so the
+        // turns its valid messages start end at once, and a reproducible seed
+        // (FUZZ_SEED=… FUZZ_RUNS=… to replay or widen a run).
+        extends: true,
+        plugins: [workers({ LLMSIM_WORD_DELAY_MS: "0", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_RUNS: process.env.FUZZ_RUNS ?? "" })],
+        test: { name: "fuzz", include: ["test/fuzz/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 120_000 },
       },
       {
         // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
