@@ -12,6 +12,7 @@ import { corsFromEnv } from "./middleware/cors";
 import { database } from "./middleware/db";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
 import { authenticate } from "./middleware/auth";
 import { rateLimit } from "./middleware/rate-limit";
 import { authRouter } from "./routes/auth";
@@ -66,13 +67,14 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
 
 /**
  * Builds the app. Middleware order: request id (so every later line and error carries it),
- * access log, CORS; for /v1: DB, authentication, rate limit; 405 for a method the path does not
+ * security headers, access log, CORS; for /v1: DB, authentication, rate limit; 405 for a method the path does not
  * serve; for /v1 the body limit and JSON check; then the routers, docs, 404 and errors.
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
   app.use("*", requestId());
+  app.use("*", securityHeaders());
   app.use("*", accessLog());
   app.use("*", corsFromEnv());
   app.use("/v1/*", database());
