@@ -66,7 +66,8 @@ describe("object-level authorization: every operation with an id, aimed at anoth
       const headers: Record<string, string> = template.endsWith("/ws") ? { upgrade: "websocket" } : { accept: "application/json" };
       const res = await callAs(attacker, path, { method, headers, ...(body !== undefined ? { json: body } : method === "POST" ? { json: {} } : {}) });
       if (res.status !== 404) {
-        wrong.push(`${method} ${template} → ${res.status} ${(await res.text()).slice(0, 200)}`);
+        const hint = body === undefined && res.status === 400 ? ` (a new write operation? give ${operationId} a valid body in VALID_BODIES)` : "";
+        wrong.push(`${method} ${template} → ${res.status} ${(await res.text()).slice(0, 200)}${hint}`);
         continue;
       }
       const p = await problem(res);
