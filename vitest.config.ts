@@ -18,6 +18,13 @@ function workers(bindings: Record<string, unknown>) {
   return cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...baseBindings, ...bindings } } });
 }
 
+/**
+ * The fake LLM server (test/global-setup.ts) listens on 127.0.0.1, so the projects that drive
+ * turns through it allow private provider URLs; the `defaults` project keeps wrangler.toml's
+ * setting (off) and shows the Worker as deployed refuses them.
+ */
+const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true" };
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
@@ -25,8 +32,28 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        plugins: [workers(localModelServers)],
+        test: {
+          name: "api",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**"],
+          setupFiles: ["./test/apply-migrations.ts"],
+        },
+      },
+      {
+        // Generated bad input for every operation (test/fuzz): its own project so it can run alone
+        // (`npx vitest run --project fuzz`), with wrangler.toml's settings, llmsim unpaced so the
+        // turns its valid messages start end at once, and a reproducible seed
+        // (FUZZ_SEED=… FUZZ_RUNS=… to replay or widen a run).
+        extends: true,
+        plugins: [workers({ LLMSIM_WORD_DELAY_MS: "0", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_RUNS: process.env.FUZZ_RUNS ?? "" })],
+        test: { name: "fuzz", include: ["test/fuzz/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 120_000 },
+      },
+      {
+        // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
+        extends: true,
         plugins: [workers({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/timing/**"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: { name: "defaults", include: ["test/defaults/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
       },
       {
         // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
@@ -35,6 +62,7 @@ export default defineConfig({
         extends: true,
         plugins: [
           workers({
+            ...localModelServers,
             SSE_HEARTBEAT_MS: "100",
             SSE_CYCLE_MS: "2000",
             SSE_MAX_BUFFERED_BYTES: "262144",

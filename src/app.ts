@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError, codeForStatus } from "./lib/errors";
 import { describeError, logLine } from "./lib/log";
-import { allowedMethods } from "./lib/method-not-allowed";
+import { allowedMethods, rejectUnservedMethods } from "./lib/method-not-allowed";
 import { problemResponse } from "./lib/problem";
 import { validationHook } from "./lib/validation";
 import { accessLog } from "./middleware/access-log";
@@ -12,6 +12,7 @@ import { corsFromEnv } from "./middleware/cors";
 import { database } from "./middleware/db";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
 import { authenticate } from "./middleware/auth";
 import { IDEMPOTENT_ROUTES, idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
@@ -73,19 +74,27 @@ function honoPath(template: string): string {
 
 /**
  * Builds the app. Middleware order: request id (so every later line and error carries it),
- * access log, CORS, body limit, JSON body check, DB; then the routers; then docs, 404/405 and errors.
+ * security headers, access log, CORS; for /v1: DB, authentication, rate limit; 405 for a method the path does not
+ * serve; for /v1 the body limit and JSON check; then the routers, docs, 404 and errors.
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
   app.use("*", requestId());
+  app.use("*", securityHeaders());
   app.use("*", accessLog());
   app.use("*", corsFromEnv());
-  app.use("/v1/*", limitBody());
-  app.use("/v1/*", requireJsonBody());
   app.use("/v1/*", database());
+  // Credentials and the rate limit come before the body is read: a caller without credentials
+  // learns nothing but 401, whatever it sent. The public routes (no credentials) still get their
+  // bodies checked, just after.
   app.use("/v1/*", authenticate());
   app.use("/v1/*", rateLimit());
+  // A method the path does not serve is a 405 whatever the body holds.
+  app.use("*", rejectUnservedMethods(app));
+  app.use("/v1/*", limitBody());
+  app.use("/v1/*", requireJsonBody());
+  // After the JSON check: a retry is matched by its parsed body.
   for (const route of IDEMPOTENT_ROUTES) app.on("POST", honoPath(route.path), idempotency({ byObject: route.byObject === true }));
 
   app.route("/", healthRouter);

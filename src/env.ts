@@ -39,6 +39,11 @@ export interface Env {
   LLM_IDLE_TIMEOUT_MS?: string;
   /** Optional: llmsim's pause per word of the first 32 words of a reply (default 15; 0 turns it off). */
   LLMSIM_WORD_DELAY_MS?: string;
+  /**
+   * Optional, off by default: exactly "true" lets LLM provider base URLs point at private,
+   * loopback and link-local addresses and use plain http (local model servers). See docs/PROVIDERS.md.
+   */
+  ALLOW_PRIVATE_PROVIDER_URLS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
 }

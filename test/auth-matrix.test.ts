@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
 import { PUBLIC_PATHS } from "../src/middleware/auth";
+import { MAX_BODY_BYTES } from "../src/middleware/json-body";
 import { call, callAs } from "./support/requests";
 import { expectProblem } from "./support/problems";
-import { newTenant } from "./support/tenants";
+import { newTenant, uniqueIp } from "./support/tenants";
 
 interface Operation {
   operationId?: string;
@@ -84,6 +85,38 @@ describe("auth matrix: every secured operation of the OpenAPI document", () => {
         });
         expect(body.errors).toBeUndefined();
       }
+    }
+  });
+
+  it("answers 401 before reading the body: malformed JSON, a non-JSON type or an oversized body tell an unauthenticated caller nothing more", async () => {
+    const secured = (await documentedOperations()).filter(([, , isSecured]) => isSecured);
+    const bodies: [string, RequestInit][] = [
+      ["malformed JSON", { headers: { "content-type": "application/json" }, body: "{" }],
+      ["a text/plain body", { headers: { "content-type": "text/plain" }, body: "hello" }],
+      ["an oversized body", { headers: { "content-type": "application/json" }, body: `"${"a".repeat(MAX_BODY_BYTES + 10)}"` }],
+    ];
+    for (const [method, template] of secured) {
+      const path = fill(template);
+      // Every method, not only those with a documented body: the middleware reads any body it is sent.
+      for (const sent of method === "GET" || method === "DELETE" ? ["POST", "PATCH"] : [method]) {
+        for (const [what, init] of bodies) {
+          const res = await call(path, { method: sent, ...init });
+          await expectProblem(res, 401, "unauthorized").catch((err: unknown) => {
+            throw new Error(`${sent} ${template} with ${what}: ${String(err)}`);
+          });
+        }
+      }
+    }
+  });
+
+  it("still checks the bodies of the public routes: 400 invalid_json, 415 and 413", async () => {
+    for (const path of PUBLIC_PATHS) {
+      const headers = { "cf-connecting-ip": uniqueIp() };
+      const json = { ...headers, "content-type": "application/json" };
+      await expectProblem(await call(path, { method: "POST", headers: json, body: "{" }), 400, "invalid_json");
+      await expectProblem(await call(path, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "x" }), 415, "unsupported_media_type");
+      const big = `"${"a".repeat(MAX_BODY_BYTES + 10)}"`;
+      await expectProblem(await call(path, { method: "POST", headers: json, body: big }), 413, "payload_too_large");
     }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FREE_FORM_MAX_DEPTH } from "../src/lib/json-depth";
 import type { EventEnvelope } from "../src/session/rpc";
 import { isEnd, settledEvents, stored, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
@@ -81,6 +82,24 @@ describe("client-side tools", () => {
       ["call_2", "success"],
     ]);
     await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_2", result: 1 }]), 409, "not_waiting_for_tool_results");
+  });
+
+  it("refuses a result nested past the free-form limit, naming it, and the call still waits for a good one", async () => {
+    const { t, session, reader } = await clientToolSession();
+    await sendMessage(t, session.id, 'call lookup_order {"id": 7}');
+    await untilClientCall(reader);
+    // 33 levels (one past the limit) and 10,000 (deeper than a recursive walk survives), sent as text.
+    for (const depth of [FREE_FORM_MAX_DEPTH + 1, 10_000]) {
+      const result = `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
+      const body = `{"tool_results":[{"tool_call_id":"call_1","result":${result}}]}`;
+      const res = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await expectProblem(res, 400, "input_too_large", ["body.tool_results.0.result"]);
+    }
+    expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
+    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_1", result: { depth: "fine" } }])).json()).toEqual({ accepted: 1, status: "active" });
+    const rest = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    expect(rest.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
   });
 
   it("cancels a turn that waits, and queues a message sent while it waits", async () => {

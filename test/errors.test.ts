@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { createApp } from "../src/app";
 import { codeForStatus, ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
+import { allowedMethods } from "../src/lib/method-not-allowed";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
 import { call, callAs } from "./support/requests";
 import { expectProblem } from "./support/problems";
@@ -20,6 +21,13 @@ describe("400", () => {
     });
     const body = await expectProblem(res, 400, "invalid_json");
     expect(body.errors).toBeUndefined();
+  });
+
+  it("invalid_json for a JSON body that is not UTF-8, rather than storing U+FFFD in its place", async () => {
+    const t = await newTenant();
+    const notUtf8 = new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, ...new TextEncoder().encode('","system_prompt":"p"}')]);
+    const res = await callAs(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body: notUtf8 });
+    await expectProblem(res, 400, "invalid_json");
   });
 
   it("validation_failed names every invalid field, without echoing any value", async () => {
@@ -75,6 +83,39 @@ describe("404 and 405", () => {
     const one = await callAs(t, "/v1/agents/agent_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "POST", json: {} });
     await expectProblem(one, 405, "method_not_allowed");
     expect(one.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
+  });
+});
+
+describe("405 on a literal path beside a parameter route", () => {
+  it("answers for /v1/llm-providers/re-encrypt with its own methods, not those of /{provider_id}", async () => {
+    const t = await newTenant();
+    for (const method of ["OPTIONS", "GET", "PUT", "PATCH", "DELETE"]) {
+      const res = await callAs(t, "/v1/llm-providers/re-encrypt", { method });
+      await expectProblem(res, 405, "method_not_allowed");
+      expect(res.headers.get("allow"), method).toBe("POST");
+    }
+    const ok = await callAs(t, "/v1/llm-providers/re-encrypt", { method: "POST" });
+    expect(ok.status, await ok.text()).toBe(200);
+    const byId = await callAs(t, "/v1/llm-providers/provider_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", { method: "OPTIONS" });
+    await expectProblem(byId, 405, "method_not_allowed");
+    expect(byId.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
+  });
+
+  it("takes the methods of the most specific matching routes: literal over parameter over wildcard, ties joined", () => {
+    const routes = [
+      { method: "GET", path: "/things/:id" },
+      { method: "PATCH", path: "/things/:other" },
+      { method: "POST", path: "/things/special" },
+      { method: "DELETE", path: "/things/*" },
+      { method: "PUT", path: "/things/:id/parts" },
+      { method: "ALL", path: "/things/*" },
+    ];
+    expect(allowedMethods({ routes }, "/things/special")).toEqual(["POST"]);
+    expect(allowedMethods({ routes }, "/things/special/")).toEqual(["POST"]);
+    expect(allowedMethods({ routes }, "/things/t1")).toEqual(["GET", "HEAD", "PATCH"]);
+    expect(allowedMethods({ routes }, "/things/t1/parts")).toEqual(["PUT"]);
+    expect(allowedMethods({ routes }, "/things/t1/other")).toEqual(["DELETE"]);
+    expect(allowedMethods({ routes }, "/elsewhere")).toEqual([]);
   });
 });
 

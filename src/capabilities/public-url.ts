@@ -1,6 +1,7 @@
 /**
- * Which URLs web_fetch may fetch: HTTPS on the default port, no credentials, and a host that is
- * neither a non-public address nor a name known to point at one.
+ * Which URLs web_fetch may fetch (HTTPS on the default port, no credentials) and, for both
+ * web_fetch and LLM provider base URLs (src/llm/provider-url.ts), which hosts are public: neither
+ * a non-public address nor a name known to point at one.
  *
  * Names can only be judged by their text. A Worker's fetch() resolves the name itself, and
  * Workers offer no way to pin an address: resolving first (over DNS-over-HTTPS, say) and then
@@ -118,11 +119,11 @@ function namesPrivateV4(host: string): boolean {
   });
 }
 
-/** Why a URL may not be fetched, or null when it may (the rules are in this file's header). */
-export function refusalReason(url: URL): string | null {
-  if (url.protocol !== "https:") return "Only https:// URLs can be fetched";
-  if (url.username || url.password) return "URLs with credentials are not allowed";
-  if (url.port !== "" && url.port !== "443") return "Only the default HTTPS port (443) is allowed";
+/**
+ * Why the host of `url` is not a public one, or null when it is: the address policy shared by
+ * web_fetch and LLM provider URLs (the rules are in this file's header).
+ */
+export function addressRefusal(url: URL): string | null {
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   if (host.startsWith("[")) {
     const groups = v6Groups(host.slice(1, -1));
@@ -135,4 +136,12 @@ export function refusalReason(url: URL): string | null {
   if (namesPrivateV4(host)) return "The host name spells out a private address";
   if (!host.includes(".")) return "Single-label host names are not allowed";
   return null;
+}
+
+/** Why web_fetch may not fetch a URL, or null when it may: HTTPS on the default port, no credentials, a public host. */
+export function refusalReason(url: URL): string | null {
+  if (url.protocol !== "https:") return "Only https:// URLs can be fetched";
+  if (url.username || url.password) return "URLs with credentials are not allowed";
+  if (url.port !== "" && url.port !== "443") return "Only the default HTTPS port (443) is allowed";
+  return addressRefusal(url);
 }

@@ -156,6 +156,9 @@ export const llmModels = sqliteTable(
     index("llm_models_provider_idx").on(t.providerId, t.createdAt),
     index("llm_models_org_created_idx").on(t.orgId, t.createdAt),
     uniqueIndex("llm_models_one_default_per_org").on(t.orgId).where(sql`is_default = 1`),
+    // A provider names each of its models once: the index, not a check before the insert, is what
+    // holds under concurrent creates and renames (its violation is the documented 409).
+    uniqueIndex("llm_models_provider_model_unique").on(t.providerId, t.modelId),
   ],
 );
 

@@ -16,10 +16,15 @@ export async function secretQuery<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** True when a D1 failure (possibly wrapped) is a UNIQUE constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
+/**
+ * True when a D1 failure (possibly wrapped) is a UNIQUE constraint violation; with `columns`
+ * (`table.column` as SQLite names them, e.g. `llm_models.provider_id, llm_models.model_id`), only
+ * a violation of that index, so a table with several unique indexes can tell them apart.
+ */
+export function isUniqueViolation(err: unknown, columns?: string): boolean {
+  const marker = columns === undefined ? "UNIQUE constraint failed" : `UNIQUE constraint failed: ${columns}`;
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed")) return true;
+    if (e.message.includes(marker)) return true;
   }
   return false;
 }

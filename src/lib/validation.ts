@@ -1,5 +1,14 @@
 import type { Context } from "hono";
 import { ApiError, type FieldError } from "./errors";
+import { firstTooDeep } from "./json-depth";
+
+/**
+ * No validated body may nest deeper than this (the body itself is level 1): a backstop behind the
+ * per-field limit of free-form JSON (FREE_FORM_MAX_DEPTH in lib/json-depth.ts) for a field whose
+ * schema forgot one. Checked on what the schema let through (fields it does not know are already
+ * dropped), before any handler can store or serialize it.
+ */
+export const MAX_BODY_DEPTH = 64;
 
 interface Issue {
   path: PropertyKey[];
@@ -50,12 +59,24 @@ function isTooLarge(issues: readonly Issue[]): boolean {
   return expanded.length > 0 && expanded.every(isSizeIssue);
 }
 
+/** 400 `input_too_large` when validated input nests past MAX_BODY_DEPTH, named by its top-level field. */
+function assertShallow(target: string, data: unknown): void {
+  const tooDeep = firstTooDeep(data, MAX_BODY_DEPTH);
+  if (tooDeep === null) return;
+  const root = TARGET_NAMES[target] ?? target;
+  const path = tooDeep.length > 0 ? `${root}.${String(tooDeep[0])}` : root;
+  throw new ApiError("input_too_large", { errors: [{ path, message: `Must be nested at most ${MAX_BODY_DEPTH} levels deep` }] });
+}
+
 /** The validation hook every router uses: a failed parse becomes one ApiError. */
 export function validationHook(
-  result: { success: true; target: string } | { success: false; target: string; error: { issues: readonly Issue[] } },
+  result: { success: true; target: string; data?: unknown } | { success: false; target: string; error: { issues: readonly Issue[] } },
   _c: Context,
 ): void {
-  if (result.success) return;
+  if (result.success) {
+    assertShallow(result.target, result.data);
+    return;
+  }
   const issues = result.error.issues;
   if (result.target === "param") {
     throw new ApiError("invalid_id", { errors: fieldErrors("param", issues) });

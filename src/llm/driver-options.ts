@@ -1,4 +1,5 @@
 import { envInt } from "../lib/env-int";
+import { privateProviderUrlsAllowed, type ProviderUrlEnv } from "./provider-url";
 
 /** Tuning for the network drivers; every field is optional and has a production default. */
 export interface DriverOptions {
@@ -12,6 +13,11 @@ export interface DriverOptions {
   fetch?: typeof fetch;
   /** llmsim's pause before each of a reply's first words (llmsim.ts), so its replies stream visibly. Default 15 ms; 0 for none. */
   llmsimWordDelayMs?: number;
+  /**
+   * Whether a provider may be called at a private or loopback address or over plain http
+   * (ALLOW_PRIVATE_PROVIDER_URLS). Default false: such a call fails with llm_unavailable and is never sent.
+   */
+  allowPrivateUrls?: boolean;
 }
 
 export type ResolvedDriverOptions = Required<DriverOptions>;
@@ -32,22 +38,24 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
     llmsimWordDelayMs: options.llmsimWordDelayMs ?? DEFAULT_LLMSIM_WORD_DELAY_MS,
+    allowPrivateUrls: options.allowPrivateUrls ?? false,
     // Looked up at call time, not import time, so a test that stubs the global fetch is honoured.
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
   };
 }
 
 /** The optional env vars that tune the drivers (milliseconds); unset or invalid values keep the defaults. */
-export interface DriverEnv {
+export interface DriverEnv extends ProviderUrlEnv {
   LLM_FIRST_BYTE_TIMEOUT_MS?: string;
   LLM_IDLE_TIMEOUT_MS?: string;
   /** 0 turns llmsim's pacing off. */
   LLMSIM_WORD_DELAY_MS?: string;
 }
 
-/** Reads driver timeouts from the Worker's env, so tests can shorten them without code changes. */
+/** Reads driver timeouts and the provider URL policy from the Worker's env, so tests can change them without code changes. */
 export function driverOptionsFromEnv(env: DriverEnv): DriverOptions {
   const options: DriverOptions = {};
+  if (privateProviderUrlsAllowed(env)) options.allowPrivateUrls = true;
   const firstByte = envInt(env.LLM_FIRST_BYTE_TIMEOUT_MS, 1);
   const idle = envInt(env.LLM_IDLE_TIMEOUT_MS, 1);
   if (firstByte !== undefined) options.firstByteTimeoutMs = firstByte;

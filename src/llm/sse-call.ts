@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ResolvedDriverOptions } from "./driver-options";
 import { errorForStatus, errorTypeFromBody } from "./http-errors";
+import { providerUrlRefusal } from "./provider-url";
 import { LlmError } from "./types";
 
 /** One streaming POST to a provider. */
@@ -20,7 +21,8 @@ const MAX_EVENT_CHARS = 4 * 1024 * 1024;
 /**
  * POSTs the call and yields its server-sent events as they arrive, parsed by eventsource-parser.
  *
- * Failures come out as LlmError: unreachable → llm_unavailable, non-2xx → by status, a body that
+ * Failures come out as LlmError: a URL the provider policy refuses (provider-url.ts) or
+ * unreachable → llm_unavailable, non-2xx (a redirect too) → by status, a body that
  * breaks while being read → llm_bad_response, silence longer than the first-byte or idle
  * timeout → llm_timeout. Aborting `call.signal` stops the fetch or the pending read at once and
  * rejects with the signal's reason. The generator ends when the body ends; deciding whether
@@ -29,6 +31,10 @@ const MAX_EVENT_CHARS = 4 * 1024 * 1024;
  */
 export async function* postSse(call: SseCall): AsyncGenerator<EventSourceMessage> {
   call.signal.throwIfAborted();
+  // Checked here, at call time, as well as when the URL is stored: the setting may have been
+  // turned off since, and the row may predate the check. Nothing is sent to a refused URL.
+  const refusal = providerUrlRefusal(call.url, call.options.allowPrivateUrls);
+  if (refusal !== null) throw new LlmError("llm_unavailable", `${call.provider} base URL refused: ${refusal}`);
   // One controller for everything in flight, aborted by the caller's signal or by a timeout,
   // so there is a single place to ask "why did this stop?".
   const inner = new AbortController();
@@ -44,7 +50,9 @@ export async function* postSse(call: SseCall): AsyncGenerator<EventSourceMessage
     // The first-byte timer spans connect, headers and the first body chunk.
     arm(call.options.firstByteTimeoutMs, "before the first byte");
     const response = await guarded(
-      call.options.fetch(call.url, { method: "POST", headers: call.headers, body: JSON.stringify(call.body), signal: inner.signal }),
+      // A redirect is not followed (it comes back as a non-2xx status): it could point the call,
+      // and the key in its headers, at an address the policy above refuses.
+      call.options.fetch(call.url, { method: "POST", headers: call.headers, body: JSON.stringify(call.body), redirect: "manual", signal: inner.signal }),
       inner.signal,
       (cause) => new LlmError("llm_unavailable", `${call.provider} could not be reached`, { cause }),
     );

@@ -1,3 +1,4 @@
+import { firstTooDeep, FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
 import { isRecord } from "./http-errors";
 import { LlmError, type LlmToolCall } from "./types";
 
@@ -49,7 +50,10 @@ export class ToolCallAssembler {
   }
 }
 
-/** The joined argument text must be a JSON object; empty text means no arguments. */
+/**
+ * The joined argument text must be a JSON object, nested no deeper than any free-form JSON a
+ * client may send (it is stored and serialized the same way); empty text means no arguments.
+ */
 function parseArguments(provider: string, text: string): Record<string, unknown> {
   if (text.trim() === "") return {};
   let parsed: unknown;
@@ -59,5 +63,8 @@ function parseArguments(provider: string, text: string): Record<string, unknown>
     throw new LlmError("llm_bad_response", `${provider} sent tool arguments that are not JSON`, { cause });
   }
   if (!isRecord(parsed)) throw new LlmError("llm_bad_response", `${provider} sent tool arguments that are not a JSON object`);
+  if (firstTooDeep(parsed, FREE_FORM_MAX_DEPTH) !== null) {
+    throw new LlmError("llm_bad_response", `${provider} sent tool arguments nested more than ${FREE_FORM_MAX_DEPTH} levels deep`);
+  }
   return parsed;
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { boundedString, errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { boundedString, errorResponses, freeFormValue, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
 import { SESSION_STATUSES } from "../schemas/sessions";
 import { assertModelInOrg } from "../services/models";
@@ -40,8 +40,6 @@ const createMessageRoute = createRoute({
 
 const TOOL_RESULT_LIMITS = { results: 64, resultBytes: 256 * 1024, errorBytes: 16 * 1024 } as const;
 
-const encoder = new TextEncoder();
-
 /** Results of client-side tool calls, one per call, each id at most once. */
 const ToolResultsSchema = z
   .object({
@@ -49,14 +47,8 @@ const ToolResultsSchema = z
       .array(
         z.object({
           tool_call_id: z.string().min(1).max(256).openapi({ example: "call_1" }),
-          result: z
-            .unknown()
+          result: freeFormValue({ maxBytes: TOOL_RESULT_LIMITS.resultBytes })
             .optional()
-            .superRefine((value, ctx) => {
-              if (value !== undefined && encoder.encode(JSON.stringify(value) ?? "").length > TOOL_RESULT_LIMITS.resultBytes) {
-                ctx.addIssue({ code: "too_big", origin: "object", maximum: TOOL_RESULT_LIMITS.resultBytes, inclusive: true, message: `Must be at most ${TOOL_RESULT_LIMITS.resultBytes} bytes as JSON` });
-              }
-            })
             .openapi({ description: "What the tool returned (any JSON)", example: { temperature_c: 21 } }),
           error: boundedString(TOOL_RESULT_LIMITS.errorBytes).nullable().optional().openapi({ description: "Set when the tool failed: the model reads it" }),
         }),

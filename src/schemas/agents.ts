@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString, idString, TAG_LIMITS, TagsSchema } from "./common";
+import { FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { boundedString, freeFormObject, idString, TAG_LIMITS, TagsSchema } from "./common";
 import { HarnessRefFields } from "./harnesses";
 import { ClientToolSchema, ClientToolsSchema, UpstreamOnlyFields } from "./tools";
 import { BUILTIN_HARNESS_ID } from "../harness/builtin";
@@ -21,7 +22,9 @@ const CapabilityId = boundedString(AGENT_LIMITS.capabilityIdBytes).pipe(z.string
 export const CapabilityRef = z
   .object({
     ref: CapabilityId.openapi({ example: "current_time" }),
-    config: z.record(z.string(), z.unknown()).default({}).openapi({ example: {} }),
+    config: freeFormObject()
+      .default({})
+      .openapi({ description: `Free-form settings of the capability, nested at most ${FREE_FORM_MAX_DEPTH} levels`, example: {} }),
   })
   .openapi("AgentCapability");
 

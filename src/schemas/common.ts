@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CATALOGUE, type ErrorCode } from "../lib/errors";
 import { idFormatMessage, isId, type IdPrefix } from "../lib/ids";
+import { firstTooDeep, FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
 
 /** The problem+json body of every error (spec §3). */
 export const ErrorSchema = z
@@ -73,14 +74,34 @@ export function idParam(prefix: IdPrefix, name: string) {
 /** The largest page any paginated list returns (spec §1). */
 export const MAX_PAGE_LIMIT = 100;
 
-/** A `limit` query parameter: an integer (else 400) clamped to 1..max, not rejected (spec §1). */
+/** Query integers are plain decimal digits with an optional sign: not `1e3`, `0x10`, `1.5` or `Infinity`. */
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+
+/** More digits than this is past any limit we serve, so it clamps without being converted (no precision games). */
+const MAX_LIMIT_DIGITS = 15;
+
+/**
+ * A `limit` query parameter (spec §1): absent or empty means the default; any decimal integer,
+ * however long, is clamped to 1..max; anything else is a 400 naming `query.limit`. Read as text,
+ * not coerced to a number, because coercion turns `` into 0 (limit 1) and refuses integers past
+ * 2^53 instead of clamping them.
+ */
 export function clampedLimit(defaultLimit: number, max: number, description: string) {
-  return z.coerce
-    .number()
-    .int()
-    .default(defaultLimit)
-    .transform((n) => Math.min(max, Math.max(1, n)))
-    .openapi({ param: { name: "limit", in: "query" }, example: defaultLimit, description });
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return defaultLimit;
+      if (!DECIMAL_INTEGER.test(raw)) {
+        ctx.addIssue({ code: "custom", message: "Must be an integer" });
+        return z.NEVER;
+      }
+      const negative = raw.startsWith("-");
+      const digits = raw.replace(/^[+-]/, "").replace(/^0+(?=\d)/, "");
+      const magnitude = digits.length > MAX_LIMIT_DIGITS ? Number.MAX_SAFE_INTEGER : Number(digits);
+      return Math.min(max, Math.max(1, negative ? -magnitude : magnitude));
+    })
+    .openapi({ param: { name: "limit", in: "query" }, type: "integer", default: defaultLimit, example: defaultLimit, description });
 }
 
 const DEFAULT_PAGE_LIMIT = 20;
@@ -117,18 +138,34 @@ export function boundedString(maxBytes: number) {
   });
 }
 
-/** Byte size of a value as JSON (UTF-8), the measure for free-form objects such as message metadata. */
+/** Byte size of a value as JSON (UTF-8); only called once the depth is known to be bounded. */
 function jsonBytes(value: unknown): number {
   return encoder.encode(JSON.stringify(value)).length;
 }
 
-/** A free-form JSON object of at most `maxBytes` as JSON; over it is a 400 `input_too_large` naming the field. */
-export function boundedJsonObject(maxBytes: number) {
-  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    if (jsonBytes(value) > maxBytes) {
-      ctx.addIssue({ code: "too_big", origin: "object", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes as JSON` });
-    }
-  });
+/** The limits of free-form JSON: nested at most FREE_FORM_MAX_DEPTH levels, and at most `maxBytes` as JSON when given. */
+function checkFreeForm(value: unknown, ctx: z.RefinementCtx, maxBytes: number | undefined): void {
+  if (firstTooDeep(value, FREE_FORM_MAX_DEPTH) !== null) {
+    const message = `Must be nested at most ${FREE_FORM_MAX_DEPTH} levels deep`;
+    ctx.addIssue({ code: "too_big", origin: "object", maximum: FREE_FORM_MAX_DEPTH, inclusive: true, message });
+    return;
+  }
+  if (maxBytes !== undefined && value !== undefined && jsonBytes(value) > maxBytes) {
+    ctx.addIssue({ code: "too_big", origin: "object", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes as JSON` });
+  }
+}
+
+/**
+ * A free-form JSON object: nested at most FREE_FORM_MAX_DEPTH levels and, with `maxBytes`, at most
+ * that many bytes as JSON. Either excess is a 400 `input_too_large` naming the field.
+ */
+export function freeFormObject(options: { maxBytes?: number } = {}) {
+  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => checkFreeForm(value, ctx, options.maxBytes));
+}
+
+/** Any JSON value (a client tool's result), with the limits of freeFormObject. */
+export function freeFormValue(options: { maxBytes?: number } = {}) {
+  return z.unknown().superRefine((value, ctx) => checkFreeForm(value, ctx, options.maxBytes));
 }
 
 /** Tag limits shared by agents, sessions and messages. */

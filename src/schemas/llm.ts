@@ -21,9 +21,9 @@ const Status = z.enum(["active", "disabled"]).openapi({ description: "Disabled p
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
 /**
- * An http(s) URL without credentials. Plain http is allowed on purpose: OpenAI-compatible
- * servers on a local network (Ollama, vLLM, LM Studio) usually speak it. Credentials in the
- * URL are refused because base_url is returned by the API, unlike api_key.
+ * An http(s) URL without credentials (base_url is returned by the API, unlike api_key). Whether
+ * its address may be private and its scheme plain http depends on ALLOW_PRIVATE_PROVIDER_URLS,
+ * which the service checks (src/llm/provider-url.ts): off, it must be a public https URL.
  */
 const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
   .pipe(z.url({ protocol: /^https?$/, message: "Must be an http or https URL" }))
@@ -31,7 +31,11 @@ const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
     const url = URL.parse(v);
     return url === null || (url.username === "" && url.password === "");
   }, "Must not contain credentials; send the key as api_key")
-  .openapi({ description: "The API's base URL as the vendor's SDK takes it; null uses the public endpoint", example: "https://api.openai.com/v1" });
+  .openapi({
+    description:
+      "The API's base URL as the vendor's SDK takes it; null uses the public endpoint. A public https URL, unless the server allows private ones (ALLOW_PRIVATE_PROVIDER_URLS)",
+    example: "https://api.openai.com/v1",
+  });
 
 const ApiKey = boundedString(LLM_LIMITS.apiKeyBytes)
   .pipe(z.string().min(1))

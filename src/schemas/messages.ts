@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { boundedJsonObject, boundedString, idString, TagsSchema } from "./common";
+import { FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { boundedString, freeFormObject, idString, TagsSchema } from "./common";
 
 export const MESSAGE_LIMITS = {
   parts: 32,
@@ -65,9 +66,9 @@ export const CreateMessageSchema = z
       content: z.array(z.discriminatedUnion("type", [InputTextPart, ImagePart])).min(1).max(MESSAGE_LIMITS.parts),
     }),
     controls: Controls.optional(),
-    metadata: boundedJsonObject(MESSAGE_LIMITS.metadataBytes)
+    metadata: freeFormObject({ maxBytes: MESSAGE_LIMITS.metadataBytes })
       .optional()
-      .openapi({ description: `Free-form; at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON` }),
+      .openapi({ description: `Free-form; at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON, nested at most ${FREE_FORM_MAX_DEPTH} levels` }),
     tags: TagsSchema.optional().openapi({ description: "Stored as metadata.tags; do not also send metadata.tags" }),
   })
   .superRefine((body, ctx) => {

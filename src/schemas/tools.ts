@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedJsonObject, boundedString } from "./common";
+import { boundedString, freeFormObject } from "./common";
 
 export const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
 
@@ -15,7 +15,7 @@ export const ClientToolSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1–64 letters, digits, _ or -")
       .openapi({ description: "Not the name of a tool of a capability the agent or session enables", example: "lookup_order" }),
     description: boundedString(CLIENT_TOOL_LIMITS.descriptionBytes).default(""),
-    parameters: boundedJsonObject(CLIENT_TOOL_LIMITS.parametersBytes)
+    parameters: freeFormObject({ maxBytes: CLIENT_TOOL_LIMITS.parametersBytes })
       .default({ type: "object", properties: {} })
       .openapi({ description: "JSON Schema of the arguments", example: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }),
   })

@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { llmModels, llmProviders } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { isUniqueViolation } from "../lib/redact";
 import { nowIso } from "../lib/time";
 import type { CreateLlmModelInput, LlmModel, LlmModelWithProvider, UpdateLlmModelInput } from "../schemas/llm";
 import { getProviderRow } from "./llm-providers";
@@ -24,12 +25,18 @@ async function getModelWithProvider(db: Database, orgId: string, modelId: string
   return found;
 }
 
-/** 409 when the provider already has a model with this vendor model name (the schema has no unique index for it). */
-async function assertModelNameFree(db: Database, orgId: string, providerId: string, modelName: string, exceptId?: string): Promise<void> {
-  const conditions = [eq(llmModels.orgId, orgId), eq(llmModels.providerId, providerId), eq(llmModels.modelId, modelName)];
-  if (exceptId) conditions.push(ne(llmModels.id, exceptId));
-  const clash = await db.select({ id: llmModels.id }).from(llmModels).where(and(...conditions)).get();
-  if (clash) {
+/** The columns of the index that keeps a provider's model names unique (schema.ts), as SQLite names them. */
+const MODEL_NAME_INDEX = "llm_models.provider_id, llm_models.model_id";
+
+/**
+ * Runs a write that may give a provider a second model of the same name: the unique index refuses
+ * it, whatever raced with it, and that refusal is the documented 409.
+ */
+async function namingModel<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isUniqueViolation(err, MODEL_NAME_INDEX)) throw err;
     throw new ApiError("conflict", {
       detail: "This provider already has a model with this model_id",
       errors: [{ path: "body.model_id", message: "Already exists for this provider" }],
@@ -59,7 +66,6 @@ export async function listProviderModels(db: Database, orgId: string, providerId
 /** Adds a model to a provider; `is_default` replaces the org's default in the same batch. */
 export async function createModel(db: Database, orgId: string, providerId: string, input: CreateLlmModelInput): Promise<LlmModel> {
   await getProviderRow(db, orgId, providerId);
-  await assertModelNameFree(db, orgId, providerId, input.model_id);
   const id = newId("model");
   const now = nowIso();
   const insert = db
@@ -76,7 +82,7 @@ export async function createModel(db: Database, orgId: string, providerId: strin
       updatedAt: now,
     })
     .returning();
-  const rows = input.is_default ? (await db.batch([clearDefault(db, orgId, id, now), insert]))[1] : await insert;
+  const rows = await namingModel(async () => (input.is_default ? (await db.batch([clearDefault(db, orgId, id, now), insert]))[1] : await insert));
   const row = rows[0];
   if (!row) throw new Error("model insert returned no row");
   return toLlmModel(row);
@@ -101,9 +107,6 @@ export async function getModel(db: Database, orgId: string, modelId: string): Pr
 /** Partial update; `is_default: true` replaces the org's default in the same batch. */
 export async function updateModel(db: Database, orgId: string, modelId: string, input: UpdateLlmModelInput): Promise<LlmModelWithProvider> {
   const { model, provider } = await getModelWithProvider(db, orgId, modelId);
-  if (input.model_id !== undefined && input.model_id !== model.modelId) {
-    await assertModelNameFree(db, orgId, model.providerId, input.model_id, model.id);
-  }
   const now = nowIso();
   const update = db
     .update(llmModels)
@@ -116,7 +119,9 @@ export async function updateModel(db: Database, orgId: string, modelId: string, 
     })
     .where(and(eq(llmModels.id, modelId), eq(llmModels.orgId, orgId)))
     .returning();
-  const rows = input.is_default === true ? (await db.batch([clearDefault(db, orgId, modelId, now), update]))[1] : await update;
+  const rows = await namingModel(async () =>
+    input.is_default === true ? (await db.batch([clearDefault(db, orgId, modelId, now), update]))[1] : await update,
+  );
   const row = rows[0];
   if (!row) throw new ApiError("model_not_found");
   return toLlmModelWithProvider(row, provider);

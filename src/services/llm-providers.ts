@@ -5,6 +5,7 @@ import { currentKeyId, encryptSecret, EncryptionError, reencryptSecret, type Enc
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
+import { privateProviderUrlsAllowed, providerUrlRefusal, type ProviderUrlEnv } from "../llm/provider-url";
 import type { CreateLlmProviderInput, LlmProvider, ReencryptResult, UpdateLlmProviderInput } from "../schemas/llm";
 import { toLlmProvider } from "../schemas/llm";
 
@@ -21,6 +22,17 @@ export async function getProviderRow(db: Database, orgId: string, providerId: st
   return row;
 }
 
+/**
+ * 400 naming body.base_url when the provider policy refuses the URL (private or loopback address,
+ * plain http) and ALLOW_PRIVATE_PROVIDER_URLS is not on; null (the public endpoint) always passes.
+ * Turns check it again when they call (src/llm/sse-call.ts).
+ */
+function assertBaseUrlAllowed(env: ProviderUrlEnv, baseUrl: string | null | undefined): void {
+  if (baseUrl === null || baseUrl === undefined) return;
+  const refusal = providerUrlRefusal(baseUrl, privateProviderUrlsAllowed(env));
+  if (refusal !== null) throw new ApiError("validation_failed", { errors: [{ path: "body.base_url", message: refusal }] });
+}
+
 /** The org's providers, newest first. */
 export async function listProviders(db: Database, orgId: string): Promise<LlmProvider[]> {
   const rows = await db
@@ -31,8 +43,9 @@ export async function listProviders(db: Database, orgId: string): Promise<LlmPro
   return rows.map(toLlmProvider);
 }
 
-/** Creates a provider; its API key is sealed to the new provider id before anything is stored. */
-export async function createProvider(db: Database, env: EncryptionEnv, orgId: string, input: CreateLlmProviderInput): Promise<LlmProvider> {
+/** Creates a provider (its base_url checked by the URL policy); its API key is sealed to the new provider id before anything is stored. */
+export async function createProvider(db: Database, env: EncryptionEnv & ProviderUrlEnv, orgId: string, input: CreateLlmProviderInput): Promise<LlmProvider> {
+  assertBaseUrlAllowed(env, input.base_url);
   const id = newId("provider");
   const now = nowIso();
   const apiKeyEncrypted = input.api_key ? await encryptSecret(env, input.api_key, id) : null;
@@ -65,14 +78,15 @@ async function nextCiphertext(env: EncryptionEnv, row: ProviderRow, apiKey: stri
   return row.apiKeyEncrypted === null ? null : reencryptSecret(env, row.apiKeyEncrypted, row.id);
 }
 
-/** Partial update; absent fields are kept. */
+/** Partial update; absent fields are kept. A new base_url must pass the provider URL policy. */
 export async function updateProvider(
   db: Database,
-  env: EncryptionEnv,
+  env: EncryptionEnv & ProviderUrlEnv,
   orgId: string,
   providerId: string,
   input: UpdateLlmProviderInput,
 ): Promise<LlmProvider> {
+  assertBaseUrlAllowed(env, input.base_url);
   const row = await getProviderRow(db, orgId, providerId);
   const updated = await db
     .update(llmProviders)

@@ -3,13 +3,13 @@ import type { DriverOptions } from "../../src/llm/driver-options";
 import type { LlmDriver, LlmRequest, LlmStreamEvent } from "../../src/llm/types";
 import { FAKE_PROVIDER_KEY, scenarioBase, type ProviderType } from "./models";
 
-/** Short timeouts so the hang scenarios fail fast. */
-export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300 };
+/** Short timeouts so the hang scenarios fail fast; the fake server is on loopback, so private URLs are allowed. */
+export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300, allowPrivateUrls: true };
 
-/** A driver of `type` for `scenario` on the fake server, with the fake key, and its unique base URL. */
+/** A driver of `type` for `scenario` on the fake server (on loopback, so private URLs are allowed), with the fake key, and its unique base URL. */
 export function fakeDriver(type: ProviderType, scenario: string, options: DriverOptions = FAST): { driver: LlmDriver; base: string } {
   const base = scenarioBase(type, scenario);
-  return { driver: createDriver({ type, baseUrl: base, apiKey: FAKE_PROVIDER_KEY }, options), base };
+  return { driver: createDriver({ type, baseUrl: base, apiKey: FAKE_PROVIDER_KEY }, { allowPrivateUrls: true, ...options }), base };
 }
 
 /** A request with a harmless conversation; `overrides` replace whole fields. */

@@ -1,0 +1,39 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { getTableName, is } from "drizzle-orm";
+import { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { createApp } from "../../src/app";
+import * as schema from "../../src/db/schema";
+import type { Env } from "../../src/env";
+
+/** A Rate Limiting binding that lets everything through: the suite sends thousands of requests a minute on purpose. */
+const permissive: RateLimit = { limit: async () => ({ success: true }) };
+
+/**
+ * One app for the whole suite, with the API and login limits off and everything else as the
+ * project configures it (the session objects are the runtime's own). Waits for background work,
+ * so a request's writes are all done when its response is checked.
+ */
+export function fuzzClient(): (request: Request) => Promise<Response> {
+  const app = createApp();
+  const bindings: Env = { ...env, API_RATE_LIMIT: permissive, RATE_LIMIT_LOGIN_PER_MINUTE: "0" };
+  return async (request) => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(request, bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+}
+
+/** Every table of the D1 schema, by name: a table added later is counted without touching this file. */
+const TABLES = (Object.values(schema) as unknown[]).flatMap((value) => (is(value, SQLiteTable) ? [getTableName(value)] : []));
+
+/** One statement counting every table: one consistent snapshot, one round trip. */
+const COUNT_ALL = `SELECT ${TABLES.map((name) => `(SELECT count(*) FROM "${name}") AS "${name}"`).join(", ")}`;
+
+/** Row counts of every D1 table. */
+export async function d1RowCounts(): Promise<Record<string, number>> {
+  const row = await env.DB.prepare(COUNT_ALL).first<Record<string, number>>();
+  if (row === null) throw new Error("counting rows returned nothing");
+  return row;
+}

@@ -1,0 +1,110 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
+import { memberships } from "../src/db/schema";
+import type { Role } from "../src/env";
+import { nowIso } from "../src/lib/time";
+import { expectProblem } from "./support/problems";
+import { call, callAs, type Caller } from "./support/requests";
+import { createAgent, createLlmModel, createLlmProvider, createSession } from "./support/resources";
+import { newTenant } from "./support/tenants";
+
+/**
+ * The least role each operation needs (spec §4: members use agents, sessions and messages; admins
+ * also manage providers, models and members; owners also manage the org). Operations not listed
+ * need a member. Every operation of the document must be classified here or in MEMBER_OPERATIONS,
+ * so a new route cannot ship without a decision.
+ */
+const ELEVATED: Record<string, Exclude<Role, "member">> = {
+  updateOrganization: "owner",
+  addMember: "admin",
+  updateMember: "admin",
+  removeMember: "admin",
+  createLlmProvider: "admin",
+  updateLlmProvider: "admin",
+  deleteLlmProvider: "admin",
+  reencryptLlmProviderKeys: "admin",
+  createLlmModel: "admin",
+  updateLlmModel: "admin",
+  deleteLlmModel: "admin",
+};
+
+/** Operations any member may call (or, for the public ones, anyone). */
+const MEMBER_OPERATIONS = new Set([
+  "getHealth", "register", "login", "refreshToken", "logout", "getMe", "listApiKeys", "createApiKey", "deleteApiKey",
+  "listOrganizations", "createOrganization", "getOrganization", "listMembers", "getMember",
+  "listAgents", "createAgent", "getAgent", "updateAgent", "deleteAgent", "listAgentSessions", "createAgentSession",
+  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession",
+  "listOrStreamEvents", "streamEvents", "streamEventsOverWebSocket",
+  "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability",
+]);
+
+/** Bodies that pass validation, so the role check is what answers. */
+const BODIES: Record<string, unknown> = {
+  updateOrganization: { name: "renamed" },
+  addMember: { email: "nobody@example.test", role: "member" },
+  updateMember: { role: "member" },
+  createLlmProvider: { name: "p", provider_type: "llmsim" },
+  updateLlmProvider: { name: "renamed" },
+  createLlmModel: { model_id: "m" },
+  updateLlmModel: { display_name: "renamed" },
+};
+
+const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
+
+interface DocOperation {
+  operationId?: string;
+}
+
+async function documentOperations(): Promise<[string, string, string][]> {
+  const doc = (await (await call("/api-doc/openapi.json")).json()) as { paths: Record<string, Record<string, DocOperation>> };
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => ["get", "post", "patch", "delete", "put"].includes(method))
+      .map(([method, op]): [string, string, string] => [method.toUpperCase(), path, op.operationId ?? ""]),
+  );
+}
+
+/** A caller with `role` in `orgId` (the membership written directly, so this test does not depend on the members route). */
+async function withRole(orgId: string, role: Role): Promise<Caller & { userId: string }> {
+  const user = await newTenant();
+  await createDb(env.DB).insert(memberships).values({ orgId, userId: user.userId, role, createdAt: nowIso() });
+  return { headers: { ...user.headers, "x-org-id": orgId }, userId: user.userId };
+}
+
+/** OWASP API5 (broken function level authorization). */
+describe("function-level authorization: every operation against each role", () => {
+  it("classifies every operation of the document", async () => {
+    const unclassified = (await documentOperations()).map(([, , id]) => id).filter((id) => !(id in ELEVATED) && !MEMBER_OPERATIONS.has(id));
+    expect(unclassified).toEqual([]);
+  });
+
+  it("answers 403 forbidden to a role below the one an operation needs, and lets that role through", async () => {
+    const owner = await newTenant();
+    const provider = await createLlmProvider(owner, { provider_type: "llmsim" });
+    const model = await createLlmModel(owner, provider.id);
+    const agent = await createAgent(owner);
+    await createSession(owner, agent.id);
+    const callers = { member: await withRole(owner.orgId, "member"), admin: await withRole(owner.orgId, "admin") };
+    const target = await withRole(owner.orgId, "member");
+    const ids: Record<string, string> = { org_id: owner.orgId, user_id: target.userId, provider_id: provider.id, model_id: model.id };
+    const wrong: string[] = [];
+    for (const [method, template, operationId] of await documentOperations()) {
+      const needed = ELEVATED[operationId];
+      if (!needed) continue;
+      const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? name);
+      for (const [role, caller] of Object.entries(callers) as [Role, Caller][]) {
+        const body = BODIES[operationId];
+        const res = await callAs(caller, path, { method, ...(body !== undefined ? { json: body } : {}) });
+        const allowed = RANK[role] >= RANK[needed];
+        if (!allowed) {
+          await expectProblem(res, 403, "forbidden").catch((err: unknown) => wrong.push(`${role} ${method} ${template}: ${String(err)}`));
+        } else {
+          if (res.status === 403) wrong.push(`${role} ${method} ${template}: 403 for a role that may`);
+          await res.body?.cancel();
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
