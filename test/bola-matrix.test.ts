@@ -20,17 +20,18 @@ const VALID_BODIES: Record<string, unknown> = {
   updateSession: { title: "taken over" },
   createMessage: { message: { role: "user", content: [{ type: "text", text: "taken over" }] } },
   cancelSession: {},
+  submitToolResults: { tool_results: [{ tool_call_id: "call_1", result: 1 }] },
   updateLlmProvider: { name: "taken over" },
   createLlmModel: { model_id: "taken-over" },
   updateLlmModel: { display_name: "taken over" },
 };
 
-/** Every operation of the served document that names a resource in its path, as [METHOD, template, operationId]. */
+/** Every operation of the served document that names an org's resource in its path (capabilities and harnesses are built in, the same for everyone), as [METHOD, template, operationId]. */
 async function operationsWithIds(): Promise<[string, string, string][]> {
   const doc = (await (await call("/api-doc/openapi.json")).json()) as { paths: Record<string, Record<string, Operation>> };
   return Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
-      .filter(([method]) => ["get", "post", "patch", "delete", "put"].includes(method) && /\{(?!capability_id)[^}]+\}/.test(path))
+      .filter(([method]) => ["get", "post", "patch", "delete", "put"].includes(method) && /\{(?!capability_id|harness_id)[^}]+\}/.test(path))
       .map(([method, op]): [string, string, string] => [method.toUpperCase(), path, op.operationId ?? ""]),
   );
 }

@@ -16,33 +16,36 @@ import { newTenant, uniqueIp } from "./support/tenants";
  * derivatives, roles) are ignored, never stored, on every create and update that could take them.
  */
 describe("server-owned fields a client sends are ignored", () => {
-  it("agents: id, org_id, status, timestamps on create and update", async () => {
+  it("agents: org_id, status, timestamps are ignored on create and update; an id is refused, not taken", async () => {
     const t = await newTenant();
     const other = await newTenant();
     const forcedId = newId("agent");
-    const server = { id: forcedId, org_id: other.orgId, status: "archived", created_at: "2000-01-01T00:00:00.000Z", updated_at: "2000-01-01T00:00:00.000Z" };
+    const server = { org_id: other.orgId, status: "archived", created_at: "2000-01-01T00:00:00.000Z", updated_at: "2000-01-01T00:00:00.000Z" };
+    // Ids come from the server: one in the body is a 422 naming it (the SDKs' agents.apply sends one), and nothing is created.
+    await expectProblem(await callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "p", id: forcedId, ...server } }), 422, "unsupported_feature", ["body.id"]);
+    await expectProblem(await callAs(t, `/v1/agents/${forcedId}`), 404, "agent_not_found");
     const res = await callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "p", ...server } });
     expect(res.status).toBe(201);
     const agent = AgentSchema.parse(await res.json());
-    expect(agent.id).not.toBe(forcedId);
     expect(agent.status).toBe("active");
     expect(agent.created_at).not.toBe(server.created_at);
     await expectProblem(await callAs(other, `/v1/agents/${agent.id}`), 404, "agent_not_found");
-    await expectProblem(await callAs(t, `/v1/agents/${forcedId}`), 404, "agent_not_found");
     const patched = await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { id: forcedId, org_id: other.orgId, created_at: server.created_at } });
     expect(AgentSchema.parse(await patched.json())).toMatchObject({ id: agent.id, created_at: agent.created_at });
     expect((await callAs(t, `/v1/agents/${agent.id}`)).status).toBe(200);
   });
 
-  it("sessions: id, organization, status, usage and timestamps", async () => {
+  it("sessions: organization, status, usage and timestamps are ignored; an id is refused, not taken", async () => {
     const t = await newTenant();
     const agent = await createAgent(t);
-    const forced = { id: newId("session"), organization_id: newId("org"), status: "active", usage: { input_tokens: 999, output_tokens: 999 }, started_at: "2000-01-01T00:00:00.000Z" };
+    const forcedId = newId("session");
+    const forced = { organization_id: newId("org"), status: "active", usage: { input_tokens: 999, output_tokens: 999 }, started_at: "2000-01-01T00:00:00.000Z" };
+    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { id: forcedId, ...forced } }), 422, "unsupported_feature", ["body.id"]);
+    await expectProblem(await callAs(t, `/v1/sessions/${forcedId}`), 404, "session_not_found");
     const res = await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: forced });
     const session = SessionSchema.parse(await res.json());
-    expect(session).toMatchObject({ status: "started", usage: { input_tokens: 0, output_tokens: 0 }, started_at: null });
-    expect(session.id).not.toBe(forced.id);
-    const patched = SessionSchema.parse(await (await callAs(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { ...forced, agent_id: newId("agent") } })).json());
+    expect(session).toMatchObject({ organization_id: t.orgId, status: "started", usage: { input_tokens: 0, output_tokens: 0 }, started_at: null });
+    const patched = SessionSchema.parse(await (await callAs(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { ...forced, id: forcedId, agent_id: newId("agent") } })).json());
     expect(patched).toMatchObject({ id: session.id, agent_id: agent.id, status: "started", usage: { input_tokens: 0, output_tokens: 0 } });
   });
 

@@ -34,9 +34,9 @@ const MEMBER_OPERATIONS = new Set([
   "getHealth", "register", "login", "refreshToken", "logout", "getMe", "listApiKeys", "createApiKey", "deleteApiKey",
   "listOrganizations", "createOrganization", "getOrganization", "listMembers", "getMember",
   "listAgents", "createAgent", "getAgent", "updateAgent", "deleteAgent", "listAgentSessions", "createAgentSession",
-  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession",
+  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults",
   "listOrStreamEvents", "streamEvents", "streamEventsOverWebSocket",
-  "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability",
+  "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability", "listHarnesses", "getHarness",
 ]);
 
 /** Bodies that pass validation, so the role check is what answers. */
