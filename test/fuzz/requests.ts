@@ -127,7 +127,7 @@ function fairQuery(ctx: FuzzContext, op: Operation): fc.Arbitrary<Part> {
   if (op.query.length === 0) return fc.constant({ text: "", kinds: [] });
   // A few of the declared parameters (often none), each with a value of its schema.
   return fc
-    .subarray(op.query, { maxLength: 2 })
+    .subarray(op.query, { maxLength: Math.min(2, op.query.length) })
     .chain((chosen) => fc.tuple(fc.constant(chosen), ...chosen.map((q) => valueFor(ctx.doc, q.schema, ctx.own))))
     .map(([chosen, ...values]) => ({
       text: chosen
