@@ -118,14 +118,22 @@ export class Fanout {
   /** Sends stored (or delta) events to every live subscriber that wants them; each event is encoded once. */
   broadcast(envelopes: EventEnvelope[]): void {
     for (const envelope of envelopes) this.#track(envelope);
-    const encoded = envelopes.map((envelope) => ({ envelope, json: JSON.stringify(envelope), sse: "" }));
+    const encoded = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
+    // Relays that want the same events (all of them, unless they filter) get the same bytes.
+    const relayFrames = new Map<string, Uint8Array>();
     for (const ws of this.#ctx.getWebSockets()) {
       const state = this.#stateOf(ws);
       if (!state?.live) continue;
       const wanted = encoded.filter((e) => wants(state.filter, e.envelope));
       if (wanted.length === 0) continue;
       if (state.mode === "relay") {
-        this.#send(ws, STREAM.live + wanted.map((e) => (e.sse ||= eventFrame(e.envelope, e.json))).join(""));
+        const key = wanted.map((e) => e.index).join(",");
+        let frame = relayFrames.get(key);
+        if (!frame) {
+          frame = relayFrame(STREAM.live, wanted.map((e) => (e.sse ||= eventFrame(e.envelope, e.json))).join(""));
+          relayFrames.set(key, frame);
+        }
+        this.#send(ws, frame);
       } else {
         for (const e of wanted) this.#send(ws, e.json);
         this.#dropIfSlow(ws);
@@ -188,7 +196,7 @@ export class Fanout {
       }
       if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
       const text = frames.map((e) => eventFrame(e, JSON.stringify(e))).join("");
-      this.#send(ws, (caughtUp ? STREAM.live : STREAM.page) + text);
+      this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
       return;
     }
   }
@@ -222,9 +230,9 @@ export class Fanout {
     };
   }
 
-  #send(ws: WebSocket, text: string): void {
+  #send(ws: WebSocket, message: string | Uint8Array): void {
     try {
-      ws.send(text);
+      ws.send(message);
     } catch {
       this.#states.delete(ws); // closing: its close event frees the slot
     }
@@ -241,6 +249,17 @@ export class Fanout {
       // already closed
     }
   }
+}
+
+const encoder = new TextEncoder();
+
+/** A message to a relay: its kind (`STREAM.page` or `STREAM.live`), then the SSE text as UTF-8. */
+function relayFrame(kind: number, sse: string): Uint8Array {
+  const body = encoder.encode(sse);
+  const frame = new Uint8Array(body.length + 1);
+  frame[0] = kind;
+  frame.set(body, 1);
+  return frame;
 }
 
 function callerTag(caller: string): string {

@@ -75,12 +75,13 @@ export type { Message, Session, EventEnvelope as Event };
 
 /**
  * The stream between the session object and a subscriber's WebSocket (a hibernatable socket the
- * object accepts). A relay (the Worker terminating a client's SSE) receives SSE text: messages
- * starting with `page` are replay it must ask more of with `pull` once it has room, messages
- * starting with `live` are live events. A client socket (`GET …/ws`) receives one envelope per
- * text frame.
+ * object accepts). A relay (the Worker terminating a client's SSE) receives binary messages: one
+ * byte saying what follows, then SSE text as UTF-8, encoded once by the object for every relay
+ * that wants the same events, so the relay only forwards bytes. `page` is replay it must ask more
+ * of with `pull` once it has room, `live` is live events. A client socket (`GET …/ws`) receives one
+ * envelope per text frame.
  */
-export const STREAM = { page: "R", live: "L", pull: "pull" } as const;
+export const STREAM = { page: 0x52, live: 0x4c, pull: "pull" } as const;
 
 /** Close codes the object uses (4000–4999 are the application's). */
 export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008 } as const;

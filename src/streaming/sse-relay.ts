@@ -35,21 +35,21 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
   let drain: ReturnType<typeof setTimeout> | undefined;
 
   const backlog = () => HIGH_WATER_BYTES - (controller?.desiredSize ?? 0);
-  const enqueue = (text: string): boolean => {
+  const enqueue = (chunk: string | Uint8Array): boolean => {
     try {
-      controller?.enqueue(encoder.encode(text));
+      controller?.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
       return true;
     } catch {
       return false; // the client is gone
     }
   };
-  const write = (text: string) => {
+  const write = (chunk: string | Uint8Array) => {
     if (!relaying) return;
     if (backlog() > settings.maxBufferedBytes) {
       void end("slow_consumer");
       return;
     }
-    if (!enqueue(text)) stop();
+    if (!enqueue(chunk)) stop();
   };
   /** Stops relaying: timers off, the object's socket closed (its slot is free at once). */
   const stop = () => {
@@ -82,9 +82,11 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
   };
 
   socket.addEventListener("message", (event) => {
-    const data = typeof event.data === "string" ? event.data : "";
-    write(data.slice(1));
-    if (data.startsWith(STREAM.page)) {
+    // The object's bytes go to the client as they are: kind first, then SSE text (rpc.ts STREAM).
+    if (!(event.data instanceof ArrayBuffer) || event.data.byteLength === 0) return;
+    const frame = new Uint8Array(event.data);
+    write(frame.subarray(1));
+    if (frame[0] === STREAM.page) {
       if ((controller?.desiredSize ?? 0) > 0) socket.send(STREAM.pull);
       else pullOwed = true;
     }
@@ -113,6 +115,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
         enqueue(retryFrame(RETRY_MS) + connectedFrame());
         heartbeat = setInterval(() => write(heartbeatFrame()), settings.heartbeatMs);
         cycle = setTimeout(() => void end("connection_cycle"), Math.round(settings.cycleMs * (0.8 + Math.random() * 0.4)));
+        socket.binaryType = "arraybuffer"; // the standard default is Blob, which costs a read per message
         socket.accept();
       },
       pull() {
