@@ -88,6 +88,17 @@ export class Fanout {
     return null;
   }
 
+  /**
+   * Asks relays to write to their clients now (all of them, or those of `caller`): a client that
+   * vanished without closing holds its slot until a write to it fails, which otherwise waits for
+   * the next heartbeat (15 s). Client sockets need no probe: the runtime reads them and sees a close.
+   */
+  probe(caller: string | null): void {
+    for (const ws of this.#ctx.getWebSockets(caller === null ? "relay" : callerTag(caller))) {
+      if (this.#stateOf(ws)?.mode === "relay") this.#send(ws, STREAM.probe);
+    }
+  }
+
   /** Accepts a subscriber and starts its replay; returns the socket's client end. */
   accept(source: ReplaySource, state: SubscriberState, protocol: string | null): Response {
     const pair = new WebSocketPair();

@@ -78,10 +78,11 @@ export type { Message, Session, EventEnvelope as Event };
  * object accepts). A relay (the Worker terminating a client's SSE) receives binary messages: one
  * byte saying what follows, then SSE text as UTF-8, encoded once by the object for every relay
  * that wants the same events, so the relay only forwards bytes. `page` is replay it must ask more
- * of with `pull` once it has room, `live` is live events. A client socket (`GET …/ws`) receives one
- * envelope per text frame.
+ * of with `pull` once it has room, `live` is live events. `probe` (text) asks the relay to write
+ * to its client now, so a client that vanished is noticed and its slot freed. A client socket
+ * (`GET …/ws`) receives one envelope per text frame.
  */
-export const STREAM = { page: 0x52, live: 0x4c, pull: "pull" } as const;
+export const STREAM = { page: 0x52, live: 0x4c, pull: "pull", probe: "probe" } as const;
 
 /** Close codes the object uses (4000–4999 are the application's). */
 export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008 } as const;

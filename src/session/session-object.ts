@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
+import { sleep } from "../lib/sleep";
 import { streamSettings } from "../lib/stream-settings";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
@@ -21,6 +22,9 @@ import type { CancelTarget } from "./turns";
 
 /** How long after a failed index write the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
+
+/** How long a subscriber refused for a full cap waits while the relays probe their clients (see Fanout.probe). */
+const PROBE_WAIT_MS = 250;
 
 const NOT_FOUND = { refused: "session_not_found" } as const;
 
@@ -181,12 +185,22 @@ export class SessionObject extends DurableObject<Env> {
     const opened = this.#owned(subscription.meta);
     if (!opened) return Response.json(NOT_FOUND, { status: 404 });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
-    const after = opened.log.resolve(subscription.cursor);
-    if (after === null) return Response.json(invalidCursor(subscription.cursor), { status: 400 });
-    const cap = this.#fanout.overCap(subscription.caller);
-    if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
+    if (opened.log.resolve(subscription.cursor) === null) return Response.json(invalidCursor(subscription.cursor), { status: 400 });
+    let cap = this.#fanout.overCap(subscription.caller);
+    if (cap) {
+      // A full cap may hold clients that left without a word (a dropped network, a closed tab):
+      // have the relays write to theirs, then look again.
+      this.#fanout.probe(cap === "caller" ? subscription.caller : null);
+      await sleep(PROBE_WAIT_MS);
+      cap = this.#fanout.overCap(subscription.caller);
+      if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
+    }
+    // Read again after the wait: the session may have been deleted, or the log moved on.
+    const current = this.#owned(subscription.meta);
+    const after = current?.log.resolve(subscription.cursor) ?? null;
+    if (!current || after === null) return Response.json(NOT_FOUND, { status: 404 });
     const { mode, caller, filter, protocol } = subscription;
-    return this.#fanout.accept(opened.log, { mode, caller, filter, cursor: after, live: false }, protocol);
+    return this.#fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false }, protocol);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

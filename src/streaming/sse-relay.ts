@@ -1,4 +1,5 @@
 import { connectedFrame, disconnectingFrame, heartbeatFrame, retryFrame, type DisconnectReason } from "../lib/sse";
+import { sleep } from "../lib/sleep";
 import type { StreamSettings } from "../lib/stream-settings";
 import { CLOSE_CODES, STREAM } from "../session/rpc";
 
@@ -24,7 +25,9 @@ const encoder = new TextEncoder();
  * `connected` first, a heartbeat comment every `heartbeatMs`, a jittered connection cycle with
  * `disconnecting`, and slow-consumer handling. A Worker is billed for CPU, not for the wall time
  * of a response it streams. Replay is paced by the client: the object sends a page, and the relay
- * asks for the next (`pull`) once its queue has room.
+ * asks for the next (`pull`) once its queue has room. A client that vanished is noticed when a
+ * write to it fails (the runtime then cancels the stream); the object asks for such a write
+ * (`probe`) before it refuses a subscriber for a full cap.
  */
 export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableStream<Uint8Array> {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -82,6 +85,10 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
   };
 
   socket.addEventListener("message", (event) => {
+    if (event.data === STREAM.probe) {
+      write(heartbeatFrame());
+      return;
+    }
     // The object's bytes go to the client as they are: kind first, then SSE text (rpc.ts STREAM).
     if (!(event.data instanceof ArrayBuffer) || event.data.byteLength === 0) return;
     const frame = new Uint8Array(event.data);
@@ -130,8 +137,4 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     },
     new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
