@@ -94,8 +94,8 @@ export function createApp() {
   app.use("*", rejectUnservedMethods(app));
   app.use("/v1/*", limitBody());
   app.use("/v1/*", requireJsonBody());
-  // After the JSON check: a retry is matched by its parsed body.
-  for (const route of IDEMPOTENT_ROUTES) app.on("POST", honoPath(route.path), idempotency({ byObject: route.byObject === true }));
+  // After the JSON check: a body that is not JSON never claims a key.
+  for (const route of IDEMPOTENT_ROUTES) app.on("POST", honoPath(route.path), idempotency({ byObject: route.byObject === true, userLevel: route.userLevel === true }));
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);

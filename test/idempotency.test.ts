@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
 import { sha256Hex } from "../src/lib/crypto";
+import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { AgentSchema } from "../src/schemas/agents";
 import { MessageSchema } from "../src/schemas/messages";
 import { settledEvents } from "./support/events";
@@ -73,6 +75,55 @@ describe("Idempotency-Key", () => {
     expect(held.retry_after_seconds).toBe(1);
     await claim(Date.now() - 1);
     expect((await post(t, "/v1/agents", body, key)).status).toBe(201);
+  });
+
+  it("scopes keys to the credential: another API key of the same user does not get the first one's answer", async () => {
+    const t = await newTenant({ apiKey: true });
+    const second = ((await (await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "second" } })).json()) as { key: string }).key;
+    const asFirst = { headers: { authorization: `Bearer ${t.apiKey}` } };
+    const asSecond = { headers: { authorization: `Bearer ${second}` } };
+    const key = crypto.randomUUID();
+    const made = AgentSchema.parse(await (await post(asFirst, "/v1/agents", agentBody("per key"), key)).json());
+    const other = await post(asSecond, "/v1/agents", agentBody("per key"), key);
+    expect(other.status).toBe(201);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(AgentSchema.parse(await other.json()).id).not.toBe(made.id);
+  });
+
+  it("tells a retry that the first request succeeded when its answer cannot be replayed, and creates nothing again", async () => {
+    const t = await newTenant();
+    const body = agentBody("unreplayable");
+    const hash = await sha256Hex(`POST /v1/agents\n${JSON.stringify(body)}`);
+    const done = (key: string, sealed: string | null) =>
+      env.DB.prepare("INSERT INTO idempotency_keys (caller, key, request_hash, state, status, body, lease_until, expires_at) VALUES (?, ?, ?, 'done', ?, ?, 0, ?)")
+        .bind(`${t.userId}:${t.orgId}`, key, hash, sealed === null ? null : 201, sealed, Date.now() + 86_400_000)
+        .run();
+    // The answer was not stored (sealing or D1 failed after the create), or was sealed with a retired key.
+    const notStored = crypto.randomUUID();
+    await done(notStored, null);
+    const retiredKey = crypto.randomUUID();
+    await done(retiredKey, `v1:0badc0de:${btoa("twelve bytes")}:${btoa("sealed with a key that is gone")}`);
+    for (const key of [notStored, retiredKey]) {
+      const problem = await expectProblem(await post(t, "/v1/agents", body, key), 409, "conflict");
+      expect(problem.detail).toContain("cannot be replayed");
+    }
+    expect(await activeAgents(t)).toBe(0);
+  });
+
+  it("lets a request that outlived its lease settle nothing of the claim that took over", async () => {
+    const db = createDb(env.DB);
+    const caller = `test:${crypto.randomUUID()}`;
+    const key = crypto.randomUUID();
+    const first = await claimKey(db, env, caller, key, "hash");
+    if (first.kind !== "claimed") throw new Error("not claimed");
+    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ? WHERE caller = ? AND key = ?").bind(Date.now() - 1, caller, key).run();
+    const takeover = await claimKey(db, env, caller, key, "hash");
+    if (takeover.kind !== "claimed") throw new Error("not taken over");
+    // The first request, late: neither its failure nor its success touches the new claim.
+    await releaseKey(db, caller, key, first.lease);
+    await completeKey(db, env, caller, key, first.lease, { status: 201, body: "{}", contentType: "application/json" });
+    const row = await env.DB.prepare("SELECT state, lease_until FROM idempotency_keys WHERE caller = ? AND key = ?").bind(caller, key).first();
+    expect(row).toEqual({ state: "in_flight", lease_until: takeover.lease });
   });
 
   it("replays a created API key (the response holds the key) without storing it in clear", async () => {

@@ -267,4 +267,16 @@ describe("a user who belongs to no organization", () => {
     expect(me).toMatchObject({ org: { id: org.id, role: "owner" }, role: "owner" });
     expect((await callAs(t, "/v1/agents")).status).toBe(200);
   });
+
+  it("creates it once with an Idempotency-Key: the retry is the replay", async () => {
+    const t = await orphan();
+    const init = { method: "POST", json: { name: "Once" }, headers: { "idempotency-key": crypto.randomUUID() } };
+    const first = await callAs(t, "/v1/orgs", init);
+    expect(first.status).toBe(201);
+    const again = await callAs(t, "/v1/orgs", init);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(OrganizationSchema.parse(await again.json())).toEqual(OrganizationSchema.parse(await first.json()));
+    expect(OrgList.parse(await (await callAs(t, "/v1/orgs")).json()).data).toHaveLength(1);
+  });
 });

@@ -3,14 +3,18 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { currentKeyId } from "../lib/encryption";
 import { describeError, logLine } from "../lib/log";
 import { claimKey, completeKey, pruneKeys, releaseKey } from "../services/idempotency";
+import { orgPrincipal } from "./auth";
 
 /**
  * The POST routes that create something and take `Idempotency-Key` (OpenAPI path templates).
- * Messages are remembered by their session object (`byObject`), the rest in D1.
+ * Messages are remembered by their session object (`byObject`), the rest in D1. A key is the
+ * caller's in the org the request acts in, except on routes that create something of the user's
+ * own (`userLevel`: an org, made by a user who may have none yet and then has one).
  */
-export const IDEMPOTENT_ROUTES: readonly { path: string; byObject?: true }[] = [
+export const IDEMPOTENT_ROUTES: readonly { path: string; byObject?: true; userLevel?: true }[] = [
   { path: "/v1/agents" },
   { path: "/v1/sessions" },
   { path: "/v1/agents/{agent_id}/sessions" },
@@ -18,7 +22,7 @@ export const IDEMPOTENT_ROUTES: readonly { path: string; byObject?: true }[] = [
   { path: "/v1/llm-providers" },
   { path: "/v1/llm-providers/{provider_id}/models" },
   { path: "/v1/auth/api-keys" },
-  { path: "/v1/orgs" },
+  { path: "/v1/orgs", userLevel: true },
   { path: "/v1/orgs/{org_id}/members" },
 ];
 
@@ -36,10 +40,11 @@ export interface IdempotencyRequest {
  * `Idempotency-Key` (IETF draft) for the caller's creating POSTs: the same key with the same
  * request within 24 hours answers with the first success again (`Idempotent-Replayed: true`,
  * nothing created twice); with another request it is 422 `idempotency_key_reused`; while the
- * first still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller (user and
- * org); only successes are remembered. Mounted after authentication.
+ * first still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller (the API
+ * key, or the user when signed in with a token) and the org; only successes are remembered.
+ * Mounted after authentication.
  */
-export function idempotency(options: { byObject?: boolean } = {}) {
+export function idempotency(options: { byObject?: boolean; userLevel?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined || c.req.method !== "POST") return next();
@@ -48,13 +53,15 @@ export function idempotency(options: { byObject?: boolean } = {}) {
     }
     const request: IdempotencyRequest = {
       key,
-      caller: `${c.var.caller.userId}:${c.var.principal.orgId}`,
+      caller: `${c.var.caller.apiKeyId ?? c.var.caller.userId}:${options.userLevel ? "-" : (orgPrincipal(c)?.orgId ?? "-")}`,
       requestHash: await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${await c.req.text()}`),
     };
     if (options.byObject) {
       c.set("idempotency", request);
       return next();
     }
+    // The answer is sealed to be stored: with no usable key, fail before anything is created.
+    await currentKeyId(c.env);
     const db = c.var.db;
     const claim = await claimKey(db, c.env, request.caller, key, request.requestHash);
     if (claim.kind === "replay") {
@@ -66,23 +73,24 @@ export function idempotency(options: { byObject?: boolean } = {}) {
       await next();
       succeeded = c.res.status >= 200 && c.res.status < 300;
     } finally {
-      await settle(c, request, succeeded);
+      await settle(c, request, claim.lease, succeeded);
     }
   });
 }
 
 /** Completes the claim with the response, or releases it so a retry can run. */
-async function settle(c: Context<AppEnv>, request: IdempotencyRequest, succeeded: boolean): Promise<void> {
+async function settle(c: Context<AppEnv>, request: IdempotencyRequest, lease: number, succeeded: boolean): Promise<void> {
   const db = c.var.db;
   try {
     if (succeeded) {
       const body = await c.res.clone().text();
-      await completeKey(db, c.env, request.caller, request.key, { status: c.res.status, body, contentType: c.res.headers.get("content-type") });
+      await completeKey(db, c.env, request.caller, request.key, lease, { status: c.res.status, body, contentType: c.res.headers.get("content-type") });
     } else {
-      await releaseKey(db, request.caller, request.key);
+      await releaseKey(db, request.caller, request.key, lease);
     }
   } catch (err) {
-    // The request's own answer stands; a retry finds the claim in flight until its lease passes.
+    // The request's own answer stands. If not even "done" could be written, a retry finds the
+    // claim in flight until its lease passes (then it runs again: D1 refused every write).
     logLine("error", { msg: "idempotency key not settled", request_id: c.get("requestId"), error: describeError(err) });
   }
   try {

@@ -1,10 +1,8 @@
 import { and, eq, lt } from "drizzle-orm";
+import { IDEMPOTENCY_TTL_MS } from "../lib/idempotency-ttl";
 import { toMessage, type Message } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import { idempotentMessages, messages } from "./db/schema";
-
-/** How long a message's Idempotency-Key is remembered. */
-const TTL_MS = 24 * 60 * 60 * 1000;
 
 /** An Idempotency-Key of a posted message, with who sent it and a hash of the request. */
 export interface MessageIdempotency {
@@ -27,7 +25,7 @@ export class IdempotentMessages {
 
   /** The message stored under this key, `"reused"` for a key sent with another request, or null for a new key. */
   find(request: MessageIdempotency, sessionId: string): Message | "reused" | null {
-    this.#db.delete(idempotentMessages).where(lt(idempotentMessages.createdAt, Date.now() - TTL_MS)).run();
+    this.#db.delete(idempotentMessages).where(lt(idempotentMessages.createdAt, Date.now() - IDEMPOTENCY_TTL_MS)).run();
     const row = this.#db
       .select()
       .from(idempotentMessages)
