@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { callAs } from "./support/requests";
 import { getSession, sendMessage } from "./support/resources";
 import { isEnd, TERMINAL } from "./support/events";
+import { sleep } from "./support/async";
 import { startStuckTurn } from "./support/stuck-turn";
 
 describe("a turn whose work ignores its abort", () => {
@@ -23,6 +24,21 @@ describe("a turn whose work ignores its abort", () => {
     const next = await reader.collectUntil(isEnd);
     await reader.cancel();
     expect(next.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
+  }, 20_000);
+
+  it("starts no queued turn when a delete comes while a cancel waits out its grace", async () => {
+    const { t, session, reader, turnReads } = await startStuckTurn();
+    await reader.cancel();
+    await sendMessage(t, session.id, "queued behind the stuck turn");
+    // The cancel aborts the turn and, its work ignoring that, ends it 5 s later; the delete comes in between.
+    const cancel = callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    await sleep(200);
+    const res = await callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
+    expect(res.status).toBe(204);
+    await (await cancel).body?.cancel();
+    await sleep(300);
+    expect(turnReads()).toBe(1); // the queued message never became a turn of the deleted session
+    expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);
   }, 20_000);
 
   it("is deleted within the grace period: DELETE answers 204 and the session is gone", async () => {

@@ -77,6 +77,8 @@ interface TurnConfig {
 export class TurnController {
   readonly #host: TurnHost;
   #running: Running | null = null;
+  /** Set when the session is being deleted: no turn starts or goes on from then on. */
+  #closed = false;
 
   constructor(host: TurnHost) {
     this.#host = host;
@@ -89,6 +91,7 @@ export class TurnController {
 
   /** A new input: starts a turn now or queues it. Synchronous, so concurrent posts keep their order. */
   accept(item: QueuedInput): void {
+    if (this.#closed) return;
     if (this.busy) this.#host.queue.push(item);
     else this.#start(item);
   }
@@ -171,6 +174,9 @@ export class TurnController {
 
   /** Stops the turn for a delete; waits a little for its work, then lets go of it. */
   async stopForDelete(): Promise<void> {
+    // First, so a turn that ends meanwhile (a cancel's or the deadline's abort came before this
+    // one) starts nothing after it.
+    this.#closed = true;
     const running = this.#running;
     if (!running) return;
     if (!running.parked) {
@@ -250,6 +256,7 @@ export class TurnController {
 
   /** Goes on with a parked turn whose client has answered every call: its results are stored, then the model is called again. */
   #resume(): void {
+    if (this.#closed) return;
     const parked = this.#storedActive();
     if (!parked || parked.waitingSince === null) return;
     const waitedMs = parked.waitedMs + (Date.now() - parked.waitingSince);
@@ -328,6 +335,10 @@ export class TurnController {
    */
   #park(running: Running, outcome: { iterations: number; usage: LlmUsage }): void {
     const host = this.#host;
+    if (this.#closed) {
+      running.turn.markEnded();
+      return;
+    }
     host.db
       .update(activeTurn)
       .set({ iterations: outcome.iterations, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens })
@@ -358,7 +369,8 @@ export class TurnController {
   #finish(running: Running, outcome: Ending): void {
     const host = this.#host;
     running.turn.finishing = true;
-    if (outcome.kind !== "deleted") {
+    const deleted = outcome.kind === "deleted" || this.#closed;
+    if (!deleted) {
       try {
         writeTurnEnd(host, running.active, outcome, host.queue.size > 0);
       } catch (err) {
@@ -370,7 +382,7 @@ export class TurnController {
     }
     running.turn.markEnded();
     if (this.#running === running) this.#running = null;
-    if (outcome.kind === "deleted") return;
+    if (deleted) return;
     const next = host.queue.shift();
     if (next) this.#start(next);
     else host.settled();

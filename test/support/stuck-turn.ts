@@ -10,10 +10,12 @@ import { turnSetup } from "./sessions";
  * that ignores its signal, which the session must end anyway. Restored by vi.restoreAllMocks.
  * (Session objects run in the tests' isolate and share drizzle's D1 class.)
  */
-export function hangTurnReads(): { reached: () => Promise<void> } {
+export function hangTurnReads(): { reached: () => Promise<void>; reads: () => number } {
   let hanging = false;
+  let reads = 0;
   vi.spyOn(DrizzleD1Database.prototype, "batch").mockImplementation(() => {
     hanging = true;
+    reads += 1;
     return new Promise(() => undefined);
   });
   // Polled, not a promise the object resolves: a promise settled in the object's I/O context
@@ -22,7 +24,7 @@ export function hangTurnReads(): { reached: () => Promise<void> } {
     for (let i = 0; i < 400 && !hanging; i += 1) await sleep(10);
     if (!hanging) throw new Error("the turn's read was never reached");
   };
-  return { reached };
+  return { reached, reads: () => reads };
 }
 
 /** A session with an open stream whose first turn is stuck on its control-plane read. */
@@ -31,5 +33,5 @@ export async function startStuckTurn() {
   const hang = hangTurnReads();
   await sendMessage(t, session.id, "hello");
   await hang.reached();
-  return { t, session, reader };
+  return { t, session, reader, turnReads: hang.reads };
 }
