@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
 import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
@@ -119,8 +119,17 @@ export class ClientToolCalls {
     return { accepted: results.length, waiting };
   }
 
-  /** Forgets the reply's calls (their results are stored, or the turn ended). */
+  /**
+   * Forgets the reply's calls (their results are stored, or the turn ended) and ends the turn's
+   * wait, if it still counts one: the client may have answered before the turn parked (its
+   * built-in calls still ran), and then no resume ended it.
+   */
   clear(): void {
     this.#db.delete(pendingToolCalls).run();
+    this.#db
+      .update(activeTurn)
+      .set({ waitedMs: sql`${activeTurn.waitedMs} + (${Date.now()} - ${activeTurn.waitingSince})`, waitingSince: null })
+      .where(isNotNull(activeTurn.waitingSince))
+      .run();
   }
 }

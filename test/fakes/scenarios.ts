@@ -23,6 +23,12 @@ export const PARALLEL_CALLS: FakeToolCall[] = [
   { id: "call_par_2", name: "multiply", fragments: ['{"a": 6', ', "b": 7}'] },
 ];
 
+/** One call of the client's `lookup_order` and one of the built-in `add`, in that order. */
+export const CLIENT_AND_BUILTIN: readonly [FakeToolCall, FakeToolCall] = [
+  { id: "call_client_1", name: "lookup_order", fragments: ['{"id": 5}'] },
+  { id: "call_builtin_1", name: "add", fragments: ['{"a": 1, "b": 2}'] },
+];
+
 /** The plan for one request to `scenario`, or undefined if the scenario is unknown. */
 export function planScenario(scenario: string, wire: WireFormat, request: JsonObject): Plan | undefined {
   const status = /^status_(\d{3})$/.exec(scenario);
@@ -72,6 +78,10 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
     }
     case "stream_error":
       return { kind: "stream", steps: [...writes(throughText(frames(text), 1)), { write: wire.streamErrorFrame() }] };
+    case "client_and_builtin_then_hang":
+      // A reply that calls a client-side tool and a built-in one; once it has their results, the model never answers.
+      if (wire.toolResults(request).length > 0) return { kind: "stream", steps: [{ hang: true }] };
+      return stream(frames({ text: [], calls: [CLIENT_AND_BUILTIN[0], CLIENT_AND_BUILTIN[1]] }));
     case "hang":
       return { kind: "stream", steps: [{ hang: true }] };
     case "hang_after_first_chunk":
