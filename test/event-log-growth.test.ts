@@ -56,12 +56,12 @@ describe("a session with 10,000 stored events", () => {
       });
       const db = openSessionDb(state.storage);
       const log = new EventLog(db, state.storage, session.id, () => undefined);
-      const first = log.read(0, 1, 1)[0];
+      const first = log.read(0, 1, 1, 1 << 30)[0];
       statements.length = 0;
-      log.read(5000, STORED, 500);
-      log.page({ afterSequence: 5000, limit: 1000 });
-      log.page({ afterSequence: 0, beforeSequence: 9000, limit: 1000 });
-      log.page({ afterSequence: 5000, limit: 1000, filter: eventFilter(["turn.started"], []) });
+      log.read(5000, STORED, 500, 1 << 30);
+      log.page({ afterSequence: 5000, limit: 1000, maxBytes: 1 << 30 });
+      log.page({ afterSequence: 0, beforeSequence: 9000, limit: 1000, maxBytes: 1 << 30 });
+      log.page({ afterSequence: 5000, limit: 1000, maxBytes: 1 << 30, filter: eventFilter(["turn.started"], []) });
       log.cursor(first?.id ?? "");
       messagePage(db, session.id, { offset: 0, limit: 20 });
       spy.mockRestore();

@@ -9,6 +9,8 @@ import { sessionStub } from "../src/session/rpc";
 import { newTenant } from "./support/tenants";
 import { createAgent, createSession } from "./support/resources";
 
+/** A byte budget no test page reaches. */
+const ANY_SIZE = 1 << 30;
 const draft = (n: number): EventDraft => ({ type: "tool.call", context: NO_CONTEXT, data: { n } });
 const delta = (text: string): EventDraft => ({ type: "message.delta", context: NO_CONTEXT, data: { message_id: "m", delta: text, accumulated: text } });
 
@@ -37,7 +39,18 @@ describe("event log in the session object's storage", () => {
       expect(delivered.map((e) => e.sequence)).toEqual([1, 2, 3]);
       expect(storedSequences()).toEqual([1, 2, 3]);
       expect(log.head).toBe(3);
-      expect(log.read(1, 3, 10).map((e) => e.data.n)).toEqual([2, 3]);
+      expect(log.read(1, 3, 10, ANY_SIZE).map((e) => e.data.n)).toEqual([2, 3]);
+    });
+  });
+
+  it("cuts replay and list pages at their byte budget, keeping at least one event, from the cursor's side", async () => {
+    await withLog((log) => {
+      const big = (n: number): EventDraft => ({ type: "tool.call", context: NO_CONTEXT, data: { n, blob: "x".repeat(1000) } });
+      log.append([big(1), big(2), big(3), big(4)]);
+      expect(log.read(0, 4, 10, 2500).map((e) => e.data.n)).toEqual([1, 2]);
+      expect(log.read(0, 4, 10, 10).map((e) => e.data.n)).toEqual([1]); // one event, however large
+      expect(log.page({ afterSequence: 1, limit: 10, maxBytes: 2500 }).map((e) => e.sequence)).toEqual([2, 3]);
+      expect(log.page({ afterSequence: 0, beforeSequence: 5, limit: 10, maxBytes: 2500 }).map((e) => e.sequence)).toEqual([3, 4]);
     });
   });
 
@@ -69,16 +82,16 @@ describe("event log in the session object's storage", () => {
       expect(log.cursor(stored2?.id ?? "")).toBe(2);
       expect(log.cursor(delta2?.id ?? "")).toBe(2);
       expect(log.cursor("event_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f")).toBeNull();
-      expect(log.page({ afterSequence: 0, limit: 10 }).map((e) => e.type)).toEqual(["tool.call", "tool.call"]);
+      expect(log.page({ afterSequence: 0, limit: 10, maxBytes: ANY_SIZE }).map((e) => e.type)).toEqual(["tool.call", "tool.call"]);
     });
   });
 
   it("pages forwards and backwards, filtering by type in the query", async () => {
     await withLog((log) => {
       log.append([draft(1), { type: "turn.started", context: NO_CONTEXT, data: {} }, draft(2), draft(3)]);
-      expect(log.page({ afterSequence: 0, limit: 2, filter: eventFilter(["tool.call"], []) }).map((e) => e.sequence)).toEqual([1, 3]);
-      expect(log.page({ afterSequence: 0, limit: 10, filter: eventFilter([], ["tool.call"]) }).map((e) => e.sequence)).toEqual([2]);
-      expect(log.page({ afterSequence: 0, beforeSequence: 4, limit: 2 }).map((e) => e.sequence)).toEqual([2, 3]);
+      expect(log.page({ afterSequence: 0, limit: 2, maxBytes: ANY_SIZE, filter: eventFilter(["tool.call"], []) }).map((e) => e.sequence)).toEqual([1, 3]);
+      expect(log.page({ afterSequence: 0, limit: 10, maxBytes: ANY_SIZE, filter: eventFilter([], ["tool.call"]) }).map((e) => e.sequence)).toEqual([2]);
+      expect(log.page({ afterSequence: 0, beforeSequence: 4, limit: 2, maxBytes: ANY_SIZE }).map((e) => e.sequence)).toEqual([2, 3]);
     });
   });
 });

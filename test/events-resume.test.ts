@@ -122,7 +122,7 @@ describe("the JSON event list", () => {
     return { t, session };
   }
 
-  it("filters by type before the limit, so pages hold matching events and a short page is the end", async () => {
+  it("filters by type before the limit, so pages hold matching events and an empty page is the end", async () => {
     const { t, session } = await twoTurns();
     const [firstTurn] = await listEvents(t, session.id, "?types=turn.completed&limit=1");
     expect(firstTurn?.type).toBe("turn.completed");

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
@@ -15,9 +15,23 @@ export interface EventPage {
   afterSequence: number;
   beforeSequence?: number | undefined;
   limit: number;
+  /** Event data bytes a page holds at most (it always holds one event). */
+  maxBytes: number;
   filter?: EventFilter;
   /** Only the events of this turn. */
   turnId?: string | undefined;
+}
+
+/** The leading rows whose data adds up to at most `maxBytes` (always the first). */
+function withinBytes<T extends { bytes: number }>(rows: T[], maxBytes: number): T[] {
+  let total = 0;
+  const kept: T[] = [];
+  for (const row of rows) {
+    total += row.bytes;
+    if (kept.length > 0 && total > maxBytes) break;
+    kept.push(row);
+  }
+  return kept;
 }
 
 /** A matcher as SQL: the type (index-backed), narrowed by the message's role or the call's executor. */
@@ -91,21 +105,25 @@ export class EventLog implements ReplaySource {
     return id;
   }
 
-  /** Events with `after < sequence <= upTo`, oldest first (a primary-key range scan). */
-  read(after: number, upTo: number, limit: number): EventEnvelope[] {
-    return this.#db
-      .select()
+  /**
+   * Events with `after < sequence <= upTo`, oldest first (a primary-key range scan): at most
+   * `limit`, and no more than `maxBytes` of event data once the first is in (an event may be
+   * close to the 1 MiB body limit, and a page must fit in one WebSocket message and in memory).
+   */
+  read(after: number, upTo: number, limit: number, maxBytes: number): EventEnvelope[] {
+    const rows = this.#db
+      .select({ ...getTableColumns(events), bytes: sql<number>`length(${events.data})` })
       .from(events)
       .where(and(gt(events.sequence, after), lte(events.sequence, upTo)))
       .orderBy(asc(events.sequence))
       .limit(limit)
-      .all()
-      .map((row) => toEnvelope(row, this.#sessionId));
+      .all();
+    return withinBytes(rows, maxBytes).map((row) => toEnvelope(row, this.#sessionId));
   }
 
   /**
    * A page of the JSON list: after `afterSequence`, or with `beforeSequence` the newest `limit`
-   * before it. The type filter is part of the query, so a short page means there are no more.
+   * before it, cut at `maxBytes` of event data like `read`. The type filter is part of the query.
    */
   page(page: EventPage): EventEnvelope[] {
     const filters: SQL[] = [gt(events.sequence, page.afterSequence)];
@@ -116,14 +134,16 @@ export class EventLog implements ReplaySource {
     if (exclude.length > 0) filters.push(not(or(...exclude.map(matcherSql)) ?? sql`0`));
     const backward = page.beforeSequence !== undefined;
     const rows = this.#db
-      .select()
+      .select({ ...getTableColumns(events), bytes: sql<number>`length(${events.data})` })
       .from(events)
       .where(and(...filters))
       .orderBy(backward ? desc(events.sequence) : asc(events.sequence))
       .limit(page.limit)
       .all();
-    if (backward) rows.reverse();
-    return rows.map((row) => toEnvelope(row, this.#sessionId));
+    // Cut from the cursor's side: forward keeps the oldest, backward the newest.
+    const kept = withinBytes(rows, page.maxBytes);
+    if (backward) kept.reverse();
+    return kept.map((row) => toEnvelope(row, this.#sessionId));
   }
 
   /**

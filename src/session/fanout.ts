@@ -5,7 +5,7 @@ import { CLIENT_PROTOCOL, CLOSE_CODES, STREAM, type Cursor, type SubscriberMode 
 /** Where replay reads stored events, and how a delta snapshot gets an id that resumes. */
 export interface ReplaySource {
   readonly head: number;
-  read(after: number, upTo: number, limit: number): EventEnvelope[];
+  read(after: number, upTo: number, limit: number, maxBytes: number): EventEnvelope[];
   /** A new delta id at the current head, kept as a cursor (the snapshot of the reply so far). */
   deltaId(): string;
 }
@@ -58,8 +58,13 @@ export function subscriptionOf(request: Request): SubscriptionRequest {
   };
 }
 
-/** Stored events replayed per relay page; the relay asks for the next one when its client has read enough. */
+/**
+ * A replay page: at most this many stored events and this many bytes of their data (one event
+ * always), so a page fits one WebSocket message (1 MiB in workerd) even when events are large.
+ * A relay asks for the next page when its client has read enough.
+ */
 const PAGE_EVENTS = 100;
+const PAGE_BYTES = 512 * 1024;
 
 /**
  * The session's subscribers, as hibernatable WebSockets the object accepted (`ctx.acceptWebSocket`).
@@ -187,7 +192,7 @@ export class Fanout {
   #replay(ws: WebSocket, state: SubscriberState, source: ReplaySource): void {
     for (;;) {
       const head = source.head;
-      const page = source.read(state.cursor, head, PAGE_EVENTS);
+      const page = source.read(state.cursor, head, PAGE_EVENTS, PAGE_BYTES);
       const frames = page.filter((e) => wants(state.filter, e));
       state.cursor = page.at(-1)?.sequence ?? state.cursor;
       const caughtUp = state.cursor >= head;
@@ -199,10 +204,8 @@ export class Fanout {
       this.#save(ws, state);
       if (state.mode === "client") {
         for (const envelope of frames) this.#send(ws, JSON.stringify(envelope));
-        if (caughtUp) {
-          this.#dropIfSlow(ws);
-          return;
-        }
+        // A client that does not read a long history is let go between pages, not after all of it.
+        if (this.#dropIfSlow(ws) || caughtUp) return;
         continue;
       }
       if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
@@ -241,21 +244,29 @@ export class Fanout {
     };
   }
 
+  /** Sends, or lets the subscriber go: one that missed a message must resume from its last id, not go on with a gap. */
   #send(ws: WebSocket, message: string | Uint8Array): void {
     try {
       ws.send(message);
     } catch {
-      this.#states.delete(ws); // closing: its close event frees the slot
+      this.#letGo(ws, CLOSE_CODES.sendFailed, "send failed");
     }
   }
 
   /** Lets go of a client socket that fell too far behind; it resumes from the last id it read. */
-  #dropIfSlow(ws: WebSocket): void {
+  #dropIfSlow(ws: WebSocket): boolean {
     // Not every runtime reports it; where it is missing the runtime's own limits apply.
-    if (typeof ws.bufferedAmount !== "number" || ws.bufferedAmount <= this.#limits.maxBufferedBytes) return;
+    if (typeof ws.bufferedAmount !== "number" || ws.bufferedAmount <= this.#limits.maxBufferedBytes) return false;
+    this.#letGo(ws, CLOSE_CODES.slowConsumer, "slow_consumer");
+    return true;
+  }
+
+  /** Closes a subscriber's socket and stops sending to it (its attachment is not read again: its close frees the slot). */
+  #letGo(ws: WebSocket, code: number, reason: string): void {
     this.#states.delete(ws);
     try {
-      ws.close(CLOSE_CODES.slowConsumer, "slow_consumer");
+      ws.serializeAttachment(null);
+      ws.close(code, reason);
     } catch {
       // already closed
     }

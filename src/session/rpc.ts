@@ -85,7 +85,7 @@ export type { Message, Session, EventEnvelope as Event };
 export const STREAM = { page: 0x52, live: 0x4c, pull: "pull", probe: "probe" } as const;
 
 /** Close codes the object uses (4000–4999 are the application's). */
-export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008 } as const;
+export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008, sendFailed: 1011 } as const;
 
 /** The subprotocol a client's WebSocket is answered with when it offered it (it may carry its credential in another, `bearer.<token>`). */
 export const CLIENT_PROTOCOL = "everruns.v1";

@@ -23,6 +23,9 @@ import type { CancelTarget } from "./turns";
 /** How long after a failed index write the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
 
+/** Event data a JSON list page holds at most (a page of 1,000 events near the body limit would be 1 GB). */
+const LIST_PAGE_BYTES = 8 * 1024 * 1024;
+
 /** How long a subscriber refused for a full cap waits while the relays probe their clients (see Fanout.probe). */
 const PROBE_WAIT_MS = 250;
 
@@ -171,7 +174,14 @@ export class SessionObject extends DurableObject<Env> {
     if (!opened) return NOT_FOUND;
     const after = opened.log.resolve(query.cursor);
     if (after === null) return invalidCursor(query.cursor);
-    const page = opened.log.page({ afterSequence: after, beforeSequence: query.beforeSequence, limit: query.limit, turnId: query.turnId, filter: eventFilter(query.types, query.exclude) });
+    const page = opened.log.page({
+      afterSequence: after,
+      beforeSequence: query.beforeSequence,
+      limit: query.limit,
+      maxBytes: LIST_PAGE_BYTES,
+      turnId: query.turnId,
+      filter: eventFilter(query.types, query.exclude),
+    });
     return query.newestFirst ? page.reverse() : page;
   }
 
