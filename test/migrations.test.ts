@@ -99,3 +99,22 @@ describe("migration 0004: one model per (provider, model_id)", () => {
     expect(result.agents).toEqual([{ id: "agent_a", default_model_id: "model_2" }]);
   });
 });
+
+describe("migration 0005: the index rows of sessions from before their objects", () => {
+  it("removes the rows migration 0001 left without data, and keeps every row a session object wrote", async () => {
+    const result = await onScratchDatabase((sql) => {
+      migrate(sql, ["0000_"]);
+      sql.exec("INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('org_1', 'o', ?, ?)", NOW, NOW);
+      insertAgent(sql, "agent_a", null);
+      const insertSession = (id: string) =>
+        sql.exec("INSERT INTO sessions (id, org_id, agent_id, tags, status, created_at, updated_at) VALUES (?, 'org_1', 'agent_a', '[]', 'idle', ?, ?)", id, NOW, NOW);
+      insertSession("session_legacy");
+      migrate(sql, ["0001_", "0002_", "0003_", "0004_"]);
+      insertSession("session_object");
+      sql.exec("UPDATE sessions SET index_version = 3 WHERE id = 'session_object'");
+      migrate(sql, ["0005_"]);
+      return sql.exec("SELECT id FROM sessions ORDER BY id").toArray();
+    });
+    expect(result).toEqual([{ id: "session_object" }]);
+  });
+});
