@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FREE_FORM_MAX_DEPTH } from "../src/lib/json-depth";
 import type { EventEnvelope } from "../src/session/rpc";
 import { isEnd, settledEvents, stored, TERMINAL } from "./support/events";
+import { fakeModel, lastRequest, scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { createAgent, createSession, getSession, listMessages, sendMessage } from "./support/resources";
@@ -142,5 +143,21 @@ describe("client-side tools", () => {
     const withClock = await createAgent(t, { capabilities: ["current_time"] });
     await expectProblem(await callAs(t, `/v1/agents/${withClock.id}/sessions`, { method: "POST", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
     await expectProblem(await callAs(t, `/v1/agents/${withClock.id}`, { method: "PATCH", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
+  });
+
+  it("offers the model one tool per name when an agent changed later meets a session's capability: the built-in one, which is what runs", async () => {
+    const t = await newTenant();
+    const base = scenarioBase("openai", "text");
+    const agent = await createAgent(t, { default_model_id: await fakeModel(t, "openai", base) });
+    const session = await createSession(t, agent.id, { capabilities: ["test_math"] });
+    // The agent alone enables no capability, so a client tool named `add` is its to declare.
+    const patched = await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { tools: [{ ...LOOKUP, name: "add" }, LOOKUP] } });
+    expect(patched.status).toBe(200);
+    await sendMessage(t, session.id, "hello");
+    await settledEvents(t, session.id);
+    const offered = ((await lastRequest(base)).body.tools as { function: { name: string; description: string } }[]).map((tool) => tool.function);
+    expect(offered.filter((f) => f.name === "add")).toHaveLength(1);
+    expect(offered.find((f) => f.name === "add")?.description).not.toBe(LOOKUP.description);
+    expect(offered.map((f) => f.name)).toContain("lookup_order");
   });
 });

@@ -84,7 +84,12 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const enabled = toolsFor(refs);
   const tools = new Map<string, EnabledTool>(enabled.tools.map((t) => [t.tool.name, t]));
   // Client-side tools: the agent's, then the session's (which replace the agent's of the same name).
-  const clientTools = new Map<string, ClientTool>([...agentRow.tools, ...input.session.tools].map((t) => [t.name, t]));
+  // A name an enabled capability also has is refused when declared, but an agent changed later
+  // (PATCH tools or capabilities) can still meet a session's: the built-in tool is the one that
+  // runs, so the model is offered only it (a provider refuses two tools of one name).
+  const clientTools = new Map<string, ClientTool>(
+    [...agentRow.tools, ...input.session.tools].filter((t) => !tools.has(t.name)).map((t) => [t.name, t]),
+  );
   const settings = turnSettings(input.env);
   const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
