@@ -105,7 +105,7 @@ const cancelRoute = createRoute({
   },
   responses: {
     200: jsonResponse(z.object({ status: z.enum(["cancelled", "no_op"]) }).openapi("CancelResult"), "What the cancel did"),
-    ...errorResponses(400, 401, 404, 429),
+    ...errorResponses(400, 401, 404, 413, 415, 429),
   },
 });
 

@@ -26,10 +26,6 @@ export function isEventType(value: string): value is EventType {
 /** Exactly one of these ends every turn. */
 export const TERMINAL_TYPES: ReadonlySet<EventType> = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
-export function isTerminal(type: string): boolean {
-  return TERMINAL_TYPES.has(type as EventType);
-}
-
 export interface EventContext {
   turn_id: string | null;
   input_message_id: string | null;

@@ -9,11 +9,10 @@ import { InputQueue } from "./input-queue";
 import type { SessionRecord, SessionRecords } from "./session-record";
 import { TurnController } from "./turns";
 
-/** The parts of an open session: its record as opened, its log, queue, turns and message keys. */
+/** The parts of an open session: its record as opened, its log, turns and message keys. */
 export interface Opened {
   record: SessionRecord;
   log: EventLog;
-  queue: InputQueue;
   turns: TurnController;
   idempotent: IdempotentMessages;
 }
@@ -50,5 +49,5 @@ export function openSession(input: OpenSessionInput): Opened {
     settled: input.settled,
     rearm: input.rearm,
   });
-  return { record, log, queue, turns, idempotent: new IdempotentMessages(db) };
+  return { record, log, turns, idempotent: new IdempotentMessages(db) };
 }

@@ -111,7 +111,8 @@ export class TurnController {
       return;
     }
     this.#running = { active, turn: new RunningTurn(), parked: false };
-    this.#finish(this.#running, { kind: "failed", iterations: 0, usage: ZERO_USAGE, errorCode: "interrupted", error: failureText("interrupted") });
+    // What the turn spent before it parked and went on counts, as its stored progress says.
+    this.#finish(this.#running, { kind: "failed", ...this.#progress(), errorCode: "interrupted", error: failureText("interrupted") });
   }
 
   /** Cancels the turn the request means, once: a repeat answers the same and never touches the next turn. */
