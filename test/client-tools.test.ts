@@ -1,8 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FREE_FORM_MAX_DEPTH } from "../src/lib/json-depth";
-import type { EventEnvelope } from "../src/session/rpc";
+import { sessionStub, type EventEnvelope } from "../src/session/rpc";
 import { isEnd, settledEvents, stored, TERMINAL } from "./support/events";
 import { fakeModel, lastRequest, scenarioBase } from "./support/models";
+import { sleep } from "./support/async";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { createAgent, createSession, getSession, listMessages, sendMessage } from "./support/resources";
@@ -45,6 +48,10 @@ describe("client-side tools", () => {
     const toolCall = { id: "call_1", name: "lookup_order", arguments: { id: 42 } };
     expect(call.data).toEqual({ tool_call: toolCall, executor: "client", tool_calls: [toolCall] });
     expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
+    // Parked, the object sleeps until the wait would time out (10 min), not every watchdog period (30 s).
+    await sleep(100);
+    const alarm = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.storage.getAlarm());
+    expect((alarm ?? 0) - Date.now()).toBeGreaterThan(9 * 60_000);
 
     const res = await postResults(t, session.id, [{ tool_call_id: "call_1", result: { status: "shipped" } }]);
     expect(res.status).toBe(200);

@@ -17,7 +17,6 @@ import { openSession, type Opened } from "./open-session";
 import type { Cursor, EventListQuery, Page, PostedMessage, PostMessageInput, Refusable, SessionInit } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
-import { turnSettings } from "./settings";
 import type { CancelTarget } from "./turns";
 
 /** How long after a failed index write the alarm tries again. */
@@ -62,7 +61,8 @@ export class SessionObject extends DurableObject<Env> {
       if (!isProvisioned(this.#db)) return;
       await migrateSessionDb(this.#db);
       const record = this.#records.get();
-      if (record?.deletedAt) await this.#finishDelete(this.#indexOf(record.id));
+      // An unfinished delete is finished by the alarm, not here: nothing waits on D1 while the object starts.
+      if (record?.deletedAt) await ctx.storage.setAlarm(Date.now());
       else if (record) this.#open(record).turns.recover();
     });
   }
@@ -272,14 +272,19 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   /**
-   * One alarm serves every timer the object needs: the watchdog while a turn runs, else a retry
-   * while the index is behind; with neither, no alarm is left (an idle object keeps nothing).
+   * One alarm serves every timer the object needs: the watchdog while a turn runs (for a parked
+   * turn, when its wait times out) and a retry while the index is behind, whichever is first;
+   * with neither, no alarm is left (an idle object keeps nothing).
    */
   async #rearm(): Promise<void> {
     try {
-      if (isProvisioned(this.#db) && this.#records.get()?.deletedAt) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
-      else if (this.#opened?.turns.busy) await this.ctx.storage.setAlarm(Date.now() + turnSettings(this.env).watchdogMs);
-      else if (this.#index?.behind) await this.ctx.storage.setAlarm(Date.now() + INDEX_RETRY_MS);
+      const now = Date.now();
+      if (isProvisioned(this.#db) && this.#records.get()?.deletedAt) {
+        await this.ctx.storage.setAlarm(now + INDEX_RETRY_MS);
+        return;
+      }
+      const times = [this.#opened?.turns.nextWatch(now) ?? null, this.#index?.behind ? now + INDEX_RETRY_MS : null].filter((t) => t !== null);
+      if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
       else await this.ctx.storage.deleteAlarm();
     } catch (err) {
       logLine("error", { msg: "could not set the session alarm", error: describeError(err) });

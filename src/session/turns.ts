@@ -36,7 +36,7 @@ export interface TurnHost {
   sessionId: string;
   orgId: string;
   agentId: string;
-  /** The session went idle: bring the D1 index in step (off the path clients wait on), then reset the alarm. */
+  /** The session went idle or its turn parked: bring the D1 index in step (off the path clients wait on), then reset the alarm. */
   settled(): void;
   /** A turn started or ended: the object's alarm (the watchdog) must be set or cleared. */
   rearm(): void;
@@ -164,6 +164,19 @@ export class TurnController {
     }
     const waited = (stored?.waitedMs ?? 0) + (stored?.waitingSince != null ? now - stored.waitingSince : 0);
     if (now - active.startedAt - waited >= settings.deadlineMs) turn.abortFor("deadline");
+  }
+
+  /**
+   * When the watchdog must look next, or null with no turn: a working turn every watchdog period;
+   * a parked one only when its wait for the client times out (nothing else can change meanwhile
+   * but a request, which wakes the object anyway).
+   */
+  nextWatch(now: number): number | null {
+    if (!this.busy) return null;
+    const settings = turnSettings(this.#host.env);
+    const running = this.#running;
+    const waitingSince = running?.parked && !running.unwritten ? this.#storedActive()?.waitingSince : null;
+    return waitingSince != null ? Math.max(now, waitingSince + settings.toolResultsTimeoutMs) : now + settings.watchdogMs;
   }
 
   /** Results of client-side tool calls: stored all or none; a parked turn goes on once every call has one. */
@@ -348,6 +361,8 @@ export class TurnController {
     running.turn.markEnded();
     this.#running = { active: running.active, turn: new RunningTurn(), parked: true };
     if (host.clientTools.allAnswered()) this.#resume();
+    // The index shows the session waiting, and the watchdog has nothing to do until the wait times out.
+    else host.settled();
   }
 
   /**
