@@ -55,6 +55,21 @@ describe("faults on the session's write paths", () => {
     expect(after.filter((e) => TERMINAL.has(e.type)).at(-1)?.type).toBe("turn.completed");
   });
 
+  it("keeps an input whose turn could not start queued, and starts it once storage takes the write: the watchdog retries", async () => {
+    const { t, session } = await sessionSetup();
+    failNextAppend(has("turn.started"));
+    const posted = await sendMessage(t, session.id, "start me");
+    await new Promise((r) => setTimeout(r, 100));
+    // The message is stored and answered; its turn never began, so nothing of a turn was written.
+    expect((await listEvents(t, session.id)).map((e) => e.type)).toEqual(["message.created"]);
+    vi.restoreAllMocks();
+    await runDurableObjectAlarm(sessionStub(env, session.id));
+    const events = await settledEvents(t, session.id);
+    expect(events.filter((e) => e.type === "turn.started").map((e) => e.data.input_message_id)).toEqual([posted.id]);
+    expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
+    expect((await getSession(t, session.id)).status).toBe("idle");
+  });
+
   it("writes the end of a turn once storage takes it again: the watchdog retries, and there is one terminal event", async () => {
     const { t, session } = await sessionSetup();
     failNextAppend(has("turn.completed"));

@@ -20,12 +20,14 @@ export class InputQueue {
     this.#db.insert(queue).values({ messageId: item.messageId, modelId: item.modelId }).run();
   }
 
-  /** Removes and returns the oldest input, or null when none waits. */
-  shift(): QueuedInput | null {
+  /** The oldest input, or null when none waits; it stays queued until `remove` (in the write that starts its turn). */
+  peek(): QueuedInput | null {
     const first = this.#db.select().from(queue).orderBy(asc(queue.position)).limit(1).get();
-    if (!first) return null;
-    this.#db.delete(queue).where(eq(queue.position, first.position)).run();
-    return { messageId: first.messageId, modelId: first.modelId };
+    return first ? { messageId: first.messageId, modelId: first.modelId } : null;
+  }
+
+  remove(messageId: string): void {
+    this.#db.delete(queue).where(eq(queue.messageId, messageId)).run();
   }
 
   get size(): number {

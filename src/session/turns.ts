@@ -89,11 +89,14 @@ export class TurnController {
     return this.#running !== null || this.#storedActive() !== null;
   }
 
-  /** A new input: starts a turn now or queues it. Synchronous, so concurrent posts keep their order. */
+  /**
+   * A new input: queued, and started at once when no turn runs. Synchronous, so concurrent posts
+   * keep their order. It leaves the queue only in the write that starts its turn.
+   */
   accept(item: QueuedInput): void {
     if (this.#closed) return;
-    if (this.busy) this.#host.queue.push(item);
-    else this.#start(item);
+    this.#host.queue.push(item);
+    if (!this.busy) this.#startNext();
   }
 
   /**
@@ -102,8 +105,12 @@ export class TurnController {
    * now as `interrupted`, and the queue goes on.
    */
   recover(): void {
+    if (this.#running) return;
     const active = this.#storedActive();
-    if (!active || this.#running) return;
+    if (!active) {
+      this.#startNext(); // a queued input whose start storage refused before the restart
+      return;
+    }
     if (active.waitingSince !== null) {
       this.#host.clientTools.answerCutOff();
       this.#running = { active, turn: new RunningTurn(), parked: true };
@@ -143,7 +150,10 @@ export class TurnController {
    */
   watchdog(): void {
     const running = this.#running;
-    if (!running) return;
+    if (!running) {
+      if (!this.busy) this.#startNext();
+      return;
+    }
     if (running.unwritten) {
       this.#finish(running, running.unwritten);
       return;
@@ -172,8 +182,8 @@ export class TurnController {
    * but a request, which wakes the object anyway).
    */
   nextWatch(now: number): number | null {
-    if (!this.busy) return null;
     const settings = turnSettings(this.#host.env);
+    if (!this.busy) return !this.#closed && this.#host.queue.size > 0 ? now + settings.watchdogMs : null;
     const running = this.#running;
     const waitingSince = running?.parked && !running.unwritten ? this.#storedActive()?.waitingSince : null;
     return waitingSince != null ? Math.max(now, waitingSince + settings.toolResultsTimeoutMs) : now + settings.watchdogMs;
@@ -240,7 +250,8 @@ export class TurnController {
 
   /**
    * Starts a turn: the control-plane read (one D1 batch) is sent first, then `turn.started`, the
-   * turn's record and the session's status are written locally while it is in flight.
+   * turn's record and the session's status are written locally while it is in flight. An input
+   * leaves the queue in that same write, so a start that storage refuses loses nothing.
    */
   #start(item: QueuedInput): void {
     const host = this.#host;
@@ -262,6 +273,7 @@ export class TurnController {
     const now = nowIso();
     host.log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => {
       host.db.insert(activeTurn).values(active).run();
+      host.queue.remove(item.messageId);
       // Not a change the index must see at once: it catches up when the session settles (or from the watchdog).
       host.records.change(host.sessionId, { status: "active", startedAt: record.startedAt ?? now, updatedAt: now });
     });
@@ -399,9 +411,24 @@ export class TurnController {
     running.turn.markEnded();
     if (this.#running === running) this.#running = null;
     if (deleted) return;
-    const next = host.queue.shift();
-    if (next) this.#start(next);
-    else host.settled();
+    if (!this.#startNext()) host.settled();
+  }
+
+  /**
+   * Starts a turn for the oldest queued input, if any (false when none waits). If storage refuses
+   * the start, the input stays queued and the watchdog tries again.
+   */
+  #startNext(): boolean {
+    if (this.#closed) return false;
+    const next = this.#host.queue.peek();
+    if (!next) return false;
+    try {
+      this.#start(next);
+    } catch (err) {
+      logLine("error", { msg: "could not start turn", session_id: this.#host.sessionId, message_id: next.messageId, error: describeError(err) });
+      this.#host.rearm();
+    }
+    return true;
   }
 }
 
