@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ID_PREFIXES, isId, newId } from "../src/lib/ids";
+import { deltaIdSequence, newDeltaId } from "../src/session/delta-ids";
 
 describe("ids", () => {
   it("are {prefix}_{32 hex} UUIDv7s: version 7, RFC 9562 variant", () => {
@@ -28,5 +29,35 @@ describe("ids", () => {
     expect(isId("agent", newId("session"))).toBe(false);
     expect(isId("agent", "agent_XYZ")).toBe(false);
     expect(isId("agent", `agent_${"0".repeat(31)}`)).toBe(false);
+  });
+});
+
+describe("delta ids", () => {
+  const session = newId("session");
+
+  it("are event ids (UUIDv8, RFC 9562 variant) that carry the sequence they follow, for their session only", () => {
+    for (const sequence of [0, 1, 4096, 2 ** 32 - 1]) {
+      const id = newDeltaId(session, sequence);
+      expect(id).toMatch(/^event_[0-9a-f]{12}8[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+      expect(isId("event", id)).toBe(true);
+      expect(deltaIdSequence(session, id)).toBe(sequence);
+      expect(deltaIdSequence(newId("session"), id)).toBeNull();
+    }
+  });
+
+  it("are unique and time-ordered, also many for one sequence within one millisecond", () => {
+    const ids = Array.from({ length: 2000 }, () => newDeltaId(session, 7));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it("refuse a stored event's id, a changed digit and other strings", () => {
+    const id = newDeltaId(session, 42);
+    expect(deltaIdSequence(session, newId("event"))).toBeNull();
+    expect(deltaIdSequence(session, "garbage")).toBeNull();
+    for (const at of [6, 20, 30, id.length - 1]) {
+      const digit = id[at] === "0" ? "1" : "0";
+      expect(deltaIdSequence(session, id.slice(0, at) + digit + id.slice(at + 1)), `digit ${at}`).toBeNull();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { BUILTIN_HARNESS_ID } from "../src/harness/builtin";
 import { AgentSchema } from "../src/schemas/agents";
 import { HarnessSchema } from "../src/schemas/harnesses";
 import { SessionSchema } from "../src/schemas/sessions";
+import { newDeltaId } from "../src/session/delta-ids";
 import type { EventEnvelope } from "../src/session/rpc";
 import { isEnd, listEvents, settledEvents, stored } from "./support/events";
 import { expectProblem } from "./support/problems";
@@ -51,11 +52,16 @@ describe("resume from any cursor the server handed out", () => {
     const other = await sessionSetup();
     await sendMessage(other.t, other.session.id, "elsewhere");
     const foreign = (await settledEvents(other.t, other.session.id))[0]?.id ?? "";
+    // A delta id carries its sequence; one made for another session, or past the head, names nothing here.
+    const foreignDelta = newDeltaId(other.session.id, 1);
+    const pastHead = newDeltaId(session.id, log.length + 1);
     for (const accept of ["text/event-stream", "application/json"]) {
       const get = (query: string, headers: Record<string, string> = {}) => callAs(t, `/v1/sessions/${session.id}/events${query}`, { headers: { accept, ...headers } });
       await expectProblem(await get(`?since_id=${log[0]?.id}&after_sequence=1`), 400, "validation_failed", ["query.after_sequence"]);
       await expectProblem(await get(`?after_sequence=${log.length + 5}`), 400, "invalid_cursor", ["query.after_sequence"]);
       await expectProblem(await get(`?since_id=${foreign}`), 400, "invalid_cursor", ["query.since_id"]);
+      await expectProblem(await get(`?since_id=${foreignDelta}`), 400, "invalid_cursor", ["query.since_id"]);
+      await expectProblem(await get(`?since_id=${pastHead}`), 400, "invalid_cursor", ["query.since_id"]);
       await expectProblem(await get("", { "last-event-id": foreign }), 400, "invalid_cursor", ["header.last-event-id"]);
       await expectProblem(await get("", { "last-event-id": "garbage" }), 400, "invalid_cursor", ["header.last-event-id"]);
     }

@@ -3,7 +3,8 @@ import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
-import { deltaCursors, events } from "./db/schema";
+import { events } from "./db/schema";
+import { deltaIdSequence, newDeltaId } from "./delta-ids";
 import type { ReplaySource } from "./fanout";
 import { toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
@@ -89,20 +90,16 @@ export class EventLog implements ReplaySource {
   }
 
   /**
-   * Sends a `message.delta` live without storing it. Its id is kept as a cursor that resumes after
-   * the stored event it follows, so a client may resume from any id it was handed.
+   * Sends a `message.delta` live without storing it (and without any write: its id carries the
+   * sequence of the stored event it follows, so a client may resume from any id it was handed).
    */
   emitDelta(draft: EventDraft): void {
-    const envelope = this.#envelope(draft, this.#head);
-    this.#db.insert(deltaCursors).values({ id: envelope.id, sequence: envelope.sequence }).run();
-    this.#safeDeliver([envelope]);
+    this.#safeDeliver([this.#envelope(draft, this.#head, this.deltaId())]);
   }
 
-  /** A new delta id at the head, kept as a cursor (for the reply-so-far snapshot a joining client gets). */
+  /** A new delta id at the head (also for the reply-so-far snapshot a joining client gets). */
   deltaId(): string {
-    const id = newId("event");
-    this.#db.insert(deltaCursors).values({ id, sequence: this.#head }).run();
-    return id;
+    return newDeltaId(this.#sessionId, this.#head);
   }
 
   /**
@@ -158,14 +155,14 @@ export class EventLog implements ReplaySource {
 
   /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */
   cursor(id: string): number | null {
-    const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
-    if (stored) return stored.sequence;
-    return this.#db.select({ sequence: deltaCursors.sequence }).from(deltaCursors).where(eq(deltaCursors.id, id)).get()?.sequence ?? null;
+    const followed = deltaIdSequence(this.#sessionId, id);
+    if (followed !== null) return followed <= this.#head ? followed : null;
+    return this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get()?.sequence ?? null;
   }
 
-  #envelope(draft: EventDraft, sequence: number): EventEnvelope {
+  #envelope(draft: EventDraft, sequence: number, id = newId("event")): EventEnvelope {
     const data = typeof draft.data === "function" ? draft.data(sequence) : draft.data;
-    return { id: newId("event"), type: draft.type, ts: nowIso(), session_id: this.#sessionId, sequence, context: draft.context, data };
+    return { id, type: draft.type, ts: nowIso(), session_id: this.#sessionId, sequence, context: draft.context, data };
   }
 
   #safeDeliver(envelopes: EventEnvelope[]): void {

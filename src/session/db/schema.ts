@@ -103,8 +103,3 @@ export const idempotentMessages = sqliteTable(
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index("idempotent_messages_created_idx").on(t.createdAt)],
 );
 
-/** Ids handed out on `message.delta` envelopes, so any id a client saw resumes: after the stored event the delta followed. */
-export const deltaCursors = sqliteTable("delta_cursors", {
-  id: text("id").primaryKey(),
-  sequence: integer("sequence").notNull(),
-});
