@@ -92,6 +92,21 @@ describe("client-side tools", () => {
     await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_2", result: 1 }]), 409, "not_waiting_for_tool_results");
   });
 
+  it("stores a result once when a retry races its first submission: one 200, the other a 409 the client can read as done", async () => {
+    const { t, session, reader } = await clientToolSession();
+    await sendMessage(t, session.id, 'call lookup_order {"id": 7}');
+    await untilClientCall(reader);
+    const body = [{ tool_call_id: "call_1", result: { status: "shipped" } }];
+    const answers = await Promise.all([postResults(t, session.id, body), postResults(t, session.id, body)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const refused = answers.find((r) => r.status === 409);
+    if (refused) expect(["tool_call_already_answered", "not_waiting_for_tool_results"]).toContain(((await refused.json()) as { code: string }).code);
+    const rest = await reader.collectUntil(isEnd);
+    await reader.cancel();
+    expect(rest.filter((e) => e.type === "tool.result").map((e) => e.data.result)).toEqual([{ status: "shipped" }]);
+    expect(rest.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
+  });
+
   it("refuses a result nested past the free-form limit, naming it, and the call still waits for a good one", async () => {
     const { t, session, reader } = await clientToolSession();
     await sendMessage(t, session.id, 'call lookup_order {"id": 7}');
