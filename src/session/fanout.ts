@@ -6,7 +6,7 @@ import { CLIENT_PROTOCOL, CLOSE_CODES, STREAM, type Cursor, type SubscriberMode 
 export interface ReplaySource {
   readonly head: number;
   read(after: number, upTo: number, limit: number, maxBytes: number): EventEnvelope[];
-  /** A new delta id at the current head, kept as a cursor (the snapshot of the reply so far). */
+  /** A new delta id at the current head (for the snapshot of the reply so far); it resumes after the head. */
   deltaId(): string;
 }
 
