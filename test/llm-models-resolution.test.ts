@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../src/db/client";
+import { createDb, type Database } from "../src/db/client";
 import { llmProviders, orgs } from "../src/db/schema";
-import { EncryptionError } from "../src/lib/encryption";
+import { EncryptionError, type EncryptionEnv } from "../src/lib/encryption";
 import { newId } from "../src/lib/ids";
 import { nowIso } from "../src/lib/time";
-import { BUILTIN_MODEL, resolveModel } from "../src/llm/resolve-model";
+import { BUILTIN_MODEL, chooseModel, modelCandidates, type ModelRefs } from "../src/llm/resolve-model";
 import { CreateLlmModelSchema, CreateLlmProviderSchema } from "../src/schemas/llm";
 import { createModel } from "../src/services/llm-models";
 import { createProvider } from "../src/services/llm-providers";
@@ -29,6 +29,12 @@ async function addProvider(orgId: string, body: Record<string, unknown> = {}, ke
 
 async function addModel(orgId: string, providerId: string, body: Record<string, unknown> = {}) {
   return createModel(db, orgId, providerId, CreateLlmModelSchema.parse({ model_id: `m-${crypto.randomUUID()}`, ...body }));
+}
+
+/** What a turn does, in two steps here: read the candidates the refs name, then choose. */
+async function resolveModel(db: Database, encryption: EncryptionEnv, orgId: string, refs: ModelRefs) {
+  const ids = Object.values(refs).filter((id): id is string => typeof id === "string" && id !== "");
+  return chooseModel(await modelCandidates(db, orgId, ids), encryption, orgId, refs);
 }
 
 describe("resolveModel", () => {

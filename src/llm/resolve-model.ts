@@ -32,25 +32,6 @@ export const BUILTIN_MODEL: ResolvedModel = Object.freeze({
 const LEVELS = ["messageModelId", "sessionModelId", "agentModelId"] as const;
 
 /**
- * Picks the model of a turn (spec §6): message `controls.model_id` → session `model_id` →
- * agent `default_model_id` → the org's default model → the built-in llmsim model.
- *
- * A level is skipped, not failed, when its model is missing from the org (deleted since it was
- * referenced, or never the org's), disabled, or under a disabled provider: routes already reject
- * unknown ids with 422 when they are written, so what is left at turn time is later drift, and
- * disabling a model or provider is how an admin takes it out of service without editing every
- * agent and session. Skips are logged with the model id.
- *
- * The provider's API key is decrypted here and only here, into the returned object that lives
- * for the call. A stored key that cannot be decrypted (wrong/missing ENCRYPTION_KEY, tampering)
- * throws EncryptionError rather than silently falling back to another model.
- */
-export async function resolveModel(db: Database, env: EncryptionEnv, orgId: string, refs: ModelRefs): Promise<ResolvedModel> {
-  const ids = LEVELS.map((level) => refs[level]).filter((id): id is string => typeof id === "string" && id !== "");
-  return chooseModel(await modelCandidates(db, orgId, ids), env, orgId, refs);
-}
-
-/**
  * The query for every model a turn could resolve to: the ones named (`ids`, plus those `alsoIn`
  * selects, such as the agent's default model) and the org's default, each with its provider.
  * Not awaited, so a turn can run it in the same D1 batch as its other reads.
@@ -79,7 +60,21 @@ export function modelCandidates(db: Database, orgId: string, ids: string[], also
 
 export type ModelCandidate = Awaited<ReturnType<typeof modelCandidates>>[number];
 
-/** Picks the first usable model in the order of spec §6 from the candidates, and decrypts its provider's key. */
+/**
+ * Picks the model of a turn (spec §6) from the candidates `modelCandidates` read: message
+ * `controls.model_id` → session `model_id` → agent `default_model_id` → the org's default model →
+ * the built-in llmsim model.
+ *
+ * A level is skipped, not failed, when its model is missing from the org (deleted since it was
+ * referenced, or never the org's), disabled, or under a disabled provider: routes already reject
+ * unknown ids with 422 when they are written, so what is left at turn time is later drift, and
+ * disabling a model or provider is how an admin takes it out of service without editing every
+ * agent and session. Skips are logged with the model id.
+ *
+ * The provider's API key is decrypted here and only here, into the returned object that lives
+ * for the call. A stored key that cannot be decrypted (wrong/missing ENCRYPTION_KEY, tampering)
+ * throws EncryptionError rather than silently falling back to another model.
+ */
 export async function chooseModel(candidates: ModelCandidate[], env: EncryptionEnv, orgId: string, refs: ModelRefs): Promise<ResolvedModel> {
   const usable = (c: ModelCandidate | undefined): c is ModelCandidate => c !== undefined && c.modelStatus === "active" && c.providerStatus === "active";
   const ordered: { level: string; id: string; row: ModelCandidate | undefined }[] = [];
