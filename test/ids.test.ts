@@ -35,10 +35,10 @@ describe("ids", () => {
 describe("delta ids", () => {
   const session = newId("session");
 
-  it("are event ids (UUIDv8, RFC 9562 variant) that carry the sequence they follow, for their session only", () => {
+  it("are event ids (UUIDv7, RFC 9562 variant) that carry the sequence they follow, for their session only", () => {
     for (const sequence of [0, 1, 4096, 2 ** 32 - 1]) {
       const id = newDeltaId(session, sequence);
-      expect(id).toMatch(/^event_[0-9a-f]{12}8[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+      expect(id).toMatch(/^event_[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
       expect(isId("event", id)).toBe(true);
       expect(deltaIdSequence(session, id)).toBe(sequence);
       expect(deltaIdSequence(newId("session"), id)).toBeNull();

@@ -1,4 +1,4 @@
-/** The prefixes of the API's ids: `{prefix}_{32 lowercase hex}` built from a UUIDv7 (a `message.delta`'s id is a UUIDv8: session/delta-ids.ts). */
+/** The prefixes of the API's ids: `{prefix}_{32 lowercase hex}` built from a UUIDv7. */
 export const ID_PREFIXES = [
   "org", "user", "key", "agent", "session", "message", "event", "turn", "provider", "model", "rtok", "harness",
 ] as const;
@@ -8,11 +8,11 @@ let lastMs = 0;
 let counter = 0;
 
 /**
- * The first 64 bits of a new time-ordered UUID (RFC 9562) of the given version, the rest random
- * with the variant bits set. The 12-bit `rand_a` field holds a counter within one millisecond
+ * The bytes of a new UUIDv7 (RFC 9562): time first, the rest random with the version and variant
+ * bits set. The 12-bit `rand_a` field holds a counter within one millisecond
  * (method 1), so ids minted by one isolate sort in creation order.
  */
-export function timeOrderedUuid(version: 7 | 8): Uint8Array {
+export function timeOrderedUuid(): Uint8Array {
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
@@ -26,7 +26,7 @@ export function timeOrderedUuid(version: 7 | 8): Uint8Array {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const ms = lastMs;
   for (let i = 5; i >= 0; i -= 1) bytes[5 - i] = Math.floor(ms / 2 ** (8 * i)) & 0xff;
-  bytes[6] = (version << 4) | (counter >> 8);
+  bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   return bytes;
@@ -39,9 +39,9 @@ export function formatId(prefix: IdPrefix, bytes: Uint8Array): string {
   return `${prefix}_${hex}`;
 }
 
-/** A new time-ordered id: a UUIDv7. */
+/** A new time-ordered id. */
 export function newId(prefix: IdPrefix): string {
-  return formatId(prefix, timeOrderedUuid(7));
+  return formatId(prefix, timeOrderedUuid());
 }
 
 const ID_SHAPE = /^([a-z]+)_([0-9a-f]{32})$/;

@@ -6,26 +6,26 @@ import { formatId, timeOrderedUuid } from "../lib/ids";
  * resolving it needs no row. (A row per delta would be a storage write per delta, and the runtime
  * holds an object's output until its writes are durable: every delta would wait for one.)
  *
- * The id is `event_` + a UUIDv8 (RFC 9562 §5.8, the version for custom layouts), time-ordered like
- * the other ids: 48-bit ms | version 8 | 12-bit counter | variant | 30-bit check | 32-bit sequence.
- * The check is a hash of the rest and the session's id, so an id of another session or a mangled
- * one is refused as a cursor like any id this session never handed out (one in 2^30 slips through
- * as a cursor within what the caller may read anyway, as with `after_sequence`).
+ * The id is an event id like any other, a UUIDv7, whose 62 random bits (`rand_b`, which RFC 9562
+ * lets an implementation fill as it needs) hold a 30-bit check and the 32-bit sequence. The check
+ * is a hash of the rest of the id and the session's id, so an id of another session or a mangled
+ * one is refused as a cursor like any id this session never handed out. A stored event's id is
+ * looked up first; a random id that passes the check (one in 2^30) names a point in the log the
+ * caller may read anyway, as `after_sequence` does.
  */
 export function newDeltaId(sessionId: string, sequence: number): string {
-  const bytes = timeOrderedUuid(8);
+  const bytes = timeOrderedUuid();
   const view = new DataView(bytes.buffer);
   view.setUint32(12, sequence);
-  const check = checkOf(sessionId, bytes);
-  view.setUint32(8, 0x8000_0000 | check); // variant 10, then the check's 30 bits
+  view.setUint32(8, 0x8000_0000 | checkOf(sessionId, bytes)); // the variant (10), then the check
   return formatId("event", bytes);
 }
 
-const DELTA_ID = /^event_([0-9a-f]{12}8[0-9a-f]{3}[89ab][0-9a-f]{15})$/;
+const EVENT_ID = /^event_([0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15})$/;
 
 /** The sequence a delta id of this session follows, or null for any other string. */
 export function deltaIdSequence(sessionId: string, id: string): number | null {
-  const hex = DELTA_ID.exec(id)?.[1];
+  const hex = EVENT_ID.exec(id)?.[1];
   if (!hex) return null;
   const bytes = new Uint8Array(16);
   for (let i = 0; i < 16; i += 1) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);

@@ -155,9 +155,10 @@ export class EventLog implements ReplaySource {
 
   /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */
   cursor(id: string): number | null {
+    const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
+    if (stored) return stored.sequence;
     const followed = deltaIdSequence(this.#sessionId, id);
-    if (followed !== null) return followed <= this.#head ? followed : null;
-    return this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get()?.sequence ?? null;
+    return followed !== null && followed <= this.#head ? followed : null;
   }
 
   #envelope(draft: EventDraft, sequence: number, id = newId("event")): EventEnvelope {
