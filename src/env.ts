@@ -69,6 +69,8 @@ export type Role = "owner" | "admin" | "member";
 /** Request-scoped variables set by middleware. */
 export interface AppVariables {
   requestId: string;
+  /** When the request arrived (ms), stamped by the first middleware. */
+  receivedAt: number;
   db: Database;
   caller: Caller;
   /**

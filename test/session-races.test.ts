@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isEnd, settledEvents, TERMINAL } from "./support/events";
+import { isEnd, listEvents, settledEvents, TERMINAL } from "./support/events";
 import { fakeModel, scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
-import { callAs } from "./support/requests";
+import { sleep } from "./support/async";
+import { callAs, callWith } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { turnSetup } from "./support/sessions";
 import { newTenant } from "./support/tenants";
@@ -32,6 +33,37 @@ describe("races on one session", () => {
     expect(await (await named(terminal[1]?.data.turn_id)).json()).toEqual({ status: "no_op" });
     expect(await (await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" })).json()).toEqual({ status: "no_op" });
     await expectProblem(await named("turn_nope"), 400, "validation_failed", ["body.turn_id"]);
+  });
+
+  it("aims an unnamed cancel at the turn running when it arrived, even when the next turn starts while it is authenticated", async () => {
+    const { t, session, reader } = await turnSetup();
+    const hanging = await fakeModel(t, "openai", scenarioBase("openai", "hang"));
+    const onHangingModel = { controls: { model_id: hanging } };
+    await sendMessage(t, session.id, "first", onHangingModel);
+    const firstTurn = (await reader.collectUntil((e) => e.type === "turn.started")).at(-1)?.data.turn_id;
+    await sendMessage(t, session.id, "second, queued", onHangingModel);
+    // The rate limit of the unnamed cancel is slow: meanwhile the first turn ends (cancelled by
+    // name) and the queued one starts. The unnamed cancel arrived before that: it means the first.
+    const slowLimit = {
+      API_RATE_LIMIT: {
+        limit: async () => {
+          await sleep(5);
+          await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST", json: { turn_id: firstTurn } });
+          await reader.collectUntil((e) => e.type === "turn.started");
+          return { success: true };
+        },
+      } as unknown as RateLimit,
+    };
+    const unnamed = await callWith(slowLimit, `/v1/sessions/${session.id}/cancel`, { method: "POST", headers: t.headers });
+    expect(await unnamed.json()).toEqual({ status: "cancelled" });
+    await sleep(100);
+    // The second turn still runs: only the first has ended.
+    expect((await listEvents(t, session.id)).filter((e) => TERMINAL.has(e.type)).map((e) => e.data.turn_id)).toEqual([firstTurn]);
+    const second = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(await second.json()).toEqual({ status: "cancelled" });
+    const terminal = (await reader.collectUntil((e) => isEnd(e) && e.context.turn_id !== firstTurn)).filter((e) => TERMINAL.has(e.type));
+    await reader.cancel();
+    expect(terminal.map((e) => [e.type, e.data.turn_id === firstTurn])).toEqual([["turn.cancelled", false]]);
   });
 
   it("lets exactly one of five concurrent DELETEs of a session succeed; the others are 404", async () => {

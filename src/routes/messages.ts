@@ -140,7 +140,8 @@ export const messagesRouter = createRouter()
     return c.json(answered(await sessionStub(c.env, session_id).submitToolResults(meta, c.req.valid("json").tool_results)), 200);
   })
   .openapi(cancelRoute, async (c) => {
-    const requestedAt = Date.now();
+    // When the request arrived, not now: authentication and the rate limit came in between.
+    const requestedAt = c.var.receivedAt;
     const { session_id } = c.req.valid("param");
     const turnId = (c.req.valid("json") as { turn_id?: string } | undefined)?.turn_id;
     const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
