@@ -1,15 +1,17 @@
+import { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { sha256Hex } from "../src/lib/crypto";
+import { IDEMPOTENT_ROUTES } from "../src/middleware/idempotency";
 import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { AgentSchema } from "../src/schemas/agents";
 import { MessageSchema } from "../src/schemas/messages";
 import { settledEvents } from "./support/events";
 import { expectProblem } from "./support/problems";
 import { callAs, type Caller } from "./support/requests";
-import { createAgent, createSession, listMessages } from "./support/resources";
-import { newTenant } from "./support/tenants";
+import { createAgent, createLlmProvider, createSession, listMessages } from "./support/resources";
+import { newTenant, type Tenant } from "./support/tenants";
 
 const agentBody = (name: string) => ({ name, system_prompt: "You are idempotent." });
 const post = (caller: Caller, path: string, json: unknown, key: string) => callAs(caller, path, { method: "POST", json, headers: { "idempotency-key": key } });
@@ -152,5 +154,125 @@ describe("Idempotency-Key", () => {
     expect(events.filter((e) => e.type === "turn.started")).toHaveLength(1);
     expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
     await expectProblem(await post(t, `/v1/sessions/${session.id}/messages`, { message: { role: "user", content: [{ type: "text", text: "other" }] } }, key), 422, "idempotency_key_reused");
+  });
+});
+
+/** How many of a list route's items the caller sees: `total` of a paginated list, else the length of `data`. */
+const listed = async (caller: Caller, path: string) => {
+  const res = await callAs(caller, path);
+  expect(res.status, path).toBe(200);
+  const page = z.object({ data: z.array(z.unknown()), total: z.number().int().optional() }).parse(await res.json());
+  return page.total ?? page.data.length;
+};
+
+/** A creating request to one IDEMPOTENT_ROUTES path: its path parameters, a valid body, another valid body, and how many of what it creates exist. */
+interface Creation {
+  params?: Record<string, string>;
+  body: unknown;
+  otherBody: unknown;
+  count: () => Promise<number>;
+}
+
+/** One case per IDEMPOTENT_ROUTES path, in its order; `prepare` makes what the request needs in `t`'s org. */
+const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[] = [
+  {
+    path: "/v1/agents",
+    prepare: async (t) => ({ body: agentBody("table"), otherBody: agentBody("other"), count: () => listed(t, "/v1/agents") }),
+  },
+  {
+    path: "/v1/sessions",
+    prepare: async (t) => {
+      const agent = await createAgent(t);
+      return { body: { agent_id: agent.id, title: "table" }, otherBody: { agent_id: agent.id, title: "other" }, count: () => listed(t, "/v1/sessions") };
+    },
+  },
+  {
+    path: "/v1/agents/{agent_id}/sessions",
+    prepare: async (t) => {
+      const agent = await createAgent(t);
+      return { params: { agent_id: agent.id }, body: { title: "table" }, otherBody: { title: "other" }, count: () => listed(t, `/v1/agents/${agent.id}/sessions`) };
+    },
+  },
+  {
+    path: "/v1/sessions/{session_id}/messages",
+    prepare: async (t) => {
+      const session = await createSession(t, (await createAgent(t)).id);
+      const text = (s: string) => ({ message: { role: "user", content: [{ type: "text", text: s }] } });
+      // The turns that ran: every posted message starts one (read once the session settled).
+      const turns = async () =>
+        (await listMessages(t, session.id)).length === 0 ? 0 : (await settledEvents(t, session.id)).filter((e) => e.type === "turn.started").length;
+      return { params: { session_id: session.id }, body: text("table"), otherBody: text("other"), count: turns };
+    },
+  },
+  {
+    path: "/v1/llm-providers",
+    prepare: async (t) => ({
+      body: { name: "table", provider_type: "openai" },
+      otherBody: { name: "other", provider_type: "openai" },
+      count: () => listed(t, "/v1/llm-providers"),
+    }),
+  },
+  {
+    path: "/v1/llm-providers/{provider_id}/models",
+    prepare: async (t) => {
+      const provider = await createLlmProvider(t);
+      return {
+        params: { provider_id: provider.id },
+        body: { model_id: "table-model" },
+        otherBody: { model_id: "other-model" },
+        count: () => listed(t, `/v1/llm-providers/${provider.id}/models`),
+      };
+    },
+  },
+  {
+    path: "/v1/auth/api-keys",
+    prepare: async (t) => ({ body: { name: "table" }, otherBody: { name: "other" }, count: () => listed(t, "/v1/auth/api-keys") }),
+  },
+  {
+    path: "/v1/orgs",
+    prepare: async (t) => ({ body: { name: "Table" }, otherBody: { name: "Other" }, count: () => listed(t, "/v1/orgs") }),
+  },
+  {
+    path: "/v1/orgs/{org_id}/members",
+    prepare: async (t) => {
+      const joining = await newTenant();
+      return {
+        params: { org_id: t.orgId },
+        body: { email: joining.email },
+        otherBody: { email: joining.email, role: "admin" },
+        count: () => listed(t, `/v1/orgs/${t.orgId}/members`),
+      };
+    },
+  },
+];
+
+describe("Idempotency-Key on every creating route", () => {
+  it("has a case for every route of IDEMPOTENT_ROUTES", () => {
+    expect(ROUTE_CASES.map((c) => c.path)).toEqual(IDEMPOTENT_ROUTES.map((r) => r.path));
+  });
+
+  it.each(ROUTE_CASES)("POST $path: a retry replays the first answer and creates nothing twice; another body is 422", async ({ path, prepare }) => {
+    const t = await newTenant();
+    const { params = {}, body, otherBody, count } = await prepare(t);
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `{${name}}`);
+    expect(url, "every path parameter is filled").not.toContain("{");
+    const before = await count();
+    const key = crypto.randomUUID();
+
+    const first = await post(t, url, body, key);
+    const firstText = await first.text();
+    expect(first.status, firstText).toBe(201);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+
+    const again = await post(t, url, body, key);
+    const againText = await again.text();
+    expect(again.status, againText).toBe(first.status);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("content-type")).toBe(first.headers.get("content-type"));
+    expect(againText, "the same body, byte for byte").toBe(firstText);
+    expect(await count()).toBe(before + 1);
+
+    await expectProblem(await post(t, url, otherBody, key), 422, "idempotency_key_reused", ["header.idempotency-key"]);
+    expect(await count()).toBe(before + 1);
   });
 });
