@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { getSession, sendMessage } from "./support/resources";
 import { isEnd, TERMINAL } from "./support/events";
@@ -35,7 +36,8 @@ describe("a turn whose work ignores its abort", () => {
     await sleep(200);
     const res = await callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
-    await (await cancel).body?.cancel();
+    // The cancel was waiting for the turn when the delete ended it: the session is gone.
+    await expectProblem(await cancel, 404, "session_not_found");
     await sleep(300);
     expect(turnReads()).toBe(1); // the queued message never became a turn of the deleted session
     expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);

@@ -151,7 +151,9 @@ export class SessionObject extends DurableObject<Env> {
   async cancel(meta: SessionMeta, target: CancelTarget): Promise<Refusable<{ status: "cancelled" | "no_op" }>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
-    return { status: await opened.turns.cancel(target) };
+    const status = await opened.turns.cancel(target);
+    // Deleted while the cancel waited for the turn to end: gone, as for any request after a delete.
+    return this.#opened === opened ? { status } : NOT_FOUND;
   }
 
   /** Results of client-side tool calls the running turn waits on: `{accepted, status}`, or why they were refused. */

@@ -139,7 +139,8 @@ export class TurnController {
       if (turn.finishing) return "no_op"; // its end is being written: too late to cancel
       turn.abortFor("cancelled");
     }
-    if (!(await turn.endsWithin(CANCEL_GRACE_MS))) this.#forceEnd(running);
+    // A delete that came meanwhile ended the turn and wiped its storage: nothing is left to end.
+    if (!(await turn.endsWithin(CANCEL_GRACE_MS)) && !this.#closed) this.#forceEnd(running);
     return "cancelled";
   }
 
