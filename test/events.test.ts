@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { callAs, type Caller } from "./support/requests";
+import { callAs } from "./support/requests";
 import { problem } from "./support/problems";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { openStream, SseReader } from "./support/sse-reader";
-import { isEnd, listEvents, TERMINAL } from "./support/events";
+import { isEnd, listEvents, settledEvents, TERMINAL } from "./support/events";
 import { sessionSetup } from "./support/sessions";
-import { sleep } from "./support/async";
-
-/** Waits until the session has finished processing (its last stored event is session.completed). */
-async function settled(t: Caller, sessionId: string, turns = 1) {
-  for (let i = 0; i < 200; i += 1) {
-    const events = await listEvents(t, sessionId);
-    if (events.filter((e) => TERMINAL.has(e.type)).length >= turns && events.at(-1)?.type === "session.completed") return events;
-    await sleep(25);
-  }
-  throw new Error("session did not settle");
-}
 
 describe("session events over SSE", () => {
   it("streams a turn in order with the spec's wire format", async () => {
@@ -61,7 +50,7 @@ describe("session events over SSE", () => {
   it("serves /events as SSE by default and as a JSON list when Accept prefers JSON", async () => {
     const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "one");
-    const events = await settled(t, session.id);
+    const events = await settledEvents(t, session.id);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     expect(events.some((e) => e.type === "message.delta")).toBe(false);
     const sse = await callAs(t, `/v1/sessions/${session.id}/events`);
@@ -78,7 +67,7 @@ describe("session events over SSE", () => {
   it("pages the JSON list with since_id, limit and before_sequence", async () => {
     const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "paging please");
-    const all = await settled(t, session.id);
+    const all = await settledEvents(t, session.id);
     const third = all[2];
     if (!third) throw new Error("too few events");
     expect((await listEvents(t, session.id, `?since_id=${third.id}`)).map((e) => e.sequence)).toEqual(all.slice(3).map((e) => e.sequence));
@@ -94,7 +83,7 @@ describe("session events over SSE", () => {
   it("filters by types and exclude, and 400s unknown types", async () => {
     const { t, session } = await sessionSetup();
     await sendMessage(t, session.id, "filter me");
-    const all = await settled(t, session.id);
+    const all = await settledEvents(t, session.id);
     const only = await listEvents(t, session.id, "?types=turn.started&types=turn.completed");
     expect(only.map((e) => e.type)).toEqual(["turn.started", "turn.completed"]);
     const comma = await listEvents(t, session.id, "?types=turn.started,turn.completed");
@@ -120,7 +109,7 @@ describe("session events over SSE", () => {
     const { t, session } = await sessionSetup({ capabilities: ["current_time"] });
     await sendMessage(t, session.id, "what time is it");
     await sendMessage(t, session.id, "thanks");
-    const all = await settled(t, session.id, 2);
+    const all = await settledEvents(t, session.id, 2);
     for (const [i, cut] of all.entries()) {
       if (i === all.length - 1) break;
       const byHeader = i % 2 === 0;
@@ -136,7 +125,7 @@ describe("session events over SSE", () => {
     const { t, session } = await sessionSetup();
     const other = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, other.id, "elsewhere");
-    const foreign = (await settled(t, other.id))[0];
+    const foreign = (await settledEvents(t, other.id))[0];
     for (const query of [`?since_id=event_${"0".repeat(32)}`, `?since_id=${foreign?.id}`]) {
       const res = await openStream(t, session.id, query);
       expect(res.status).toBe(400);
@@ -165,7 +154,7 @@ describe("session events over SSE", () => {
     const { t, session } = await sessionSetup();
     const posted = await Promise.all(Array.from({ length: 8 }, (_, i) => sendMessage(t, session.id, `message ${i}`)));
     expect(new Set(posted.map((m) => m.sequence)).size).toBe(8);
-    const events = await settled(t, session.id, 8);
+    const events = await settledEvents(t, session.id, 8);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     const started = events.filter((e) => e.type === "turn.started").map((e) => e.context.input_message_id);
     const bySequence = [...posted].sort((a, b) => a.sequence - b.sequence).map((m) => m.id);

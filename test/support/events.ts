@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { expect } from "vitest";
 import { EventSchema } from "../../src/schemas/events";
-import type { EventEnvelope } from "../../src/session/rpc";
+import { TERMINAL_TYPES, type EventEnvelope } from "../../src/session/rpc";
 import { callAs, type Caller } from "./requests";
 
 /** The event types that end a turn: exactly one of them per turn. */
-export const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
+export const TERMINAL: ReadonlySet<string> = TERMINAL_TYPES;
 
 /** Whether an event ends the session's processing (a stream reader's usual stop condition). */
 export const isEnd = (e: EventEnvelope) => e.type === "session.completed";
@@ -21,11 +21,16 @@ export async function listEvents(caller: Caller, sessionId: string, query = "") 
   return z.object({ data: z.array(EventSchema) }).parse(await res.json()).data;
 }
 
-/** The stored log once the session has settled (its last event is session.completed). */
-export async function settledEvents(caller: Caller, sessionId: string) {
+/**
+ * The stored log once the session has settled: every turn started has ended, at least `turns`
+ * have, and the last event is session.completed.
+ */
+export async function settledEvents(caller: Caller, sessionId: string, turns = 0) {
   for (let i = 0; i < 250; i += 1) {
     const events = await listEvents(caller, sessionId);
-    if (events.at(-1)?.type === "session.completed") return events;
+    const started = events.filter((e) => e.type === "turn.started").length;
+    const ended = events.filter((e) => TERMINAL.has(e.type)).length;
+    if (started === ended && ended >= turns && events.at(-1)?.type === "session.completed") return events;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error("the session did not settle");
