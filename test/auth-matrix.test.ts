@@ -5,16 +5,10 @@ import type { ErrorCode } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
 import { PUBLIC_PATHS } from "../src/middleware/auth";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
+import { documentedOperations } from "./support/openapi";
 import { call, callAs } from "./support/requests";
 import { expectProblem } from "./support/problems";
 import { newTenant, uniqueIp } from "./support/tenants";
-
-interface Operation {
-  operationId?: string;
-  security?: Record<string, string[]>[];
-}
-
-const METHODS = new Set(["get", "put", "post", "delete", "patch"]);
 
 /** A well-formed value for each path parameter, so only the credentials can be wrong. */
 const PATH_VALUES: Record<string, () => string> = {
@@ -30,15 +24,8 @@ const PATH_VALUES: Record<string, () => string> = {
 };
 
 /** Every operation of the served document as [METHOD, path template, secured]. */
-async function documentedOperations(): Promise<[string, string, boolean][]> {
-  const res = await call("/api-doc/openapi.json");
-  expect(res.status).toBe(200);
-  const doc = (await res.json()) as { paths: Record<string, Record<string, Operation>> };
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => METHODS.has(method))
-      .map(([method, op]): [string, string, boolean] => [method.toUpperCase(), path, op.security === undefined || op.security.length > 0]),
-  );
+async function operations(): Promise<[string, string, boolean][]> {
+  return (await documentedOperations()).map((op) => [op.method, op.path, op.secured]);
 }
 
 /** The path template with every `{param}` filled; an unknown parameter fails the test so a new route gets a value here. */
@@ -52,7 +39,7 @@ function fill(template: string): string {
 
 describe("auth matrix: every secured operation of the OpenAPI document", () => {
   it("agrees with the middleware on which routes are public", async () => {
-    const ops = await documentedOperations();
+    const ops = await operations();
     const publicOps = ops.filter(([, , secured]) => !secured).map(([method, path]) => `${method} ${path}`);
     expect(publicOps.sort()).toEqual(["GET /health", ...[...PUBLIC_PATHS].map((p) => `POST ${p}`)].sort());
     expect(ops.filter(([, , secured]) => secured).length).toBeGreaterThan(40);
@@ -73,7 +60,7 @@ describe("auth matrix: every secured operation of the OpenAPI document", () => {
       ["expired access token", { authorization: `Bearer ${expired}` }, "token_expired"],
       ["revoked API key", { authorization: revokedKey }, "unauthorized"],
     ];
-    const secured = (await documentedOperations()).filter(([, , isSecured]) => isSecured);
+    const secured = (await operations()).filter(([, , isSecured]) => isSecured);
     expect(secured.length).toBeGreaterThan(40);
     for (const [method, template] of secured) {
       const path = fill(template);
@@ -89,7 +76,7 @@ describe("auth matrix: every secured operation of the OpenAPI document", () => {
   });
 
   it("answers 401 before reading the body: malformed JSON, a non-JSON type or an oversized body tell an unauthenticated caller nothing more", async () => {
-    const secured = (await documentedOperations()).filter(([, , isSecured]) => isSecured);
+    const secured = (await operations()).filter(([, , isSecured]) => isSecured);
     const bodies: [string, RequestInit][] = [
       ["malformed JSON", { headers: { "content-type": "application/json" }, body: "{" }],
       ["a text/plain body", { headers: { "content-type": "text/plain" }, body: "hello" }],

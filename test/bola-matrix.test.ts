@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { AgentSchema } from "../src/schemas/agents";
 import { problem } from "./support/problems";
+import { documentedOperations } from "./support/openapi";
 import { call, callAs, type Caller } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createSession, listMessages, sendMessage } from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
-
-interface Operation {
-  operationId?: string;
-  security?: unknown[];
-}
 
 /** A body each write operation accepts, so a request reaches the ownership check instead of stopping at validation. */
 const VALID_BODIES: Record<string, unknown> = {
@@ -28,12 +24,9 @@ const VALID_BODIES: Record<string, unknown> = {
 
 /** Every operation of the served document that names an org's resource in its path (capabilities and harnesses are built in, the same for everyone), as [METHOD, template, operationId]. */
 async function operationsWithIds(): Promise<[string, string, string][]> {
-  const doc = (await (await call("/api-doc/openapi.json")).json()) as { paths: Record<string, Record<string, Operation>> };
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => ["get", "post", "patch", "delete", "put"].includes(method) && /\{(?!capability_id|harness_id)[^}]+\}/.test(path))
-      .map(([method, op]): [string, string, string] => [method.toUpperCase(), path, op.operationId ?? ""]),
-  );
+  return (await documentedOperations())
+    .filter((op) => /\{(?!capability_id|harness_id)[^}]+\}/.test(op.path))
+    .map((op) => [op.method, op.path, op.operationId]);
 }
 
 /** A tenant with one of everything, and its ids by path parameter name. */

@@ -5,7 +5,8 @@ import { memberships } from "../src/db/schema";
 import type { Role } from "../src/env";
 import { nowIso } from "../src/lib/time";
 import { expectProblem } from "./support/problems";
-import { call, callAs, type Caller } from "./support/requests";
+import { documentedOperations } from "./support/openapi";
+import { callAs, type Caller } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createSession } from "./support/resources";
 import { newTenant } from "./support/tenants";
 
@@ -52,17 +53,8 @@ const BODIES: Record<string, unknown> = {
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
-interface DocOperation {
-  operationId?: string;
-}
-
 async function documentOperations(): Promise<[string, string, string][]> {
-  const doc = (await (await call("/api-doc/openapi.json")).json()) as { paths: Record<string, Record<string, DocOperation>> };
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => ["get", "post", "patch", "delete", "put"].includes(method))
-      .map(([method, op]): [string, string, string] => [method.toUpperCase(), path, op.operationId ?? ""]),
-  );
+  return (await documentedOperations()).map((op) => [op.method, op.path, op.operationId]);
 }
 
 /** A caller with `role` in `orgId` (the membership written directly, so this test does not depend on the members route). */
