@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { isEnd, listEvents, settledEvents, stored } from "./support/events";
+import { isEnd, listEvents, settledEvents, stored, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
 import { call, callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
@@ -9,6 +9,40 @@ import { openSocket, SocketReader } from "./support/socket-reader";
 import { newTenant } from "./support/tenants";
 
 const sequences = (events: EventEnvelope[]) => stored(events).map((e) => e.sequence);
+
+/**
+ * The deltas of every reply add up within one connection: a message's first delta there holds the
+ * reply so far (delta === accumulated: the reply's start, or the snapshot a resumed client gets
+ * first), each later one extends it by exactly its delta, and the stored reply is the last
+ * accumulated. A delta sent twice or missed breaks the chain; `before` is what an earlier
+ * connection had already received of each reply, which a snapshot must cover.
+ */
+function expectDeltaChains(events: EventEnvelope[], before: Map<string, string> = new Map()) {
+  const chains = new Map<string, string>();
+  for (const e of events) {
+    if (e.type === "message.delta") {
+      const id = String(e.data.message_id);
+      const accumulated = String(e.data.accumulated);
+      const sofar = chains.get(id);
+      if (sofar === undefined) {
+        expect(e.data.delta, "a connection's first delta of a reply is the reply so far").toBe(accumulated);
+        expect(accumulated.startsWith(before.get(id) ?? ""), "a snapshot covers what was received before").toBe(true);
+      } else expect(accumulated).toBe(sofar + String(e.data.delta));
+      chains.set(id, accumulated);
+    } else if (e.type === "message.created") {
+      const message = e.data.message as { id: string; content: { type: string; text?: string }[] };
+      const text = message.content.find((p) => p.type === "text")?.text ?? "";
+      const streamed = chains.get(message.id);
+      // A reply seen to its end here is the deltas' sum; one that ended while the client was away continues what it had.
+      if (streamed !== undefined) expect(text).toBe(streamed);
+      else expect(text.startsWith(before.get(message.id) ?? "")).toBe(true);
+    }
+  }
+  return chains;
+}
+
+/** Forty words: llmsim echoes them, pacing the first 32 (15 ms each here), so the reply streams for about half a second. */
+const LONG_TEXT = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(" ");
 
 describe("GET /v1/sessions/{id}/ws", () => {
   it("upgrades, then sends each event envelope as one text frame, in order, the same as the stored log", async () => {
@@ -37,6 +71,102 @@ describe("GET /v1/sessions/{id}/ws", () => {
     const live = await socket.collectUntil(isEnd);
     socket.close();
     expect(sequences(live)[0]).toBe((first.at(-1)?.sequence ?? 0) + 1);
+  });
+
+  it("resumes from a message.delta's id mid-reply: after the stored event the delta follows, then the reply so far as one delta, nothing stored missing or twice", async () => {
+    const { t, session } = await sessionSetup();
+    const first = new SocketReader(await openSocket(t, session.id));
+    await sendMessage(t, session.id, LONG_TEXT);
+    // The client stops at the reply's first delta (frames behind it are dropped with the socket).
+    const before = await first.collectUntil((e) => e.type === "message.delta");
+    first.close();
+    const cut = before.at(-1);
+    if (cut?.type !== "message.delta") throw new Error("no delta");
+    // A delta carries the sequence of the stored event it follows: the last stored one before it.
+    expect(cut.sequence).toBe(stored(before).at(-1)?.sequence);
+    expect(stored(before).map((e) => e.type)).toEqual(["message.created", "turn.started"]);
+
+    const resumed = new SocketReader(await openSocket(t, session.id, `?since_id=${cut.id}`));
+    const after = await resumed.collectUntil(isEnd);
+    resumed.close();
+    // The reply was still streaming (about half a second of paced words): the resumed socket gets
+    // it first as one delta at the same position, covering what the first socket received.
+    const snapshot = after[0];
+    expect(snapshot?.type).toBe("message.delta");
+    expect(snapshot?.id).not.toBe(cut.id);
+    expect(snapshot?.sequence).toBe(cut.sequence);
+    expect(snapshot?.data.message_id).toBe(cut.data.message_id);
+    expectDeltaChains(after, expectDeltaChains(before));
+    expect(stored(after)[0]?.sequence).toBe(cut.sequence + 1);
+    const log = await listEvents(t, session.id);
+    expect([...stored(before), ...stored(after)]).toEqual(log);
+    expect(log.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
+  });
+
+  it("resumes from each delta id of a finished reply after the stored event it follows, with no snapshot, then goes live", async () => {
+    const { t, session } = await sessionSetup();
+    const socket = new SocketReader(await openSocket(t, session.id));
+    await sendMessage(t, session.id, LONG_TEXT);
+    const turn = await socket.collectUntil(isEnd);
+    socket.close();
+    const deltas = turn.filter((e) => e.type === "message.delta");
+    expect(deltas.length).toBeGreaterThan(1);
+    const log = await listEvents(t, session.id);
+    for (const delta of deltas) {
+      const resumed = new SocketReader(await openSocket(t, session.id, `?since_id=${delta.id}`));
+      const replayed = await resumed.collectUntil(isEnd);
+      resumed.close();
+      // Nothing is streaming: no snapshot, just the stored events after the one the delta follows.
+      expect(replayed, delta.id).toEqual(log.filter((e) => e.sequence > delta.sequence));
+    }
+    // From the last delta, the replay hands over to live with nothing missing or twice.
+    const last = deltas.at(-1);
+    const resumed = new SocketReader(await openSocket(t, session.id, `?since_id=${last?.id}`));
+    const replayed = await resumed.collectUntil(isEnd);
+    await sendMessage(t, session.id, "and live after it");
+    const live = await resumed.collectUntil(isEnd);
+    resumed.close();
+    expect(stored([...replayed, ...live])).toEqual((await listEvents(t, session.id)).filter((e) => e.sequence > (last?.sequence ?? 0)));
+  });
+
+  it("resumes by after_sequence: 0 replays the whole log, N in the middle the events after N, then live", async () => {
+    const { t, session } = await sessionSetup();
+    await sendMessage(t, session.id, "one");
+    await sendMessage(t, session.id, "two");
+    const log = await settledEvents(t, session.id, 2);
+    const middle = Math.floor(log.length / 2);
+    const fromStart = new SocketReader(await openSocket(t, session.id, "?after_sequence=0"));
+    const fromMiddle = new SocketReader(await openSocket(t, session.id, `?after_sequence=${middle}`));
+    const isHead = (e: EventEnvelope) => e.type !== "message.delta" && e.sequence === log.at(-1)?.sequence;
+    expect(await fromStart.collectUntil(isHead)).toEqual(log);
+    const replayed = await fromMiddle.collectUntil(isHead);
+    expect(replayed).toEqual(log.slice(middle));
+    expect(replayed[0]?.sequence).toBe(middle + 1);
+    await sendMessage(t, session.id, "three");
+    const live = await fromMiddle.collectUntil(isEnd);
+    const startLive = await fromStart.collectUntil(isEnd);
+    fromStart.close();
+    fromMiddle.close();
+    const now = await listEvents(t, session.id);
+    expect(stored([...replayed, ...live])).toEqual(now.slice(middle));
+    expect(stored([...log, ...startLive])).toEqual(now);
+  });
+
+  it("refuses since_id together with after_sequence, and a sequence past the head, with problem+json before the upgrade", async () => {
+    const { t, session } = await sessionSetup();
+    await sendMessage(t, session.id, "hello");
+    const log = await settledEvents(t, session.id);
+    // Each cursor alone is accepted…
+    for (const query of [`?since_id=${log[0]?.id}`, "?after_sequence=1"]) {
+      const res = await openSocket(t, session.id, query);
+      expect(res.status, query).toBe(101);
+      new SocketReader(res).close();
+    }
+    // …both together are not, and neither is a sequence the session never handed out.
+    const both = await openSocket(t, session.id, `?since_id=${log[0]?.id}&after_sequence=1`);
+    expect(both.webSocket).toBeNull();
+    await expectProblem(both, 400, "validation_failed", ["query.after_sequence"]);
+    await expectProblem(await openSocket(t, session.id, `?after_sequence=${log.length + 5}`), 400, "invalid_cursor", ["query.after_sequence"]);
   });
 
   it("filters by types and exclude", async () => {

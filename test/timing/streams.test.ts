@@ -6,7 +6,7 @@ import { memberOf } from "../support/tenants";
 import { createSession, getSession, sendMessage } from "../support/resources";
 import { scenarioBase } from "../support/models";
 import { openStream, type SseFrame, SseReader } from "../support/sse-reader";
-import { isEnd, listEvents, TERMINAL } from "../support/events";
+import { isEnd, listEvents, stored, TERMINAL } from "../support/events";
 import { sessionSetup } from "../support/sessions";
 import { sleep } from "../support/async";
 
@@ -28,9 +28,9 @@ async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<Ss
  * Opens a stream right after another closed: the slot is free once the object has seen the close,
  * a few milliseconds later (the closing socket's message is on its way), so this retries briefly.
  */
-async function reopen(caller: Caller, sessionId: string): Promise<Response> {
+async function reopen(caller: Caller, sessionId: string, query = ""): Promise<Response> {
   for (let attempt = 0; ; attempt += 1) {
-    const res = await openStream(caller, sessionId);
+    const res = await openStream(caller, sessionId, query);
     if (res.status === 200 || attempt === 10) return res;
     await res.body?.cancel();
     await sleep(10);
@@ -80,6 +80,140 @@ describe("stream timing", () => {
     expect(firstAfter?.sequence).toBe(JSON.parse(stored.at(-1)?.data ?? "{}").sequence + 1);
   });
 
+  it("cycles a connection in the middle of a streaming reply: a resume from the last delta's id gets the reply so far once, and the log with nothing lost or repeated", async () => {
+    // llmsim is unpaced in this project (LLMSIM_WORD_DELAY_MS 0), so its replies end within
+    // milliseconds and no cycle can fall inside one. The fake provider's slow_text reply streams 20
+    // words 50 ms apart, about a second, inside the 1.5 s turn deadline; queued messages keep such
+    // replies streaming back to back, so most cycles (1.6–2.4 s after a stream opens) fall inside
+    // one. Cycles are random, so the client goes on cycling, topping the queue up, until one has;
+    // then once more with a message posted while it is away, so the resume replays stored events.
+    const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "slow_text") } });
+    const received: EventEnvelope[] = []; // every event parsed, over all connections, in order
+    const replySoFar = new Map<string, string>(); // each reply's accumulated text as received so far
+    let posted = 0;
+    let cut: EventEnvelope | undefined; // the last event the client parsed before `disconnecting`
+    let midReplyResumes = 0; // resumes from a delta whose reply still streamed: the snapshot came first
+    let awayPost: string | undefined; // a message posted while the client was away, for the next resume
+    let awayResumes = 0;
+    const terminals = () => stored(received).filter((e) => TERMINAL.has(e.type)).length;
+    const done = () => midReplyResumes > 0 && awayResumes > 0 && stored(received).at(-1)?.type === "session.completed" && terminals() === posted;
+    const isDeltaOf = (e: EventEnvelope, reply: EventEnvelope | undefined) => e.type === "message.delta" && reply?.type === "message.delta" && e.data.message_id === reply.data.message_id;
+
+    for (let connection = 0; !done(); connection += 1) {
+      expect(connection, "connections before the cycles this test needs").toBeLessThan(12);
+      const reader = new SseReader(await reopen(t, session.id, cut ? `?since_id=${cut.id}` : ""));
+      await reader.expectOpening();
+      const postedAway = awayPost;
+      awayPost = undefined;
+      if (postedAway) awayResumes += 1;
+      // Until a cycle has fallen mid-reply, at least three turns (about three seconds of replies)
+      // are queued whenever a stream opens: more than the 2.4 s its cycle may take. Posted once the
+      // stream is open, so they are stored long before its cycle.
+      if (midReplyResumes === 0) {
+        const queued = posted === 0 ? 4 : 3;
+        while (posted - terminals() < queued) {
+          await sendMessage(t, session.id, `message ${posted}`);
+          posted += 1;
+        }
+      }
+      const lastStoredBefore = stored(received).at(-1);
+      const events: EventEnvelope[] = [];
+      let goodbye: SseFrame | undefined;
+      for (;;) {
+        const frame = await reader.next(5000);
+        if (frame === null) throw new Error("the stream closed without disconnecting");
+        if (frame.kind !== "event") continue;
+        if (frame.event === "disconnecting") {
+          goodbye = frame;
+          break;
+        }
+        const envelope = JSON.parse(frame.data) as EventEnvelope;
+        expect(frame.id).toBe(envelope.id);
+        expect(frame.event).toBe(envelope.type);
+        events.push(envelope);
+        received.push(envelope);
+        // Resumed from a delta whose reply still streams, with nothing stored meanwhile: the first event is that reply so far.
+        if (events.length === 1 && !postedAway && isDeltaOf(envelope, cut)) midReplyResumes += 1;
+        if (done()) break;
+      }
+      if (goodbye?.kind === "event") {
+        const body = JSON.parse(goodbye.data) as { reason: string; retry_ms: number };
+        expect(body.reason).toBe("connection_cycle");
+        expect(body.retry_ms).toBeGreaterThan(0);
+        expect(body.retry_ms).toBeLessThanOrEqual(250);
+        // Nothing after `disconnecting`: the server closes the stream.
+        expect(await reader.next(2000)).toBeNull();
+      } else {
+        await reader.cancel();
+      }
+
+      if (cut) {
+        // The resumed stream starts right after the stored event the cursor is, or the delta follows.
+        if (cut.type === "message.delta") expect(cut.sequence, "a delta's sequence is the stored event it follows").toBe(lastStoredBefore?.sequence);
+        const firstStored = stored(events)[0];
+        if (firstStored) expect(firstStored.sequence).toBe(cut.sequence + 1);
+        // A reply that streamed when the client left and still streams when it is back comes as one
+        // delta holding the reply so far (the chains below check it), after the stored events
+        // replayed: none when nothing was stored meanwhile, so then it comes first.
+        const snapshotAt = events.findIndex((e) => isDeltaOf(e, cut));
+        if (snapshotAt >= 0) {
+          expect(events.slice(0, snapshotAt).every((e) => e.type !== "message.delta")).toBe(true);
+          expect(events[snapshotAt]?.sequence).toBe(stored(events.slice(0, snapshotAt)).at(-1)?.sequence ?? cut.sequence);
+          if (!postedAway) expect(snapshotAt).toBe(0);
+        }
+        if (postedAway) {
+          // What was posted while away is replayed before anything live.
+          const at = events.findIndex((e) => e.type === "message.created" && (e.data.message as { id: string }).id === postedAway);
+          expect(at).toBeGreaterThanOrEqual(0);
+          expect(events.slice(0, at).every((e) => e.type !== "message.delta")).toBe(true);
+        }
+      }
+
+      // Deltas add up within a connection (the first of a reply there is its start, or the snapshot,
+      // delta === accumulated), and across connections `accumulated` never goes backwards.
+      const chains = new Map<string, string>();
+      for (const e of events) {
+        if (e.type === "message.delta") {
+          const id = String(e.data.message_id);
+          const accumulated = String(e.data.accumulated);
+          const before = chains.get(id);
+          if (before === undefined) {
+            expect(e.data.delta, `first delta of ${id} on connection ${connection}`).toBe(accumulated);
+            expect(accumulated.startsWith(replySoFar.get(id) ?? ""), `${accumulated} continues ${replySoFar.get(id)}`).toBe(true);
+          } else {
+            expect(accumulated).toBe(before + String(e.data.delta));
+          }
+          chains.set(id, accumulated);
+          replySoFar.set(id, accumulated);
+        } else if (e.type === "message.created") {
+          const message = e.data.message as { id: string; content: { type: string; text?: string }[] };
+          const text = message.content.find((p) => p.type === "text")?.text ?? "";
+          // The stored reply is the deltas' sum on a connection that saw them to the end; one that
+          // resumed after the reply ended has the stored reply instead, which continues them.
+          const streamed = chains.get(message.id);
+          if (streamed !== undefined) expect(text).toBe(streamed);
+          else expect(text.startsWith(replySoFar.get(message.id) ?? ""), `${text} continues ${replySoFar.get(message.id)}`).toBe(true);
+        }
+      }
+      if (events.length > 0) cut = events.at(-1);
+      // Once a cycle has fallen mid-reply, the next one is followed by a post before the client is back.
+      if (goodbye && midReplyResumes > 0 && awayResumes === 0) {
+        awayPost = (await sendMessage(t, session.id, `while away ${posted}`)).id;
+        posted += 1;
+      }
+    }
+
+    // Every stored event arrived exactly once, in order, over all the connections.
+    const log = await listEvents(t, session.id);
+    expect(log.map((e) => e.sequence)).toEqual(log.map((_, i) => i + 1));
+    expect(stored(received)).toEqual(log);
+    // Each turn ended once, completed.
+    const turns = log.filter((e) => e.type === "turn.started").map((e) => e.context.turn_id);
+    expect(turns).toHaveLength(posted);
+    for (const turn of turns) {
+      expect(log.filter((e) => TERMINAL.has(e.type) && e.context.turn_id === turn).map((e) => e.type)).toEqual(["turn.completed"]);
+    }
+  }, 60_000);
   it("drops a subscriber that stops reading without holding back the one that reads", async () => {
     const { t, session } = await sessionSetup();
     const stalled = new SseReader(await openStream(t, session.id));
