@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { isEnd, listEvents, settledEvents, stored, TERMINAL } from "./support/events";
+import { expectDeltaChains, isEnd, listEvents, settledEvents, stored, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
 import { call, callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
@@ -9,37 +9,6 @@ import { openSocket, SocketReader } from "./support/socket-reader";
 import { newTenant } from "./support/tenants";
 
 const sequences = (events: EventEnvelope[]) => stored(events).map((e) => e.sequence);
-
-/**
- * The deltas of every reply add up within one connection: a message's first delta there holds the
- * reply so far (delta === accumulated: the reply's start, or the snapshot a resumed client gets
- * first), each later one extends it by exactly its delta, and the stored reply is the last
- * accumulated. A delta sent twice or missed breaks the chain; `before` is what an earlier
- * connection had already received of each reply, which a snapshot must cover.
- */
-function expectDeltaChains(events: EventEnvelope[], before: Map<string, string> = new Map()) {
-  const chains = new Map<string, string>();
-  for (const e of events) {
-    if (e.type === "message.delta") {
-      const id = String(e.data.message_id);
-      const accumulated = String(e.data.accumulated);
-      const sofar = chains.get(id);
-      if (sofar === undefined) {
-        expect(e.data.delta, "a connection's first delta of a reply is the reply so far").toBe(accumulated);
-        expect(accumulated.startsWith(before.get(id) ?? ""), "a snapshot covers what was received before").toBe(true);
-      } else expect(accumulated).toBe(sofar + String(e.data.delta));
-      chains.set(id, accumulated);
-    } else if (e.type === "message.created") {
-      const message = e.data.message as { id: string; content: { type: string; text?: string }[] };
-      const text = message.content.find((p) => p.type === "text")?.text ?? "";
-      const streamed = chains.get(message.id);
-      // A reply seen to its end here is the deltas' sum; one that ended while the client was away continues what it had.
-      if (streamed !== undefined) expect(text).toBe(streamed);
-      else expect(text.startsWith(before.get(message.id) ?? "")).toBe(true);
-    }
-  }
-  return chains;
-}
 
 /** Forty words: llmsim echoes them, pacing the first 32 (15 ms each here), so the reply streams for about half a second. */
 const LONG_TEXT = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(" ");

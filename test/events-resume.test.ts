@@ -6,34 +6,12 @@ import { newTenant } from "./support/tenants";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { fakeModel, scenarioBase } from "./support/models";
 import { openStream, SseReader } from "./support/sse-reader";
-import { listEvents, stored } from "./support/events";
+import { expectDeltaChains, listEvents, stored } from "./support/events";
 import { sleep } from "./support/async";
 
 /** Reads until the session completes the turn of the given input message. */
 function untilTurnDone(reader: SseReader, inputMessageId: string) {
   return reader.collectUntil((e) => e.type === "session.completed" && e.context.input_message_id === inputMessageId, 20_000);
-}
-
-/**
- * Every reply in a stream adds up: a message's first delta holds the reply so far
- * (delta === accumulated), each later one extends it by exactly its delta, and the last equals
- * the stored reply. A delta sent twice, or one missed, breaks the chain.
- */
-function expectDeltaChains(events: EventEnvelope[]) {
-  const chains = new Map<string, string>();
-  for (const e of events) {
-    if (e.type === "message.delta") {
-      const id = String(e.data.message_id);
-      const before = chains.get(id);
-      if (before === undefined) expect(e.data.delta).toBe(e.data.accumulated);
-      else expect(e.data.accumulated).toBe(before + String(e.data.delta));
-      chains.set(id, String(e.data.accumulated));
-    } else if (e.type === "message.created") {
-      const message = e.data.message as { id: string; role: string; content: { type: string; text?: string }[] };
-      const sent = chains.get(message.id);
-      if (sent !== undefined) expect(message.content.find((p) => p.type === "text")?.text).toBe(sent);
-    }
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { memberOf } from "../support/tenants";
 import { createSession, getSession, sendMessage } from "../support/resources";
 import { scenarioBase } from "../support/models";
 import { openStream, type SseFrame, SseReader } from "../support/sse-reader";
-import { isEnd, listEvents, stored, TERMINAL } from "../support/events";
+import { expectDeltaChains, isEnd, listEvents, stored, TERMINAL } from "../support/events";
 import { sessionSetup } from "../support/sessions";
 import { sleep } from "../support/async";
 
@@ -171,30 +171,7 @@ describe("stream timing", () => {
 
       // Deltas add up within a connection (the first of a reply there is its start, or the snapshot,
       // delta === accumulated), and across connections `accumulated` never goes backwards.
-      const chains = new Map<string, string>();
-      for (const e of events) {
-        if (e.type === "message.delta") {
-          const id = String(e.data.message_id);
-          const accumulated = String(e.data.accumulated);
-          const before = chains.get(id);
-          if (before === undefined) {
-            expect(e.data.delta, `first delta of ${id} on connection ${connection}`).toBe(accumulated);
-            expect(accumulated.startsWith(replySoFar.get(id) ?? ""), `${accumulated} continues ${replySoFar.get(id)}`).toBe(true);
-          } else {
-            expect(accumulated).toBe(before + String(e.data.delta));
-          }
-          chains.set(id, accumulated);
-          replySoFar.set(id, accumulated);
-        } else if (e.type === "message.created") {
-          const message = e.data.message as { id: string; content: { type: string; text?: string }[] };
-          const text = message.content.find((p) => p.type === "text")?.text ?? "";
-          // The stored reply is the deltas' sum on a connection that saw them to the end; one that
-          // resumed after the reply ended has the stored reply instead, which continues them.
-          const streamed = chains.get(message.id);
-          if (streamed !== undefined) expect(text).toBe(streamed);
-          else expect(text.startsWith(replySoFar.get(message.id) ?? ""), `${text} continues ${replySoFar.get(message.id)}`).toBe(true);
-        }
-      }
+      for (const [id, accumulated] of expectDeltaChains(events, replySoFar)) replySoFar.set(id, accumulated);
       if (events.length > 0) cut = events.at(-1);
       // Once a cycle has fallen mid-reply, the next one is followed by a post before the client is back.
       if (goodbye && midReplyResumes > 0 && awayResumes === 0) {
