@@ -102,13 +102,14 @@ export class TurnController {
   /**
    * A turn recorded as running with nothing of it in this instance: the object was evicted or
    * restarted. A parked turn stays parked (or goes on, if its results are all in); any other ends
-   * now as `interrupted`, and the queue goes on.
+   * now as `interrupted`, and the queue goes on. With no turn recorded, a queued input (one whose
+   * start storage refused) starts.
    */
   recover(): void {
     if (this.#running) return;
     const active = this.#storedActive();
     if (!active) {
-      this.#startNext(); // a queued input whose start storage refused before the restart
+      this.#startNext();
       return;
     }
     if (active.waitingSince !== null) {
