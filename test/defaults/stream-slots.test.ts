@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sleep } from "../support/async";
-import type { Caller } from "../support/requests";
 import { sessionSetup } from "../support/sessions";
-import { openStream, SseReader } from "../support/sse-reader";
-
-/** Reconnects after a close: the slot is free once the object has seen the close, a few milliseconds later. */
-async function reconnect(caller: Caller, sessionId: string): Promise<Response> {
-  for (let attempt = 0; ; attempt += 1) {
-    const res = await openStream(caller, sessionId);
-    if (res.status === 200 || attempt === 20) return res;
-    await res.body?.cancel();
-    await sleep(10);
-  }
-}
+import { openStream, reopenStream, SseReader } from "../support/sse-reader";
 
 /**
  * Issue 15, bug 3, with the settings as deployed (heartbeat 15 s, caps of 1,000 per session and
@@ -44,7 +32,7 @@ describe("stream slots with the deployed settings", () => {
     const { t, session } = await sessionSetup();
     const statuses: number[] = [];
     for (let cycle = 0; cycle < 150; cycle += 1) {
-      const res = await reconnect(t, session.id);
+      const res = await reopenStream(t, session.id, "", 20);
       statuses.push(res.status);
       if (res.status !== 200) break;
       const reader = new SseReader(res);

@@ -80,3 +80,16 @@ export class SseReader {
 export function openStream(caller: Caller, sessionId: string, query = "", headers: Record<string, string> = {}): Promise<Response> {
   return callAs(caller, `/v1/sessions/${sessionId}/sse${query}`, { headers });
 }
+
+/**
+ * Opens a stream right after another closed: the slot is free once the object has seen the close,
+ * a few milliseconds later (the closing socket's message is on its way), so this retries briefly.
+ */
+export async function reopenStream(caller: Caller, sessionId: string, query = "", retries = 10): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    const res = await openStream(caller, sessionId, query);
+    if (res.status === 200 || attempt === retries) return res;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

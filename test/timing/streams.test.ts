@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
 import { expectProblem, problem } from "../support/problems";
-import type { Caller } from "../support/requests";
 import { memberOf } from "../support/tenants";
 import { createSession, getSession, sendMessage } from "../support/resources";
 import { scenarioBase } from "../support/models";
-import { openStream, type SseFrame, SseReader } from "../support/sse-reader";
+import { openStream, reopenStream, type SseFrame, SseReader } from "../support/sse-reader";
 import { expectDeltaChains, isEnd, listEvents, stored, TERMINAL } from "../support/events";
 import { sessionSetup } from "../support/sessions";
 import { sleep } from "../support/async";
@@ -21,19 +20,6 @@ async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<Ss
     const frame = await reader.next(Math.max(1, deadline - Date.now()));
     if (frame === null) return frames;
     frames.push(frame);
-  }
-}
-
-/**
- * Opens a stream right after another closed: the slot is free once the object has seen the close,
- * a few milliseconds later (the closing socket's message is on its way), so this retries briefly.
- */
-async function reopen(caller: Caller, sessionId: string, query = ""): Promise<Response> {
-  for (let attempt = 0; ; attempt += 1) {
-    const res = await openStream(caller, sessionId, query);
-    if (res.status === 200 || attempt === 10) return res;
-    await res.body?.cancel();
-    await sleep(10);
   }
 }
 
@@ -101,7 +87,7 @@ describe("stream timing", () => {
 
     for (let connection = 0; !done(); connection += 1) {
       expect(connection, "connections before the cycles this test needs").toBeLessThan(12);
-      const reader = new SseReader(await reopen(t, session.id, cut ? `?since_id=${cut.id}` : ""));
+      const reader = new SseReader(await reopenStream(t, session.id, cut ? `?since_id=${cut.id}` : ""));
       await reader.expectOpening();
       const postedAway = awayPost;
       awayPost = undefined;
@@ -234,7 +220,7 @@ describe("stream timing", () => {
     expect(body).toMatchObject({ code: "too_many_streams", status: 429, retry_after_seconds: 5 });
 
     await readers[0]?.cancel();
-    expect((await reopen(t, session.id)).status).toBe(200);
+    expect((await reopenStream(t, session.id)).status).toBe(200);
     for (const reader of readers.slice(1)) await reader.cancel();
     // Another session has its own cap.
     const other = await createSession(t, session.agent_id);
@@ -253,7 +239,7 @@ describe("stream timing", () => {
     await theirs.expectOpening();
     for (const reader of [...mine, theirs]) await reader.cancel();
     // Every client that left gave its slot back: all reconnect at once.
-    const again = [await reopen(t, session.id), await reopen(t, session.id), await reopen(member, session.id)];
+    const again = [await reopenStream(t, session.id), await reopenStream(t, session.id), await reopenStream(member, session.id)];
     expect(again.map((r) => r.status)).toEqual([200, 200, 200]);
     for (const res of again) await res.body?.cancel();
   });
