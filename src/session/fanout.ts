@@ -255,7 +255,7 @@ export class Fanout {
 
   /** Lets go of a client socket that fell too far behind; it resumes from the last id it read. */
   #dropIfSlow(ws: WebSocket): boolean {
-    // Not every runtime reports it; where it is missing the runtime's own limits apply.
+    // workerd does not report it yet (cloudflare/workerd#988): there, unread messages wait in its buffers.
     if (typeof ws.bufferedAmount !== "number" || ws.bufferedAmount <= this.#limits.maxBufferedBytes) return false;
     this.#letGo(ws, CLOSE_CODES.slowConsumer, "slow_consumer");
     return true;
