@@ -14,7 +14,6 @@ import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 import { authenticate } from "./middleware/auth";
-import { IDEMPOTENT_ROUTES, idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { authRouter } from "./routes/auth";
 import { apiKeysRouter } from "./routes/api-keys";
@@ -67,15 +66,11 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
   return problemResponse(c, apiError);
 }
 
-/** An OpenAPI path template as a Hono path (`{id}` → `:id`). */
-function honoPath(template: string): string {
-  return template.replace(/\{([^}]+)\}/g, ":$1");
-}
-
 /**
  * Builds the app. Middleware order: request id (so every later line and error carries it),
  * security headers, access log, CORS; for /v1: DB, authentication, rate limit; 405 for a method the path does not
- * serve; for /v1 the body limit and JSON check; then the routers, docs, 404 and errors.
+ * serve; for /v1 the body limit and JSON check; then the routers (each route's own middleware first), docs, 404
+ * and errors.
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
@@ -88,14 +83,15 @@ export function createApp() {
   // Credentials and the rate limit come before the body is read: a caller without credentials
   // learns nothing but 401, whatever it sent. The public routes (no credentials) still get their
   // bodies checked, just after.
-  app.use("/v1/*", authenticate());
-  app.use("/v1/*", rateLimit());
+  // Both read what the request's route declares (middleware/traits.ts): public, signed-in or org, limited per address.
+  app.use("/v1/*", authenticate(app));
+  app.use("/v1/*", rateLimit(app));
   // A method the path does not serve is a 405 whatever the body holds.
   app.use("*", rejectUnservedMethods(app));
   app.use("/v1/*", limitBody());
   app.use("/v1/*", requireJsonBody());
-  // After the JSON check: a body that is not JSON never claims a key.
-  for (const route of IDEMPOTENT_ROUTES) app.on("POST", honoPath(route.path), idempotency({ byObject: route.byObject === true, userLevel: route.userLevel === true }));
+  // Each route's own middleware (its traits: Idempotency-Key, org of the path, role) runs after
+  // these, so a body that is not JSON never claims a key.
 
   app.route("/", healthRouter);
   app.route("/", docsRouter);

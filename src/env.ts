@@ -1,12 +1,11 @@
 import type { Database } from "./db/client";
-import type { IdempotencyRequest } from "./middleware/idempotency";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
-import type { SessionObject } from "./session/rpc";
+import type { SessionRpc } from "./session/rpc";
 
 /** The Worker's bindings, declared once (wrangler.toml, .dev.vars, secrets). */
 export interface Env {
   DB: D1Database;
-  SESSIONS: DurableObjectNamespace<SessionObject>;
+  SESSIONS: DurableObjectNamespace<SessionRpc>;
   /** Exact, global counters for login and register (per client IP). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */
@@ -66,23 +65,44 @@ export interface Principal {
 
 export type Role = "owner" | "admin" | "member";
 
-/** Request-scoped variables set by middleware. */
+/** An `Idempotency-Key` as the idempotency middleware read it: the key, whose it is, and a hash of the request. */
+export interface IdempotencyRequest {
+  key: string;
+  caller: string;
+  requestHash: string;
+}
+
+/**
+ * Request-scoped variables set by middleware. `caller` and `principal` are optional here because
+ * a public route has neither and an org-less one may lack `principal`; a route that needs them
+ * declares it (middleware/traits.ts) and its handler sees them set (`SignedInEnv`, `OrgEnv`).
+ */
 export interface AppVariables {
   requestId: string;
   /** When the request arrived (ms), stamped by the first middleware. */
   receivedAt: number;
   db: Database;
-  caller: Caller;
-  /**
-   * Set on every authenticated request, except for a signed-in user with no membership on the
-   * few routes that allow that (see ORGLESS_PATHS in middleware/auth.ts; they read it through `orgPrincipal`).
-   */
-  principal: Principal;
-  /** Set on `POST …/messages` with an Idempotency-Key: the session object remembers the key. */
+  /** Set on every authenticated request. */
+  caller?: Caller;
+  /** Set on every authenticated request that acts in an org: always, except on the org-less routes for a user with no membership. */
+  principal?: Principal;
+  /** Set on an idempotent route remembered by its session object (`POST …/messages`) when the request has an Idempotency-Key. */
   idempotency?: IdempotencyRequest;
 }
 
 export interface AppEnv {
   Bindings: Env;
   Variables: AppVariables;
+}
+
+/** What a handler of a route for any signed-in caller sees: the caller is set; the org may not be. */
+export interface SignedInEnv {
+  Bindings: Env;
+  Variables: AppVariables & { caller: Caller };
+}
+
+/** What a handler of a route that acts in an org sees: the caller and the principal are set. */
+export interface OrgEnv {
+  Bindings: Env;
+  Variables: AppVariables & { caller: Caller; principal: Principal };
 }

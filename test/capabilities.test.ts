@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "@hono/zod-openapi";
 import { listCapabilities, toolsFor } from "../src/capabilities/registry";
 import { ToolError, type Tool } from "../src/capabilities/types";
-import { refusalReason } from "../src/capabilities/public-url";
+import { refusalReason } from "../src/lib/public-url";
 import { CapabilitySchema } from "../src/schemas/capabilities";
 import { runToolCall, type EnabledTool } from "../src/session/tools";
 import { call, callAs } from "./support/requests";

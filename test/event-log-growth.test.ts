@@ -5,7 +5,7 @@ import { openSessionDb } from "../src/session/db/client";
 import { EventLog } from "../src/session/event-log";
 import { eventFilter, NO_CONTEXT, type EventDraft } from "../src/session/events";
 import { messagePage } from "../src/session/message-store";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { isEnd, listEvents } from "./support/events";
 import { sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";

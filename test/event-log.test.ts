@@ -5,7 +5,7 @@ import { openSessionDb } from "../src/session/db/client";
 import { events } from "../src/session/db/schema";
 import { EventLog } from "../src/session/event-log";
 import { eventFilter, NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/events";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { newTenant } from "./support/tenants";
 import { createAgent, createSession } from "./support/resources";
 

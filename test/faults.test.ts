@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { EventLog } from "../src/session/event-log";
 import type { EventDraft } from "../src/session/events";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { capturedLogsWithoutKey } from "./support/console";
 import { listEvents, settledEvents, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";

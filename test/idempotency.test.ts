@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { sha256Hex } from "../src/lib/crypto";
-import { IDEMPOTENT_ROUTES } from "../src/middleware/idempotency";
+import { createApp } from "../src/app";
+import { declaredRoutes } from "../src/middleware/traits";
 import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { AgentSchema } from "../src/schemas/agents";
 import { MessageSchema } from "../src/schemas/messages";
@@ -165,7 +166,7 @@ const listed = async (caller: Caller, path: string) => {
   return page.total ?? page.data.length;
 };
 
-/** A creating request to one IDEMPOTENT_ROUTES path: its path parameters, a valid body, another valid body, and how many of what it creates exist. */
+/** A creating request to one idempotent route: its path parameters, a valid body, another valid body, and how many of what it creates exist. */
 interface Creation {
   params?: Record<string, string>;
   body: unknown;
@@ -173,7 +174,7 @@ interface Creation {
   count: () => Promise<number>;
 }
 
-/** One case per IDEMPOTENT_ROUTES path, in its order; `prepare` makes what the request needs in `t`'s org. */
+/** One case per idempotent route; `prepare` makes what the request needs in `t`'s org. */
 const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[] = [
   {
     path: "/v1/agents",
@@ -247,8 +248,10 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
 ];
 
 describe("Idempotency-Key on every creating route", () => {
-  it("has a case for every route of IDEMPOTENT_ROUTES", () => {
-    expect(ROUTE_CASES.map((c) => c.path)).toEqual(IDEMPOTENT_ROUTES.map((r) => r.path));
+  it("has a case for every route that declares itself idempotent", () => {
+    const idempotent = declaredRoutes(createApp()).filter((r) => r.traits.idempotent);
+    expect(idempotent.every((r) => r.method === "POST")).toBe(true);
+    expect(ROUTE_CASES.map((c) => c.path).sort()).toEqual(idempotent.map((r) => r.path).sort());
   });
 
   it.each(ROUTE_CASES)("POST $path: a retry replays the first answer and creates nothing twice; another body is 422", async ({ path, prepare }) => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { callAs } from "./support/requests";
 import { newTenant } from "./support/tenants";
 import { createAgent, createSession, sendMessage } from "./support/resources";

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/db/client";
 import { SessionPage } from "../src/routes/sessions";
 import { openSessionDb } from "../src/session/db/client";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { SessionIndex } from "../src/session/session-index";
 import { SessionRecords } from "../src/session/session-record";
 import { isEnd } from "./support/events";

@@ -6,7 +6,7 @@ import { sessions } from "../src/db/schema";
 import { newId } from "../src/lib/ids";
 import { SessionPage as Page } from "../src/routes/sessions";
 import { SessionSchema } from "../src/schemas/sessions";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { callAs, type Caller, type RequestOptions } from "./support/requests";
 import { problem } from "./support/problems";
 import { newTenant } from "./support/tenants";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
+import type { SessionObject } from "../src/session/session-object";
 import { callAs, type Caller } from "./support/requests";
 import { capturedLogsWithoutKey } from "./support/console";
 import { getSession, listMessages, sendMessage } from "./support/resources";
@@ -234,7 +235,10 @@ describe("turns", () => {
     await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
     // The new instance ends the turn while it starts, before the cancel and the alarm reach it.
     const meta = { sessionId: session.id, orgId: t.orgId };
-    const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => Promise.all([instance.cancel(meta, { requestedAt: Date.now() }), instance.alarm()]));
+    const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => {
+      const object = instance as SessionObject;
+      return Promise.all([object.cancel(meta, { requestedAt: Date.now() }), object.alarm()]);
+    });
     expect(cancel).toEqual({ status: "no_op" });
     const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");
     await sleep(200); // room for a second, wrong, terminal event

@@ -1,4 +1,4 @@
-import { refusalReason } from "./public-url";
+import { refusalReason } from "../lib/public-url";
 import { ToolError, type Capability } from "./types";
 
 const DEFAULT_MAX_BYTES = 256 * 1024;

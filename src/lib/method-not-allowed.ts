@@ -3,13 +3,16 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "./errors";
 
-interface RouteEntry {
+/** A route of the app's table (`app.routes`): its method, its Hono path and its handler. */
+export interface RouteEntry {
   method: string;
   path: string;
+  handler?: unknown;
 }
 
 /** A route path compiled once: its anchored regex and how specific each of its segments is. */
 interface CompiledRoute {
+  route: RouteEntry;
   method: string;
   pattern: RegExp;
   /** Per segment: 2 literal text, 1 a parameter, 0 a wildcard. */
@@ -33,7 +36,7 @@ function compile(route: RouteEntry): CompiledRoute {
   const rank = segments
     .filter((segment) => segment !== "")
     .map((segment) => (segment === "*" ? WILDCARD : segment.startsWith(":") ? PARAMETER : LITERAL));
-  return { method: route.method, pattern: new RegExp(`^${source}/?$`), rank };
+  return { route, method: route.method, pattern: new RegExp(`^${source}/?$`), rank };
 }
 
 /** Positive when `a` is more specific than `b`: the first segment where they differ decides. */
@@ -52,6 +55,13 @@ function compareRank(a: number[], b: number[]): number {
  * which its text also matches.
  */
 function methodsAt(routes: readonly CompiledRoute[], path: string): string[] {
+  const methods = new Set(bestAt(routes, path).map((route) => route.method));
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/** The most specific routes whose path matches `path` (equally specific ones joined). */
+function bestAt(routes: readonly CompiledRoute[], path: string): CompiledRoute[] {
   let best: CompiledRoute[] = [];
   for (const route of routes) {
     if (!route.pattern.test(path)) continue;
@@ -59,9 +69,7 @@ function methodsAt(routes: readonly CompiledRoute[], path: string): string[] {
     if (order > 0) best = [route];
     else if (order === 0) best.push(route);
   }
-  const methods = new Set(best.map((route) => route.method));
-  if (methods.has("GET")) methods.add("HEAD");
-  return [...methods].sort();
+  return best;
 }
 
 /** The app's handlers (middleware, registered as `ALL`, excluded), compiled. */
@@ -75,6 +83,11 @@ function compileRoutes(routes: readonly RouteEntry[]): CompiledRoute[] {
  */
 export function allowedMethods(app: Hono<never> | { routes: RouteEntry[] }, path: string): string[] {
   return methodsAt(compileRoutes(app.routes as RouteEntry[]), path);
+}
+
+/** The routes, of any method, that best match `path`: the ones a 405 for it names. */
+export function routesAt(app: { routes: RouteEntry[] }, path: string): RouteEntry[] {
+  return bestAt(compileRoutes(app.routes), path).map((compiled) => compiled.route);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { addressRefusal } from "../capabilities/public-url";
+import { addressRefusal } from "../lib/public-url";
 
 /** The Worker var that lets provider URLs reach private networks (docs/PROVIDERS.md). */
 export interface ProviderUrlEnv {

@@ -1,27 +1,15 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, Principal } from "../env";
+import type { AppEnv } from "../env";
 import { jwtSecret, verifyAccessToken } from "../lib/access-token";
 import { API_KEY_SHAPE } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { idFormatMessage, isId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
+import type { RouteEntry } from "../lib/method-not-allowed";
 import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
 import { authMode } from "./auth-mode";
-
-/** The /v1 routes that need no credentials (spec §4). */
-export const PUBLIC_PATHS = new Set(["/v1/auth/register", "/v1/auth/login", "/v1/auth/refresh"]);
-
-/**
- * The routes a signed-in user with no membership at all may still use: who am I, sign out, and
- * list or create organizations, so they can make one. Everywhere else they get 404 `org_not_found`.
- */
-export const ORGLESS_PATHS = new Set(["/v1/auth/me", "/v1/auth/logout", "/v1/orgs"]);
-
-/** The path without trailing slashes: the app is not strict about them, so neither is this check. */
-export function normalizedPath(path: string): string {
-  return path.length > 1 ? path.replace(/\/+$/, "") : path;
-}
+import { routeTraits } from "./traits";
 
 type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
 
@@ -93,23 +81,16 @@ function warnAuthOff(c: Context<AppEnv>): void {
 }
 
 /**
- * The principal of the request, or null for a signed-in user with no membership at all (who
- * only ever reaches the ORGLESS_PATHS routes). Those routes read it here; the rest use `c.var.principal`.
+ * Authenticates every /v1 request except those to a public route, and sets `c.var.caller` and
+ * (when the request acts in an org, which is always except on a `signed-in` route for a user
+ * with no membership) `c.var.principal`. Each route declares its access (middleware/traits.ts);
+ * a request that reaches no route needs credentials and an org. With AUTH_MODE=none every
+ * request is the owner of the local (dev seed) org.
  */
-export function orgPrincipal(c: Context<AppEnv>): Principal | null {
-  // `principal` is typed as always set because outside ORGLESS_PATHS it is; here it may not be.
-  return (c.get("principal") as Principal | undefined) ?? null;
-}
-
-/**
- * Authenticates every /v1 request except the public ones and sets `c.var.caller` and (when the
- * request acts in an org, which is always except as ORGLESS_PATHS allow) `c.var.principal`.
- * With AUTH_MODE=none every request is the owner of the local (dev seed) org.
- */
-export function authenticate() {
+export function authenticate(app: { routes: RouteEntry[] }) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const path = normalizedPath(c.req.path);
-    if (PUBLIC_PATHS.has(path)) return next();
+    const access = routeTraits(c, app)?.access ?? "org";
+    if (access === "public") return next();
     const db = c.var.db;
     if (authMode(c.env) === "none") {
       warnAuthOff(c);
@@ -124,7 +105,7 @@ export function authenticate() {
       const principal = await userPrincipal(db, userId, orgId);
       c.set("caller", { userId, apiKeyId: null });
       if (principal) c.set("principal", principal);
-      else if (!ORGLESS_PATHS.has(path)) {
+      else if (access !== "signed-in") {
         throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
       }
     } else {

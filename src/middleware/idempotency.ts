@@ -1,40 +1,14 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import type { IdempotencyRequest, SignedInEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { currentKeyId } from "../lib/encryption";
 import { describeError, logLine } from "../lib/log";
 import { claimKey, completeKey, pruneKeys, releaseKey } from "../services/idempotency";
-import { orgPrincipal } from "./auth";
-
-/**
- * The POST routes that create something and take `Idempotency-Key` (OpenAPI path templates).
- * Messages are remembered by their session object (`byObject`), the rest in D1. A key is the
- * caller's in the org the request acts in, except on routes that create something of the user's
- * own (`userLevel`: an org, made by a user who may have none yet and then has one).
- */
-export const IDEMPOTENT_ROUTES: readonly { path: string; byObject?: true; userLevel?: true }[] = [
-  { path: "/v1/agents" },
-  { path: "/v1/sessions" },
-  { path: "/v1/agents/{agent_id}/sessions" },
-  { path: "/v1/sessions/{session_id}/messages", byObject: true },
-  { path: "/v1/llm-providers" },
-  { path: "/v1/llm-providers/{provider_id}/models" },
-  { path: "/v1/auth/api-keys" },
-  { path: "/v1/orgs", userLevel: true },
-  { path: "/v1/orgs/{org_id}/members" },
-];
 
 /** Printable ASCII without spaces, as the IETF draft's examples use (a UUID fits). */
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
-
-/** What a route remembered by its session object needs to pass the key on. */
-export interface IdempotencyRequest {
-  key: string;
-  caller: string;
-  requestHash: string;
-}
 
 /**
  * `Idempotency-Key` (IETF draft) for the caller's creating POSTs: the same key with the same
@@ -42,10 +16,13 @@ export interface IdempotencyRequest {
  * nothing created twice); with another request it is 422 `idempotency_key_reused`; while the
  * first still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller (the API
  * key, or the user when signed in with a token) and the org; only successes are remembered.
- * Mounted after authentication.
+ * Declared by the route (`idempotent` in middleware/traits.ts), so it runs after authentication
+ * and the JSON check. Messages are remembered by their session object (`byObject`), the rest in
+ * D1. A key is the caller's in the org the request acts in, except on routes that create
+ * something of the user's own (`userLevel`: an org, made by a user who may have none yet).
  */
-export function idempotency(options: { byObject?: boolean; userLevel?: boolean } = {}) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+export function idempotency(options: { byObject?: boolean | undefined; userLevel?: boolean | undefined } = {}) {
+  return createMiddleware<SignedInEnv>(async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined || c.req.method !== "POST") return next();
     if (!KEY_SHAPE.test(key)) {
@@ -53,7 +30,7 @@ export function idempotency(options: { byObject?: boolean; userLevel?: boolean }
     }
     const request: IdempotencyRequest = {
       key,
-      caller: `${c.var.caller.apiKeyId ?? c.var.caller.userId}:${options.userLevel ? "-" : (orgPrincipal(c)?.orgId ?? "-")}`,
+      caller: `${c.var.caller.apiKeyId ?? c.var.caller.userId}:${options.userLevel ? "-" : (c.var.principal?.orgId ?? "-")}`,
       requestHash: await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${await c.req.text()}`),
     };
     if (options.byObject) {
@@ -79,7 +56,7 @@ export function idempotency(options: { byObject?: boolean; userLevel?: boolean }
 }
 
 /** Completes the claim with the response, or releases it so a retry can run. */
-async function settle(c: Context<AppEnv>, request: IdempotencyRequest, lease: number, succeeded: boolean): Promise<void> {
+async function settle(c: Context<SignedInEnv>, request: IdempotencyRequest, lease: number, succeeded: boolean): Promise<void> {
   const db = c.var.db;
   try {
     if (succeeded) {

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import type { OrgEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { idFormatMessage, isId } from "../lib/ids";
 import { roleIn } from "../services/orgs";
@@ -11,7 +11,7 @@ import { roleIn } from "../services/orgs";
  * It runs before the route's validators, so it checks the id's shape itself.
  */
 export function orgFromPath() {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<OrgEnv>(async (c, next) => {
     const orgId = c.req.param("org_id") ?? "";
     if (!isId("org", orgId)) {
       throw new ApiError("invalid_id", { errors: [{ path: "path.org_id", message: idFormatMessage("org") }] });

@@ -4,10 +4,9 @@ import type { AppEnv } from "../env";
 import { envInt } from "../lib/env-int";
 import { ApiError } from "../lib/errors";
 import { describeError, logLine } from "../lib/log";
-import { normalizedPath } from "./auth";
+import type { RouteEntry } from "../lib/method-not-allowed";
+import { routeTraits } from "./traits";
 
-/** Public routes limited per client IP, where guessing passwords or mass sign-ups would happen. */
-const PER_IP_PATHS = new Set(["/v1/auth/login", "/v1/auth/register"]);
 const DEFAULT_PER_IP_PER_MINUTE = 10;
 const WINDOW_SECONDS = 60;
 /** The API binding's period (wrangler.toml [[ratelimits]] simple.period): a refused caller retries after it. */
@@ -51,23 +50,29 @@ async function enforceApi(c: Context<AppEnv>, key: string): Promise<void> {
   if (!outcome.success) throw new ApiError("rate_limited", { retryAfterSeconds: API_PERIOD_SECONDS });
 }
 
+/** The path without trailing slashes: the app is not strict about them, so neither is a per-address count. */
+function normalizedPath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
 /**
- * Rate limits /v1 (after `authenticate`): login and register per client IP
+ * Rate limits /v1 (after `authenticate`): the routes that declare `limitedPerAddress` (login and
+ * register, where guessing passwords or mass sign-ups would happen) per client IP
  * (RATE_LIMIT_LOGIN_PER_MINUTE, default 10, exact and global); everything else per API key, or
  * per user for access tokens, with the API_RATE_LIMIT binding (600 a minute at each location,
  * set in wrangler.toml). Other public routes are not limited.
  */
-export function rateLimit() {
+export function rateLimit(app: { routes: RouteEntry[] }) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const path = normalizedPath(c.req.path);
-    if (PER_IP_PATHS.has(path)) {
+    if (routeTraits(c, app)?.limitedPerAddress) {
+      const path = normalizedPath(c.req.path);
       // cf-connecting-ip is set by Cloudflare's edge and cannot be forged by the client there.
       const ip = c.req.header("cf-connecting-ip") ?? "unknown";
       await enforcePerIp(c, `ip:${path}:${ip}`, limitFrom(c.env.RATE_LIMIT_LOGIN_PER_MINUTE, DEFAULT_PER_IP_PER_MINUTE));
       return next();
     }
     // Unset on the public routes, which have no caller to count against.
-    const caller = c.get("caller") as AppEnv["Variables"]["caller"] | undefined;
+    const caller = c.var.caller;
     if (caller) await enforceApi(c, caller.apiKeyId ? `key:${caller.apiKeyId}` : `user:${caller.userId}`);
     return next();
   });

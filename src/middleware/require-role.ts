@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, Role } from "../env";
+import type { OrgEnv, Role } from "../env";
 import { ApiError } from "../lib/errors";
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
@@ -11,7 +11,7 @@ export function hasRole(role: Role, minimum: Role): boolean {
 
 /** Route middleware: 403 `forbidden` unless the caller's role in the request's org is at least `minimum`. */
 export function requireRole(minimum: Role) {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return createMiddleware<OrgEnv>(async (c, next) => {
     if (!hasRole(c.var.principal.role, minimum)) throw new ApiError("forbidden");
     await next();
   });

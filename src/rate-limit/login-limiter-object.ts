@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -16,7 +15,7 @@ export interface RateLimitResult {
  * The rest of the API uses the binding (middleware/rate-limit.ts). The window lives in memory; an
  * evicted object starts a fresh window, which only ever lets a caller through early.
  */
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<unknown> {
   #windowStart = 0;
   #count = 0;
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { AgentSchema, CreateAgentSchema, UpdateAgentSchema } from "../schemas/agents";
 import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
 import { archiveAgent, createAgent, getAgent, listAgents, updateAgent } from "../services/agents";
@@ -13,6 +14,7 @@ export const AgentPage = paginated(AgentSchema).openapi("AgentPage");
 const listAgentsRoute = createRoute({
   method: "get",
   path: "/v1/agents",
+  middleware: traits({ access: "org" }),
   operationId: "listAgents",
   tags,
   summary: "List active agents, newest first (paginated)",
@@ -23,6 +25,7 @@ const listAgentsRoute = createRoute({
 const createAgentRoute = createRoute({
   method: "post",
   path: "/v1/agents",
+  middleware: traits({ access: "org", idempotent: true }),
   operationId: "createAgent",
   tags,
   summary: "Create an agent",
@@ -33,6 +36,7 @@ const createAgentRoute = createRoute({
 const getAgentRoute = createRoute({
   method: "get",
   path: "/v1/agents/{agent_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getAgent",
   tags,
   summary: "Get an agent (archived ones too)",
@@ -43,6 +47,7 @@ const getAgentRoute = createRoute({
 const updateAgentRoute = createRoute({
   method: "patch",
   path: "/v1/agents/{agent_id}",
+  middleware: traits({ access: "org" }),
   operationId: "updateAgent",
   tags,
   summary: "Update an agent (partial; capabilities replace the list; status active un-archives)",
@@ -53,6 +58,7 @@ const updateAgentRoute = createRoute({
 const deleteAgentRoute = createRoute({
   method: "delete",
   path: "/v1/agents/{agent_id}",
+  middleware: traits({ access: "org" }),
   operationId: "deleteAgent",
   tags,
   summary: "Archive an agent (a second DELETE is a 404)",

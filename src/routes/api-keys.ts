@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from "../schemas/auth";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
@@ -9,6 +10,7 @@ const tags = ["Auth"];
 const listApiKeysRoute = createRoute({
   method: "get",
   path: "/v1/auth/api-keys",
+  middleware: traits({ access: "org" }),
   operationId: "listApiKeys",
   tags,
   summary: "Your API keys in this organization, by prefix (the full key is never shown again)",
@@ -18,6 +20,7 @@ const listApiKeysRoute = createRoute({
 const createApiKeyRoute = createRoute({
   method: "post",
   path: "/v1/auth/api-keys",
+  middleware: traits({ access: "org", idempotent: true }),
   operationId: "createApiKey",
   tags,
   summary: "Create an API key that acts as you in this organization; the full key is in this response only",
@@ -31,6 +34,7 @@ const createApiKeyRoute = createRoute({
 const deleteApiKeyRoute = createRoute({
   method: "delete",
   path: "/v1/auth/api-keys/{key_id}",
+  middleware: traits({ access: "org" }),
   operationId: "deleteApiKey",
   tags,
   summary: "Revoke one of your API keys; it stops working at once",

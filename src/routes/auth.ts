@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { orgPrincipal } from "../middleware/auth";
+import { traits } from "../middleware/traits";
 import { AuthTokensSchema, LoginSchema, LogoutSchema, MeSchema, RefreshSchema, RegisterSchema, toUser } from "../schemas/auth";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { getUserRow, login, logout, refresh, register } from "../services/auth";
@@ -11,6 +11,7 @@ const tags = ["Auth"];
 const registerRoute = createRoute({
   method: "post",
   path: "/v1/auth/register",
+  middleware: traits({ access: "public", limitedPerAddress: true }),
   operationId: "register",
   tags,
   summary: "Create an account and its personal organization (you are its owner); returns tokens",
@@ -22,6 +23,7 @@ const registerRoute = createRoute({
 const loginRoute = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  middleware: traits({ access: "public", limitedPerAddress: true }),
   operationId: "login",
   tags,
   summary: "Sign in with email and password",
@@ -33,6 +35,7 @@ const loginRoute = createRoute({
 const refreshRoute = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  middleware: traits({ access: "public" }),
   operationId: "refreshToken",
   tags,
   summary: "Exchange a refresh token for a new access and refresh token (single use; reuse revokes the sign-in)",
@@ -44,6 +47,7 @@ const refreshRoute = createRoute({
 const logoutRoute = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  middleware: traits({ access: "signed-in" }),
   operationId: "logout",
   tags,
   summary: "Revoke a refresh token of yours and every token rotated from the same sign-in",
@@ -54,6 +58,7 @@ const logoutRoute = createRoute({
 const meRoute = createRoute({
   method: "get",
   path: "/v1/auth/me",
+  middleware: traits({ access: "signed-in" }),
   operationId: "getMe",
   tags,
   summary: "The caller, the organization this request acts in, and the caller's role there (both null when the caller belongs to no organization)",
@@ -69,7 +74,7 @@ export const authRouter = createRouter()
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
-    const principal = orgPrincipal(c);
+    const principal = c.var.principal ?? null;
     const [user, org] = await Promise.all([
       getUserRow(c.var.db, c.var.caller.userId),
       principal ? getOrganization(c.var.db, principal.orgId, principal.role) : null,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCapability, listCapabilities } from "../capabilities/registry";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { ApiError } from "../lib/errors";
 import { CapabilitySchema, toCapability } from "../schemas/capabilities";
 import { errorResponses, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
@@ -10,6 +11,7 @@ const tags = ["Capabilities"];
 const listCapabilitiesRoute = createRoute({
   method: "get",
   path: "/v1/capabilities",
+  middleware: traits({ access: "org" }),
   operationId: "listCapabilities",
   tags,
   summary: "List the built-in capabilities (paginated, search by name or description)",
@@ -20,6 +22,7 @@ const listCapabilitiesRoute = createRoute({
 const getCapabilityRoute = createRoute({
   method: "get",
   path: "/v1/capabilities/{capability_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getCapability",
   tags,
   summary: "Get a built-in capability",

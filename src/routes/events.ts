@@ -1,13 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { ApiError } from "../lib/errors";
 import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
-import { answered } from "../services/sessions";
 import { streamSettings } from "../lib/stream-settings";
-import { sessionStub, type Cursor, type Refusal, type SubscriberMode } from "../session/rpc";
+import { sessionClient } from "../services/session-client";
+import type { Cursor, SubscriberMode } from "../session/rpc";
 import { relaySse } from "../streaming/sse-relay";
 
 const tags = ["Events"];
@@ -17,6 +18,7 @@ const sseContent = { "text/event-stream": { schema: z.string().openapi({ descrip
 const eventsRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/events",
+  middleware: traits({ access: "org" }),
   operationId: "listOrStreamEvents",
   tags,
   summary: "Stream the session's events (SSE), or list them as JSON for a JSON client",
@@ -37,6 +39,7 @@ const eventsRoute = createRoute({
 const sseRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/sse",
+  middleware: traits({ access: "org" }),
   operationId: "streamEvents",
   tags,
   summary: "Stream the session's events (always SSE)",
@@ -47,6 +50,7 @@ const sseRoute = createRoute({
 const wsRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/ws",
+  middleware: traits({ access: "org" }),
   operationId: "streamEventsOverWebSocket",
   tags,
   summary: "The session's events over a WebSocket (upgrade)",
@@ -107,40 +111,21 @@ function cursorOf(query: EventsQueryValue, lastEventId: string | undefined): Cur
   return null;
 }
 
-/**
- * Asks the session's object for a subscriber socket (`mode`: the Worker's SSE relay, or the
- * client's own WebSocket). The object checks the session's org, resolves the cursor and counts
- * its caps; its refusals become the usual problem+json here, before any stream or upgrade.
- */
-async function subscribe(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined, mode: SubscriberMode): Promise<Response> {
-  const { caller, principal } = c.var;
-  const params = new URLSearchParams({ session_id: sessionId, org_id: principal.orgId, mode, caller: caller.apiKeyId ?? caller.userId });
-  const cursor = cursorOf(query, lastEventId);
-  if (cursor && "id" in cursor) params.set("cursor", cursor.id);
-  if (cursor && "sequence" in cursor) params.set("after_sequence", String(cursor.sequence));
-  if (cursor) params.set("cursor_path", cursor.path);
-  for (const t of query.types ?? []) params.append("types", t);
-  for (const t of query.exclude ?? []) params.append("exclude", t);
-  const headers = new Headers({ upgrade: "websocket" });
-  const protocols = c.req.header("sec-websocket-protocol");
-  if (protocols) headers.set("sec-websocket-protocol", protocols);
-  const res = await sessionStub(c.env, sessionId).fetch(`https://session.internal/subscribe?${params}`, { headers });
-  // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
-  if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers });
-  if (res.status === 429) {
-    await res.body?.cancel();
-    throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
-  }
-  if (res.status === 404 || res.status === 400) answered((await res.json()) as Refusal);
-  throw new Error(`session object answered a subscription with ${res.status}`);
+/** A subscriber socket from the session's object (`mode`: the Worker's SSE relay, or the client's own WebSocket). */
+function subscribe(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined, mode: SubscriberMode) {
+  return sessionClient(c, sessionId).subscribe({
+    mode,
+    cursor: cursorOf(query, lastEventId),
+    types: query.types,
+    exclude: query.exclude,
+    protocols: c.req.header("sec-websocket-protocol"),
+  });
 }
 
 /** The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object. */
-async function openStream(c: Context<AppEnv>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+async function openStream(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
   const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
-  const socket = upstream.webSocket;
-  if (!socket) throw new Error("the session object answered without a WebSocket");
-  return new Response(relaySse(socket, streamSettings(c.env)), {
+  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
@@ -156,8 +141,7 @@ export const eventsRouter = createRouter()
     const query = c.req.valid("query");
     const lastEventId = c.req.valid("header")["last-event-id"];
     if (!wantsJsonList(c.req.header("accept"), c.req.header("content-type"))) return openStream(c, session_id, query, lastEventId);
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    const data = await sessionStub(c.env, session_id).listEvents(meta, {
+    const data = await sessionClient(c, session_id).listEvents({
       cursor: cursorOf(query, lastEventId),
       beforeSequence: query.before_sequence,
       turnId: query.turn_id,
@@ -167,7 +151,7 @@ export const eventsRouter = createRouter()
       exclude: query.exclude,
     });
     c.header("vary", "Accept");
-    return c.json({ data: answered(data) }, 200);
+    return c.json({ data }, 200);
   })
   .openapi(sseRoute, async (c) => {
     const { session_id } = c.req.valid("param");

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { builtinHarness } from "../harness/builtin";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { ApiError } from "../lib/errors";
 import { errorResponses, idParam, jsonResponse } from "../schemas/common";
 import { HarnessSchema } from "../schemas/harnesses";
@@ -10,6 +11,7 @@ const tags = ["Harnesses"];
 const listHarnessesRoute = createRoute({
   method: "get",
   path: "/v1/harnesses",
+  middleware: traits({ access: "org" }),
   operationId: "listHarnesses",
   tags,
   summary: "List the harnesses: the built-in turn loop",
@@ -24,6 +26,7 @@ const listHarnessesRoute = createRoute({
 const getHarnessRoute = createRoute({
   method: "get",
   path: "/v1/harnesses/{harness_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getHarness",
   tags,
   summary: "Get a harness",

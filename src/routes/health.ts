@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { authMode } from "../middleware/auth-mode";
 
@@ -14,6 +15,7 @@ const HealthSchema = z
 export const healthRoute = createRoute({
   method: "get",
   path: "/health",
+  middleware: traits({ access: "public" }),
   operationId: "getHealth",
   tags: ["System"],
   summary: "Liveness: answers without touching D1 or any Durable Object",

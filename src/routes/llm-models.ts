@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { requireRole } from "../middleware/require-role";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { CreateLlmModelSchema, LlmModelSchema, LlmModelWithProviderSchema, UpdateLlmModelSchema } from "../schemas/llm";
 import { createModel, deleteModel, getModel, listModels, listProviderModels, updateModel } from "../services/llm-models";
@@ -8,11 +8,11 @@ import { createModel, deleteModel, getModel, listModels, listProviderModels, upd
 const tags = ["LLM models"];
 const ProviderParams = z.object({ provider_id: idParam("provider", "provider_id") });
 const ModelParams = z.object({ model_id: idParam("model", "model_id") });
-const adminOnly = requireRole("admin");
 
 const listProviderModelsRoute = createRoute({
   method: "get",
   path: "/v1/llm-providers/{provider_id}/models",
+  middleware: traits({ access: "org" }),
   operationId: "listLlmProviderModels",
   tags,
   summary: "List a provider's models, newest first",
@@ -23,10 +23,10 @@ const listProviderModelsRoute = createRoute({
 const createModelRoute = createRoute({
   method: "post",
   path: "/v1/llm-providers/{provider_id}/models",
+  middleware: traits({ access: "org", idempotent: true, role: "admin" }),
   operationId: "createLlmModel",
   tags,
   summary: "Add a model to a provider (admin); is_default true makes it the organization's default",
-  middleware: [adminOnly],
   request: { params: ProviderParams, body: jsonBody(CreateLlmModelSchema) },
   responses: { 201: jsonResponse(LlmModelSchema, "The new model"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
 });
@@ -34,6 +34,7 @@ const createModelRoute = createRoute({
 const listModelsRoute = createRoute({
   method: "get",
   path: "/v1/llm-models",
+  middleware: traits({ access: "org" }),
   operationId: "listLlmModels",
   tags,
   summary: "List the organization's models with their provider, newest first",
@@ -43,6 +44,7 @@ const listModelsRoute = createRoute({
 const getModelRoute = createRoute({
   method: "get",
   path: "/v1/llm-models/{model_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getLlmModel",
   tags,
   summary: "Get a model with its provider",
@@ -53,10 +55,10 @@ const getModelRoute = createRoute({
 const updateModelRoute = createRoute({
   method: "patch",
   path: "/v1/llm-models/{model_id}",
+  middleware: traits({ access: "org", role: "admin" }),
   operationId: "updateLlmModel",
   tags,
   summary: "Update a model (admin; partial); is_default true replaces the organization's default",
-  middleware: [adminOnly],
   request: { params: ModelParams, body: jsonBody(UpdateLlmModelSchema) },
   responses: { 200: jsonResponse(LlmModelWithProviderSchema, "The updated model"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
 });
@@ -64,10 +66,10 @@ const updateModelRoute = createRoute({
 const deleteModelRoute = createRoute({
   method: "delete",
   path: "/v1/llm-models/{model_id}",
+  middleware: traits({ access: "org", role: "admin" }),
   operationId: "deleteLlmModel",
   tags,
   summary: "Remove a model (admin); agents and sessions naming it fall through to the next model in resolution",
-  middleware: [adminOnly],
   request: { params: ModelParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },
 });

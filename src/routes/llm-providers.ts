@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { requireRole } from "../middleware/require-role";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { CreateLlmProviderSchema, LlmProviderSchema, ReencryptResultSchema, toLlmProvider, UpdateLlmProviderSchema } from "../schemas/llm";
 import {
@@ -14,11 +14,11 @@ import {
 
 const tags = ["LLM providers"];
 const ProviderParams = z.object({ provider_id: idParam("provider", "provider_id") });
-const adminOnly = requireRole("admin");
 
 const listProvidersRoute = createRoute({
   method: "get",
   path: "/v1/llm-providers",
+  middleware: traits({ access: "org" }),
   operationId: "listLlmProviders",
   tags,
   summary: "List the organization's LLM providers, newest first",
@@ -28,10 +28,10 @@ const listProvidersRoute = createRoute({
 const createProviderRoute = createRoute({
   method: "post",
   path: "/v1/llm-providers",
+  middleware: traits({ access: "org", idempotent: true, role: "admin" }),
   operationId: "createLlmProvider",
   tags,
   summary: "Add an LLM provider (admin); api_key is encrypted at rest and never returned",
-  middleware: [adminOnly],
   request: { body: jsonBody(CreateLlmProviderSchema) },
   responses: { 201: jsonResponse(LlmProviderSchema, "The new provider"), ...errorResponses(400, 401, 403, 413, 415, 429) },
 });
@@ -39,6 +39,7 @@ const createProviderRoute = createRoute({
 const getProviderRoute = createRoute({
   method: "get",
   path: "/v1/llm-providers/{provider_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getLlmProvider",
   tags,
   summary: "Get an LLM provider",
@@ -49,10 +50,10 @@ const getProviderRoute = createRoute({
 const updateProviderRoute = createRoute({
   method: "patch",
   path: "/v1/llm-providers/{provider_id}",
+  middleware: traits({ access: "org", role: "admin" }),
   operationId: "updateLlmProvider",
   tags,
   summary: "Update an LLM provider (admin; partial; api_key null removes the key; re-encrypts a stored key with the current key)",
-  middleware: [adminOnly],
   request: { params: ProviderParams, body: jsonBody(UpdateLlmProviderSchema) },
   responses: { 200: jsonResponse(LlmProviderSchema, "The updated provider"), ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
 });
@@ -60,10 +61,10 @@ const updateProviderRoute = createRoute({
 const deleteProviderRoute = createRoute({
   method: "delete",
   path: "/v1/llm-providers/{provider_id}",
+  middleware: traits({ access: "org", role: "admin" }),
   operationId: "deleteLlmProvider",
   tags,
   summary: "Remove an LLM provider and its models (admin)",
-  middleware: [adminOnly],
   request: { params: ProviderParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -71,10 +72,10 @@ const deleteProviderRoute = createRoute({
 const reencryptRoute = createRoute({
   method: "post",
   path: "/v1/llm-providers/re-encrypt",
+  middleware: traits({ access: "org", role: "admin" }),
   operationId: "reencryptLlmProviderKeys",
   tags,
   summary: "Re-encrypt the organization's stored provider keys with the current ENCRYPTION_KEY (admin; after a key rotation)",
-  middleware: [adminOnly],
   responses: { 200: jsonResponse(ReencryptResultSchema, "How many keys were re-encrypted"), ...errorResponses(400, 401, 403, 429) },
 });
 

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { boundedString, errorResponses, freeFormValue, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
 import { SESSION_STATUSES } from "../schemas/sessions";
 import { assertModelInOrg } from "../services/models";
-import { answered } from "../services/sessions";
-import { sessionStub, type PostedMessage } from "../session/rpc";
+import { sessionClient } from "../services/session-client";
 
 const tags = ["Messages"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -16,6 +16,7 @@ export const MessagePage = paginated(MessageSchema).openapi("MessagePage");
 const listMessagesRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/messages",
+  middleware: traits({ access: "org" }),
   operationId: "listMessages",
   tags,
   summary: "List a session's messages, oldest first (paginated)",
@@ -27,6 +28,7 @@ const listMessagesRoute = createRoute({
 const createMessageRoute = createRoute({
   method: "post",
   path: "/v1/sessions/{session_id}/messages",
+  middleware: traits({ access: "org", idempotent: { byObject: true } }),
   operationId: "createMessage",
   tags,
   summary: "Send a user message: it starts a turn, or queues behind the running one",
@@ -68,6 +70,7 @@ const ToolResultsSchema = z
 const toolResultsRoute = createRoute({
   method: "post",
   path: "/v1/sessions/{session_id}/tool-results",
+  middleware: traits({ access: "org" }),
   operationId: "submitToolResults",
   tags: ["Sessions"],
   summary: "Post the results of client-side tool calls",
@@ -93,6 +96,7 @@ const CancelSchema = z
 const cancelRoute = createRoute({
   method: "post",
   path: "/v1/sessions/{session_id}/cancel",
+  middleware: traits({ access: "org" }),
   operationId: "cancelSession",
   tags: ["Sessions"],
   summary: "Cancel the running turn (idempotent)",
@@ -111,9 +115,7 @@ const cancelRoute = createRoute({
 
 export const messagesRouter = createRouter()
   .openapi(listMessagesRoute, async (c) => {
-    const { session_id } = c.req.valid("param");
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    return c.json(answered(await sessionStub(c.env, session_id).listMessages(meta, c.req.valid("query"))), 200);
+    return c.json(await sessionClient(c, c.req.valid("param").session_id).listMessages(c.req.valid("query")), 200);
   })
   .openapi(createMessageRoute, async (c) => {
     const { orgId } = c.var.principal;
@@ -123,27 +125,14 @@ export const messagesRouter = createRouter()
     await assertModelInOrg(c.var.db, orgId, body.controls?.model_id, "body.controls.model_id");
     // The schema refused tags in both places, so this adds metadata.tags without replacing one.
     const metadata = body.tags ? { ...body.metadata, tags: body.tags } : (body.metadata ?? null);
-    // Typed here: the RPC stub's types turn a Message (which holds `unknown` JSON) into never.
-    const posted: PostedMessage = answered(
-      await sessionStub(c.env, session_id).postMessage(
-        { sessionId: session_id, orgId },
-        { content: body.message.content, controls: body.controls ?? null, metadata },
-        c.var.idempotency,
-      ),
-    );
+    const posted = await sessionClient(c, session_id).postMessage({ content: body.message.content, controls: body.controls ?? null, metadata });
     if (posted.replayed) c.header("idempotent-replayed", "true");
     return c.json(posted.message, 201);
   })
   .openapi(toolResultsRoute, async (c) => {
-    const { session_id } = c.req.valid("param");
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    return c.json(answered(await sessionStub(c.env, session_id).submitToolResults(meta, c.req.valid("json").tool_results)), 200);
+    return c.json(await sessionClient(c, c.req.valid("param").session_id).submitToolResults(c.req.valid("json").tool_results), 200);
   })
   .openapi(cancelRoute, async (c) => {
-    // When the request arrived, not now: authentication and the rate limit came in between.
-    const requestedAt = c.var.receivedAt;
-    const { session_id } = c.req.valid("param");
     const turnId = (c.req.valid("json") as { turn_id?: string } | undefined)?.turn_id;
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    return c.json(answered(await sessionStub(c.env, session_id).cancel(meta, { turnId, requestedAt })), 200);
+    return c.json(await sessionClient(c, c.req.valid("param").session_id).cancel(turnId), 200);
   });

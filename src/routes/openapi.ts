@@ -1,6 +1,6 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { IDEMPOTENT_ROUTES } from "../middleware/idempotency";
+import { declaredRoutes } from "../middleware/traits";
 import { ErrorSchema, errorResponses } from "../schemas/common";
 
 /** Every route needs one of these unless it declares `security: []` (the public routes). */
@@ -18,10 +18,6 @@ const ORG_HEADER_REF = { $ref: `#/components/parameters/${ORG_HEADER}` };
 const IDEMPOTENCY_HEADER = "IdempotencyKey";
 const IDEMPOTENCY_HEADER_REF = { $ref: `#/components/parameters/${IDEMPOTENCY_HEADER}` };
 
-/** Whether a route takes Idempotency-Key (middleware/idempotency.ts lists them). */
-function isIdempotent(route: RouteConfig): boolean {
-  return route.method === "post" && IDEMPOTENT_ROUTES.some((r) => r.path === route.path);
-}
 
 /** An idempotent route as documented: the header, and the answers it can give (409 in progress, 422 reused). */
 function withIdempotency(route: RouteConfig): RouteConfig {
@@ -89,10 +85,12 @@ export function registerOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
       "the first request still runs, 409 `idempotency_key_in_progress`. Keys are scoped to the caller; only successes are remembered.",
     schema: { type: "string", minLength: 1, maxLength: 255, example: "3f1d2c8e-6b0a-4c1e-9a57-2f4e8d0b1c6a" },
   });
+  // The routes that declare `idempotent` in their traits (middleware/traits.ts), as `METHOD /path/{param}`.
+  const idempotent = new Set(declaredRoutes(app).flatMap((r) => (r.traits.idempotent ? [`${r.method} ${r.path}`] : [])));
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     if (isSecured(definition.route)) definition.route = withAuthContract(definition.route);
-    if (isIdempotent(definition.route)) definition.route = withIdempotency(definition.route);
+    if (idempotent.has(`${definition.route.method.toUpperCase()} ${definition.route.path}`)) definition.route = withIdempotency(definition.route);
   }
   // Not `doc31`: its catch answers a generator failure with the raw error as JSON; thrown, it
   // reaches the one error renderer (a logged 500).

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { orgFromPath } from "../middleware/org-access";
-import { requireRole } from "../middleware/require-role";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { AddMemberSchema, MemberSchema, UpdateMemberSchema } from "../schemas/orgs";
 import { addMember, getMember, listMembers, removeMember, updateMember } from "../services/members";
@@ -13,10 +12,10 @@ const MemberParams = OrgParams.extend({ user_id: idParam("user", "user_id") });
 const listMembersRoute = createRoute({
   method: "get",
   path: "/v1/orgs/{org_id}/members",
+  middleware: traits({ access: "org", orgFromPath: true }),
   operationId: "listMembers",
   tags,
   summary: "The organization's members and their roles",
-  middleware: [orgFromPath()],
   request: { params: OrgParams },
   responses: { 200: jsonResponse(z.object({ data: z.array(MemberSchema) }), "Members, in the order they joined"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -24,10 +23,10 @@ const listMembersRoute = createRoute({
 const getMemberRoute = createRoute({
   method: "get",
   path: "/v1/orgs/{org_id}/members/{user_id}",
+  middleware: traits({ access: "org", orgFromPath: true }),
   operationId: "getMember",
   tags,
   summary: "One member of the organization and their role",
-  middleware: [orgFromPath()],
   request: { params: MemberParams },
   responses: { 200: jsonResponse(MemberSchema, "The member"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -35,10 +34,10 @@ const getMemberRoute = createRoute({
 const addMemberRoute = createRoute({
   method: "post",
   path: "/v1/orgs/{org_id}/members",
+  middleware: traits({ access: "org", idempotent: true, orgFromPath: true, role: "admin" }),
   operationId: "addMember",
   tags,
   summary: "Add an existing user by email (admin; only owners can add owners)",
-  middleware: [orgFromPath(), requireRole("admin")],
   request: { params: OrgParams, body: jsonBody(AddMemberSchema) },
   responses: { 201: jsonResponse(MemberSchema, "The new member"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
 });
@@ -46,10 +45,10 @@ const addMemberRoute = createRoute({
 const updateMemberRoute = createRoute({
   method: "patch",
   path: "/v1/orgs/{org_id}/members/{user_id}",
+  middleware: traits({ access: "org", orgFromPath: true, role: "admin" }),
   operationId: "updateMember",
   tags,
   summary: "Change a member's role (admin; only owners can grant owner or change an owner; the last owner stays)",
-  middleware: [orgFromPath(), requireRole("admin")],
   request: { params: MemberParams, body: jsonBody(UpdateMemberSchema) },
   responses: { 200: jsonResponse(MemberSchema, "The member"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
 });
@@ -57,10 +56,10 @@ const updateMemberRoute = createRoute({
 const removeMemberRoute = createRoute({
   method: "delete",
   path: "/v1/orgs/{org_id}/members/{user_id}",
+  middleware: traits({ access: "org", orgFromPath: true, role: "admin" }),
   operationId: "removeMember",
   tags,
   summary: "Remove a member and revoke their API keys of this org (admin; only owners remove owners; the last owner stays)",
-  middleware: [orgFromPath(), requireRole("admin")],
   request: { params: MemberParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 422, 429) },
 });

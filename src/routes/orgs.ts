@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { orgPrincipal } from "../middleware/auth";
-import { orgFromPath } from "../middleware/org-access";
-import { requireRole } from "../middleware/require-role";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { CreateOrganizationSchema, OrganizationSchema, UpdateOrganizationSchema } from "../schemas/orgs";
 import { createOrganization, getOrganization, listOrganizations, updateOrganization } from "../services/orgs";
@@ -13,6 +11,7 @@ const OrgParams = z.object({ org_id: idParam("org", "org_id") });
 const listOrgsRoute = createRoute({
   method: "get",
   path: "/v1/orgs",
+  middleware: traits({ access: "signed-in" }),
   operationId: "listOrganizations",
   tags,
   summary: "The organizations you belong to, with your role in each (an API key sees only its own)",
@@ -22,6 +21,7 @@ const listOrgsRoute = createRoute({
 const createOrgRoute = createRoute({
   method: "post",
   path: "/v1/orgs",
+  middleware: traits({ access: "signed-in", idempotent: { userLevel: true } }),
   operationId: "createOrganization",
   tags,
   summary: "Create an organization; you become its owner",
@@ -32,10 +32,10 @@ const createOrgRoute = createRoute({
 const getOrgRoute = createRoute({
   method: "get",
   path: "/v1/orgs/{org_id}",
+  middleware: traits({ access: "org", orgFromPath: true }),
   operationId: "getOrganization",
   tags,
   summary: "An organization you belong to",
-  middleware: [orgFromPath()],
   request: { params: OrgParams },
   responses: { 200: jsonResponse(OrganizationSchema, "The organization"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -43,10 +43,10 @@ const getOrgRoute = createRoute({
 const updateOrgRoute = createRoute({
   method: "patch",
   path: "/v1/orgs/{org_id}",
+  middleware: traits({ access: "org", orgFromPath: true, role: "owner" }),
   operationId: "updateOrganization",
   tags,
   summary: "Rename an organization (owner)",
-  middleware: [orgFromPath(), requireRole("owner")],
   request: { params: OrgParams, body: jsonBody(UpdateOrganizationSchema) },
   responses: { 200: jsonResponse(OrganizationSchema, "The updated organization"), ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
 });
@@ -54,7 +54,7 @@ const updateOrgRoute = createRoute({
 export const orgsRouter = createRouter()
   .openapi(listOrgsRoute, async (c) => {
     const { db, caller } = c.var;
-    const principal = orgPrincipal(c);
+    const principal = c.var.principal ?? null;
     // An API key is bound to one org (it always has one), so that is all it may see.
     const data = principal !== null && principal.apiKeyId !== null
       ? [await getOrganization(db, principal.orgId, principal.role)]

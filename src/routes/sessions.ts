@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
 import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
-import { answered, createSession, listSessions } from "../services/sessions";
-import { sessionStub } from "../session/rpc";
+import { sessionClient } from "../services/session-client";
+import { createSession, listSessions } from "../services/sessions";
 
 const tags = ["Sessions"];
 const AgentParams = z.object({ agent_id: idParam("agent", "agent_id") });
@@ -19,6 +20,7 @@ export const SessionPage = paginated(SessionSchema).openapi("SessionPage");
 const listAgentSessionsRoute = createRoute({
   method: "get",
   path: "/v1/agents/{agent_id}/sessions",
+  middleware: traits({ access: "org" }),
   operationId: "listAgentSessions",
   tags,
   summary: "List an agent's sessions, newest first (paginated)",
@@ -29,6 +31,7 @@ const listAgentSessionsRoute = createRoute({
 const createAgentSessionRoute = createRoute({
   method: "post",
   path: "/v1/agents/{agent_id}/sessions",
+  middleware: traits({ access: "org", idempotent: true }),
   operationId: "createAgentSession",
   tags,
   summary: "Open a session with an agent",
@@ -39,6 +42,7 @@ const createAgentSessionRoute = createRoute({
 const listSessionsRoute = createRoute({
   method: "get",
   path: "/v1/sessions",
+  middleware: traits({ access: "org" }),
   operationId: "listSessions",
   tags,
   summary: "List the organization's sessions, newest first (paginated, filter by agent_id)",
@@ -49,6 +53,7 @@ const listSessionsRoute = createRoute({
 const createSessionRoute = createRoute({
   method: "post",
   path: "/v1/sessions",
+  middleware: traits({ access: "org", idempotent: true }),
   operationId: "createSession",
   tags,
   summary: "Open a session, naming the agent in the body",
@@ -59,6 +64,7 @@ const createSessionRoute = createRoute({
 const getSessionRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}",
+  middleware: traits({ access: "org" }),
   operationId: "getSession",
   tags,
   summary: "Get a session",
@@ -69,6 +75,7 @@ const getSessionRoute = createRoute({
 const updateSessionRoute = createRoute({
   method: "patch",
   path: "/v1/sessions/{session_id}",
+  middleware: traits({ access: "org" }),
   operationId: "updateSession",
   tags,
   summary: "Update a session's title or tags",
@@ -79,6 +86,7 @@ const updateSessionRoute = createRoute({
 const deleteSessionRoute = createRoute({
   method: "delete",
   path: "/v1/sessions/{session_id}",
+  middleware: traits({ access: "org" }),
   operationId: "deleteSession",
   tags,
   summary: "Delete a session with its messages and events; a running turn is stopped and open streams closed",
@@ -105,18 +113,12 @@ export const sessionsRouter = createRouter()
     return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent, input), 201);
   })
   .openapi(getSessionRoute, async (c) => {
-    const { session_id } = c.req.valid("param");
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    return c.json(answered(await sessionStub(c.env, session_id).view(meta)), 200);
+    return c.json(await sessionClient(c, c.req.valid("param").session_id).view(), 200);
   })
   .openapi(updateSessionRoute, async (c) => {
-    const { session_id } = c.req.valid("param");
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    return c.json(answered(await sessionStub(c.env, session_id).update(meta, c.req.valid("json"))), 200);
+    return c.json(await sessionClient(c, c.req.valid("param").session_id).update(c.req.valid("json")), 200);
   })
   .openapi(deleteSessionRoute, async (c) => {
-    const { session_id } = c.req.valid("param");
-    // The object stops its turn, closes its streams, removes its index row and wipes its storage.
-    answered(await sessionStub(c.env, session_id).destroy({ sessionId: session_id, orgId: c.var.principal.orgId }));
+    await sessionClient(c, c.req.valid("param").session_id).destroy();
     return c.body(null, 204);
   });

@@ -8,7 +8,8 @@ import { toSession, type CreateSessionInput, type Session } from "../schemas/ses
 import { assertKnownCapabilities } from "./agents";
 import { contains } from "../lib/sql";
 import { assertCapabilitiesFree, assertToolNamesFree, refuseUpstreamOnly } from "./compat";
-import { isRefusal, sessionStub, type Page, type Refusal } from "../session/rpc";
+import type { Page } from "../session/rpc";
+import { SessionClient } from "./session-client";
 
 /** Who a new session is for: an agent id, or (the SDKs' `agent_name`) the newest active agent with that name. */
 export type AgentChoice = { id: string } | { name: string };
@@ -40,7 +41,7 @@ export async function createSession(env: Env, db: Database, orgId: string, agent
     throw new ApiError("unknown_model", { detail: "The model does not exist in this organization", errors: [{ path: "body.model_id", message: "Unknown model" }] });
   }
   const sessionId = newId("session");
-  const session = await sessionStub(env, sessionId).init({
+  const session = await SessionClient.create(env, {
     sessionId,
     orgId,
     agentId: found.id,
@@ -77,23 +78,4 @@ export async function listSessions(
   ]);
   if (page.agentMustExist && agentRows.length === 0) throw new ApiError("agent_not_found");
   return { data: rows.map(toSession), total: totals[0]?.total ?? 0, offset: page.offset, limit: page.limit };
-}
-
-/** The value of a session object's answer, or the catalogue error its refusal stands for. */
-export function answered<T>(result: T): Exclude<T, Refusal> {
-  if (!isRefusal(result)) return result as Exclude<T, Refusal>;
-  switch (result.refused) {
-    case "invalid_cursor":
-      throw new ApiError("invalid_cursor", { errors: [{ path: result.path, message: "Not an event id or sequence this session handed out" }] });
-    case "not_waiting_for_tool_results":
-      throw new ApiError("not_waiting_for_tool_results", { detail: "The session is not waiting for tool results: no client-side tool call is pending" });
-    case "unknown_tool_call":
-      throw new ApiError("unknown_tool_call", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Not a pending tool call of this session" })) });
-    case "tool_call_already_answered":
-      throw new ApiError("tool_call_already_answered", { errors: result.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })) });
-    case "idempotency_key_reused":
-      throw new ApiError("idempotency_key_reused", { errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }] });
-    case "session_not_found":
-      throw new ApiError("session_not_found");
-  }
 }

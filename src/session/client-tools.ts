@@ -3,21 +3,9 @@ import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { activeTurn, pendingToolCalls } from "./db/schema";
+import type { ToolResultInput, ToolResultsRefusal } from "./rpc";
 import type { SessionRecords } from "./session-record";
 import type { ToolOutcome } from "./tools";
-
-/** One result a client posts for a call of one of its tools. */
-export interface ToolResultInput {
-  tool_call_id: string;
-  result?: unknown;
-  error?: string | null;
-}
-
-/** Why results were refused, with the indexes of the results at fault. */
-export type ToolResultsRefusal =
-  | { refused: "not_waiting_for_tool_results" }
-  | { refused: "unknown_tool_call"; indexes: number[] }
-  | { refused: "tool_call_already_answered"; indexes: number[] };
 
 /** What a built-in call that a restart cut off answers, so the turn can go on without it. */
 const CUT_OFF = "The tool did not finish: its session restarted";

@@ -1,6 +1,6 @@
 import { eventFrame } from "../lib/sse";
-import { eventFilter, TERMINAL_TYPES, wants, type EventEnvelope, type EventFilter, type SessionMeta } from "./events";
-import { CLIENT_PROTOCOL, CLOSE_CODES, STREAM, type Cursor, type SubscriberMode } from "./rpc";
+import { TERMINAL_TYPES, wants, type EventEnvelope, type EventFilter } from "./events";
+import { CLOSE_CODES, STREAM, type SubscriberMode } from "./rpc";
 
 /** Where replay reads stored events, and how a delta snapshot gets an id that resumes. */
 export interface ReplaySource {
@@ -28,34 +28,6 @@ export interface SubscriberState {
   cursor: number;
   /** Caught up: it gets every new event as it is stored. */
   live: boolean;
-}
-
-/** A subscription as the Worker asks for it (the route has authenticated the caller). */
-export interface SubscriptionRequest {
-  meta: SessionMeta;
-  cursor: Cursor | null;
-  mode: SubscriberMode;
-  caller: string;
-  filter: EventFilter;
-  /** The subprotocol to answer with (a client that offered `everruns.v1`), or null. */
-  protocol: string | null;
-}
-
-/** Reads a subscription from the object's upgrade request (`GET https://session.internal/subscribe?…`, see routes/events.ts). */
-export function subscriptionOf(request: Request): SubscriptionRequest {
-  const params = new URL(request.url).searchParams;
-  const id = params.get("cursor");
-  const afterSequence = params.get("after_sequence");
-  const path = params.get("cursor_path") ?? "query.since_id";
-  const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
-  return {
-    meta: { sessionId: params.get("session_id") ?? "", orgId: params.get("org_id") ?? "" },
-    cursor: id !== null ? { id, path } : afterSequence !== null ? { sequence: Number(afterSequence), path } : null,
-    mode: params.get("mode") === "client" ? "client" : "relay",
-    caller: params.get("caller") ?? "",
-    filter: eventFilter(params.getAll("types"), params.getAll("exclude")),
-    protocol: offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null,
-  };
 }
 
 /**

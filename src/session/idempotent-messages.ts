@@ -3,13 +3,7 @@ import { IDEMPOTENCY_TTL_MS } from "../lib/idempotency-ttl";
 import { toMessage, type Message } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import { idempotentMessages, messages } from "./db/schema";
-
-/** An Idempotency-Key of a posted message, with who sent it and a hash of the request. */
-export interface MessageIdempotency {
-  key: string;
-  caller: string;
-  requestHash: string;
-}
+import type { MessageIdempotency } from "./rpc";
 
 /**
  * The Idempotency-Keys of a session's posted messages, in the object's storage: the object stores

@@ -1,18 +1,14 @@
-import type { Env } from "../env";
 import type { Message } from "../schemas/messages";
 import type { Session, SessionFields } from "../schemas/sessions";
-import type { EventEnvelope } from "./events";
+import type { EventEnvelope, SessionMeta } from "./events";
 
 /**
- * What code outside `session/` may know of the session object: how to reach it, and the shapes
- * of its RPC calls. Everything else in this folder is the object's own business.
+ * The session object's contract: what code outside `session/` may know of it. The shapes of its
+ * RPC calls and their refusals, the stream between it and a subscriber, and (subscription.ts) how
+ * a subscription travels in an upgrade request. The Worker reaches the object only through
+ * services/session-client.ts; everything else in this folder is the object's own business.
  */
 export { EVENT_ALIASES, EVENT_TYPES, isEventType, matcherFor, TERMINAL_TYPES, type EventEnvelope, type EventType, type SessionMeta } from "./events";
-
-/** The Durable Object of a session: one per session id, found by name. */
-export function sessionStub(env: Pick<Env, "SESSIONS">, sessionId: string) {
-  return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
-}
 
 /** What creating a session stores in its object: a stored session's fields the creator chooses. */
 export type SessionInit = { sessionId: string } & Pick<
@@ -45,18 +41,43 @@ export interface EventListQuery {
   exclude?: string[] | undefined;
 }
 
-/** Why the object refused a call: the route turns it into the catalogue's error. */
+/** One result a client posts for a call of one of its tools. */
+export interface ToolResultInput {
+  tool_call_id: string;
+  result?: unknown;
+  error?: string | null;
+}
+
+/** Why tool results were refused, with the indexes of the results at fault. */
+export type ToolResultsRefusal =
+  | { refused: "not_waiting_for_tool_results" }
+  | { refused: "unknown_tool_call"; indexes: number[] }
+  | { refused: "tool_call_already_answered"; indexes: number[] };
+
+/** An Idempotency-Key of a posted message, with who sent it and a hash of the request. */
+export interface MessageIdempotency {
+  key: string;
+  caller: string;
+  requestHash: string;
+}
+
+/** Which turn a cancel means: the one it names, or the one running when it was sent. */
+export interface CancelTarget {
+  turnId?: string | undefined;
+  /** When the request arrived (ms since the epoch): an unnamed cancel never reaches a turn started after it. */
+  requestedAt: number;
+}
+
+/**
+ * Why the object refused a call (an RPC answer) or a subscription (the JSON body of a non-101
+ * answer to the upgrade): services/session-client.ts turns either into the catalogue's error.
+ */
 export type Refusal =
   | { refused: "session_not_found" }
   | { refused: "invalid_cursor"; path: string }
-  | { refused: "not_waiting_for_tool_results" }
-  | { refused: "unknown_tool_call"; indexes: number[] }
-  | { refused: "tool_call_already_answered"; indexes: number[] }
-  | { refused: "idempotency_key_reused" };
-
-export type { ToolResultInput } from "./client-tools";
-/** The class, for the binding's type (env.ts); the Worker entry exports the class itself. */
-export type { SessionObject } from "./session-object";
+  | ToolResultsRefusal
+  | { refused: "idempotency_key_reused" }
+  | { refused: "too_many_streams"; cap: "session" | "caller" };
 
 export type Refusable<T> = T | Refusal;
 
@@ -72,6 +93,23 @@ export interface Page<T> {
 }
 
 export type { Message, Session, EventEnvelope as Event };
+
+/**
+ * The object's RPC surface, as the Worker sees it through the binding (env.ts): SessionObject
+ * implements it. `fetch` takes a subscription's upgrade request (subscription.ts).
+ */
+export interface SessionRpc extends Rpc.DurableObjectBranded {
+  init(input: SessionInit): Promise<Session | null>;
+  view(meta: SessionMeta): Promise<Refusable<Session>>;
+  update(meta: SessionMeta, input: { title?: string | null | undefined; tags?: string[] | undefined }): Promise<Refusable<Session>>;
+  destroy(meta: SessionMeta): Promise<Refusable<{ deleted: true }>>;
+  postMessage(meta: SessionMeta, input: PostMessageInput, idempotency?: MessageIdempotency): Promise<Refusable<PostedMessage>>;
+  cancel(meta: SessionMeta, target: CancelTarget): Promise<Refusable<{ status: "cancelled" | "no_op" }>>;
+  submitToolResults(meta: SessionMeta, results: ToolResultInput[]): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
+  listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>>;
+  listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>>;
+  fetch(request: Request): Promise<Response>;
+}
 
 /**
  * The stream between the session object and a subscriber's WebSocket (a hibernatable socket the

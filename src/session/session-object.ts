@@ -7,17 +7,15 @@ import { streamSettings } from "../lib/stream-settings";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
 import { toSession, type Session } from "../schemas/sessions";
-import type { ToolResultInput } from "./client-tools";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
-import { Fanout, subscriptionOf } from "./fanout";
-import type { MessageIdempotency } from "./idempotent-messages";
+import { Fanout } from "./fanout";
 import { messagePage, storeMessages } from "./message-store";
 import { openSession, type Opened } from "./open-session";
-import type { Cursor, EventListQuery, Page, PostedMessage, PostMessageInput, Refusable, SessionInit } from "./rpc";
+import type { CancelTarget, Cursor, EventListQuery, MessageIdempotency, Page, PostedMessage, PostMessageInput, Refusable, SessionInit, SessionRpc, ToolResultInput } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
-import type { CancelTarget } from "./turns";
+import { readSubscription, refuseSubscription } from "./subscription";
 
 /** How long after a failed index write the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
@@ -41,7 +39,7 @@ function invalidCursor(cursor: Cursor | null): { refused: "invalid_cursor"; path
  * the session's row in the D1 index in step. This class is the RPC surface; the work is done by
  * its collaborators (EventLog, InputQueue, TurnController, Fanout, SessionIndex).
  */
-export class SessionObject extends DurableObject<Env> {
+export class SessionObject extends DurableObject<Env> implements SessionRpc {
   readonly #db: SessionDb;
   readonly #records: SessionRecords;
   #index: SessionIndex | null = null;
@@ -193,11 +191,11 @@ export class SessionObject extends DurableObject<Env> {
    * replays after the cursor, then sends live events. The route has authenticated the caller.
    */
   override async fetch(request: Request): Promise<Response> {
-    const subscription = subscriptionOf(request);
+    const subscription = readSubscription(request);
     const opened = this.#owned(subscription.meta);
-    if (!opened) return Response.json(NOT_FOUND, { status: 404 });
+    if (!opened) return refuseSubscription(NOT_FOUND);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
-    if (opened.log.resolve(subscription.cursor) === null) return Response.json(invalidCursor(subscription.cursor), { status: 400 });
+    if (opened.log.resolve(subscription.cursor) === null) return refuseSubscription(invalidCursor(subscription.cursor));
     let cap = this.#fanout.overCap(subscription.caller);
     if (cap) {
       // A full cap may hold clients that left without a word (a dropped network, a closed tab):
@@ -205,12 +203,12 @@ export class SessionObject extends DurableObject<Env> {
       this.#fanout.probe(cap === "caller" ? subscription.caller : null);
       await sleep(PROBE_WAIT_MS);
       cap = this.#fanout.overCap(subscription.caller);
-      if (cap) return Response.json({ refused: "too_many_streams", cap }, { status: 429 });
+      if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
     }
     // Read again after the wait: the session may have been deleted, or the log moved on.
     const current = this.#owned(subscription.meta);
     const after = current?.log.resolve(subscription.cursor) ?? null;
-    if (!current || after === null) return Response.json(NOT_FOUND, { status: 404 });
+    if (!current || after === null) return refuseSubscription(NOT_FOUND);
     const { mode, caller, filter, protocol } = subscription;
     return this.#fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false }, protocol);
   }

@@ -9,7 +9,8 @@ import type { SessionDb } from "./db/client";
 import { activeTurn, events } from "./db/schema";
 import type { EventLog } from "./event-log";
 import { TERMINAL_TYPES, type EventContext } from "./events";
-import type { ClientToolCalls, ToolResultInput, ToolResultsRefusal } from "./client-tools";
+import type { ClientToolCalls } from "./client-tools";
+import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import type { InputQueue, QueuedInput } from "./input-queue";
 import { RunningTurn } from "./running-turn";
 import type { SessionRecords } from "./session-record";
@@ -40,13 +41,6 @@ export interface TurnHost {
   settled(): void;
   /** A turn started or ended: the object's alarm (the watchdog) must be set or cleared. */
   rearm(): void;
-}
-
-/** Which turn a cancel means: the one it names, or the one running when it was sent. */
-export interface CancelTarget {
-  turnId?: string | undefined;
-  /** When the request arrived (ms since the epoch): an unnamed cancel never reaches a turn started after it. */
-  requestedAt: number;
 }
 
 /** How a turn ends (a parked turn has not ended). */

@@ -1,0 +1,73 @@
+import { eventFilter, type EventFilter, type SessionMeta } from "./events";
+import { CLIENT_PROTOCOL, type Cursor, type Refusal, type SubscriberMode } from "./rpc";
+
+/**
+ * How a subscription travels from the Worker to the session object: a WebSocket upgrade request
+ * whose query says what the subscriber wants. Both ends use this file: the Worker's session client
+ * encodes (`subscriptionRequest`), the object decodes (`readSubscription`) and answers a refusal
+ * with `refuseSubscription`, whose JSON body the client maps like an RPC refusal.
+ */
+
+/** A subscription as the Worker asks for it (the route has authenticated the caller). */
+export interface Subscription {
+  meta: SessionMeta;
+  cursor: Cursor | null;
+  mode: SubscriberMode;
+  /** Whose streams it counts against: the API key, or the user. */
+  caller: string;
+  /** Filter names as the client sent them (ours or upstream aliases). */
+  types?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
+  /** The subprotocols the client offered (`Sec-WebSocket-Protocol`), passed on as sent. */
+  protocols?: string | undefined;
+}
+
+/** A subscription as the object reads it: the filter resolved, and the subprotocol to answer with (or null). */
+export interface SubscriptionRequest {
+  meta: SessionMeta;
+  cursor: Cursor | null;
+  mode: SubscriberMode;
+  caller: string;
+  filter: EventFilter;
+  protocol: string | null;
+}
+
+const URL_BASE = "https://session.internal/subscribe";
+
+/** The upgrade request that asks the object for a subscriber socket. */
+export function subscriptionRequest(sub: Subscription): Request {
+  const params = new URLSearchParams({ session_id: sub.meta.sessionId, org_id: sub.meta.orgId, mode: sub.mode, caller: sub.caller });
+  const { cursor } = sub;
+  if (cursor && "id" in cursor) params.set("cursor", cursor.id);
+  if (cursor && "sequence" in cursor) params.set("after_sequence", String(cursor.sequence));
+  if (cursor) params.set("cursor_path", cursor.path);
+  for (const t of sub.types ?? []) params.append("types", t);
+  for (const t of sub.exclude ?? []) params.append("exclude", t);
+  const headers = new Headers({ upgrade: "websocket" });
+  if (sub.protocols) headers.set("sec-websocket-protocol", sub.protocols);
+  return new Request(`${URL_BASE}?${params}`, { headers });
+}
+
+/** Reads a subscription from the object's upgrade request (made by `subscriptionRequest`). */
+export function readSubscription(request: Request): SubscriptionRequest {
+  const params = new URL(request.url).searchParams;
+  const id = params.get("cursor");
+  const afterSequence = params.get("after_sequence");
+  const path = params.get("cursor_path") ?? "query.since_id";
+  const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  return {
+    meta: { sessionId: params.get("session_id") ?? "", orgId: params.get("org_id") ?? "" },
+    cursor: id !== null ? { id, path } : afterSequence !== null ? { sequence: Number(afterSequence), path } : null,
+    mode: params.get("mode") === "client" ? "client" : "relay",
+    caller: params.get("caller") ?? "",
+    filter: eventFilter(params.getAll("types"), params.getAll("exclude")),
+    protocol: offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null,
+  };
+}
+
+const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = { session_not_found: 404, invalid_cursor: 400, too_many_streams: 429 };
+
+/** The object's answer to an upgrade it refuses: the refusal as JSON, with a status that says the same. */
+export function refuseSubscription(refusal: Refusal): Response {
+  return Response.json(refusal, { status: REFUSAL_STATUS[refusal.refused] ?? 400 });
+}
