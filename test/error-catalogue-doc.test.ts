@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import doc from "../docs/ERRORS.md?raw";
 import { ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
-import { failureText, type TurnErrorCode } from "../src/session/turn-runner";
+import { failureText, type TurnErrorCode } from "../src/session/turn-outcome";
 
 /**
  * Every `turn.failed` error code. `satisfies` plus the `Missing` check below make typecheck fail

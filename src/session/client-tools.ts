@@ -1,8 +1,9 @@
-import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
-import { activeTurn, pendingToolCalls } from "./db/schema";
+import type { ActiveTurns } from "./active-turns";
+import { pendingToolCalls } from "./db/schema";
 import type { ToolResultInput, ToolResultsRefusal } from "./rpc";
 import type { SessionRecords } from "./session-record";
 import type { ToolOutcome } from "./tools";
@@ -21,11 +22,13 @@ export class ClientToolCalls {
   readonly #db: SessionDb;
   readonly #records: SessionRecords;
   readonly #sessionId: string;
+  readonly #active: ActiveTurns;
 
-  constructor(db: SessionDb, records: SessionRecords, sessionId: string) {
+  constructor(db: SessionDb, records: SessionRecords, sessionId: string, active: ActiveTurns) {
     this.#db = db;
     this.#records = records;
     this.#sessionId = sessionId;
+    this.#active = active;
   }
 
   /**
@@ -38,7 +41,7 @@ export class ClientToolCalls {
       this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments }).run();
     });
     this.#records.change(this.#sessionId, { status: "waitingfortoolresults", updatedAt: nowIso() });
-    this.#db.update(activeTurn).set({ waitingSince: Date.now() }).where(eq(activeTurn.turnId, turnId)).run();
+    this.#active.startWaiting(turnId);
   }
 
   /** Records what the built-in calls of the reply answered. */
@@ -114,10 +117,6 @@ export class ClientToolCalls {
    */
   clear(): void {
     this.#db.delete(pendingToolCalls).run();
-    this.#db
-      .update(activeTurn)
-      .set({ waitedMs: sql`${activeTurn.waitedMs} + (${Date.now()} - ${activeTurn.waitingSince})`, waitingSince: null })
-      .where(isNotNull(activeTurn.waitingSince))
-      .run();
+    this.#active.stopWaiting();
   }
 }

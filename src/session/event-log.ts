@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
@@ -6,7 +6,7 @@ import type { SessionDb } from "./db/client";
 import { events } from "./db/schema";
 import { deltaIdSequence, newDeltaId } from "./delta-ids";
 import type { ReplaySource } from "./fanout";
-import { toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
+import { TERMINAL_TYPES, toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
 export type AlsoWrite = (envelopes: EventEnvelope[]) => void;
@@ -159,6 +159,34 @@ export class EventLog implements ReplaySource {
     if (stored) return stored.sequence;
     const followed = deltaIdSequence(this.#sessionId, id);
     return followed !== null && followed <= this.#head ? followed : null;
+  }
+
+  /**
+   * The turn that was running at `time` (ms since the epoch) and has ended since, if any: the
+   * first turn to end at or after that time, if it had started by then.
+   */
+  turnEndedSince(time: number): string | null {
+    const at = new Date(time).toISOString();
+    const end = this.#db
+      .select({ turnId: events.turnId })
+      .from(events)
+      .where(and(inArray(events.type, [...TERMINAL_TYPES]), gte(events.ts, at)))
+      .orderBy(asc(events.sequence))
+      .limit(1)
+      .get();
+    if (!end?.turnId) return null;
+    const started = this.#db.select({ ts: events.ts }).from(events).where(and(eq(events.type, "turn.started"), eq(events.turnId, end.turnId))).get();
+    return started && started.ts <= at ? end.turnId : null;
+  }
+
+  /** How a turn ended (its terminal event type), or null while it has not. */
+  endOf(turnId: string): string | null {
+    const row = this.#db
+      .select({ type: events.type })
+      .from(events)
+      .where(and(inArray(events.type, [...TERMINAL_TYPES]), eq(events.turnId, turnId)))
+      .get();
+    return row?.type ?? null;
   }
 
   #envelope(draft: EventDraft, sequence: number, id = newId("event")): EventEnvelope {

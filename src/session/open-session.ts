@@ -1,5 +1,6 @@
 import { createDb } from "../db/client";
 import type { Env } from "../env";
+import { ActiveTurns } from "./active-turns";
 import { ClientToolCalls } from "./client-tools";
 import type { SessionDb } from "./db/client";
 import { EventLog } from "./event-log";
@@ -30,11 +31,12 @@ export interface OpenSessionInput {
   rearm: () => void;
 }
 
-/** Builds a session's collaborators over its storage: the log, the queue, the turns and their client-side tool calls. */
+/** Builds a session's collaborators over its storage: the log, the queue, the running-turn row, the turns and their client-side tool calls. */
 export function openSession(input: OpenSessionInput): Opened {
   const { env, db, records, record } = input;
   const log = new EventLog(db, input.storage, record.id, input.deliver);
   const queue = new InputQueue(db);
+  const active = new ActiveTurns(db);
   const turns = new TurnController({
     env,
     db,
@@ -42,7 +44,8 @@ export function openSession(input: OpenSessionInput): Opened {
     log,
     queue,
     records,
-    clientTools: new ClientToolCalls(db, records, record.id),
+    active,
+    clientTools: new ClientToolCalls(db, records, record.id, active),
     sessionId: record.id,
     orgId: record.orgId,
     agentId: record.agentId,

@@ -1,16 +1,12 @@
 import { nowIso } from "../lib/time";
-import type { SessionDb } from "./db/client";
-import { activeTurn } from "./db/schema";
+import type { ActiveTurn, ActiveTurns } from "./active-turns";
 import type { EventLog } from "./event-log";
 import type { EventContext, EventDraft } from "./events";
 import type { SessionRecords } from "./session-record";
-import type { TurnOutcome } from "./turn-runner";
-
-/** The running turn as stored: what an object restarted mid-turn finds and ends as `interrupted`. */
-export type ActiveTurn = typeof activeTurn.$inferSelect;
+import type { Ending } from "./turn-outcome";
 
 export interface TurnEndStores {
-  db: SessionDb;
+  active: Pick<ActiveTurns, "end">;
   log: EventLog;
   records: SessionRecords;
   sessionId: string;
@@ -23,8 +19,8 @@ export interface TurnEndStores {
  * session's status and usage, and forgets the active turn, in one transaction: the terminal event
  * and the end of the turn's record can never be separated by a restart.
  */
-export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<TurnOutcome, { kind: "deleted" } | { kind: "waiting" }>, queued: boolean): void {
-  const { db, log, records, sessionId, clientTools } = stores;
+export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<Ending, { kind: "deleted" }>, queued: boolean): void {
+  const { log, records, sessionId, clientTools } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
   const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
@@ -47,7 +43,7 @@ export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome:
       finishedAt: queued ? record.finishedAt : now,
       updatedAt: now,
     });
-    db.delete(activeTurn).run();
+    stores.active.end();
     clientTools.clear();
   });
 }

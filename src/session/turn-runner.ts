@@ -7,35 +7,7 @@ import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
-
-/** Why a turn's signal was aborted. */
-export type AbortReason = "cancelled" | "deadline" | "deleted";
-
-export class TurnAbort extends Error {
-  readonly reason: AbortReason;
-  constructor(reason: AbortReason) {
-    super(`turn aborted: ${reason}`);
-    this.name = "TurnAbort";
-    this.reason = reason;
-  }
-}
-
-export type TurnErrorCode =
-  | LlmError["code"]
-  | "max_iterations"
-  | "tool_failed"
-  | "turn_timeout"
-  | "tool_results_timeout"
-  | "interrupted"
-  | "internal_error";
-
-export type TurnOutcome =
-  | { kind: "completed"; iterations: number; usage: LlmUsage }
-  | { kind: "failed"; iterations: number; usage: LlmUsage; errorCode: TurnErrorCode; error: string }
-  | { kind: "cancelled"; iterations: number; usage: LlmUsage }
-  | { kind: "deleted" }
-  /** The turn waits for client-side tool results: parked in storage, it goes on when they come. */
-  | { kind: "waiting"; iterations: number; usage: LlmUsage };
+import { failureText, outcomeOfAbort, TurnAbort, type TurnOutcome } from "./turn-outcome";
 
 /** Where a turn starts: from scratch, or (resumed after its client's tool results) from where it parked. */
 export interface TurnStart {
@@ -82,32 +54,6 @@ export interface ClientToolRunner {
   outcomes(): ToolOutcome[];
   /** Forgets the calls once their results are stored. */
   clear(): void;
-}
-
-/** Safe sentences for turn.failed; provider messages stay in the logs. */
-const FAILURE_TEXT: Record<TurnErrorCode, string> = {
-  llm_auth_failed: "The model provider rejected the credentials",
-  llm_rate_limited: "The model provider is rate limiting requests; try again later",
-  llm_unavailable: "The model provider is unavailable; try again later",
-  llm_bad_response: "The model provider sent a response that could not be read",
-  llm_timeout: "The model provider did not answer in time",
-  max_iterations: "The turn reached its iteration limit",
-  tool_failed: "A tool failed unexpectedly",
-  turn_timeout: "The turn passed its deadline",
-  tool_results_timeout: "The client did not post the results of its tool calls in time",
-  interrupted: "The turn was interrupted by a restart of its session object",
-  internal_error: "The turn failed because of an internal error",
-};
-
-export function failureText(code: TurnErrorCode): string {
-  return FAILURE_TEXT[code];
-}
-
-/** How a turn whose signal was aborted ends: deleted (nothing written), cancelled, or past its deadline. */
-export function outcomeOfAbort(abort: TurnAbort, iterations: number, usage: LlmUsage): Exclude<TurnOutcome, { kind: "waiting" }> {
-  if (abort.reason === "deleted") return { kind: "deleted" };
-  if (abort.reason === "cancelled") return { kind: "cancelled", iterations, usage };
-  return { kind: "failed", iterations, usage, errorCode: "turn_timeout", error: failureText("turn_timeout") };
 }
 
 /**

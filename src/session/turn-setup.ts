@@ -17,6 +17,10 @@ import type { EnabledTool } from "./tools";
 import type { ClientToolRunner, TurnPlan } from "./turn-runner";
 import type { CapabilityRef } from "../capabilities/registry";
 import type { ClientTool } from "../schemas/tools";
+import type { ActiveTurn } from "./active-turns";
+import type { ClientToolCalls } from "./client-tools";
+import type { InputQueue } from "./input-queue";
+import type { SessionRecords } from "./session-record";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
 export interface TurnConfigReads {
@@ -110,5 +114,69 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     fetcher: fetch,
     conversation: () => toConversation(allMessages(input.db), input.queued()),
     newMessageId: () => newId("message"),
+  };
+}
+
+/** What assembling a turn reads: the session's storage, the control plane, its queue, record and client-side tool calls. */
+export interface TurnSources {
+  env: Env;
+  db: SessionDb;
+  d1: Database;
+  log: EventLog;
+  queue: Pick<InputQueue, "messageIds">;
+  records: SessionRecords;
+  clientTools: ClientToolCalls;
+  sessionId: string;
+  orgId: string;
+  agentId: string;
+}
+
+/** A turn's control-plane read, in flight, and what it asked for. */
+export interface TurnConfig {
+  reads: TurnConfigReads;
+  config: ReturnType<typeof readTurnConfig>;
+}
+
+/** Sends the turn's one D1 read (agent, capabilities, models) at once. */
+export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnConfig {
+  const reads: TurnConfigReads = { orgId: sources.orgId, agentId: sources.agentId, messageModelId: active.modelId, sessionModelId: sources.records.get()?.modelId ?? null };
+  const config = readTurnConfig(sources.d1, reads);
+  config.catch(() => undefined); // observed by assembleTurn; this only keeps an early failure from being reported as unhandled
+  return { reads, config };
+}
+
+/** The turn's plan, once its control-plane read has answered: the session's additions from its record, its client-side tools over the stored calls. */
+export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig, active: ActiveTurn, signal: AbortSignal): Promise<TurnPlan> {
+  const record = sources.records.get();
+  return prepareTurn({
+    env: sources.env,
+    db: sources.db,
+    log: sources.log,
+    sessionId: sources.sessionId,
+    reads,
+    config,
+    session: {
+      capabilities: record?.capabilities ?? [],
+      tools: record?.tools ?? [],
+      locale: record?.locale ?? null,
+      parallelToolCalls: record?.parallelToolCalls ?? null,
+    },
+    clientTools: (tools) => clientToolRunner(sources.clientTools, active.turnId, tools),
+    context: { turn_id: active.turnId, input_message_id: active.inputMessageId },
+    signal,
+    queued: () => sources.queue.messageIds(),
+  });
+}
+
+/** A turn's view of its client-side tool calls: the tools it offers, over the session's stored calls. */
+function clientToolRunner(calls: ClientToolCalls, turnId: string, tools: ReadonlyMap<string, ClientTool>): ClientToolRunner {
+  return {
+    definitions: [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
+    has: (name) => tools.has(name),
+    pend: (list, byClient) => calls.pend(turnId, list, byClient),
+    record: (outcomes) => calls.record(outcomes),
+    allAnswered: () => calls.allAnswered(),
+    outcomes: () => calls.outcomes(),
+    clear: () => calls.clear(),
   };
 }

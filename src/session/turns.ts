@@ -1,50 +1,32 @@
-import { and, asc, eq, gte, inArray } from "drizzle-orm";
-import type { Database } from "../db/client";
-import type { Env } from "../env";
-import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
-import type { LlmUsage } from "../llm/types";
 import { nowIso } from "../lib/time";
-import type { SessionDb } from "./db/client";
-import { activeTurn, events } from "./db/schema";
-import type { EventLog } from "./event-log";
-import { TERMINAL_TYPES, type EventContext } from "./events";
-import type { ClientToolCalls } from "./client-tools";
-import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
+import { newActiveTurn, type ActiveTurn, type ActiveTurns, type TurnProgress } from "./active-turns";
 import type { InputQueue, QueuedInput } from "./input-queue";
+import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
-import type { SessionRecords } from "./session-record";
 import { turnSettings } from "./settings";
-import { writeTurnEnd, type ActiveTurn } from "./turn-end";
-import { failureText, outcomeOfAbort, runTurn, type TurnOutcome, type TurnStart } from "./turn-runner";
-import { prepareTurn, readTurnConfig, type TurnConfigReads } from "./turn-setup";
+import { answerForEnded, cancelAction, cancelAim } from "./turn-cancel";
+import { writeTurnEnd } from "./turn-end";
+import { afterAbort, endingOfAbort, endingOfError, failed, type Ending, type TurnOutcome } from "./turn-outcome";
+import { runTurn, type TurnStart } from "./turn-runner";
+import { assembleTurn, startConfigRead, type TurnConfig, type TurnSources } from "./turn-setup";
+import { nextWatch, watchdogAction } from "./turn-watchdog";
 
-const ZERO_USAGE = { inputTokens: 0, outputTokens: 0 } as const;
 /** How long cancel waits for the turn's work to stop before ending the turn without it. */
 const CANCEL_GRACE_MS = 5_000;
 /** How long a delete waits for the running turn to stop before deleting anyway. */
 const DELETE_GRACE_MS = 5_000;
 
 /** What the turns of a session work with: its storage, the control plane, and two callbacks to the object. */
-export interface TurnHost {
-  env: Env;
-  db: SessionDb;
-  d1: Database;
-  log: EventLog;
+export interface TurnHost extends TurnSources {
+  /** The running-turn row. */
+  active: ActiveTurns;
   queue: InputQueue;
-  records: SessionRecords;
-  clientTools: ClientToolCalls;
-  sessionId: string;
-  orgId: string;
-  agentId: string;
   /** The session went idle or its turn parked: bring the D1 index in step (off the path clients wait on), then reset the alarm. */
   settled(): void;
   /** A turn started or ended: the object's alarm (the watchdog) must be set or cleared. */
   rearm(): void;
 }
-
-/** How a turn ends (a parked turn has not ended). */
-type Ending = Exclude<TurnOutcome, { kind: "waiting" }>;
 
 /** A turn of this instance: working (its work in memory) or parked (waiting for the client, nothing in memory but this). */
 interface Running {
@@ -55,18 +37,14 @@ interface Running {
   unwritten?: Ending;
 }
 
-/** A turn's control-plane read, in flight, and what it asked for. */
-interface TurnConfig {
-  reads: TurnConfigReads;
-  config: ReturnType<typeof readTurnConfig>;
-}
-
 /**
  * Runs a session's turns one at a time: an input starts a turn or waits in the queue (FIFO); every
  * turn ends with exactly one terminal event, written by `#finish`, also when its work never
  * returns (cancel and the watchdog force the end) or the object restarted (`recover`). A turn that
  * waits for client-side tool results parks: its state is in storage, it holds no promise, and it
  * goes on (`#resume`) when the client's last result arrives, in this instance or after a restart.
+ * What a cancel means, what the watchdog does and how a turn ends are decided by storage-free
+ * functions (turn-cancel.ts, turn-watchdog.ts, turn-outcome.ts); the running-turn row is ActiveTurns'.
  */
 export class TurnController {
   readonly #host: TurnHost;
@@ -80,7 +58,7 @@ export class TurnController {
 
   /** Whether a turn is running, parked or recorded as running. */
   get busy(): boolean {
-    return this.#running !== null || this.#storedActive() !== null;
+    return this.#running !== null || this.#host.active.current() !== null;
   }
 
   /**
@@ -101,7 +79,7 @@ export class TurnController {
    */
   recover(): void {
     if (this.#running) return;
-    const active = this.#storedActive();
+    const active = this.#host.active.current();
     if (!active) {
       this.#startNext();
       return;
@@ -114,26 +92,23 @@ export class TurnController {
     }
     this.#running = { active, turn: new RunningTurn(), parked: false };
     // What the turn spent before it parked and went on counts, as its stored progress says.
-    this.#finish(this.#running, { kind: "failed", ...this.#progress(), errorCode: "interrupted", error: failureText("interrupted") });
+    this.#finish(this.#running, failed("interrupted", this.#host.active.progress()));
   }
 
   /** Cancels the turn the request means, once: a repeat answers the same and never touches the next turn. */
   async cancel(target: CancelTarget): Promise<"cancelled" | "no_op"> {
     const running = this.#running;
-    const aimed = target.turnId ?? (running && running.active.startedAt <= target.requestedAt ? running.active.turnId : this.#runningAt(target.requestedAt));
+    const aimed = cancelAim(target, running?.active ?? null, (time) => this.#host.log.turnEndedSince(time));
     if (!aimed) return "no_op";
-    if (!running || running.active.turnId !== aimed) return this.#endedAs(aimed) === "turn.cancelled" ? "cancelled" : "no_op";
+    if (!running || running.active.turnId !== aimed) return answerForEnded(this.#host.log.endOf(aimed));
     const { turn } = running;
-    if (running.parked && !turn.finishing) {
-      this.#finish(running, { kind: "cancelled", ...this.#progress() });
+    const action = cancelAction({ parked: running.parked, finishing: turn.finishing, abortReason: turn.abortReason?.reason ?? null });
+    if (action === "no_op") return "no_op";
+    if (action === "end_parked") {
+      this.#finish(running, { kind: "cancelled", ...this.#host.active.progress() });
       return "cancelled";
     }
-    const reason = turn.abortReason?.reason;
-    if (reason !== undefined && reason !== "cancelled") return "no_op";
-    if (reason === undefined) {
-      if (turn.finishing) return "no_op"; // its end is being written: too late to cancel
-      turn.abortFor("cancelled");
-    }
+    if (action === "abort") turn.abortFor("cancelled");
     // A delete that came meanwhile ended the turn and wiped its storage: nothing is left to end.
     if (!(await turn.endsWithin(CANCEL_GRACE_MS)) && !this.#closed) this.#forceEnd(running);
     return "cancelled";
@@ -142,47 +117,33 @@ export class TurnController {
   /**
    * The watchdog: ends a parked turn whose client took longer than TOOL_RESULTS_TIMEOUT_MS, aborts
    * a working turn past its deadline (its waits for the client not counted), ends one whose work
-   * ignored its abort, and writes an end that storage refused earlier.
+   * ignored its abort, writes an end that storage refused earlier, and starts a queued input whose
+   * start storage refused.
    */
   watchdog(): void {
     const running = this.#running;
-    if (!running) {
-      if (!this.busy) this.#startNext();
-      return;
-    }
-    if (running.unwritten) {
-      this.#finish(running, running.unwritten);
-      return;
-    }
-    const settings = turnSettings(this.#host.env);
-    const stored = this.#storedActive();
-    const now = Date.now();
-    if (running.parked) {
-      if (stored?.waitingSince != null && now - stored.waitingSince >= settings.toolResultsTimeoutMs) {
-        this.#finish(running, { kind: "failed", ...this.#progress(), errorCode: "tool_results_timeout", error: failureText("tool_results_timeout") });
-      }
-      return;
-    }
-    const { turn, active } = running;
-    if (turn.abortedAt !== null && now - turn.abortedAt >= settings.watchdogMs) {
-      this.#forceEnd(running); // aborted a watchdog period ago and still running: something ignores the signal
-      return;
-    }
-    const waited = (stored?.waitedMs ?? 0) + (stored?.waitingSince != null ? now - stored.waitingSince : 0);
-    if (now - active.startedAt - waited >= settings.deadlineMs) turn.abortFor("deadline");
+    const turn = running && { parked: running.parked, unwritten: running.unwritten !== undefined, abortedAt: running.turn.abortedAt, startedAt: running.active.startedAt };
+    const action = watchdogAction({ turn, stored: this.#host.active.current(), now: Date.now(), settings: turnSettings(this.#host.env) });
+    if (action === "start_next") this.#startNext();
+    if (!running) return;
+    if (action === "write_end" && running.unwritten) this.#finish(running, running.unwritten);
+    else if (action === "end_wait_timed_out") this.#finish(running, failed("tool_results_timeout", this.#host.active.progress()));
+    else if (action === "force_end") this.#forceEnd(running);
+    else if (action === "abort_deadline") running.turn.abortFor("deadline");
   }
 
-  /**
-   * When the watchdog must look next, or null with no turn: a working turn every watchdog period;
-   * a parked one only when its wait for the client times out (nothing else can change meanwhile
-   * but a request, which wakes the object anyway).
-   */
+  /** When the watchdog must look next, or null with no turn (see turn-watchdog.ts). */
   nextWatch(now: number): number | null {
-    const settings = turnSettings(this.#host.env);
-    if (!this.busy) return !this.#closed && this.#host.queue.size > 0 ? now + settings.watchdogMs : null;
     const running = this.#running;
-    const waitingSince = running?.parked && !running.unwritten ? this.#storedActive()?.waitingSince : null;
-    return waitingSince != null ? Math.max(now, waitingSince + settings.toolResultsTimeoutMs) : now + settings.watchdogMs;
+    return nextWatch({
+      busy: this.busy,
+      closed: this.#closed,
+      queued: this.#host.queue.size > 0,
+      turn: running && { parked: running.parked, unwritten: running.unwritten !== undefined },
+      waitingSince: this.#host.active.current()?.waitingSince ?? null,
+      now,
+      settings: turnSettings(this.#host.env),
+    });
   }
 
   /** Results of client-side tool calls: stored all or none; a parked turn goes on once every call has one. */
@@ -206,44 +167,6 @@ export class TurnController {
     this.#running = null;
   }
 
-  #storedActive(): ActiveTurn | null {
-    return this.#host.db.select().from(activeTurn).limit(1).get() ?? null;
-  }
-
-  /** The stored progress of the running turn: its model calls and their usage so far. */
-  #progress(): { iterations: number; usage: LlmUsage } {
-    const stored = this.#storedActive();
-    return { iterations: stored?.iterations ?? 0, usage: { inputTokens: stored?.inputTokens ?? 0, outputTokens: stored?.outputTokens ?? 0 } };
-  }
-
-  /**
-   * The turn that was running at `time` (ms since the epoch) and has ended since, if any: what an
-   * unnamed cancel that reached the object after that turn's end was aimed at.
-   */
-  #runningAt(time: number): string | null {
-    const at = new Date(time).toISOString();
-    const end = this.#host.db
-      .select({ turnId: events.turnId })
-      .from(events)
-      .where(and(inArray(events.type, [...TERMINAL_TYPES]), gte(events.ts, at)))
-      .orderBy(asc(events.sequence))
-      .limit(1)
-      .get();
-    if (!end?.turnId) return null;
-    const started = this.#host.db.select({ ts: events.ts }).from(events).where(and(eq(events.type, "turn.started"), eq(events.turnId, end.turnId))).get();
-    return started && started.ts <= at ? end.turnId : null;
-  }
-
-  /** How a turn that is no longer running ended (its terminal event type), or null. */
-  #endedAs(turnId: string): string | null {
-    const row = this.#host.db
-      .select({ type: events.type })
-      .from(events)
-      .where(and(inArray(events.type, [...TERMINAL_TYPES]), eq(events.turnId, turnId)))
-      .get();
-    return row?.type ?? null;
-  }
-
   /**
    * Starts a turn: the control-plane read (one D1 batch) is sent first, then `turn.started`, the
    * turn's record and the session's status are written locally while it is in flight. An input
@@ -253,47 +176,26 @@ export class TurnController {
     const host = this.#host;
     const record = host.records.get();
     if (!record) throw new Error("the session record is missing");
-    const active: ActiveTurn = {
-      turnId: newId("turn"),
-      inputMessageId: item.messageId,
-      modelId: item.modelId,
-      startedAt: Date.now(),
-      iterations: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      waitingSince: null,
-      waitedMs: 0,
-    };
-    const config = this.#readConfig(active);
-    const context = contextOf(active);
+    const active = newActiveTurn(item, Date.now());
+    const config = startConfigRead(host, active);
     const now = nowIso();
+    const context = { turn_id: active.turnId, input_message_id: active.inputMessageId };
     host.log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => {
-      host.db.insert(activeTurn).values(active).run();
+      host.active.record(active);
       host.queue.remove(item.messageId);
       // Not a change the index must see at once: it catches up when the session settles (or from the watchdog).
       host.records.change(host.sessionId, { status: "active", startedAt: record.startedAt ?? now, updatedAt: now });
     });
-    this.#launch(active, config, { iterations: 0, usage: { ...ZERO_USAGE }, resumeTools: false });
+    this.#launch(active, config, { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false });
   }
 
-  /** Goes on with a parked turn whose client has answered every call: its results are stored, then the model is called again. */
+  /** Goes on with a parked turn whose client has answered every call: its wait ends, then the model is called again. */
   #resume(): void {
     if (this.#closed) return;
-    const parked = this.#storedActive();
+    const parked = this.#host.active.current();
     if (!parked || parked.waitingSince === null) return;
-    const waitedMs = parked.waitedMs + (Date.now() - parked.waitingSince);
-    this.#host.db.update(activeTurn).set({ waitingSince: null, waitedMs }).where(eq(activeTurn.turnId, parked.turnId)).run();
-    const active = { ...parked, waitingSince: null, waitedMs };
-    this.#launch(active, this.#readConfig(active), { ...this.#progress(), resumeTools: true });
-  }
-
-  /** The turn's one D1 read (agent, capabilities, models), sent at once. */
-  #readConfig(active: ActiveTurn): TurnConfig {
-    const host = this.#host;
-    const reads: TurnConfigReads = { orgId: host.orgId, agentId: host.agentId, messageModelId: active.modelId, sessionModelId: host.records.get()?.modelId ?? null };
-    const config = readTurnConfig(host.d1, reads);
-    config.catch(() => undefined); // observed by #execute; this only keeps an early failure from being reported as unhandled
-    return { reads, config };
+    const active = this.#host.active.stopWaiting() ?? parked;
+    this.#launch(active, startConfigRead(this.#host, active), { ...this.#host.active.progress(), resumeTools: true });
   }
 
   #launch(active: ActiveTurn, config: TurnConfig, start: TurnStart): void {
@@ -305,67 +207,32 @@ export class TurnController {
     });
   }
 
-  async #execute(running: Running, { reads, config }: TurnConfig, start: TurnStart): Promise<void> {
-    const host = this.#host;
+  async #execute(running: Running, config: TurnConfig, start: TurnStart): Promise<void> {
     const { turn } = running;
     let outcome: TurnOutcome;
     try {
-      const record = host.records.get();
-      const plan = await prepareTurn({
-        env: host.env,
-        db: host.db,
-        log: host.log,
-        sessionId: host.sessionId,
-        reads,
-        config,
-        session: {
-          capabilities: record?.capabilities ?? [],
-          tools: record?.tools ?? [],
-          locale: record?.locale ?? null,
-          parallelToolCalls: record?.parallelToolCalls ?? null,
-        },
-        clientTools: (tools) => clientToolRunner(host.clientTools, running.active.turnId, tools),
-        context: contextOf(running.active),
-        signal: turn.signal,
-        queued: () => host.queue.messageIds(),
-      });
-      outcome = await runTurn(plan, start);
+      outcome = await runTurn(await assembleTurn(this.#host, config, running.active, turn.signal), start);
     } catch (err) {
-      outcome = this.#outcomeOfError(err, turn, start);
+      if (!turn.abortReason) logLine("error", { msg: "turn failed", session_id: this.#host.sessionId, error: describeError(err) });
+      outcome = endingOfError(turn.abortReason, start);
     }
-    // A cancel that arrived before the terminal event was written wins, so the caller's
-    // "cancelled" and the stream agree.
-    const abort = turn.abortReason;
-    if (abort?.reason === "cancelled" && outcome.kind !== "deleted") {
-      outcome = outcomeOfAbort(abort, "iterations" in outcome ? outcome.iterations : start.iterations, "usage" in outcome ? outcome.usage : start.usage);
-    }
+    outcome = afterAbort(outcome, turn.abortReason);
     if (turn.finishing) return; // cancel or the watchdog already ended it
     if (outcome.kind === "waiting") this.#park(running, outcome);
     else this.#finish(running, outcome);
-  }
-
-  #outcomeOfError(err: unknown, turn: RunningTurn, start: TurnStart): TurnOutcome {
-    const abort = turn.abortReason;
-    if (abort) return outcomeOfAbort(abort, start.iterations, start.usage);
-    logLine("error", { msg: "turn failed", session_id: this.#host.sessionId, error: describeError(err) });
-    return { kind: "failed", iterations: start.iterations, usage: start.usage, errorCode: "internal_error", error: failureText("internal_error") };
   }
 
   /**
    * Parks a turn that waits for its client: its progress goes to storage and its work ends, so
    * nothing of it stays in memory. If the results all came in meanwhile, it goes on at once.
    */
-  #park(running: Running, outcome: { iterations: number; usage: LlmUsage }): void {
+  #park(running: Running, progress: TurnProgress): void {
     const host = this.#host;
     if (this.#closed) {
       running.turn.markEnded();
       return;
     }
-    host.db
-      .update(activeTurn)
-      .set({ iterations: outcome.iterations, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens })
-      .where(eq(activeTurn.turnId, running.active.turnId))
-      .run();
+    host.active.saveProgress(running.active.turnId, progress);
     running.turn.markEnded();
     this.#running = { active: running.active, turn: new RunningTurn(), parked: true };
     if (host.clientTools.allAnswered()) this.#resume();
@@ -381,8 +248,7 @@ export class TurnController {
   #forceEnd(running: Running): void {
     const abort = running.turn.abortReason;
     if (running.turn.finishing || !abort) return;
-    const { iterations, usage } = this.#progress();
-    this.#finish(running, outcomeOfAbort(abort, iterations, usage));
+    this.#finish(running, endingOfAbort(abort, this.#host.active.progress()));
   }
 
   /**
@@ -426,21 +292,4 @@ export class TurnController {
     }
     return true;
   }
-}
-
-function contextOf(active: ActiveTurn): EventContext {
-  return { turn_id: active.turnId, input_message_id: active.inputMessageId };
-}
-
-/** A turn's view of its client-side tool calls: the tools it offers, over the session's stored calls. */
-function clientToolRunner(calls: ClientToolCalls, turnId: string, tools: ReadonlyMap<string, { name: string; description: string; parameters: Record<string, unknown> }>) {
-  return {
-    definitions: [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
-    has: (name: string) => tools.has(name),
-    pend: (list: Parameters<ClientToolCalls["pend"]>[1], byClient: Parameters<ClientToolCalls["pend"]>[2]) => calls.pend(turnId, list, byClient),
-    record: (outcomes: Parameters<ClientToolCalls["record"]>[0]) => calls.record(outcomes),
-    allAnswered: () => calls.allAnswered(),
-    outcomes: () => calls.outcomes(),
-    clear: () => calls.clear(),
-  };
 }
