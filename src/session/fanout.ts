@@ -1,3 +1,4 @@
+import { sleep } from "../lib/sleep";
 import { eventFrame } from "../lib/sse";
 import { TERMINAL_TYPES, wants, type EventEnvelope, type EventFilter } from "./events";
 import { CLOSE_CODES, STREAM, type SubscriberMode } from "./rpc";
@@ -29,6 +30,9 @@ export interface SubscriberState {
   /** Caught up: it gets every new event as it is stored. */
   live: boolean;
 }
+
+/** How long a subscriber refused for a full cap waits while the relays probe their clients. */
+const PROBE_WAIT_MS = 250;
 
 /**
  * A replay page: at most this many stored events and this many bytes of their data (one event
@@ -63,6 +67,19 @@ export class Fanout {
     if (this.#ctx.getWebSockets().length >= this.#limits.maxStreams) return "session";
     if (this.#ctx.getWebSockets(callerTag(caller)).length >= this.#limits.maxPerCaller) return "caller";
     return null;
+  }
+
+  /**
+   * Which cap a new subscriber of `caller` would pass, if any, looking twice: a full cap may hold
+   * clients that left without a word (a dropped network, a closed tab), so the relays are asked to
+   * write to theirs first (`probe`) and the caps are counted again after a short wait.
+   */
+  async capReached(caller: string): Promise<"session" | "caller" | null> {
+    const cap = this.overCap(caller);
+    if (!cap) return null;
+    this.probe(cap === "caller" ? caller : null);
+    await sleep(PROBE_WAIT_MS);
+    return this.overCap(caller);
   }
 
   /**

@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { sleep } from "../lib/sleep";
 import { streamSettings } from "../lib/stream-settings";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
@@ -22,9 +21,6 @@ const INDEX_RETRY_MS = 5_000;
 
 /** Event data a JSON list page holds at most (a page of 1,000 events near the body limit would be 1 GB). */
 const LIST_PAGE_BYTES = 8 * 1024 * 1024;
-
-/** How long a subscriber refused for a full cap waits while the relays probe their clients (see Fanout.probe). */
-const PROBE_WAIT_MS = 250;
 
 const NOT_FOUND = { refused: "session_not_found" } as const;
 
@@ -196,15 +192,8 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     if (!opened) return refuseSubscription(NOT_FOUND);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
     if (opened.log.resolve(subscription.cursor) === null) return refuseSubscription(invalidCursor(subscription.cursor));
-    let cap = this.#fanout.overCap(subscription.caller);
-    if (cap) {
-      // A full cap may hold clients that left without a word (a dropped network, a closed tab):
-      // have the relays write to theirs, then look again.
-      this.#fanout.probe(cap === "caller" ? subscription.caller : null);
-      await sleep(PROBE_WAIT_MS);
-      cap = this.#fanout.overCap(subscription.caller);
-      if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
-    }
+    const cap = await this.#fanout.capReached(subscription.caller);
+    if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
     // Read again after the wait: the session may have been deleted, or the log moved on.
     const current = this.#owned(subscription.meta);
     const after = current?.log.resolve(subscription.cursor) ?? null;
