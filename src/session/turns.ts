@@ -1,5 +1,4 @@
 import { describeError, logLine } from "../lib/log";
-import { nowIso } from "../lib/time";
 import { newActiveTurn, type ActiveTurn, type ActiveTurns, type TurnProgress } from "./active-turns";
 import type { InputQueue, QueuedInput } from "./input-queue";
 import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
@@ -7,6 +6,7 @@ import { RunningTurn } from "./running-turn";
 import { turnSettings } from "./settings";
 import { answerForEnded, cancelAction, cancelAim } from "./turn-cancel";
 import { writeTurnEnd } from "./turn-end";
+import { writeTurnStart } from "./turn-start";
 import { afterAbort, endingOfAbort, endingOfError, failed, type Ending, type TurnOutcome } from "./turn-outcome";
 import { runTurn, type TurnStart } from "./turn-runner";
 import { assembleTurn, startConfigRead, type TurnConfig, type TurnSources } from "./turn-setup";
@@ -173,19 +173,11 @@ export class TurnController {
    * leaves the queue in that same write, so a start that storage refuses loses nothing.
    */
   #start(item: QueuedInput): void {
-    const host = this.#host;
-    const record = host.records.get();
+    const record = this.#host.records.get();
     if (!record) throw new Error("the session record is missing");
     const active = newActiveTurn(item, Date.now());
-    const config = startConfigRead(host, active);
-    const now = nowIso();
-    const context = { turn_id: active.turnId, input_message_id: active.inputMessageId };
-    host.log.append([{ type: "turn.started", context, data: { turn_id: active.turnId, input_message_id: active.inputMessageId } }], () => {
-      host.active.record(active);
-      host.queue.remove(item.messageId);
-      // Not a change the index must see at once: it catches up when the session settles (or from the watchdog).
-      host.records.change(host.sessionId, { status: "active", startedAt: record.startedAt ?? now, updatedAt: now });
-    });
+    const config = startConfigRead(this.#host, active);
+    writeTurnStart(this.#host, record, active);
     this.#launch(active, config, { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false });
   }
 
