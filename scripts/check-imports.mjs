@@ -33,16 +33,18 @@ export const RULES = {
   routes: ["lib", "schemas", "services", "middleware", "streaming", "capabilities", "harness", "type:env", "type:session:contract"],
   app: ["lib", "middleware", "routes", "type:env"],
   index: ["app", "session", "rate-limit"],
-  "sql-modules": [],
+  /** src/*.d.ts: ambient declarations (modules the bundler or the runtime provides). */
+  declarations: [],
 };
 
 /** The files of session/ that other parts may import: the object's contract (its RPC shapes, the subscription's encoding). */
 const SESSION_CONTRACT = new Set(["session/rpc.ts", "session/subscription.ts"]);
 
-/** The part a file (relative to src/) belongs to: its top folder, or a root file's name. */
+/** The part a file (relative to src/) belongs to: its top folder, a root file's name, or `declarations` for a root `.d.ts`. */
 function partOf(file) {
   const [first, ...rest] = file.split("/");
-  return rest.length === 0 ? first.replace(/(\.d)?\.ts$/, "") : first;
+  if (rest.length > 0) return first;
+  return first.endsWith(".d.ts") ? "declarations" : first.replace(/\.ts$/, "");
 }
 
 function walk(dir) {
