@@ -94,24 +94,24 @@ export function authenticate(app: { routes: RouteEntry[] }) {
     const db = c.var.db;
     if (authMode(c.env) === "none") {
       warnAuthOff(c);
-      c.set("caller", { userId: LOCAL_USER_ID, apiKeyId: null });
+      c.set("caller", { userId: LOCAL_USER_ID, apiKeyId: null, expiresAt: null });
       c.set("principal", await localPrincipal(db));
       return next();
     }
     const credential = credentialFrom(authorizationOf(c));
     const orgId = requestedOrg(c);
     if (credential.kind === "jwt") {
-      const userId = await verifyAccessToken(jwtSecret(c.env), credential.token);
+      const { userId, expiresAt } = await verifyAccessToken(jwtSecret(c.env), credential.token);
       const principal = await userPrincipal(db, userId, orgId);
-      c.set("caller", { userId, apiKeyId: null });
+      c.set("caller", { userId, apiKeyId: null, expiresAt });
       if (principal) c.set("principal", principal);
       else if (access !== "signed-in") {
         throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
       }
     } else {
-      const { principal, touch } = await apiKeyPrincipal(db, credential.key, orgId);
+      const { principal, expiresAt, touch } = await apiKeyPrincipal(db, credential.key, orgId);
       if (touch) inBackground(c, touch());
-      c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId });
+      c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId, expiresAt });
       c.set("principal", principal);
     }
     return next();

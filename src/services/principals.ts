@@ -69,7 +69,7 @@ export async function apiKeyPrincipal(
   db: Database,
   key: string,
   requestedOrgId: string | null,
-): Promise<{ principal: Principal; touch: (() => Promise<void>) | null }> {
+): Promise<{ principal: Principal; expiresAt: number | null; touch: (() => Promise<void>) | null }> {
   const hash = await sha256Hex(key);
   const now = Date.now();
   let entry = principalCache.get(`key:${hash}`, now);
@@ -96,9 +96,10 @@ export async function apiKeyPrincipal(
     entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now);
   }
   const { principal } = entry;
+  const expiresAt = Number.isFinite(entry.validUntil) ? entry.validUntil : null;
   if (requestedOrgId !== null && requestedOrgId !== principal.orgId) throw new ApiError("org_not_found");
   const stale = entry.lastUsedAt === null || Date.parse(entry.lastUsedAt) <= now - LAST_USED_RESOLUTION_MS;
-  if (!stale) return { principal, touch: null };
+  if (!stale) return { principal, expiresAt, touch: null };
   const usedAt = new Date(now).toISOString();
   entry.lastUsedAt = usedAt;
   const cutoff = new Date(now - LAST_USED_RESOLUTION_MS).toISOString();
@@ -109,7 +110,7 @@ export async function apiKeyPrincipal(
       .set({ lastUsedAt: usedAt })
       .where(and(eq(apiKeys.id, principal.apiKeyId ?? ""), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));
   };
-  return { principal, touch };
+  return { principal, expiresAt, touch };
 }
 
 /**

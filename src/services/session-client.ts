@@ -41,6 +41,8 @@ export function refusalError(refusal: Refusal): ApiError {
       return new ApiError("too_many_streams", { retryAfterSeconds: STREAMS_RETRY_AFTER_SECONDS });
     case "session_not_found":
       return new ApiError("session_not_found");
+    case "unauthorized":
+      return new ApiError("unauthorized");
   }
 }
 
@@ -56,8 +58,8 @@ export interface SessionRequest {
   var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined };
 }
 
-/** What a subscriber asks for; the client adds the session, the org and the caller. */
-export type SubscribeInput = Omit<Subscription, "meta" | "caller">;
+/** What a subscriber asks for; the client adds the session, the org, the caller and its credential. */
+export type SubscribeInput = Omit<Subscription, "meta" | "caller" | "credential">;
 
 /**
  * The Worker's one way to talk to a session object. It fills in what the object needs to know of
@@ -126,7 +128,8 @@ export class SessionClient {
    */
   async subscribe(input: SubscribeInput): Promise<Response & { webSocket: WebSocket }> {
     const { caller } = this.#request.var;
-    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.apiKeyId ?? caller.userId }));
+    const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
+    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.apiKeyId ?? caller.userId, credential }));
     // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
     if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);
