@@ -104,9 +104,9 @@ export class SessionClient {
     return answered(await this.#stub.postMessage(this.#meta, input, this.#request.var.idempotency)) as PostedMessage;
   }
 
-  /** Cancels the named turn, or the one running when the request arrived (not now: authentication and the rate limit came in between). */
+  /** Cancels the named turn, or (unnamed) the one running when the cancel reaches the session, as turn-cancel.ts decides. */
   async cancel(turnId: string | undefined): Promise<{ status: "cancelled" | "no_op" }> {
-    return answered(await this.#stub.cancel(this.#meta, { turnId, requestedAt: this.#request.var.receivedAt }));
+    return answered(await this.#stub.cancel(this.#meta, { turnId }));
   }
 
   async submitToolResults(results: ToolResultInput[]): Promise<{ accepted: number; status: Session["status"] }> {

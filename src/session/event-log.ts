@@ -161,24 +161,6 @@ export class EventLog implements ReplaySource {
     return followed !== null && followed <= this.#head ? followed : null;
   }
 
-  /**
-   * The turn that was running at `time` (ms since the epoch) and has ended since, if any: the
-   * first turn to end at or after that time, if it had started by then.
-   */
-  turnEndedSince(time: number): string | null {
-    const at = new Date(time).toISOString();
-    const end = this.#db
-      .select({ turnId: events.turnId })
-      .from(events)
-      .where(and(inArray(events.type, [...TERMINAL_TYPES]), gte(events.ts, at)))
-      .orderBy(asc(events.sequence))
-      .limit(1)
-      .get();
-    if (!end?.turnId) return null;
-    const started = this.#db.select({ ts: events.ts }).from(events).where(and(eq(events.type, "turn.started"), eq(events.turnId, end.turnId))).get();
-    return started && started.ts <= at ? end.turnId : null;
-  }
-
   /** How a turn ended (its terminal event type), or null while it has not. */
   endOf(turnId: string): string | null {
     const row = this.#db

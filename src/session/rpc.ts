@@ -61,11 +61,9 @@ export interface MessageIdempotency {
   requestHash: string;
 }
 
-/** Which turn a cancel means: the one it names, or the one running when it was sent. */
+/** Which turn a cancel means: the one it names, or (unnamed) as the object decides by its own clock (session/turn-cancel.ts). */
 export interface CancelTarget {
   turnId?: string | undefined;
-  /** When the request arrived (ms since the epoch): an unnamed cancel never reaches a turn started after it. */
-  requestedAt: number;
 }
 
 /**
