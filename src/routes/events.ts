@@ -124,17 +124,25 @@ function subscribe(c: Context<OrgEnv, string, object>, sessionId: string, query:
   });
 }
 
-/** The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object. */
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+  vary: "Accept",
+};
+
+/**
+ * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object.
+ * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
+ * error the stream would get for a session the caller cannot read.
+ */
 async function openStream(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+  if (c.req.method === "HEAD") {
+    await sessionClient(c, sessionId).view();
+    return new Response(null, { headers: SSE_HEADERS });
+  }
   const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
-  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-      vary: "Accept",
-    },
-  });
+  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), { headers: SSE_HEADERS });
 }
 
 export const eventsRouter = createRouter()

@@ -129,7 +129,8 @@ export class SessionClient {
   async subscribe(input: SubscribeInput): Promise<Response & { webSocket: WebSocket }> {
     const { caller } = this.#request.var;
     const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
-    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.apiKeyId ?? caller.userId, credential }));
+    // Streams count per user, whichever of their keys or tokens opened them: keys cannot multiply a cap.
+    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.userId, credential }));
     // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
     if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);

@@ -15,7 +15,7 @@ export interface ReplaySource {
 export interface FanoutLimits {
   /** Subscribers per session (relays and client sockets together). */
   maxStreams: number;
-  /** Subscribers per session of one caller (an API key or a user), so no caller can take every slot. */
+  /** Subscribers per session of one user (all their keys and tokens together), so no caller can take every slot. */
   maxPerCaller: number;
   /** A client socket with more than this unsent is let go (relays handle their own clients). */
   maxBufferedBytes: number;

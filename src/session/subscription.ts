@@ -14,7 +14,7 @@ export interface Subscription {
   meta: SessionMeta;
   cursor: Cursor | null;
   mode: SubscriberMode;
-  /** Whose streams it counts against: the API key, or the user. */
+  /** Whose streams it counts against: the user, whichever key or token they use. */
   caller: string;
   /** Filter names as the client sent them (ours or upstream aliases). */
   types?: readonly string[] | undefined;
