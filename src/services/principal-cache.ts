@@ -26,6 +26,13 @@ export interface CachedPrincipal {
  */
 class PrincipalCache {
   readonly #entries = new Map<string, CachedPrincipal>();
+  /** Bumped by every clear: an answer read before a clear is never stored after it. */
+  #generation = 0;
+
+  /** Taken before a lookup's D1 read and handed to `set`, which drops the answer if a clear came between. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   get(key: string, now: number): CachedPrincipal | null {
     const entry = this.#entries.get(key);
@@ -37,20 +44,25 @@ class PrincipalCache {
     return entry;
   }
 
-  /** Stores an entry and returns it as stored. */
-  set(key: string, entry: Omit<CachedPrincipal, "cachedUntil">, now: number): CachedPrincipal {
+  /**
+   * Stores an entry read in `generation` and returns it as stored; an entry read before the last
+   * clear (a lookup in flight while a key was revoked) is returned to its caller but not stored.
+   */
+  set(key: string, entry: Omit<CachedPrincipal, "cachedUntil">, now: number, generation: number): CachedPrincipal {
+    const stored = { ...entry, cachedUntil: now + PRINCIPAL_CACHE_TTL_MS };
+    if (generation !== this.#generation) return stored;
     this.#entries.delete(key);
     if (this.#entries.size >= MAX_ENTRIES) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    const stored = { ...entry, cachedUntil: now + PRINCIPAL_CACHE_TTL_MS };
     this.#entries.set(key, stored);
     return stored;
   }
 
-  /** Forgets everything: called after a change to keys or memberships in this isolate. */
+  /** Forgets everything: called after a change to keys or memberships in this isolate (one that changed something). */
   clear(): void {
+    this.#generation += 1;
     this.#entries.clear();
   }
 }

@@ -30,8 +30,9 @@ export async function userPrincipal(db: Database, userId: string, requestedOrgId
   const cacheKey = `user:${userId}:${requestedOrgId ?? ""}`;
   const cached = principalCache.get(cacheKey, now);
   if (cached) return cached.principal;
+  const generation = principalCache.generation;
   const principal = await readUserPrincipal(db, userId, requestedOrgId);
-  if (principal) principalCache.set(cacheKey, { principal, validUntil: Number.POSITIVE_INFINITY, lastUsedAt: null }, now);
+  if (principal) principalCache.set(cacheKey, { principal, validUntil: Number.POSITIVE_INFINITY, lastUsedAt: null }, now, generation);
   return principal;
 }
 
@@ -74,6 +75,7 @@ export async function apiKeyPrincipal(
   const now = Date.now();
   let entry = principalCache.get(`key:${hash}`, now);
   if (!entry) {
+    const generation = principalCache.generation;
     const row = await secretQuery(() =>
       db
         .select({
@@ -93,7 +95,7 @@ export async function apiKeyPrincipal(
     const validUntil = row?.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
     if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) throw new ApiError("unauthorized");
     const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
-    entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now);
+    entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now, generation);
   }
   const { principal } = entry;
   const expiresAt = Number.isFinite(entry.validUntil) ? entry.validUntil : null;
