@@ -10,6 +10,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */
   API_RATE_LIMIT: RateLimit;
+  /** Workers Rate Limiting binding for failed credentials per client address (wrangler.toml [[ratelimits]]). */
+  AUTH_FAILURE_LIMIT: RateLimit;
   ASSETS: Fetcher;
   /** "required" (default) or "none" (local experiments only: every request is a default org's owner). */
   AUTH_MODE?: string;

@@ -9,7 +9,8 @@ import { describeError, logLine } from "../lib/log";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
 import { authMode } from "./auth-mode";
-import { routeTraits, type RouteTraits } from "./traits";
+import { countFailure, refuseBlockedAddress } from "./auth-failures";
+import { routeTraits, type Access, type RouteTraits } from "./traits";
 
 type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
 
@@ -117,22 +118,38 @@ export function authenticate(app: { routes: RouteEntry[] }) {
       return next();
     }
     const fromSocket = socketCredentials(c, traits);
-    const credential = credentialFrom(authorizationOf(c, fromSocket));
-    const orgId = requestedOrg(c, fromSocket);
-    if (credential.kind === "jwt") {
-      const { userId, expiresAt } = await verifyAccessToken(jwtSecret(c.env), credential.token);
-      const principal = await userPrincipal(db, userId, orgId);
-      c.set("caller", { userId, apiKeyId: null, expiresAt });
-      if (principal) c.set("principal", principal);
-      else if (access !== "signed-in") {
-        throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
-      }
-    } else {
-      const { principal, expiresAt, touch } = await apiKeyPrincipal(db, credential.key, orgId);
-      if (touch) inBackground(c, touch());
-      c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId, expiresAt });
-      c.set("principal", principal);
+    const presented = authorizationOf(c, fromSocket);
+    // An address over its limit of failed credentials is refused before any lookup.
+    if (presented?.trim()) refuseBlockedAddress(c);
+    try {
+      await resolveCredential(c, presented, fromSocket, access);
+    } catch (err) {
+      // Only a presented credential that fails counts: not a missing one, nor an access token
+      // past its `exp` (a client that must refresh, not a guess).
+      if (presented?.trim() && err instanceof ApiError && err.code === "unauthorized") await countFailure(c, err);
+      throw err;
     }
     return next();
   });
+}
+
+/** Reads and checks the request's credential and sets `caller` (and `principal`, when it acts in an org). */
+async function resolveCredential(c: Context<AppEnv>, authorization: string | undefined, fromSocket: boolean, access: Access): Promise<void> {
+  const db = c.var.db;
+  const credential = credentialFrom(authorization);
+  const orgId = requestedOrg(c, fromSocket);
+  if (credential.kind === "jwt") {
+    const { userId, expiresAt } = await verifyAccessToken(jwtSecret(c.env), credential.token);
+    const principal = await userPrincipal(db, userId, orgId);
+    c.set("caller", { userId, apiKeyId: null, expiresAt });
+    if (principal) c.set("principal", principal);
+    else if (access !== "signed-in") {
+      throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
+    }
+  } else {
+    const { principal, expiresAt, touch } = await apiKeyPrincipal(db, credential.key, orgId);
+    if (touch) inBackground(c, touch());
+    c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId, expiresAt });
+    c.set("principal", principal);
+  }
 }

@@ -67,5 +67,33 @@ class PrincipalCache {
   }
 }
 
+/**
+ * API key hashes D1 recently answered as unknown, revoked, expired or without a membership, so a
+ * client repeating a bad key costs no D1 query per attempt. None of those becomes valid again
+ * (keys are random and revocation is final), and an entry lasts as long as a positive one.
+ */
+class UnknownKeys {
+  readonly #until = new Map<string, number>();
+
+  has(hash: string, now: number): boolean {
+    const until = this.#until.get(hash);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.#until.delete(hash);
+    return false;
+  }
+
+  add(hash: string, now: number): void {
+    this.#until.delete(hash);
+    if (this.#until.size >= MAX_ENTRIES) {
+      const oldest = this.#until.keys().next().value;
+      if (oldest !== undefined) this.#until.delete(oldest);
+    }
+    this.#until.set(hash, now + PRINCIPAL_CACHE_TTL_MS);
+  }
+}
+
+export const unknownKeys = new UnknownKeys();
+
 /** One per isolate: it holds no binding, only what D1 answered recently. */
 export const principalCache = new PrincipalCache();

@@ -5,7 +5,7 @@ import type { Principal } from "../env";
 import { DUMMY_PASSWORD_HASH, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { secretQuery } from "../lib/redact";
-import { principalCache } from "./principal-cache";
+import { principalCache, unknownKeys } from "./principal-cache";
 import { nowIso } from "../lib/time";
 
 /**
@@ -75,6 +75,7 @@ export async function apiKeyPrincipal(
   const now = Date.now();
   let entry = principalCache.get(`key:${hash}`, now);
   if (!entry) {
+    if (unknownKeys.has(hash, now)) throw new ApiError("unauthorized");
     const generation = principalCache.generation;
     const row = await secretQuery(() =>
       db
@@ -93,7 +94,10 @@ export async function apiKeyPrincipal(
         .get(),
     );
     const validUntil = row?.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
-    if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) throw new ApiError("unauthorized");
+    if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) {
+      unknownKeys.add(hash, now);
+      throw new ApiError("unauthorized");
+    }
     const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
     entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now, generation);
   }
