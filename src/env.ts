@@ -10,6 +10,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */
   API_RATE_LIMIT: RateLimit;
+  /** Workers Rate Limiting binding for failed credentials per client address (wrangler.toml [[ratelimits]]). */
+  AUTH_FAILURE_LIMIT: RateLimit;
   ASSETS: Fetcher;
   /** "required" (default) or "none" (local experiments only: every request is a default org's owner). */
   AUTH_MODE?: string;
@@ -28,6 +30,8 @@ export interface Env {
   SSE_MAX_BUFFERED_BYTES?: string;
   SSE_MAX_STREAMS_PER_SESSION?: string;
   SSE_MAX_STREAMS_PER_CALLER?: string;
+  /** How often a session object re-checks its subscribers' credentials (default 4000 ms; see docs/AUTH.md). */
+  STREAM_AUTH_CHECK_MS?: string;
   TURN_MAX_ITERATIONS?: string;
   TURN_DEADLINE_MS?: string;
   TURN_WATCHDOG_MS?: string;
@@ -52,6 +56,8 @@ export interface Caller {
   userId: string;
   /** The API key used, when the caller authenticated with one. */
   apiKeyId: string | null;
+  /** When the credential stops being valid (an access token's `exp`, an API key's expiry), ms; null if never. */
+  expiresAt: number | null;
 }
 
 /** Who is calling and the org they act in: set by the auth middleware. */

@@ -247,6 +247,30 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
   },
 ];
 
+describe("Idempotency-Key replays and authorization", () => {
+  it("answers a replay only after the same checks as a first request: a removed admin replaying an add-member call gets 404, not the old 201", async () => {
+    const owner = await newTenant();
+    const admin = await newTenant();
+    const newcomer = await newTenant();
+    const other = await newTenant();
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: admin.email, role: "admin" } })).status).toBe(201);
+    // The admin acts with their own org in X-Org-Id: the key must still be the path's org's.
+    const add = (caller: Caller) =>
+      callAs(caller, `/v1/orgs/${owner.orgId}/members`, { method: "POST", headers: { "idempotency-key": "add-newcomer", "x-org-id": admin.orgId }, json: { email: newcomer.email, role: "member" } });
+    expect((await add(admin)).status).toBe(201);
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members/${admin.userId}`, { method: "DELETE" })).status).toBe(204);
+    await expectProblem(await add(admin), 404, "org_not_found");
+    // Nor does a key used in one org answer for another org's path.
+    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } })).status).toBe(201);
+    const asOther = (orgId: string) =>
+      callAs(other, `/v1/orgs/${orgId}/members`, { method: "POST", headers: { "idempotency-key": "same-key", "x-org-id": other.orgId }, json: { email: newcomer.email, role: "member" } });
+    expect((await asOther(other.orgId)).status).toBe(201);
+    const second = await asOther(owner.orgId);
+    expect(second.headers.get("idempotent-replayed")).toBeNull();
+    await second.text();
+  });
+});
+
 describe("Idempotency-Key on every creating route", () => {
   it("has a case for every route that declares itself idempotent", () => {
     const idempotent = declaredRoutes(createApp()).filter((r) => r.traits.idempotent);

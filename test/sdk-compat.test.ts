@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { BUILTIN_HARNESS_ID } from "../src/harness/builtin";
 import { AgentSchema } from "../src/schemas/agents";
 import { HarnessSchema } from "../src/schemas/harnesses";
 import { SessionSchema } from "../src/schemas/sessions";
-import { newDeltaId } from "../src/session/delta-ids";
+import { sessionStub } from "../src/services/session-client";
+import { deltaIdKey, newDeltaId } from "../src/session/delta-ids";
 import type { EventEnvelope } from "../src/session/rpc";
 import { isEnd, listEvents, settledEvents, stored } from "./support/events";
 import { expectProblem } from "./support/problems";
@@ -54,7 +57,8 @@ describe("resume from any cursor the server handed out", () => {
     const foreign = (await settledEvents(other.t, other.session.id))[0]?.id ?? "";
     // A delta id carries its sequence; one made for another session, or past the head, names nothing here.
     const foreignDelta = newDeltaId(other.session.id, 1);
-    const pastHead = newDeltaId(session.id, log.length + 1);
+    const key = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => deltaIdKey(state.storage));
+    const pastHead = newDeltaId(key, log.length + 1);
     for (const accept of ["text/event-stream", "application/json"]) {
       const get = (query: string, headers: Record<string, string> = {}) => callAs(t, `/v1/sessions/${session.id}/events${query}`, { headers: { accept, ...headers } });
       await expectProblem(await get(`?since_id=${log[0]?.id}&after_sequence=1`), 400, "validation_failed", ["query.after_sequence"]);

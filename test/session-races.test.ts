@@ -35,7 +35,7 @@ describe("races on one session", () => {
     await expectProblem(await named("turn_nope"), 400, "validation_failed", ["body.turn_id"]);
   });
 
-  it("aims an unnamed cancel at the turn running when it arrived, even when the next turn starts while it is authenticated", async () => {
+  it("takes an unnamed cancel that reaches the session just after a cancel ended the turn as its duplicate, even when the next turn has started", async () => {
     const { t, session, reader } = await turnSetup();
     const hanging = await fakeModel(t, "openai", scenarioBase("openai", "hang"));
     const onHangingModel = { controls: { model_id: hanging } };
@@ -43,13 +43,15 @@ describe("races on one session", () => {
     const firstTurn = (await reader.collectUntil((e) => e.type === "turn.started")).at(-1)?.data.turn_id;
     await sendMessage(t, session.id, "second, queued", onHangingModel);
     // The rate limit of the unnamed cancel is slow: meanwhile the first turn ends (cancelled by
-    // name) and the queued one starts. The unnamed cancel arrived before that: it means the first.
+    // name) and the queued one starts. The unnamed cancel reaches the session just after: it is a
+    // duplicate of that cancel, and the queued turn goes on.
+    let secondTurn: unknown;
     const slowLimit = {
       API_RATE_LIMIT: {
         limit: async () => {
           await sleep(5);
           await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST", json: { turn_id: firstTurn } });
-          await reader.collectUntil((e) => e.type === "turn.started");
+          secondTurn = (await reader.collectUntil((e) => e.type === "turn.started")).at(-1)?.data.turn_id;
           return { success: true };
         },
       } as unknown as RateLimit,
@@ -59,7 +61,7 @@ describe("races on one session", () => {
     await sleep(100);
     // The second turn still runs: only the first has ended.
     expect((await listEvents(t, session.id)).filter((e) => TERMINAL.has(e.type)).map((e) => e.data.turn_id)).toEqual([firstTurn]);
-    const second = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const second = await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST", json: { turn_id: secondTurn } });
     expect(await second.json()).toEqual({ status: "cancelled" });
     const terminal = (await reader.collectUntil((e) => isEnd(e) && e.context.turn_id !== firstTurn)).filter((e) => TERMINAL.has(e.type));
     await reader.cancel();
@@ -90,4 +92,32 @@ describe("races on one session", () => {
     }
     expect((await callAs(t, `/v1/sessions/${session.id}`)).status).toBe(404);
   });
+});
+
+describe("races: a double-clicked Cancel", () => {
+  /** Forty words: llmsim paces the first 32, so each turn streams for about half a second. */
+  const LONG = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(" ");
+
+  it("five unnamed cancels a few milliseconds apart, repeated 20 times, end only the running turn; the queued one completes every time", async () => {
+    const { t, session, reader } = await turnSetup();
+    const cancel = () => callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    const outcomes: string[] = [];
+    for (let round = 0; round < 20; round += 1) {
+      await sendMessage(t, session.id, `${LONG} (round ${round}, first)`);
+      const running = (await reader.collectUntil((e) => e.type === "turn.started")).at(-1)?.data.turn_id;
+      await sendMessage(t, session.id, `round ${round}, queued behind it`);
+      // A double click and then some: the later ones reach the Worker after the first has ended the turn.
+      const answers = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+        await sleep(i * 4);
+        const res = await cancel();
+        return [res.status, ((await res.json()) as { status: string }).status];
+      }));
+      const events = await reader.collectUntil((e) => isEnd(e) && e.context.turn_id !== running, 15_000);
+      const ends = events.filter((e) => TERMINAL.has(e.type)).map((e) => `${e.data.turn_id === running ? "running" : "queued"}:${e.type}`);
+      outcomes.push([answers.map(([status, body]) => `${status} ${body}`).join(", "), ...ends].join(" | "));
+    }
+    await reader.cancel();
+    const expected = `${Array.from({ length: 5 }, () => "200 cancelled").join(", ")} | running:turn.cancelled | queued:turn.completed`;
+    expect(outcomes).toEqual(Array.from({ length: 20 }, () => expected));
+  }, 120_000);
 });

@@ -237,7 +237,7 @@ describe("turns", () => {
     const meta = { sessionId: session.id, orgId: t.orgId };
     const [cancel] = await runInDurableObject(sessionStub(env, session.id), (instance) => {
       const object = instance as SessionObject;
-      return Promise.all([object.cancel(meta, { requestedAt: Date.now() }), object.alarm()]);
+      return Promise.all([object.cancel(meta, {}), object.alarm()]);
     });
     expect(cancel).toEqual({ status: "no_op" });
     const events = await waitForEvents(t, session.id, (list) => list.at(-1)?.type === "session.completed");

@@ -29,12 +29,12 @@ export async function signAccessToken(secret: string, userId: string, now = Date
 }
 
 /**
- * The user id of a valid access token. Any defect is a 401 `unauthorized`; an expired token is
+ * The user id of a valid access token, and when it expires (ms). Any defect is a 401 `unauthorized`; an expired token is
  * `token_expired`, but only once its signature is proven: hono checks `exp` before the signature,
  * so the expiry is checked here, after it, and a forged token never learns it "expired".
  * Errors from hono carry the token in their message, so they are dropped, never logged.
  */
-export async function verifyAccessToken(secret: string, token: string, now = Date.now()): Promise<string> {
+export async function verifyAccessToken(secret: string, token: string, now = Date.now()): Promise<{ userId: string; expiresAt: number }> {
   let payload: Record<string, unknown>;
   try {
     payload = await verify(token, secret, { alg: "HS256", exp: false });
@@ -44,5 +44,5 @@ export async function verifyAccessToken(secret: string, token: string, now = Dat
   const { sub, exp, token_use: use } = payload;
   if (typeof sub !== "string" || typeof exp !== "number" || use !== TOKEN_USE) throw new ApiError("unauthorized");
   if (exp <= Math.floor(now / 1000)) throw new ApiError("token_expired");
-  return sub;
+  return { userId: sub, expiresAt: exp * 1000 };
 }

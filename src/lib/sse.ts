@@ -4,8 +4,11 @@
  * newline, so every `data:` is one line.
  */
 
-/** Why the server ends a stream; either way the client resumes from its last event id. */
-export type DisconnectReason = "connection_cycle" | "slow_consumer" | "server_restart";
+/**
+ * Why the server ends a stream; either way the client resumes from its last event id
+ * (`reauthenticate`: after authenticating again, its credential expired or lost access).
+ */
+export type DisconnectReason = "connection_cycle" | "slow_consumer" | "server_restart" | "reauthenticate";
 
 /** `retry:` first, so a browser's EventSource reconnects after that long. */
 export function retryFrame(ms: number): string {

@@ -11,7 +11,7 @@ export interface StreamSettings {
   maxBufferedBytes: number;
   /** Subscribers (SSE and WebSocket) per session; beyond, 429 `too_many_streams`. */
   maxStreams: number;
-  /** Subscribers per session of one caller (API key or user), so no caller can take every slot. */
+  /** Subscribers per session of one user (all their keys and tokens together), so no caller can take every slot. */
   maxStreamsPerCaller: number;
 }
 

@@ -9,7 +9,8 @@ import { describeError, logLine } from "../lib/log";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
 import { authMode } from "./auth-mode";
-import { routeTraits } from "./traits";
+import { countFailure, refuseBlockedAddress } from "./auth-failures";
+import { routeTraits, type Access, type RouteTraits } from "./traits";
 
 type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
 
@@ -30,28 +31,45 @@ function credentialFrom(header: string | undefined): Credential {
   throw new ApiError("unauthorized");
 }
 
+/** The subprotocols a WebSocket upgrade offered. */
+function offeredProtocols(c: Context<AppEnv>): string[] {
+  return (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+}
+
+/** Whether the request is a WebSocket upgrade to a route that takes its credential the browser's way. */
+function socketCredentials(c: Context<AppEnv>, traits: RouteTraits | null): boolean {
+  return traits?.socketCredentials === true && c.req.header("upgrade")?.toLowerCase() === "websocket";
+}
+
 /**
  * The credential as an Authorization value. A browser cannot set headers on a WebSocket, so an
- * upgrade may instead carry it as the subprotocol `bearer.<token>` (offered beside `everruns.v1`)
- * or as `?access_token=`; the header wins when present.
+ * upgrade to a route that declares `socketCredentials` (`GET …/ws`) may instead carry it as the
+ * subprotocol `bearer.<token>` (offered beside `everruns.v1`) or as `?access_token=`; the header
+ * wins when present. Everywhere else only the header counts.
  */
-function authorizationOf(c: Context<AppEnv>): string | undefined {
+function authorizationOf(c: Context<AppEnv>, fromSocket: boolean): string | undefined {
   const header = c.req.header("authorization");
-  if (header?.trim() || c.req.header("upgrade")?.toLowerCase() !== "websocket") return header;
-  const offered = (c.req.header("sec-websocket-protocol") ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .find((p) => p.startsWith("bearer."));
+  if (header?.trim() || !fromSocket) return header;
+  const offered = offeredProtocols(c).find((p) => p.startsWith("bearer."));
   const token = offered?.slice("bearer.".length) ?? c.req.query("access_token");
   return token ? `Bearer ${token}` : header;
 }
 
-/** X-Org-Id when sent; a value that is not an org id is a 400 naming the header. */
-function requestedOrg(c: Context<AppEnv>): string | null {
-  const value = c.req.header("x-org-id")?.trim();
+/**
+ * X-Org-Id when sent; on a socket route, also the subprotocol `org.<org id>` or `?org_id=` (the
+ * header wins). A value that is not an org id is a 400 naming where it came from.
+ */
+function requestedOrg(c: Context<AppEnv>, fromSocket: boolean): string | null {
+  let value = c.req.header("x-org-id")?.trim();
+  let path = "header.x-org-id";
+  if (!value && fromSocket) {
+    const offered = offeredProtocols(c).find((p) => p.startsWith("org."));
+    value = offered?.slice("org.".length) ?? c.req.query("org_id");
+    path = offered ? "header.sec-websocket-protocol" : "query.org_id";
+  }
   if (!value) return null;
   if (!isId("org", value)) {
-    throw new ApiError("invalid_id", { errors: [{ path: "header.x-org-id", message: idFormatMessage("org") }] });
+    throw new ApiError("invalid_id", { errors: [{ path, message: idFormatMessage("org") }] });
   }
   return value;
 }
@@ -89,31 +107,49 @@ function warnAuthOff(c: Context<AppEnv>): void {
  */
 export function authenticate(app: { routes: RouteEntry[] }) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const access = routeTraits(c, app)?.access ?? "org";
+    const traits = routeTraits(c, app);
+    const access = traits?.access ?? "org";
     if (access === "public") return next();
     const db = c.var.db;
     if (authMode(c.env) === "none") {
       warnAuthOff(c);
-      c.set("caller", { userId: LOCAL_USER_ID, apiKeyId: null });
+      c.set("caller", { userId: LOCAL_USER_ID, apiKeyId: null, expiresAt: null });
       c.set("principal", await localPrincipal(db));
       return next();
     }
-    const credential = credentialFrom(authorizationOf(c));
-    const orgId = requestedOrg(c);
-    if (credential.kind === "jwt") {
-      const userId = await verifyAccessToken(jwtSecret(c.env), credential.token);
-      const principal = await userPrincipal(db, userId, orgId);
-      c.set("caller", { userId, apiKeyId: null });
-      if (principal) c.set("principal", principal);
-      else if (access !== "signed-in") {
-        throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
-      }
-    } else {
-      const { principal, touch } = await apiKeyPrincipal(db, credential.key, orgId);
-      if (touch) inBackground(c, touch());
-      c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId });
-      c.set("principal", principal);
+    const fromSocket = socketCredentials(c, traits);
+    const presented = authorizationOf(c, fromSocket);
+    // An address over its limit of failed credentials is refused before any lookup.
+    if (presented?.trim()) refuseBlockedAddress(c);
+    try {
+      await resolveCredential(c, presented, fromSocket, access);
+    } catch (err) {
+      // Only a presented credential that fails counts: not a missing one, nor an access token
+      // past its `exp` (a client that must refresh, not a guess).
+      if (presented?.trim() && err instanceof ApiError && err.code === "unauthorized") await countFailure(c, err);
+      throw err;
     }
     return next();
   });
+}
+
+/** Reads and checks the request's credential and sets `caller` (and `principal`, when it acts in an org). */
+async function resolveCredential(c: Context<AppEnv>, authorization: string | undefined, fromSocket: boolean, access: Access): Promise<void> {
+  const db = c.var.db;
+  const credential = credentialFrom(authorization);
+  const orgId = requestedOrg(c, fromSocket);
+  if (credential.kind === "jwt") {
+    const { userId, expiresAt } = await verifyAccessToken(jwtSecret(c.env), credential.token);
+    const principal = await userPrincipal(db, userId, orgId);
+    c.set("caller", { userId, apiKeyId: null, expiresAt });
+    if (principal) c.set("principal", principal);
+    else if (access !== "signed-in") {
+      throw new ApiError("org_not_found", { detail: "You are not a member of any organization; create one with POST /v1/orgs" });
+    }
+  } else {
+    const { principal, expiresAt, touch } = await apiKeyPrincipal(db, credential.key, orgId);
+    if (touch) inBackground(c, touch());
+    c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId, expiresAt });
+    c.set("principal", principal);
+  }
 }

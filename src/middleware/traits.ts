@@ -15,7 +15,7 @@ export type Access = "public" | "signed-in" | "org";
 /**
  * What a route needs, declared on the route itself (`middleware: traits({...})` in its
  * definition). The app-wide middleware reads the request's route for it (`routeTraits`), and the
- * route's own middleware does the rest (the org of the path, the role, the Idempotency-Key).
+ * route's own middleware does the rest (the org of the path, the role, then the Idempotency-Key).
  */
 export interface RouteTraits<A extends Access = Access> {
   access: A;
@@ -31,6 +31,12 @@ export interface RouteTraits<A extends Access = Access> {
   orgFromPath?: boolean;
   /** The least role the caller needs in the org the request acts in. */
   role?: Role;
+  /**
+   * A WebSocket upgrade may carry its credential and org the way a browser can (it cannot set
+   * headers on a WebSocket): `?access_token=` or the subprotocol `bearer.<token>`, `?org_id=` or
+   * `org.<org id>`. Only `GET …/ws`: anywhere else a token in a URL would only leak into logs.
+   */
+  socketCredentials?: boolean;
 }
 
 /** What a handler sees, by the route's access: a public route has no caller, a signed-in one may have no org. */
@@ -43,14 +49,16 @@ type Marked = { [TRAITS]?: RouteTraits };
 /**
  * A route's declaration of what it needs: route middleware that carries the traits for the
  * app-wide middleware to read, types the handler's context (an `org` route gets `principal`
- * without a cast), and runs, in this order, the Idempotency-Key, the org of the path and the role.
+ * without a cast), and runs, in this order, the org of the path, the role and the Idempotency-Key.
  */
 export function traits<A extends Access>(declared: RouteTraits<A>): MiddlewareHandler<EnvFor<A>> {
   const steps: MiddlewareHandler[] = [];
   if (declared.access === "org") steps.push(requireOrg);
-  if (declared.idempotent) steps.push(idempotency(declared.idempotent === true ? {} : declared.idempotent) as MiddlewareHandler);
   if (declared.orgFromPath) steps.push(orgFromPath());
   if (declared.role) steps.push(requireRole(declared.role));
+  // Last: a replay is answered only to a caller who passes the same checks as a first request, and
+  // its key belongs to the org the request acts in (the path's, on /v1/orgs/{org_id}/…).
+  if (declared.idempotent) steps.push(idempotency(declared.idempotent === true ? {} : declared.idempotent) as MiddlewareHandler);
   const handler: MiddlewareHandler = steps.length > 0 ? every(...steps) : async (_c, next) => next();
   return Object.assign(handler, { [TRAITS]: declared }) as MiddlewareHandler<EnvFor<A>>;
 }

@@ -50,7 +50,7 @@ const sseRoute = createRoute({
 const wsRoute = createRoute({
   method: "get",
   path: "/v1/sessions/{session_id}/ws",
-  middleware: traits({ access: "org" }),
+  middleware: traits({ access: "org", socketCredentials: true }),
   operationId: "streamEventsOverWebSocket",
   tags,
   summary: "The session's events over a WebSocket (upgrade)",
@@ -58,7 +58,9 @@ const wsRoute = createRoute({
     "Send `Upgrade: websocket`. Each event envelope arrives as one JSON text frame (the same JSON as an SSE `data:`), " +
     "replay after `since_id` first, then live. Authenticate like any route; a browser, which cannot set headers on a " +
     "WebSocket, may offer the subprotocols `everruns.v1` and `bearer.<API key or access token>` (answered with " +
-    "`everruns.v1`), or pass `?access_token=`. Send the text `ping` to get `pong` without waking the session. " +
+    "`everruns.v1`), or pass `?access_token=`; it chooses the org with `X-Org-Id`, the subprotocol `org.<org id>` or `?org_id=` " +
+    "(only this route reads a credential or an org from the query or the subprotocols). The server closes with 4401 when the " +
+    "credential that opened the socket expires, is revoked or loses access to the org (authenticate again, then resume). Send the text `ping` to get `pong` without waking the session. " +
     "The server closes with 4404 when the session is deleted and 4008 when the client fell too far behind (resume " +
     "with `since_id`). Errors before the upgrade are problem+json.",
   request: { params: SessionParams, query: EventsQuery },
@@ -122,17 +124,25 @@ function subscribe(c: Context<OrgEnv, string, object>, sessionId: string, query:
   });
 }
 
-/** The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object. */
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+  vary: "Accept",
+};
+
+/**
+ * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object.
+ * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
+ * error the stream would get for a session the caller cannot read.
+ */
 async function openStream(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+  if (c.req.method === "HEAD") {
+    await sessionClient(c, sessionId).view();
+    return new Response(null, { headers: SSE_HEADERS });
+  }
   const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
-  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-      vary: "Accept",
-    },
-  });
+  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), { headers: SSE_HEADERS });
 }
 
 export const eventsRouter = createRouter()

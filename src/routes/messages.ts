@@ -101,8 +101,10 @@ const cancelRoute = createRoute({
   tags: ["Sessions"],
   summary: "Cancel the running turn (idempotent)",
   description:
-    "Without a body, cancels the turn running when the request arrives, never a turn that starts after it. " +
-    "With `turn_id`, cancels that turn only: repeating the call answers the same and never touches another turn.",
+    "With `turn_id`, cancels that turn only: repeating the call answers the same and never touches another turn (clients should send it). " +
+    "Without it, cancels the turn running when the request reaches the session, except when that turn is the one queued " +
+    "behind a turn a cancel ended less than 2 s before: then it is taken as a duplicate of that cancel (answered `cancelled`, touching nothing), " +
+    "so a double click never ends the next queued turn.",
   request: {
     params: SessionParams,
     body: { required: false, content: { "application/json": { schema: CancelSchema } } },

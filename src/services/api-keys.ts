@@ -76,6 +76,7 @@ export async function revokeApiKey(db: Database, principal: Principal, keyId: st
       ),
     )
     .returning({ id: apiKeys.id });
-  principalCache.clear();
+  // Only a revoke that revoked something clears the cache: a 404 must not let anyone flush it.
   if (revoked.length === 0) throw new ApiError("api_key_not_found");
+  principalCache.clear();
 }

@@ -93,8 +93,8 @@ export async function updateMember(db: Database, actorRole: Role, orgId: string,
       ),
     )
     .returning({ userId: memberships.userId });
-  principalCache.clear();
   if (updated.length === 0) throw new ApiError("invalid_state", { detail: "An organization must keep at least one owner" });
+  principalCache.clear();
   return toMember({ ...target, role });
 }
 
@@ -133,6 +133,6 @@ export async function removeMember(db: Database, actorRole: Role, orgId: string,
         ),
       ),
   ]);
-  principalCache.clear();
   if (deleted.length === 0) throw new ApiError("invalid_state", { detail: "An organization must keep at least one owner" });
+  principalCache.clear();
 }

@@ -5,7 +5,7 @@ import type { Principal } from "../env";
 import { DUMMY_PASSWORD_HASH, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { secretQuery } from "../lib/redact";
-import { principalCache } from "./principal-cache";
+import { principalCache, unknownKeys } from "./principal-cache";
 import { nowIso } from "../lib/time";
 
 /**
@@ -30,8 +30,9 @@ export async function userPrincipal(db: Database, userId: string, requestedOrgId
   const cacheKey = `user:${userId}:${requestedOrgId ?? ""}`;
   const cached = principalCache.get(cacheKey, now);
   if (cached) return cached.principal;
+  const generation = principalCache.generation;
   const principal = await readUserPrincipal(db, userId, requestedOrgId);
-  if (principal) principalCache.set(cacheKey, { principal, validUntil: Number.POSITIVE_INFINITY, lastUsedAt: null }, now);
+  if (principal) principalCache.set(cacheKey, { principal, validUntil: Number.POSITIVE_INFINITY, lastUsedAt: null }, now, generation);
   return principal;
 }
 
@@ -69,11 +70,13 @@ export async function apiKeyPrincipal(
   db: Database,
   key: string,
   requestedOrgId: string | null,
-): Promise<{ principal: Principal; touch: (() => Promise<void>) | null }> {
+): Promise<{ principal: Principal; expiresAt: number | null; touch: (() => Promise<void>) | null }> {
   const hash = await sha256Hex(key);
   const now = Date.now();
   let entry = principalCache.get(`key:${hash}`, now);
   if (!entry) {
+    if (unknownKeys.has(hash, now)) throw new ApiError("unauthorized");
+    const generation = principalCache.generation;
     const row = await secretQuery(() =>
       db
         .select({
@@ -91,14 +94,18 @@ export async function apiKeyPrincipal(
         .get(),
     );
     const validUntil = row?.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
-    if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) throw new ApiError("unauthorized");
+    if (!row || row.revokedAt !== null || row.role === null || validUntil <= now) {
+      unknownKeys.add(hash, now);
+      throw new ApiError("unauthorized");
+    }
     const principal: Principal = { userId: row.userId, orgId: row.orgId, role: row.role, apiKeyId: row.id };
-    entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now);
+    entry = principalCache.set(`key:${hash}`, { principal, validUntil, lastUsedAt: row.lastUsedAt }, now, generation);
   }
   const { principal } = entry;
+  const expiresAt = Number.isFinite(entry.validUntil) ? entry.validUntil : null;
   if (requestedOrgId !== null && requestedOrgId !== principal.orgId) throw new ApiError("org_not_found");
   const stale = entry.lastUsedAt === null || Date.parse(entry.lastUsedAt) <= now - LAST_USED_RESOLUTION_MS;
-  if (!stale) return { principal, touch: null };
+  if (!stale) return { principal, expiresAt, touch: null };
   const usedAt = new Date(now).toISOString();
   entry.lastUsedAt = usedAt;
   const cutoff = new Date(now - LAST_USED_RESOLUTION_MS).toISOString();
@@ -109,7 +116,7 @@ export async function apiKeyPrincipal(
       .set({ lastUsedAt: usedAt })
       .where(and(eq(apiKeys.id, principal.apiKeyId ?? ""), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));
   };
-  return { principal, touch };
+  return { principal, expiresAt, touch };
 }
 
 /**

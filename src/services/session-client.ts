@@ -41,6 +41,8 @@ export function refusalError(refusal: Refusal): ApiError {
       return new ApiError("too_many_streams", { retryAfterSeconds: STREAMS_RETRY_AFTER_SECONDS });
     case "session_not_found":
       return new ApiError("session_not_found");
+    case "unauthorized":
+      return new ApiError("unauthorized");
   }
 }
 
@@ -56,8 +58,8 @@ export interface SessionRequest {
   var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined };
 }
 
-/** What a subscriber asks for; the client adds the session, the org and the caller. */
-export type SubscribeInput = Omit<Subscription, "meta" | "caller">;
+/** What a subscriber asks for; the client adds the session, the org, the caller and its credential. */
+export type SubscribeInput = Omit<Subscription, "meta" | "caller" | "credential">;
 
 /**
  * The Worker's one way to talk to a session object. It fills in what the object needs to know of
@@ -102,9 +104,9 @@ export class SessionClient {
     return answered(await this.#stub.postMessage(this.#meta, input, this.#request.var.idempotency)) as PostedMessage;
   }
 
-  /** Cancels the named turn, or the one running when the request arrived (not now: authentication and the rate limit came in between). */
+  /** Cancels the named turn, or (unnamed) the one running when the cancel reaches the session, as turn-cancel.ts decides. */
   async cancel(turnId: string | undefined): Promise<{ status: "cancelled" | "no_op" }> {
-    return answered(await this.#stub.cancel(this.#meta, { turnId, requestedAt: this.#request.var.receivedAt }));
+    return answered(await this.#stub.cancel(this.#meta, { turnId }));
   }
 
   async submitToolResults(results: ToolResultInput[]): Promise<{ accepted: number; status: Session["status"] }> {
@@ -126,7 +128,9 @@ export class SessionClient {
    */
   async subscribe(input: SubscribeInput): Promise<Response & { webSocket: WebSocket }> {
     const { caller } = this.#request.var;
-    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.apiKeyId ?? caller.userId }));
+    const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
+    // Streams count per user, whichever of their keys or tokens opened them: keys cannot multiply a cap.
+    const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.userId, credential }));
     // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
     if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);

@@ -4,7 +4,7 @@ import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { events } from "./db/schema";
-import { deltaIdSequence, newDeltaId } from "./delta-ids";
+import { deltaIdKey, deltaIdSequence, newDeltaId } from "./delta-ids";
 import type { ReplaySource } from "./fanout";
 import { TERMINAL_TYPES, toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
@@ -54,6 +54,8 @@ export class EventLog implements ReplaySource {
   readonly #db: SessionDb;
   readonly #storage: DurableObjectStorage;
   readonly #sessionId: string;
+  /** The session's delta-id key, read from storage once per instance. */
+  #deltaKeyValue: string | null = null;
   readonly #deliver: (envelopes: EventEnvelope[]) => void;
   #head: number;
 
@@ -99,7 +101,7 @@ export class EventLog implements ReplaySource {
 
   /** A new delta id at the head (also for the reply-so-far snapshot a joining client gets). */
   deltaId(): string {
-    return newDeltaId(this.#sessionId, this.#head);
+    return newDeltaId(this.#deltaKey(), this.#head);
   }
 
   /**
@@ -157,26 +159,8 @@ export class EventLog implements ReplaySource {
   cursor(id: string): number | null {
     const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
     if (stored) return stored.sequence;
-    const followed = deltaIdSequence(this.#sessionId, id);
+    const followed = deltaIdSequence(this.#deltaKey(), id);
     return followed !== null && followed <= this.#head ? followed : null;
-  }
-
-  /**
-   * The turn that was running at `time` (ms since the epoch) and has ended since, if any: the
-   * first turn to end at or after that time, if it had started by then.
-   */
-  turnEndedSince(time: number): string | null {
-    const at = new Date(time).toISOString();
-    const end = this.#db
-      .select({ turnId: events.turnId })
-      .from(events)
-      .where(and(inArray(events.type, [...TERMINAL_TYPES]), gte(events.ts, at)))
-      .orderBy(asc(events.sequence))
-      .limit(1)
-      .get();
-    if (!end?.turnId) return null;
-    const started = this.#db.select({ ts: events.ts }).from(events).where(and(eq(events.type, "turn.started"), eq(events.turnId, end.turnId))).get();
-    return started && started.ts <= at ? end.turnId : null;
   }
 
   /** How a turn ended (its terminal event type), or null while it has not. */
@@ -187,6 +171,11 @@ export class EventLog implements ReplaySource {
       .where(and(inArray(events.type, [...TERMINAL_TYPES]), eq(events.turnId, turnId)))
       .get();
     return row?.type ?? null;
+  }
+
+  #deltaKey(): string {
+    this.#deltaKeyValue ??= deltaIdKey(this.#storage);
+    return this.#deltaKeyValue;
   }
 
   #envelope(draft: EventDraft, sequence: number, id = newId("event")): EventEnvelope {

@@ -2,6 +2,7 @@ import { sleep } from "../lib/sleep";
 import { eventFrame } from "../lib/sse";
 import { TERMINAL_TYPES, wants, type EventEnvelope, type EventFilter } from "./events";
 import { CLOSE_CODES, STREAM, type SubscriberMode } from "./rpc";
+import { credentialKey, isExpired, type StreamCredential } from "./stream-credential";
 
 /** Where replay reads stored events, and how a delta snapshot gets an id that resumes. */
 export interface ReplaySource {
@@ -14,7 +15,7 @@ export interface ReplaySource {
 export interface FanoutLimits {
   /** Subscribers per session (relays and client sockets together). */
   maxStreams: number;
-  /** Subscribers per session of one caller (an API key or a user), so no caller can take every slot. */
+  /** Subscribers per session of one user (all their keys and tokens together), so no caller can take every slot. */
   maxPerCaller: number;
   /** A client socket with more than this unsent is let go (relays handle their own clients). */
   maxBufferedBytes: number;
@@ -29,6 +30,8 @@ export interface SubscriberState {
   cursor: number;
   /** Caught up: it gets every new event as it is stored. */
   live: boolean;
+  /** The credential that opened it: the stream ends when it expires or loses access. */
+  credential: StreamCredential;
 }
 
 /** How long a subscriber refused for a full cap waits while the relays probe their clients. */
@@ -107,6 +110,10 @@ export class Fanout {
   onMessage(ws: WebSocket, message: string | ArrayBuffer, source: ReplaySource): void {
     const state = this.#stateOf(ws);
     if (message !== STREAM.pull || !state || state.live) return;
+    if (isExpired(state.credential, Date.now())) {
+      this.#letGo(ws, CLOSE_CODES.reauthenticate, "reauthenticate");
+      return;
+    }
     this.#replay(ws, state, source);
   }
 
@@ -120,8 +127,35 @@ export class Fanout {
     }
   }
 
+  /** Whether anyone is subscribed. */
+  get subscribed(): boolean {
+    return this.#ctx.getWebSockets().length > 0;
+  }
+
+  /** The credentials of the subscribers, each once. */
+  credentials(): StreamCredential[] {
+    const byKey = new Map<string, StreamCredential>();
+    for (const ws of this.#ctx.getWebSockets()) {
+      const credential = this.#stateOf(ws)?.credential;
+      if (credential) byKey.set(credentialKey(credential), credential);
+    }
+    return [...byKey.values()];
+  }
+
+  /**
+   * Ends the streams of these credentials (and any subscriber that carries none) with the close
+   * code that tells the client to authenticate again; nothing more is sent to them.
+   */
+  endCredentials(keys: ReadonlySet<string>): void {
+    for (const ws of this.#ctx.getWebSockets()) {
+      const credential = this.#stateOf(ws)?.credential;
+      if (!credential || keys.has(credentialKey(credential))) this.#letGo(ws, CLOSE_CODES.reauthenticate, "reauthenticate");
+    }
+  }
+
   /** Sends stored (or delta) events to every live subscriber that wants them; each event is encoded once. */
   broadcast(envelopes: EventEnvelope[]): void {
+    const now = Date.now();
     for (const envelope of envelopes) this.#track(envelope);
     const encoded = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
     // Relays that want the same events (all of them, unless they filter) get the same bytes.
@@ -129,6 +163,11 @@ export class Fanout {
     for (const ws of this.#ctx.getWebSockets()) {
       const state = this.#stateOf(ws);
       if (!state?.live) continue;
+      if (!state.credential || isExpired(state.credential, now)) {
+        // Its credential expired since the last sweep: it gets nothing more.
+        this.#letGo(ws, CLOSE_CODES.reauthenticate, "reauthenticate");
+        continue;
+      }
       const wanted = encoded.filter((e) => wants(state.filter, e.envelope));
       if (wanted.length === 0) continue;
       if (state.mode === "relay") {

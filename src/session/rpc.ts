@@ -61,11 +61,9 @@ export interface MessageIdempotency {
   requestHash: string;
 }
 
-/** Which turn a cancel means: the one it names, or the one running when it was sent. */
+/** Which turn a cancel means: the one it names, or (unnamed) as the object decides by its own clock (session/turn-cancel.ts). */
 export interface CancelTarget {
   turnId?: string | undefined;
-  /** When the request arrived (ms since the epoch): an unnamed cancel never reaches a turn started after it. */
-  requestedAt: number;
 }
 
 /**
@@ -77,7 +75,9 @@ export type Refusal =
   | { refused: "invalid_cursor"; path: string }
   | ToolResultsRefusal
   | { refused: "idempotency_key_reused" }
-  | { refused: "too_many_streams"; cap: "session" | "caller" };
+  | { refused: "too_many_streams"; cap: "session" | "caller" }
+  /** A subscription whose credential the object found expired, revoked or without access to the org. */
+  | { refused: "unauthorized" };
 
 export type Refusable<T> = T | Refusal;
 
@@ -122,8 +122,11 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
  */
 export const STREAM = { page: 0x52, live: 0x4c, pull: "pull", probe: "probe" } as const;
 
-/** Close codes the object uses (4000–4999 are the application's). */
-export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008, sendFailed: 1011 } as const;
+/**
+ * Close codes the object uses (4000–4999 are the application's). `reauthenticate`: the credential
+ * that opened the stream expired, was revoked or lost access; authenticate again, then resume.
+ */
+export const CLOSE_CODES = { sessionDeleted: 4404, slowConsumer: 4008, sendFailed: 1011, reauthenticate: 4401 } as const;
 
 /** The subprotocol a client's WebSocket is answered with when it offered it (it may carry its credential in another, `bearer.<token>`). */
 export const CLIENT_PROTOCOL = "everruns.v1";

@@ -14,6 +14,7 @@ import { openSession, type Opened } from "./open-session";
 import type { CancelTarget, Cursor, EventListQuery, MessageIdempotency, Page, PostedMessage, PostMessageInput, Refusable, SessionInit, SessionRpc, ToolResultInput } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
+import { StreamAuth, streamAuthSettings } from "./stream-auth";
 import { readSubscription, refuseSubscription } from "./subscription";
 
 /** How long after a failed index write the alarm tries again. */
@@ -41,6 +42,8 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
   #index: SessionIndex | null = null;
   readonly #fanout: Fanout;
   #opened: Opened | null = null;
+  /** Created with the first subscriber's org (the session's): it checks the subscribers' credentials. */
+  #streamAuth: StreamAuth | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -198,8 +201,15 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     const current = this.#owned(subscription.meta);
     const after = current?.log.resolve(subscription.cursor) ?? null;
     if (!current || after === null) return refuseSubscription(NOT_FOUND);
-    const { mode, caller, filter, protocol } = subscription;
-    return this.#fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false }, protocol);
+    const { mode, caller, filter, protocol, credential } = subscription;
+    // The Worker authenticated the caller, possibly from its principal cache: the object asks D1
+    // itself when it has not confirmed this credential within the check period.
+    const alone = !this.#fanout.subscribed;
+    if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone))) return refuseSubscription({ refused: "unauthorized" });
+    if (!this.#owned(subscription.meta)) return refuseSubscription(NOT_FOUND);
+    const accepted = this.#fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false, credential }, protocol);
+    await this.#rearm();
+    return accepted;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -223,7 +233,24 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
       return;
     }
     this.#opened?.turns.watchdog();
+    await this.#sweepStreams();
     await this.#syncIndex();
+  }
+
+  /** The checker of the subscribers' credentials (the session's org is theirs). */
+  #authOf(orgId: string): StreamAuth {
+    this.#streamAuth ??= new StreamAuth(createDb(this.env.DB), orgId, streamAuthSettings(this.env));
+    return this.#streamAuth;
+  }
+
+  /** Ends the streams whose credential expired, was revoked or lost access to the org, when a sweep is due. */
+  async #sweepStreams(): Promise<void> {
+    const opened = this.#opened;
+    if (!opened || !this.#fanout.subscribed) return;
+    const auth = this.#authOf(opened.record.orgId);
+    const now = Date.now();
+    if ((auth.nextSweep(now, true) ?? Number.POSITIVE_INFINITY) > now) return;
+    this.#fanout.endCredentials(await auth.sweep(this.#fanout.credentials(), now));
   }
 
   /** The open session if it exists, is not deleted, and belongs to the caller's org; else null (not found). */
@@ -272,7 +299,11 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
         await this.ctx.storage.setAlarm(now + INDEX_RETRY_MS);
         return;
       }
-      const times = [this.#opened?.turns.nextWatch(now) ?? null, this.#index?.behind ? now + INDEX_RETRY_MS : null].filter((t) => t !== null);
+      const times = [
+        this.#opened?.turns.nextWatch(now) ?? null,
+        this.#index?.behind ? now + INDEX_RETRY_MS : null,
+        this.#opened ? this.#authOf(this.#opened.record.orgId).nextSweep(now, this.#fanout.subscribed) : null,
+      ].filter((t) => t !== null);
       if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
       else await this.ctx.storage.deleteAlarm();
     } catch (err) {

@@ -1,5 +1,6 @@
 import { eventFilter, type EventFilter, type SessionMeta } from "./events";
 import { CLIENT_PROTOCOL, type Cursor, type Refusal, type SubscriberMode } from "./rpc";
+import type { StreamCredential } from "./stream-credential";
 
 /**
  * How a subscription travels from the Worker to the session object: a WebSocket upgrade request
@@ -13,13 +14,15 @@ export interface Subscription {
   meta: SessionMeta;
   cursor: Cursor | null;
   mode: SubscriberMode;
-  /** Whose streams it counts against: the API key, or the user. */
+  /** Whose streams it counts against: the user, whichever key or token they use. */
   caller: string;
   /** Filter names as the client sent them (ours or upstream aliases). */
   types?: readonly string[] | undefined;
   exclude?: readonly string[] | undefined;
   /** The subprotocols the client offered (`Sec-WebSocket-Protocol`), passed on as sent. */
   protocols?: string | undefined;
+  /** The credential that opens it: the object ends the stream when it expires or loses access. */
+  credential: StreamCredential;
 }
 
 /** A subscription as the object reads it: the filter resolved, and the subprotocol to answer with (or null). */
@@ -30,6 +33,7 @@ export interface SubscriptionRequest {
   caller: string;
   filter: EventFilter;
   protocol: string | null;
+  credential: StreamCredential;
 }
 
 const URL_BASE = "https://session.internal/subscribe";
@@ -43,6 +47,9 @@ export function subscriptionRequest(sub: Subscription): Request {
   if (cursor) params.set("cursor_path", cursor.path);
   for (const t of sub.types ?? []) params.append("types", t);
   for (const t of sub.exclude ?? []) params.append("exclude", t);
+  params.set("user_id", sub.credential.userId);
+  if (sub.credential.apiKeyId !== null) params.set("key_id", sub.credential.apiKeyId);
+  if (sub.credential.expiresAt !== null) params.set("expires_at", String(sub.credential.expiresAt));
   const headers = new Headers({ upgrade: "websocket" });
   if (sub.protocols) headers.set("sec-websocket-protocol", sub.protocols);
   return new Request(`${URL_BASE}?${params}`, { headers });
@@ -62,10 +69,15 @@ export function readSubscription(request: Request): SubscriptionRequest {
     caller: params.get("caller") ?? "",
     filter: eventFilter(params.getAll("types"), params.getAll("exclude")),
     protocol: offered.includes(CLIENT_PROTOCOL) ? CLIENT_PROTOCOL : null,
+    credential: {
+      userId: params.get("user_id") ?? "",
+      apiKeyId: params.get("key_id") || null,
+      expiresAt: params.get("expires_at") ? Number(params.get("expires_at")) : null,
+    },
   };
 }
 
-const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = { session_not_found: 404, invalid_cursor: 400, too_many_streams: 429 };
+const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = { session_not_found: 404, invalid_cursor: 400, too_many_streams: 429, unauthorized: 401 };
 
 /** The object's answer to an upgrade it refuses: the refusal as JSON, with a status that says the same. */
 export function refuseSubscription(refusal: Refusal): Response {

@@ -1,21 +1,47 @@
-import type { CancelTarget } from "./rpc";
 import type { AbortReason } from "./turn-outcome";
 
 /**
  * What a cancel means and does, decided without storage: the controller (turns.ts) passes the turn
- * it holds and a way to ask the event log, and carries out the answer.
+ * it holds and the last turn a cancel ended, and carries out the answer.
  */
 
 /**
- * The turn a cancel is aimed at: the one it names; else the one running when the request arrived.
- * That is the running turn if it had started by then, else the turn that was running then and has
- * ended since (`endedSince` asks the event log; it is asked only then), else none: an unnamed
- * cancel never reaches a turn that started after it arrived.
+ * How long after a cancel ended a turn an unnamed cancel that finds the next queued turn running is
+ * taken as a duplicate of it (answered `cancelled`, touching nothing). A double click, or a retry
+ * of a cancel whose answer was slow, reaches the session after the first one ended the turn and
+ * the next queued turn started; by this rule it cannot end that next turn. Measured on the
+ * session object's own clock only.
  */
-export function cancelAim(target: CancelTarget, running: { turnId: string; startedAt: number } | null, endedSince: (time: number) => string | null): string | null {
-  if (target.turnId !== undefined) return target.turnId;
-  if (running && running.startedAt <= target.requestedAt) return running.turnId;
-  return endedSince(target.requestedAt);
+export const DUPLICATE_CANCEL_WINDOW_MS = 2_000;
+
+/** The last turn a cancel ended, when (the session object's clock, ms), and the queued turn that started right after it. */
+export interface EndedByCancel {
+  turnId: string;
+  at: number;
+  next: string | null;
+}
+
+/** What a cancel is aimed at: a turn to cancel, a duplicate of the cancel that ended `turnId`, or nothing. */
+export type CancelAim = { kind: "turn"; turnId: string } | { kind: "duplicate"; turnId: string } | { kind: "none" };
+
+/**
+ * Which turn a cancel means. A named one means its turn. An unnamed one means the turn running
+ * when it reaches the session, unless that turn is the one that started when a cancel ended the
+ * turn before it, less than `windowMs` ago: then it is that cancel again.
+ */
+export function aimOfCancel(input: {
+  named: string | undefined;
+  running: string | null;
+  lastEnded: EndedByCancel | null;
+  now: number;
+  windowMs?: number;
+}): CancelAim {
+  if (input.named !== undefined) return { kind: "turn", turnId: input.named };
+  const { lastEnded } = input;
+  if (input.running === null) return { kind: "none" };
+  const recent = lastEnded !== null && input.now - lastEnded.at < (input.windowMs ?? DUPLICATE_CANCEL_WINDOW_MS);
+  if (recent && lastEnded.next === input.running) return { kind: "duplicate", turnId: lastEnded.turnId };
+  return { kind: "turn", turnId: input.running };
 }
 
 /** What a cancel answers for a turn that no longer runs: cancelled only when that turn ended as cancelled (a repeat of the cancel that ended it). */

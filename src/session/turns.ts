@@ -4,7 +4,7 @@ import type { InputQueue, QueuedInput } from "./input-queue";
 import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
 import { turnSettings } from "./settings";
-import { answerForEnded, cancelAction, cancelAim } from "./turn-cancel";
+import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from "./turn-cancel";
 import { writeTurnEnd } from "./turn-end";
 import { writeTurnStart } from "./turn-start";
 import { afterAbort, endingOfAbort, endingOfError, failed, type Ending, type TurnOutcome } from "./turn-outcome";
@@ -51,6 +51,8 @@ export class TurnController {
   #running: Running | null = null;
   /** Set when the session is being deleted: no turn starts or goes on from then on. */
   #closed = false;
+  /** The last turn a cancel ended: an unnamed cancel soon after is its duplicate (turn-cancel.ts). */
+  #lastEndedByCancel: EndedByCancel | null = null;
 
   constructor(host: TurnHost) {
     this.#host = host;
@@ -98,8 +100,10 @@ export class TurnController {
   /** Cancels the turn the request means, once: a repeat answers the same and never touches the next turn. */
   async cancel(target: CancelTarget): Promise<"cancelled" | "no_op"> {
     const running = this.#running;
-    const aimed = cancelAim(target, running?.active ?? null, (time) => this.#host.log.turnEndedSince(time));
-    if (!aimed) return "no_op";
+    const aim = aimOfCancel({ named: target.turnId, running: running?.active.turnId ?? null, lastEnded: this.#lastEndedByCancel, now: Date.now() });
+    if (aim.kind === "none") return "no_op";
+    if (aim.kind === "duplicate") return "cancelled";
+    const aimed = aim.turnId;
     if (!running || running.active.turnId !== aimed) return answerForEnded(this.#host.log.endOf(aimed));
     const { turn } = running;
     const action = cancelAction({ parked: running.parked, finishing: turn.finishing, abortReason: turn.abortReason?.reason ?? null });
@@ -265,7 +269,10 @@ export class TurnController {
     running.turn.markEnded();
     if (this.#running === running) this.#running = null;
     if (deleted) return;
-    if (!this.#startNext()) host.settled();
+    const started = this.#startNext();
+    // In the same step as the next turn's start, so no duplicate of the cancel can slip in between.
+    if (outcome.kind === "cancelled") this.#lastEndedByCancel = { turnId: running.active.turnId, at: Date.now(), next: this.#running?.active.turnId ?? null };
+    if (!started) host.settled();
   }
 
   /**

@@ -71,7 +71,8 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     stop();
     if (reason !== "slow_consumer") {
       // Flush first: a client that stops reading at `disconnecting` must have everything before it.
-      const until = Date.now() + FLUSH_LIMIT_MS;
+      // One that must authenticate again is not waited for: it resumes from its last id anyway.
+      const until = Date.now() + (reason === "reauthenticate" ? 0 : FLUSH_LIMIT_MS);
       while (backlog() > 0 && Date.now() < until) await sleep(20);
       await sleep(QUIET_BEFORE_DISCONNECT_MS);
     }
@@ -110,7 +111,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
       }
       return;
     }
-    void end("server_restart");
+    void end(code === CLOSE_CODES.reauthenticate ? "reauthenticate" : "server_restart");
   };
   socket.addEventListener("close", onServerClose);
   socket.addEventListener("error", onServerClose);

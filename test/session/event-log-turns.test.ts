@@ -15,18 +15,4 @@ describe("the event log's answers about turns", () => {
       expect(log.endOf("turn_unknown")).toBeNull();
     });
   });
-
-  it("the turn that was running at a time and has ended since; none for a time before it started or after it ended", async () => {
-    await withSessionStorage(({ db, storage, record }) => {
-      const log = new EventLog(db, storage, record.id, () => undefined);
-      const before = Date.now() - 1;
-      log.append([event("turn.started", "turn_a")]);
-      const during = Date.now();
-      expect(log.turnEndedSince(during)).toBeNull(); // still running: not "ended since"
-      log.append([event("turn.completed", "turn_a")]);
-      expect(log.turnEndedSince(during)).toBe("turn_a");
-      expect(log.turnEndedSince(before)).toBeNull(); // it started after that time
-      expect(log.turnEndedSince(Date.now() + 1_000)).toBeNull();
-    });
-  });
 });

@@ -4,6 +4,7 @@ import type { Refusal } from "../../src/session/rpc";
 import { readSubscription, refuseSubscription, subscriptionRequest, type Subscription } from "../../src/session/subscription";
 
 const meta = { sessionId: "session_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", orgId: "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" };
+const byToken = { userId: "user_1", apiKeyId: null, expiresAt: null };
 
 describe("a subscription's trip from the Worker to the session object", () => {
   it("reads back what the Worker asked for: session, org, mode, caller, cursor, filters and the offered subprotocol", () => {
@@ -15,6 +16,7 @@ describe("a subscription's trip from the Worker to the session object", () => {
       types: ["message.created", "output.message.delta"],
       exclude: ["tool.call"],
       protocols: "everruns.v1, bearer.evr_secret",
+      credential: { userId: "user_1", apiKeyId: "key_1", expiresAt: 1_900_000_000_000 },
     };
     const request = subscriptionRequest(sent);
     expect(request.headers.get("upgrade")).toBe("websocket");
@@ -25,15 +27,17 @@ describe("a subscription's trip from the Worker to the session object", () => {
     expect(read.caller).toBe("key_1");
     expect(read.filter).toEqual({ types: [{ type: "message.created" }, { type: "message.delta" }], exclude: [{ type: "tool.call" }] });
     expect(read.protocol).toBe("everruns.v1");
+    expect(read.credential).toEqual(sent.credential);
   });
 
   it("carries a sequence cursor, no cursor, no filter and no subprotocol as such", () => {
-    const bySequence = readSubscription(subscriptionRequest({ meta, cursor: { sequence: 7, path: "query.after_sequence" }, mode: "relay", caller: "user_1" }));
+    const bySequence = readSubscription(subscriptionRequest({ meta, cursor: { sequence: 7, path: "query.after_sequence" }, mode: "relay", caller: "user_1", credential: byToken }));
+    expect(bySequence.credential).toEqual(byToken);
     expect(bySequence.cursor).toEqual({ sequence: 7, path: "query.after_sequence" });
     expect(bySequence.mode).toBe("relay");
     expect(bySequence.filter).toEqual({ types: null, exclude: [] });
     expect(bySequence.protocol).toBeNull();
-    expect(readSubscription(subscriptionRequest({ meta, cursor: null, mode: "relay", caller: "user_1", protocols: "bearer.x" })).cursor).toBeNull();
+    expect(readSubscription(subscriptionRequest({ meta, cursor: null, mode: "relay", caller: "user_1", protocols: "bearer.x", credential: byToken })).cursor).toBeNull();
   });
 });
 
@@ -46,6 +50,7 @@ describe("refusals of the session object", () => {
     [{ refused: "tool_call_already_answered", indexes: [0] }, 409, "tool_call_already_answered", ["body.tool_results.0.tool_call_id"]],
     [{ refused: "idempotency_key_reused" }, 422, "idempotency_key_reused", ["header.idempotency-key"]],
     [{ refused: "too_many_streams", cap: "caller" }, 429, "too_many_streams", undefined],
+    [{ refused: "unauthorized" }, 401, "unauthorized", undefined],
   ];
 
   it.each(cases)("%o is the catalogue's %i %s, naming the fields at fault", (refusal, status, code, paths) => {

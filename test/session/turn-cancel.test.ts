@@ -1,29 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { answerForEnded, cancelAction, cancelAim } from "../../src/session/turn-cancel";
-
-const never = () => {
-  throw new Error("the event log is asked only when no running turn answers");
-};
+import { aimOfCancel, answerForEnded, cancelAction, DUPLICATE_CANCEL_WINDOW_MS } from "../../src/session/turn-cancel";
 
 describe("which turn a cancel means", () => {
-  const running = { turnId: "turn_running", startedAt: 1_000 };
+  const lastEnded = { turnId: "turn_a", at: 1_000, next: "turn_b" };
 
-  it("is the turn it names, whatever runs", () => {
-    expect(cancelAim({ turnId: "turn_named", requestedAt: 5_000 }, running, never)).toBe("turn_named");
-    expect(cancelAim({ turnId: "turn_named", requestedAt: 5_000 }, null, never)).toBe("turn_named");
+  it("a named cancel means its turn, whatever else happened", () => {
+    expect(aimOfCancel({ named: "turn_x", running: "turn_b", lastEnded, now: 1_001 })).toEqual({ kind: "turn", turnId: "turn_x" });
   });
 
-  it("unnamed, is the running turn when it started before the request arrived (or as it arrived)", () => {
-    expect(cancelAim({ requestedAt: 5_000 }, running, never)).toBe("turn_running");
-    expect(cancelAim({ requestedAt: 1_000 }, running, never)).toBe("turn_running");
+  it("an unnamed cancel that finds the turn queued behind a cancelled one running, within the window, is that cancel again", () => {
+    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS - 1 })).toEqual({ kind: "duplicate", turnId: "turn_a" });
   });
 
-  it("unnamed, never reaches a turn that started after it arrived: it asks for the turn running then, which has ended since", () => {
-    const asked: number[] = [];
-    expect(cancelAim({ requestedAt: 500 }, running, (t) => (asked.push(t), "turn_before"))).toBe("turn_before");
-    expect(cancelAim({ requestedAt: 500 }, running, () => null)).toBeNull();
-    expect(cancelAim({ requestedAt: 500 }, null, () => null)).toBeNull();
-    expect(asked).toEqual([500]);
+  it("after the window, with a later turn running, or with no cancel before, an unnamed cancel means the running turn, or nothing", () => {
+    expect(aimOfCancel({ named: undefined, running: "turn_c", lastEnded, now: 1_010 })).toEqual({ kind: "turn", turnId: "turn_c" });
+    expect(aimOfCancel({ named: undefined, running: null, lastEnded, now: 1_010 })).toEqual({ kind: "none" });
+    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS })).toEqual({ kind: "turn", turnId: "turn_b" });
+    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded: null, now: 5 })).toEqual({ kind: "turn", turnId: "turn_b" });
+    expect(aimOfCancel({ named: undefined, running: null, lastEnded: null, now: 5 })).toEqual({ kind: "none" });
   });
 });
 

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
 import { toProblem, type ApiProblem } from "../api/problem";
 import type { Message, Session } from "../api/types";
+import { cancelRequest } from "../chat/cancel";
 import { Composer } from "../chat/composer";
 import { EMPTY_LOG, type SessionLog } from "../chat/session-log";
 import { buildTranscript } from "../chat/transcript";
@@ -92,10 +93,12 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
   };
 
   const cancel = async () => {
+    const request = cancelRequest(sessionId, transcript);
+    if (!request) return;
     setCancelling(true);
     setActionProblem(null);
     try {
-      await api.request("POST", `/v1/sessions/${sessionId}/cancel`);
+      await api.request("POST", request.path, request.body);
     } catch (err) {
       setActionProblem(toProblem(err));
     } finally {
