@@ -30,6 +30,7 @@ import { harnessesRouter } from "./routes/harnesses";
 import { healthRouter } from "./routes/health";
 import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
+import { mcpServersRouter } from "./routes/mcp-servers";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -106,6 +107,7 @@ export function createApp() {
   app.route("/", eventsRouter);
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
+  app.route("/", mcpServersRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
 
