@@ -31,6 +31,7 @@ import { healthRouter } from "./routes/health";
 import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
 import { mcpServersRouter } from "./routes/mcp-servers";
+import { toolApprovalsRouter } from "./routes/tool-approvals";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -104,6 +105,7 @@ export function createApp() {
   app.route("/", agentsRouter);
   app.route("/", sessionsRouter);
   app.route("/", messagesRouter);
+  app.route("/", toolApprovalsRouter);
   app.route("/", eventsRouter);
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);

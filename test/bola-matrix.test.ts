@@ -17,6 +17,7 @@ const VALID_BODIES: Record<string, unknown> = {
   createMessage: { message: { role: "user", content: [{ type: "text", text: "taken over" }] } },
   cancelSession: {},
   submitToolResults: { tool_results: [{ tool_call_id: "call_1", result: 1 }] },
+  submitToolApprovals: { decisions: [{ tool_call_id: "call_1", decision: "allow" }] },
   updateLlmProvider: { name: "taken over" },
   createLlmModel: { model_id: "taken-over" },
   updateLlmModel: { display_name: "taken over" },

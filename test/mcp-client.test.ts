@@ -23,6 +23,8 @@ describe("MCP client (the SDK's Streamable HTTP client, in workerd, against serv
       expect(bad.text.length).toBeGreaterThan(0);
       const seen = await own.requests();
       expect(seen.map((r) => r.method)).toEqual(expect.arrayContaining(["initialize", "notifications/initialized", "tools/call"]));
+      // No standalone GET stream is opened: one operation per MCP session needs none.
+      expect(seen.filter((r) => r.method === null && r.headers.accept === "text/event-stream")).toEqual([]);
       for (const r of seen.filter((r) => r.method !== null)) {
         expect(r.headers.authorization).toBe("Bearer mcp-test-secret-1");
         expect(r.headers["x-tenant"]).toBe("t1");
@@ -38,7 +40,7 @@ describe("MCP client (the SDK's Streamable HTTP client, in workerd, against serv
 
   it("times out a call that runs past its limit (mcp_timeout)", async () => {
     const started = Date.now();
-    const err = await callMcpTool({ url: everythingUrl(), headers: {} }, "trigger-long-running-operation", { duration: 10, steps: 2 }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    const err = await callMcpTool({ url: everythingUrl(), headers: {} }, "trigger-long-running-operation", { duration: 3, steps: 1 }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpFailure);
     expect((err as McpFailure).code).toBe("mcp_timeout");
     expect(Date.now() - started).toBeLessThan(5_000);

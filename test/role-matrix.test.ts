@@ -38,7 +38,7 @@ const MEMBER_OPERATIONS = new Set([
   "getHealth", "register", "login", "refreshToken", "logout", "getMe", "listApiKeys", "createApiKey", "deleteApiKey",
   "listOrganizations", "createOrganization", "getOrganization", "listMembers", "getMember",
   "listAgents", "createAgent", "getAgent", "updateAgent", "deleteAgent", "listAgentSessions", "createAgentSession",
-  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults",
+  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults", "submitToolApprovals",
   "listOrStreamEvents", "streamEvents", "streamEventsOverWebSocket",
   "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability", "listHarnesses", "getHarness",
   "listMcpServers", "getMcpServer", "listMcpServerTools",

@@ -87,9 +87,14 @@ function failureOf(err: unknown, deadline: AbortSignal): McpFailure {
 export async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work: (client: Client, signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const outbound = options.fetch ?? fetch;
   const transport = new StreamableHTTPClientTransport(new URL(target.url), {
     requestInit: { headers: target.headers },
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: (input, init) =>
+      // The transport opens a standalone GET stream for server-initiated messages after
+      // initializing; one operation per MCP session never needs one. A 405 is the protocol's
+      // "no such stream", so it is answered here without a request.
+      init?.method === "GET" ? Promise.resolve(new Response(null, { status: 405 })) : outbound(input, init),
   });
   const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
   const requestOptions = { signal, timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs };

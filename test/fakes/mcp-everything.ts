@@ -122,10 +122,11 @@ async function startInstance(): Promise<Instance> {
     closed ??= (async () => {
       const open = [...transports.values()];
       transports.clear();
-      await Promise.allSettled(open.map((t) => t.close()));
-      for (const c of cleanups) c();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      void Promise.allSettled(open.map((t) => t.close()));
+      for (const c of cleanups) c();
+      await stopped;
     })();
     return closed;
   };

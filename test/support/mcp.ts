@@ -1,4 +1,8 @@
 import { inject } from "vitest";
+import type { EventEnvelope } from "../../src/session/rpc";
+import { sleep } from "./async";
+import { listEvents } from "./events";
+import { callAs, type Caller } from "./requests";
 
 /** Where the shared everything server answers (test/fakes/mcp-everything.ts). */
 export function everythingUrl(): string {
@@ -42,4 +46,26 @@ export async function startOwnMcpServer(): Promise<OwnMcpServer> {
       await r.body?.cancel();
     },
   };
+}
+
+/** The stored events once `done` holds for them (polled), or the last read after ~15 s. */
+export async function eventsWhen(caller: Caller, sessionId: string, done: (events: EventEnvelope[]) => boolean): Promise<EventEnvelope[]> {
+  for (let attempt = 0; ; attempt += 1) {
+    const events = await listEvents(caller, sessionId);
+    if (done(events) || attempt >= 150) return events;
+    await sleep(100);
+  }
+}
+
+/** The stored events once a call waits for approval (the last `tool.approval_requested` is returned with them). */
+export async function untilApprovalRequested(caller: Caller, sessionId: string, count = 1) {
+  const events = await eventsWhen(caller, sessionId, (list) => list.filter((e) => e.type === "tool.approval_requested").length >= count);
+  const requested = events.filter((e) => e.type === "tool.approval_requested").at(count - 1);
+  if (!requested) throw new Error("no call waited for approval");
+  return { events, toolCall: requested.data.tool_call as { id: string; name: string; arguments: Record<string, unknown> } };
+}
+
+/** POST …/tool-approvals as `caller`. */
+export function decide(caller: Caller, sessionId: string, decisions: unknown[]): Promise<Response> {
+  return callAs(caller, `/v1/sessions/${sessionId}/tool-approvals`, { method: "POST", json: { decisions } });
 }
