@@ -73,6 +73,8 @@ export default defineConfig({
             TURN_WATCHDOG_MS: "250",
             // Longer than the deadline: waiting for the client must not count toward it.
             TOOL_RESULTS_TIMEOUT_MS: "2500",
+            // A call's wait for approval ends (rejected by timeout) well within a test.
+            TOOL_APPROVAL_TIMEOUT_MS: "1000",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",
