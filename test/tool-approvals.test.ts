@@ -1,7 +1,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub, type EventEnvelope } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
+import type { EventEnvelope } from "../src/session/rpc";
 import { settledEvents, TERMINAL } from "./support/events";
 import { decide, eventsWhen, startOwnMcpServer, untilApprovalRequested } from "./support/mcp";
 import { expectProblem } from "./support/problems";
