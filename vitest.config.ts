@@ -19,11 +19,12 @@ function workers(bindings: Record<string, unknown>) {
 }
 
 /**
- * The fake LLM server (test/global-setup.ts) listens on 127.0.0.1, so the projects that drive
- * turns through it allow private provider URLs; the `defaults` project keeps wrangler.toml's
- * setting (off) and shows the Worker as deployed refuses them.
+ * The fake LLM server and the MCP everything servers (test/global-setup.ts) listen on 127.0.0.1,
+ * so the projects that drive turns through them allow private provider and MCP URLs (and MCP
+ * calls time out after 4 s, so a timeout shows in a test's lifetime); the `defaults` project keeps
+ * wrangler.toml's settings (off) and shows the Worker as deployed refuses them.
  */
-const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true" };
+const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_MCP_URLS: "true", MCP_TOOL_TIMEOUT_MS: "4000" };
 
 export default defineConfig({
   test: {
@@ -72,6 +73,8 @@ export default defineConfig({
             TURN_WATCHDOG_MS: "250",
             // Longer than the deadline: waiting for the client must not count toward it.
             TOOL_RESULTS_TIMEOUT_MS: "2500",
+            // A call's wait for approval ends (rejected by timeout) well within a test.
+            TOOL_APPROVAL_TIMEOUT_MS: "1000",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",

@@ -30,6 +30,8 @@ import { harnessesRouter } from "./routes/harnesses";
 import { healthRouter } from "./routes/health";
 import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
+import { mcpServersRouter } from "./routes/mcp-servers";
+import { toolApprovalsRouter } from "./routes/tool-approvals";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -103,9 +105,11 @@ export function createApp() {
   app.route("/", agentsRouter);
   app.route("/", sessionsRouter);
   app.route("/", messagesRouter);
+  app.route("/", toolApprovalsRouter);
   app.route("/", eventsRouter);
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
+  app.route("/", mcpServersRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
 

@@ -47,6 +47,15 @@ export interface Env {
    * loopback and link-local addresses and use plain http (local model servers). See docs/PROVIDERS.md.
    */
   ALLOW_PRIVATE_PROVIDER_URLS?: string;
+  /**
+   * Optional, off by default: exactly "true" lets MCP server URLs point at private, loopback and
+   * link-local addresses and use plain http (a server on the developer's machine). See docs/MCP.md.
+   */
+  ALLOW_PRIVATE_MCP_URLS?: string;
+  /** Optional: how long one MCP tools/call may take (default 60000 ms; `mcp_timeout`). */
+  MCP_TOOL_TIMEOUT_MS?: string;
+  /** Optional: how long a call waits for a person's approval before it is rejected (default 900000 ms; `tool_approval_timeout`). */
+  TOOL_APPROVAL_TIMEOUT_MS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
 }

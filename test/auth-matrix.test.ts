@@ -20,6 +20,7 @@ const PATH_VALUES: Record<string, () => string> = {
   key_id: () => newId("key"),
   provider_id: () => newId("provider"),
   model_id: () => newId("model"),
+  mcp_server_id: () => newId("mcpsrv"),
   capability_id: () => "current_time",
   harness_id: () => newId("harness"),
 };

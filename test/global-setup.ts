@@ -2,15 +2,23 @@
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { startFakeLlmServer } from "./fakes/llm-server";
+import { startMcpHost } from "./fakes/mcp-everything";
 
 /**
  * Copies Swagger UI's assets and builds the console into public/ before the Worker starts, as
- * `wrangler dev` and `deploy` do, and starts the fake LLM server; tests read its port with `inject("fakeLlmPort")`.
+ * `wrangler dev` and `deploy` do, and starts the fake LLM server (tests read its port with
+ * `inject("fakeLlmPort")`) and the real MCP everything server with its control server
+ * (`inject("mcpEverythingPort")`, `inject("mcpHostPort")`; test/fakes/mcp-everything.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ["scripts/copy-assets.mjs"], { stdio: "inherit" });
   execFileSync(process.execPath, ["scripts/build-console.mjs"], { stdio: "inherit" });
   const fakeLlm = await startFakeLlmServer();
   project.provide("fakeLlmPort", fakeLlm.port);
-  return () => fakeLlm.close();
+  const mcp = await startMcpHost();
+  project.provide("mcpEverythingPort", mcp.sharedPort);
+  project.provide("mcpHostPort", mcp.controlPort);
+  return async () => {
+    await Promise.all([fakeLlm.close(), mcp.close()]);
+  };
 }

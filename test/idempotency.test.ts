@@ -5,6 +5,7 @@ import { createDb } from "../src/db/client";
 import { sha256Hex } from "../src/lib/crypto";
 import { createApp } from "../src/app";
 import { declaredRoutes } from "../src/middleware/traits";
+import { everythingUrl } from "./support/mcp";
 import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { AgentSchema } from "../src/schemas/agents";
 import { MessageSchema } from "../src/schemas/messages";
@@ -224,6 +225,14 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
         count: () => listed(t, `/v1/llm-providers/${provider.id}/models`),
       };
     },
+  },
+  {
+    path: "/v1/mcp-servers",
+    prepare: async (t) => ({
+      body: { name: "table", url: everythingUrl() },
+      otherBody: { name: "other", url: everythingUrl() },
+      count: () => listed(t, "/v1/mcp-servers"),
+    }),
   },
   {
     path: "/v1/auth/api-keys",

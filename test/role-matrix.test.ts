@@ -7,7 +7,7 @@ import { nowIso } from "../src/lib/time";
 import { expectProblem } from "./support/problems";
 import { documentedOperations } from "./support/openapi";
 import { callAs, type Caller } from "./support/requests";
-import { createAgent, createLlmModel, createLlmProvider, createSession } from "./support/resources";
+import { createAgent, createLlmModel, createLlmProvider, createMcpServer, createSession } from "./support/resources";
 import { newTenant } from "./support/tenants";
 
 /**
@@ -28,6 +28,9 @@ const ELEVATED: Record<string, Exclude<Role, "member">> = {
   createLlmModel: "admin",
   updateLlmModel: "admin",
   deleteLlmModel: "admin",
+  createMcpServer: "admin",
+  updateMcpServer: "admin",
+  deleteMcpServer: "admin",
 };
 
 /** Operations any member may call (or, for the public ones, anyone). */
@@ -35,9 +38,10 @@ const MEMBER_OPERATIONS = new Set([
   "getHealth", "register", "login", "refreshToken", "logout", "getMe", "listApiKeys", "createApiKey", "deleteApiKey",
   "listOrganizations", "createOrganization", "getOrganization", "listMembers", "getMember",
   "listAgents", "createAgent", "getAgent", "updateAgent", "deleteAgent", "listAgentSessions", "createAgentSession",
-  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults",
+  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults", "submitToolApprovals",
   "listOrStreamEvents", "streamEvents", "streamEventsOverWebSocket",
   "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability", "listHarnesses", "getHarness",
+  "listMcpServers", "getMcpServer", "listMcpServerTools",
 ]);
 
 /** Bodies that pass validation, so the role check is what answers. */
@@ -49,6 +53,8 @@ const BODIES: Record<string, unknown> = {
   updateLlmProvider: { name: "renamed" },
   createLlmModel: { model_id: "m" },
   updateLlmModel: { display_name: "renamed" },
+  createMcpServer: { name: "matrix", url: "https://mcp.example.com/mcp" },
+  updateMcpServer: { url: "https://mcp.example.com/other" },
 };
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -77,9 +83,10 @@ describe("function-level authorization: every operation against each role", () =
     const model = await createLlmModel(owner, provider.id);
     const agent = await createAgent(owner);
     await createSession(owner, agent.id);
+    const mcpServer = await createMcpServer(owner, { name: "owned" });
     const callers = { member: await withRole(owner.orgId, "member"), admin: await withRole(owner.orgId, "admin") };
     const target = await withRole(owner.orgId, "member");
-    const ids: Record<string, string> = { org_id: owner.orgId, user_id: target.userId, provider_id: provider.id, model_id: model.id };
+    const ids: Record<string, string> = { org_id: owner.orgId, user_id: target.userId, provider_id: provider.id, model_id: model.id, mcp_server_id: mcpServer.id };
     const wrong: string[] = [];
     for (const [method, template, operationId] of await documentOperations()) {
       const needed = ELEVATED[operationId];

@@ -2,6 +2,7 @@ import { currentTime } from "./current-time";
 import { noop } from "./noop";
 import { testMath } from "./test-math";
 import { testWeather } from "./test-weather";
+import { approvalRuleOf, gates } from "./refs";
 import type { Capability, EnabledTool } from "./types";
 import { webFetch } from "./web-fetch";
 
@@ -28,7 +29,8 @@ export interface CapabilityRef {
 
 /**
  * The tools and prompt additions an agent's capabilities give a turn, in the agent's order.
- * Refs no longer in the registry are skipped (an agent outlives a removed capability).
+ * Refs no longer in the registry are skipped (an agent outlives a removed capability), as are
+ * `mcp:` refs (src/session/mcp-tools.ts adds theirs). `config.require_approval` marks the gated tools.
  */
 export function toolsFor(refs: readonly CapabilityRef[]): { tools: EnabledTool[]; systemPrompts: string[] } {
   const tools: EnabledTool[] = [];
@@ -37,7 +39,8 @@ export function toolsFor(refs: readonly CapabilityRef[]): { tools: EnabledTool[]
     const capability = BY_ID.get(ref);
     if (!capability) continue;
     if (capability.systemPrompt) systemPrompts.push(capability.systemPrompt);
-    for (const tool of capability.tools) tools.push({ tool, config });
+    const rule = approvalRuleOf(config);
+    for (const tool of capability.tools) tools.push({ tool, config, requiresApproval: gates(rule, tool.name) });
   }
   return { tools, systemPrompts };
 }

@@ -9,17 +9,21 @@ export interface ToolContext {
   fetch: typeof fetch;
 }
 
-/** A tool failure whose message is meant for the model (it becomes `tool.result.error`). */
+/** A tool failure whose message is meant for the model (it becomes `tool.result.error`, and `code` its `error_code`). */
 export class ToolError extends Error {
-  constructor(message: string) {
+  readonly code: string | null;
+  constructor(message: string, code: string | null = null) {
     super(message);
     this.name = "ToolError";
+    this.code = code;
   }
 }
 
 export interface Tool extends LlmToolDefinition {
   /** Per-tool timeout in milliseconds; the turn runner enforces it. */
   timeoutMs: number;
+  /** The `error_code` of a `tool.result` when the timeout passes (none by default). */
+  timeoutCode?: string;
   /** Runs the tool; returns a JSON-serialisable result or throws ToolError. */
   execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
 }
@@ -39,4 +43,6 @@ export interface Capability {
 export interface EnabledTool {
   tool: Tool;
   config: Record<string, unknown>;
+  /** The capability's `config.require_approval` names this tool (or all of its tools): a person decides each call. */
+  requiresApproval?: boolean;
 }

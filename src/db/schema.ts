@@ -139,6 +139,23 @@ export const llmProviders = sqliteTable(
   (t) => [index("llm_providers_org_created_idx").on(t.orgId, t.createdAt)],
 );
 
+/** An org's remote MCP servers (Streamable HTTP); an agent uses one through the capability ref `mcp:<id>`. */
+export const mcpServers = sqliteTable(
+  "mcp_servers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    /** A slug, unique in the org: tools reach the model as `mcp__<name>__<tool>`. */
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    /** AES-256-GCM ciphertext of the headers' JSON (bound to the server id), never returned. */
+    headersEncrypted: text("headers_encrypted"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("mcp_servers_org_name_unique").on(t.orgId, t.name), index("mcp_servers_org_created_idx").on(t.orgId, t.createdAt)],
+);
+
 export const llmModels = sqliteTable(
   "llm_models",
   {

@@ -14,15 +14,17 @@ export const CapabilitySchema = z
     id: z.string().openapi({ example: "current_time" }),
     name: z.string().openapi({ example: "Current time" }),
     description: z.string(),
-    status: z.literal("available"),
-    category: z.string().openapi({ example: "utility" }),
+    status: z.enum(["available", "unavailable"]).openapi({ description: "`unavailable`: an MCP server whose tools could not be listed just now" }),
+    category: z.string().openapi({ description: "`mcp` for an organization's MCP server (id `mcp:<mcp_server_id>`)", example: "utility" }),
     system_prompt: z.string().nullable().openapi({ description: "Added to the agent's system prompt when enabled" }),
     tool_definitions: z.array(ToolDefinitionSchema),
   })
   .openapi("Capability");
 
+export type CapabilityView = z.infer<typeof CapabilitySchema>;
+
 /** The one mapping from a built-in capability to the API object. */
-export function toCapability(capability: Capability): z.infer<typeof CapabilitySchema> {
+export function toCapability(capability: Capability): CapabilityView {
   return {
     id: capability.id,
     name: capability.name,

@@ -34,6 +34,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   422: "Semantically invalid",
   429: "Rate limited",
   500: "Internal server error",
+  502: "A remote server this request needs failed",
   503: "A dependency is unavailable",
 };
 

@@ -1,5 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
 import { isKnownCapability } from "../capabilities/registry";
+import { configProblems, isMcpRef, mcpServerIdOf } from "../capabilities/refs";
+import { mcpServerRowsByIds } from "./mcp-servers";
 import type { Database } from "../db/client";
 import { agentCapabilities, agents } from "../db/schema";
 import { chunk, rowsPerInsert } from "../lib/d1-params";
@@ -14,11 +16,19 @@ import { toAgent, type Agent } from "../schemas/agents";
 
 type AgentRow = typeof agents.$inferSelect;
 
-/** 422 naming every unknown capability id. */
-export function assertKnownCapabilities(refs: CapabilityRefValue[]): void {
+/**
+ * 422 naming every unknown capability id: a built-in one, or `mcp:<id>` of an MCP server of the
+ * org (one D1 read, only when an MCP ref is named); 400 for a config the gate or the MCP
+ * allow-list cannot read.
+ */
+export async function assertKnownCapabilities(db: Database, orgId: string, refs: CapabilityRefValue[]): Promise<void> {
+  const invalid = refs.flatMap((c, i) => configProblems(c.ref, c.config).map(([field, message]) => ({ path: `body.capabilities.${i}.config.${field}`, message })));
+  if (invalid.length > 0) throw new ApiError("validation_failed", { errors: invalid });
+  const mcpIds = refs.map((c) => mcpServerIdOf(c.ref)).filter((id): id is string => id !== null);
+  const servers = new Set((await mcpServerRowsByIds(db, orgId, mcpIds)).map((r) => r.id));
   const errors = refs
     .map((c, i) => ({ ref: c.ref, i }))
-    .filter(({ ref }) => !isKnownCapability(ref))
+    .filter(({ ref }) => (isMcpRef(ref) ? !servers.has(mcpServerIdOf(ref) ?? "") : !isKnownCapability(ref)))
     .map(({ i }) => ({ path: `body.capabilities.${i}`, message: "Unknown capability id" }));
   if (errors.length > 0) throw new ApiError("unknown_capability", { detail: "One or more capability ids are unknown", errors });
 }
@@ -100,7 +110,7 @@ export async function listAgents(
 
 export async function createAgent(db: Database, orgId: string, input: CreateAgentInput): Promise<Agent> {
   refuseUpstreamOnly(input);
-  assertKnownCapabilities(input.capabilities);
+  await assertKnownCapabilities(db, orgId, input.capabilities);
   assertToolNamesFree(input.tools, input.capabilities);
   const modelId = input.default_model_id ?? input.model;
   await assertModelInOrg(db, orgId, modelId, input.model === undefined ? "body.default_model_id" : "body.model");
@@ -141,7 +151,7 @@ function changedColumns(input: UpdateAgentInput): Partial<AgentRow> {
 export async function updateAgent(db: Database, orgId: string, agentId: string, input: UpdateAgentInput): Promise<Agent> {
   // Checked first: the capability writes below are keyed by agent id alone.
   const current = await getAgentRow(db, orgId, agentId);
-  if (input.capabilities) assertKnownCapabilities(input.capabilities);
+  if (input.capabilities) await assertKnownCapabilities(db, orgId, input.capabilities);
   if (input.tools || input.capabilities) {
     const capabilities = input.capabilities ?? (await capabilityQuery(db, eq(agentCapabilities.agentId, agentId)));
     assertToolNamesFree(input.tools ?? current.tools, capabilities);

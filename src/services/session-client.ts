@@ -13,6 +13,7 @@ import {
   type SessionInit,
   type SessionMeta,
   type ToolResultInput,
+  type ApprovalDecisionInput,
 } from "../session/rpc";
 import { subscriptionRequest, type Subscription } from "../session/subscription";
 
@@ -35,6 +36,13 @@ export function refusalError(refusal: Refusal): ApiError {
       return new ApiError("unknown_tool_call", { errors: refusal.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Not a pending tool call of this session" })) });
     case "tool_call_already_answered":
       return new ApiError("tool_call_already_answered", { errors: refusal.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })) });
+    case "unknown_approval":
+      return new ApiError("unknown_tool_call", {
+        detail: "No call of this session waited for approval with this id",
+        errors: refusal.indexes.map((i) => ({ path: `body.decisions.${i}.tool_call_id`, message: "Not a call that waited for approval in this session" })),
+      });
+    case "tool_call_already_decided":
+      return new ApiError("tool_call_already_decided", { errors: refusal.indexes.map((i) => ({ path: `body.decisions.${i}.tool_call_id`, message: "Already decided" })) });
     case "idempotency_key_reused":
       return new ApiError("idempotency_key_reused", { errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }] });
     case "too_many_streams":
@@ -111,6 +119,12 @@ export class SessionClient {
 
   async submitToolResults(results: ToolResultInput[]): Promise<{ accepted: number; status: Session["status"] }> {
     return answered(await this.#stub.submitToolResults(this.#meta, results));
+  }
+
+  /** A person's decisions on calls waiting for approval, decided by the caller (its API key, else its user). */
+  async decideToolApprovals(decisions: ApprovalDecisionInput[]): Promise<{ accepted: number; status: Session["status"] }> {
+    const { caller } = this.#request.var;
+    return answered(await this.#stub.decideToolApprovals(this.#meta, decisions, caller.apiKeyId ?? caller.userId));
   }
 
   async listMessages(page: { offset: number; limit: number }): Promise<Page<Message>> {

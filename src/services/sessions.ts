@@ -22,7 +22,7 @@ export type AgentChoice = { id: string } | { name: string };
  */
 export async function createSession(env: Env, db: Database, orgId: string, agent: AgentChoice, input: CreateSessionInput): Promise<Session> {
   refuseUpstreamOnly(input);
-  assertKnownCapabilities(input.capabilities);
+  await assertKnownCapabilities(db, orgId, input.capabilities);
   const agentWhere = "id" in agent ? eq(agents.id, agent.id) : and(eq(agents.name, agent.name), eq(agents.status, "active"));
   const chosen = db.select({ id: agents.id, status: agents.status, tools: agents.tools }).from(agents).where(and(agentWhere, eq(agents.orgId, orgId))).orderBy(desc(agents.createdAt)).limit(1);
   const [agentRows, capabilityRows, modelRows] = await db.batch([

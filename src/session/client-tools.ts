@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull, or } from "drizzle-orm";
 import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
@@ -35,10 +35,11 @@ export class ClientToolCalls {
    * Stores every call of the reply (the client's, and the built-in ones, to be answered here) and
    * puts the turn and the session in the waiting state; runs in the transaction of the calls' events.
    */
-  pend(turnId: string, calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean): void {
+  pend(turnId: string, calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean, gated: (call: LlmToolCall) => boolean = () => false): void {
     calls.forEach((call, position) => {
       const executor = byClient(call) ? "client" : "builtin";
-      this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments }).run();
+      const approval = executor === "builtin" && gated(call) ? "required" : null;
+      this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments, approval }).run();
     });
     this.#records.change(this.#sessionId, { status: "waitingfortoolresults", updatedAt: nowIso() });
     this.#active.startWaiting(turnId);
@@ -50,21 +51,55 @@ export class ClientToolCalls {
       for (const o of outcomes) {
         this.#db
           .update(pendingToolCalls)
-          .set({ answered: true, result: o.result ?? null, error: o.error, internal: o.internal })
+          .set({ answered: true, result: o.result ?? null, error: o.error, errorCode: o.errorCode ?? null, internal: o.internal })
           .where(eq(pendingToolCalls.toolCallId, o.call.id))
           .run();
       }
     });
   }
 
-  /** Built-in calls a restart cut off are answered as failed, so a resumed turn can go on. */
+  /**
+   * Built-in calls a restart cut off are answered as failed, so a resumed turn can go on; an
+   * allowed gated call that had not finished counts as cut off too (it may have run: it is never
+   * run twice). Calls still waiting for a person keep waiting.
+   */
   answerCutOff(): void {
-    this.#db.update(pendingToolCalls).set({ answered: true, error: CUT_OFF }).where(and(eq(pendingToolCalls.executor, "builtin"), eq(pendingToolCalls.answered, false))).run();
+    this.#db
+      .update(pendingToolCalls)
+      .set({ answered: true, error: CUT_OFF })
+      .where(
+        and(
+          eq(pendingToolCalls.executor, "builtin"),
+          eq(pendingToolCalls.answered, false),
+          or(isNull(pendingToolCalls.approval), eq(pendingToolCalls.approval, "allowed")),
+        ),
+      )
+      .run();
   }
 
-  /** Whether every call of the waiting reply has its result. */
+  /** Whether every call of the waiting reply has its result, or is allowed and only waits to run. */
   allAnswered(): boolean {
-    return this.#db.select().from(pendingToolCalls).all().every((r) => r.answered);
+    return this.#db
+      .select()
+      .from(pendingToolCalls)
+      .all()
+      .every((r) => r.answered || r.approval === "allowed");
+  }
+
+  /** Whether a call of the client's still has no result (the client-results timeout applies only then). */
+  waitingForClient(): boolean {
+    return this.#db.select().from(pendingToolCalls).where(and(eq(pendingToolCalls.executor, "client"), eq(pendingToolCalls.answered, false))).all().length > 0;
+  }
+
+  /** Gated calls a person allowed that have not run yet, in the order of the reply. */
+  allowedToRun(): LlmToolCall[] {
+    return this.#db
+      .select()
+      .from(pendingToolCalls)
+      .where(and(eq(pendingToolCalls.approval, "allowed"), eq(pendingToolCalls.answered, false)))
+      .orderBy(asc(pendingToolCalls.position))
+      .all()
+      .map((row) => ({ id: row.toolCallId, name: row.name, arguments: row.arguments }));
   }
 
   /** The results of the waiting reply's calls, in the order of the calls. */
@@ -77,7 +112,8 @@ export class ClientToolCalls {
       .map((row) => {
         const error = row.answered ? (row.error ?? null) : CUT_OFF;
         const call = { id: row.toolCallId, name: row.name, arguments: row.arguments };
-        return { call, status: error === null ? "success" : "error", result: error === null ? (row.result ?? null) : null, error, internal: row.internal };
+        const errorCode = row.answered ? (row.errorCode ?? null) : null;
+        return { call, status: error === null ? "success" : "error", result: error === null ? (row.result ?? null) : null, error, errorCode, internal: row.internal };
       });
   }
 
@@ -104,10 +140,34 @@ export class ClientToolCalls {
           .where(eq(pendingToolCalls.toolCallId, r.tool_call_id))
           .run();
       }
-      waiting = this.#db.select().from(pendingToolCalls).where(eq(pendingToolCalls.executor, "client")).all().some((r) => !r.answered);
+      waiting = this.#stillWaiting();
       if (!waiting) this.#records.change(this.#sessionId, { status: "active", updatedAt: nowIso() });
     });
     return { accepted: results.length, waiting };
+  }
+
+  /** Whether a call still waits for its client or for a person. */
+  #stillWaiting(): boolean {
+    return this.#db
+      .select()
+      .from(pendingToolCalls)
+      .all()
+      .some((r) => (r.executor === "client" && !r.answered) || r.approval === "required");
+  }
+
+  /**
+   * Marks gated calls decided (inside the caller's transaction): an allowed one runs when the turn
+   * goes on, a rejected one is answered with the rejection. Returns whether any call still waits,
+   * and when none does the session is `active` again.
+   */
+  applyDecisions(decisions: ReadonlyArray<{ toolCallId: string; allow: boolean; error: string; errorCode: string }>): boolean {
+    for (const d of decisions) {
+      const set = d.allow ? { approval: "allowed" as const } : { approval: "rejected" as const, answered: true, error: d.error, errorCode: d.errorCode, result: null };
+      this.#db.update(pendingToolCalls).set(set).where(and(eq(pendingToolCalls.toolCallId, d.toolCallId), eq(pendingToolCalls.approval, "required"))).run();
+    }
+    const waiting = this.#stillWaiting();
+    if (!waiting) this.#records.change(this.#sessionId, { status: "active", updatedAt: nowIso() });
+    return waiting;
   }
 
   /**

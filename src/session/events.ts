@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   "turn.failed",
   "turn.cancelled",
   "session.completed",
+  "tool.approval_requested",
+  "tool.approval_decided",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

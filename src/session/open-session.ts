@@ -8,6 +8,7 @@ import type { EventEnvelope } from "./events";
 import { IdempotentMessages } from "./idempotent-messages";
 import { InputQueue } from "./input-queue";
 import type { SessionRecord, SessionRecords } from "./session-record";
+import { ToolApprovals } from "./tool-approvals";
 import { TurnController } from "./turns";
 
 /** The parts of an open session: its record as opened, its log, turns and message keys. */
@@ -37,6 +38,7 @@ export function openSession(input: OpenSessionInput): Opened {
   const log = new EventLog(db, input.storage, record.id, input.deliver);
   const queue = new InputQueue(db);
   const active = new ActiveTurns(db);
+  const clientTools = new ClientToolCalls(db, records, record.id, active);
   const turns = new TurnController({
     env,
     db,
@@ -45,7 +47,8 @@ export function openSession(input: OpenSessionInput): Opened {
     queue,
     records,
     active,
-    clientTools: new ClientToolCalls(db, records, record.id, active),
+    clientTools,
+    approvals: new ToolApprovals(db, log, clientTools),
     sessionId: record.id,
     orgId: record.orgId,
     agentId: record.agentId,

@@ -54,6 +54,16 @@ export type ToolResultsRefusal =
   | { refused: "unknown_tool_call"; indexes: number[] }
   | { refused: "tool_call_already_answered"; indexes: number[] };
 
+/** One decision on a call waiting for approval, as `POST …/tool-approvals` sends it. */
+export interface ApprovalDecisionInput {
+  tool_call_id: string;
+  decision: "allow" | "allow_always" | "reject" | "reject_always";
+  reason?: string | null | undefined;
+}
+
+/** Why approval decisions were refused, with the indexes of the decisions at fault. */
+export type ApprovalRefusal = { refused: "unknown_approval"; indexes: number[] } | { refused: "tool_call_already_decided"; indexes: number[] };
+
 /** An Idempotency-Key of a posted message, with who sent it and a hash of the request. */
 export interface MessageIdempotency {
   key: string;
@@ -74,6 +84,7 @@ export type Refusal =
   | { refused: "session_not_found" }
   | { refused: "invalid_cursor"; path: string }
   | ToolResultsRefusal
+  | ApprovalRefusal
   | { refused: "idempotency_key_reused" }
   | { refused: "too_many_streams"; cap: "session" | "caller" }
   /** A subscription whose credential the object found expired, revoked or without access to the org. */
@@ -106,6 +117,7 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   postMessage(meta: SessionMeta, input: PostMessageInput, idempotency?: MessageIdempotency): Promise<Refusable<PostedMessage>>;
   cancel(meta: SessionMeta, target: CancelTarget): Promise<Refusable<{ status: "cancelled" | "no_op" }>>;
   submitToolResults(meta: SessionMeta, results: ToolResultInput[]): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
+  decideToolApprovals(meta: SessionMeta, decisions: ApprovalDecisionInput[], decidedBy: string): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
   listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>>;
   listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>>;
   fetch(request: Request): Promise<Response>;

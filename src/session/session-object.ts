@@ -11,7 +11,20 @@ import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from ".
 import { Fanout } from "./fanout";
 import { messagePage, storeMessages } from "./message-store";
 import { openSession, type Opened } from "./open-session";
-import type { CancelTarget, Cursor, EventListQuery, MessageIdempotency, Page, PostedMessage, PostMessageInput, Refusable, SessionInit, SessionRpc, ToolResultInput } from "./rpc";
+import type {
+  ApprovalDecisionInput,
+  CancelTarget,
+  Cursor,
+  EventListQuery,
+  MessageIdempotency,
+  Page,
+  PostedMessage,
+  PostMessageInput,
+  Refusable,
+  SessionInit,
+  SessionRpc,
+  ToolResultInput,
+} from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
 import { StreamAuth, streamAuthSettings } from "./stream-auth";
@@ -158,6 +171,15 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
     const outcome = opened.turns.submitToolResults(results);
+    if ("refused" in outcome) return outcome;
+    return { accepted: outcome.accepted, status: this.#records.get()?.status ?? "active" };
+  }
+
+  /** A person's decisions on calls waiting for approval: `{accepted, status}`, or why they were refused. */
+  async decideToolApprovals(meta: SessionMeta, decisions: ApprovalDecisionInput[], decidedBy: string): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
+    const opened = this.#owned(meta);
+    if (!opened) return NOT_FOUND;
+    const outcome = opened.turns.decideApprovals(decisions, decidedBy);
     if ("refused" in outcome) return outcome;
     return { accepted: outcome.accepted, status: this.#records.get()?.status ?? "active" };
   }

@@ -11,6 +11,10 @@ export interface TurnSettings {
   watchdogMs: number;
   /** A turn waiting longer than this for client-side tool results fails with `tool_results_timeout`. */
   toolResultsTimeoutMs: number;
+  /** A call waiting longer than this for a person's approval is rejected (`tool_approval_timeout`). */
+  toolApprovalTimeoutMs: number;
+  /** How long one MCP `tools/call` may take (`mcp_timeout`). */
+  mcpToolTimeoutMs: number;
 }
 
 export function turnSettings(env: Env): TurnSettings {
@@ -20,5 +24,7 @@ export function turnSettings(env: Env): TurnSettings {
     deadlineMs: intVar(env.TURN_DEADLINE_MS, 10 * 60_000),
     watchdogMs: intVar(env.TURN_WATCHDOG_MS, 30_000),
     toolResultsTimeoutMs: intVar(env.TOOL_RESULTS_TIMEOUT_MS, 10 * 60_000),
+    toolApprovalTimeoutMs: intVar(env.TOOL_APPROVAL_TIMEOUT_MS, 15 * 60_000),
+    mcpToolTimeoutMs: intVar(env.MCP_TOOL_TIMEOUT_MS, 60_000),
   };
 }

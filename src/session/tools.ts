@@ -7,6 +7,8 @@ export interface ToolOutcome {
   status: "success" | "error";
   result: unknown;
   error: string | null;
+  /** The `tool.result` error_code, for failures that have one (`mcp_tool_error`, `tool_rejected`, …). */
+  errorCode?: string | null;
   /** True when the tool broke in a way that is not the model's doing (a bug, not bad arguments). */
   internal: boolean;
 }
@@ -40,8 +42,10 @@ export async function runToolCall(
     return { call, status: "success", result: result ?? null, error: null, internal: false };
   } catch (err) {
     if (turnSignal.aborted) throw turnSignal.reason;
-    if (timeout.aborted) return { call, status: "error", result: null, error: `Tool timed out after ${enabled.tool.timeoutMs} ms`, internal: false };
-    if (err instanceof ToolError) return { call, status: "error", result: null, error: err.message, internal: false };
+    if (err instanceof ToolError) return { call, status: "error", result: null, error: err.message, errorCode: err.code, internal: false };
+    if (timeout.aborted) {
+      return { call, status: "error", result: null, error: `Tool timed out after ${enabled.tool.timeoutMs} ms`, errorCode: enabled.tool.timeoutCode ?? null, internal: false };
+    }
     logLine("error", { msg: "tool failed", ...logFields, tool: call.name, tool_call_id: call.id, error: describeError(err) });
     return { call, status: "error", result: null, error: "The tool failed unexpectedly", internal: true };
   }

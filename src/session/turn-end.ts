@@ -12,6 +12,8 @@ export interface TurnEndStores {
   sessionId: string;
   /** Forgets the turn's client-side tool calls (in the same transaction). */
   clientTools: { clear(): void };
+  /** Closes the turn's calls still waiting for approval (in the same transaction). */
+  approvals?: { closeOpen(): void };
 }
 
 /**
@@ -20,7 +22,7 @@ export interface TurnEndStores {
  * and the end of the turn's record can never be separated by a restart.
  */
 export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<Ending, { kind: "deleted" }>, queued: boolean): void {
-  const { log, records, sessionId, clientTools } = stores;
+  const { log, records, sessionId, clientTools, approvals } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
   const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
@@ -45,5 +47,6 @@ export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome:
     });
     stores.active.end();
     clientTools.clear();
+    approvals?.closeOpen();
   });
 }

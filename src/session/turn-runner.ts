@@ -6,6 +6,7 @@ import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
+import { rejectionText } from "./tool-approvals";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 import { failureText, outcomeOfAbort, TurnAbort, type TurnOutcome } from "./turn-outcome";
 
@@ -29,6 +30,8 @@ export interface TurnPlan {
   tools: ReadonlyMap<string, EnabledTool>;
   /** Tools the client runs: their definitions for the model, and how the turn waits for their results. */
   clientTools: ClientToolRunner;
+  /** The approval gate: which calls wait for a person, and how they are recorded. */
+  approvals: ApprovalGate;
   /** Whether a reply's built-in tool calls run at the same time (else one after another). */
   parallelTools: boolean;
   maxIterations: number;
@@ -46,7 +49,9 @@ export interface ClientToolRunner {
   definitions: readonly LlmToolDefinition[];
   has(name: string): boolean;
   /** Stores the reply's calls and makes the session wait; runs inside the transaction of their `tool.call` events. */
-  pend(calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean): void;
+  pend(calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean, gated: (call: LlmToolCall) => boolean): void;
+  /** Gated calls a person allowed that have not run yet. */
+  allowedToRun(): LlmToolCall[];
   /** Records the built-in calls' results beside the client's. */
   record(outcomes: readonly ToolOutcome[]): void;
   allAnswered(): boolean;
@@ -54,6 +59,16 @@ export interface ClientToolRunner {
   outcomes(): ToolOutcome[];
   /** Forgets the calls once their results are stored. */
   clear(): void;
+}
+
+/** How a turn asks a person before a gated tool runs (src/session/tool-approvals.ts keeps the state). */
+export interface ApprovalGate {
+  /** `run` at once, `ask` a person first, or `reject` without asking (a `reject_always` of this session). */
+  verdict(name: string, gated: boolean): "run" | "ask" | "reject";
+  /** When a call asked now stops waiting (ms since the epoch). */
+  expiresAt(): number;
+  /** Records the calls that wait for a person; runs inside the transaction of their events. */
+  request(calls: readonly LlmToolCall[], expiresAt: number): void;
 }
 
 /**
@@ -71,7 +86,7 @@ export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0
       ...[...plan.tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
       ...plan.clientTools.definitions,
     ];
-    if (start.resumeTools && storeWaitingResults(plan).some((o) => o.internal)) return toolFailed();
+    if (start.resumeTools && (await finishWaiting(plan)).some((o) => o.internal)) return toolFailed();
     while (iterations < plan.maxIterations) {
       iterations += 1;
       const reply = await reason(plan, toolDefinitions, usage);
@@ -146,34 +161,77 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
 
 /**
  * Runs the reply's tool calls: built-in ones here (in parallel unless the session says otherwise,
- * each with its own timeout), client-side ones by the client. Their calls go out as `tool.call`
- * with `executor: "client"` in the transaction that stores them as pending, and the turn parks
- * (`waiting`) unless the client has already answered. Results are stored in the order of the calls.
+ * each with its own timeout), client-side ones by the client, gated ones once a person allows
+ * them. Client calls go out as `tool.call` with `executor: "client"`, gated ones with
+ * `approval: "required"` and a `tool.approval_requested`, in the transaction that stores them as
+ * pending; the turn then parks (`waiting`) unless everything was answered meanwhile. A call a
+ * `reject_always` rule covers is answered with the rejection without running. Results are stored
+ * in the order of the calls.
  */
 async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] | "waiting"> {
   const byClient = (call: LlmToolCall) => !plan.tools.has(call.name) && plan.clientTools.has(call.name);
-  const anyByClient = calls.some(byClient);
+  const verdicts = new Map(calls.map((call) => [call.id, byClient(call) ? "run" : plan.approvals.verdict(call.name, plan.tools.get(call.name)?.requiresApproval === true)]));
+  const gated = (call: LlmToolCall) => verdicts.get(call.id) === "ask";
+  const asked = calls.filter(gated);
+  const waits = asked.length > 0 || calls.some(byClient);
+  const expiresAt = asked.length > 0 ? plan.approvals.expiresAt() : 0;
   plan.log.append(
-    calls.map((call) => ({
-      type: "tool.call",
-      context: plan.context,
-      // `tool_calls` is what the official SDKs' helpers read from a call the client must run.
-      data: byClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : { tool_call: call },
-    })),
-    anyByClient ? () => plan.clientTools.pend(calls, byClient) : undefined,
+    [
+      ...calls.map((call) => ({
+        type: "tool.call" as const,
+        context: plan.context,
+        // `tool_calls` is what the official SDKs' helpers read from a call the client must run.
+        data: byClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : gated(call) ? { tool_call: call, approval: "required" } : { tool_call: call },
+      })),
+      ...asked.map((call) => ({ type: "tool.approval_requested" as const, context: plan.context, data: { tool_call: call, expires_at: new Date(expiresAt).toISOString() } })),
+    ],
+    waits
+      ? () => {
+          plan.clientTools.pend(calls, byClient, gated);
+          if (asked.length > 0) plan.approvals.request(asked, expiresAt);
+        }
+      : undefined,
   );
-  const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
-  const here = calls.filter((call) => !byClient(call));
-  const ranHere: ToolOutcome[] = [];
-  if (plan.parallelTools) ranHere.push(...(await Promise.all(here.map(run))));
-  else for (const call of here) ranHere.push(await run(call));
+  const here = calls.filter((call) => !byClient(call) && verdicts.get(call.id) === "run");
+  const ranHere = await runHere(plan, here);
+  const rejected = calls.filter((call) => verdicts.get(call.id) === "reject").map(rejectedByRule);
   plan.signal.throwIfAborted();
-  if (!anyByClient) {
-    storeResults(plan, ranHere);
-    return ranHere;
+  if (!waits) {
+    const byId = new Map([...ranHere, ...rejected].map((o) => [o.call.id, o]));
+    const outcomes = calls.map((call) => byId.get(call.id)).filter((o): o is ToolOutcome => o !== undefined);
+    storeResults(plan, outcomes);
+    return outcomes;
   }
-  plan.clientTools.record(ranHere);
-  return plan.clientTools.allAnswered() ? storeWaitingResults(plan) : "waiting";
+  plan.clientTools.record([...ranHere, ...rejected]);
+  return plan.clientTools.allAnswered() ? finishWaiting(plan) : "waiting";
+}
+
+/** Runs built-in calls here: at the same time unless the session says otherwise. */
+async function runHere(plan: TurnPlan, calls: readonly LlmToolCall[]): Promise<ToolOutcome[]> {
+  const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
+  if (plan.parallelTools) return Promise.all(calls.map(run));
+  const out: ToolOutcome[] = [];
+  for (const call of calls) out.push(await run(call));
+  return out;
+}
+
+/** A call a `reject_always` decision of this session answers without asking. */
+function rejectedByRule(call: LlmToolCall): ToolOutcome {
+  return { call, status: "error", result: null, error: rejectionText(null, true), errorCode: "tool_rejected", internal: false };
+}
+
+/**
+ * Ends a wait whose calls are all answered or allowed: the allowed ones run now, then every
+ * result is stored and the pending calls are forgotten.
+ */
+async function finishWaiting(plan: TurnPlan): Promise<ToolOutcome[]> {
+  const allowed = plan.clientTools.allowedToRun();
+  if (allowed.length > 0) {
+    const ran = await runHere(plan, allowed);
+    plan.signal.throwIfAborted();
+    plan.clientTools.record(ran);
+  }
+  return storeWaitingResults(plan);
 }
 
 /** Stores the results of a reply that waited for the client, and forgets its pending calls. */
@@ -189,7 +247,7 @@ function storeResults(plan: TurnPlan, outcomes: readonly ToolOutcome[], alsoWrit
     outcomes.map((o) => ({
       type: "tool.result",
       context: plan.context,
-      data: { tool_call_id: o.call.id, name: o.call.name, status: o.status, result: o.result, error: o.error },
+      data: { tool_call_id: o.call.id, name: o.call.name, status: o.status, result: o.result, error: o.error, ...(o.errorCode ? { error_code: o.errorCode } : {}) },
     })),
   );
   storeMessages(

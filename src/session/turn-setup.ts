@@ -1,7 +1,7 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
 import { toolsFor } from "../capabilities/registry";
 import type { Database } from "../db/client";
-import { agentCapabilities, agents } from "../db/schema";
+import { agentCapabilities, agents, mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { createDriver } from "../llm/create-driver";
@@ -14,7 +14,10 @@ import type { EventContext } from "./events";
 import { allMessages } from "./message-store";
 import { turnSettings } from "./settings";
 import type { EnabledTool } from "./tools";
-import type { ClientToolRunner, TurnPlan } from "./turn-runner";
+import { mcpServerIdOf } from "../capabilities/refs";
+import { mcpToolsForTurn } from "./mcp-tools";
+import type { ToolApprovals } from "./tool-approvals";
+import type { ApprovalGate, ClientToolRunner, TurnPlan } from "./turn-runner";
 import type { CapabilityRef } from "../capabilities/registry";
 import type { ClientTool } from "../schemas/tools";
 import type { ActiveTurn } from "./active-turns";
@@ -29,6 +32,8 @@ export interface TurnConfigReads {
   /** `controls.model_id` of the input message, then the session's `model_id`. */
   messageModelId: string | null;
   sessionModelId: string | null;
+  /** The MCP servers the session's own capabilities name (the agent's are found by a subquery). */
+  sessionMcpServerIds: string[];
 }
 
 /** What the session itself adds to its agent for a turn (from its record). */
@@ -50,10 +55,19 @@ export type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) =
 export function readTurnConfig(d1: Database, reads: TurnConfigReads) {
   const agentDefault = d1.select({ id: agents.defaultModelId }).from(agents).where(eq(agents.id, reads.agentId));
   const named = [reads.messageModelId, reads.sessionModelId].filter((id): id is string => id !== null);
+  const agentMcpIds = d1
+    .select({ id: sql<string>`substr(${agentCapabilities.ref}, 5)` })
+    .from(agentCapabilities)
+    .where(and(eq(agentCapabilities.agentId, reads.agentId), like(agentCapabilities.ref, "mcp:%")));
   return d1.batch([
     d1.select().from(agents).where(eq(agents.id, reads.agentId)),
     d1.select().from(agentCapabilities).where(eq(agentCapabilities.agentId, reads.agentId)).orderBy(asc(agentCapabilities.position)),
     modelCandidates(d1, reads.orgId, named, agentDefault),
+    // The MCP servers of the org that the agent's or the session's refs name (none: an empty result).
+    d1
+      .select()
+      .from(mcpServers)
+      .where(and(eq(mcpServers.orgId, reads.orgId), or(inArray(mcpServers.id, agentMcpIds), inArray(mcpServers.id, reads.sessionMcpServerIds.length > 0 ? reads.sessionMcpServerIds : [""])))),
   ]);
 }
 
@@ -66,6 +80,7 @@ export interface TurnSetupInput {
   config: ReturnType<typeof readTurnConfig>;
   session: SessionAdditions;
   clientTools: ClientToolRunnerFactory;
+  approvals: ApprovalGate;
   context: EventContext;
   signal: AbortSignal;
   /** The ids of messages still waiting in the queue (left out of the conversation). */
@@ -74,7 +89,7 @@ export interface TurnSetupInput {
 
 /** Builds the plan the runner follows from the control-plane reads and the session's own storage. */
 export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
-  const [agentRows, caps, candidates] = await input.config;
+  const [agentRows, caps, candidates, servers] = await input.config;
   const agentRow = agentRows[0];
   if (!agentRow) throw new Error("agent vanished before its turn");
   const resolved = await chooseModel(candidates, input.env, input.reads.orgId, {
@@ -86,7 +101,18 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const sessionRefs = new Set(input.session.capabilities.map((c) => c.ref));
   const refs = [...caps.filter((c) => !sessionRefs.has(c.ref)).map((c) => ({ ref: c.ref, config: c.config })), ...input.session.capabilities];
   const enabled = toolsFor(refs);
-  const tools = new Map<string, EnabledTool>(enabled.tools.map((t) => [t.tool.name, t]));
+  const settings = turnSettings(input.env);
+  const mcpTools = await mcpToolsForTurn({
+    env: input.env,
+    db: input.db,
+    sessionId: input.sessionId,
+    turnId: input.context.turn_id ?? "",
+    refs,
+    servers,
+    callTimeoutMs: settings.mcpToolTimeoutMs,
+  });
+  // A built-in tool keeps its name if an MCP tool's full name were ever the same.
+  const tools = new Map<string, EnabledTool>([...mcpTools, ...enabled.tools].map((t) => [t.tool.name, t]));
   // Client-side tools: the agent's, then the session's (which replace the agent's of the same name).
   // A name an enabled capability also has is refused when declared, but an agent changed later
   // (PATCH tools or capabilities) can still meet a session's: the built-in tool is the one that
@@ -94,7 +120,6 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const clientTools = new Map<string, ClientTool>(
     [...agentRow.tools, ...input.session.tools].filter((t) => !tools.has(t.name)).map((t) => [t.name, t]),
   );
-  const settings = turnSettings(input.env);
   const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
   return {
@@ -107,6 +132,7 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     system,
     tools,
     clientTools: input.clientTools(clientTools),
+    approvals: input.approvals,
     parallelTools: input.session.parallelToolCalls ?? agentRow.parallelToolCalls ?? true,
     maxIterations: settings.maxIterations,
     deltaBatchMs: settings.deltaBatchMs,
@@ -126,6 +152,7 @@ export interface TurnSources {
   queue: Pick<InputQueue, "messageIds">;
   records: SessionRecords;
   clientTools: ClientToolCalls;
+  approvals: ToolApprovals;
   sessionId: string;
   orgId: string;
   agentId: string;
@@ -139,7 +166,14 @@ export interface TurnConfig {
 
 /** Sends the turn's one D1 read (agent, capabilities, models) at once. */
 export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnConfig {
-  const reads: TurnConfigReads = { orgId: sources.orgId, agentId: sources.agentId, messageModelId: active.modelId, sessionModelId: sources.records.get()?.modelId ?? null };
+  const record = sources.records.get();
+  const reads: TurnConfigReads = {
+    orgId: sources.orgId,
+    agentId: sources.agentId,
+    messageModelId: active.modelId,
+    sessionModelId: record?.modelId ?? null,
+    sessionMcpServerIds: (record?.capabilities ?? []).map((c) => mcpServerIdOf(c.ref)).filter((id): id is string => id !== null),
+  };
   const config = readTurnConfig(sources.d1, reads);
   config.catch(() => undefined); // observed by assembleTurn; this only keeps an early failure from being reported as unhandled
   return { reads, config };
@@ -162,6 +196,7 @@ export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig
       parallelToolCalls: record?.parallelToolCalls ?? null,
     },
     clientTools: (tools) => clientToolRunner(sources.clientTools, active.turnId, tools),
+    approvals: approvalGate(sources.approvals, active.turnId, turnSettings(sources.env).toolApprovalTimeoutMs),
     context: { turn_id: active.turnId, input_message_id: active.inputMessageId },
     signal,
     queued: () => sources.queue.messageIds(),
@@ -173,10 +208,20 @@ function clientToolRunner(calls: ClientToolCalls, turnId: string, tools: Readonl
   return {
     definitions: [...tools.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
     has: (name) => tools.has(name),
-    pend: (list, byClient) => calls.pend(turnId, list, byClient),
+    pend: (list, byClient, gated) => calls.pend(turnId, list, byClient, gated),
+    allowedToRun: () => calls.allowedToRun(),
     record: (outcomes) => calls.record(outcomes),
     allAnswered: () => calls.allAnswered(),
     outcomes: () => calls.outcomes(),
     clear: () => calls.clear(),
+  };
+}
+
+/** A turn's view of the approval gate, over the session's stored approvals and rules. */
+function approvalGate(approvals: ToolApprovals, turnId: string, timeoutMs: number): ApprovalGate {
+  return {
+    verdict: (name, gated) => approvals.verdict(name, gated),
+    expiresAt: () => Date.now() + timeoutMs,
+    request: (calls, expiresAt) => approvals.request(turnId, calls, expiresAt),
   };
 }

@@ -1,7 +1,7 @@
 import { describeError, logLine } from "../lib/log";
 import { newActiveTurn, type ActiveTurn, type ActiveTurns, type TurnProgress } from "./active-turns";
 import type { InputQueue, QueuedInput } from "./input-queue";
-import type { CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
+import type { ApprovalDecisionInput, ApprovalRefusal, CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
 import { turnSettings } from "./settings";
 import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from "./turn-cancel";
@@ -127,10 +127,13 @@ export class TurnController {
   watchdog(): void {
     const running = this.#running;
     const turn = running && { parked: running.parked, unwritten: running.unwritten !== undefined, abortedAt: running.turn.abortedAt, startedAt: running.active.startedAt };
-    const action = watchdogAction({ turn, stored: this.#host.active.current(), now: Date.now(), settings: turnSettings(this.#host.env) });
+    const stored = this.#host.active.current();
+    const waits = { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() };
+    const action = watchdogAction({ turn, stored, waits, now: Date.now(), settings: turnSettings(this.#host.env) });
     if (action === "start_next") this.#startNext();
     if (!running) return;
-    if (action === "write_end" && running.unwritten) this.#finish(running, running.unwritten);
+    if (action === "expire_approvals" && stored) this.#expireApprovals(running, { turn_id: stored.turnId, input_message_id: stored.inputMessageId });
+    else if (action === "write_end" && running.unwritten) this.#finish(running, running.unwritten);
     else if (action === "end_wait_timed_out") this.#finish(running, failed("tool_results_timeout", this.#host.active.progress()));
     else if (action === "force_end") this.#forceEnd(running);
     else if (action === "abort_deadline") running.turn.abortFor("deadline");
@@ -145,6 +148,7 @@ export class TurnController {
       queued: this.#host.queue.size > 0,
       turn: running && { parked: running.parked, unwritten: running.unwritten !== undefined },
       waitingSince: this.#host.active.current()?.waitingSince ?? null,
+      waits: { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() },
       now,
       settings: turnSettings(this.#host.env),
     });
@@ -153,6 +157,18 @@ export class TurnController {
   /** Results of client-side tool calls: stored all or none; a parked turn goes on once every call has one. */
   submitToolResults(results: readonly ToolResultInput[]): { accepted: number; waiting: boolean } | ToolResultsRefusal {
     const outcome = this.#host.clientTools.submit(results);
+    if (!("refused" in outcome) && !outcome.waiting && this.#running?.parked && !this.#running.turn.finishing) this.#resume();
+    return outcome;
+  }
+
+  /**
+   * A person's decisions on calls waiting for approval: applied all or none; a parked turn goes on
+   * once no call waits (an allowed call runs then). `decidedBy` is the user or API key id.
+   */
+  decideApprovals(decisions: readonly ApprovalDecisionInput[], decidedBy: string): { accepted: number; waiting: boolean } | ApprovalRefusal {
+    const stored = this.#host.active.current();
+    const context = { turn_id: stored?.turnId ?? null, input_message_id: stored?.inputMessageId ?? null };
+    const outcome = this.#host.approvals.decide(decisions, decidedBy, context);
     if (!("refused" in outcome) && !outcome.waiting && this.#running?.parked && !this.#running.turn.finishing) this.#resume();
     return outcome;
   }
@@ -234,6 +250,12 @@ export class TurnController {
     if (host.clientTools.allAnswered()) this.#resume();
     // The index shows the session waiting, and the watchdog has nothing to do until the wait times out.
     else host.settled();
+  }
+
+  /** Rejects the parked turn's calls whose wait for approval has passed; the turn goes on if nothing else waits. */
+  #expireApprovals(running: Running, context: { turn_id: string; input_message_id: string }): void {
+    this.#host.approvals.expire(Date.now(), context);
+    if (this.#host.clientTools.allAnswered() && !running.turn.finishing) this.#resume();
   }
 
   /**

@@ -6,5 +6,9 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Port of the fake LLM server on 127.0.0.1 (test/fakes/README.md). */
     fakeLlmPort: number;
+    /** Port of a shared `@modelcontextprotocol/server-everything` instance on 127.0.0.1 (its endpoint is /mcp). */
+    mcpEverythingPort: number;
+    /** Port of the control server that starts, inspects and stops instances of it (test/fakes/mcp-everything.ts). */
+    mcpHostPort: number;
   }
 }

@@ -61,3 +61,28 @@ describe("when the watchdog looks next", () => {
     expect(nextWatch({ ...idle, queued: true, closed: true })).toBeNull();
   });
 });
+
+describe("the watchdog and calls waiting for approval", () => {
+  const stored = { waitingSince: 20_000, waitedMs: 0 };
+
+  it("rejects a call once its approval wait has passed, before the client's timeout is looked at", () => {
+    const waits = { approvalExpiry: 21_000, forClient: false };
+    expect(watchdogAction({ turn: parked, stored, waits, now: 20_999, settings })).toBe("nothing");
+    expect(watchdogAction({ turn: parked, stored, waits, now: 21_000, settings })).toBe("expire_approvals");
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 21_000, forClient: true }, now: 21_000, settings })).toBe("expire_approvals");
+  });
+
+  it("applies the client-results timeout only while a client-side call has no result", () => {
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: false }, now: 20_500, settings })).toBe("nothing");
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: true }, now: 20_500, settings })).toBe("end_wait_timed_out");
+  });
+
+  it("looks next when the first of the waits ends", () => {
+    const base = { busy: true, closed: false, queued: false, turn: { parked: true, unwritten: false }, waitingSince: 20_000, now: 20_100, settings };
+    expect(nextWatch({ ...base, waits: { approvalExpiry: 20_300, forClient: true } })).toBe(20_300);
+    expect(nextWatch({ ...base, waits: { approvalExpiry: 90_000, forClient: true } })).toBe(20_500);
+    expect(nextWatch({ ...base, waits: { approvalExpiry: 90_000, forClient: false } })).toBe(90_000);
+    // An expiry already past is looked at now.
+    expect(nextWatch({ ...base, waits: { approvalExpiry: 10_000, forClient: false } })).toBe(20_100);
+  });
+});

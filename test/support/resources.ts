@@ -5,6 +5,8 @@ import { LlmModelSchema, LlmProviderSchema } from "../../src/schemas/llm";
 import { MessageSchema } from "../../src/schemas/messages";
 import { SessionSchema } from "../../src/schemas/sessions";
 import { callAs, type Caller } from "./requests";
+import { McpServerSchema } from "../../src/schemas/mcp-servers";
+import { everythingUrl } from "./mcp";
 
 /** Creates an agent through the API (a name and system prompt by default, `body` on top); expects 201. */
 export async function createAgent(caller: Caller, body: Record<string, unknown> = {}) {
@@ -62,4 +64,11 @@ export async function createLlmModel(caller: Caller, providerId: string, body: R
   });
   expect(res.status).toBe(201);
   return LlmModelSchema.parse(await res.json());
+}
+
+/** Registers an MCP server through the API as `caller` (an admin or owner): the shared everything server, named "everything", unless `body` says otherwise. */
+export async function createMcpServer(caller: Caller, body: Record<string, unknown> = {}) {
+  const res = await callAs(caller, "/v1/mcp-servers", { method: "POST", json: { name: "everything", url: everythingUrl(), ...body } });
+  expect(res.status).toBe(201);
+  return McpServerSchema.parse(await res.json());
 }

@@ -88,6 +88,51 @@ export const pendingToolCalls = sqliteTable("pending_tool_calls", {
   error: text("error"),
   /** A built-in tool that broke in a way that is not the model's doing (the turn fails with tool_failed). */
   internal: integer("internal", { mode: "boolean" }).notNull().default(false),
+  /** The call's `tool.result` error_code (`mcp_timeout`, `tool_rejected`, …), when it failed with one. */
+  errorCode: text("error_code"),
+  /**
+   * A call of a gated tool: `required` while it waits for a person, `allowed` once allowed and not
+   * yet run (it runs when the turn goes on), `rejected` once rejected (answered with the rejection).
+   */
+  approval: text("approval", { enum: ["required", "allowed", "rejected"] }),
+});
+
+/**
+ * Every call of this session that waited for approval, and its decision: the record that tells an
+ * unknown call (422) from a decided one (409), also after its turn went on.
+ */
+export const toolApprovals = sqliteTable("tool_approvals", {
+  toolCallId: text("tool_call_id").primaryKey(),
+  turnId: text("turn_id").notNull(),
+  name: text("name").notNull(),
+  requestedAt: integer("requested_at").notNull(),
+  /** When the wait ends with a rejection by timeout (ms since the epoch). */
+  expiresAt: integer("expires_at").notNull(),
+  /** `allow`, `allow_always`, `reject`, `reject_always`, or null while it waits. */
+  decision: text("decision", { enum: ["allow", "allow_always", "reject", "reject_always"] }),
+  /** A user or API key id, `timeout`, or `turn_ended` (cancelled or failed while it waited). */
+  decidedBy: text("decided_by"),
+  reason: text("reason"),
+  decidedAt: integer("decided_at"),
+});
+
+/** `allow_always` / `reject_always` decisions: every later call of the tool in this session is decided without asking. */
+export const toolApprovalRules = sqliteTable("tool_approval_rules", {
+  name: text("name").primaryKey(),
+  decision: text("decision", { enum: ["allow", "reject"] }).notNull(),
+  decidedBy: text("decided_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** MCP servers' tool lists as a turn last fetched them (src/session/mcp-tool-cache.ts). */
+export const mcpToolLists = sqliteTable("mcp_tool_lists", {
+  serverId: text("server_id").primaryKey(),
+  /** The server's `updated_at` when listed: a changed server (URL, headers, name) is listed again. */
+  serverVersion: text("server_version").notNull(),
+  /** The turn that fetched it: that turn reuses it however long it waits. */
+  turnId: text("turn_id").notNull(),
+  fetchedAt: integer("fetched_at").notNull(),
+  tools: text("tools", { mode: "json" }).$type<Array<{ name: string; description: string; parameters: Record<string, unknown> }>>().notNull(),
 });
 
 /** Idempotency keys of posted messages: the same key and body within 24 h answers with the same message. */
