@@ -3,6 +3,7 @@ import { AgentFormPage } from "./pages/agent-form-page";
 import { AgentPage } from "./pages/agent-page";
 import { AgentsPage } from "./pages/agents-page";
 import { ChatPage } from "./pages/chat-page";
+import { McpServersPage } from "./pages/mcp-servers-page";
 import { ProvidersPage } from "./pages/providers-page";
 import { useHashPath } from "./ui/router";
 
@@ -16,6 +17,9 @@ export function Routes({ api, isAdmin }: { api: ApiClient; isAdmin: boolean }) {
   if ((match = path.match(/^\/sessions\/([\w-]+)$/))) return <ChatPage api={api} sessionId={match[1] ?? ""} />;
   if (path === "/providers") {
     return isAdmin ? <ProvidersPage api={api} /> : <p>Providers and models are managed by the organization's admins and owners.</p>;
+  }
+  if (path === "/mcp-servers") {
+    return isAdmin ? <McpServersPage api={api} /> : <p>MCP servers are managed by the organization's admins and owners.</p>;
   }
   return <AgentsPage api={api} />;
 }

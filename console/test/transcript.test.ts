@@ -41,4 +41,25 @@ describe("transcript", () => {
     expect(running).toBeNull();
     expect(entries[1]).toMatchObject({ kind: "turn", turn: { end: { outcome: "cancelled" }, parts: [{ text: "Echo:", state: "stopped" }] } });
   });
+
+  it("shows a gated call waiting for approval, then the decision and the result", () => {
+    const s = new EventScript();
+    const call = { id: "call_1", name: "mcp__everything__echo", arguments: { message: "hi" } };
+    s.userMessage(0, "message_a", "call mcp__everything__echo");
+    s.stored("turn.started", 5, { turn_id: "turn_a" }, "turn_a", "message_a");
+    s.stored("tool.call", 10, { tool_call: call, approval: "required" }, "turn_a");
+    s.stored("tool.approval_requested", 10, { tool_call: call, expires_at: "2026-11-30T12:15:00.000Z" }, "turn_a");
+    const waiting = buildTranscript(applyStored(EMPTY_LOG, s.events));
+    expect(waiting.running?.parts[0]).toMatchObject({ kind: "tool", call: { status: "running", approval: { decision: null, expiresAt: "2026-11-30T12:15:00.000Z" } } });
+    s.stored("tool.approval_decided", 900, { tool_call_id: "call_1", decision: "allow", decided_by: "user_1" }, "turn_a");
+    s.stored("tool.result", 950, { tool_call_id: "call_1", name: call.name, status: "success", result: { text: "Echo: hi" }, error: null }, "turn_a");
+    const decided = buildTranscript(applyStored(EMPTY_LOG, s.events));
+    expect(decided.running?.parts[0]).toMatchObject({ kind: "tool", call: { status: "success", approval: { decision: "allow", decidedBy: "user_1" } } });
+  });
+
+  it("leaves an ungated call without an approval", () => {
+    const { script } = timeTurn();
+    const turn = buildTranscript(applyStored(EMPTY_LOG, script.events)).entries[1];
+    expect(turn?.kind === "turn" && turn.turn.parts[0]?.kind === "tool" ? turn.turn.parts[0].call.approval : "missing").toBeNull();
+  });
 });

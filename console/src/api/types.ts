@@ -49,6 +49,20 @@ export interface Capability {
   name: string;
   description: string;
   category: string;
+  status: "available" | "unavailable";
+}
+
+export interface McpServer {
+  id: string;
+  name: string;
+  url: string;
+  headers_set: boolean;
+  capability_id: string;
+}
+
+export interface McpTool {
+  name: string;
+  description: string;
 }
 
 export interface Usage {

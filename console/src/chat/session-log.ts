@@ -5,6 +5,8 @@ export const STORED_TYPES = new Set([
   "message.created",
   "tool.call",
   "tool.result",
+  "tool.approval_requested",
+  "tool.approval_decided",
   "turn.started",
   "turn.completed",
   "turn.failed",

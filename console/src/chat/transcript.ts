@@ -9,6 +9,15 @@ export interface ToolCallView {
   status: "running" | "success" | "error" | "stopped";
   result: unknown;
   error: string | null;
+  /** For a call of a gated tool: waiting for a person, or how it was decided. */
+  approval: ApprovalView | null;
+}
+
+/** A gated call's approval: `decision` and `decidedBy` are null while it waits. */
+export interface ApprovalView {
+  decision: "allow" | "allow_always" | "reject" | "reject_always" | null;
+  decidedBy: string | null;
+  expiresAt: string | null;
 }
 
 export type TurnPart =
@@ -72,7 +81,20 @@ function addToTurn(turn: TurnView, event: EventEnvelope): void {
     if (text.length > 0) turn.parts.push({ kind: "text", messageId: message.id, text, state: "stored" });
   } else if (event.type === "tool.call") {
     const call = d.tool_call as { id: string; name: string; arguments: unknown };
-    turn.parts.push({ kind: "tool", call: { id: call.id, name: call.name, arguments: call.arguments, status: "running", result: null, error: null } });
+    const approval = d.approval === "required" ? { decision: null, decidedBy: null, expiresAt: null } : null;
+    turn.parts.push({ kind: "tool", call: { id: call.id, name: call.name, arguments: call.arguments, status: "running", result: null, error: null, approval } });
+  } else if (event.type === "tool.approval_requested" || event.type === "tool.approval_decided") {
+    const id = event.type === "tool.approval_requested" ? (d.tool_call as { id: string }).id : d.tool_call_id;
+    const part = turn.parts.find((p) => p.kind === "tool" && p.call.id === id);
+    if (part?.kind === "tool" && part.call.approval) {
+      part.call = {
+        ...part.call,
+        approval:
+          event.type === "tool.approval_requested"
+            ? { ...part.call.approval, expiresAt: typeof d.expires_at === "string" ? d.expires_at : null }
+            : { ...part.call.approval, decision: d.decision as ApprovalView["decision"], decidedBy: typeof d.decided_by === "string" ? d.decided_by : null },
+      };
+    }
   } else if (event.type === "tool.result") {
     const part = turn.parts.find((p) => p.kind === "tool" && p.call.id === d.tool_call_id);
     if (part?.kind === "tool") {

@@ -30,12 +30,18 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
     const form = formFields(event);
     const configured = new Map((loaded.data?.agent?.capabilities ?? []).map((c) => [c.ref, c]));
     const description = field(form, "description");
+    const gated = new Set(form.getAll("approval").map(String));
     const body = {
       name: field(form, "name"),
       description: description === "" ? null : description,
       system_prompt: String(form.get("system_prompt") ?? ""),
-      // A capability kept on an edit keeps its config; a new one starts with none.
-      capabilities: form.getAll("capabilities").map((id) => configured.get(String(id)) ?? String(id)),
+      // A capability kept on an edit keeps its config; a new one starts with none. The switch sets
+      // or clears `require_approval` (every tool of the capability waits for a person).
+      capabilities: form.getAll("capabilities").map((value) => {
+        const id = String(value);
+        const { require_approval: _gate, ...config } = configured.get(id)?.config ?? {};
+        return { ref: id, config: gated.has(id) ? { ...config, require_approval: true } : config };
+      }),
       default_model_id: field(form, "default_model_id") || null,
     };
     setBusy(true);
@@ -54,6 +60,7 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
   if (!loaded.data) return <p aria-live="polite">Loading…</p>;
   const { agent, capabilities, models } = loaded.data;
   const enabled = new Set(agent?.capabilities.map((c) => c.ref) ?? []);
+  const gatedNow = new Set(agent?.capabilities.filter((c) => c.config.require_approval !== undefined && c.config.require_approval !== false).map((c) => c.ref) ?? []);
 
   return (
     <section aria-labelledby="agent-form-heading">
@@ -73,7 +80,14 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
               <label for={`cap-${c.id}`}>
                 {c.name} <code class="muted">{c.id}</code>
               </label>
-              <p id={`cap-${c.id}-desc`} class="muted small">{c.description}</p>
+              <p id={`cap-${c.id}-desc`} class="muted small">
+                {c.description}
+                {c.status === "unavailable" && " (unavailable right now: its tools could not be listed)"}
+              </p>
+              <div class="check check-nested">
+                <input type="checkbox" id={`approval-${c.id}`} name="approval" value={c.id} checked={gatedNow.has(c.id)} />
+                <label for={`approval-${c.id}`}>requires approval</label>
+              </div>
             </div>
           ))}
         </fieldset>

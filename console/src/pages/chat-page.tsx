@@ -92,6 +92,15 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
     }
   };
 
+  const decide = async (toolCallId: string, decision: "allow" | "allow_always" | "reject") => {
+    setActionProblem(null);
+    try {
+      await api.request("POST", `/v1/sessions/${sessionId}/tool-approvals`, { decisions: [{ tool_call_id: toolCallId, decision }] });
+    } catch (err) {
+      setActionProblem(toProblem(err));
+    }
+  };
+
   const cancel = async () => {
     const request = cancelRequest(sessionId, transcript);
     if (!request) return;
@@ -126,7 +135,7 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
               {entry.queued && <span class="badge">queued</span>}
             </div>
           ) : (
-            <TurnBlock turn={entry.turn} firstTokenAt={log.firstTokenAt} now={now} />
+            <TurnBlock turn={entry.turn} firstTokenAt={log.firstTokenAt} now={now} onDecide={(id, decision) => void decide(id, decision)} />
           ),
         )}
         {waiting.map((p) => (
@@ -143,7 +152,7 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
           </div>
         ))}
       </div>
-      <ErrorNotice problem={actionProblem} title="Could not cancel" />
+      <ErrorNotice problem={actionProblem} title="Could not cancel or decide" />
       <Composer onSend={(text) => void send(text)} onCancel={() => void cancel()} running={running} cancelling={cancelling} />
     </section>
   );
