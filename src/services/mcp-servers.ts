@@ -1,13 +1,14 @@
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { mcpServers } from "../db/schema";
-import { decryptSecret, encryptSecret, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
+import { encryptSecret, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { isUniqueViolation } from "../lib/redact";
 import { nowIso } from "../lib/time";
-import { listMcpTools, McpFailure, type McpTarget, type McpToolDefinition } from "../mcp/client";
+import { listMcpTools, McpFailure, type McpToolDefinition } from "../mcp/client";
+import { mcpTargetOf } from "../mcp/target";
 import { mcpUrlRefusal, privateMcpUrlsAllowed, type McpUrlEnv } from "../mcp/url-policy";
 import { MCP_LIMITS, toMcpServer, type CreateMcpServerInput, type McpServer, type UpdateMcpServerInput } from "../schemas/mcp-servers";
 
@@ -107,11 +108,6 @@ export async function deleteMcpServer(db: Database, orgId: string, id: string): 
   if (!deleted) throw new ApiError("mcp_server_not_found");
 }
 
-/** Where to call a stored server and with which headers (decrypted: never log the result). */
-export async function mcpTargetOf(env: EncryptionEnv, row: Pick<McpServerRow, "id" | "url" | "headersEncrypted">): Promise<McpTarget> {
-  const headers = row.headersEncrypted === null ? {} : (JSON.parse(await decryptSecret(env, row.headersEncrypted, row.id)) as Record<string, string>);
-  return { url: row.url, headers };
-}
 
 /**
  * A server's tools, live. The URL policy is checked again (the setting may have changed since the

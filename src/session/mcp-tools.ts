@@ -8,7 +8,7 @@ import { describeError, logLine } from "../lib/log";
 import { callMcpTool, listMcpTools, McpFailure, type McpTarget, type McpToolDefinition } from "../mcp/client";
 import { isOfferableToolName, mcpToolName } from "../mcp/tool-names";
 import { mcpUrlRefusal, privateMcpUrlsAllowed } from "../mcp/url-policy";
-import { mcpTargetOf } from "../services/mcp-servers";
+import { mcpTargetOf } from "../mcp/target";
 import type { SessionDb } from "./db/client";
 import { mcpToolLists } from "./db/schema";
 
