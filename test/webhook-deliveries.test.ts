@@ -5,7 +5,7 @@ import { createDb } from "../src/db/client";
 import { webhooks } from "../src/db/schema";
 import { WebhookSchema } from "../src/schemas/webhooks";
 import { FAILING_REASON } from "../src/webhooks/delivery-log";
-import type { RecordedDelivery } from "./fakes/webhook-receiver";
+import type { RecordedDelivery } from "./support/recorded-delivery";
 import { sleep } from "./support/async";
 import { settledEvents } from "./support/events";
 import { fakeModel, scenarioBase } from "./support/models";

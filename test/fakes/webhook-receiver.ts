@@ -12,17 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-
-/** One delivery as the receiver saw it. */
-export interface RecordedDelivery {
-  headers: { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
-  body: string;
-  /** For each secret of the endpoint, in order: whether `Webhook.verify` accepted the delivery with it alone. */
-  verified: boolean[];
-  /** What the receiver answered (0: it never did). */
-  status: number;
-  received_at: number;
-}
+import type { RecordedDelivery } from "../support/recorded-delivery";
 
 export interface FakeWebhookReceiver {
   port: number;

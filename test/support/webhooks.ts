@@ -1,6 +1,6 @@
 import { expect, inject } from "vitest";
 import { WebhookDeliverySchema, WebhookWithSecretSchema } from "../../src/schemas/webhooks";
-import type { RecordedDelivery } from "../fakes/webhook-receiver";
+import type { RecordedDelivery } from "./recorded-delivery";
 import { callAs, type Caller } from "./requests";
 import { z } from "@hono/zod-openapi";
 
