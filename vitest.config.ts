@@ -85,6 +85,8 @@ export default defineConfig({
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",
+            // A hanging webhook receiver on loopback; its first retry (30 s on) comes after the test.
+            ALLOW_PRIVATE_WEBHOOK_URLS: "true",
           }),
         ],
         test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
