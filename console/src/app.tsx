@@ -93,6 +93,7 @@ function Shell({ onSignOut, me, orgs = [], onSwitchOrg, children }: ShellProps) 
         <nav aria-label="Main">
           <a href="#/agents">Agents</a>
           {isAdmin && <a href="#/providers">Providers and models</a>}
+          {isAdmin && <a href="#/webhooks">Webhooks</a>}
         </nav>
         <div class="topbar-end">
           {orgs.length > 1 && onSwitchOrg ? (

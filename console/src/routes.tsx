@@ -4,6 +4,7 @@ import { AgentPage } from "./pages/agent-page";
 import { AgentsPage } from "./pages/agents-page";
 import { ChatPage } from "./pages/chat-page";
 import { ProvidersPage } from "./pages/providers-page";
+import { WebhooksPage } from "./pages/webhooks-page";
 import { useHashPath } from "./ui/router";
 
 /** The pages, by the path in the URL's hash. */
@@ -16,6 +17,9 @@ export function Routes({ api, isAdmin }: { api: ApiClient; isAdmin: boolean }) {
   if ((match = path.match(/^\/sessions\/([\w-]+)$/))) return <ChatPage api={api} sessionId={match[1] ?? ""} />;
   if (path === "/providers") {
     return isAdmin ? <ProvidersPage api={api} /> : <p>Providers and models are managed by the organization's admins and owners.</p>;
+  }
+  if (path === "/webhooks") {
+    return isAdmin ? <WebhooksPage api={api} /> : <p>Webhooks are managed by the organization's admins and owners.</p>;
   }
   return <AgentsPage api={api} />;
 }
