@@ -159,7 +159,14 @@ function WebhookCard({ api, webhook: w, change, onSecret }: CardProps) {
       </div>
       {note && <p class="muted small" aria-live="polite">{note}</p>}
       <ErrorNotice problem={log.problem} title="Could not load the deliveries" />
-      <h3>Recent deliveries {log.data && <span class="muted small">({log.data.total} attempts in 7 days)</span>}</h3>
+      <h3>
+        Recent deliveries{" "}
+        {log.data && (
+          <span class="muted small">
+            ({log.data.total} attempt{log.data.total === 1 ? "" : "s"} in 7 days)
+          </span>
+        )}
+      </h3>
       {groups.length === 0 ? (
         <p class="muted">None yet.</p>
       ) : (
