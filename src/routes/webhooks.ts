@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
-import { requireRole } from "../middleware/require-role";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
 import {
   CreateWebhookSchema,
@@ -25,7 +25,7 @@ import {
 const tags = ["Webhooks"];
 const WebhookParams = z.object({ webhook_id: idParam("webhook", "webhook_id") });
 // Every webhook route is an admin's: endpoints receive the org's session activity.
-const adminOnly = requireRole("admin");
+const adminOnly = traits({ access: "org", role: "admin" });
 
 const listWebhooksRoute = createRoute({
   method: "get",
@@ -33,7 +33,7 @@ const listWebhooksRoute = createRoute({
   operationId: "listWebhooks",
   tags,
   summary: "List the organization's webhook endpoints, newest first (admin)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   responses: { 200: jsonResponse(z.object({ data: z.array(WebhookSchema) }), "Endpoints"), ...errorResponses(400, 401, 403, 429) },
 });
 
@@ -43,7 +43,7 @@ const createWebhookRoute = createRoute({
   operationId: "createWebhook",
   tags,
   summary: "Register a webhook endpoint (admin); the signing secret is in this answer only",
-  middleware: [adminOnly],
+  middleware: traits({ access: "org", idempotent: true, role: "admin" }),
   request: { body: jsonBody(CreateWebhookSchema) },
   responses: {
     201: jsonResponse(WebhookWithSecretSchema, "The new endpoint, with its secret"),
@@ -57,7 +57,7 @@ const getWebhookRoute = createRoute({
   operationId: "getWebhook",
   tags,
   summary: "Get a webhook endpoint (admin)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams },
   responses: { 200: jsonResponse(WebhookSchema, "The endpoint"), ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -68,7 +68,7 @@ const updateWebhookRoute = createRoute({
   operationId: "updateWebhook",
   tags,
   summary: "Update a webhook endpoint (admin; partial; status enabled re-enables a disabled endpoint)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams, body: jsonBody(UpdateWebhookSchema) },
   responses: { 200: jsonResponse(WebhookSchema, "The updated endpoint"), ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
 });
@@ -79,7 +79,7 @@ const deleteWebhookRoute = createRoute({
   operationId: "deleteWebhook",
   tags,
   summary: "Remove a webhook endpoint and its delivery log (admin)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -90,7 +90,7 @@ const rotateSecretRoute = createRoute({
   operationId: "rotateWebhookSecret",
   tags,
   summary: "Replace the signing secret (admin); the previous one also signs deliveries for 24 hours",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams },
   responses: { 200: jsonResponse(WebhookWithSecretSchema, "The endpoint, with its new secret"), ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
@@ -101,7 +101,7 @@ const listDeliveriesRoute = createRoute({
   operationId: "listWebhookDeliveries",
   tags,
   summary: "Delivery attempts of the last 7 days, newest first (admin; paginated)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams, query: PaginationQuery },
   responses: { 200: jsonResponse(paginated(WebhookDeliverySchema), "Attempts"), ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -112,7 +112,7 @@ const testWebhookRoute = createRoute({
   operationId: "sendWebhookTestEvent",
   tags,
   summary: "Send a webhook.test event to this endpoint (admin; one attempt, its outcome in the delivery log)",
-  middleware: [adminOnly],
+  middleware: adminOnly,
   request: { params: WebhookParams },
   responses: { 202: jsonResponse(WebhookTestResultSchema, "Queued"), ...errorResponses(400, 401, 403, 404, 429) },
 });

@@ -1,4 +1,4 @@
-import { addressRefusal } from "../capabilities/public-url";
+import { addressRefusal } from "../lib/public-url";
 
 /** The Worker var that lets webhook URLs reach private networks (docs/WEBHOOKS.md). */
 export interface WebhookUrlEnv {
