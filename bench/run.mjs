@@ -27,7 +27,7 @@ const SIZES = options.quick
   ? { http: { concurrency: 16, warmup: 50, timeLimitMs: 10_000 }, health: 300, agents: 150, chat: { sessionCount: 3, turns: 9, timeLimitMs: 15_000 }, d1: { turns: 5, gets: 5, coldKeys: 3 }, resume: { total: 2_000, repeats: 2 }, fanout: [20, 50] }
   : { http: { concurrency: 16, warmup: 200, timeLimitMs: 20_000 }, health: 3000, agents: 1500, chat: { sessionCount: 5, turns: 50, timeLimitMs: 30_000 }, d1: { turns: 30, gets: 40, coldKeys: 15 }, resume: { total: 10_000, repeats: 5 }, fanout: [100, 500, 1000] };
 const FANOUT = { rounds: 3, burst: 50, timeLimitMs: 120_000, bareEvents: 7 };
-const WEBHOOKS = options.quick ? { burst: 40, turns: 10, sessions: 2 } : { burst: 300, turns: 60, sessions: 3 };
+const WEBHOOKS = options.quick ? { endpoints: 10, fanoutTurns: 4, turns: 10, sessions: 2 } : { endpoints: 25, fanoutTurns: 12, turns: 60, sessions: 3 };
 
 // Raised so the bench measures the app, not its limits (see Settings in the report); the API
 // rate limit binding's own limit is raised in lib/workers.mjs.
@@ -149,7 +149,7 @@ async function realAndBare(prepared, secrets) {
 
 /** Scenario e (bench/lib/webhooks.mjs), with what the page says about how it was measured. */
 async function measureWebhooks(api, agentId, tree) {
-  say(`e) webhooks: a burst of ${WEBHOOKS.burst} test events, then ${WEBHOOKS.turns} turns over ${WEBHOOKS.sessions} sessions`);
+  say(`e) webhooks: ${WEBHOOKS.fanoutTurns} turns fanned out to ${WEBHOOKS.endpoints} endpoints, then ${WEBHOOKS.turns} turns over ${WEBHOOKS.sessions} sessions`);
   const result = await webhookScenario(api, agentId, WEBHOOKS);
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   return { ...result, sizes: WEBHOOKS, date, command: options.command, commit: tree.commit, dirty: tree.dirty, load: loadText() };

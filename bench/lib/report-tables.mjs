@@ -155,7 +155,7 @@ export function resultsTable(pairs) {
 export function webhookTable(w) {
   const t = w.throughput;
   return table(["Measure", "Count", "Result", "p50 ms", "p99 ms", "max ms"], ["l", "r", "r", "r", "r", "r"], [
-    ["Test events, burst through the queue (verified deliveries/s)", `${t.deliveries}`, `${rate(t.perSecond)}/s over ${t.seconds.toFixed(1)} s`, "", "", ""],
+    [`${t.turns} turns × ${t.endpoints} endpoints: verified deliveries/s`, `${t.deliveries}`, `${rate(t.perSecond)}/s over ${t.seconds.toFixed(1)} s`, "", "", ""],
     ["`session.completed` at the client → `session.idle` at the receiver", `${w.delay.count}`, "", ms(w.delay.p50), ms(w.delay.p99), ms(w.delay.max)],
   ]);
 }

@@ -168,9 +168,11 @@ export function webhooksSection(w) {
 Measured on ${w.date} by \`${w.command}\`, commit \`${w.commit}\`${w.dirty ? " plus uncommitted changes" : ""}; load average ${w.load} at the end.
 The real Worker as above, with \`ALLOW_PRIVATE_WEBHOOK_URLS=true\` and wrangler.toml's queues run by Miniflare's
 local queue broker (the one \`wrangler dev\` uses: one batch at a time, \`max_batch_timeout = 0\`). A receiver on
-127.0.0.1 in the bench's process verifies every delivery with \`standardwebhooks\` (${w.refused} refused). Throughput: ${w.sizes.burst}
-\`POST /v1/webhooks/{id}/test\` at concurrency 16, from the first POST to the last verified arrival (each is one
-queue message, one signed POST and one D1 batch for the log). Delay: ${w.sizes.turns} llmsim turns over ${w.sizes.sessions} sessions,
+127.0.0.1 in the bench's process verifies every delivery with \`standardwebhooks\` (${w.refused} refused). Throughput: ${w.sizes.endpoints}
+endpoints of one org subscribed to \`session.idle\`, ${w.sizes.fanoutTurns} turns at once on as many sessions; each turn's event is
+fanned out by the consumer to one delivery message per endpoint (each: one D1 read, one signed POST, one D1 batch for
+the log); deliveries per second at the receiver, from the first arrival to the last. Delay: then one endpoint,
+${w.sizes.turns} llmsim turns over ${w.sizes.sessions} sessions,
 each with an open SSE stream, from the client reading \`session.completed\` to the receiver reading that turn's
 \`session.idle\` (two queue hops: the object's event, then the consumer's delivery message; same clock).
 

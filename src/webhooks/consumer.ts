@@ -1,10 +1,10 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { createDb, type Database } from "../db/client";
 import { webhooks } from "../db/schema";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
 import { attemptDelivery, type AttemptResult } from "./attempt";
-import { logAttempt, logDeadLettered, type LoggedMessage } from "./delivery-log";
+import { logAttempts, logDeadLettered, type LoggedAttempt, type LoggedMessage } from "./delivery-log";
 import { retryDelaySeconds, TEST_EVENT_TYPE, type WebhookQueueMessage } from "./messages";
 import { signingSecrets } from "./secrets";
 import { privateWebhookUrlsAllowed, webhookUrlRefusal } from "./url-policy";
@@ -40,22 +40,43 @@ async function fanOut(env: Env, db: Database, body: EventMessage): Promise<void>
   }
 }
 
+/** What the consumer does with a message once its batch is handled. */
+type Outcome = "ack" | "retry";
+
 /**
- * One attempt of one delivery. Returns whether the queue should try again: not after a success,
- * not for a test event (sent once, its outcome is in the log), not for an endpoint that is
- * gone or disabled (also by this very failure).
+ * One attempt of each delivery of a batch: the endpoints read in one query, the attempts made at
+ * once, the log written in one batch. A delivery is retried unless it succeeded, is a test event
+ * (sent once, its outcome is in the log), or its endpoint is gone or disabled (also by this very
+ * failure). If the read or the log write fails, every delivery of the batch is retried.
  */
-async function deliverOnce(env: Env, db: Database, body: DeliveryMessage, attempt: number): Promise<boolean> {
-  const endpoint = await db.select().from(webhooks).where(eq(webhooks.id, body.webhook_id)).get();
-  if (!endpoint) return false;
-  const isTest = body.payload.type === TEST_EVENT_TYPE;
-  if (endpoint.status !== "enabled" && !isTest) return false;
-  const refusal = webhookUrlRefusal(endpoint.url, privateWebhookUrlsAllowed(env));
-  const result: AttemptResult = refusal
-    ? { ok: false, responseStatus: null, durationMs: 0, error: `URL refused: ${refusal}` }
-    : await attemptDelivery(endpoint.url, await signingSecrets(env, endpoint), body.message_id, JSON.stringify(body.payload));
-  const { disabled } = await logAttempt(db, logged(body), attempt, result, !isTest);
-  return !result.ok && !isTest && !disabled;
+async function deliverAll(env: Env, db: Database, messages: readonly Message<DeliveryMessage>[]): Promise<Map<Message<DeliveryMessage>, Outcome>> {
+  const ids = [...new Set(messages.map((m) => m.body.webhook_id))];
+  const endpoints = new Map((await db.select().from(webhooks).where(inArray(webhooks.id, ids))).map((row) => [row.id, row]));
+  const allowPrivate = privateWebhookUrlsAllowed(env);
+  const outcomes = new Map<Message<DeliveryMessage>, Outcome>();
+  const attempted: { message: Message<DeliveryMessage>; logged: LoggedAttempt }[] = [];
+  await Promise.all(
+    messages.map(async (message) => {
+      const { body } = message;
+      const endpoint = endpoints.get(body.webhook_id);
+      const isTest = body.payload.type === TEST_EVENT_TYPE;
+      if (!endpoint || (endpoint.status !== "enabled" && !isTest)) {
+        outcomes.set(message, "ack");
+        return;
+      }
+      const refusal = webhookUrlRefusal(endpoint.url, allowPrivate);
+      const result: AttemptResult = refusal
+        ? { ok: false, responseStatus: null, durationMs: 0, error: `URL refused: ${refusal}` }
+        : await attemptDelivery(endpoint.url, await signingSecrets(env, endpoint), body.message_id, JSON.stringify(body.payload));
+      attempted.push({ message, logged: { message: logged(body), attempt: message.attempts, result, countsForHealth: !isTest } });
+    }),
+  );
+  const disabled = await logAttempts(db, attempted.map((a) => a.logged));
+  for (const { message, logged: entry } of attempted) {
+    const done = entry.result.ok || !entry.countsForHealth || disabled.has(message.body.webhook_id);
+    outcomes.set(message, done ? "ack" : "retry");
+  }
+  return outcomes;
 }
 
 /** A message the queue gave up on: its delivery log says so (when its endpoint still exists). */
@@ -73,26 +94,40 @@ async function deadLettered(db: Database, body: WebhookQueueMessage): Promise<vo
  * delivered (deliveries); a failure is retried by the queue with exponential backoff
  * (`retry({ delaySeconds })`, max_retries in wrangler.toml), after which the queue moves the
  * message to the dead-letter queue, whose messages are logged here and acknowledged.
- * Messages of a batch are handled concurrently, each acknowledged or retried on its own.
+ * Messages of a batch are handled concurrently, each acknowledged or retried on its own; the
+ * deliveries of a batch share one D1 read and one D1 write.
  */
 export async function handleWebhookBatch(batch: MessageBatch<WebhookQueueMessage>, env: Env): Promise<void> {
   const db = createDb(env.DB);
+  const retry = (message: Message<WebhookQueueMessage>) => message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env.WEBHOOK_RETRY_BASE_SECONDS) });
+  const failed = (message: Message<WebhookQueueMessage>, err: unknown) => {
+    logLine("error", { msg: "webhook message failed", queue: batch.queue, kind: message.body.kind, message_id: message.body.message_id, error: describeError(err) });
+    retry(message);
+  };
   const dead = batch.queue.endsWith(DEAD_LETTER_SUFFIX);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const body = message.body;
+  const deliveries = dead ? [] : batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
+  const others = batch.messages.filter((m) => !deliveries.includes(m as Message<DeliveryMessage>));
+  await Promise.all([
+    ...others.map(async (message) => {
       try {
+        const body = message.body;
         if (dead) await deadLettered(db, body);
         else if (body.kind === "event") await fanOut(env, db, body);
-        else if (await deliverOnce(env, db, body, message.attempts)) {
-          message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env.WEBHOOK_RETRY_BASE_SECONDS) });
-          return;
-        }
         message.ack();
       } catch (err) {
-        logLine("error", { msg: "webhook message failed", queue: batch.queue, kind: body.kind, message_id: body.message_id, error: describeError(err) });
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env.WEBHOOK_RETRY_BASE_SECONDS) });
+        failed(message, err);
       }
     }),
-  );
+    (async () => {
+      if (deliveries.length === 0) return;
+      try {
+        for (const [message, outcome] of await deliverAll(env, db, deliveries)) {
+          if (outcome === "ack") message.ack();
+          else retry(message);
+        }
+      } catch (err) {
+        for (const message of deliveries) failed(message, err);
+      }
+    })(),
+  ]);
 }

@@ -1,4 +1,5 @@
 import { and, eq, isNotNull, lt, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { webhookDeliveries, webhooks } from "../db/schema";
 import { newId } from "../lib/ids";
@@ -31,39 +32,52 @@ function prune(db: Database, webhookId: string, at: Date) {
   return db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.webhookId, webhookId), lt(webhookDeliveries.createdAt, cutoff)));
 }
 
+/** One attempt to log: the message, its attempt number, what it came to, and whether it counts toward the endpoint's health (a test event does not). */
+export interface LoggedAttempt {
+  message: LoggedMessage;
+  attempt: number;
+  result: AttemptResult;
+  countsForHealth: boolean;
+}
+
 /**
- * Logs one attempt and keeps the endpoint's failure streak, in one D1 batch (one round trip):
- * a success ends the streak; a failure starts it (or keeps its start) and, when it began 3 days
- * ago or more, disables the endpoint with the reason. A test event only logs (it says nothing
- * about the endpoint's health over time). Returns whether this attempt disabled the endpoint.
+ * Logs the attempts of one consumer batch and keeps each endpoint's failure streak, in one D1
+ * batch (one round trip), in the attempts' order: a success ends the streak; a failure starts it
+ * (or keeps its start) and, when it began 3 days ago or more, disables the endpoint with the
+ * reason. Each endpoint's rows past the retention are dropped in the same batch. Returns the
+ * endpoints these attempts disabled.
  */
-export async function logAttempt(db: Database, message: LoggedMessage, attempt: number, result: AttemptResult, countsForHealth: boolean): Promise<{ disabled: boolean }> {
+export async function logAttempts(db: Database, attempts: readonly LoggedAttempt[]): Promise<Set<string>> {
   const at = new Date();
   const now = at.toISOString();
-  const insert = db.insert(webhookDeliveries).values(
-    row(message, at, { attempt, status: result.ok ? "succeeded" : "failed", responseStatus: result.responseStatus, durationMs: result.durationMs, error: result.error }),
-  );
-  if (!countsForHealth) {
-    await db.batch([insert, prune(db, message.webhookId, at)]);
-    return { disabled: false };
-  }
-  if (result.ok) {
-    const recover = db.update(webhooks).set({ failingSince: null }).where(and(eq(webhooks.id, message.webhookId), isNotNull(webhooks.failingSince)));
-    await db.batch([insert, prune(db, message.webhookId, at), recover]);
-    return { disabled: false };
-  }
-  const streak = db
-    .update(webhooks)
-    .set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` })
-    .where(eq(webhooks.id, message.webhookId));
   const cutoff = new Date(at.getTime() - DISABLE_AFTER_FAILING_MS).toISOString();
-  const disable = db
-    .update(webhooks)
-    .set({ status: "disabled", disabledReason: FAILING_REASON, updatedAt: now })
-    .where(and(eq(webhooks.id, message.webhookId), eq(webhooks.status, "enabled"), lte(webhooks.failingSince, cutoff)))
-    .returning({ id: webhooks.id });
-  const [, , , disabled] = await db.batch([insert, prune(db, message.webhookId, at), streak, disable]);
-  return { disabled: disabled.length > 0 };
+  const statements: BatchItem<"sqlite">[] = [];
+  const disables: { index: number; webhookId: string }[] = [];
+  for (const { message, attempt, result, countsForHealth } of attempts) {
+    const status = result.ok ? "succeeded" : "failed";
+    statements.push(
+      db.insert(webhookDeliveries).values(row(message, at, { attempt, status, responseStatus: result.responseStatus, durationMs: result.durationMs, error: result.error })),
+    );
+    if (!countsForHealth) continue;
+    if (result.ok) {
+      statements.push(db.update(webhooks).set({ failingSince: null }).where(and(eq(webhooks.id, message.webhookId), isNotNull(webhooks.failingSince))));
+      continue;
+    }
+    statements.push(db.update(webhooks).set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` }).where(eq(webhooks.id, message.webhookId)));
+    disables.push({ index: statements.length, webhookId: message.webhookId });
+    statements.push(
+      db
+        .update(webhooks)
+        .set({ status: "disabled", disabledReason: FAILING_REASON, updatedAt: now })
+        .where(and(eq(webhooks.id, message.webhookId), eq(webhooks.status, "enabled"), lte(webhooks.failingSince, cutoff)))
+        .returning({ id: webhooks.id }),
+    );
+  }
+  for (const webhookId of new Set(attempts.map((a) => a.message.webhookId))) statements.push(prune(db, webhookId, at));
+  const [first, ...rest] = statements;
+  if (!first) return new Set();
+  const results = await db.batch([first, ...rest]);
+  return new Set(disables.filter(({ index }) => (results[index] as unknown[]).length > 0).map(({ webhookId }) => webhookId));
 }
 
 /** Logs that the queue gave up on a message after its last retry (it is in the dead-letter queue). */
