@@ -170,10 +170,9 @@ The real Worker as above, with \`ALLOW_PRIVATE_WEBHOOK_URLS=true\` and wrangler.
 local queue broker (the one \`wrangler dev\` uses: one batch at a time, \`max_batch_timeout = 0\`). A receiver on
 127.0.0.1 in the bench's process verifies every delivery with \`standardwebhooks\` (${w.refused} refused). Throughput: ${w.sizes.endpoints}
 endpoints of one org subscribed to \`session.idle\`, ${w.sizes.fanoutTurns} turns at once on as many sessions; each turn's event is
-fanned out by the consumer to one delivery message per endpoint (each: one D1 read, one signed POST, one D1 batch for
-the log); deliveries per second at the receiver, from the first arrival to the last. Delay: then one endpoint,
-${w.sizes.turns} llmsim turns over ${w.sizes.sessions} sessions,
-each with an open SSE stream, from the client reading \`session.completed\` to the receiver reading that turn's
+fanned out by the consumer to one delivery message per endpoint (per consumer batch of deliveries: one D1 read, the
+signed POSTs at once, one D1 batch for the log); deliveries per second at the receiver, from the first arrival to the
+last. Delay: then one endpoint, ${w.sizes.turns} llmsim turns over ${w.sizes.sessions} sessions, each with an open SSE stream, from the client reading \`session.completed\` to the receiver reading that turn's
 \`session.idle\` (two queue hops: the object's event, then the consumer's delivery message; same clock).
 
 ${webhookTable(w)}
