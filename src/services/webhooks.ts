@@ -24,7 +24,7 @@ import { privateWebhookUrlsAllowed, webhookUrlRefusal, type WebhookUrlEnv } from
 type WebhookRow = typeof webhooks.$inferSelect;
 
 /** How long a rotated-out secret still signs deliveries. */
-export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
+const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The reason an endpoint an admin disabled shows. */
 const DISABLED_BY_ADMIN = "Disabled through the API";

@@ -1,7 +1,7 @@
 import { signedHeaders } from "./signing";
 
 /** How long a receiver has to answer one delivery (spec §9). */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 
 /** A receiver's answer is read (and dropped) up to this many bytes, so a huge body cannot hold the consumer. */
 const MAX_RESPONSE_BYTES = 64 * 1024;

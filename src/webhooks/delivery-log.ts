@@ -9,7 +9,7 @@ import type { AttemptResult } from "./attempt";
 export const DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** How long an endpoint may fail every attempt before it is disabled. */
-export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 60 * 60 * 1000;
+const DISABLE_AFTER_FAILING_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** The reason a disabled endpoint shows when it was disabled for failing. */
 export const FAILING_REASON = "Every delivery attempt failed for 3 days; PATCH status to enabled once the receiver works again";

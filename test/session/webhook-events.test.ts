@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope, EventType } from "../src/session/events";
-import type { SessionRecord } from "../src/session/session-record";
-import { WebhookEvents } from "../src/session/webhook-events";
-import type { WebhookQueue, WebhookQueueMessage } from "../src/webhooks/messages";
+import type { EventEnvelope, EventType } from "../../src/session/events";
+import type { SessionRecord } from "../../src/session/session-record";
+import { WebhookEvents } from "../../src/session/webhook-events";
+import type { WebhookQueue, WebhookQueueMessage } from "../../src/webhooks/messages";
 
 const RECORD = { id: "session_1", orgId: "org_1", agentId: "agent_1", status: "started" as const };
 
