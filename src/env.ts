@@ -59,6 +59,7 @@ export interface Env {
   MCP_TOOL_TIMEOUT_MS?: string;
   /** Optional: how long a call waits for a person's approval before it is rejected (default 900000 ms; `tool_approval_timeout`). */
   TOOL_APPROVAL_TIMEOUT_MS?: string;
+  /**
    * Optional, off by default: exactly "true" lets webhook URLs point at private, loopback and
    * link-local addresses and use plain http (a receiver on the developer's machine). See docs/WEBHOOKS.md.
    */
