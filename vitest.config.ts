@@ -26,6 +26,13 @@ function workers(bindings: Record<string, unknown>) {
  */
 const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_MCP_URLS: "true", MCP_TOOL_TIMEOUT_MS: "4000" };
 
+/**
+ * The webhook receiver (test/fakes/webhook-receiver.ts) listens on 127.0.0.1 too; failed
+ * deliveries are retried at once instead of after 30 s, 1 min, … (the queue's own retry, with
+ * delaySeconds 0), so a retry can be seen in a test's lifetime.
+ */
+const localWebhooks = { ALLOW_PRIVATE_WEBHOOK_URLS: "true", WEBHOOK_RETRY_BASE_SECONDS: "0" };
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
@@ -33,7 +40,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        plugins: [workers(localModelServers)],
+        plugins: [workers({ ...localModelServers, ...localWebhooks })],
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
@@ -78,6 +85,8 @@ export default defineConfig({
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",
+            // A hanging webhook receiver on loopback; its first retry (30 s on) comes after the test.
+            ALLOW_PRIVATE_WEBHOOK_URLS: "true",
           }),
         ],
         test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },

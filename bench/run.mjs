@@ -11,10 +11,11 @@ import { httpLoad } from "./lib/load.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { ROOT, tail, WORK_DIR } from "./lib/proc.mjs";
 import { d1Counts, d1Timings } from "./lib/remote-d1.mjs";
-import { benchmarksPage, consoleSummary, loadText, machineFacts } from "./lib/report.mjs";
+import { benchmarksPage, consoleSummary, loadText, machineFacts, WEBHOOKS_HEADING, webhooksSection } from "./lib/report.mjs";
 import { resumeAt } from "./lib/resume.mjs";
 import { buildTree } from "./lib/tree.mjs";
 import { bareStreams, chatTurns } from "./lib/turns.mjs";
+import { webhookScenario } from "./lib/webhooks.mjs";
 import { startWorker } from "./lib/workers.mjs";
 
 const options = parseArgs(process.argv.slice(2));
@@ -26,6 +27,7 @@ const SIZES = options.quick
   ? { http: { concurrency: 16, warmup: 50, timeLimitMs: 10_000 }, health: 300, agents: 150, chat: { sessionCount: 3, turns: 9, timeLimitMs: 15_000 }, d1: { turns: 5, gets: 5, coldKeys: 3 }, resume: { total: 2_000, repeats: 2 }, fanout: [20, 50] }
   : { http: { concurrency: 16, warmup: 200, timeLimitMs: 20_000 }, health: 3000, agents: 1500, chat: { sessionCount: 5, turns: 50, timeLimitMs: 30_000 }, d1: { turns: 30, gets: 40, coldKeys: 15 }, resume: { total: 10_000, repeats: 5 }, fanout: [100, 500, 1000] };
 const FANOUT = { rounds: 3, burst: 50, timeLimitMs: 120_000, bareEvents: 7 };
+const WEBHOOKS = options.quick ? { endpoints: 10, fanoutTurns: 4, turns: 10, sessions: 2 } : { endpoints: 25, fanoutTurns: 12, turns: 60, sessions: 3 };
 
 // Raised so the bench measures the app, not its limits (see Settings in the report); the API
 // rate limit binding's own limit is raised in lib/workers.mjs.
@@ -46,7 +48,8 @@ async function serve(name, tree, state, modules, secrets) {
     name,
     configPath: tree.configPath,
     modules,
-    vars: { ...secrets, ...LIMIT_VARS },
+    // The webhook scenario's receiver listens on loopback.
+    vars: { ...secrets, ...LIMIT_VARS, ALLOW_PRIVATE_WEBHOOK_URLS: "true" },
     persistRoot: persistRoot(state.dir),
     logFile: join(WORK_DIR, `${name}.log`),
   });
@@ -134,13 +137,47 @@ async function realAndBare(prepared, secrets) {
         fanout.push(row);
       }
     }
-    return { pairs, events, fanout, wsReady };
+    const webhooks = await measureWebhooks(api, agent.id, prepared.tree);
+    return { pairs, events, fanout, wsReady, webhooks };
   } catch (err) {
     console.error(`[bench] app log (last lines):\n${tail(real.logFile)}`);
     throw err;
   } finally {
     await Promise.all([stop(real), stop(bare)]);
   }
+}
+
+/** Scenario e (bench/lib/webhooks.mjs), with what the page says about how it was measured. */
+async function measureWebhooks(api, agentId, tree) {
+  say(`e) webhooks: ${WEBHOOKS.fanoutTurns} turns fanned out to ${WEBHOOKS.endpoints} endpoints, then ${WEBHOOKS.turns} turns over ${WEBHOOKS.sessions} sessions`);
+  const result = await webhookScenario(api, agentId, WEBHOOKS);
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return { ...result, sizes: WEBHOOKS, date, command: options.command, commit: tree.commit, dirty: tree.dirty, load: loadText() };
+}
+
+/** `--only=webhooks`: the real Worker and scenario e alone; its section of the page is replaced, the rest kept. */
+async function webhooksOnly() {
+  const after = await prepare(options.tree ?? ROOT, "after");
+  const real = await serve("app", after.tree, after.state, after.tree.modules.real, benchSecrets());
+  let webhooks;
+  try {
+    const api = apiClient(real.base, after.state.tenant.apiKey);
+    webhooks = await measureWebhooks(api, (await api.createAgent()).id, after.tree);
+  } catch (err) {
+    console.error(`[bench] app log (last lines):\n${tail(real.logFile)}`);
+    throw err;
+  } finally {
+    await stop(real);
+  }
+  const section = webhooksSection(webhooks);
+  console.log(`\n${section}`);
+  if (!options.write) return;
+  const page = readFileSync(options.out, "utf8");
+  const start = page.indexOf(WEBHOOKS_HEADING);
+  const next = start < 0 ? page.indexOf("## How to read this") : page.indexOf("\n## ", start + WEBHOOKS_HEADING.length) + 1;
+  if (next <= 0) throw new Error(`${options.out} has no place for the webhook section`);
+  writeFileSync(options.out, `${page.slice(0, start < 0 ? next : start)}${section}${page.slice(next)}`);
+  say(`replaced the webhook section of ${options.out}`);
 }
 
 function loadRecordedBefore() {
@@ -151,6 +188,10 @@ function loadRecordedBefore() {
 async function main() {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 22) throw new Error(`Node ${process.version}: run with Node 22 (\`npm run bench\` uses the project's node)`);
+  if (options.only === "webhooks") {
+    await webhooksOnly();
+    return;
+  }
   const t0 = Date.now();
   const machine = machineFacts();
   say(`building and seeding ${options.tree ?? "this tree"}${options.before ? ` and ${options.before}` : ""}`);

@@ -19,21 +19,23 @@ const src = join(root, "src");
  */
 export const RULES = {
   lib: ["type:env"],
-  env: ["type:db", "type:rate-limit", "type:session:contract"],
+  env: ["type:db", "type:rate-limit", "type:session:contract", "type:webhooks"],
   "rate-limit": [],
   harness: ["lib"],
   db: ["type:schemas"],
-  schemas: ["lib", "harness", "session:contract", "type:db", "type:env", "type:capabilities"],
+  schemas: ["lib", "harness", "session:contract", "webhooks", "type:db", "type:env", "type:capabilities"],
   llm: ["lib", "db", "type:env"],
   capabilities: ["lib", "type:llm"],
   mcp: ["lib"],
-  session: ["lib", "db", "llm", "mcp", "schemas", "capabilities", "type:env"],
-  services: ["lib", "db", "llm", "mcp", "schemas", "capabilities", "harness", "session:contract", "type:env"],
+  session: ["lib", "db", "llm", "mcp", "schemas", "capabilities", "webhooks", "type:env"],
+  services: ["lib", "db", "llm", "mcp", "schemas", "capabilities", "harness", "session:contract", "webhooks", "type:env"],
+  /** Signing, delivery and the queue consumer of webhooks; its messages are the producers' contract. */
+  webhooks: ["lib", "db", "type:env"],
   streaming: ["lib", "session:contract"],
   middleware: ["lib", "db", "services", "type:env"],
   routes: ["lib", "schemas", "services", "middleware", "streaming", "capabilities", "harness", "type:env", "type:session:contract"],
   app: ["lib", "middleware", "routes", "type:env"],
-  index: ["app", "session", "rate-limit"],
+  index: ["app", "session", "rate-limit", "webhooks"],
   /** src/*.d.ts: ambient declarations (modules the bundler or the runtime provides). */
   declarations: [],
 };

@@ -1,7 +1,8 @@
 // Local development in one command (`npm run dev [-- <wrangler dev args>]`): copies the Swagger UI
 // assets, builds the console, creates .dev.vars from .dev.vars.example when it is missing, applies the D1 migrations
 // to the local database, seeds a dev org, user and API key (idempotently), prints those
-// credentials, then runs `wrangler dev` (port 8787 unless the arguments name another).
+// credentials, then runs `wrangler dev` (port 8787 unless the arguments name another), with webhook
+// endpoints allowed on this machine (ALLOW_PRIVATE_WEBHOOK_URLS=true, unless the arguments set it).
 //
 // Everything it creates is LOCAL-DEV-ONLY: the password and the key below are public.
 import { spawn, spawnSync } from "node:child_process";
@@ -117,10 +118,14 @@ console.log(`
   curl http://localhost:${port}/health
   curl -H 'Authorization: Bearer ${DEV_API_KEY}' http://localhost:${port}/v1/agents
   Swagger UI: http://localhost:${port}/swagger-ui/
+  Webhooks:   endpoints may point at this machine (docs/WEBHOOKS.md)
   Console:    http://localhost:${port}/console/
 `);
 
-const args = optionValue(passThrough, "--port") === undefined ? ["--port", DEFAULT_PORT, ...passThrough] : passThrough;
+// A webhook receiver on this machine (examples/webhook-receiver.mjs, docs/WEBHOOKS.md) works with no
+// setup. Passed as a var rather than written to .dev.vars, which the test projects also read.
+const webhookVar = passThrough.some((a) => a.includes("ALLOW_PRIVATE_WEBHOOK_URLS")) ? [] : ["--var", "ALLOW_PRIVATE_WEBHOOK_URLS:true"];
+const args = [...(optionValue(passThrough, "--port") === undefined ? ["--port", DEFAULT_PORT, ...passThrough] : passThrough), ...webhookVar];
 const server = spawn(process.execPath, [wrangler, "dev", ...args], { cwd: root, env: childEnv, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => server.kill(signal));

@@ -33,6 +33,7 @@ import { llmProvidersRouter } from "./routes/llm-providers";
 import { mcpServersRouter } from "./routes/mcp-servers";
 import { toolApprovalsRouter } from "./routes/tool-approvals";
 import { registerOpenApiDocument } from "./routes/openapi";
+import { webhooksRouter } from "./routes/webhooks";
 
 /**
  * Maps anything thrown to an ApiError. An HTTPException (hono's own middleware and body parsing)
@@ -112,6 +113,7 @@ export function createApp() {
   app.route("/", mcpServersRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
+  app.route("/", webhooksRouter);
 
   registerOpenApiDocument(app);
 

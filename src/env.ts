@@ -1,6 +1,7 @@
 import type { Database } from "./db/client";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionRpc } from "./session/rpc";
+import type { WebhookQueueMessage } from "./webhooks/messages";
 
 /** The Worker's bindings, declared once (wrangler.toml, .dev.vars, secrets). */
 export interface Env {
@@ -13,6 +14,8 @@ export interface Env {
   /** Workers Rate Limiting binding for failed credentials per client address (wrangler.toml [[ratelimits]]). */
   AUTH_FAILURE_LIMIT: RateLimit;
   ASSETS: Fetcher;
+  /** Webhook events and deliveries (wrangler.toml [[queues.producers]]; consumed by src/webhooks/consumer.ts). */
+  WEBHOOK_QUEUE: Queue<WebhookQueueMessage>;
   /** "required" (default) or "none" (local experiments only: every request is a default org's owner). */
   AUTH_MODE?: string;
   /** Comma-separated exact origins; empty means CORS is off. */
@@ -56,6 +59,13 @@ export interface Env {
   MCP_TOOL_TIMEOUT_MS?: string;
   /** Optional: how long a call waits for a person's approval before it is rejected (default 900000 ms; `tool_approval_timeout`). */
   TOOL_APPROVAL_TIMEOUT_MS?: string;
+  /**
+   * Optional, off by default: exactly "true" lets webhook URLs point at private, loopback and
+   * link-local addresses and use plain http (a receiver on the developer's machine). See docs/WEBHOOKS.md.
+   */
+  ALLOW_PRIVATE_WEBHOOK_URLS?: string;
+  /** Optional: seconds before a failed webhook delivery's first retry, doubled per retry up to 8 h (default 30; 0 retries at once). */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
 }

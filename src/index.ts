@@ -1,4 +1,7 @@
 import { createApp } from "./app";
+import type { Env } from "./env";
+import { handleWebhookBatch } from "./webhooks/consumer";
+import type { WebhookQueueMessage } from "./webhooks/messages";
 
 // Every Durable Object class the Worker binds (wrangler.toml [[durable_objects.bindings]]):
 // one per session, and the exact global counter of login and register attempts.
@@ -7,4 +10,8 @@ export { RateLimiter } from "./rate-limit/login-limiter-object";
 
 const app = createApp();
 
-export default app;
+/** The Worker: the API over HTTP, and the consumer of the webhook queues (wrangler.toml [[queues.consumers]]). */
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => handleWebhookBatch(batch, env),
+} satisfies ExportedHandler<Env, WebhookQueueMessage>;

@@ -23,6 +23,7 @@ const PATH_VALUES: Record<string, () => string> = {
   mcp_server_id: () => newId("mcpsrv"),
   capability_id: () => "current_time",
   harness_id: () => newId("harness"),
+  webhook_id: () => newId("webhook"),
 };
 
 /** The routes that declare themselves public (no credentials), as `METHOD /path`. */

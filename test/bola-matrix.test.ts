@@ -5,6 +5,7 @@ import { documentedOperations } from "./support/openapi";
 import { call, callAs, type Caller } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createMcpServer, createSession, listMessages, sendMessage } from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
+import { createReceiverWebhook } from "./support/webhooks";
 
 /** A body each write operation accepts, so a request reaches the ownership check instead of stopping at validation. */
 const VALID_BODIES: Record<string, unknown> = {
@@ -22,6 +23,7 @@ const VALID_BODIES: Record<string, unknown> = {
   createLlmModel: { model_id: "taken-over" },
   updateLlmModel: { display_name: "taken over" },
   updateMcpServer: { name: "taken-over" },
+  updateWebhook: { description: "taken over" },
 };
 
 /** Every operation of the served document that names an org's resource in its path (capabilities and harnesses are built in, the same for everyone), as [METHOD, template, operationId]. */
@@ -41,6 +43,7 @@ async function victim(): Promise<{ t: Tenant; ids: Record<string, string> }> {
   const model = await createLlmModel(t, provider.id);
   const mcpServer = await createMcpServer(t);
   const keys = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
+  const { webhook } = await createReceiverWebhook(t);
   const ids = {
     org_id: t.orgId,
     user_id: t.userId,
@@ -50,6 +53,7 @@ async function victim(): Promise<{ t: Tenant; ids: Record<string, string> }> {
     model_id: model.id,
     mcp_server_id: mcpServer.id,
     key_id: keys.data[0]?.id ?? "",
+    webhook_id: webhook.id,
   };
   return { t, ids };
 }
@@ -86,7 +90,7 @@ describe("object-level authorization: every operation with an id, aimed at anoth
     expect(agent).toMatchObject({ name: "Test agent", status: "active" });
     expect((await listMessages(owner, ids.session_id ?? "")).map((m) => m.role)).toContain("user");
     expect((await listMessages(owner, ids.session_id ?? "")).some((m) => m.content.some((c) => c.type === "text" && c.text === "taken over"))).toBe(false);
-    for (const path of [`/v1/sessions/${ids.session_id}`, `/v1/llm-providers/${ids.provider_id}`, `/v1/llm-models/${ids.model_id}`, `/v1/mcp-servers/${ids.mcp_server_id}`, `/v1/orgs/${ids.org_id}`]) {
+    for (const path of [`/v1/sessions/${ids.session_id}`, `/v1/llm-providers/${ids.provider_id}`, `/v1/llm-models/${ids.model_id}`, `/v1/mcp-servers/${ids.mcp_server_id}`, `/v1/orgs/${ids.org_id}`, `/v1/webhooks/${ids.webhook_id}`]) {
       const res = await callAs(owner, path);
       expect(res.status, path).toBe(200);
       expect(JSON.stringify(await res.json()), path).not.toContain("taken over");

@@ -3,12 +3,14 @@ import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { startFakeLlmServer } from "./fakes/llm-server";
 import { startMcpHost } from "./fakes/mcp-everything";
+import { startWebhookReceiver } from "./fakes/webhook-receiver";
 
 /**
  * Copies Swagger UI's assets and builds the console into public/ before the Worker starts, as
  * `wrangler dev` and `deploy` do, and starts the fake LLM server (tests read its port with
- * `inject("fakeLlmPort")`) and the real MCP everything server with its control server
- * (`inject("mcpEverythingPort")`, `inject("mcpHostPort")`; test/fakes/mcp-everything.ts).
+ * `inject("fakeLlmPort")`), the real MCP everything server with its control server
+ * (`inject("mcpEverythingPort")`, `inject("mcpHostPort")`; test/fakes/mcp-everything.ts) and the
+ * webhook receiver (`inject("webhookReceiverPort")`; test/fakes/webhook-receiver.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ["scripts/copy-assets.mjs"], { stdio: "inherit" });
@@ -18,7 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mcp = await startMcpHost();
   project.provide("mcpEverythingPort", mcp.sharedPort);
   project.provide("mcpHostPort", mcp.controlPort);
+  const receiver = await startWebhookReceiver();
+  project.provide("webhookReceiverPort", receiver.port);
   return async () => {
-    await Promise.all([fakeLlm.close(), mcp.close()]);
+    await Promise.all([fakeLlm.close(), mcp.close(), receiver.close()]);
   };
 }

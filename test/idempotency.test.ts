@@ -254,6 +254,14 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
       };
     },
   },
+  {
+    path: "/v1/webhooks",
+    prepare: async (t) => ({
+      body: { url: "https://example.com/table", event_types: ["session.idle"] },
+      otherBody: { url: "https://example.com/other", event_types: ["session.idle"] },
+      count: () => listed(t, "/v1/webhooks"),
+    }),
+  },
 ];
 
 describe("Idempotency-Key replays and authorization", () => {

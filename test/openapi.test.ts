@@ -62,7 +62,9 @@ describe("OpenAPI document", () => {
     const doc = await openApiDocument();
     const ops = operations(doc);
     const names = ops.map(([name]) => name);
-    for (const expected of ["GET /health", "POST /v1/agents", "GET /v1/agents/{agent_id}", "GET /v1/sessions/{session_id}/events", "POST /v1/auth/login"]) {
+    for (const expected of ["GET /health", "POST /v1/agents", "GET /v1/agents/{agent_id}", "GET /v1/sessions/{session_id}/events", "POST /v1/auth/login",
+      "GET /v1/webhooks", "POST /v1/webhooks", "GET /v1/webhooks/{webhook_id}", "PATCH /v1/webhooks/{webhook_id}", "DELETE /v1/webhooks/{webhook_id}",
+      "POST /v1/webhooks/{webhook_id}/rotate-secret", "GET /v1/webhooks/{webhook_id}/deliveries", "POST /v1/webhooks/{webhook_id}/test"]) {
       expect(names).toContain(expected);
     }
     const ids = ops.map(([, op]) => op.operationId);

@@ -8,6 +8,7 @@ import { expectProblem } from "./support/problems";
 import { documentedOperations } from "./support/openapi";
 import { callAs, type Caller } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createMcpServer, createSession } from "./support/resources";
+import { createReceiverWebhook } from "./support/webhooks";
 import { newTenant } from "./support/tenants";
 
 /**
@@ -31,6 +32,14 @@ const ELEVATED: Record<string, Exclude<Role, "member">> = {
   createMcpServer: "admin",
   updateMcpServer: "admin",
   deleteMcpServer: "admin",
+  listWebhooks: "admin",
+  createWebhook: "admin",
+  getWebhook: "admin",
+  updateWebhook: "admin",
+  deleteWebhook: "admin",
+  rotateWebhookSecret: "admin",
+  listWebhookDeliveries: "admin",
+  sendWebhookTestEvent: "admin",
 };
 
 /** Operations any member may call (or, for the public ones, anyone). */
@@ -55,6 +64,8 @@ const BODIES: Record<string, unknown> = {
   updateLlmModel: { display_name: "renamed" },
   createMcpServer: { name: "matrix", url: "https://mcp.example.com/mcp" },
   updateMcpServer: { url: "https://mcp.example.com/other" },
+  createWebhook: { url: "https://example.com/hooks", event_types: ["session.deleted"] },
+  updateWebhook: { description: "renamed" },
 };
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -84,9 +95,17 @@ describe("function-level authorization: every operation against each role", () =
     const agent = await createAgent(owner);
     await createSession(owner, agent.id);
     const mcpServer = await createMcpServer(owner, { name: "owned" });
+    const { webhook } = await createReceiverWebhook(owner, { eventTypes: ["session.deleted"] });
     const callers = { member: await withRole(owner.orgId, "member"), admin: await withRole(owner.orgId, "admin") };
     const target = await withRole(owner.orgId, "member");
-    const ids: Record<string, string> = { org_id: owner.orgId, user_id: target.userId, provider_id: provider.id, model_id: model.id, mcp_server_id: mcpServer.id };
+    const ids: Record<string, string> = {
+      org_id: owner.orgId,
+      user_id: target.userId,
+      provider_id: provider.id,
+      model_id: model.id,
+      mcp_server_id: mcpServer.id,
+      webhook_id: webhook.id,
+    };
     const wrong: string[] = [];
     for (const [method, template, operationId] of await documentOperations()) {
       const needed = ELEVATED[operationId];

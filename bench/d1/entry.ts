@@ -15,6 +15,7 @@
  */
 import * as App from "../../src/index";
 import type { Env } from "../../src/env";
+import type { WebhookQueueMessage } from "../../src/webhooks/messages";
 import { countingD1 } from "./counting-d1";
 import { meter, type CallSource } from "./d1-meter";
 import { seedEvents } from "./seed-events";
@@ -53,7 +54,11 @@ export default {
     if (url.pathname === "/__bench/seed-events" && request.method === "POST") return seedRoute(url, env);
     return App.default.fetch(request, wrapEnv(env, "worker"), ctx);
   },
-} satisfies ExportedHandler<Env>;
+  // The webhook queue's consumer (wrangler.toml [[queues.consumers]]): its D1 calls count as the Worker's.
+  queue(batch: MessageBatch<WebhookQueueMessage>, env: Env): Promise<void> {
+    return App.default.queue(batch, wrapEnv(env, "worker"));
+  },
+} satisfies ExportedHandler<Env, WebhookQueueMessage>;
 
 export class SessionObject extends App.SessionObject {
   constructor(ctx: DurableObjectState, env: Env) {

@@ -150,3 +150,12 @@ export function resultsTable(pairs) {
   }
   return table(["Scenario", "Worker", "Count", "Errors", "Rate", "p50 ms", "p95 ms", "p99 ms", "Rate real/bare", "p50 real/bare", "p99 real/bare"], ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"], rows);
 }
+
+/** Scenario e: webhook throughput and the delay from session.completed to the receiver. */
+export function webhookTable(w) {
+  const t = w.throughput;
+  return table(["Measure", "Count", "Result", "p50 ms", "p99 ms", "max ms"], ["l", "r", "r", "r", "r", "r"], [
+    [`${t.turns} turns × ${t.endpoints} endpoints: verified deliveries/s`, `${t.deliveries}`, `${rate(t.perSecond)}/s over ${t.seconds.toFixed(1)} s`, "", "", ""],
+    ["`session.completed` at the client → `session.idle` at the receiver", `${w.delay.count}`, "", ms(w.delay.p50), ms(w.delay.p99), ms(w.delay.max)],
+  ]);
+}

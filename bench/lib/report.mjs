@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./proc.mjs";
-import { countsTable, d1CompareTable, d1DetailTable, fanoutTable, ms, resultsTable, resumeTable, statementsTable } from "./report-tables.mjs";
+import { countsTable, d1CompareTable, d1DetailTable, fanoutTable, ms, resultsTable, resumeTable, statementsTable, webhookTable } from "./report-tables.mjs";
 
 export function machineFacts() {
   const wranglerDir = join(ROOT, "node_modules", "wrangler");
@@ -154,7 +154,29 @@ ${after.live.wsReady ? "" : "WebSocket rows of the real Worker are skipped: `GET
 
 ${resultsTable(after.live.pairs)}
 
-${HOW_TO_READ}
+${after.live.webhooks ? webhooksSection(after.live.webhooks) : ""}${HOW_TO_READ}
+`;
+}
+
+/** The heading that starts the webhook section: `--only=webhooks` replaces the page from it to the next `## `. */
+export const WEBHOOKS_HEADING = "## Webhooks through the local queue";
+
+/** Scenario e's section (bench/lib/webhooks.mjs), with when and how it was measured. */
+export function webhooksSection(w) {
+  return `${WEBHOOKS_HEADING}
+
+Measured on ${w.date} by \`${w.command}\`, commit \`${w.commit}\`${w.dirty ? " plus uncommitted changes" : ""}; load average ${w.load} at the end.
+The real Worker as above, with \`ALLOW_PRIVATE_WEBHOOK_URLS=true\` and wrangler.toml's queues run by Miniflare's
+local queue broker (the one \`wrangler dev\` uses: one batch at a time, \`max_batch_timeout = 0\`). A receiver on
+127.0.0.1 in the bench's process verifies every delivery with \`standardwebhooks\` (${w.refused} refused). Throughput: ${w.sizes.endpoints}
+endpoints of one org subscribed to \`session.idle\`, ${w.sizes.fanoutTurns} turns at once on as many sessions; each turn's event is
+fanned out by the consumer to one delivery message per endpoint (per consumer batch of deliveries: one D1 read, the
+signed POSTs at once, one D1 batch for the log); deliveries per second at the receiver, from the first arrival to the
+last. Delay: then one endpoint, ${w.sizes.turns} llmsim turns over ${w.sizes.sessions} sessions, each with an open SSE stream, from the client reading \`session.completed\` to the receiver reading that turn's
+\`session.idle\` (two queue hops: the object's event, then the consumer's delivery message; same clock).
+
+${webhookTable(w)}
+
 `;
 }
 
@@ -169,5 +191,6 @@ export function consoleSummary(page) {
     resumeTable(page.after.remote.resume),
     fanoutTable(page.after.live.fanout, page.after.live.wsReady),
     resultsTable(page.after.live.pairs),
+    ...(page.after.live.webhooks ? [webhookTable(page.after.live.webhooks)] : []),
   ].join("\n\n");
 }

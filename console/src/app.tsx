@@ -94,6 +94,7 @@ function Shell({ onSignOut, me, orgs = [], onSwitchOrg, children }: ShellProps) 
           <a href="#/agents">Agents</a>
           {isAdmin && <a href="#/providers">Providers and models</a>}
           {isAdmin && <a href="#/mcp-servers">MCP servers</a>}
+          {isAdmin && <a href="#/webhooks">Webhooks</a>}
         </nav>
         <div class="topbar-end">
           {orgs.length > 1 && onSwitchOrg ? (

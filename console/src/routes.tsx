@@ -5,6 +5,7 @@ import { AgentsPage } from "./pages/agents-page";
 import { ChatPage } from "./pages/chat-page";
 import { McpServersPage } from "./pages/mcp-servers-page";
 import { ProvidersPage } from "./pages/providers-page";
+import { WebhooksPage } from "./pages/webhooks-page";
 import { useHashPath } from "./ui/router";
 
 /** The pages, by the path in the URL's hash. */
@@ -20,6 +21,9 @@ export function Routes({ api, isAdmin }: { api: ApiClient; isAdmin: boolean }) {
   }
   if (path === "/mcp-servers") {
     return isAdmin ? <McpServersPage api={api} /> : <p>MCP servers are managed by the organization's admins and owners.</p>;
+  }
+  if (path === "/webhooks") {
+    return isAdmin ? <WebhooksPage api={api} /> : <p>Webhooks are managed by the organization's admins and owners.</p>;
   }
   return <AgentsPage api={api} />;
 }

@@ -202,3 +202,54 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
 );
+
+/**
+ * Webhook endpoints of an org (docs/WEBHOOKS.md). The signing secret is sealed with
+ * ENCRYPTION_KEY (bound to the endpoint id) and never returned after create and rotation; during
+ * a rotation the previous one is kept, sealed the same way, until `previous_secret_expires_at`.
+ * `failing_since` is the time of the first failed attempt since the last success: past 3 days,
+ * the endpoint is disabled with `disabled_reason`.
+ */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["enabled", "disabled"] }).notNull(),
+    disabledReason: text("disabled_reason"),
+    secretEncrypted: text("secret_encrypted").notNull(),
+    previousSecretEncrypted: text("previous_secret_encrypted"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    failingSince: text("failing_since"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_org_created_idx").on(t.orgId, t.createdAt, t.id)],
+);
+
+/**
+ * One row per delivery attempt (and one when the queue gave up on a message), kept 7 days: what
+ * `GET /v1/webhooks/{id}/deliveries` pages through, newest first.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull().references(() => webhooks.id, { onDelete: "cascade" }),
+    orgId: text("org_id").notNull(),
+    /** The Standard Webhooks `webhook-id`: the same for every attempt of one message. */
+    messageId: text("message_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** 1 for the first attempt; null on the row that records the dead-lettering. */
+    attempt: integer("attempt"),
+    status: text("status", { enum: ["succeeded", "failed", "dead_lettered"] }).notNull(),
+    responseStatus: integer("response_status"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt, t.id)],
+);

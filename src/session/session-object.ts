@@ -29,6 +29,7 @@ import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
 import { StreamAuth, streamAuthSettings } from "./stream-auth";
 import { readSubscription, refuseSubscription } from "./subscription";
+import { WebhookEvents } from "./webhook-events";
 
 /** How long after a failed index write the alarm tries again. */
 const INDEX_RETRY_MS = 5_000;
@@ -57,6 +58,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
   #opened: Opened | null = null;
   /** Created with the first subscriber's org (the session's): it checks the subscribers' credentials. */
   #streamAuth: StreamAuth | null = null;
+  #webhooks: WebhookEvents | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -124,6 +126,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     if (!opened) return NOT_FOUND;
     this.#records.tombstone(meta.sessionId, nowIso());
     this.#opened = null;
+    this.#webhooks?.deleted();
     await opened.turns.stopForDelete();
     this.#fanout.closeAll();
     await this.#finishDelete(this.#indexOf(meta.sessionId));
@@ -290,13 +293,21 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
 
   #open(record: SessionRecord): Opened {
     this.#indexOf(record.id);
+    const webhooks = new WebhookEvents(
+      { queue: this.env.WEBHOOK_QUEUE, waitUntil: (p) => this.ctx.waitUntil(p), status: () => this.#records.get()?.status },
+      record,
+    );
+    this.#webhooks = webhooks;
     this.#opened = openSession({
       env: this.env,
       storage: this.ctx.storage,
       db: this.#db,
       records: this.#records,
       record,
-      deliver: (envelopes) => this.#fanout.broadcast(envelopes),
+      deliver: (envelopes) => {
+        this.#fanout.broadcast(envelopes);
+        webhooks.observe(envelopes);
+      },
       settled: () => void this.#syncIndex(),
       rearm: () => void this.#rearm(),
     });

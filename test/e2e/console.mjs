@@ -4,10 +4,14 @@
 // "What time is it?" (a tool card and the streamed answer), reloads in the middle of a reply
 // (the reply completes once, resumed by Last-Event-ID), queues a message behind a turn and
 // cancels that turn, adds a provider and a default model, registers an MCP server (its token never
-// shown), has a gated tool wait for Allow on its approval card, signs out (nothing kept), and checks that a bad API key shows the error's
+// shown), has a gated tool wait for Allow on its approval card, registers a webhook endpoint at a receiver
+// on loopback and sends it a test event (verified with standardwebhooks, shown as delivered), signs out
+// (nothing kept), and checks that a bad API key shows the error's
 // detail and request id. Screenshots go to test-results/console/.
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
 import { launchChromium, root, runAgainstWorker, watchPage } from "./harness.mjs";
 
 const shots = join(root, "test-results", "console");
@@ -193,6 +197,51 @@ async function mcpServers(page, failures) {
   await card.waitFor({ state: "detached", timeout: STEP_TIMEOUT_MS });
 }
 
+/** A receiver on loopback that records every request (the e2e verifies them itself, once it knows the secret). */
+async function startReceiver() {
+  const got = [];
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    got.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+    res.writeHead(204).end();
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/hooks`, got, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Admins register a webhook endpoint (its secret shown once), send it a test event, and see it delivered. */
+async function webhooks(page, failures) {
+  const receiver = await startReceiver();
+  try {
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByLabel("URL").fill(receiver.url);
+    await page.getByLabel(/^Description/).fill("e2e receiver");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = (await page.getByTestId("webhook-secret").innerText({ timeout: STEP_TIMEOUT_MS })).trim();
+    expect(failures, /^whsec_[A-Za-z0-9+/=]+$/.test(secret), `the page shows no whsec_ secret (${JSON.stringify(secret.slice(0, 10))})`);
+    await screenshot(page, "12-webhook-secret");
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(failures, !(await page.content()).includes(secret), "the secret is still on the page after Done");
+    const card = page.locator("article.card", { hasText: receiver.url });
+    await card.getByRole("button", { name: "Send test event" }).click();
+    for (let i = 0; i < 200 && receiver.got.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    const [delivery] = receiver.got;
+    let event = null;
+    try {
+      event = delivery ? new Webhook(secret).verify(delivery.body, delivery.headers) : null;
+    } catch (err) {
+      failures.push(`the test event does not verify: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    expect(failures, event?.type === "webhook.test", `the receiver got ${receiver.got.length} deliveries, the first of type ${event?.type}`);
+    await card.getByRole("button", { name: "Refresh deliveries" }).click();
+    await card.locator(".delivery[data-outcome=delivered]", { hasText: "webhook.test" }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await screenshot(page, "13-webhook-delivered");
+  } finally {
+    await receiver.close();
+  }
+}
+
 async function signOutAndBadKey(page, failures) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "With an API key" }).waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -209,7 +258,7 @@ async function signOutAndBadKey(page, failures) {
   await alert.getByRole("button", { name: "Copied" }).waitFor({ timeout: STEP_TIMEOUT_MS });
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(failures, copied === requestId, "the copy button did not copy the request id");
-  await screenshot(page, "11-bad-api-key");
+  await screenshot(page, "14-bad-api-key");
 }
 
 async function checkConsole(base) {
@@ -236,6 +285,7 @@ async function checkConsole(base) {
       ["a gated tool waits for Allow on its card, then runs", () => approveAToolCall(page, failures)],
       ["add a provider and a model, make it the default", () => providersAndModels(page, failures)],
       ["register an MCP server, list its tools (unreachable: an error), remove it", () => mcpServers(page, failures)],
+      ["register a webhook endpoint and send it a test event", () => webhooks(page, failures)],
       ["sign out; a bad API key shows its request id", () => signOutAndBadKey(page, failures)],
     ];
     for (const [name, step] of steps) {
@@ -256,4 +306,8 @@ async function checkConsole(base) {
   return failures;
 }
 
-await runAgainstWorker("console", { devFlow: true, args: ["--var", `LLMSIM_WORD_DELAY_MS:${WORD_DELAY_MS}`] }, checkConsole);
+await runAgainstWorker(
+  "console",
+  { devFlow: true, args: ["--var", `LLMSIM_WORD_DELAY_MS:${WORD_DELAY_MS}`, "--var", "ALLOW_PRIVATE_WEBHOOK_URLS:true"] },
+  checkConsole,
+);

@@ -25,8 +25,14 @@ export function fuzzClient(): (request: Request) => Promise<Response> {
   };
 }
 
-/** Every table of the D1 schema, by name: a table added later is counted without touching this file. */
-const TABLES = (Object.values(schema) as unknown[]).flatMap((value) => (is(value, SQLiteTable) ? [getTableName(value)] : []));
+/**
+ * Every table of the D1 schema, by name: a table added later is counted without touching this file.
+ * Except the webhook delivery log, which the queue consumer writes on its own time, after the
+ * request that queued a delivery has answered.
+ */
+const TABLES = (Object.values(schema) as unknown[]).flatMap((value) =>
+  is(value, SQLiteTable) && value !== schema.webhookDeliveries ? [getTableName(value)] : [],
+);
 
 /** One statement counting every table: one consistent snapshot, one round trip. */
 const COUNT_ALL = `SELECT ${TABLES.map((name) => `(SELECT count(*) FROM "${name}") AS "${name}"`).join(", ")}`;

@@ -38,6 +38,7 @@ export async function createFixture(send: Send, label: string): Promise<Fixture>
   const provider = await post<{ id: string }>("/v1/llm-providers", { name: "fuzz", provider_type: "llmsim" });
   const model = await post<{ id: string }>(`/v1/llm-providers/${provider.id}/models`, { model_id: `fuzz-${label}` });
   const key = await post<{ id: string }>("/v1/auth/api-keys", { name: "fuzz" });
+  const webhook = await post<{ id: string }>("/v1/webhooks", { url: "https://example.com/fuzz", event_types: ["session.deleted"] });
   const ids: IdsByPrefix = {
     org: registered.user.default_org_id,
     user: registered.user.id,
@@ -46,6 +47,7 @@ export async function createFixture(send: Send, label: string): Promise<Fixture>
     provider: provider.id,
     model: model.id,
     key: key.id,
+    webhook: webhook.id,
     capability: "current_time",
   };
   const fixture = { ids, headers };

@@ -10,5 +10,7 @@ declare module "vitest" {
     mcpEverythingPort: number;
     /** Port of the control server that starts, inspects and stops instances of it (test/fakes/mcp-everything.ts). */
     mcpHostPort: number;
+    /** Port of the webhook receiver on 127.0.0.1 (test/fakes/webhook-receiver.ts). */
+    webhookReceiverPort: number;
   }
 }

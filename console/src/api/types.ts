@@ -121,3 +121,33 @@ export interface EventEnvelope {
   context: { turn_id: string | null; input_message_id: string | null };
   data: Record<string, unknown>;
 }
+
+export type WebhookEventType = "session.idle" | "session.action_required" | "turn.failed" | "session.deleted";
+
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string | null;
+  event_types: WebhookEventType[];
+  status: "enabled" | "disabled";
+  disabled_reason: string | null;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+}
+
+/** The answer of create and rotate-secret: the only time the secret is shown. */
+export interface WebhookWithSecret extends Webhook {
+  secret: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  message_id: string;
+  event_type: string;
+  attempt: number | null;
+  status: "succeeded" | "failed" | "dead_lettered";
+  response_status: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: string;
+}
