@@ -35,7 +35,7 @@ export const RULES = {
   middleware: ["lib", "db", "services", "type:env"],
   routes: ["lib", "schemas", "services", "middleware", "streaming", "capabilities", "harness", "type:env", "type:session:contract"],
   app: ["lib", "middleware", "routes", "type:env"],
-  index: ["app", "session", "rate-limit", "webhooks"],
+  index: ["app", "session", "rate-limit", "webhooks", "type:env"],
   /** src/*.d.ts: ambient declarations (modules the bundler or the runtime provides). */
   declarations: [],
 };
