@@ -32,6 +32,7 @@ import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
 import { mcpServersRouter } from "./routes/mcp-servers";
 import { toolApprovalsRouter } from "./routes/tool-approvals";
+import { upstreamAliasesRouter } from "./routes/upstream-aliases";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -110,6 +111,7 @@ export function createApp() {
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
   app.route("/", mcpServersRouter);
+  app.route("/", upstreamAliasesRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
 
