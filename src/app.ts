@@ -33,6 +33,7 @@ import { llmProvidersRouter } from "./routes/llm-providers";
 import { mcpServersRouter } from "./routes/mcp-servers";
 import { toolApprovalsRouter } from "./routes/tool-approvals";
 import { upstreamAliasesRouter } from "./routes/upstream-aliases";
+import { chatRouter } from "./routes/chat";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -112,6 +113,7 @@ export function createApp() {
   app.route("/", llmModelsRouter);
   app.route("/", mcpServersRouter);
   app.route("/", upstreamAliasesRouter);
+  app.route("/", chatRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
 

@@ -1,0 +1,155 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { createRouter } from "../lib/create-router";
+import { sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { streamSettings } from "../lib/stream-settings";
+import { ChatRequestSchema } from "../schemas/chat";
+import { errorResponses, idParam, jsonBody } from "../schemas/common";
+import { answered } from "../services/sessions";
+import { isRefusal, sessionStub, type PostedMessage, type SessionMeta } from "../session/rpc";
+import { clientToolOutputs, userContentOf } from "../streaming/chat-input";
+import { EventFeed } from "../streaming/event-feed";
+import { projectedStream, type Projector } from "../streaming/projected-stream";
+import { turnFacts, runningTurn } from "../streaming/turn-facts";
+import { UI_STREAM_DONE, UI_STREAM_HEADERS, uiChunkFrame, UiMessageProjection, type UiChunk } from "../streaming/ui-message-stream";
+
+const tags = ["Client protocols"];
+const streamContent = {
+  "text/event-stream": {
+    schema: z.string().openapi({ description: "The AI SDK UI message stream: `data: <chunk JSON>` frames, then `data: [DONE]`" }),
+  },
+};
+
+const chatRoute = createRoute({
+  method: "post",
+  path: "/v1/chat",
+  operationId: "chat",
+  tags,
+  summary: "The Vercel AI SDK chat protocol over a session (DefaultChatTransport's POST)",
+  description:
+    "Takes the body `DefaultChatTransport` sends: `id` (a session id), `messages` (UIMessages), `trigger`, `messageId`. " +
+    "A last user message's text and image file parts become the session's new message; its UIMessage `id` makes a retry " +
+    "idempotent (one turn). A last assistant message (the turn, by id) carrying tool outputs (`addToolOutput`) answers the " +
+    "turn's waiting client-side calls. Answers the UI message stream of that turn (header `x-vercel-ai-ui-message-stream: v1`). " +
+    "`regenerate-message` is refused with 422 `unsupported_feature`: the session's history is append-only.",
+  request: { body: jsonBody(ChatRequestSchema) },
+  responses: {
+    200: { description: "The UI message stream of the turn", content: streamContent },
+    ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+const streamRoute = createRoute({
+  method: "get",
+  path: "/v1/chat/{session_id}/stream",
+  operationId: "resumeChatStream",
+  tags,
+  summary: "Resume the chat stream of the running turn (DefaultChatTransport's reconnectToStream)",
+  description: "Replays the running turn's UI message stream from its start, then goes on live; 204 when no turn is running.",
+  request: { params: z.object({ session_id: idParam("session", "session_id") }) },
+  responses: {
+    200: { description: "The UI message stream of the running turn", content: streamContent },
+    204: { description: "No turn is running: nothing to resume" },
+    ...errorResponses(400, 401, 404, 429),
+  },
+});
+
+/** Reads a turn's events as UI message chunks, ending with `[DONE]`. */
+function uiProjector(projection: UiMessageProjection, opening: UiChunk[]): Projector {
+  return {
+    opening: opening.map(uiChunkFrame),
+    push(event) {
+      const chunks = projection.push(event);
+      return { frames: chunks.map(uiChunkFrame), done: projection.done };
+    },
+    interrupted(end) {
+      const text = end === "session_deleted" ? "The session was deleted" : "The session's stream was lost; reconnect to resume";
+      return projection.interrupt(text).map(uiChunkFrame);
+    },
+    closing: [UI_STREAM_DONE],
+  };
+}
+
+function uiStream(c: Context<AppEnv>, feed: EventFeed | null, projection: UiMessageProjection, opening: UiChunk[]): Response {
+  const projector = uiProjector(projection, opening);
+  if (!feed) return new Response([...projector.opening, ...projector.closing].join(""), { headers: UI_STREAM_HEADERS });
+  return new Response(projectedStream(feed, projector, streamSettings(c.env).heartbeatMs), { headers: UI_STREAM_HEADERS });
+}
+
+/** A new user message: stored once per UIMessage id (a retry replays the same turn), then its turn streamed. */
+async function sendUserMessage(c: Context<AppEnv>, meta: SessionMeta, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+  const content = userContentOf(message.parts, index);
+  const { caller } = c.var;
+  const idempotency = {
+    key: `ui-message:${message.id}`,
+    caller: `${caller.apiKeyId ?? caller.userId}:${meta.orgId}`,
+    requestHash: await sha256Hex(JSON.stringify(content)),
+  };
+  const result = await sessionStub(c.env, meta.sessionId).postMessage(meta, { content, controls: null, metadata: { ui_message_id: message.id } }, idempotency);
+  if (isRefusal(result) && result.refused === "idempotency_key_reused") {
+    throw new ApiError("idempotency_key_reused", {
+      detail: "This UIMessage id was sent before with other content",
+      errors: [{ path: `body.messages.${index}.id`, message: "Already sent with other content" }],
+    });
+  }
+  const posted: PostedMessage = answered(result);
+  const feed = await EventFeed.open(c, meta.sessionId, posted.message.sequence);
+  return uiStream(c, feed, new UiMessageProjection({ inputMessageId: posted.message.id }), []);
+}
+
+/**
+ * The client's answers to the turn's client-side calls (the assistant UIMessage is the turn):
+ * stored, then the rest of the turn streamed from just after its last tool call. A retry whose
+ * outputs are already stored only streams.
+ */
+async function answerToolCalls(c: Context<AppEnv>, meta: SessionMeta, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+  const turnId = message.id;
+  const stub = sessionStub(c.env, meta.sessionId);
+  const facts = await turnFacts(stub, meta, turnId);
+  if (!facts || facts.clientCalls.size === 0) {
+    throw new ApiError("not_waiting_for_tool_results", {
+      detail: "The last message is not a turn of this session that called a client-side tool",
+      errors: [{ path: `body.messages.${index}.id`, message: "Not a turn with client-side tool calls" }],
+    });
+  }
+  const outputs = clientToolOutputs(message.parts, index, (id) => facts.clientCalls.has(id) && !facts.answered.has(id));
+  if (outputs.length > 0) {
+    const result = await stub.submitToolResults(meta, outputs);
+    // A retry racing its first request finds the outputs stored, or nothing waiting any more: both mean done.
+    if (isRefusal(result) && result.refused !== "tool_call_already_answered" && result.refused !== "not_waiting_for_tool_results") answered(result);
+  }
+  const answeredNow = new Set([...facts.answered, ...outputs.map((o) => o.tool_call_id)]);
+  const projection = new UiMessageProjection({ turnId }, answeredNow);
+  if ([...facts.clientCalls].some((id) => !answeredNow.has(id)) && !facts.ended) return uiStream(c, null, projection, projection.waiting());
+  const feed = await EventFeed.open(c, meta.sessionId, facts.lastCallSequence);
+  return uiStream(c, feed, projection, projection.open());
+}
+
+export const chatRouter = createRouter()
+  .openapi(chatRoute, async (c) => {
+    const body = c.req.valid("json");
+    if (body.trigger === "regenerate-message") {
+      throw new ApiError("unsupported_feature", {
+        detail: "regenerate-message is not supported: a session's history is append-only; send a new message instead",
+        errors: [{ path: "body.trigger", message: "Only submit-message is supported" }],
+      });
+    }
+    const meta = { sessionId: body.id, orgId: c.var.principal.orgId };
+    const index = body.messages.length - 1;
+    const last = body.messages[index];
+    if (last?.role === "user") return sendUserMessage(c, meta, index, last);
+    if (last?.role === "assistant") return answerToolCalls(c, meta, index, last);
+    throw new ApiError("validation_failed", { errors: [{ path: `body.messages.${index}.role`, message: "The last message must be the user's, or the assistant's with tool outputs" }] });
+  })
+  .openapi(streamRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
+    const stub = sessionStub(c.env, session_id);
+    const running = await runningTurn(stub, meta);
+    if (!running) return c.body(null, 204);
+    const facts = await turnFacts(stub, meta, running.turnId);
+    const feed = await EventFeed.open(c, session_id, running.startedSequence - 1);
+    return uiStream(c, feed, new UiMessageProjection({ turnId: running.turnId }, facts?.answered ?? new Set()), []) as never;
+  });

@@ -1,0 +1,53 @@
+import { answered } from "../services/sessions";
+import { TERMINAL_TYPES, type EventEnvelope, type SessionMeta, type sessionStub } from "../session/rpc";
+
+type SessionStub = ReturnType<typeof sessionStub>;
+
+/** The most events one read of a turn's tool calls takes (a turn calls at most a few hundred tools). */
+const TURN_EVENTS_LIMIT = 1000;
+const TERMINAL = [...TERMINAL_TYPES];
+
+async function list(stub: SessionStub, meta: SessionMeta, query: { turnId?: string; types: string[]; limit: number; beforeSequence?: number }): Promise<EventEnvelope[]> {
+  return answered(await stub.listEvents(meta, { cursor: null, ...query })) as EventEnvelope[];
+}
+
+/** The running turn (started, not ended; a turn parked for its client counts), or null. One read of the session object. */
+export async function runningTurn(stub: SessionStub, meta: SessionMeta): Promise<{ turnId: string; startedSequence: number } | null> {
+  const [last] = await list(stub, meta, { types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
+  if (last?.type !== "turn.started" || !last.context.turn_id) return null;
+  return { turnId: last.context.turn_id, startedSequence: last.sequence };
+}
+
+/** What a protocol needs to know of a turn's tool calls: one read of the session object; null for a turn the session never ran. */
+export interface TurnFacts {
+  /** Calls the client runs. */
+  clientCalls: Set<string>;
+  /** Calls with a result. */
+  answered: Set<string>;
+  /** The sequence of the turn's last tool.call (0 without one). */
+  lastCallSequence: number;
+  /** Whether the turn has ended. */
+  ended: boolean;
+  /** The turn's calls, by id. */
+  calls: Map<string, { name: string; arguments: unknown; executor: string | null }>;
+}
+
+export async function turnFacts(stub: SessionStub, meta: SessionMeta, turnId: string): Promise<TurnFacts | null> {
+  const events = await list(stub, meta, { turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
+  if (events.length === 0) return null;
+  const facts: TurnFacts = { clientCalls: new Set(), answered: new Set(), lastCallSequence: 0, ended: false, calls: new Map() };
+  for (const event of events) {
+    if (event.type === "tool.call") {
+      const call = event.data["tool_call"] as { id: string; name: string; arguments: unknown };
+      const executor = typeof event.data["executor"] === "string" ? event.data["executor"] : null;
+      facts.calls.set(call.id, { name: call.name, arguments: call.arguments, executor });
+      if (executor === "client") facts.clientCalls.add(call.id);
+      facts.lastCallSequence = event.sequence;
+    } else if (event.type === "tool.result") {
+      facts.answered.add(String(event.data["tool_call_id"]));
+    } else if (TERMINAL_TYPES.has(event.type)) {
+      facts.ended = true;
+    }
+  }
+  return facts;
+}
