@@ -11,9 +11,10 @@ import { answered } from "../services/sessions";
 import { isRefusal, sessionStub, type PostedMessage, type SessionMeta } from "../session/rpc";
 import { clientToolOutputs, userContentOf } from "../streaming/chat-input";
 import { EventFeed } from "../streaming/event-feed";
-import { projectedStream, type Projector } from "../streaming/projected-stream";
+import { projectedStream } from "../streaming/projected-stream";
 import { turnFacts, runningTurn } from "../streaming/turn-facts";
-import { UI_STREAM_DONE, UI_STREAM_HEADERS, uiChunkFrame, UiMessageProjection, type UiChunk } from "../streaming/ui-message-stream";
+import { TurnTracker, type TurnOp } from "../streaming/turn-tracker";
+import { UI_STREAM_DONE, UI_STREAM_HEADERS, uiChunkFrame, uiChunksOf } from "../streaming/ui-message-stream";
 
 const tags = ["Client protocols"];
 const streamContent = {
@@ -56,26 +57,10 @@ const streamRoute = createRoute({
   },
 });
 
-/** Reads a turn's events as UI message chunks, ending with `[DONE]`. */
-function uiProjector(projection: UiMessageProjection, opening: UiChunk[]): Projector {
-  return {
-    opening: opening.map(uiChunkFrame),
-    push(event) {
-      const chunks = projection.push(event);
-      return { frames: chunks.map(uiChunkFrame), done: projection.done };
-    },
-    interrupted(end) {
-      const text = end === "session_deleted" ? "The session was deleted" : "The session's stream was lost; reconnect to resume";
-      return projection.interrupt(text).map(uiChunkFrame);
-    },
-    closing: [UI_STREAM_DONE],
-  };
-}
-
-function uiStream(c: Context<AppEnv>, feed: EventFeed | null, projection: UiMessageProjection, opening: UiChunk[]): Response {
-  const projector = uiProjector(projection, opening);
-  if (!feed) return new Response([...projector.opening, ...projector.closing].join(""), { headers: UI_STREAM_HEADERS });
-  return new Response(projectedStream(feed, projector, streamSettings(c.env).heartbeatMs), { headers: UI_STREAM_HEADERS });
+/** A turn's UI message stream: the chunks of its ops, then `[DONE]`. */
+function uiStream(c: Context<AppEnv>, feed: EventFeed | null, tracker: TurnTracker, opening: TurnOp[] = []): Response {
+  const projection = { tracker, prelude: [], opening, frames: (op: TurnOp) => uiChunksOf(op).map(uiChunkFrame), closing: [UI_STREAM_DONE] };
+  return new Response(projectedStream(feed, projection, streamSettings(c.env).heartbeatMs), { headers: UI_STREAM_HEADERS });
 }
 
 /** A new user message: stored once per UIMessage id (a retry replays the same turn), then its turn streamed. */
@@ -96,7 +81,7 @@ async function sendUserMessage(c: Context<AppEnv>, meta: SessionMeta, index: num
   }
   const posted: PostedMessage = answered(result);
   const feed = await EventFeed.open(c, meta.sessionId, posted.message.sequence);
-  return uiStream(c, feed, new UiMessageProjection({ inputMessageId: posted.message.id }), []);
+  return uiStream(c, feed, new TurnTracker({ inputMessageId: posted.message.id }));
 }
 
 /**
@@ -121,10 +106,11 @@ async function answerToolCalls(c: Context<AppEnv>, meta: SessionMeta, index: num
     if (isRefusal(result) && result.refused !== "tool_call_already_answered" && result.refused !== "not_waiting_for_tool_results") answered(result);
   }
   const answeredNow = new Set([...facts.answered, ...outputs.map((o) => o.tool_call_id)]);
-  const projection = new UiMessageProjection({ turnId }, answeredNow);
-  if ([...facts.clientCalls].some((id) => !answeredNow.has(id)) && !facts.ended) return uiStream(c, null, projection, projection.waiting());
+  const tracker = new TurnTracker({ turnId }, answeredNow);
+  const unanswered = [...facts.clientCalls].filter((id) => !answeredNow.has(id));
+  if (unanswered.length > 0 && !facts.ended) return uiStream(c, null, tracker, tracker.waiting(unanswered.map((id) => facts.call(id))));
   const feed = await EventFeed.open(c, meta.sessionId, facts.lastCallSequence);
-  return uiStream(c, feed, projection, projection.open());
+  return uiStream(c, feed, tracker, tracker.open());
 }
 
 export const chatRouter = createRouter()
@@ -151,5 +137,5 @@ export const chatRouter = createRouter()
     if (!running) return c.body(null, 204);
     const facts = await turnFacts(stub, meta, running.turnId);
     const feed = await EventFeed.open(c, session_id, running.startedSequence - 1);
-    return uiStream(c, feed, new UiMessageProjection({ turnId: running.turnId }, facts?.answered ?? new Set()), []) as never;
+    return uiStream(c, feed, new TurnTracker({ turnId: running.turnId }, facts?.answered ?? new Set())) as never;
   });

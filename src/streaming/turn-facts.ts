@@ -1,4 +1,5 @@
 import { answered } from "../services/sessions";
+import type { TrackedCall } from "./turn-tracker";
 import { TERMINAL_TYPES, type EventEnvelope, type SessionMeta, type sessionStub } from "../session/rpc";
 
 type SessionStub = ReturnType<typeof sessionStub>;
@@ -28,20 +29,26 @@ export interface TurnFacts {
   lastCallSequence: number;
   /** Whether the turn has ended. */
   ended: boolean;
-  /** The turn's calls, by id. */
-  calls: Map<string, { name: string; arguments: unknown; executor: string | null }>;
+  /** A call of the turn by id (every id in `clientCalls` is one). */
+  call(id: string): TrackedCall;
 }
 
 export async function turnFacts(stub: SessionStub, meta: SessionMeta, turnId: string): Promise<TurnFacts | null> {
   const events = await list(stub, meta, { turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
   if (events.length === 0) return null;
-  const facts: TurnFacts = { clientCalls: new Set(), answered: new Set(), lastCallSequence: 0, ended: false, calls: new Map() };
+  const calls = new Map<string, TrackedCall>();
+  const facts: TurnFacts = {
+    clientCalls: new Set(),
+    answered: new Set(),
+    lastCallSequence: 0,
+    ended: false,
+    call: (id) => calls.get(id) ?? { id, name: "", arguments: {} },
+  };
   for (const event of events) {
     if (event.type === "tool.call") {
-      const call = event.data["tool_call"] as { id: string; name: string; arguments: unknown };
-      const executor = typeof event.data["executor"] === "string" ? event.data["executor"] : null;
-      facts.calls.set(call.id, { name: call.name, arguments: call.arguments, executor });
-      if (executor === "client") facts.clientCalls.add(call.id);
+      const call = event.data["tool_call"] as TrackedCall;
+      calls.set(call.id, call);
+      if (event.data["executor"] === "client") facts.clientCalls.add(call.id);
       facts.lastCallSequence = event.sequence;
     } else if (event.type === "tool.result") {
       facts.answered.add(String(event.data["tool_call_id"]));
