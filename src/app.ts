@@ -34,6 +34,7 @@ import { mcpServersRouter } from "./routes/mcp-servers";
 import { toolApprovalsRouter } from "./routes/tool-approvals";
 import { upstreamAliasesRouter } from "./routes/upstream-aliases";
 import { chatRouter } from "./routes/chat";
+import { agUiRouter } from "./routes/ag-ui";
 import { registerOpenApiDocument } from "./routes/openapi";
 
 /**
@@ -114,6 +115,7 @@ export function createApp() {
   app.route("/", mcpServersRouter);
   app.route("/", upstreamAliasesRouter);
   app.route("/", chatRouter);
+  app.route("/", agUiRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
 
