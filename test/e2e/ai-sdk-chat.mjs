@@ -1,0 +1,70 @@
+// End-to-end check of the AI SDK example (`npm run e2e:ai-sdk-chat`): the `npm run dev` flow on a
+// free port with its own state, the example's server (examples/ai-sdk-chat) in front of it, and
+// the page driven in headless Chromium: `useChat` over the stock DefaultChatTransport. It asks for
+// the weather (a tool card with the built-in tool's output, then the reply), then asks for
+// approval (a client-side tool: the card's Approve button answers it with addToolOutput, and the
+// turn finishes). Screenshots go to test-results/ai-sdk-chat/.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startExample } from "../../examples/ai-sdk-chat/server.mjs";
+import { launchChromium, root, runAgainstWorker, watchPage } from "./harness.mjs";
+
+const shots = join(root, "test-results", "ai-sdk-chat");
+const STEP_TIMEOUT_MS = 20_000;
+const DEV_KEY = `evr_${"d".repeat(64)}`;
+
+async function screenshot(page, name) {
+  const path = join(shots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`ai-sdk-chat: screenshot ${path}`);
+}
+
+await runAgainstWorker("ai-sdk-chat", { devFlow: true }, async (base) => {
+  mkdirSync(shots, { recursive: true });
+  const failures = [];
+  const example = await startExample({ apiUrl: base, apiKey: DEV_KEY, port: 0 });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const watch = await watchPage(page, failures);
+    await page.goto(example.url);
+    await page.getByRole("button", { name: "Weather in Paris" }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    // A built-in tool: its card shows the call and the output, then the reply streams in.
+    await page.getByRole("button", { name: "Weather in Paris" }).click();
+    const weather = page.locator(".tool-card[data-state=output-available]", { hasText: "get_weather" });
+    await weather.waitFor({ timeout: STEP_TIMEOUT_MS });
+    if (!(await weather.innerText()).includes("Paris")) failures.push("the weather card does not show the call's input");
+    await page.getByRole("button", { name: "Send" }).and(page.locator(":enabled")).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const weatherReply = await page.locator(".assistant .text").last().innerText();
+    if (weatherReply.trim().length === 0) failures.push("no reply text after the weather tool");
+    await screenshot(page, "01-weather-tool-card");
+
+    // A client-side tool as an approval: the page answers it, and the turn goes on.
+    await page.getByRole("button", { name: "Ask for approval" }).click();
+    const approve = page.getByRole("button", { name: "Approve" });
+    await approve.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await screenshot(page, "02-approval-asked");
+    await approve.click();
+    const answered = page.locator(".tool-card[data-state=output-available]", { hasText: "confirm_action" });
+    await answered.waitFor({ timeout: STEP_TIMEOUT_MS });
+    if (!(await answered.innerText()).includes('"approved":true')) failures.push("the approval card does not show the approved output");
+    await page.getByRole("button", { name: "Send" }).and(page.locator(":enabled")).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    // The session holds the whole exchange: two turns, the approval stored as the tool's result.
+    const res = await fetch(`${base}/v1/sessions/${example.sessionId}/events`, { headers: { authorization: `Bearer ${DEV_KEY}`, accept: "application/json" } });
+    const events = (await res.json()).data;
+    const completed = events.filter((e) => e.type === "turn.completed").length;
+    if (completed !== 2) failures.push(`expected 2 completed turns, found ${completed}`);
+    const approval = events.find((e) => e.type === "tool.result" && e.data.name === "confirm_action");
+    if (JSON.stringify(approval?.data.result) !== JSON.stringify({ approved: true })) failures.push(`the approval was stored as ${JSON.stringify(approval?.data.result)}`);
+    const last = await page.locator(".assistant").last().innerText();
+    if (!last.includes("confirm_action")) failures.push("the approval card is not in the last assistant message");
+    await screenshot(page, "03-approved");
+    watch.checkHosts();
+  } finally {
+    await browser.close();
+    await example.close();
+  }
+  return failures;
+});
