@@ -1,15 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
-import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { streamSettings } from "../lib/stream-settings";
 import { RunAgentInputSchema, type RunAgentInputValue } from "../schemas/ag-ui";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import type { ClientTool } from "../schemas/tools";
-import { answered } from "../services/sessions";
-import { isRefusal, sessionStub, type PostedMessage, type SessionMeta } from "../session/rpc";
+import { traits } from "../middleware/traits";
+import { postProtocolMessage, submitProtocolResults } from "../services/protocol-session";
+import { sessionClient, type SessionClient } from "../services/session-client";
 import { agUiEventsOf, agUiFrame, runError, runStarted, type AgUiRun } from "../streaming/ag-ui-events";
 import { runContentOf } from "../streaming/ag-ui-input";
 import { EventFeed } from "../streaming/event-feed";
@@ -24,6 +24,7 @@ const agUiRoute = createRoute({
   path: "/v1/sessions/{session_id}/ag-ui",
   operationId: "runAgUi",
   tags: ["Client protocols"],
+  middleware: traits({ access: "org" }),
   summary: "An AG-UI 1.0 run over a session",
   description:
     "Takes `RunAgentInput` (`threadId` = the session id). The last user message starts a turn (its message `id` makes a retry " +
@@ -45,7 +46,7 @@ function failedRun(run: AgUiRun, message: string, code: string): Response {
 }
 
 /** The run's events: RUN_STARTED, then the turn as AG-UI events until the run ends. */
-function runStream(c: Context<AppEnv>, run: AgUiRun, feed: EventFeed, tracker: TurnTracker, opening: TurnOp[] = []): Response {
+function runStream(c: Context<OrgEnv>, run: AgUiRun, feed: EventFeed, tracker: TurnTracker, opening: TurnOp[] = []): Response {
   const projection = {
     tracker,
     prelude: [agUiFrame(runStarted(run))],
@@ -61,7 +62,7 @@ function runStream(c: Context<AppEnv>, run: AgUiRun, feed: EventFeed, tracker: T
  * every open one must be answered, and the rest of the turn streams from just after its calls.
  * A resume already stored (a retry) only streams.
  */
-async function resumeRun(c: Context<AppEnv>, meta: SessionMeta, run: AgUiRun, input: RunAgentInputValue, turn: { turnId: string; facts: TurnFacts } | null): Promise<Response> {
+async function resumeRun(c: Context<OrgEnv>, session: SessionClient, run: AgUiRun, input: RunAgentInputValue, turn: { turnId: string; facts: TurnFacts } | null): Promise<Response> {
   const resume = input.resume ?? [];
   if (!turn) return failedRun(run, "No interrupt of this thread is open", "unknown_interrupt");
   const { facts } = turn;
@@ -72,19 +73,14 @@ async function resumeRun(c: Context<AppEnv>, meta: SessionMeta, run: AgUiRun, in
   const results = resume
     .filter((r) => !facts.answered.has(r.interruptId))
     .map((r) => (r.status === "resolved" ? { tool_call_id: r.interruptId, result: r.payload ?? null, error: null } : { tool_call_id: r.interruptId, result: null, error: "The user cancelled this tool call" }));
-  const stub = sessionStub(c.env, meta.sessionId);
-  if (results.length > 0) {
-    const outcome = await stub.submitToolResults(meta, results);
-    // A retry racing its first request finds the results stored, or nothing waiting any more: both mean done.
-    if (isRefusal(outcome) && outcome.refused !== "tool_call_already_answered" && outcome.refused !== "not_waiting_for_tool_results") answered(outcome);
-  }
+  await submitProtocolResults(session, results);
   const tracker = new TurnTracker({ turnId: turn.turnId }, new Set([...facts.answered, ...results.map((r) => r.tool_call_id)]));
-  const feed = await EventFeed.open(c, meta.sessionId, facts.lastCallSequence);
+  const feed = await EventFeed.open(session, facts.lastCallSequence);
   return runStream(c, run, feed, tracker, tracker.open());
 }
 
 /** A run with new input: the last user message (stored once per AG-UI message id) starts a turn with the run's tools. */
-async function newRun(c: Context<AppEnv>, meta: SessionMeta, run: AgUiRun, input: RunAgentInputValue): Promise<Response> {
+async function newRun(c: Context<OrgEnv>, sessionId: string, run: AgUiRun, input: RunAgentInputValue): Promise<Response> {
   const { messageId, content } = runContentOf(input);
   const tools: ClientTool[] = input.tools.map((t) => ({
     type: "client_side",
@@ -92,22 +88,14 @@ async function newRun(c: Context<AppEnv>, meta: SessionMeta, run: AgUiRun, input
     description: t.description,
     parameters: (t.parameters as Record<string, unknown> | undefined) ?? { type: "object", properties: {} },
   }));
-  const { caller } = c.var;
-  const idempotency = {
-    key: `ag-ui-message:${messageId}`,
-    caller: `${caller.apiKeyId ?? caller.userId}:${meta.orgId}`,
-    requestHash: await sha256Hex(JSON.stringify({ content, tools })),
-  };
   const metadata = { ag_ui: { run_id: run.runId, message_id: messageId, tools } };
-  const result = await sessionStub(c.env, meta.sessionId).postMessage(meta, { content, controls: null, metadata }, idempotency);
-  if (isRefusal(result) && result.refused === "idempotency_key_reused") {
-    throw new ApiError("idempotency_key_reused", {
-      detail: "This AG-UI message id was sent before with other content or tools",
-      errors: [{ path: `body.messages.${input.messages.length - 1}.id`, message: "Already sent with other content" }],
-    });
-  }
-  const posted: PostedMessage = answered(result);
-  const feed = await EventFeed.open(c, meta.sessionId, posted.message.sequence);
+  const posted = await postProtocolMessage(c, sessionId, { content, controls: null, metadata }, {
+    scope: "ag-ui-message",
+    id: messageId,
+    fingerprint: { content, tools },
+    path: `body.messages.${input.messages.length - 1}.id`,
+  });
+  const feed = await EventFeed.open(sessionClient(c, sessionId), posted.message.sequence);
   return runStream(c, run, feed, new TurnTracker({ inputMessageId: posted.message.id }));
 }
 
@@ -115,14 +103,13 @@ export const agUiRouter = createRouter().openapi(agUiRoute, async (c) => {
   const { session_id } = c.req.valid("param");
   const input = c.req.valid("json");
   if (input.threadId !== session_id) throw new ApiError("validation_failed", { errors: [{ path: "body.threadId", message: "Must be the session id of the path" }] });
-  const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
   const run = { threadId: input.threadId, runId: input.runId };
-  const stub = sessionStub(c.env, session_id);
-  const running = await runningTurn(stub, meta);
-  const facts = running ? await turnFacts(stub, meta, running.turnId) : null;
+  const session = sessionClient(c, session_id);
+  const running = await runningTurn(session);
+  const facts = running ? await turnFacts(session, running.turnId) : null;
   const turn = running && facts ? { turnId: running.turnId, facts } : null;
-  if (input.resume && input.resume.length > 0) return resumeRun(c, meta, run, input, turn);
+  if (input.resume && input.resume.length > 0) return resumeRun(c, session, run, input, turn);
   const open = turn && !turn.facts.ended ? [...turn.facts.clientCalls].filter((id) => !turn.facts.answered.has(id)) : [];
   if (open.length > 0) return failedRun(run, `The thread has open interrupts (${open.join(", ")}): resume them first`, "interrupts_pending");
-  return newRun(c, meta, run, input);
+  return newRun(c, session_id, run, input);
 });

@@ -1,14 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
-import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { streamSettings } from "../lib/stream-settings";
 import { ChatRequestSchema } from "../schemas/chat";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
-import { answered } from "../services/sessions";
-import { isRefusal, sessionStub, type PostedMessage, type SessionMeta } from "../session/rpc";
+import { traits } from "../middleware/traits";
+import { postProtocolMessage, submitProtocolResults } from "../services/protocol-session";
+import { sessionClient } from "../services/session-client";
 import { clientToolOutputs, userContentOf } from "../streaming/chat-input";
 import { EventFeed } from "../streaming/event-feed";
 import { projectedStream } from "../streaming/projected-stream";
@@ -28,6 +28,7 @@ const chatRoute = createRoute({
   path: "/v1/chat",
   operationId: "chat",
   tags,
+  middleware: traits({ access: "org" }),
   summary: "The Vercel AI SDK chat protocol over a session (DefaultChatTransport's POST)",
   description:
     "Takes the body `DefaultChatTransport` sends: `id` (a session id), `messages` (UIMessages), `trigger`, `messageId`. " +
@@ -47,6 +48,7 @@ const streamRoute = createRoute({
   path: "/v1/chat/{session_id}/stream",
   operationId: "resumeChatStream",
   tags,
+  middleware: traits({ access: "org" }),
   summary: "Resume the chat stream of the running turn (DefaultChatTransport's reconnectToStream)",
   description: "Replays the running turn's UI message stream from its start, then goes on live; 204 when no turn is running.",
   request: { params: z.object({ session_id: idParam("session", "session_id") }) },
@@ -58,29 +60,21 @@ const streamRoute = createRoute({
 });
 
 /** A turn's UI message stream: the chunks of its ops, then `[DONE]`. */
-function uiStream(c: Context<AppEnv>, feed: EventFeed | null, tracker: TurnTracker, opening: TurnOp[] = []): Response {
+function uiStream(c: Context<OrgEnv>, feed: EventFeed | null, tracker: TurnTracker, opening: TurnOp[] = []): Response {
   const projection = { tracker, prelude: [], opening, frames: (op: TurnOp) => uiChunksOf(op).map(uiChunkFrame), closing: [UI_STREAM_DONE] };
   return new Response(projectedStream(feed, projection, streamSettings(c.env).heartbeatMs), { headers: UI_STREAM_HEADERS });
 }
 
-/** A new user message: stored once per UIMessage id (a retry replays the same turn), then its turn streamed. */
-async function sendUserMessage(c: Context<AppEnv>, meta: SessionMeta, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+/** A new user message: stored once per UIMessage id (a retry follows the same turn), then its turn streamed. */
+async function sendUserMessage(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
   const content = userContentOf(message.parts, index);
-  const { caller } = c.var;
-  const idempotency = {
-    key: `ui-message:${message.id}`,
-    caller: `${caller.apiKeyId ?? caller.userId}:${meta.orgId}`,
-    requestHash: await sha256Hex(JSON.stringify(content)),
-  };
-  const result = await sessionStub(c.env, meta.sessionId).postMessage(meta, { content, controls: null, metadata: { ui_message_id: message.id } }, idempotency);
-  if (isRefusal(result) && result.refused === "idempotency_key_reused") {
-    throw new ApiError("idempotency_key_reused", {
-      detail: "This UIMessage id was sent before with other content",
-      errors: [{ path: `body.messages.${index}.id`, message: "Already sent with other content" }],
-    });
-  }
-  const posted: PostedMessage = answered(result);
-  const feed = await EventFeed.open(c, meta.sessionId, posted.message.sequence);
+  const posted = await postProtocolMessage(c, sessionId, { content, controls: null, metadata: { ui_message_id: message.id } }, {
+    scope: "ui-message",
+    id: message.id,
+    fingerprint: content,
+    path: `body.messages.${index}.id`,
+  });
+  const feed = await EventFeed.open(sessionClient(c, sessionId), posted.message.sequence);
   return uiStream(c, feed, new TurnTracker({ inputMessageId: posted.message.id }));
 }
 
@@ -89,10 +83,10 @@ async function sendUserMessage(c: Context<AppEnv>, meta: SessionMeta, index: num
  * stored, then the rest of the turn streamed from just after its last tool call. A retry whose
  * outputs are already stored only streams.
  */
-async function answerToolCalls(c: Context<AppEnv>, meta: SessionMeta, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+async function answerToolCalls(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
   const turnId = message.id;
-  const stub = sessionStub(c.env, meta.sessionId);
-  const facts = await turnFacts(stub, meta, turnId);
+  const session = sessionClient(c, sessionId);
+  const facts = await turnFacts(session, turnId);
   if (!facts || facts.clientCalls.size === 0) {
     throw new ApiError("not_waiting_for_tool_results", {
       detail: "The last message is not a turn of this session that called a client-side tool",
@@ -100,16 +94,12 @@ async function answerToolCalls(c: Context<AppEnv>, meta: SessionMeta, index: num
     });
   }
   const outputs = clientToolOutputs(message.parts, index, (id) => facts.clientCalls.has(id) && !facts.answered.has(id));
-  if (outputs.length > 0) {
-    const result = await stub.submitToolResults(meta, outputs);
-    // A retry racing its first request finds the outputs stored, or nothing waiting any more: both mean done.
-    if (isRefusal(result) && result.refused !== "tool_call_already_answered" && result.refused !== "not_waiting_for_tool_results") answered(result);
-  }
+  await submitProtocolResults(session, outputs);
   const answeredNow = new Set([...facts.answered, ...outputs.map((o) => o.tool_call_id)]);
   const tracker = new TurnTracker({ turnId }, answeredNow);
   const unanswered = [...facts.clientCalls].filter((id) => !answeredNow.has(id));
   if (unanswered.length > 0 && !facts.ended) return uiStream(c, null, tracker, tracker.waiting(unanswered.map((id) => facts.call(id))));
-  const feed = await EventFeed.open(c, meta.sessionId, facts.lastCallSequence);
+  const feed = await EventFeed.open(session, facts.lastCallSequence);
   return uiStream(c, feed, tracker, tracker.open());
 }
 
@@ -122,20 +112,18 @@ export const chatRouter = createRouter()
         errors: [{ path: "body.trigger", message: "Only submit-message is supported" }],
       });
     }
-    const meta = { sessionId: body.id, orgId: c.var.principal.orgId };
     const index = body.messages.length - 1;
     const last = body.messages[index];
-    if (last?.role === "user") return sendUserMessage(c, meta, index, last);
-    if (last?.role === "assistant") return answerToolCalls(c, meta, index, last);
+    if (last?.role === "user") return sendUserMessage(c, body.id, index, last);
+    if (last?.role === "assistant") return answerToolCalls(c, body.id, index, last);
     throw new ApiError("validation_failed", { errors: [{ path: `body.messages.${index}.role`, message: "The last message must be the user's, or the assistant's with tool outputs" }] });
   })
   .openapi(streamRoute, async (c) => {
     const { session_id } = c.req.valid("param");
-    const meta = { sessionId: session_id, orgId: c.var.principal.orgId };
-    const stub = sessionStub(c.env, session_id);
-    const running = await runningTurn(stub, meta);
+    const session = sessionClient(c, session_id);
+    const running = await runningTurn(session);
     if (!running) return c.body(null, 204);
-    const facts = await turnFacts(stub, meta, running.turnId);
-    const feed = await EventFeed.open(c, session_id, running.startedSequence - 1);
+    const facts = await turnFacts(session, running.turnId);
+    const feed = await EventFeed.open(session, running.startedSequence - 1);
     return uiStream(c, feed, new TurnTracker({ turnId: running.turnId }, facts?.answered ?? new Set())) as never;
   });

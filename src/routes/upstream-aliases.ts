@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonResponse } from "../schemas/common";
 import { LlmModelWithProviderSchema, LlmProviderSchema, toLlmProvider } from "../schemas/llm";
 import { getModel, listModels } from "../services/llm-models";
@@ -18,6 +19,7 @@ const listModelsAlias = createRoute({
   method: "get",
   path: "/v1/models",
   operationId: "listModels",
+  middleware: traits({ access: "org" }),
   tags,
   summary: "List the organization's models (upstream's name; same as GET /v1/llm-models)",
   responses: { 200: jsonResponse(z.object({ data: z.array(LlmModelWithProviderSchema) }), "Models"), ...errorResponses(400, 401, 429) },
@@ -27,6 +29,7 @@ const getModelAlias = createRoute({
   method: "get",
   path: "/v1/models/{model_id}",
   operationId: "getModel",
+  middleware: traits({ access: "org" }),
   tags,
   summary: "Get a model with its provider (upstream's name; same as GET /v1/llm-models/{model_id})",
   request: { params: ModelParams },
@@ -37,6 +40,7 @@ const listProvidersAlias = createRoute({
   method: "get",
   path: "/v1/providers",
   operationId: "listProviders",
+  middleware: traits({ access: "org" }),
   tags: ["LLM providers"],
   summary: "List the organization's LLM providers (upstream's name; same as GET /v1/llm-providers)",
   responses: { 200: jsonResponse(z.object({ data: z.array(LlmProviderSchema) }), "Providers"), ...errorResponses(400, 401, 429) },
@@ -46,6 +50,7 @@ const getProviderAlias = createRoute({
   method: "get",
   path: "/v1/providers/{provider_id}",
   operationId: "getProvider",
+  middleware: traits({ access: "org" }),
   tags: ["LLM providers"],
   summary: "Get an LLM provider (upstream's name; same as GET /v1/llm-providers/{provider_id})",
   request: { params: ProviderParams },

@@ -1,8 +1,5 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
-import { answered } from "../services/sessions";
-import { CLOSE_CODES, sessionStub, type EventEnvelope, type Refusal } from "../session/rpc";
+import type { SessionClient } from "../services/session-client";
+import { CLOSE_CODES, type EventEnvelope } from "../session/rpc";
 
 /** How often a feed whose socket the object closed (a restart, an eviction) subscribes again before it gives up. */
 const MAX_RESUBSCRIBES = 3;
@@ -34,31 +31,13 @@ export class EventFeed {
   }
 
   /**
-   * Subscribes to the session after `afterSequence` (0: from the start) as the request's caller.
+   * Subscribes to the session after `afterSequence` (0: from the start) as the client's caller.
    * The object's refusals (unknown session, another org's, a cursor it never handed out, a full
    * stream cap) become the usual problem responses, before any stream starts.
    */
-  static async open(c: Context<AppEnv>, sessionId: string, afterSequence: number): Promise<EventFeed> {
-    const { caller, principal } = c.var;
-    const env = c.env;
-    const open = async (after: number): Promise<WebSocket> => {
-      const params = new URLSearchParams({
-        session_id: sessionId,
-        org_id: principal.orgId,
-        mode: "client",
-        caller: caller.apiKeyId ?? caller.userId,
-        after_sequence: String(after),
-        cursor_path: "query.after_sequence",
-      });
-      const res = await sessionStub(env, sessionId).fetch(`https://session.internal/subscribe?${params}`, { headers: { upgrade: "websocket" } });
-      if (res.status === 101 && res.webSocket) return res.webSocket;
-      if (res.status === 429) {
-        await res.body?.cancel();
-        throw new ApiError("too_many_streams", { retryAfterSeconds: 5 });
-      }
-      if (res.status === 404 || res.status === 400) answered((await res.json()) as Refusal);
-      throw new Error(`session object answered a subscription with ${res.status}`);
-    };
+  static async open(session: SessionClient, afterSequence: number): Promise<EventFeed> {
+    const open = async (after: number): Promise<WebSocket> =>
+      (await session.subscribe({ mode: "client", cursor: { sequence: after, path: "query.after_sequence" } })).webSocket;
     return new EventFeed(open, await open(afterSequence), afterSequence);
   }
 

@@ -1,20 +1,15 @@
-import { answered } from "../services/sessions";
+import type { SessionClient } from "../services/session-client";
+import { TERMINAL_TYPES } from "../session/rpc";
 import type { TrackedCall } from "./turn-tracker";
-import { TERMINAL_TYPES, type EventEnvelope, type SessionMeta, type sessionStub } from "../session/rpc";
-
-type SessionStub = ReturnType<typeof sessionStub>;
 
 /** The most events one read of a turn's tool calls takes (a turn calls at most a few hundred tools). */
 const TURN_EVENTS_LIMIT = 1000;
 const TERMINAL = [...TERMINAL_TYPES];
 
-async function list(stub: SessionStub, meta: SessionMeta, query: { turnId?: string; types: string[]; limit: number; beforeSequence?: number }): Promise<EventEnvelope[]> {
-  return answered(await stub.listEvents(meta, { cursor: null, ...query })) as EventEnvelope[];
-}
 
 /** The running turn (started, not ended; a turn parked for its client counts), or null. One read of the session object. */
-export async function runningTurn(stub: SessionStub, meta: SessionMeta): Promise<{ turnId: string; startedSequence: number } | null> {
-  const [last] = await list(stub, meta, { types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
+export async function runningTurn(session: SessionClient): Promise<{ turnId: string; startedSequence: number } | null> {
+  const [last] = await session.listEvents({ cursor: null, types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
   if (last?.type !== "turn.started" || !last.context.turn_id) return null;
   return { turnId: last.context.turn_id, startedSequence: last.sequence };
 }
@@ -33,8 +28,8 @@ export interface TurnFacts {
   call(id: string): TrackedCall;
 }
 
-export async function turnFacts(stub: SessionStub, meta: SessionMeta, turnId: string): Promise<TurnFacts | null> {
-  const events = await list(stub, meta, { turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
+export async function turnFacts(session: SessionClient, turnId: string): Promise<TurnFacts | null> {
+  const events = await session.listEvents({ cursor: null, turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
   if (events.length === 0) return null;
   const calls = new Map<string, TrackedCall>();
   const facts: TurnFacts = {
