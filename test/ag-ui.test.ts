@@ -114,6 +114,21 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
   });
 
+  it("runs one turn for a retried run: the same message id streams the same turn", async () => {
+    const { t, session } = await sessionSetup();
+    const input = { threadId: session.id, runId: "r1", messages: [{ id: "m-once", role: "user", content: "only once please" }] };
+    const post = () => callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: input }).then(async (res) => parseFrames(await res.text()));
+    const [first, second] = await Promise.all([post(), post()]);
+    expect(first.at(-1)).toMatchObject({ type: "RUN_FINISHED", outcome: { type: "success" } });
+    const text = (frames: Record<string, unknown>[]) => frames.filter((f) => f.type === "TEXT_MESSAGE_CONTENT").map((f) => f["delta"]).join("");
+    expect(text(second)).toBe(text(first));
+    const log = await settledEvents(t, session.id, 1);
+    expect(log.filter((e) => e.type === "turn.started")).toHaveLength(1);
+    expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
+    const changed = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...input, messages: [{ id: "m-once", role: "user", content: "something else" }] } });
+    await expectProblem(changed, 422, "idempotency_key_reused", ["body.messages.0.id"]);
+  });
+
   it("refuses a threadId other than the session, and another org's session, before streaming", async () => {
     const { t, session } = await sessionSetup();
     const body = { threadId: session.id, runId: "r1", messages: [{ id: "m1", role: "user", content: "hi" }] };
