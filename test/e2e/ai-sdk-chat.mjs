@@ -3,7 +3,9 @@
 // the page driven in headless Chromium: `useChat` over the stock DefaultChatTransport. It asks for
 // the weather (a tool card with the built-in tool's output, then the reply), then asks for
 // approval (a client-side tool: the card's Approve button answers it with addToolOutput, and the
-// turn finishes). Screenshots go to test-results/ai-sdk-chat/.
+// turn finishes), then reloads the page in the middle of a long reply (useChat's `resume` picks
+// the reply up through GET /v1/chat/{id}/stream, and it completes once). Screenshots go to
+// test-results/ai-sdk-chat/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startExample } from "../../examples/ai-sdk-chat/server.mjs";
@@ -12,6 +14,8 @@ import { launchChromium, root, runAgainstWorker, watchPage } from "./harness.mjs
 const shots = join(root, "test-results", "ai-sdk-chat");
 const STEP_TIMEOUT_MS = 20_000;
 const DEV_KEY = `evr_${"d".repeat(64)}`;
+/** llmsim paces the first 32 words of a reply by this much: a 40-word echo streams for about 6 s. */
+const WORD_DELAY_MS = 200;
 
 async function screenshot(page, name) {
   const path = join(shots, `${name}.png`);
@@ -19,7 +23,7 @@ async function screenshot(page, name) {
   console.log(`ai-sdk-chat: screenshot ${path}`);
 }
 
-await runAgainstWorker("ai-sdk-chat", { devFlow: true }, async (base) => {
+await runAgainstWorker("ai-sdk-chat", { devFlow: true, args: ["--var", `LLMSIM_WORD_DELAY_MS:${WORD_DELAY_MS}`] }, async (base) => {
   mkdirSync(shots, { recursive: true });
   const failures = [];
   const example = await startExample({ apiUrl: base, apiKey: DEV_KEY, port: 0 });
@@ -61,6 +65,18 @@ await runAgainstWorker("ai-sdk-chat", { devFlow: true }, async (base) => {
     const last = await page.locator(".assistant").last().innerText();
     if (!last.includes("confirm_action")) failures.push("the approval card is not in the last assistant message");
     await screenshot(page, "03-approved");
+
+    // A reload in the middle of a reply: the page resumes the running turn and the reply completes, once.
+    const long = `Please repeat r: ${Array.from({ length: 40 }, (_, i) => `r${i + 1}`).join(" ")}`;
+    await page.getByLabel("Message").fill(long);
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator(".assistant .text", { hasText: "Echo: Please repeat" }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.reload();
+    const resumed = page.locator(".assistant .text", { hasText: "r40" });
+    await resumed.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const resumedText = await resumed.innerText();
+    if (resumedText !== `Echo: ${long}`) failures.push(`the resumed reply is ${JSON.stringify(resumedText)}`);
+    await screenshot(page, "04-resumed-after-reload");
     watch.checkHosts();
   } finally {
     await browser.close();
