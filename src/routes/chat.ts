@@ -9,7 +9,7 @@ import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import { traits } from "../middleware/traits";
 import { postProtocolMessage, submitProtocolResults } from "../services/protocol-session";
 import { sessionClient } from "../services/session-client";
-import { clientToolOutputs, userContentOf } from "../streaming/chat-input";
+import { clientToolOutputs, userContentOf } from "../services/chat-input";
 import { EventFeed } from "../streaming/event-feed";
 import { projectedStream } from "../streaming/projected-stream";
 import { turnFacts, runningTurn } from "../streaming/turn-facts";
@@ -86,7 +86,7 @@ async function sendUserMessage(c: Context<OrgEnv>, sessionId: string, index: num
 async function answerToolCalls(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
   const turnId = message.id;
   const session = sessionClient(c, sessionId);
-  const facts = await turnFacts(session, turnId);
+  const facts = await turnFacts((query) => session.listEvents(query), turnId);
   if (!facts || facts.clientCalls.size === 0) {
     throw new ApiError("not_waiting_for_tool_results", {
       detail: "The last message is not a turn of this session that called a client-side tool",
@@ -121,9 +121,9 @@ export const chatRouter = createRouter()
   .openapi(streamRoute, async (c) => {
     const { session_id } = c.req.valid("param");
     const session = sessionClient(c, session_id);
-    const running = await runningTurn(session);
+    const running = await runningTurn((query) => session.listEvents(query));
     if (!running) return c.body(null, 204);
-    const facts = await turnFacts(session, running.turnId);
+    const facts = await turnFacts((query) => session.listEvents(query), running.turnId);
     const feed = await EventFeed.open(session, running.startedSequence - 1);
     return uiStream(c, feed, new TurnTracker({ turnId: running.turnId }, facts?.answered ?? new Set())) as never;
   });

@@ -1,5 +1,9 @@
-import type { SessionClient } from "../services/session-client";
-import { CLOSE_CODES, type EventEnvelope } from "../session/rpc";
+import { CLOSE_CODES, type Cursor, type EventEnvelope, type SubscriberMode } from "../session/rpc";
+
+/** What opens a subscriber socket to the session object (the session client). */
+export interface Subscriber {
+  subscribe(input: { mode: SubscriberMode; cursor: Cursor | null }): Promise<{ webSocket: WebSocket }>;
+}
 
 /** How often a feed whose socket the object closed (a restart, an eviction) subscribes again before it gives up. */
 const MAX_RESUBSCRIBES = 3;
@@ -35,7 +39,7 @@ export class EventFeed {
    * The object's refusals (unknown session, another org's, a cursor it never handed out, a full
    * stream cap) become the usual problem responses, before any stream starts.
    */
-  static async open(session: SessionClient, afterSequence: number): Promise<EventFeed> {
+  static async open(session: Subscriber, afterSequence: number): Promise<EventFeed> {
     const open = async (after: number): Promise<WebSocket> =>
       (await session.subscribe({ mode: "client", cursor: { sequence: after, path: "query.after_sequence" } })).webSocket;
     return new EventFeed(open, await open(afterSequence), afterSequence);

@@ -1,15 +1,17 @@
-import type { SessionClient } from "../services/session-client";
-import { TERMINAL_TYPES } from "../session/rpc";
+import { TERMINAL_TYPES, type EventEnvelope, type EventListQuery } from "../session/rpc";
 import type { TrackedCall } from "./turn-tracker";
 
 /** The most events one read of a turn's tool calls takes (a turn calls at most a few hundred tools). */
 const TURN_EVENTS_LIMIT = 1000;
 const TERMINAL = [...TERMINAL_TYPES];
 
+/** Reads the session's stored events (the session client's `listEvents`). */
+export type ListEvents = (query: EventListQuery) => Promise<EventEnvelope[]>;
+
 
 /** The running turn (started, not ended; a turn parked for its client counts), or null. One read of the session object. */
-export async function runningTurn(session: SessionClient): Promise<{ turnId: string; startedSequence: number } | null> {
-  const [last] = await session.listEvents({ cursor: null, types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
+export async function runningTurn(listEvents: ListEvents): Promise<{ turnId: string; startedSequence: number } | null> {
+  const [last] = await listEvents({ cursor: null, types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
   if (last?.type !== "turn.started" || !last.context.turn_id) return null;
   return { turnId: last.context.turn_id, startedSequence: last.sequence };
 }
@@ -28,8 +30,8 @@ export interface TurnFacts {
   call(id: string): TrackedCall;
 }
 
-export async function turnFacts(session: SessionClient, turnId: string): Promise<TurnFacts | null> {
-  const events = await session.listEvents({ cursor: null, turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
+export async function turnFacts(listEvents: ListEvents, turnId: string): Promise<TurnFacts | null> {
+  const events = await listEvents({ cursor: null, turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
   if (events.length === 0) return null;
   const calls = new Map<string, TrackedCall>();
   const facts: TurnFacts = {
