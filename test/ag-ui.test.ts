@@ -79,6 +79,36 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     expect(log.filter((e) => e.type === "turn.completed")).toHaveLength(1);
   });
 
+  it("ends a run at a call waiting for approval with an interrupt, and a resume approving it runs the tool", async () => {
+    const t = await newTenant();
+    const agentRow = await createAgent(t, { capabilities: [{ ref: "test_math", config: { require_approval: ["add"] } }] });
+    const session = await createSession(t, agentRow.id);
+    const wire: Wire = [];
+    const agent = agUiAgent(t, session.id, wire);
+    say(agent, "what is 2 + 3");
+    const first = await run(agent);
+    const finished = first.events.at(-1) as unknown as { outcome: { type: string; interrupts: { id: string; toolCallId: string; responseSchema: unknown; expiresAt: string }[] } };
+    expect(finished.outcome.type).toBe("interrupt");
+    const [interrupt] = finished.outcome.interrupts;
+    expect(interrupt).toMatchObject({ reason: "tool_call", toolCallId: interrupt?.id, responseSchema: { required: ["approved"] } });
+    expect(Date.parse(interrupt?.expiresAt ?? "")).toBeGreaterThan(Date.now());
+    expect(first.types).toContain("TOOL_CALL_START");
+    expect(first.types).not.toContain("TOOL_CALL_RESULT");
+
+    // A payload that is not a decision is refused, and nothing is decided.
+    const bad = await run(agent, { resume: [{ interruptId: interrupt?.id ?? "", status: "resolved", payload: { yes: 1 } }] });
+    expect(bad.events.at(-1)).toMatchObject({ type: "RUN_ERROR", code: "invalid_resume_payload" });
+    agent.pendingInterrupts = [interrupt as never];
+
+    const second = await run(agent, { resume: [{ interruptId: interrupt?.id ?? "", status: "resolved", payload: { approved: true } }] });
+    expect(second.error).toBeNull();
+    expect(second.events.find((e) => e.type === "TOOL_CALL_RESULT")).toMatchObject({ toolCallId: interrupt?.id });
+    expect(second.events.at(-1)).toMatchObject({ type: "RUN_FINISHED", outcome: { type: "success" } });
+    expectValidWire(wire);
+    const log = await settledEvents(t, session.id, 1);
+    expect(log.filter((e) => e.type === "tool.approval_decided").map((e) => e.data["decision"])).toEqual(["allow"]);
+  });
+
   it("ends a run whose resume names an unknown interrupt with RUN_ERROR", async () => {
     const { t, session } = await sessionSetup();
     const wire: Wire = [];

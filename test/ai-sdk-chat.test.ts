@@ -207,3 +207,58 @@ describe("client-side tools through the transport", () => {
     await expectProblem(res, 409, "not_waiting_for_tool_results", ["body.messages.1.id"]);
   });
 });
+
+describe("approvals through the transport", () => {
+  async function gated() {
+    const t = await newTenant();
+    const agent = await createAgent(t, { capabilities: [{ ref: "test_math", config: { require_approval: ["add"] } }] });
+    return { t, session: await createSession(t, agent.id) };
+  }
+
+  /** What Chat.addToolApprovalResponse does to the message before it sends it again. */
+  function respond(message: UIMessage, approved: boolean, reason?: string): UIMessage {
+    const parts = message.parts.map((p) => {
+      if (p.type !== "tool-add" || p.state !== "approval-requested") return p;
+      return { ...p, state: "approval-responded", approval: { id: p.approval.id, approved, ...(reason ? { reason } : {}) } };
+    });
+    return { ...message, parts: parts as UIMessage["parts"] };
+  }
+
+  it("asks with tool-approval-request, runs the tool once the client's next POST approves (addToolApprovalResponse), and finishes the turn", async () => {
+    const { t, session } = await gated();
+    const user = userMessage("what is 2 + 3");
+    const first = await readChunks(await send(t, session.id, [user]));
+    const input = first.find((c) => c.type === "tool-input-available") as Extract<UIMessageChunk, { type: "tool-input-available" }>;
+    expect(first).toContainEqual({ type: "tool-approval-request", approvalId: input.toolCallId, toolCallId: input.toolCallId });
+    expect(first.at(-1)).toEqual({ type: "finish", finishReason: "tool-calls" });
+    const asked = await rebuild(first);
+    expect(asked.parts.find((p) => p.type === "tool-add")).toMatchObject({ state: "approval-requested", approval: { id: input.toolCallId } });
+
+    const approved = respond(asked, true);
+    const second = await readChunks(await send(t, session.id, [user, approved], asked.id));
+    expect(second).toContainEqual({ type: "tool-approval-response", approvalId: input.toolCallId, approved: true });
+    expect(second.find((c) => c.type === "tool-output-available")).toMatchObject({ toolCallId: input.toolCallId });
+    expect(second.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
+    const final = await rebuild(second, approved);
+    expect(final.parts.find((p) => p.type === "tool-add")).toMatchObject({ state: "output-available" });
+    const stored = await storedReply(t, session.id, 1);
+    expect(textOf(final)).toBe(stored.text);
+    expect(stored.events.filter((e) => e.type === "tool.approval_decided").map((e) => e.data["decision"])).toEqual(["allow"]);
+  });
+
+  it("maps a rejection to tool-output-denied, and the model hears the reason", async () => {
+    const { t, session } = await gated();
+    const user = userMessage("what is 2 + 3");
+    const asked = await rebuild(await readChunks(await send(t, session.id, [user])));
+    const denied = respond(asked, false, "not now");
+    const chunks = await readChunks(await send(t, session.id, [user, denied], asked.id));
+    const callId = (asked.parts.find((p) => p.type === "tool-add") as { toolCallId: string }).toolCallId;
+    expect(chunks).toContainEqual({ type: "tool-output-denied", toolCallId: callId });
+    expect(chunks.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
+    const final = await rebuild(chunks, denied);
+    expect(final.parts.find((p) => p.type === "tool-add")).toMatchObject({ state: "output-denied" });
+    const stored = await storedReply(t, session.id, 1);
+    expect(stored.events.find((e) => e.type === "tool.result")?.data).toMatchObject({ status: "error", error_code: "tool_rejected" });
+    expect(String(stored.events.find((e) => e.type === "tool.result")?.data["error"])).toContain("not now");
+  });
+});

@@ -8,7 +8,7 @@ import { RunAgentInputSchema, type RunAgentInputValue } from "../schemas/ag-ui";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import type { ClientTool } from "../schemas/tools";
 import { traits } from "../middleware/traits";
-import { postProtocolMessage, submitProtocolResults } from "../services/protocol-session";
+import { postProtocolMessage, submitProtocolDecisions, submitProtocolResults } from "../services/protocol-session";
 import { sessionClient, type SessionClient } from "../services/session-client";
 import { agUiEventsOf, agUiFrame, runError, runStarted, type AgUiRun } from "../streaming/ag-ui-events";
 import { runContentOf } from "../services/ag-ui-input";
@@ -58,23 +58,39 @@ function runStream(c: Context<OrgEnv>, run: AgUiRun, feed: EventFeed, tracker: T
 }
 
 /**
- * A run that resumes the parked turn: each entry answers one interrupt (a frontend tool call),
- * every open one must be answered, and the rest of the turn streams from just after its calls.
- * A resume already stored (a retry) only streams.
+ * A run that resumes the parked turn: each entry answers one interrupt (a frontend tool call: its
+ * result; an approval: `{approved, reason?}`), every open one must be answered, and the rest of
+ * the turn streams from just after its calls. A resume already stored (a retry) only streams.
  */
 async function resumeRun(c: Context<OrgEnv>, session: SessionClient, run: AgUiRun, input: RunAgentInputValue, turn: { turnId: string; facts: TurnFacts } | null): Promise<Response> {
   const resume = input.resume ?? [];
   if (!turn) return failedRun(run, "No interrupt of this thread is open", "unknown_interrupt");
   const { facts } = turn;
-  const unknown = resume.filter((r) => !facts.clientCalls.has(r.interruptId)).map((r) => r.interruptId);
+  const isClient = (id: string) => facts.clientCalls.has(id);
+  const isApproval = (id: string) => facts.approvalCalls.has(id);
+  const unknown = resume.filter((r) => !isClient(r.interruptId) && !isApproval(r.interruptId)).map((r) => r.interruptId);
   if (unknown.length > 0) return failedRun(run, `Unknown interrupt id: ${unknown.join(", ")}`, "unknown_interrupt");
-  const missing = [...facts.clientCalls].filter((id) => !facts.answered.has(id) && !resume.some((r) => r.interruptId === id));
-  if (missing.length > 0 && !facts.ended) return failedRun(run, `A resume must answer every open interrupt; missing: ${missing.join(", ")}`, "interrupts_not_resumed");
+  const open = facts.open();
+  const missing = open.filter((call) => !resume.some((r) => r.interruptId === call.id)).map((call) => call.id);
+  if (missing.length > 0) return failedRun(run, `A resume must answer every open interrupt; missing: ${missing.join(", ")}`, "interrupts_not_resumed");
+  const pending = (id: string) => open.some((call) => call.id === id);
+  const badPayload = resume.filter((r) => isApproval(r.interruptId) && r.status === "resolved" && typeof (r.payload as { approved?: unknown } | undefined)?.approved !== "boolean");
+  if (badPayload.length > 0) return failedRun(run, `An approval's payload is {approved: boolean, reason?: string}: ${badPayload.map((r) => r.interruptId).join(", ")}`, "invalid_resume_payload");
   const results = resume
-    .filter((r) => !facts.answered.has(r.interruptId))
+    .filter((r) => isClient(r.interruptId) && pending(r.interruptId))
     .map((r) => (r.status === "resolved" ? { tool_call_id: r.interruptId, result: r.payload ?? null, error: null } : { tool_call_id: r.interruptId, result: null, error: "The user cancelled this tool call" }));
+  const decisions = resume
+    .filter((r) => isApproval(r.interruptId) && pending(r.interruptId))
+    .map((r) => {
+      const payload = r.payload as { approved?: boolean; reason?: unknown } | undefined;
+      const approved = r.status === "resolved" && payload?.approved === true;
+      const reason = r.status === "cancelled" ? "Cancelled by the user" : typeof payload?.reason === "string" ? payload.reason.slice(0, 4096) : null;
+      return { tool_call_id: r.interruptId, decision: approved ? ("allow" as const) : ("reject" as const), reason };
+    });
   await submitProtocolResults(session, results);
-  const tracker = new TurnTracker({ turnId: turn.turnId }, new Set([...facts.answered, ...results.map((r) => r.tool_call_id)]));
+  await submitProtocolDecisions(session, decisions);
+  const settled = new Set([...facts.answered, ...facts.decided, ...results.map((r) => r.tool_call_id), ...decisions.map((d) => d.tool_call_id)]);
+  const tracker = new TurnTracker({ turnId: turn.turnId }, settled);
   const feed = await EventFeed.open(session, facts.lastCallSequence);
   return runStream(c, run, feed, tracker, tracker.open());
 }
@@ -109,7 +125,7 @@ export const agUiRouter = createRouter().openapi(agUiRoute, async (c) => {
   const facts = running ? await turnFacts((query) => session.listEvents(query), running.turnId) : null;
   const turn = running && facts ? { turnId: running.turnId, facts } : null;
   if (input.resume && input.resume.length > 0) return resumeRun(c, session, run, input, turn);
-  const open = turn && !turn.facts.ended ? [...turn.facts.clientCalls].filter((id) => !turn.facts.answered.has(id)) : [];
+  const open = turn ? turn.facts.open().map((call) => call.id) : [];
   if (open.length > 0) return failedRun(run, `The thread has open interrupts (${open.join(", ")}): resume them first`, "interrupts_pending");
   return newRun(c, session_id, run, input);
 });

@@ -7,9 +7,9 @@ import { streamSettings } from "../lib/stream-settings";
 import { ChatRequestSchema } from "../schemas/chat";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import { traits } from "../middleware/traits";
-import { postProtocolMessage, submitProtocolResults } from "../services/protocol-session";
+import { postProtocolMessage, submitProtocolDecisions, submitProtocolResults } from "../services/protocol-session";
 import { sessionClient } from "../services/session-client";
-import { clientToolOutputs, userContentOf } from "../services/chat-input";
+import { approvalDecisions, clientToolOutputs, userContentOf } from "../services/chat-input";
 import { EventFeed } from "../streaming/event-feed";
 import { projectedStream } from "../streaming/projected-stream";
 import { turnFacts, runningTurn } from "../streaming/turn-facts";
@@ -79,26 +79,31 @@ async function sendUserMessage(c: Context<OrgEnv>, sessionId: string, index: num
 }
 
 /**
- * The client's answers to the turn's client-side calls (the assistant UIMessage is the turn):
- * stored, then the rest of the turn streamed from just after its last tool call. A retry whose
- * outputs are already stored only streams.
+ * The client's answers to the turn's waiting calls (the assistant UIMessage is the turn): tool
+ * outputs (`addToolOutput`) and approval decisions (`addToolApprovalResponse`), stored, then the
+ * rest of the turn streamed from just after its last call. A retry whose answers are stored only
+ * streams.
  */
 async function answerToolCalls(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
   const turnId = message.id;
   const session = sessionClient(c, sessionId);
   const facts = await turnFacts((query) => session.listEvents(query), turnId);
-  if (!facts || facts.clientCalls.size === 0) {
+  if (!facts || (facts.clientCalls.size === 0 && facts.approvalCalls.size === 0)) {
     throw new ApiError("not_waiting_for_tool_results", {
-      detail: "The last message is not a turn of this session that called a client-side tool",
-      errors: [{ path: `body.messages.${index}.id`, message: "Not a turn with client-side tool calls" }],
+      detail: "The last message is not a turn of this session that called a client-side tool or asked for an approval",
+      errors: [{ path: `body.messages.${index}.id`, message: "Not a turn with client-side tool calls or approvals" }],
     });
   }
-  const outputs = clientToolOutputs(message.parts, index, (id) => facts.clientCalls.has(id) && !facts.answered.has(id));
+  const open = facts.open();
+  const waits = (kind: "client" | "approval") => (id: string) => open.some((c) => c.kind === kind && c.id === id);
+  const outputs = clientToolOutputs(message.parts, index, waits("client"));
+  const decisions = approvalDecisions(message.parts, index, waits("approval"));
   await submitProtocolResults(session, outputs);
-  const answeredNow = new Set([...facts.answered, ...outputs.map((o) => o.tool_call_id)]);
-  const tracker = new TurnTracker({ turnId }, answeredNow);
-  const unanswered = [...facts.clientCalls].filter((id) => !answeredNow.has(id));
-  if (unanswered.length > 0 && !facts.ended) return uiStream(c, null, tracker, tracker.waiting(unanswered.map((id) => facts.call(id))));
+  await submitProtocolDecisions(session, decisions);
+  const settled = new Set([...facts.answered, ...facts.decided, ...outputs.map((o) => o.tool_call_id), ...decisions.map((d) => d.tool_call_id)]);
+  const tracker = new TurnTracker({ turnId }, settled);
+  const stillOpen = open.filter((c) => !settled.has(c.id));
+  if (stillOpen.length > 0) return uiStream(c, null, tracker, tracker.waiting(stillOpen));
   const feed = await EventFeed.open(session, facts.lastCallSequence);
   return uiStream(c, feed, tracker, tracker.open());
 }
@@ -125,5 +130,6 @@ export const chatRouter = createRouter()
     if (!running) return c.body(null, 204);
     const facts = await turnFacts((query) => session.listEvents(query), running.turnId);
     const feed = await EventFeed.open(session, running.startedSequence - 1);
-    return uiStream(c, feed, new TurnTracker({ turnId: running.turnId }, facts?.answered ?? new Set())) as never;
+    const settled = new Set([...(facts?.answered ?? []), ...(facts?.decided ?? [])]);
+    return uiStream(c, feed, new TurnTracker({ turnId: running.turnId }, settled)) as never;
   });

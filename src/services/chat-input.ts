@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ApiError, type FieldError } from "../lib/errors";
 import { freeFormValue } from "../schemas/common";
 import { CreateMessageSchema, type ContentPart } from "../schemas/messages";
-import type { ToolResultInput } from "../session/rpc";
+import type { ApprovalDecisionInput, ToolResultInput } from "../session/rpc";
 
 /** The size limit of one tool output, as on `POST …/tool-results`. */
 const TOOL_OUTPUT_BYTES = 256 * 1024;
@@ -96,4 +96,23 @@ export function clientToolOutputs(parts: readonly Record<string, unknown>[], ind
   });
   if (errors.length > 0) throw new ApiError("validation_failed", { errors });
   return outputs;
+}
+
+/** The decisions an assistant UIMessage carries for calls waiting for approval (`addToolApprovalResponse`), for each call `pending` names. */
+export function approvalDecisions(parts: readonly Record<string, unknown>[], index: number, pending: (toolCallId: string) => boolean): ApprovalDecisionInput[] {
+  const decisions: ApprovalDecisionInput[] = [];
+  const errors: FieldError[] = [];
+  parts.forEach((part, j) => {
+    const id = part["toolCallId"];
+    if (!isToolPart(part) || typeof id !== "string" || !pending(id) || part["state"] !== "approval-responded") return;
+    const approval = part["approval"] as { approved?: unknown; reason?: unknown } | undefined;
+    if (typeof approval?.approved !== "boolean") {
+      errors.push({ path: `body.messages.${index}.parts.${j}.approval.approved`, message: "Must be a boolean" });
+      return;
+    }
+    const reason = typeof approval.reason === "string" ? approval.reason.slice(0, TOOL_ERROR_BYTES) : null;
+    decisions.push({ tool_call_id: id, decision: approval.approved ? "allow" : "reject", reason });
+  });
+  if (errors.length > 0) throw new ApiError("validation_failed", { errors });
+  return decisions;
 }

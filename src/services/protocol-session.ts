@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { OrgEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import type { PostedMessage, PostMessageInput, ToolResultInput } from "../session/rpc";
+import type { ApprovalDecisionInput, PostedMessage, PostMessageInput, ToolResultInput } from "../session/rpc";
 import { sessionClient, type SessionClient } from "./session-client";
 
 /** What makes a client protocol's message one message: its own id (the AI SDK's UIMessage id, AG-UI's message id). */
@@ -44,6 +44,17 @@ export async function submitProtocolResults(session: SessionClient, results: Too
     await session.submitToolResults(results);
   } catch (err) {
     if (err instanceof ApiError && (err.code === "tool_call_already_answered" || err.code === "not_waiting_for_tool_results")) return;
+    throw err;
+  }
+}
+
+/** Applies a protocol's approval decisions; a retry racing its first request (decided already, or nothing waiting any more) counts as done. */
+export async function submitProtocolDecisions(session: SessionClient, decisions: ApprovalDecisionInput[]): Promise<void> {
+  if (decisions.length === 0) return;
+  try {
+    await session.decideToolApprovals(decisions);
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === "tool_call_already_decided" || err.code === "not_waiting_for_tool_results")) return;
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import type { TrackedCall, TurnOp } from "./turn-tracker";
+import type { TurnOp, WaitingCall } from "./turn-tracker";
 
 /** The run an AG-UI stream belongs to. */
 export interface AgUiRun {
@@ -9,11 +9,30 @@ export interface AgUiRun {
 /** An AG-UI 1.0 event this API sends (a subset of `@ag-ui/core`'s `Event`). */
 export type AgUiEvent = { type: string } & Record<string, unknown>;
 
+/** What a resume of an approval interrupt sends as `payload`. */
+export const APPROVAL_RESPONSE_SCHEMA = {
+  type: "object",
+  properties: { approved: { type: "boolean" }, reason: { type: "string" } },
+  required: ["approved"],
+} as const;
+
 /**
- * A tool call the client runs, as the interrupt that ends a run: its id is the call's id, and
- * the next run's `resume` answers it with the tool's result as `payload` (or `cancelled`).
+ * A call the run waits on, as the interrupt that ends it: its id is the call's id. A frontend
+ * tool's resume carries the tool's result as `payload`; an approval's carries
+ * `{approved, reason?}`; `cancelled` rejects or fails the call.
  */
-export function interruptOf(call: TrackedCall): Record<string, unknown> {
+export function interruptOf(call: WaitingCall): Record<string, unknown> {
+  if (call.kind === "approval") {
+    return {
+      id: call.id,
+      reason: "tool_call",
+      toolCallId: call.id,
+      message: `Allow the tool ${call.name} to run?`,
+      responseSchema: APPROVAL_RESPONSE_SCHEMA,
+      ...(call.expiresAt ? { expiresAt: call.expiresAt } : {}),
+      metadata: { toolName: call.name, arguments: call.arguments, approval: true },
+    };
+  }
   return {
     id: call.id,
     reason: "tool_call",
@@ -41,6 +60,8 @@ export function agUiEventsOf(op: TurnOp, run: AgUiRun): AgUiEvent[] {
     case "start":
     case "step-start":
     case "step-end":
+    case "approval-request":
+    case "approval-decided":
       return [];
     case "text-start":
       return [{ type: "TEXT_MESSAGE_START", messageId: op.replyId, role: "assistant" }];

@@ -1,5 +1,5 @@
 import { TERMINAL_TYPES, type EventEnvelope, type EventListQuery } from "../session/rpc";
-import type { TrackedCall } from "./turn-tracker";
+import type { TrackedCall, WaitingCall } from "./turn-tracker";
 
 /** The most events one read of a turn's tool calls takes (a turn calls at most a few hundred tools). */
 const TURN_EVENTS_LIMIT = 1000;
@@ -18,28 +18,43 @@ export async function runningTurn(listEvents: ListEvents): Promise<{ turnId: str
 
 /** What a protocol needs to know of a turn's tool calls: one read of the session object; null for a turn the session never ran. */
 export interface TurnFacts {
-  /** Calls the client runs. */
+  /** Calls the client runs, and gated calls that asked for approval. */
   clientCalls: Set<string>;
-  /** Calls with a result. */
+  approvalCalls: Set<string>;
+  /** Calls with a result, and approvals decided. */
   answered: Set<string>;
-  /** The sequence of the turn's last tool.call (0 without one). */
+  decided: Set<string>;
+  /** The sequence of the turn's last tool.call or approval request (0 without one): a continuation streams from after it. */
   lastCallSequence: number;
   /** Whether the turn has ended. */
   ended: boolean;
-  /** A call of the turn by id (every id in `clientCalls` is one). */
-  call(id: string): TrackedCall;
+  /** The calls the turn still waits on (none once it ended). */
+  open(): WaitingCall[];
 }
 
 export async function turnFacts(listEvents: ListEvents, turnId: string): Promise<TurnFacts | null> {
-  const events = await listEvents({ cursor: null, turnId, types: ["turn.started", "tool.call", "tool.result", ...TERMINAL], limit: TURN_EVENTS_LIMIT });
+  const types = ["turn.started", "tool.call", "tool.result", "tool.approval_requested", "tool.approval_decided", ...TERMINAL];
+  const events = await listEvents({ cursor: null, turnId, types, limit: TURN_EVENTS_LIMIT });
   if (events.length === 0) return null;
   const calls = new Map<string, TrackedCall>();
+  const expiry = new Map<string, string | null>();
   const facts: TurnFacts = {
     clientCalls: new Set(),
+    approvalCalls: new Set(),
     answered: new Set(),
+    decided: new Set(),
     lastCallSequence: 0,
     ended: false,
-    call: (id) => calls.get(id) ?? { id, name: "", arguments: {} },
+    open() {
+      if (this.ended) return [];
+      const call = (id: string) => calls.get(id) ?? { id, name: "", arguments: {} };
+      return [
+        ...[...this.clientCalls].filter((id) => !this.answered.has(id)).map((id): WaitingCall => ({ ...call(id), kind: "client" })),
+        ...[...this.approvalCalls]
+          .filter((id) => !this.decided.has(id) && !this.answered.has(id))
+          .map((id): WaitingCall => ({ ...call(id), kind: "approval", expiresAt: expiry.get(id) ?? null })),
+      ];
+    },
   };
   for (const event of events) {
     if (event.type === "tool.call") {
@@ -47,6 +62,13 @@ export async function turnFacts(listEvents: ListEvents, turnId: string): Promise
       calls.set(call.id, call);
       if (event.data["executor"] === "client") facts.clientCalls.add(call.id);
       facts.lastCallSequence = event.sequence;
+    } else if (event.type === "tool.approval_requested") {
+      const call = event.data["tool_call"] as TrackedCall;
+      facts.approvalCalls.add(call.id);
+      expiry.set(call.id, typeof event.data["expires_at"] === "string" ? event.data["expires_at"] : null);
+      facts.lastCallSequence = event.sequence;
+    } else if (event.type === "tool.approval_decided") {
+      facts.decided.add(String(event.data["tool_call_id"]));
     } else if (event.type === "tool.result") {
       facts.answered.add(String(event.data["tool_call_id"]));
     } else if (TERMINAL_TYPES.has(event.type)) {

@@ -7,6 +7,9 @@ export interface TrackedCall {
   arguments: unknown;
 }
 
+/** A call the turn waits on: one the client runs, or one waiting for a person's approval (until `expiresAt`). */
+export type WaitingCall = TrackedCall & ({ kind: "client" } | { kind: "approval"; expiresAt: string | null });
+
 /**
  * What happens in a turn, in the order a client must see it: the steps the client protocols
  * (the AI SDK's UI message stream, AG-UI) are both projections of. A reply (one model call) is a
@@ -20,11 +23,14 @@ export type TurnOp =
   | { op: "text-delta"; replyId: string; delta: string }
   | { op: "text-end"; replyId: string }
   | { op: "tool-call"; replyId: string; call: TrackedCall; byClient: boolean }
-  | { op: "tool-result"; eventId: string; toolCallId: string; status: "success" | "error"; result: unknown; error: string | null }
+  /** A gated call waits for a person's decision. */
+  | { op: "approval-request"; call: TrackedCall; expiresAt: string | null }
+  | { op: "approval-decided"; toolCallId: string; approved: boolean }
+  | { op: "tool-result"; eventId: string; toolCallId: string; status: "success" | "error"; result: unknown; error: string | null; errorCode: string | null }
   | { op: "end"; outcome: "completed" | "cancelled" }
   | { op: "end"; outcome: "failed"; error: string; errorCode: string }
-  /** The turn waits for the client to run these calls (it parked); it goes on when their results come. */
-  | { op: "end"; outcome: "waiting"; calls: TrackedCall[] }
+  /** The turn waits for the client to run these calls, or for a person to decide them (it parked); it goes on when they are answered. */
+  | { op: "end"; outcome: "waiting"; calls: WaitingCall[] }
   /** The events stopped before the turn ended (the session was deleted, or its object could not be reached). */
   | { op: "end"; outcome: "lost"; error: string };
 
@@ -42,8 +48,8 @@ interface Reply {
 /**
  * Follows one turn through the session's events and says what a client must see, once: a
  * delta, a resume snapshot and the stored message all extend the same text (what was sent is
- * never sent again); a turn that parks for its client ends the stream once every call of the
- * reply has been announced.
+ * never sent again); a turn that parks for its client or for an approval ends the stream once
+ * every call of the reply has been announced.
  */
 export class TurnTracker {
   #turnId: string | null;
@@ -51,10 +57,11 @@ export class TurnTracker {
   #started = false;
   #stepOf: string | null = null;
   readonly #replies = new Map<string, Reply>();
-  /** Client-side calls of the current reply without a result, and every call announced. */
-  readonly #waitingOn = new Map<string, TrackedCall>();
+  /** Calls of the current reply the turn waits on, every call announced, and gated calls whose approval request has not come yet. */
+  readonly #waitingOn = new Map<string, WaitingCall>();
   readonly #announced = new Set<string>();
-  /** Calls answered before the stream began: a replay must not stop at a wait that is over. */
+  readonly #requestDue = new Set<string>();
+  /** Calls answered (or decided) before the stream began: a replay must not stop at a wait that is over. */
   readonly #answered: ReadonlySet<string>;
   #done = false;
 
@@ -73,8 +80,8 @@ export class TurnTracker {
     return this.#start();
   }
 
-  /** Ends a stream at once: calls of the turn still wait for the client. */
-  waiting(calls: TrackedCall[]): TurnOp[] {
+  /** Ends a stream at once: calls of the turn still wait for the client or a person. */
+  waiting(calls: WaitingCall[]): TurnOp[] {
     return [...this.#start(), ...this.#end({ op: "end", outcome: "waiting", calls })];
   }
 
@@ -110,8 +117,24 @@ export class TurnTracker {
         const byClient = event.data["executor"] === "client";
         out.push({ op: "tool-call", replyId: this.#stepOf ?? "", call, byClient });
         this.#announced.add(call.id);
-        if (byClient && !this.#answered.has(call.id)) this.#waitingOn.set(call.id, call);
+        if (byClient && !this.#answered.has(call.id)) this.#waitingOn.set(call.id, { ...call, kind: "client" });
+        if (event.data["approval"] === "required" && !this.#answered.has(call.id)) this.#requestDue.add(call.id);
         out.push(...this.#endIfWaiting());
+        break;
+      }
+      case "tool.approval_requested": {
+        const call = event.data["tool_call"] as TrackedCall;
+        const expiresAt = typeof event.data["expires_at"] === "string" ? event.data["expires_at"] : null;
+        this.#requestDue.delete(call.id);
+        out.push({ op: "approval-request", call, expiresAt });
+        if (!this.#answered.has(call.id)) this.#waitingOn.set(call.id, { ...call, kind: "approval", expiresAt });
+        out.push(...this.#endIfWaiting());
+        break;
+      }
+      case "tool.approval_decided": {
+        const id = String(event.data["tool_call_id"]);
+        this.#waitingOn.delete(id);
+        out.push({ op: "approval-decided", toolCallId: id, approved: String(event.data["decision"]).startsWith("allow") });
         break;
       }
       case "tool.result": {
@@ -119,7 +142,8 @@ export class TurnTracker {
         this.#waitingOn.delete(id);
         const status = event.data["status"] === "error" ? "error" : "success";
         const error = typeof event.data["error"] === "string" ? event.data["error"] : null;
-        out.push({ op: "tool-result", eventId: event.id, toolCallId: id, status, result: event.data["result"] ?? null, error });
+        const errorCode = typeof event.data["error_code"] === "string" ? event.data["error_code"] : null;
+        out.push({ op: "tool-result", eventId: event.id, toolCallId: id, status, result: event.data["result"] ?? null, error, errorCode });
         break;
       }
       case "turn.completed":
@@ -185,10 +209,13 @@ export class TurnTracker {
     return out;
   }
 
-  /** Once every call of the current reply has been announced and some wait for the client, the stream ends for it to answer. */
+  /**
+   * Once every call of the current reply has been announced (a gated one with its approval
+   * request) and some wait for the client or a person, the stream ends for them to answer.
+   */
   #endIfWaiting(): TurnOp[] {
     const calls = this.#stepOf === null ? null : this.#replies.get(this.#stepOf)?.calls;
-    if (!calls || this.#waitingOn.size === 0 || !calls.every((id) => this.#announced.has(id))) return [];
+    if (!calls || this.#waitingOn.size === 0 || this.#requestDue.size > 0 || !calls.every((id) => this.#announced.has(id))) return [];
     return this.#end({ op: "end", outcome: "waiting", calls: [...this.#waitingOn.values()] });
   }
 

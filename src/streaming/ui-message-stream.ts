@@ -14,15 +14,19 @@ export type UiChunk =
   | { type: "tool-input-available"; toolCallId: string; toolName: string; input: unknown }
   | { type: "tool-output-available"; toolCallId: string; output: unknown }
   | { type: "tool-output-error"; toolCallId: string; errorText: string }
+  | { type: "tool-output-denied"; toolCallId: string }
+  | { type: "tool-approval-request"; approvalId: string; toolCallId: string }
+  | { type: "tool-approval-response"; approvalId: string; approved: boolean }
   | { type: "finish"; finishReason: "stop" | "tool-calls" | "error" }
   | { type: "error"; errorText: string }
   | { type: "abort"; reason: string };
 
 /**
  * A turn as UI message chunks. The assistant UIMessage is the turn (its id is the turn id), each
- * model reply a step, each reply's text one text part (its id is the reply's message id). A turn
- * parked for its client ends the stream with `finish` (`tool-calls`): the client answers with its
- * next POST (`addToolOutput`).
+ * model reply a step, each reply's text one text part (its id is the reply's message id). A gated
+ * call is a `tool-approval-request` (its approval id is the call id), a rejected one
+ * `tool-output-denied`. A turn parked for its client or an approval ends the stream with `finish`
+ * (`tool-calls`): the client answers with its next POST (`addToolOutput`, `addToolApprovalResponse`).
  */
 export function uiChunksOf(op: TurnOp): UiChunk[] {
   switch (op.op) {
@@ -40,7 +44,12 @@ export function uiChunksOf(op: TurnOp): UiChunk[] {
       return [{ type: "text-end", id: op.replyId }];
     case "tool-call":
       return [{ type: "tool-input-available", toolCallId: op.call.id, toolName: op.call.name, input: op.call.arguments }];
+    case "approval-request":
+      return [{ type: "tool-approval-request", approvalId: op.call.id, toolCallId: op.call.id }];
+    case "approval-decided":
+      return [{ type: "tool-approval-response", approvalId: op.toolCallId, approved: op.approved }];
     case "tool-result":
+      if (op.errorCode === "tool_rejected") return [{ type: "tool-output-denied", toolCallId: op.toolCallId }];
       return op.status === "error"
         ? [{ type: "tool-output-error", toolCallId: op.toolCallId, errorText: op.error ?? "The tool failed" }]
         : [{ type: "tool-output-available", toolCallId: op.toolCallId, output: op.result }];

@@ -44,8 +44,17 @@ describe("TurnTracker", () => {
     expect(tracker.done).toBe(false);
     const after = tracker.push(call("c2", "pick", true));
     expect(tracker.done).toBe(true);
-    expect(after.at(-1)).toEqual({ op: "end", outcome: "waiting", calls: [{ id: "c2", name: "pick", arguments: {} }] });
+    expect(after.at(-1)).toEqual({ op: "end", outcome: "waiting", calls: [{ id: "c2", name: "pick", arguments: {}, kind: "client" }] });
     expect(before.map((op) => op.op)).toEqual(["start", "step-start", "tool-call"]);
+  });
+
+  it("waits for a gated call's approval request before it ends, and carries its expiry", () => {
+    const tracker = new TurnTracker({ turnId: TURN });
+    feed(tracker, [started(), reply("m1", "", [{ id: "c1", name: "add" }]), event("tool.call", { tool_call: { id: "c1", name: "add", arguments: {} }, approval: "required" })]);
+    expect(tracker.done).toBe(false);
+    const ops = tracker.push(event("tool.approval_requested", { tool_call: { id: "c1", name: "add", arguments: {} }, expires_at: "2026-01-01T00:15:00.000Z" }));
+    expect(ops[0]).toEqual({ op: "approval-request", call: { id: "c1", name: "add", arguments: {} }, expiresAt: "2026-01-01T00:15:00.000Z" });
+    expect(ops.at(-1)).toEqual({ op: "end", outcome: "waiting", calls: [{ id: "c1", name: "add", arguments: {}, kind: "approval", expiresAt: "2026-01-01T00:15:00.000Z" }] });
   });
 
   it("does not stop at a wait that was over before the stream began (a replay), and opens a step per reply", () => {
