@@ -1,24 +1,24 @@
 // The smallest chat page on an Everruns-compatible API: the AI SDK's `useChat` with the stock
-// `DefaultChatTransport`. The page talks to its own server (server.mjs), which forwards `/v1/…`
+// `DefaultChatTransport`, a card per tool call, and Approve/Reject for a call waiting for approval. The page talks to its own server (server.mjs), which forwards `/v1/…`
 // to the API with the API key, so no key ever reaches the browser.
 import { useChat } from "@ai-sdk/react";
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from "ai";
+import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from "ai";
 import { useState } from "react";
 import { createRoot } from "react-dom/client";
 
 type ToolPart = Extract<UIMessage["parts"][number], { toolCallId: string }>;
 
-function ToolCard({ part, answer }: { part: ToolPart; answer: (output: unknown) => void }) {
-  const name = part.type.replace(/^tool-/, "");
-  const waitsForMe = name === "confirm_action" && part.state === "input-available";
+/** A tool call: its input, then its output, or Approve/Reject while it waits for a person. */
+function ToolCard({ part, approve }: { part: ToolPart; approve: (approved: boolean) => void }) {
   return (
     <div className="tool-card" data-state={part.state}>
-      <strong>{name}</strong> <code>{JSON.stringify(part.input)}</code>
+      <strong>{part.type.replace(/^tool-/, "")}</strong> <code>{JSON.stringify(part.input)}</code>
       {part.state === "output-available" && <pre className="tool-output">{JSON.stringify(part.output)}</pre>}
       {part.state === "output-error" && <pre className="tool-error">{part.errorText}</pre>}
-      {waitsForMe && (
+      {part.state === "output-denied" && <p className="tool-error">Rejected</p>}
+      {part.state === "approval-requested" && (
         <p>
-          <button onClick={() => answer({ approved: true })}>Approve</button> <button onClick={() => answer({ approved: false })}>Reject</button>
+          <button onClick={() => approve(true)}>Approve</button> <button onClick={() => approve(false)}>Reject</button>
         </p>
       )}
     </div>
@@ -26,11 +26,11 @@ function ToolCard({ part, answer }: { part: ToolPart; answer: (output: unknown) 
 }
 
 function Chat({ sessionId }: { sessionId: string }) {
-  const { messages, sendMessage, addToolOutput, status, stop, error } = useChat({
+  const { messages, sendMessage, addToolApprovalResponse, status, stop, error } = useChat({
     id: sessionId, // the chat id is the session id
     transport: new DefaultChatTransport({ api: "/v1/chat" }),
-    // Once the page has answered every client-side tool call, send the answers back.
-    sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithToolCalls,
+    // Once every call waiting on the page is answered (tool outputs, approvals), send the answers back.
+    sendAutomaticallyWhen: (options) => lastAssistantMessageIsCompleteWithToolCalls(options) || lastAssistantMessageIsCompleteWithApprovalResponses(options),
     resume: true, // after a reload, pick up a reply that is still streaming
   });
   const [input, setInput] = useState("");
@@ -43,7 +43,7 @@ function Chat({ sessionId }: { sessionId: string }) {
             part.type === "text" ? (
               <p key={i} className="text">{part.text}</p>
             ) : "toolCallId" in part ? (
-              <ToolCard key={part.toolCallId} part={part} answer={(output) => void addToolOutput({ tool: part.type.replace(/^tool-/, ""), toolCallId: part.toolCallId, output })} />
+              <ToolCard key={part.toolCallId} part={part} approve={(approved) => part.approval && void addToolApprovalResponse({ id: part.approval.id, approved })} />
             ) : null,
           )}
         </div>
@@ -51,7 +51,7 @@ function Chat({ sessionId }: { sessionId: string }) {
       {error && <p className="error">{error.message}</p>}
       <p>
         <button onClick={() => send("What is the weather in Paris?")}>Weather in Paris</button>{" "}
-        <button onClick={() => send('call confirm_action {"action": "delete the draft"}')}>Ask for approval</button>
+        <button onClick={() => send("What is 2 + 3?")}>Add, with approval</button>
       </p>
       <form
         onSubmit={(e) => {

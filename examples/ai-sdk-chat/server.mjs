@@ -1,7 +1,7 @@
 // The example's tiny server (`npm run example:ai-sdk-chat`, with `npm run dev` running): builds
-// app.tsx with esbuild, creates an agent (the built-in weather tool, and a client-side
-// `confirm_action` tool the page answers with a button) and a session on the API, then serves the
-// page and forwards `/v1/…` to the API with the API key, so the page needs no key and no CORS.
+// app.tsx with esbuild, creates an agent (the built-in weather tool, and the math tools behind the
+// approval gate) and a session on the API, then serves the page and forwards `/v1/…` to the API
+// with the API key, so the page needs no key and no CORS.
 //
 // API_URL (default http://127.0.0.1:8787), EVERRUNS_API_KEY (default the local dev key of
 // `npm run dev`), PORT (default 5173; 0 picks a free one).
@@ -40,16 +40,9 @@ async function createSession(apiUrl, apiKey) {
   };
   const agent = await call("/v1/agents", {
     name: "AI SDK chat example",
-    system_prompt: "You are a helpful assistant. Ask for confirmation with confirm_action before doing anything destructive.",
-    capabilities: ["test_weather"],
-    tools: [
-      {
-        type: "client_side",
-        name: "confirm_action",
-        description: "Ask the user to approve an action; answers {approved: boolean}",
-        parameters: { type: "object", properties: { action: { type: "string" } }, required: ["action"] },
-      },
-    ],
+    system_prompt: "You are a helpful assistant.",
+    // The weather tool runs at once; the math tools wait for a person's approval.
+    capabilities: ["test_weather", { ref: "test_math", config: { require_approval: true } }],
   });
   return (await call("/v1/sessions", { agent_id: agent.id })).id;
 }

@@ -1,9 +1,9 @@
 // End-to-end check of the AI SDK example (`npm run e2e:ai-sdk-chat`): the `npm run dev` flow on a
 // free port with its own state, the example's server (examples/ai-sdk-chat) in front of it, and
 // the page driven in headless Chromium: `useChat` over the stock DefaultChatTransport. It asks for
-// the weather (a tool card with the built-in tool's output, then the reply), then asks for
-// approval (a client-side tool: the card's Approve button answers it with addToolOutput, and the
-// turn finishes), then reloads the page in the middle of a long reply (useChat's `resume` picks
+// the weather (a tool card with the built-in tool's output, then the reply), then asks a sum whose
+// tool waits for approval (the card's Approve button answers it with addToolApprovalResponse, the
+// tool runs and the turn finishes), then reloads the page in the middle of a long reply (useChat's `resume` picks
 // the reply up through GET /v1/chat/{id}/stream, and it completes once). Screenshots go to
 // test-results/ai-sdk-chat/.
 import { mkdirSync } from "node:fs";
@@ -44,26 +44,27 @@ await runAgainstWorker("ai-sdk-chat", { devFlow: true, args: ["--var", `LLMSIM_W
     if (weatherReply.trim().length === 0) failures.push("no reply text after the weather tool");
     await screenshot(page, "01-weather-tool-card");
 
-    // A client-side tool as an approval: the page answers it, and the turn goes on.
-    await page.getByRole("button", { name: "Ask for approval" }).click();
+    // A tool behind the approval gate: the card waits for a person, Approve lets it run.
+    await page.getByRole("button", { name: "Add, with approval" }).click();
     const approve = page.getByRole("button", { name: "Approve" });
     await approve.waitFor({ timeout: STEP_TIMEOUT_MS });
     await screenshot(page, "02-approval-asked");
     await approve.click();
-    const answered = page.locator(".tool-card[data-state=output-available]", { hasText: "confirm_action" });
-    await answered.waitFor({ timeout: STEP_TIMEOUT_MS });
-    if (!(await answered.innerText()).includes('"approved":true')) failures.push("the approval card does not show the approved output");
+    const added = page.locator(".tool-card[data-state=output-available]", { hasText: "add" });
+    await added.waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.getByRole("button", { name: "Send" }).and(page.locator(":enabled")).waitFor({ timeout: STEP_TIMEOUT_MS });
 
-    // The session holds the whole exchange: two turns, the approval stored as the tool's result.
+    // The session holds the whole exchange: two turns, the approval decided by the dev key.
     const res = await fetch(`${base}/v1/sessions/${example.sessionId}/events`, { headers: { authorization: `Bearer ${DEV_KEY}`, accept: "application/json" } });
     const events = (await res.json()).data;
     const completed = events.filter((e) => e.type === "turn.completed").length;
     if (completed !== 2) failures.push(`expected 2 completed turns, found ${completed}`);
-    const approval = events.find((e) => e.type === "tool.result" && e.data.name === "confirm_action");
-    if (JSON.stringify(approval?.data.result) !== JSON.stringify({ approved: true })) failures.push(`the approval was stored as ${JSON.stringify(approval?.data.result)}`);
-    const last = await page.locator(".assistant").last().innerText();
-    if (!last.includes("confirm_action")) failures.push("the approval card is not in the last assistant message");
+    const decided = events.filter((e) => e.type === "tool.approval_decided").map((e) => e.data.decision);
+    if (JSON.stringify(decided) !== JSON.stringify(["allow"])) failures.push(`the approvals were decided as ${JSON.stringify(decided)}`);
+    const result = events.find((e) => e.type === "tool.result" && e.data.name === "add");
+    if (result?.data.status !== "success") failures.push(`the approved tool ended ${JSON.stringify(result?.data)}`);
+    const lastReply = await page.locator(".assistant").last().innerText();
+    if (!lastReply.includes("add")) failures.push("the approved call's card is not in the last assistant message");
     await screenshot(page, "03-approved");
 
     // A reload in the middle of a reply: the page resumes the running turn and the reply completes, once.
