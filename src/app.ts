@@ -32,6 +32,9 @@ import { llmModelsRouter } from "./routes/llm-models";
 import { llmProvidersRouter } from "./routes/llm-providers";
 import { mcpServersRouter } from "./routes/mcp-servers";
 import { toolApprovalsRouter } from "./routes/tool-approvals";
+import { upstreamAliasesRouter } from "./routes/upstream-aliases";
+import { chatRouter } from "./routes/chat";
+import { agUiRouter } from "./routes/ag-ui";
 import { registerOpenApiDocument } from "./routes/openapi";
 import { webhooksRouter } from "./routes/webhooks";
 
@@ -111,6 +114,9 @@ export function createApp() {
   app.route("/", llmProvidersRouter);
   app.route("/", llmModelsRouter);
   app.route("/", mcpServersRouter);
+  app.route("/", upstreamAliasesRouter);
+  app.route("/", chatRouter);
+  app.route("/", agUiRouter);
   app.route("/", capabilitiesRouter);
   app.route("/", harnessesRouter);
   app.route("/", webhooksRouter);

@@ -163,6 +163,24 @@ export class EventLog implements ReplaySource {
     return followed !== null && followed <= this.#head ? followed : null;
   }
 
+  /** A turn's finished tool calls (its `tool.result` events) and the id of its last message when that is the agent's (the final reply). */
+  turnSummary(turnId: string): { toolResults: number; finalMessageId: string | null } {
+    const results = this.#db
+      .select({ n: sql<number>`count(*)` })
+      .from(events)
+      .where(and(eq(events.type, "tool.result"), eq(events.turnId, turnId)))
+      .get();
+    const last = this.#db
+      .select({ data: events.data })
+      .from(events)
+      .where(and(eq(events.type, "message.created"), eq(events.turnId, turnId)))
+      .orderBy(desc(events.sequence))
+      .limit(1)
+      .get();
+    const message = last?.data["message"] as { id?: unknown; role?: unknown } | undefined;
+    return { toolResults: results?.n ?? 0, finalMessageId: message?.role === "agent" && typeof message.id === "string" ? message.id : null };
+  }
+
   /** How a turn ended (its terminal event type), or null while it has not. */
   endOf(turnId: string): string | null {
     const row = this.#db

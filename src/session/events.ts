@@ -129,6 +129,13 @@ const UPSTREAM_NEVER_EMITTED: ReadonlySet<string> = new Set([
   "budget.paused",
   "budget.exhausted",
   "budget.resumed",
+  "reason.recovered",
+  "tool.hosted_call",
+  "session.title.updated",
+  "session.model.changed",
+  "schedule.triggered",
+  "context.compaction.skipped",
+  "context.compaction.failed",
 ]);
 /** Upstream families named only by prefix (`task.*`, `voice.*`), never emitted here. */
 const UPSTREAM_NEVER_EMITTED_FAMILIES = ["task.", "voice."];

@@ -21,13 +21,13 @@ export interface TurnEndStores {
  * session's status and usage, and forgets the active turn, in one transaction: the terminal event
  * and the end of the turn's record can never be separated by a restart.
  */
-export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<Ending, { kind: "deleted" }>, queued: boolean): void {
+export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<Ending, { kind: "deleted" }>, queued: boolean, firstOutputAt: number | null = null): void {
   const { log, records, sessionId, clientTools, approvals } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
   const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
   const drafts: EventDraft[] = [];
-  if (outcome.kind === "completed") drafts.push({ type: "turn.completed", context, data: base });
+  if (outcome.kind === "completed") drafts.push({ type: "turn.completed", context, data: { ...base, ...completionFacts(log, active, outcome.iterations, firstOutputAt) } });
   else if (outcome.kind === "cancelled") drafts.push({ type: "turn.cancelled", context, data: base });
   else drafts.push({ type: "turn.failed", context, data: { ...base, error: outcome.error, error_code: outcome.errorCode } });
 
@@ -49,4 +49,19 @@ export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome:
     clientTools.clear();
     approvals?.closeOpen();
   });
+}
+
+/**
+ * Upstream's summary fields of `turn.completed`: first-token latency (null when this instance of
+ * the object did not see the turn's first output, e.g. it was evicted while the turn waited for
+ * its client), model calls, tool calls that finished, and the final reply's message id.
+ */
+function completionFacts(log: EventLog, active: ActiveTurn, iterations: number, firstOutputAt: number | null) {
+  const { toolResults, finalMessageId } = log.turnSummary(active.turnId);
+  return {
+    time_to_first_token_ms: firstOutputAt === null ? null : Math.max(0, firstOutputAt - active.startedAt),
+    llm_call_count: iterations,
+    tool_call_count: toolResults,
+    final_message_id: finalMessageId,
+  };
 }

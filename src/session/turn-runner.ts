@@ -42,6 +42,8 @@ export interface TurnPlan {
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
   conversation: () => LlmMessage[];
   newMessageId: () => string;
+  /** Called at the model's first output of the turn's first reply (a text delta or a tool call): time to first token. */
+  onFirstOutput?: () => void;
 }
 
 /** How a turn hands calls of client-side tools to the client, and finds their results (in storage: see client-tools.ts). */
@@ -136,6 +138,7 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   try {
     for await (const event of plan.driver.stream({ model: plan.model, system: plan.system, messages, tools, signal: plan.signal })) {
       plan.signal.throwIfAborted();
+      if (event.type === "tool_call" || (event.type === "text_delta" && event.text.length > 0)) plan.onFirstOutput?.();
       if (event.type === "text_delta") {
         if (event.text.length > 0) deltas.push(event.text);
       } else if (event.type === "tool_call") {

@@ -22,6 +22,7 @@ import type { CapabilityRef } from "../capabilities/registry";
 import type { ClientTool } from "../schemas/tools";
 import type { ActiveTurn } from "./active-turns";
 import type { ClientToolCalls } from "./client-tools";
+import { runToolsOf } from "./run-tools";
 import type { InputQueue } from "./input-queue";
 import type { SessionRecords } from "./session-record";
 
@@ -191,7 +192,8 @@ export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig
     config,
     session: {
       capabilities: record?.capabilities ?? [],
-      tools: record?.tools ?? [],
+      // An AG-UI run's tools hold for the turn its message starts.
+      tools: [...(record?.tools ?? []), ...runToolsOf(sources.db, active.inputMessageId)],
       locale: record?.locale ?? null,
       parallelToolCalls: record?.parallelToolCalls ?? null,
     },

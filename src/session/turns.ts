@@ -53,6 +53,8 @@ export class TurnController {
   #closed = false;
   /** The last turn a cancel ended: an unnamed cancel soon after is its duplicate (turn-cancel.ts). */
   #lastEndedByCancel: EndedByCancel | null = null;
+  /** When the model first answered in the running turn (for turn.completed's time to first token). */
+  #firstOutput: { turnId: string; at: number } | null = null;
 
   constructor(host: TurnHost) {
     this.#host = host;
@@ -223,7 +225,11 @@ export class TurnController {
     const { turn } = running;
     let outcome: TurnOutcome;
     try {
-      outcome = await runTurn(await assembleTurn(this.#host, config, running.active, turn.signal), start);
+      const turnId = running.active.turnId;
+      const onFirstOutput = () => {
+        if (this.#firstOutput?.turnId !== turnId) this.#firstOutput = { turnId, at: Date.now() };
+      };
+      outcome = await runTurn({ ...(await assembleTurn(this.#host, config, running.active, turn.signal)), onFirstOutput }, start);
     } catch (err) {
       if (!turn.abortReason) logLine("error", { msg: "turn failed", session_id: this.#host.sessionId, error: describeError(err) });
       outcome = endingOfError(turn.abortReason, start);
@@ -280,7 +286,8 @@ export class TurnController {
     const deleted = outcome.kind === "deleted" || this.#closed;
     if (!deleted) {
       try {
-        writeTurnEnd(host, running.active, outcome, host.queue.size > 0);
+        const firstOutput = this.#firstOutput?.turnId === running.active.turnId ? this.#firstOutput.at : null;
+        writeTurnEnd(host, running.active, outcome, host.queue.size > 0, firstOutput);
       } catch (err) {
         logLine("error", { msg: "could not end turn", session_id: host.sessionId, turn_id: running.active.turnId, error: describeError(err) });
         running.unwritten = outcome;

@@ -1,0 +1,59 @@
+import { z } from "@hono/zod-openapi";
+import { boundedString, freeFormValue } from "./common";
+import { CLIENT_TOOL_LIMITS } from "./tools";
+
+/** Limits of an AG-UI run's input: clients send the whole conversation every run. */
+export const AG_UI_LIMITS = { messages: 10_000, context: 32, contextBytes: 16 * 1024, resume: 64, idBytes: 256, payloadBytes: 256 * 1024 } as const;
+
+const AgUiMessageSchema = z
+  .looseObject({
+    id: boundedString(AG_UI_LIMITS.idBytes).pipe(z.string().min(1)),
+    role: z.enum(["developer", "system", "assistant", "user", "tool", "activity", "reasoning"]),
+    content: z.unknown().optional(),
+  })
+  .openapi("AgUiMessage", { description: "An AG-UI message; the last user message is the run's input" });
+
+const AgUiToolSchema = z
+  .looseObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1–64 letters, digits, _ or -"),
+    description: boundedString(CLIENT_TOOL_LIMITS.descriptionBytes).default(""),
+    parameters: freeFormValue({ maxBytes: CLIENT_TOOL_LIMITS.parametersBytes }).optional(),
+  })
+  .openapi("AgUiTool", { description: "A frontend tool: client-side for this run" });
+
+const ResumeEntrySchema = z
+  .looseObject({
+    interruptId: boundedString(AG_UI_LIMITS.idBytes).pipe(z.string().min(1)),
+    status: z.enum(["resolved", "cancelled"]),
+    payload: freeFormValue({ maxBytes: AG_UI_LIMITS.payloadBytes }).optional(),
+  })
+  .openapi("AgUiResumeEntry");
+
+/** AG-UI 1.0's `RunAgentInput`; `state` and `forwardedProps` are accepted and not used. */
+export const RunAgentInputSchema = z
+  .looseObject({
+    threadId: z.string().openapi({ description: "The session id" }),
+    runId: boundedString(AG_UI_LIMITS.idBytes).pipe(z.string().min(1)),
+    messages: z.array(AgUiMessageSchema).max(AG_UI_LIMITS.messages),
+    tools: z
+      .array(AgUiToolSchema)
+      .max(CLIENT_TOOL_LIMITS.count)
+      .superRefine((tools, ctx) => {
+        const seen = new Set<string>();
+        tools.forEach((tool, i) => {
+          if (seen.has(tool.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: "Duplicate tool name" });
+          seen.add(tool.name);
+        });
+      })
+      .default([]),
+    context: z
+      .array(z.looseObject({ description: boundedString(AG_UI_LIMITS.contextBytes), value: boundedString(AG_UI_LIMITS.contextBytes) }))
+      .max(AG_UI_LIMITS.context)
+      .default([]),
+    state: z.unknown().optional(),
+    forwardedProps: z.unknown().optional(),
+    resume: z.array(ResumeEntrySchema).max(AG_UI_LIMITS.resume).optional(),
+  })
+  .openapi("RunAgentInput");
+
+export type RunAgentInputValue = z.infer<typeof RunAgentInputSchema>;
