@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/services/session-client";
 import { settledEvents, stored, TERMINAL } from "./support/events";
+import { callAs } from "./support/requests";
 import { sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
 import { openStream, SseReader } from "./support/sse-reader";
@@ -105,3 +106,40 @@ describe("streams under chaos", () => {
     ]);
   }, 30_000);
 });
+
+describe("stream chaos: the credential goes away mid-stream", () => {
+  it("a key revoked while a reply streams: its SSE stream ends with reauthenticate within 10 s, every event it got is a gapless prefix of the log", async () => {
+    const { t, session } = await sessionSetup();
+    const created = await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "chaos" } });
+    const key = (await created.json()) as { id: string; key: string };
+    const reader = new SseReader(await openStream({ headers: { authorization: key.key } }, session.id));
+    await reader.expectOpening();
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+    await sendMessage(t, session.id, words);
+    const got: EventEnvelope[] = [];
+    let revokedAt = 0;
+    let reason: unknown = null;
+    for (;;) {
+      const frame = await reader.next(12_000);
+      if (frame === null) break;
+      if (frame.kind !== "event" || frame.event === "connected") continue;
+      if (frame.event === "disconnecting") {
+        reason = (JSON.parse(frame.data) as { reason: string }).reason;
+        continue;
+      }
+      got.push(JSON.parse(frame.data) as EventEnvelope);
+      if (revokedAt === 0 && frame.event === "message.delta") {
+        expect((await callAs(t, `/v1/auth/api-keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+        revokedAt = Date.now();
+        // More turns keep the session busy after the revocation.
+        for (let i = 0; i < 3; i += 1) await sendMessage(t, session.id, `${words} ${i}`);
+      }
+    }
+    expect(reason).toBe("reauthenticate");
+    expect(Date.now() - revokedAt).toBeLessThan(10_000);
+    const log = await settledEvents(t, session.id, 4);
+    const seen = stored(got).map((e) => e.sequence);
+    expect(seen).toEqual(log.slice(0, seen.length).map((e) => e.sequence));
+  }, 40_000);
+});
+
