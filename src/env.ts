@@ -66,6 +66,11 @@ export interface Env {
   ALLOW_PRIVATE_WEBHOOK_URLS?: string;
   /** Optional: seconds before a failed webhook delivery's first retry, doubled per retry up to 8 h (default 30; 0 retries at once). */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
+  /**
+   * Optional, off by default: exactly "true" lets web_fetch fetch private and loopback addresses
+   * over plain http too. Local development and tests only; never on a deployed Worker.
+   */
+  ALLOW_PRIVATE_FETCH_URLS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
 }

@@ -6,6 +6,7 @@ import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
+import { fitText, fitToolResult } from "../lib/payload-limit";
 import { rejectionText } from "./tool-approvals";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 import { failureText, outcomeOfAbort, TurnAbort, type TurnOutcome } from "./turn-outcome";
@@ -39,6 +40,8 @@ export interface TurnPlan {
   deltaBatchMs: number;
   signal: AbortSignal;
   fetcher: typeof fetch;
+  /** Tools may fetch private and plain-http URLs (ALLOW_PRIVATE_FETCH_URLS; local development and tests only). */
+  allowPrivateUrls: boolean;
   /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
   conversation: () => LlmMessage[];
   newMessageId: () => string;
@@ -152,7 +155,8 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   }
   const accumulated = deltas.text;
   const content: ContentPart[] = [];
-  if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
+  // The stream carried the whole reply; storage keeps what fits in a row, marked as cut.
+  if (accumulated.length > 0) content.push({ type: "text", ...fitText(accumulated) });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
   plan.signal.throwIfAborted();
   storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
@@ -208,7 +212,7 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] 
 
 /** Runs built-in calls here: at the same time unless the session says otherwise. */
 async function runHere(plan: TurnPlan, calls: readonly LlmToolCall[]): Promise<ToolOutcome[]> {
-  const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
+  const run = async (call: LlmToolCall) => fitted(await runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id }, plan.allowPrivateUrls));
   if (plan.parallelTools) return Promise.all(calls.map(run));
   const out: ToolOutcome[] = [];
   for (const call of calls) out.push(await run(call));
@@ -241,8 +245,15 @@ function storeWaitingResults(plan: TurnPlan): ToolOutcome[] {
   return outcomes;
 }
 
+/** An outcome whose result fits in a stored row (a larger one is cut, and the model reads the cut text). */
+function fitted(outcome: ToolOutcome): ToolOutcome {
+  const result = fitToolResult(outcome.result);
+  return result === outcome.result ? outcome : { ...outcome, result };
+}
+
 /** The results as `tool.result` events and `tool_result` messages, in the order given. */
-function storeResults(plan: TurnPlan, outcomes: readonly ToolOutcome[], alsoWrite?: () => void): void {
+function storeResults(plan: TurnPlan, given: readonly ToolOutcome[], alsoWrite?: () => void): void {
+  const outcomes = given.map(fitted);
   plan.log.append(
     outcomes.map((o) => ({
       type: "tool.result",

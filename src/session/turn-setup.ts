@@ -138,6 +138,7 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     deltaBatchMs: settings.deltaBatchMs,
     signal: input.signal,
     fetcher: fetch,
+    allowPrivateUrls: input.env.ALLOW_PRIVATE_FETCH_URLS === "true",
     conversation: () => toConversation(allMessages(input.db), input.queued()),
     newMessageId: () => newId("message"),
   };

@@ -1,4 +1,4 @@
-import { FAKE_USAGE, isObject, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
+import { FAKE_USAGE, isObject, lastUserTextOf, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
 
 /** OpenAI Chat Completions streaming, as api.openai.com sends it. */
 export const openAiWire: WireFormat = {
@@ -43,6 +43,10 @@ export const openAiWire: WireFormat = {
     if (status === 429) return { error: { message: "Rate limit reached.", type: "requests", code: "rate_limit_exceeded" } };
     if (status >= 500) return { error: { message: "The server had an error.", type: "server_error", code: null } };
     return { error: { message: `Fake error ${status}.`, type: "invalid_request_error", code: null } };
+  },
+
+  lastUserText(request) {
+    return lastUserTextOf(request.messages);
   },
 
   toolResults(request) {
