@@ -45,6 +45,8 @@ export interface Env {
   LLM_IDLE_TIMEOUT_MS?: string;
   /** Optional: llmsim's pause per word of the first 32 words of a reply (default 15; 0 turns it off). */
   LLMSIM_WORD_DELAY_MS?: string;
+  /** Optional: tokens of the built-in llmsim model's context window (default 8,192). */
+  LLMSIM_CONTEXT_WINDOW?: string;
   /**
    * Optional, off by default: exactly "true" lets LLM provider base URLs point at private,
    * loopback and link-local addresses and use plain http (local model servers). See docs/PROVIDERS.md.

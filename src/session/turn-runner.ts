@@ -1,11 +1,12 @@
 import { logLine } from "../lib/log";
-import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
+import { LlmError, type LlmDriver, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
+import type { Prompt } from "./prompt";
 import { fitText, fitToolResult } from "../lib/payload-limit";
 import { rejectionText } from "./tool-approvals";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
@@ -42,8 +43,8 @@ export interface TurnPlan {
   fetcher: typeof fetch;
   /** Tools may fetch private and plain-http URLs (ALLOW_PRIVATE_FETCH_URLS; local development and tests only). */
   allowPrivateUrls: boolean;
-  /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
-  conversation: () => LlmMessage[];
+  /** The prompt's conversation as it stands (re-read each iteration: tool results were added), fitted to the model's window. */
+  conversation: () => Prompt;
   newMessageId: () => string;
 }
 
@@ -83,6 +84,7 @@ export interface ApprovalGate {
 export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false }): Promise<TurnOutcome> {
   const usage: LlmUsage = { ...start.usage };
   let iterations = start.iterations;
+  const compaction: CompactionSeen = { dropped: 0 };
   const toolFailed = (): TurnOutcome => ({ kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") });
   try {
     const toolDefinitions: LlmToolDefinition[] = [
@@ -92,7 +94,7 @@ export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0
     if (start.resumeTools && (await finishWaiting(plan)).some((o) => o.internal)) return toolFailed();
     while (iterations < plan.maxIterations) {
       iterations += 1;
-      const reply = await reason(plan, toolDefinitions, usage);
+      const reply = await reason(plan, toolDefinitions, usage, compaction);
       if (reply.calls.length === 0) return { kind: "completed", iterations, usage };
       const outcomes = await act(plan, reply.calls);
       if (outcomes === "waiting") return { kind: "waiting", iterations, usage };
@@ -128,10 +130,19 @@ function logProviderFailure(plan: TurnPlan, err: LlmError): void {
   });
 }
 
+/** How many messages the turn last said it left out of the prompt (`context.compacted` goes out when that changes). */
+interface CompactionSeen {
+  dropped: number;
+}
+
 /** One model call: streams deltas and stores the agent's message (text and tool calls). */
-async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage): Promise<{ calls: LlmToolCall[] }> {
+async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage, seen: CompactionSeen): Promise<{ calls: LlmToolCall[] }> {
   const messageId = plan.newMessageId();
-  const messages = plan.conversation();
+  const { messages, compacted } = plan.conversation();
+  if (compacted && compacted.dropped_messages !== seen.dropped) {
+    plan.log.append([{ type: "context.compacted", context: plan.context, data: { ...compacted } }]);
+    seen.dropped = compacted.dropped_messages;
+  }
   const calls: LlmToolCall[] = [];
   const deltas = new DeltaBatcher(plan.deltaBatchMs, (delta, accumulated) => {
     plan.log.emitDelta({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });

@@ -8,10 +8,11 @@ import { createDriver } from "../llm/create-driver";
 import { driverOptionsFromEnv } from "../llm/driver-options";
 import { chooseModel, modelCandidates } from "../llm/resolve-model";
 import type { SessionDb } from "./db/client";
-import { toConversation } from "./conversation";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
-import { allMessages } from "./message-store";
+import { buildPrompt } from "./prompt";
+import { contextWindowOf } from "../llm/context-window";
+import { estimateFixedTokens } from "../llm/token-estimate";
 import { turnSettings } from "./settings";
 import type { EnabledTool } from "./tools";
 import { mcpServerIdOf } from "../capabilities/refs";
@@ -122,6 +123,10 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   );
   const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
+  const clientToolRunner = input.clientTools(clientTools);
+  const definitions = [...[...tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })), ...clientToolRunner.definitions];
+  const fixedTokens = estimateFixedTokens(system, definitions);
+  const contextWindow = contextWindowOf(resolved.provider.type, resolved.contextWindow, input.env);
   return {
     db: input.db,
     log: input.log,
@@ -131,7 +136,7 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     model: resolved.model,
     system,
     tools,
-    clientTools: input.clientTools(clientTools),
+    clientTools: clientToolRunner,
     approvals: input.approvals,
     parallelTools: input.session.parallelToolCalls ?? agentRow.parallelToolCalls ?? true,
     maxIterations: settings.maxIterations,
@@ -139,7 +144,8 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     signal: input.signal,
     fetcher: fetch,
     allowPrivateUrls: input.env.ALLOW_PRIVATE_FETCH_URLS === "true",
-    conversation: () => toConversation(allMessages(input.db), input.queued()),
+    conversation: () =>
+      buildPrompt({ db: input.db, queued: input.queued(), inputMessageId: input.context.input_message_id, fixedTokens, contextWindow }),
     newMessageId: () => newId("message"),
   };
 }

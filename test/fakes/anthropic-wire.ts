@@ -49,6 +49,10 @@ export const anthropicWire: WireFormat = {
     return sse(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), "error");
   },
 
+  contextTooLong(window, tokens) {
+    return { type: "error", error: { type: "invalid_request_error", message: `prompt is too long: ${tokens} tokens > ${window} maximum` } };
+  },
+
   errorBody(status) {
     const type =
       status === 401 ? "authentication_error"

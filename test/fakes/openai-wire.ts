@@ -38,6 +38,17 @@ export const openAiWire: WireFormat = {
     return sse(JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: null } }));
   },
 
+  contextTooLong(window, tokens) {
+    return {
+      error: {
+        message: `This model's maximum context length is ${window} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+    };
+  },
+
   errorBody(status) {
     if (status === 401) return { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" } };
     if (status === 429) return { error: { message: "Rate limit reached.", type: "requests", code: "rate_limit_exceeded" } };

@@ -1,3 +1,4 @@
+import { promptTokens } from "./prompt-tokens";
 import type { FakeReply, FakeToolCall, Frame, JsonObject, WireFormat } from "./wire";
 
 /** What the server does, step by step, after sending `200 text/event-stream` headers. */
@@ -39,6 +40,14 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
     const code = Number(status[1]);
     const headers: Record<string, string> = code === 429 ? { "retry-after": "7" } : {};
     return { kind: "status", status: code, headers, body: wire.errorBody(code) };
+  }
+  const window = /^window_(\d+)$/.exec(scenario);
+  if (window) {
+    // A model with a context window of <n> tokens: a longer prompt is refused as the provider would refuse it.
+    const limit = Number(window[1]);
+    const tokens = promptTokens(request);
+    if (tokens > limit) return { kind: "status", status: 400, headers: {}, body: wire.contextTooLong(limit, tokens) };
+    return stream(wire.render({ text: [`Fits: ${tokens} tokens.`], calls: [] }, request));
   }
   const text: FakeReply = { text: TEXT_REPLY, calls: [] };
   const frames = (reply: FakeReply) => wire.render(reply, request);

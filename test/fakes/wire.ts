@@ -32,6 +32,8 @@ export interface WireFormat {
   render(reply: FakeReply, request: JsonObject): Frame[];
   /** An error reported inside an already-open 200 stream. */
   streamErrorFrame(): string;
+  /** The 400 body the provider answers a prompt longer than its context window with. */
+  contextTooLong(window: number, tokens: number): JsonObject;
   /** The JSON body of an HTTP error response. */
   errorBody(status: number): JsonObject;
   /** The text of the request's last user message ("" when there is none). */

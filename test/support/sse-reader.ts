@@ -39,7 +39,7 @@ export class SseReader {
         timer = setTimeout(() => r("timeout"), Math.max(0, left));
       });
       // Cleared at once: a long stream of small reads would otherwise pile up the runtime's timers.
-      const result = await Promise.race([this.#pending, timeout]).finally(() => clearTimeout(timer));
+      const result = await Promise.race([this.#pending, timeout]).finally(() => timer !== undefined && clearTimeout(timer));
       if (result === "timeout") throw new Error(`no SSE frame within ${timeoutMs} ms`);
       this.#pending = undefined;
       if (result.done) this.#done = true;
