@@ -1,4 +1,5 @@
 import type { Database } from "./db/client";
+import type { D1Bookmarks } from "./db/bookmarks";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionRpc } from "./session/rpc";
 import type { WebhookQueueMessage } from "./webhooks/messages";
@@ -114,6 +115,8 @@ export interface AppVariables {
   /** When the request arrived (ms), stamped by the first middleware. */
   receivedAt: number;
   db: Database;
+  /** The request's D1 sessions and their newest bookmark (middleware/db.ts). */
+  d1: D1Bookmarks;
   /** Set on every authenticated request. */
   caller?: Caller;
   /** Set on every authenticated request that acts in an org: always, except on the org-less routes for a user with no membership. */

@@ -5,7 +5,7 @@ import { openSessionDb } from "../src/session/db/client";
 import { EventLog } from "../src/session/event-log";
 import { storeMessages, type NewMessage } from "../src/session/message-store";
 import { promptBudget } from "../src/session/prompt";
-import { sessionStub } from "../src/session/rpc";
+import { sessionStub } from "../src/services/session-client";
 import { isEnd } from "./support/events";
 import { FAKE_PROVIDER_KEY, lastRequest, scenarioBase } from "./support/models";
 import { createAgent, createLlmModel, createLlmProvider, createSession, listMessages, sendMessage } from "./support/resources";

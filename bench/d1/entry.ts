@@ -6,6 +6,8 @@
  * imports it, so the deployed bundle (built from src/index.ts) never contains it.
  *
  *   GET /__bench/d1?latency=25&reset=1  sets the delay per call (ms), reads and resets the calls
+ *   GET /__bench/d1?latency=80&replica=5 the primary 80 ms away and a read replica 5 ms (`replica=`
+ *                                       alone: replicas as far as the primary)
  *   POST /__bench/seed-events?session_id=…&total=10000&at=10&at=5000
  *                                       fills the session's log up to `total` events (./seed-events.ts)
  *                                       and answers the ids at the `at` sequences
@@ -36,6 +38,8 @@ function wrapEnv(env: Env, source: CallSource): Env {
 function benchRoute(url: URL): Response {
   const latency = url.searchParams.get("latency");
   if (latency !== null) meter.latencyMs = Math.max(0, Number(latency) || 0);
+  const replica = url.searchParams.get("replica");
+  if (replica !== null) meter.replicaMs = replica === "" ? null : Math.max(0, Number(replica) || 0);
   return Response.json(meter.read(url.searchParams.has("reset")));
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
 import { toolsFor } from "../capabilities/registry";
-import type { Database } from "../db/client";
+import { createDb, type Database } from "../db/client";
 import { agentCapabilities, agents, mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
@@ -181,7 +181,8 @@ export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnC
     sessionModelId: record?.modelId ?? null,
     sessionMcpServerIds: (record?.capabilities ?? []).map((c) => mcpServerIdOf(c.ref)).filter((id): id is string => id !== null),
   };
-  const config = readTurnConfig(sources.d1, reads);
+  // Agents, models and MCP servers may be a little stale: the read goes to the nearest D1 replica.
+  const config = readTurnConfig(createDb(sources.env.DB.withSession("first-unconstrained")), reads);
   config.catch(() => undefined); // observed by assembleTurn; this only keeps an early failure from being reported as unhandled
   return { reads, config };
 }
