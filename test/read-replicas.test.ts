@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { BOOKMARK_HEADER } from "../src/middleware/db";
 import { AgentSchema } from "../src/schemas/agents";
 import { expectProblem } from "./support/problems";
@@ -52,6 +53,29 @@ describe("reads from replicas with D1 bookmarks", () => {
     expect(afterDelete > afterCreate).toBe(true);
     const relisted = await callAs(t, "/v1/sessions", { headers: { [BOOKMARK_HEADER]: afterDelete } });
     expect(((await relisted.json()) as { data: Array<{ id: string }> }).data.map((s) => s.id)).not.toContain(session.id);
+  });
+
+  it("reads a GET from the nearest replica, or one as new as the bookmark sent; a write, and a route that declares reads: latest, from the primary", async () => {
+    const t = await newTenant();
+    const spy = vi.spyOn(env.DB, "withSession");
+    const constraintOf = async (path: string, init: Parameters<typeof callAs>[2] = {}) => {
+      spy.mockClear();
+      const res = await callAs(t, path, init);
+      await res.body?.cancel();
+      expect(res.status).toBeLessThan(300);
+      return spy.mock.calls[0]?.[0];
+    };
+    try {
+      expect(await constraintOf("/v1/agents")).toBe("first-unconstrained");
+      const created = await callAs(t, "/v1/agents", { method: "POST", json: { name: "Spied", system_prompt: "Hi." } });
+      const bookmark = bookmarkOf(created);
+      await created.body?.cancel();
+      expect(await constraintOf("/v1/agents", { headers: { [BOOKMARK_HEADER]: bookmark } })).toBe(bookmark);
+      expect(await constraintOf("/v1/agents", { method: "POST", json: { name: "Spied 2", system_prompt: "Hi." } })).toBe("first-primary");
+      expect(await constraintOf("/v1/auth/api-keys")).toBe("first-primary");
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("refuses a bookmark it could not have sent with a 400 naming the header", async () => {
