@@ -1,12 +1,13 @@
 // The long-session and audience bench: reads with a simulated geography (D1's primary far, a
 // read replica near), a turn's first delta on a session of 2,000 messages against one of 2, and
 // fan-out to 100, 500 and 1,000 subscribers over SSE and WebSockets. Prints one markdown report
-// (docs/BENCHMARKS.md quotes it) and writes the figures to .wrangler/bench/scale.json.
+// and writes it into docs/BENCHMARKS.md as its own section (which `npm run bench` keeps), and the
+// figures to .wrangler/bench/scale.json.
 //
 //   npm run bench:scale                  all of it
 //   npm run bench:scale -- --no-fanout   without the fan-out rows (minutes shorter)
 //   npm run bench:scale -- --quick       small counts, to check the harness
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { apiClient, timedRequest } from "./lib/api.mjs";
@@ -192,7 +193,17 @@ async function main() {
   }
   mkdirSync(WORK_DIR, { recursive: true });
   writeFileSync(join(WORK_DIR, "scale.json"), `${JSON.stringify(results, null, 1)}\n`);
-  console.log(`\n${report(results)}\n`);
+  const text = report(results);
+  console.log(`\n${text}\n`);
+  if (!QUICK) writeSection(join(ROOT, "docs", "BENCHMARKS.md"), text);
+}
+
+/** Puts the report into the page as its own section, replacing the one an earlier run wrote. */
+function writeSection(page, text) {
+  const section = `<!-- scale:start -->\n## Long sessions and big audiences (\`npm run bench:scale\`)\n\n${text}\n<!-- scale:end -->`;
+  const previous = existsSync(page) ? readFileSync(page, "utf8") : "";
+  const marked = /<!-- scale:start -->[\s\S]*<!-- scale:end -->/;
+  writeFileSync(page, marked.test(previous) ? previous.replace(marked, section) : `${previous.trimEnd()}\n\n${section}\n`);
 }
 
 await main();
