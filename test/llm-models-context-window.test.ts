@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTEXT_WINDOW_RANGE, contextWindowOf, DEFAULT_CONTEXT_WINDOWS } from "../src/llm/context-window";
+import { CONTEXT_WINDOW_RANGE, contextWindowOf, DEFAULT_CONTEXT_WINDOWS } from "../src/lib/context-window";
 import { LlmModelWithProviderSchema } from "../src/schemas/llm";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString } from "./common";
-import { CONTEXT_WINDOW_RANGE } from "../llm/context-window";
+import { CONTEXT_WINDOW_RANGE } from "../lib/context-window";
 import type { llmModels, llmProviders } from "../db/schema";
 
 /** Field limits of LLM providers and models. */

@@ -34,8 +34,6 @@ export interface Prompt {
   messages: LlmMessage[];
   /** Set when older messages were left out. */
   compacted: ContextCompacted | null;
-  /** Stored messages read to build it (how much of the history was held in memory). */
-  rowsRead: number;
 }
 
 /** Tokens a prompt may take: the window less room for the reply (an eighth of it, at most 4,096). */
@@ -78,7 +76,7 @@ export function buildPrompt(request: PromptRequest): Prompt {
   const required = turns.findIndex((turn) => turn.inputId === request.inputMessageId);
   const kept = (request.strategy ?? dropOldestTurns).fit(turns, budget, required >= 0 ? required : Math.max(0, turns.length - 1));
   const messages = kept.flatMap((turn) => turn.messages);
-  const prompt = { messages, compacted: null, rowsRead: rows.length };
+  const prompt: Prompt = { messages, compacted: null };
   if (complete && kept.length === turns.length) return prompt;
   const keptRows = kept.reduce((sum, turn) => sum + turn.rows, 0);
   const dropped = messageCount(request.db) - request.queued.size - keptRows;

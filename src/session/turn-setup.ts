@@ -11,7 +11,7 @@ import type { SessionDb } from "./db/client";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
 import { buildPrompt } from "./prompt";
-import { contextWindowOf } from "../llm/context-window";
+import { contextWindowOf } from "../lib/context-window";
 import { estimateFixedTokens } from "../llm/token-estimate";
 import { turnSettings } from "./settings";
 import type { EnabledTool } from "./tools";

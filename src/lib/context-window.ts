@@ -1,5 +1,7 @@
-import { envInt } from "../lib/env-int";
-import type { ProviderType } from "./types";
+import { envInt } from "./env-int";
+
+/** The provider types a model's window defaults by (the same names as the API's `provider_type`). */
+type ProviderType = "openai" | "anthropic" | "llmsim";
 
 /**
  * The context window (tokens, prompt and reply together) of a model whose `context_window` is
