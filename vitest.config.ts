@@ -44,7 +44,7 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/payloads/**", "test/node/**"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
       },
@@ -90,6 +90,17 @@ export default defineConfig({
           }),
         ],
         test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+      },
+      {
+        // web_fetch may read the fake web server on 127.0.0.1 (ALLOW_PRIVATE_FETCH_URLS), so
+        // tools can return payloads of several MiB through the real tool path.
+        extends: true,
+        plugins: [workers({ ...localModelServers, ALLOW_PRIVATE_FETCH_URLS: "true" })],
+        test: { name: "payloads", include: ["test/payloads/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 60_000 },
+      },
+      {
+        // Checks that need Node (a real tokenizer to measure the prompt estimate against).
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
       },
       {
         // The browser console's own logic (event log, transcript, timeline, SSE reading): plain

@@ -227,8 +227,15 @@ async function main() {
     say(`recorded the before figures in ${RECORD.slice(ROOT.length + 1)}`);
   }
   if (!options.write) return;
-  writeFileSync(options.out, benchmarksPage(page));
+  writeFileSync(options.out, withScaleSection(benchmarksPage(page), options.out));
   say(`wrote ${options.out}`);
+}
+
+/** The page with the section `npm run bench:scale` wrote into the previous one, kept as it was. */
+function withScaleSection(page, out) {
+  const previous = existsSync(out) ? readFileSync(out, "utf8") : "";
+  const section = /<!-- scale:start -->[\s\S]*<!-- scale:end -->/.exec(previous)?.[0];
+  return section ? `${page.trimEnd()}\n\n${section}\n` : page;
 }
 
 async function stopAll() {

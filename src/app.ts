@@ -85,7 +85,7 @@ export function createApp() {
   app.use("*", securityHeaders());
   app.use("*", accessLog());
   app.use("*", corsFromEnv());
-  app.use("/v1/*", database());
+  app.use("/v1/*", database(app));
   // Credentials and the rate limit come before the body is read: a caller without credentials
   // learns nothing but 401, whatever it sent. The public routes (no credentials) still get their
   // bodies checked, just after.

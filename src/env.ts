@@ -1,4 +1,5 @@
 import type { Database } from "./db/client";
+import type { D1Bookmarks } from "./db/bookmarks";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionRpc } from "./session/rpc";
 import type { WebhookQueueMessage } from "./webhooks/messages";
@@ -45,6 +46,8 @@ export interface Env {
   LLM_IDLE_TIMEOUT_MS?: string;
   /** Optional: llmsim's pause per word of the first 32 words of a reply (default 15; 0 turns it off). */
   LLMSIM_WORD_DELAY_MS?: string;
+  /** Optional: tokens of the built-in llmsim model's context window (default 8,192). */
+  LLMSIM_CONTEXT_WINDOW?: string;
   /**
    * Optional, off by default: exactly "true" lets LLM provider base URLs point at private,
    * loopback and link-local addresses and use plain http (local model servers). See docs/PROVIDERS.md.
@@ -66,6 +69,11 @@ export interface Env {
   ALLOW_PRIVATE_WEBHOOK_URLS?: string;
   /** Optional: seconds before a failed webhook delivery's first retry, doubled per retry up to 8 h (default 30; 0 retries at once). */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
+  /**
+   * Optional, off by default: exactly "true" lets web_fetch fetch private and loopback addresses
+   * over plain http too. Local development and tests only; never on a deployed Worker.
+   */
+  ALLOW_PRIVATE_FETCH_URLS?: string;
   /** Optional: requests per minute per client IP to login and register (default 10; 0 turns it off). */
   RATE_LIMIT_LOGIN_PER_MINUTE?: string;
 }
@@ -107,6 +115,8 @@ export interface AppVariables {
   /** When the request arrived (ms), stamped by the first middleware. */
   receivedAt: number;
   db: Database;
+  /** The request's D1 sessions and their newest bookmark (middleware/db.ts). */
+  d1: D1Bookmarks;
   /** Set on every authenticated request. */
   caller?: Caller;
   /** Set on every authenticated request that acts in an org: always, except on the org-less routes for a user with no membership. */

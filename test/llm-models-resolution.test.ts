@@ -41,7 +41,7 @@ describe("resolveModel", () => {
   it("falls back to the built-in llmsim model when the org has no models", async () => {
     const orgId = await newOrg();
     const resolved = await resolveModel(db, env, orgId, {});
-    expect(resolved).toEqual({ modelId: null, model: "llmsim-model", provider: { type: "llmsim", baseUrl: null, apiKey: null } });
+    expect(resolved).toEqual({ modelId: null, model: "llmsim-model", provider: { type: "llmsim", baseUrl: null, apiKey: null }, contextWindow: null });
     expect(resolved).toEqual(BUILTIN_MODEL);
   });
 
@@ -63,6 +63,7 @@ describe("resolveModel", () => {
       modelId: def?.id,
       model: "default-model",
       provider: { type: "openai", baseUrl: "http://localhost:11434/v1", apiKey: null },
+      contextWindow: null,
     });
   });
 

@@ -2,7 +2,6 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { DrizzleD1Database } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../src/db/client";
 import { SessionPage } from "../src/routes/sessions";
 import { openSessionDb } from "../src/session/db/client";
 import { sessionStub } from "../src/services/session-client";
@@ -74,7 +73,7 @@ describe("session lifecycle across the object and the D1 index", () => {
       const records = new SessionRecords(openSessionDb(state.storage));
       const current = records.get();
       if (!current) throw new Error("no record");
-      await new SessionIndex(createDb(env.DB), records, session.id).write({ ...current, version: 1, title: "stale", status: "started" });
+      await new SessionIndex(env.DB, records, session.id).write({ ...current, version: 1, title: "stale", status: "started" });
     });
     expect(await listed(t)).toEqual([now]);
   });

@@ -4,19 +4,42 @@
  */
 import { describeSql, meter, type CallSource } from "./d1-meter";
 
+/**
+ * Where a session's calls go, as D1 routes them: a write, and every call of a "first-primary"
+ * session or of one that has written, to the primary; other reads to the nearest replica.
+ */
+class Route {
+  readonly #replicaReads: boolean;
+  #wrote = false;
+
+  constructor(replicaReads: boolean) {
+    this.#replicaReads = replicaReads;
+  }
+
+  /** Where a call of this kind goes now; a write sends the session's later reads to the primary. */
+  take(kind: "read" | "write"): "primary" | "replica" {
+    if (kind === "write") this.#wrote = true;
+    return this.#replicaReads && !this.#wrote ? "replica" : "primary";
+  }
+}
+
+const PRIMARY_ONLY = () => new Route(false);
+
 class CountingStatement {
   readonly real: D1PreparedStatement;
   readonly #sql: string;
   readonly #source: CallSource;
+  readonly #route: Route;
 
-  constructor(real: D1PreparedStatement, sql: string, source: CallSource) {
+  constructor(real: D1PreparedStatement, sql: string, source: CallSource, route: Route) {
     this.real = real;
     this.#sql = sql;
     this.#source = source;
+    this.#route = route;
   }
 
   bind(...values: unknown[]): CountingStatement {
-    return new CountingStatement(this.real.bind(...values), this.#sql, this.#source);
+    return new CountingStatement(this.real.bind(...values), this.#sql, this.#source, this.#route);
   }
 
   first(column?: string): Promise<unknown> {
@@ -42,7 +65,7 @@ class CountingStatement {
 
   #trip<T>(run: () => Promise<T>): Promise<T> {
     const { kind, what } = describeSql(this.#sql);
-    return meter.roundTrip(kind, what, this.#source, run);
+    return meter.roundTrip(kind, what, this.#source, run, this.#route.take(kind));
   }
 }
 
@@ -60,19 +83,22 @@ function describeBatch(statements: unknown[]): { kind: "read" | "write"; what: s
 class CountingSession {
   readonly #real: D1DatabaseSession;
   readonly #source: CallSource;
+  readonly #route: () => Route;
 
-  constructor(real: D1DatabaseSession, source: CallSource) {
+  /** `route` gives the route of each call: one per session, a new one per call for the bare binding. */
+  constructor(real: D1DatabaseSession, source: CallSource, route: () => Route) {
     this.#real = real;
     this.#source = source;
+    this.#route = route;
   }
 
   prepare(sql: string): CountingStatement {
-    return new CountingStatement(this.#real.prepare(sql), sql, this.#source);
+    return new CountingStatement(this.#real.prepare(sql), sql, this.#source, this.#route());
   }
 
   batch(statements: unknown[]): Promise<D1Result[]> {
     const { kind, what } = describeBatch(statements);
-    return meter.roundTrip(kind, what, this.#source, () => this.#real.batch(unwrap(statements)));
+    return meter.roundTrip(kind, what, this.#source, () => this.#real.batch(unwrap(statements)), this.#route().take(kind));
   }
 
   getBookmark(): string | null {
@@ -85,12 +111,13 @@ class CountingD1 extends CountingSession {
   readonly #src: CallSource;
 
   constructor(real: D1Database, source: CallSource) {
-    super(real as unknown as D1DatabaseSession, source);
+    super(real as unknown as D1DatabaseSession, source, PRIMARY_ONLY);
     this.#db = real;
     this.#src = source;
   }
 
   exec(sql: string): Promise<D1ExecResult> {
+    // The bare binding (no session) always reaches the primary.
     return meter.roundTrip(describeSql(sql).kind, `exec ${describeSql(sql).what}`, this.#src, () => this.#db.exec(sql));
   }
 
@@ -98,8 +125,10 @@ class CountingD1 extends CountingSession {
     return meter.roundTrip("read", "dump", this.#src, () => this.#db.dump());
   }
 
+  /** A session: "first-primary" reads the primary; "first-unconstrained" or a bookmark, the nearest replica until it writes. */
   withSession(constraint?: string): CountingSession {
-    return new CountingSession(this.#db.withSession(constraint), this.#src);
+    const route = new Route(constraint !== "first-primary");
+    return new CountingSession(this.#db.withSession(constraint), this.#src, () => route);
   }
 }
 

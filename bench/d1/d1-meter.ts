@@ -13,6 +13,8 @@ export interface D1Call {
   /** A short form of the SQL: verb and table, e.g. `select agents`, or `batch[…]`. */
   what: string;
   source: CallSource;
+  /** Which copy answered: the primary, or a read replica (a read of a D1 session that may read one). */
+  where: "primary" | "replica";
   /** Set once the answer is back: the bench tells calls made on a request's path from later ones by this. */
   done: boolean;
   /** Ticks of one clock that counts every start and end: a call that started after another ended waited for it. */
@@ -25,7 +27,10 @@ const MAX_CALLS = 10_000;
 
 /** The per-isolate meter: the Worker and its Durable Objects share one isolate in workerd, so one meter. */
 class D1Meter {
+  /** The primary's round trip. */
   latencyMs = 0;
+  /** A nearby read replica's round trip (null: replicas are as far as the primary). */
+  replicaMs: number | null = null;
   calls: D1Call[] = [];
   dropped = 0;
   #clock = 0;
@@ -34,11 +39,11 @@ class D1Meter {
    * Runs one round trip: half the latency before it (the request on its way), half after (the
    * answer on its way back), so a write lands in the middle of its round trip as it would remotely.
    */
-  async roundTrip<T>(kind: D1Call["kind"], what: string, source: CallSource, run: () => Promise<T>): Promise<T> {
-    const call: D1Call = { kind, what, source, done: false, startedAt: ++this.#clock, endedAt: 0 };
+  async roundTrip<T>(kind: D1Call["kind"], what: string, source: CallSource, run: () => Promise<T>, where: D1Call["where"] = "primary"): Promise<T> {
+    const call: D1Call = { kind, what, source, where, done: false, startedAt: ++this.#clock, endedAt: 0 };
     if (this.calls.length < MAX_CALLS) this.calls.push(call);
     else this.dropped += 1;
-    const half = this.latencyMs / 2;
+    const half = (where === "replica" && this.replicaMs !== null ? this.replicaMs : this.latencyMs) / 2;
     try {
       if (half > 0) await sleep(half);
       const result = await run();
@@ -51,8 +56,8 @@ class D1Meter {
   }
 
   /** The calls so far (copied); with `reset`, starts counting afresh. */
-  read(reset: boolean): { latencyMs: number; calls: D1Call[]; dropped: number } {
-    const snapshot = { latencyMs: this.latencyMs, calls: this.calls.map((c) => ({ ...c })), dropped: this.dropped };
+  read(reset: boolean): { latencyMs: number; replicaMs: number | null; calls: D1Call[]; dropped: number } {
+    const snapshot = { latencyMs: this.latencyMs, replicaMs: this.replicaMs, calls: this.calls.map((c) => ({ ...c })), dropped: this.dropped };
     if (reset) {
       this.calls = [];
       this.dropped = 0;

@@ -7,6 +7,8 @@ export interface ToolContext {
   config: Record<string, unknown>;
   /** Outbound fetch; tests may inject one. */
   fetch: typeof fetch;
+  /** web_fetch may fetch plain-http and private addresses (ALLOW_PRIVATE_FETCH_URLS: local development and tests only). */
+  allowPrivateUrls?: boolean;
 }
 
 /** A tool failure whose message is meant for the model (it becomes `tool.result.error`, and `code` its `error_code`). */

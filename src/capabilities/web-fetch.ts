@@ -7,14 +7,14 @@ const MAX_REDIRECTS = 5;
 const MAX_URL_LENGTH = 2048;
 const TEXT_TYPES = /^(text\/[\w.+-]+|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[\w.+-]+\/[\w.+-]+\+(json|xml))$/i;
 
-function checkedUrl(raw: string, base?: URL): URL {
+function checkedUrl(raw: string, allowPrivate: boolean, base?: URL): URL {
   let url: URL;
   try {
     url = new URL(raw, base);
   } catch {
     throw new ToolError("Not a valid URL");
   }
-  const reason = refusalReason(url);
+  const reason = allowPrivate ? (/^https?:$/.test(url.protocol) ? null : "Only http(s):// URLs can be fetched") : refusalReason(url);
   if (reason) throw new ToolError(`Refused ${url.origin}: ${reason}`);
   return url;
 }
@@ -92,11 +92,11 @@ export const webFetch: Capability = {
         additionalProperties: false,
       },
       timeoutMs: 10_000,
-      async execute(args, { signal, config, fetch }) {
+      async execute(args, { signal, config, fetch, allowPrivateUrls = false }) {
         if (typeof args.url !== "string" || args.url.length === 0 || args.url.length > MAX_URL_LENGTH) {
           throw new ToolError(`url must be a string of 1 to ${MAX_URL_LENGTH} characters`);
         }
-        let url = checkedUrl(args.url);
+        let url = checkedUrl(args.url, allowPrivateUrls);
         for (let hops = 0; ; hops++) {
           const target = url;
           const response = await failingAs(`Could not fetch ${target.origin}: the connection failed`, signal, () =>
@@ -107,7 +107,7 @@ export const webFetch: Capability = {
             const location = response.headers.get("location");
             if (!location) throw new ToolError(`Redirect ${response.status} without a Location`);
             if (hops >= MAX_REDIRECTS) throw new ToolError(`More than ${MAX_REDIRECTS} redirects`);
-            url = checkedUrl(location, url);
+            url = checkedUrl(location, allowPrivateUrls, url);
             continue;
           }
           const contentType = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";

@@ -166,6 +166,8 @@ export const llmModels = sqliteTable(
     displayName: text("display_name"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
     status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    /** Tokens the model takes (prompt and reply); null: the default of its provider type (src/lib/context-window.ts). */
+    contextWindow: integer("context_window"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },

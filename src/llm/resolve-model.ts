@@ -20,6 +20,8 @@ export interface ResolvedModel {
   modelId: string | null;
   model: string;
   provider: ProviderConfig;
+  /** The model's own context window, or null for its provider type's default (context-window.ts). */
+  contextWindow: number | null;
 }
 
 /** The built-in simulator: the last resort, so a fresh install works offline. */
@@ -27,6 +29,7 @@ export const BUILTIN_MODEL: ResolvedModel = Object.freeze({
   modelId: null,
   model: "llmsim-model",
   provider: Object.freeze({ type: "llmsim", baseUrl: null, apiKey: null }),
+  contextWindow: null,
 });
 
 const LEVELS = ["messageModelId", "sessionModelId", "agentModelId"] as const;
@@ -46,6 +49,7 @@ export function modelCandidates(db: Database, orgId: string, ids: string[], also
       model: llmModels.modelId,
       isDefault: llmModels.isDefault,
       modelStatus: llmModels.status,
+      contextWindow: llmModels.contextWindow,
       // Aliased: in a D1 batch, rows come back keyed by column name, so two `id` (or `status`) columns would collide.
       providerId: sql<string>`${llmProviders.id}`.as("provider_id"),
       providerType: llmProviders.providerType,
@@ -91,7 +95,7 @@ export async function chooseModel(candidates: ModelCandidate[], env: EncryptionE
       continue;
     }
     const apiKey = row.apiKeyEncrypted === null ? null : await decryptSecret(env, row.apiKeyEncrypted, row.providerId);
-    return { modelId: row.id, model: row.model, provider: { type: row.providerType, baseUrl: row.baseUrl, apiKey } };
+    return { modelId: row.id, model: row.model, provider: { type: row.providerType, baseUrl: row.baseUrl, apiKey }, contextWindow: row.contextWindow };
   }
   return BUILTIN_MODEL;
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { jwtSecret, verifyAccessToken } from "../lib/access-token";
 import { API_KEY_SHAPE } from "../lib/crypto";
@@ -148,7 +149,8 @@ async function resolveCredential(c: Context<AppEnv>, authorization: string | und
     }
   } else {
     const { principal, expiresAt, touch } = await apiKeyPrincipal(db, credential.key, orgId);
-    if (touch) inBackground(c, touch());
+    // Off the request's D1 session: a write there would send the route's reads to the primary.
+    if (touch) inBackground(c, touch(createDb(c.env.DB)));
     c.set("caller", { userId: principal.userId, apiKeyId: principal.apiKeyId, expiresAt });
     c.set("principal", principal);
   }

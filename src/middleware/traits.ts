@@ -37,6 +37,12 @@ export interface RouteTraits<A extends Access = Access> {
    * `org.<org id>`. Only `GET …/ws`: anywhere else a token in a URL would only leak into logs.
    */
   socketCredentials?: boolean;
+  /**
+   * Its reads must see the latest state: they go to D1's primary, not the nearest replica (a
+   * writing method always starts there). For a view whose staleness would mislead, such as the
+   * API keys just revoked.
+   */
+  reads?: "latest";
 }
 
 /** What a handler sees, by the route's access: a public route has no caller, a signed-in one may have no org. */

@@ -10,7 +10,8 @@ const tags = ["Auth"];
 const listApiKeysRoute = createRoute({
   method: "get",
   path: "/v1/auth/api-keys",
-  middleware: traits({ access: "org" }),
+  // An admin checking a revocation must not see the key still active from a replica that lags.
+  middleware: traits({ access: "org", reads: "latest" }),
   operationId: "listApiKeys",
   tags,
   summary: "Your API keys in this organization, by prefix (the full key is never shown again)",

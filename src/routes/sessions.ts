@@ -100,8 +100,7 @@ export const sessionsRouter = createRouter()
     return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id, agentMustExist: true }), 200);
   })
   .openapi(createAgentSessionRoute, async (c) => {
-    const session = await createSession(c.env, c.var.db, c.var.principal.orgId, { id: c.req.valid("param").agent_id }, c.req.valid("json"));
-    return c.json(session, 201);
+    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, { id: c.req.valid("param").agent_id }, c.req.valid("json"), c.var.d1), 201);
   })
   .openapi(listSessionsRoute, async (c) => {
     const { agent_id, ...page } = c.req.valid("query");
@@ -110,7 +109,7 @@ export const sessionsRouter = createRouter()
   .openapi(createSessionRoute, async (c) => {
     const { agent_id, agent_name, ...input } = c.req.valid("json");
     const agent = agent_id !== undefined ? { id: agent_id } : { name: agent_name ?? "" };
-    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent, input), 201);
+    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, agent, input, c.var.d1), 201);
   })
   .openapi(getSessionRoute, async (c) => {
     return c.json(await sessionClient(c, c.req.valid("param").session_id).view(), 200);

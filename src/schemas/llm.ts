@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString } from "./common";
+import { CONTEXT_WINDOW_RANGE } from "../lib/context-window";
 import type { llmModels, llmProviders } from "../db/schema";
 
 /** Field limits of LLM providers and models. */
@@ -87,6 +88,17 @@ export const ReencryptResultSchema = z
   })
   .openapi("ReencryptResult");
 
+/** A model's context window as a client sets it. */
+const ContextWindow = z
+  .number()
+  .int()
+  .min(CONTEXT_WINDOW_RANGE.min)
+  .max(CONTEXT_WINDOW_RANGE.max)
+  .openapi({
+    description: `Tokens the model takes, prompt and reply (${CONTEXT_WINDOW_RANGE.min} to ${CONTEXT_WINDOW_RANGE.max}); null or absent: the provider type's default. A turn leaves the oldest turns out of a prompt that would not fit`,
+    example: 128000,
+  });
+
 export const LlmModelSchema = z
   .object({
     id: z.string().openapi({ example: "model_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
@@ -95,6 +107,11 @@ export const LlmModelSchema = z
     display_name: z.string().nullable().openapi({ example: "GPT-4o mini" }),
     is_default: z.boolean().openapi({ description: "The organization's default model (at most one)" }),
     status: Status,
+    context_window: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Tokens the model takes (prompt and reply); null: its provider type's default (openai 128,000, anthropic 200,000, llmsim 8,192)", example: 128000 }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -110,6 +127,7 @@ export const CreateLlmModelSchema = z
     display_name: boundedString(LLM_LIMITS.displayNameBytes).nullable().optional(),
     is_default: z.boolean().default(false).openapi({ description: "true makes it the organization's default, replacing the previous one" }),
     status: Status.default("active"),
+    context_window: ContextWindow.nullable().optional(),
   })
   .openapi("CreateLlmModel");
 
@@ -119,6 +137,7 @@ export const UpdateLlmModelSchema = z
     display_name: boundedString(LLM_LIMITS.displayNameBytes).nullable(),
     is_default: z.boolean().openapi({ description: "true replaces the organization's default; false leaves it without one" }),
     status: Status,
+    context_window: ContextWindow.nullable(),
   })
   .partial()
   .openapi("UpdateLlmModel");
@@ -145,6 +164,7 @@ export function toLlmModel(row: ModelRow): LlmModel {
     display_name: row.displayName ?? null,
     is_default: row.isDefault,
     status: row.status,
+    context_window: row.contextWindow ?? null,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

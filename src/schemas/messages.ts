@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { MAX_STORED_PART_BYTES } from "../lib/payload-limit";
 import { boundedString, freeFormObject, idString, TagsSchema } from "./common";
 
 export const MESSAGE_LIMITS = {
@@ -10,7 +11,15 @@ export const MESSAGE_LIMITS = {
   metadataBytes: 16 * 1024,
 } as const;
 
-const TextPart = z.object({ type: z.literal("text"), text: boundedString(MESSAGE_LIMITS.textBytes) }).openapi("TextPart");
+/** Text of a stored message: a user's (at most `MESSAGE_LIMITS.textBytes`) or a reply, cut in storage past MAX_STORED_PART_BYTES. */
+const TextPart = z
+  .object({
+    type: z.literal("text"),
+    text: z.string(),
+    truncated: z.literal(true).optional().openapi({ description: `Set on a reply whose text passed ${MAX_STORED_PART_BYTES} bytes as JSON: the stored text is its leading part (the stream carried all of it)` }),
+    original_bytes: z.number().int().optional().openapi({ description: "With truncated: the whole text's size in UTF-8 bytes" }),
+  })
+  .openapi("TextPart");
 
 /** A client's text part must say something; stored replies are described by `TextPart`. */
 const InputTextPart = z

@@ -78,6 +78,7 @@ export async function createModel(db: Database, orgId: string, providerId: strin
       displayName: input.display_name ?? null,
       isDefault: input.is_default,
       status: input.status,
+      contextWindow: input.context_window ?? null,
       createdAt: now,
       updatedAt: now,
     })
@@ -115,6 +116,7 @@ export async function updateModel(db: Database, orgId: string, modelId: string, 
       displayName: input.display_name === undefined ? model.displayName : input.display_name,
       isDefault: input.is_default ?? model.isDefault,
       status: input.status ?? model.status,
+      contextWindow: input.context_window === undefined ? model.contextWindow : input.context_window,
       updatedAt: now,
     })
     .where(and(eq(llmModels.id, modelId), eq(llmModels.orgId, orgId)))

@@ -62,7 +62,9 @@ async function readUserPrincipal(db: Database, userId: string, requestedOrgId: s
 /**
  * The principal of an API key: its user, acting in the org the key was created in, with the
  * user's current role there. Revoked, expired, or whose user left the org: 401. A different
- * X-Org-Id is a 404, as for an org that does not exist. `touch` (when set) records the use.
+ * X-Org-Id is a 404, as for an org that does not exist. `touch` (when set) records the use
+ * through the client it is given: not the request's D1 session, whose later reads a write would
+ * send to the primary.
  * Reused from the isolate's cache for a while (principal-cache.ts), so most requests of a key
  * cost no D1 round trip for it.
  */
@@ -70,7 +72,7 @@ export async function apiKeyPrincipal(
   db: Database,
   key: string,
   requestedOrgId: string | null,
-): Promise<{ principal: Principal; expiresAt: number | null; touch: (() => Promise<void>) | null }> {
+): Promise<{ principal: Principal; expiresAt: number | null; touch: ((writer: Database) => Promise<void>) | null }> {
   const hash = await sha256Hex(key);
   const now = Date.now();
   let entry = principalCache.get(`key:${hash}`, now);
@@ -110,8 +112,8 @@ export async function apiKeyPrincipal(
   entry.lastUsedAt = usedAt;
   const cutoff = new Date(now - LAST_USED_RESOLUTION_MS).toISOString();
   // The WHERE repeats the staleness test so concurrent requests of one key write once, not once each.
-  const touch = async () => {
-    await db
+  const touch = async (writer: Database) => {
+    await writer
       .update(apiKeys)
       .set({ lastUsedAt: usedAt })
       .where(and(eq(apiKeys.id, principal.apiKeyId ?? ""), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, cutoff))));

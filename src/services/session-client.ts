@@ -1,3 +1,4 @@
+import type { BookmarkNotes } from "../db/bookmarks";
 import type { Caller, Env, IdempotencyRequest, Principal } from "../env";
 import { ApiError } from "../lib/errors";
 import {
@@ -63,7 +64,7 @@ function answered<T>(result: T): Exclude<T, Refusal> {
 /** What the client reads of a request: the bindings, who calls in which org, when it arrived and its Idempotency-Key. */
 export interface SessionRequest {
   env: Pick<Env, "SESSIONS">;
-  var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined };
+  var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined; d1: BookmarkNotes };
 }
 
 /** What a subscriber asks for; the client adds the session, the org, the caller and its credential. */
@@ -84,9 +85,16 @@ export class SessionClient {
     this.#meta = { sessionId, orgId: request.var.principal.orgId };
   }
 
-  /** Creates a session's object and its row in the D1 index; null when the id already names a session. */
-  static async create(env: Pick<Env, "SESSIONS">, input: SessionInit): Promise<Session | null> {
-    return (await sessionStub(env, input.sessionId).init(input)) as Session | null;
+  /**
+   * Creates a session's object and its row in the D1 index; null when the id already names a
+   * session. The index write's bookmark goes to `bookmarks`, so the creator's next list (sent
+   * with it) shows the session even from a replica.
+   */
+  static async create(env: Pick<Env, "SESSIONS">, bookmarks: BookmarkNotes, input: SessionInit): Promise<Session | null> {
+    const stub = sessionStub(env, input.sessionId);
+    const session = (await stub.init(input)) as Session | null;
+    bookmarks.note(await stub.indexBookmark());
+    return session;
   }
 
   get #stub() {
@@ -97,13 +105,22 @@ export class SessionClient {
     return answered(await this.#stub.view(this.#meta)) as Session;
   }
 
+  /** Changes the title or tags; the index write's bookmark goes with the answer (x-d1-bookmark). */
   async update(input: { title?: string | null | undefined; tags?: string[] | undefined }): Promise<Session> {
-    return answered(await this.#stub.update(this.#meta, input)) as Session;
+    const session = answered(await this.#stub.update(this.#meta, input)) as Session;
+    await this.#noteIndexWrite();
+    return session;
   }
 
   /** Deletes the session: the object stops its turn, closes its streams, removes its index row and wipes its storage. */
   async destroy(): Promise<void> {
     answered(await this.#stub.destroy(this.#meta));
+    await this.#noteIndexWrite();
+  }
+
+  /** Keeps the bookmark of the object's last index write, so the caller's next read from a replica sees it. */
+  async #noteIndexWrite(): Promise<void> {
+    this.#request.var.d1.note(await this.#stub.indexBookmark());
   }
 
   /** Posts a user message, with the request's Idempotency-Key when it has one. */

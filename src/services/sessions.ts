@@ -9,6 +9,7 @@ import { assertKnownCapabilities } from "./agents";
 import { contains } from "../lib/sql";
 import { assertCapabilitiesFree, assertToolNamesFree, refuseUpstreamOnly } from "./compat";
 import type { Page } from "../session/rpc";
+import type { BookmarkNotes } from "../db/bookmarks";
 import { SessionClient } from "./session-client";
 
 /** Who a new session is for: an agent id, or (the SDKs' `agent_name`) the newest active agent with that name. */
@@ -20,7 +21,7 @@ export type AgentChoice = { id: string } | { name: string };
  * round trip checks the agent and the model). The session's object is initialised first: it owns
  * the session, and it writes the session's row in the D1 index itself.
  */
-export async function createSession(env: Env, db: Database, orgId: string, agent: AgentChoice, input: CreateSessionInput): Promise<Session> {
+export async function createSession(env: Env, db: Database, orgId: string, agent: AgentChoice, input: CreateSessionInput, bookmarks: BookmarkNotes): Promise<Session> {
   refuseUpstreamOnly(input);
   await assertKnownCapabilities(db, orgId, input.capabilities);
   const agentWhere = "id" in agent ? eq(agents.id, agent.id) : and(eq(agents.name, agent.name), eq(agents.status, "active"));
@@ -41,7 +42,7 @@ export async function createSession(env: Env, db: Database, orgId: string, agent
     throw new ApiError("unknown_model", { detail: "The model does not exist in this organization", errors: [{ path: "body.model_id", message: "Unknown model" }] });
   }
   const sessionId = newId("session");
-  const session = await SessionClient.create(env, {
+  const session = await SessionClient.create(env, bookmarks, {
     sessionId,
     orgId,
     agentId: found.id,

@@ -22,12 +22,40 @@ interface TurnRows {
  * stored result gets a synthetic error result, and a result that answers no open call is dropped.
  */
 export function toConversation(rows: MessageRow[], queuedMessageIds: ReadonlySet<string>): LlmMessage[] {
-  const out: LlmMessage[] = [];
-  for (const turn of groupByTurn(rows)) {
-    if (turn.input && !queuedMessageIds.has(turn.input.id)) out.push(toUserMessage(turn.input));
-    appendOutput(out, turn.output);
-  }
-  return out;
+  return toTurns(rows, queuedMessageIds).flatMap((turn) => turn.messages);
+}
+
+/** One turn of the conversation: its input's id (null for rows older than any input), its messages, and how many stored messages they come from. */
+export interface ConversationTurn {
+  inputId: string | null;
+  messages: LlmMessage[];
+  rows: number;
+}
+
+/** The conversation turn by turn (what `toConversation` flattens), so a prompt can leave whole turns out. */
+export function toTurns(rows: MessageRow[], queuedMessageIds: ReadonlySet<string>): ConversationTurn[] {
+  return groupByTurn(rows).map((turn) => {
+    const messages: LlmMessage[] = [];
+    const queued = turn.input !== null && queuedMessageIds.has(turn.input.id);
+    if (turn.input && !queued) messages.push(toUserMessage(turn.input));
+    appendOutput(messages, turn.output);
+    return { inputId: turn.input?.id ?? null, messages, rows: turn.output.length + (turn.input && !queued ? 1 : 0) };
+  });
+}
+
+/**
+ * The rows of the whole turns among the newest messages of a session (oldest first): a read that
+ * stopped before the start of the history may begin inside a turn, or hold rows of a turn whose
+ * input it never reached (a message posted mid-turn is stored among that turn's rows); those go.
+ */
+export function wholeTurns(rows: MessageRow[]): MessageRow[] {
+  const first = rows.findIndex((row) => row.role === "user");
+  if (first < 0) return [];
+  const inputs = new Set(rows.filter((row) => row.role === "user").map((row) => row.id));
+  return rows.slice(first).filter((row) => {
+    const inputId = (row.metadata ?? {}).input_message_id;
+    return row.role === "user" || typeof inputId !== "string" || inputs.has(inputId);
+  });
 }
 
 /**

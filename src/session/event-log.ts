@@ -6,6 +6,7 @@ import type { SessionDb } from "./db/client";
 import { events } from "./db/schema";
 import { deltaIdKey, deltaIdSequence, newDeltaId } from "./delta-ids";
 import type { ReplaySource } from "./fanout";
+import { checkRow } from "../lib/payload-limit";
 import { TERMINAL_TYPES, toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
@@ -78,6 +79,7 @@ export class EventLog implements ReplaySource {
       let sequence = this.#head;
       const out = drafts.map((d) => this.#envelope(d, ++sequence));
       for (const e of out) {
+        checkRow(`The ${e.type} event's data`, e.data);
         this.#db
           .insert(events)
           .values({ sequence: e.sequence, id: e.id, type: e.type, ts: e.ts, turnId: e.context.turn_id, inputMessageId: e.context.input_message_id, data: e.data })

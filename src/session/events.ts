@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   "session.completed",
   "tool.approval_requested",
   "tool.approval_decided",
+  "context.compacted",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

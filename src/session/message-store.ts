@@ -1,4 +1,4 @@
-import { asc, count } from "drizzle-orm";
+import { asc, count, desc, lt } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { toMessage, type ContentPart, type Message, type MessageControls } from "../schemas/messages";
@@ -43,14 +43,19 @@ export function storeMessages(db: SessionDb, log: EventLog, sessionId: string, c
   return envelopes.map((e) => e.data["message"] as Message);
 }
 
-/** Every message in order: the conversation a turn sends to the model. */
-export function allMessages(db: SessionDb): MessageRow[] {
-  return db.select().from(messages).orderBy(asc(messages.sequence)).all();
+/** Up to `limit` messages before `sequence`, newest first (a search on the sequence index). */
+export function messagesBefore(db: SessionDb, sequence: number, limit: number): MessageRow[] {
+  return db.select().from(messages).where(lt(messages.sequence, sequence)).orderBy(desc(messages.sequence)).limit(limit).all();
+}
+
+/** How many messages the session holds. */
+export function messageCount(db: SessionDb): number {
+  return db.select({ n: count() }).from(messages).get()?.n ?? 0;
 }
 
 /** A page of messages, oldest first by sequence (unique, so pages never overlap), with the total. */
 export function messagePage(db: SessionDb, sessionId: string, page: { offset: number; limit: number }) {
   const rows = db.select().from(messages).orderBy(asc(messages.sequence)).limit(page.limit).offset(page.offset).all();
-  const total = db.select({ n: count() }).from(messages).get()?.n ?? 0;
+  const total = messageCount(db);
   return { data: rows.map((r) => toMessage(r, sessionId)), total, offset: page.offset, limit: page.limit };
 }

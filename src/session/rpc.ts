@@ -120,6 +120,8 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   decideToolApprovals(meta: SessionMeta, decisions: ApprovalDecisionInput[], decidedBy: string): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
   listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>>;
   listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>>;
+  /** The D1 bookmark of the session's last index write (null before one). */
+  indexBookmark(): Promise<string | null>;
   fetch(request: Request): Promise<Response>;
 }
 

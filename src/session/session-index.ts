@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { createDb } from "../db/client";
 import { sessions } from "../db/schema";
 import { describeError, logLine } from "../lib/log";
 import type { SessionRecord, SessionRecords } from "./session-record";
@@ -12,16 +12,30 @@ import type { SessionRecord, SessionRecords } from "./session-record";
  * alarm calls `sync` again until it succeeds.
  */
 export class SessionIndex {
-  readonly #d1: Database;
+  readonly #d1: D1Database;
+  /** The D1 bookmark after the last index write: a caller that reads from a replica sees the write from it on. */
+  #bookmark: string | null = null;
   readonly #records: SessionRecords;
   readonly #sessionId: string;
   /** The write in flight; later requests chain behind it so two writes never race. */
   #tail: Promise<boolean> = Promise.resolve(true);
 
-  constructor(d1: Database, records: SessionRecords, sessionId: string) {
+  constructor(d1: D1Database, records: SessionRecords, sessionId: string) {
     this.#d1 = d1;
     this.#records = records;
     this.#sessionId = sessionId;
+  }
+
+  /** The D1 bookmark of the last index write (null before one). */
+  get bookmark(): string | null {
+    return this.#bookmark;
+  }
+
+  /** Runs one write on the primary and keeps the bookmark it reached. */
+  async #onPrimary(write: (db: ReturnType<typeof createDb>) => Promise<unknown>): Promise<void> {
+    const session = this.#d1.withSession("first-primary");
+    await write(createDb(session));
+    this.#bookmark = session.getBookmark() ?? this.#bookmark;
   }
 
   /** Whether the index is behind the record (a write is due). */
@@ -45,7 +59,7 @@ export class SessionIndex {
   /** Removes the index row (after any write in flight, which could otherwise put it back). */
   remove(): Promise<boolean> {
     return this.#serialized(async () => {
-      await this.#d1.delete(sessions).where(eq(sessions.id, this.#sessionId));
+      await this.#onPrimary((db) => db.delete(sessions).where(eq(sessions.id, this.#sessionId)));
       return true;
     });
   }
@@ -68,10 +82,12 @@ export class SessionIndex {
       finishedAt: record.finishedAt,
       indexVersion: record.version,
     };
-    await this.#d1
-      .insert(sessions)
-      .values({ id: record.id, orgId: record.orgId, agentId: record.agentId, createdAt: record.createdAt, ...changing })
-      .onConflictDoUpdate({ target: sessions.id, set: changing, setWhere: sql`${sessions.indexVersion} < ${record.version}` });
+    await this.#onPrimary((db) =>
+      db
+        .insert(sessions)
+        .values({ id: record.id, orgId: record.orgId, agentId: record.agentId, createdAt: record.createdAt, ...changing })
+        .onConflictDoUpdate({ target: sessions.id, set: changing, setWhere: sql`${sessions.indexVersion} < ${record.version}` }),
+    );
   }
 
   #serialized(work: () => Promise<boolean>): Promise<boolean> {

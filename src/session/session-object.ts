@@ -98,6 +98,11 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     return toSession(record);
   }
 
+  /** The D1 bookmark of this session's last index write, so a caller's next read from a replica sees it (null before one). */
+  async indexBookmark(): Promise<string | null> {
+    return this.#index?.bookmark ?? null;
+  }
+
   async view(meta: SessionMeta): Promise<Refusable<Session>> {
     const record = this.#owned(meta)?.record;
     return record ? toSession(this.#records.get() ?? record) : NOT_FOUND;
@@ -287,7 +292,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
 
   /** The session's row in the D1 index. */
   #indexOf(sessionId: string): SessionIndex {
-    this.#index ??= new SessionIndex(createDb(this.env.DB), this.#records, sessionId);
+    this.#index ??= new SessionIndex(this.env.DB, this.#records, sessionId);
     return this.#index;
   }
 

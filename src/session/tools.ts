@@ -27,6 +27,7 @@ export async function runToolCall(
   turnSignal: AbortSignal,
   fetcher: typeof fetch,
   logFields: Record<string, unknown> = {},
+  allowPrivateUrls = false,
 ): Promise<ToolOutcome> {
   // A listener added to an already-aborted signal never fires: a tool started now could run on unchecked.
   turnSignal.throwIfAborted();
@@ -38,7 +39,7 @@ export async function runToolCall(
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
   try {
-    const result = await Promise.race([enabled.tool.execute(call.arguments, { signal, config: enabled.config, fetch: fetcher }), aborted]);
+    const result = await Promise.race([enabled.tool.execute(call.arguments, { signal, config: enabled.config, fetch: fetcher, allowPrivateUrls }), aborted]);
     return { call, status: "success", result: result ?? null, error: null, internal: false };
   } catch (err) {
     if (turnSignal.aborted) throw turnSignal.reason;

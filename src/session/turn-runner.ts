@@ -1,11 +1,13 @@
 import { logLine } from "../lib/log";
-import { LlmError, type LlmDriver, type LlmMessage, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
+import { LlmError, type LlmDriver, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
 import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
+import type { Prompt } from "./prompt";
+import { fitText, fitToolResult } from "../lib/payload-limit";
 import { rejectionText } from "./tool-approvals";
 import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
 import { failureText, outcomeOfAbort, TurnAbort, type TurnOutcome } from "./turn-outcome";
@@ -39,8 +41,10 @@ export interface TurnPlan {
   deltaBatchMs: number;
   signal: AbortSignal;
   fetcher: typeof fetch;
-  /** Reads the conversation as it stands (re-read each iteration: tool results were added). */
-  conversation: () => LlmMessage[];
+  /** Tools may fetch private and plain-http URLs (ALLOW_PRIVATE_FETCH_URLS; local development and tests only). */
+  allowPrivateUrls: boolean;
+  /** The prompt's conversation as it stands (re-read each iteration: tool results were added), fitted to the model's window. */
+  conversation: () => Prompt;
   newMessageId: () => string;
   /** Called at the model's first output of the turn's first reply (a text delta or a tool call): time to first token. */
   onFirstOutput?: () => void;
@@ -82,6 +86,7 @@ export interface ApprovalGate {
 export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false }): Promise<TurnOutcome> {
   const usage: LlmUsage = { ...start.usage };
   let iterations = start.iterations;
+  const compaction: CompactionSeen = { dropped: 0 };
   const toolFailed = (): TurnOutcome => ({ kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") });
   try {
     const toolDefinitions: LlmToolDefinition[] = [
@@ -91,7 +96,7 @@ export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0
     if (start.resumeTools && (await finishWaiting(plan)).some((o) => o.internal)) return toolFailed();
     while (iterations < plan.maxIterations) {
       iterations += 1;
-      const reply = await reason(plan, toolDefinitions, usage);
+      const reply = await reason(plan, toolDefinitions, usage, compaction);
       if (reply.calls.length === 0) return { kind: "completed", iterations, usage };
       const outcomes = await act(plan, reply.calls);
       if (outcomes === "waiting") return { kind: "waiting", iterations, usage };
@@ -127,10 +132,19 @@ function logProviderFailure(plan: TurnPlan, err: LlmError): void {
   });
 }
 
+/** How many messages the turn last said it left out of the prompt (`context.compacted` goes out when that changes). */
+interface CompactionSeen {
+  dropped: number;
+}
+
 /** One model call: streams deltas and stores the agent's message (text and tool calls). */
-async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage): Promise<{ calls: LlmToolCall[] }> {
+async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage, seen: CompactionSeen): Promise<{ calls: LlmToolCall[] }> {
   const messageId = plan.newMessageId();
-  const messages = plan.conversation();
+  const { messages, compacted } = plan.conversation();
+  if (compacted && compacted.dropped_messages !== seen.dropped) {
+    plan.log.append([{ type: "context.compacted", context: plan.context, data: { ...compacted } }]);
+    seen.dropped = compacted.dropped_messages;
+  }
   const calls: LlmToolCall[] = [];
   const deltas = new DeltaBatcher(plan.deltaBatchMs, (delta, accumulated) => {
     plan.log.emitDelta({ type: "message.delta", context: plan.context, data: { message_id: messageId, delta, accumulated } });
@@ -155,7 +169,8 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   }
   const accumulated = deltas.text;
   const content: ContentPart[] = [];
-  if (accumulated.length > 0) content.push({ type: "text", text: accumulated });
+  // The stream carried the whole reply; storage keeps what fits in a row, marked as cut.
+  if (accumulated.length > 0) content.push({ type: "text", ...fitText(accumulated) });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
   plan.signal.throwIfAborted();
   storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
@@ -211,7 +226,7 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] 
 
 /** Runs built-in calls here: at the same time unless the session says otherwise. */
 async function runHere(plan: TurnPlan, calls: readonly LlmToolCall[]): Promise<ToolOutcome[]> {
-  const run = (call: LlmToolCall) => runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id });
+  const run = async (call: LlmToolCall) => fitted(await runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id }, plan.allowPrivateUrls));
   if (plan.parallelTools) return Promise.all(calls.map(run));
   const out: ToolOutcome[] = [];
   for (const call of calls) out.push(await run(call));
@@ -244,8 +259,15 @@ function storeWaitingResults(plan: TurnPlan): ToolOutcome[] {
   return outcomes;
 }
 
+/** An outcome whose result fits in a stored row (a larger one is cut, and the model reads the cut text). */
+function fitted(outcome: ToolOutcome): ToolOutcome {
+  const result = fitToolResult(outcome.result);
+  return result === outcome.result ? outcome : { ...outcome, result };
+}
+
 /** The results as `tool.result` events and `tool_result` messages, in the order given. */
-function storeResults(plan: TurnPlan, outcomes: readonly ToolOutcome[], alsoWrite?: () => void): void {
+function storeResults(plan: TurnPlan, given: readonly ToolOutcome[], alsoWrite?: () => void): void {
+  const outcomes = given.map(fitted);
   plan.log.append(
     outcomes.map((o) => ({
       type: "tool.result",

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
 import { toolsFor } from "../capabilities/registry";
-import type { Database } from "../db/client";
+import { createDb, type Database } from "../db/client";
 import { agentCapabilities, agents, mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
@@ -8,10 +8,11 @@ import { createDriver } from "../llm/create-driver";
 import { driverOptionsFromEnv } from "../llm/driver-options";
 import { chooseModel, modelCandidates } from "../llm/resolve-model";
 import type { SessionDb } from "./db/client";
-import { toConversation } from "./conversation";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
-import { allMessages } from "./message-store";
+import { buildPrompt } from "./prompt";
+import { contextWindowOf } from "../lib/context-window";
+import { estimateFixedTokens } from "../llm/token-estimate";
 import { turnSettings } from "./settings";
 import type { EnabledTool } from "./tools";
 import { mcpServerIdOf } from "../capabilities/refs";
@@ -123,6 +124,10 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   );
   const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
+  const clientToolRunner = input.clientTools(clientTools);
+  const definitions = [...[...tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })), ...clientToolRunner.definitions];
+  const fixedTokens = estimateFixedTokens(system, definitions);
+  const contextWindow = contextWindowOf(resolved.provider.type, resolved.contextWindow, input.env);
   return {
     db: input.db,
     log: input.log,
@@ -132,14 +137,16 @@ export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     model: resolved.model,
     system,
     tools,
-    clientTools: input.clientTools(clientTools),
+    clientTools: clientToolRunner,
     approvals: input.approvals,
     parallelTools: input.session.parallelToolCalls ?? agentRow.parallelToolCalls ?? true,
     maxIterations: settings.maxIterations,
     deltaBatchMs: settings.deltaBatchMs,
     signal: input.signal,
     fetcher: fetch,
-    conversation: () => toConversation(allMessages(input.db), input.queued()),
+    allowPrivateUrls: input.env.ALLOW_PRIVATE_FETCH_URLS === "true",
+    conversation: () =>
+      buildPrompt({ db: input.db, queued: input.queued(), inputMessageId: input.context.input_message_id, fixedTokens, contextWindow }),
     newMessageId: () => newId("message"),
   };
 }
@@ -175,7 +182,8 @@ export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnC
     sessionModelId: record?.modelId ?? null,
     sessionMcpServerIds: (record?.capabilities ?? []).map((c) => mcpServerIdOf(c.ref)).filter((id): id is string => id !== null),
   };
-  const config = readTurnConfig(sources.d1, reads);
+  // Agents, models and MCP servers may be a little stale: the read goes to the nearest D1 replica.
+  const config = readTurnConfig(createDb(sources.env.DB.withSession("first-unconstrained")), reads);
   config.catch(() => undefined); // observed by assembleTurn; this only keeps an early failure from being reported as unhandled
   return { reads, config };
 }

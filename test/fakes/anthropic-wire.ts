@@ -1,4 +1,4 @@
-import { FAKE_USAGE, isObject, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
+import { FAKE_USAGE, isObject, lastUserTextOf, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
 
 /** Anthropic Messages streaming, as api.anthropic.com sends it (named events, content blocks). */
 export const anthropicWire: WireFormat = {
@@ -49,6 +49,10 @@ export const anthropicWire: WireFormat = {
     return sse(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), "error");
   },
 
+  contextTooLong(window, tokens) {
+    return { type: "error", error: { type: "invalid_request_error", message: `prompt is too long: ${tokens} tokens > ${window} maximum` } };
+  },
+
   errorBody(status) {
     const type =
       status === 401 ? "authentication_error"
@@ -58,6 +62,10 @@ export const anthropicWire: WireFormat = {
       : status >= 500 ? "api_error"
       : "invalid_request_error";
     return { type: "error", error: { type, message: `Fake error ${status}.` } };
+  },
+
+  lastUserText(request) {
+    return lastUserTextOf(request.messages);
   },
 
   toolResults(request) {

@@ -1,4 +1,4 @@
-import { FAKE_USAGE, isObject, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
+import { FAKE_USAGE, isObject, lastUserTextOf, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
 
 /** OpenAI Chat Completions streaming, as api.openai.com sends it. */
 export const openAiWire: WireFormat = {
@@ -38,11 +38,26 @@ export const openAiWire: WireFormat = {
     return sse(JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: null } }));
   },
 
+  contextTooLong(window, tokens) {
+    return {
+      error: {
+        message: `This model's maximum context length is ${window} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+    };
+  },
+
   errorBody(status) {
     if (status === 401) return { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" } };
     if (status === 429) return { error: { message: "Rate limit reached.", type: "requests", code: "rate_limit_exceeded" } };
     if (status >= 500) return { error: { message: "The server had an error.", type: "server_error", code: null } };
     return { error: { message: `Fake error ${status}.`, type: "invalid_request_error", code: null } };
+  },
+
+  lastUserText(request) {
+    return lastUserTextOf(request.messages);
   },
 
   toolResults(request) {

@@ -1,3 +1,4 @@
+import { promptTokens } from "./prompt-tokens";
 import type { FakeReply, FakeToolCall, Frame, JsonObject, WireFormat } from "./wire";
 
 /** What the server does, step by step, after sending `200 text/event-stream` headers. */
@@ -13,6 +14,9 @@ export type Plan = { kind: "status"; status: number; headers: Record<string, str
 
 export const TEXT_REPLY = ["Hello", " from", " the", " fake", " model."];
 export const SLOW_TEXT_WORDS = 20;
+/** `huge_text`: this many bytes of quotes and backslashes, in deltas of HUGE_TEXT_DELTA bytes. */
+export const HUGE_TEXT_BYTES = 3 * 1024 * 1024;
+export const HUGE_TEXT_DELTA = 64 * 1024;
 export const SLOW_TEXT_DELAY_MS = 50;
 
 /** `add {a: 2, b: 3}` with its id, name and arguments spread over several chunks. */
@@ -36,6 +40,14 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
     const code = Number(status[1]);
     const headers: Record<string, string> = code === 429 ? { "retry-after": "7" } : {};
     return { kind: "status", status: code, headers, body: wire.errorBody(code) };
+  }
+  const window = /^window_(\d+)$/.exec(scenario);
+  if (window) {
+    // A model with a context window of <n> tokens: a longer prompt is refused as the provider would refuse it.
+    const limit = Number(window[1]);
+    const tokens = promptTokens(request);
+    if (tokens > limit) return { kind: "status", status: 400, headers: {}, body: wire.contextTooLong(limit, tokens) };
+    return stream(wire.render({ text: [`Fits: ${tokens} tokens.`], calls: [] }, request));
   }
   const text: FakeReply = { text: TEXT_REPLY, calls: [] };
   const frames = (reply: FakeReply) => wire.render(reply, request);
@@ -61,6 +73,16 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
       const last = results.at(-1);
       if (last === undefined) return stream(frames({ text: [], calls: [SPLIT_CALL] }));
       return stream(frames({ text: ["The tool", " returned ", last, "."], calls: [] }));
+    }
+    case "fetch_then_text": {
+      // Calls web_fetch on the first http(s) URL of the last user message; once it has the result, says so.
+      if (wire.toolResults(request).length > 0) return stream(frames({ text: ["Fetched."], calls: [] }));
+      const url = /https?:\/\/\S+/.exec(wire.lastUserText(request))?.[0] ?? "https://example.com/";
+      return stream(frames({ text: [], calls: [{ id: "call_fetch_1", name: "web_fetch", fragments: [JSON.stringify({ url })] }] }));
+    }
+    case "huge_text": {
+      const delta = '"\\'.repeat(HUGE_TEXT_DELTA / 2);
+      return stream(frames({ text: Array.from({ length: HUGE_TEXT_BYTES / HUGE_TEXT_DELTA }, () => delta), calls: [] }));
     }
     case "slow_text": {
       const words = Array.from({ length: SLOW_TEXT_WORDS }, (_, i) => (i === 0 ? "word1" : ` word${i + 1}`));

@@ -32,8 +32,12 @@ export interface WireFormat {
   render(reply: FakeReply, request: JsonObject): Frame[];
   /** An error reported inside an already-open 200 stream. */
   streamErrorFrame(): string;
+  /** The 400 body the provider answers a prompt longer than its context window with. */
+  contextTooLong(window: number, tokens: number): JsonObject;
   /** The JSON body of an HTTP error response. */
   errorBody(status: number): JsonObject;
+  /** The text of the request's last user message ("" when there is none). */
+  lastUserText(request: JsonObject): string;
   /** The contents of the tool results in the request, in order. */
   toolResults(request: JsonObject): string[];
   /** Whether the request carries what the real API requires to authenticate. */
@@ -50,4 +54,18 @@ export function sse(data: string, event?: string): string {
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The text of the last user message: a string, or the text blocks of a content array. */
+export function lastUserTextOf(messages: unknown): string {
+  const list = Array.isArray(messages) ? messages : [];
+  for (let i = list.length - 1; i >= 0; i -= 1) {
+    const m: unknown = list[i];
+    if (!isObject(m) || m.role !== "user") continue;
+    if (typeof m.content === "string") return m.content;
+    if (!Array.isArray(m.content)) return "";
+    const texts = m.content.flatMap((b: unknown) => (isObject(b) && b.type === "text" && typeof b.text === "string" ? [b.text] : []));
+    if (texts.length > 0) return texts.join("\n");
+  }
+  return "";
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { LlmMessage } from "../../src/llm/types";
 import type { ContentPart } from "../../src/schemas/messages";
 import type { MessageRow } from "../../src/session/message-store";
-import { toConversation } from "../../src/session/conversation";
+import { toConversation, toTurns, wholeTurns } from "../../src/session/conversation";
+import { dropOldestTurns } from "../../src/session/compaction";
 
 /** Builds message rows in sequence order; agent and tool rows name their turn's input unless `legacy`. */
 function history() {
@@ -169,5 +170,42 @@ describe("toConversation", () => {
       expect(conversation.at(-1), `u2 posted after step ${at}`).toEqual(user("u2"));
       expect(conversation.filter((m) => m.role === "user")).toEqual([user("u1"), user("u2")]);
     }
+  });
+});
+
+describe("whole turns for a prompt that leaves older ones out", () => {
+  it("drops what comes before the first input read, and rows of a turn whose input was not read", () => {
+    // u1's turn, with u2 posted in the middle of it (stored between u1's call and its result), then u2's turn.
+    const { rows } = history().user("u1").agent("u1", "", ["c1"]).user("u2").results("u1", "c1").agent("u1", "done").agent("u2", "second");
+    // A read that reached back only to u2 (the newest four rows).
+    const suffix = rows.slice(2);
+    expect(wholeTurns(suffix).map((r) => r.id)).toEqual(["u2", rows[5]?.id]);
+    expect(toTurns(wholeTurns(suffix), new Set()).map((t) => t.messages)).toEqual([[user("u2"), said("second")]]);
+    // A read that starts inside a turn (a tool result first) starts at the next input.
+    expect(wholeTurns(rows.slice(3))).toEqual([]);
+  });
+
+  it("counts each turn's stored rows, leaving out a queued input", () => {
+    const { rows } = history().user("u1").agent("u1", "", ["c1"]).results("u1", "c1").agent("u1", "done").user("u2");
+    expect(toTurns(rows, new Set(["u2"])).map((t) => [t.inputId, t.rows, t.messages.length])).toEqual([
+      ["u1", 4, 4],
+      ["u2", 0, 0],
+    ]);
+  });
+});
+
+describe("dropOldestTurns", () => {
+  const turn = (inputId: string, tokens: number) => ({ inputId, messages: [user(inputId)], rows: 1, tokens });
+  const turns = [turn("a", 40), turn("b", 30), turn("c", 20), turn("d", 10)];
+
+  it("keeps the required turns and as many earlier ones, newest first, as fit", () => {
+    expect(dropOldestTurns.fit(turns, 60, 3).map((t) => t.inputId)).toEqual(["b", "c", "d"]);
+    expect(dropOldestTurns.fit(turns, 100, 3).map((t) => t.inputId)).toEqual(["a", "b", "c", "d"]);
+    expect(dropOldestTurns.fit(turns, 35, 3).map((t) => t.inputId)).toEqual(["c", "d"]);
+  });
+
+  it("never drops a required turn, even one over the budget, and stops at the first earlier turn that does not fit", () => {
+    expect(dropOldestTurns.fit(turns, 5, 2).map((t) => t.inputId)).toEqual(["c", "d"]);
+    expect(dropOldestTurns.fit([turn("a", 1), turn("b", 100), turn("c", 1)], 10, 2).map((t) => t.inputId)).toEqual(["c"]);
   });
 });

@@ -12,5 +12,7 @@ declare module "vitest" {
     mcpHostPort: number;
     /** Port of the webhook receiver on 127.0.0.1 (test/fakes/webhook-receiver.ts). */
     webhookReceiverPort: number;
+    /** Port of the fake web server on 127.0.0.1 that web_fetch reads in tests (test/fakes/web-server.ts). */
+    fakeWebPort: number;
   }
 }

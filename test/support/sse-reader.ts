@@ -34,7 +34,12 @@ export class SseReader {
       if (this.#done) return null;
       this.#pending ??= this.#reader.read();
       const left = deadline - Date.now();
-      const result = await Promise.race([this.#pending, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, left)))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((r) => {
+        timer = setTimeout(() => r("timeout"), Math.max(0, left));
+      });
+      // Cleared at once: a long stream of small reads would otherwise pile up the runtime's timers.
+      const result = await Promise.race([this.#pending, timeout]).finally(() => timer !== undefined && clearTimeout(timer));
       if (result === "timeout") throw new Error(`no SSE frame within ${timeoutMs} ms`);
       this.#pending = undefined;
       if (result.done) this.#done = true;

@@ -1,0 +1,1 @@
+ALTER TABLE `llm_models` ADD `context_window` integer;
