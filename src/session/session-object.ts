@@ -2,19 +2,16 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { streamSettings } from "../lib/stream-settings";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
 import { toSession, type Session } from "../schemas/sessions";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
 import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
-import { Fanout } from "./fanout";
 import { messagePage, storeMessages } from "./message-store";
 import { openSession, type Opened } from "./open-session";
 import type {
   ApprovalDecisionInput,
   CancelTarget,
-  Cursor,
   EventListQuery,
   MessageIdempotency,
   Page,
@@ -27,8 +24,8 @@ import type {
 } from "./rpc";
 import { SessionIndex } from "./session-index";
 import { SessionRecords, type SessionRecord } from "./session-record";
-import { StreamAuth, streamAuthSettings } from "./stream-auth";
-import { readSubscription, refuseSubscription } from "./subscription";
+import { Subscribers } from "./subscribers";
+import { invalidCursor, NOT_FOUND } from "./subscription";
 import { WebhookEvents } from "./webhook-events";
 
 /** How long after a failed index write the alarm tries again. */
@@ -37,35 +34,25 @@ const INDEX_RETRY_MS = 5_000;
 /** Event data a JSON list page holds at most (a page of 1,000 events near the body limit would be 1 GB). */
 const LIST_PAGE_BYTES = 8 * 1024 * 1024;
 
-const NOT_FOUND = { refused: "session_not_found" } as const;
-
-/** The refusal of a cursor this session never handed out, naming where the client sent it. */
-function invalidCursor(cursor: Cursor | null): { refused: "invalid_cursor"; path: string } {
-  return { refused: "invalid_cursor", path: cursor?.path ?? "query.since_id" };
-}
-
 /**
  * One per session: it owns the session's data in its own SQLite storage (record, event log,
  * messages, queue, turn state), runs its turns one at a time, fans its events out, and keeps
  * the session's row in the D1 index in step. This class is the RPC surface; the work is done by
- * its collaborators (EventLog, InputQueue, TurnController, Fanout, SessionIndex).
+ * its collaborators (EventLog, InputQueue, TurnController, Subscribers and their Fanout, SessionIndex).
  */
 export class SessionObject extends DurableObject<Env> implements SessionRpc {
   readonly #db: SessionDb;
   readonly #records: SessionRecords;
   #index: SessionIndex | null = null;
-  readonly #fanout: Fanout;
   #opened: Opened | null = null;
-  /** Created with the first subscriber's org (the session's): it checks the subscribers' credentials. */
-  #streamAuth: StreamAuth | null = null;
+  readonly #subscribers: Subscribers;
   #webhooks: WebhookEvents | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#db = openSessionDb(ctx.storage);
     this.#records = new SessionRecords(this.#db);
-    const streams = streamSettings(env);
-    this.#fanout = new Fanout(ctx, { maxStreams: streams.maxStreams, maxPerCaller: streams.maxStreamsPerCaller, maxBufferedBytes: streams.maxBufferedBytes });
+    this.#subscribers = new Subscribers(ctx, env);
     // A client's "ping" is answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     // Nothing is created for an id that was never a session: storage is set up only by init().
@@ -133,7 +120,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     this.#opened = null;
     this.#webhooks?.deleted();
     await opened.turns.stopForDelete();
-    this.#fanout.closeAll();
+    this.#subscribers.fanout.closeAll();
     await this.#finishDelete(this.#indexOf(meta.sessionId));
     return { deleted: true };
   }
@@ -216,42 +203,24 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
 
   /**
    * A subscriber: a WebSocket upgrade, from the Worker relaying a client's SSE stream (`mode=relay`)
-   * or from a client itself (`GET …/ws`, `mode=client`). The object accepts it as hibernatable,
-   * replays after the cursor, then sends live events. The route has authenticated the caller.
+   * or from a client itself (`GET …/ws`, `mode=client`), admitted by Subscribers (subscribers.ts).
    */
   override async fetch(request: Request): Promise<Response> {
-    const subscription = readSubscription(request);
-    const opened = this.#owned(subscription.meta);
-    if (!opened) return refuseSubscription(NOT_FOUND);
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
-    if (opened.log.resolve(subscription.cursor) === null) return refuseSubscription(invalidCursor(subscription.cursor));
-    const cap = await this.#fanout.capReached(subscription.caller);
-    if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
-    // Read again after the wait: the session may have been deleted, or the log moved on.
-    const current = this.#owned(subscription.meta);
-    const after = current?.log.resolve(subscription.cursor) ?? null;
-    if (!current || after === null) return refuseSubscription(NOT_FOUND);
-    const { mode, caller, filter, protocol, credential } = subscription;
-    // The Worker authenticated the caller, possibly from its principal cache: the object asks D1
-    // itself when it has not confirmed this credential within the check period.
-    const alone = !this.#fanout.subscribed;
-    if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone))) return refuseSubscription({ refused: "unauthorized" });
-    if (!this.#owned(subscription.meta)) return refuseSubscription(NOT_FOUND);
-    const accepted = this.#fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false, credential }, protocol);
-    await this.#rearm();
-    return accepted;
+    const answer = await this.#subscribers.admit(request, (meta) => this.#owned(meta));
+    if (answer.status === 101) await this.#rearm();
+    return answer;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (this.#opened) this.#fanout.onMessage(ws, message, this.#opened.log);
+    if (this.#opened) this.#subscribers.fanout.onMessage(ws, message, this.#opened.log);
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
-    this.#fanout.onClose(ws);
+    this.#subscribers.fanout.onClose(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.#fanout.onClose(ws);
+    this.#subscribers.fanout.onClose(ws);
   }
 
   /** The watchdog of a running turn, and the retries of index writes and of an unfinished delete. */
@@ -263,24 +232,8 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
       return;
     }
     this.#opened?.turns.watchdog();
-    await this.#sweepStreams();
+    await this.#subscribers.sweep(this.#opened);
     await this.#syncIndex();
-  }
-
-  /** The checker of the subscribers' credentials (the session's org is theirs). */
-  #authOf(orgId: string): StreamAuth {
-    this.#streamAuth ??= new StreamAuth(createDb(this.env.DB), orgId, streamAuthSettings(this.env));
-    return this.#streamAuth;
-  }
-
-  /** Ends the streams whose credential expired, was revoked or lost access to the org, when a sweep is due. */
-  async #sweepStreams(): Promise<void> {
-    const opened = this.#opened;
-    if (!opened || !this.#fanout.subscribed) return;
-    const auth = this.#authOf(opened.record.orgId);
-    const now = Date.now();
-    if ((auth.nextSweep(now, true) ?? Number.POSITIVE_INFINITY) > now) return;
-    this.#fanout.endCredentials(await auth.sweep(this.#fanout.credentials(), now));
   }
 
   /** The open session if it exists, is not deleted, and belongs to the caller's org; else null (not found). */
@@ -310,7 +263,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
       records: this.#records,
       record,
       deliver: (envelopes) => {
-        this.#fanout.broadcast(envelopes);
+        this.#subscribers.fanout.broadcast(envelopes);
         webhooks.observe(envelopes);
       },
       settled: () => void this.#syncIndex(),
@@ -340,7 +293,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
       const times = [
         this.#opened?.turns.nextWatch(now) ?? null,
         this.#index?.behind ? now + INDEX_RETRY_MS : null,
-        this.#opened ? this.#authOf(this.#opened.record.orgId).nextSweep(now, this.#fanout.subscribed) : null,
+        this.#subscribers.nextSweep(this.#opened, now),
       ].filter((t) => t !== null);
       if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
       else await this.ctx.storage.deleteAlarm();

@@ -77,6 +77,14 @@ export function readSubscription(request: Request): SubscriptionRequest {
   };
 }
 
+/** The refusal of a session that does not exist, is deleted, or is another org's. */
+export const NOT_FOUND = { refused: "session_not_found" } as const;
+
+/** The refusal of a cursor this session never handed out, naming where the client sent it. */
+export function invalidCursor(cursor: Cursor | null): { refused: "invalid_cursor"; path: string } {
+  return { refused: "invalid_cursor", path: cursor?.path ?? "query.since_id" };
+}
+
 const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = { session_not_found: 404, invalid_cursor: 400, too_many_streams: 429, unauthorized: 401 };
 
 /** The object's answer to an upgrade it refuses: the refusal as JSON, with a status that says the same. */

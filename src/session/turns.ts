@@ -1,41 +1,22 @@
 import { describeError, logLine } from "../lib/log";
-import { newActiveTurn, type ActiveTurn, type ActiveTurns, type TurnProgress } from "./active-turns";
-import type { InputQueue, QueuedInput } from "./input-queue";
+import { newActiveTurn, type ActiveTurn, type TurnProgress } from "./active-turns";
+import type { QueuedInput } from "./input-queue";
 import type { ApprovalDecisionInput, ApprovalRefusal, CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
+import type { Running, TurnHost } from "./turn-host";
 import { turnSettings } from "./settings";
 import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from "./turn-cancel";
 import { writeTurnEnd } from "./turn-end";
 import { writeTurnStart } from "./turn-start";
 import { afterAbort, endingOfAbort, endingOfError, failed, type Ending, type TurnOutcome } from "./turn-outcome";
 import { runTurn, type TurnStart } from "./turn-runner";
-import { assembleTurn, startConfigRead, type TurnConfig, type TurnSources } from "./turn-setup";
+import { assembleTurn, startConfigRead, type TurnConfig } from "./turn-setup";
 import { nextWatch, watchdogAction } from "./turn-watchdog";
 
 /** How long cancel waits for the turn's work to stop before ending the turn without it. */
 const CANCEL_GRACE_MS = 5_000;
 /** How long a delete waits for the running turn to stop before deleting anyway. */
 const DELETE_GRACE_MS = 5_000;
-
-/** What the turns of a session work with: its storage, the control plane, and two callbacks to the object. */
-export interface TurnHost extends TurnSources {
-  /** The running-turn row. */
-  active: ActiveTurns;
-  queue: InputQueue;
-  /** The session went idle or its turn parked: bring the D1 index in step (off the path clients wait on), then reset the alarm. */
-  settled(): void;
-  /** A turn started or ended: the object's alarm (the watchdog) must be set or cleared. */
-  rearm(): void;
-}
-
-/** A turn of this instance: working (its work in memory) or parked (waiting for the client, nothing in memory but this). */
-interface Running {
-  active: ActiveTurn;
-  turn: RunningTurn;
-  parked: boolean;
-  /** Set when writing the turn's end failed: the watchdog writes this outcome again. */
-  unwritten?: Ending;
-}
 
 /**
  * Runs a session's turns one at a time: an input starts a turn or waits in the queue (FIFO); every
