@@ -284,7 +284,7 @@ describe("turns", () => {
       expect(d.data.accumulated).toBe(text);
     }
     const reply = stored(after).find((e) => e.type === "message.created");
-    expect((reply?.data.message as { content: { text: string }[] }).content[0]?.text).toBe(text);
+    expect((reply?.data.message as { content: { text: string }[] } | undefined)?.content[0]?.text).toBe(text);
     const all = await listEvents(t, session.id);
     expect(stored(after).map((e) => e.id)).toEqual(all.filter((e) => e.sequence > lastStored.sequence).map((e) => e.id));
   }, 20_000);

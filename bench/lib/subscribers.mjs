@@ -148,5 +148,10 @@ export async function openMany(count, concurrency, open) {
     for (const close of closers) close();
     throw err;
   }
-  return { subscribers, close: () => closers.forEach((close) => close()) };
+  return {
+    subscribers,
+    close: () => {
+      for (const close of closers) close();
+    },
+  };
 }

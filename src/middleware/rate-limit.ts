@@ -6,6 +6,7 @@ import { ApiError } from "../lib/errors";
 import { describeError, logLine } from "../lib/log";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { routeTraits } from "./traits";
+import type { RateLimitResult } from "../rate-limit/login-limiter-object";
 
 const DEFAULT_PER_IP_PER_MINUTE = 10;
 const WINDOW_SECONDS = 60;
@@ -25,7 +26,7 @@ export function limitFrom(value: string | undefined, fallback: number): number {
 async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Promise<void> {
   if (limit === 0) return;
   const ns = c.env.RATE_LIMITER;
-  let result;
+  let result: RateLimitResult;
   try {
     result = await ns.get(ns.idFromName(name)).hit(limit, WINDOW_SECONDS);
   } catch (err) {
@@ -40,7 +41,7 @@ async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Pr
  * trip. If the binding fails the request goes through (fail open: a limiter hiccup is not an outage).
  */
 async function enforceApi(c: Context<AppEnv>, key: string): Promise<void> {
-  let outcome;
+  let outcome: RateLimitOutcome;
   try {
     outcome = await c.env.API_RATE_LIMIT.limit({ key });
   } catch (err) {

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { bodyCase, fairBody, type BodyCase } from "./bodies";
+import { bodyCase, fairBody } from "./bodies";
 import type { OpenApiDocument, Operation } from "./operations";
 import { anyString, unknownId, valueFor, type IdsByPrefix } from "./values";
 
