@@ -14,8 +14,16 @@ const baseBindings = {
   LLM_IDLE_TIMEOUT_MS: "2000",
 };
 
+/**
+ * A workerd project's plugin. workerd's own diagnostics (an aborted connection, a simulated
+ * restart's broken output gate) are noise beside the tests' results: WORKERD_VERBOSE=1 shows them.
+ */
 function workers(bindings: Record<string, unknown>) {
-  return cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...baseBindings, ...bindings } } });
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: { bindings: { ...baseBindings, ...bindings } },
+    verbose: process.env.WORKERD_VERBOSE === "1",
+  });
 }
 
 /**
@@ -37,6 +45,14 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
+    // A passing test's log lines (the Worker's access log, warnings a test provokes on purpose)
+    // are dropped; a failing test's are printed beside its failure.
+    silent: "passed-only",
+    // Files of a project share one workerd (started once, its modules loaded once) instead of one
+    // each: tests own their data (a tenant, a session of their own), so none sees another's.
+    isolate: false,
+    // Slow tests are listed under their file; below this they are not worth a reader's line.
+    slowTestThreshold: 3_000,
     projects: [
       {
         extends: true,
