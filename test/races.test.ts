@@ -38,7 +38,7 @@ async function expectConflicts(responses: Response[], code: "conflict" | "email_
 }
 
 describe("races: concurrent creates of anything unique have one winner", () => {
-  it("eight parallel POSTs of one model_id to one provider create it once; the rest are 409 (issue 15, bug 2)", async () => {
+  it("eight parallel POSTs of one model_id to one provider create it once; the rest are 409", async () => {
     const t = await newTenant();
     const provider = await createLlmProvider(t);
     for (let round = 0; round < 10; round += 1) {

@@ -8,7 +8,7 @@ import { operationsOf, type OpenApiDocument, type Operation } from "./operations
 import { badRequests, type FuzzRequest } from "./requests";
 
 /**
- * Generated bad input for every operation of the served OpenAPI document (issue 15): wrong types,
+ * Generated bad input for every operation of the served OpenAPI document: wrong types,
  * missing and extra fields, deep nesting, huge strings, unicode edge cases, bad and foreign ids,
  * bad and repeated query values, wrong content types, oversized bodies. Seeded: FUZZ_SEED
  * (vitest.config.ts passes the environment's) reproduces a run, FUZZ_RUNS sets the cases per
