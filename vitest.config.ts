@@ -1,6 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
@@ -41,6 +43,17 @@ const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_M
  */
 const localWebhooks = { ALLOW_PRIVATE_WEBHOOK_URLS: "true", WEBHOOK_RETRY_BASE_SECONDS: "0" };
 
+/**
+ * The fuzz project's file first: it is the longest by far, so it runs beside all the others
+ * instead of after them.
+ */
+class FuzzFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((f) => f.project.name === "fuzz"), ...sorted.filter((f) => f.project.name !== "fuzz")];
+  }
+}
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
@@ -53,6 +66,10 @@ export default defineConfig({
     isolate: false,
     // Slow tests are listed under their file; below this they are not worth a reader's line.
     slowTestThreshold: 3_000,
+    // Two files at a time even on two cores: most of a file's time is spent waiting (on turns,
+    // streams, timeouts), not computing.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: FuzzFirst },
     projects: [
       {
         extends: true,
@@ -60,9 +77,15 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/isolated/**"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
+      },
+      {
+        // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
+        extends: true,
+        plugins: [workers({ ...localModelServers, ...localWebhooks })],
+        test: { name: "isolated", include: ["test/isolated/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], isolate: true },
       },
       {
         // Generated bad input for every operation (test/fuzz): its own project so it can run alone
@@ -105,7 +128,15 @@ export default defineConfig({
             ALLOW_PRIVATE_WEBHOOK_URLS: "true",
           }),
         ],
-        test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+        // Its clocks are milliseconds, so it runs after the other projects, one file at a time, with
+        // nothing of the suite's own competing for the CPU.
+        test: {
+          name: "timing",
+          include: ["test/timing/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         // The browser console's own logic (event log, transcript, timeline, SSE reading): plain
