@@ -6,7 +6,7 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 const table = (head, align, rows) => [`| ${head.join(" | ")} |`, `|${align.map((a) => (a === "r" ? "--:" : "---")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
 /** The remote-D1 metrics, in the order of their table; each is a p50 unless the name says otherwise. */
-export const D1_METRICS = [
+const D1_METRICS = [
   "POST → first message.delta (plain)",
   "↳ POST → delta made (its ts)",
   "↳ delta made → received",
@@ -24,7 +24,7 @@ export const D1_METRICS = [
 ];
 
 /** The targets at the remote delay, on medians. */
-export const D1_TARGETS = {
+const D1_TARGETS = {
   "POST → first message.delta (plain)": 40,
   "POST → first tool.call": 50,
   "POST → session.completed (plain)": 60,

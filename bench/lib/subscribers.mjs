@@ -14,7 +14,7 @@ const wallNow = () => performance.timeOrigin + performance.now();
 const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
 /** What one subscriber received, whatever the transport. */
-export class Subscriber {
+class Subscriber {
   /** Stored events' sequences, in arrival order. */
   sequences = [];
   outOfOrder = 0;

@@ -7,7 +7,7 @@ import { positiveIntVar } from "../lib/env-int";
  * `harness_id`, which the official SDKs require.
  */
 export const BUILTIN_HARNESS_ID = "harness_00000000000000000000000000000001";
-export const BUILTIN_HARNESS_NAME = "generic";
+const BUILTIN_HARNESS_NAME = "generic";
 /** A fixed date: the harness is part of the code, not a row. */
 const CREATED_AT = "2026-01-01T00:00:00.000Z";
 

@@ -41,12 +41,12 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /** `byteCount` cryptographically random bytes as lowercase hex. */
-export function randomHex(byteCount: number): string {
+function randomHex(byteCount: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
 /** Compares without an early exit, so the time taken does not reveal where two secrets differ. */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i += 1) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);

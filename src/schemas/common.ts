@@ -73,7 +73,7 @@ export function idParam(prefix: IdPrefix, name: string) {
 }
 
 /** The largest page any paginated list returns (spec §1). */
-export const MAX_PAGE_LIMIT = 100;
+const MAX_PAGE_LIMIT = 100;
 
 /** Query integers are plain decimal digits with an optional sign: not `1e3`, `0x10`, `1.5` or `Infinity`. */
 const DECIMAL_INTEGER = /^[+-]?\d+$/;

@@ -3,7 +3,7 @@ import { EVENT_TYPES, matcherFor } from "../session/rpc";
 import { clampedLimit, idString } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
-export const MAX_EVENTS_PAGE = 1000;
+const MAX_EVENTS_PAGE = 1000;
 
 export const EventSchema = z
   .object({

@@ -3,7 +3,7 @@ import { boundedString } from "./common";
 import type { llmModels, llmProviders } from "../db/schema";
 
 /** Field limits of LLM providers and models. */
-export const LLM_LIMITS = {
+const LLM_LIMITS = {
   nameBytes: 256,
   baseUrlBytes: 2048,
   apiKeyBytes: 4096,

@@ -34,7 +34,7 @@ export const SessionSchema = z
   })
   .openapi("Session");
 
-export const SESSION_LIMITS = { titleBytes: 1024 } as const;
+const SESSION_LIMITS = { titleBytes: 1024 } as const;
 
 const Title = boundedString(SESSION_LIMITS.titleBytes).nullable();
 const ModelRef = idString("model").nullable();

@@ -37,7 +37,7 @@ export interface TurnConfigReads {
 }
 
 /** What the session itself adds to its agent for a turn (from its record). */
-export interface SessionAdditions {
+interface SessionAdditions {
   capabilities: CapabilityRef[];
   tools: ClientTool[];
   locale: string | null;
@@ -45,7 +45,7 @@ export interface SessionAdditions {
 }
 
 /** Builds the client-side tool runner of a turn from the tools the agent and the session declare. */
-export type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => ClientToolRunner;
+type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => ClientToolRunner;
 
 /**
  * Starts the one D1 read of a turn: the agent, its capabilities and every model it could resolve

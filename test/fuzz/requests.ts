@@ -33,7 +33,7 @@ function prefixOf(param: string): string {
  * Percent-encodes any string, lone surrogates included (encodeURIComponent throws on those):
  * they become U+FFFD, as a client's UTF-8 encoder would send them.
  */
-export function encoded(value: string): string {
+function encoded(value: string): string {
   return encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD"));
 }
 

@@ -20,7 +20,7 @@ export interface ApprovalView {
   expiresAt: string | null;
 }
 
-export type TurnPart =
+type TurnPart =
   | { kind: "text"; messageId: string; text: string; state: "stored" | "streaming" | "stopped" }
   | { kind: "tool"; call: ToolCallView };
 
@@ -42,7 +42,7 @@ export interface TurnView {
   events: EventEnvelope[];
 }
 
-export type TranscriptEntry =
+type TranscriptEntry =
   | { kind: "user"; id: string; text: string; queued: boolean }
   | { kind: "turn"; turn: TurnView };
 
