@@ -117,7 +117,7 @@ ${settings(page).map((s) => `- ${s}`).join("\n")}
 
 ## Remote D1, before and after
 
-Medians in one run. "Before" is the tree given with `--before` (where sessions kept their data in D1), "after" this tree; both with no delay and with
+Medians in one run. "Before" is the tree given with \`--before\` (where sessions kept their data in D1), "after" this tree; both with no delay and with
 ${L} ms per D1 call.
 
 ${d1CompareTable(after.remote, before?.remote, L)}
