@@ -155,7 +155,10 @@ export class EventLog implements ReplaySource {
     return this.cursor(cursor.id);
   }
 
-  /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */
+  /**
+   * The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null
+   * for an id this session never handed out.
+   */
   cursor(id: string): number | null {
     const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
     if (stored) return stored.sequence;

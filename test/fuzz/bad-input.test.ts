@@ -54,7 +54,10 @@ const figures = new Map<string, { cases: number; refused: number; succeeded: num
 /** The tenant every read-only operation aims at. */
 let readFixture: Promise<Fixture> | undefined;
 
-/** Another tenant, whose ids the requests use as the ids of someone else's resources. Made once, on first use (so `-t` can pick one operation). */
+/**
+ * Another tenant, whose ids the requests use as the ids of someone else's resources. Made once, on
+ * first use (so `-t` can pick one operation).
+ */
 let foreign: Promise<Fixture> | undefined;
 
 describe("generated bad input never breaks the API (every operation of the OpenAPI document)", () => {
