@@ -85,7 +85,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * A stored hash that matches no password, with the same cost as a real one: login hashes
  * against it when the email is unknown, so response time does not reveal whether a user exists.
  */
-export const DUMMY_PASSWORD_HASH = `pbkdf2_sha256$${PBKDF2_ITERATIONS}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
+export const DUMMY_PASSWORD_HASH = `pbkdf2_sha256$${PBKDF2_ITERATIONS}$${"A".repeat(22)}==$${"A".repeat(43)}=`;
 
 /** A new API key, its display prefix and the hash that is stored instead of it. */
 export async function generateApiKey(): Promise<{ key: string; prefix: string; hash: string }> {

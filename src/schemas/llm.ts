@@ -33,7 +33,8 @@ const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
   }, "Must not contain credentials; send the key as api_key")
   .openapi({
     description:
-      "The API's base URL as the vendor's SDK takes it; null uses the public endpoint. A public https URL, unless the server allows private ones (ALLOW_PRIVATE_PROVIDER_URLS)",
+      "The API's base URL as the vendor's SDK takes it; null uses the public endpoint. " +
+      "A public https URL, unless the server allows private ones (ALLOW_PRIVATE_PROVIDER_URLS)",
     example: "https://api.openai.com/v1",
   });
 
