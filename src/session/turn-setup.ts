@@ -26,7 +26,7 @@ import type { InputQueue } from "./input-queue";
 import type { SessionRecords } from "./session-record";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
-export interface TurnConfigReads {
+interface TurnConfigReads {
   orgId: string;
   agentId: string;
   /** `controls.model_id` of the input message, then the session's `model_id`. */
@@ -52,7 +52,7 @@ type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => Clien
  * to (named by the message, the session, the agent's default, or the org's default) with their
  * providers, in one batch. Started before the turn's local writes, so they overlap.
  */
-export function readTurnConfig(d1: Database, reads: TurnConfigReads) {
+function readTurnConfig(d1: Database, reads: TurnConfigReads) {
   const agentDefault = d1.select({ id: agents.defaultModelId }).from(agents).where(eq(agents.id, reads.agentId));
   const named = [reads.messageModelId, reads.sessionModelId].filter((id): id is string => id !== null);
   const agentMcpIds = d1
@@ -71,7 +71,7 @@ export function readTurnConfig(d1: Database, reads: TurnConfigReads) {
   ]);
 }
 
-export interface TurnSetupInput {
+interface TurnSetupInput {
   env: Env;
   db: SessionDb;
   log: EventLog;
