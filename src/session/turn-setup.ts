@@ -179,7 +179,10 @@ export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnC
   return { reads, config };
 }
 
-/** The turn's plan, once its control-plane read has answered: the session's additions from its record, its client-side tools over the stored calls. */
+/**
+ * The turn's plan, once its control-plane read has answered: the session's additions from its
+ * record, its client-side tools over the stored calls.
+ */
 export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig, active: ActiveTurn, signal: AbortSignal): Promise<TurnPlan> {
   const record = sources.records.get();
   return prepareTurn({
