@@ -6,7 +6,6 @@ import { ApiError } from "../lib/errors";
 import { describeError, logLine } from "../lib/log";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { routeTraits } from "./traits";
-import type { RateLimitResult } from "../rate-limit/login-limiter-object";
 
 const DEFAULT_PER_IP_PER_MINUTE = 10;
 const WINDOW_SECONDS = 60;
@@ -26,7 +25,8 @@ export function limitFrom(value: string | undefined, fallback: number): number {
 async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Promise<void> {
   if (limit === 0) return;
   const ns = c.env.RATE_LIMITER;
-  let result: RateLimitResult;
+  // What the limiter object answers (rate-limit/login-limiter-object.ts, which middleware does not import).
+  let result: { allowed: boolean; retryAfterSeconds: number };
   try {
     result = await ns.get(ns.idFromName(name)).hit(limit, WINDOW_SECONDS);
   } catch (err) {
