@@ -1,7 +1,7 @@
 import type { Capability } from "../capabilities/types";
 import { z } from "@hono/zod-openapi";
 
-const ToolDefinitionSchema = z
+export const ToolDefinitionSchema = z
   .object({
     name: z.string().openapi({ example: "get_current_time" }),
     description: z.string(),

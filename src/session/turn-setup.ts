@@ -88,7 +88,7 @@ interface TurnSetupInput {
 }
 
 /** Builds the plan the runner follows from the control-plane reads and the session's own storage. */
-export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
+async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const [agentRows, caps, candidates, servers] = await input.config;
   const agentRow = agentRows[0];
   if (!agentRow) throw new Error("agent vanished before its turn");
