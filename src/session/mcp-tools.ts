@@ -49,7 +49,10 @@ async function toolList(input: McpTurnInput, row: McpServerRow, target: McpTarge
   return tools;
 }
 
-/** One server tool as a turn's tool: `tools/call` with the call timeout; `isError`, timeouts and failures become ToolErrors with their code. */
+/**
+ * One server tool as a turn's tool: `tools/call` with the call timeout; `isError`, timeouts and
+ * failures become ToolErrors with their code.
+ */
 function asTool(serverName: string, definition: McpToolDefinition, target: McpTarget, env: Env, callTimeoutMs: number): Tool {
   return {
     name: mcpToolName(serverName, definition.name),
