@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
