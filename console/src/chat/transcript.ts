@@ -14,7 +14,7 @@ export interface ToolCallView {
 }
 
 /** A gated call's approval: `decision` and `decidedBy` are null while it waits. */
-export interface ApprovalView {
+interface ApprovalView {
   decision: "allow" | "allow_always" | "reject" | "reject_always" | null;
   decidedBy: string | null;
   expiresAt: string | null;
