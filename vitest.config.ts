@@ -1,6 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
 
@@ -14,8 +16,16 @@ const baseBindings = {
   LLM_IDLE_TIMEOUT_MS: "2000",
 };
 
+/**
+ * A workerd project's plugin. workerd's own diagnostics (an aborted connection, a simulated
+ * restart's broken output gate) are noise beside the tests' results: WORKERD_VERBOSE=1 shows them.
+ */
 function workers(bindings: Record<string, unknown>) {
-  return cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...baseBindings, ...bindings } } });
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: { bindings: { ...baseBindings, ...bindings } },
+    verbose: process.env.WORKERD_VERBOSE === "1",
+  });
 }
 
 /**
@@ -33,10 +43,33 @@ const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_M
  */
 const localWebhooks = { ALLOW_PRIVATE_WEBHOOK_URLS: "true", WEBHOOK_RETRY_BASE_SECONDS: "0" };
 
+/**
+ * The fuzz project's file first: it is the longest by far, so it runs beside all the others
+ * instead of after them.
+ */
+class FuzzFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((f) => f.project.name === "fuzz"), ...sorted.filter((f) => f.project.name !== "fuzz")];
+  }
+}
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
+    // A passing test's log lines (the Worker's access log, warnings a test provokes on purpose)
+    // are dropped; a failing test's are printed beside its failure.
+    silent: "passed-only",
+    // Files of a project share one workerd (started once, its modules loaded once) instead of one
+    // each: tests own their data (a tenant, a session of their own), so none sees another's.
+    isolate: false,
+    // Slow tests are listed under their file; below this they are not worth a reader's line.
+    slowTestThreshold: 3_000,
+    // Two files at a time even on two cores: most of a file's time is spent waiting (on turns,
+    // streams, timeouts), not computing.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: FuzzFirst },
     projects: [
       {
         extends: true,
@@ -44,9 +77,15 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/payloads/**", "test/node/**"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/isolated/**", "test/payloads/**", "test/node/**"],
           setupFiles: ["./test/apply-migrations.ts"],
         },
+      },
+      {
+        // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
+        extends: true,
+        plugins: [workers({ ...localModelServers, ...localWebhooks })],
+        test: { name: "isolated", include: ["test/isolated/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], isolate: true },
       },
       {
         // Generated bad input for every operation (test/fuzz): its own project so it can run alone
@@ -89,7 +128,15 @@ export default defineConfig({
             ALLOW_PRIVATE_WEBHOOK_URLS: "true",
           }),
         ],
-        test: { name: "timing", include: ["test/timing/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+        // Its clocks are milliseconds, so it runs after the other projects, one file at a time, with
+        // nothing of the suite's own competing for the CPU.
+        test: {
+          name: "timing",
+          include: ["test/timing/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         // web_fetch may read the fake web server on 127.0.0.1 (ALLOW_PRIVATE_FETCH_URLS), so

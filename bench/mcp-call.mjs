@@ -43,7 +43,10 @@ async function delayingProxy(targetPort) {
   return { port: server.address().port, close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }) };
 }
 
-/** One call as the Worker makes it: a fresh MCP session, then tools/call (the standalone GET stream answered 405 locally, as src/mcp/client.ts does). */
+/**
+ * One call as the Worker makes it: a fresh MCP session, then tools/call (the standalone GET stream
+ * answered 405 locally, as src/mcp/client.ts does).
+ */
 async function directCall(url) {
   const t0 = performance.now();
   const transport = new StreamableHTTPClientTransport(new URL(url), {

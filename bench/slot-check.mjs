@@ -2,7 +2,7 @@
 // stream slot back. The Worker is served by Miniflare on a direct socket (no dev proxy), with a
 // per-caller cap of 5: open 5 SSE streams, one more (429), drop one client's connection, and
 // reconnect every 20 ms until a stream is accepted. Run: `node bench/slot-check.mjs` (Node 22:
-// `npx node bench/slot-check.mjs`). Issue 15, bug 3.
+// `npx node bench/slot-check.mjs`).
 import http from "node:http";
 import { join } from "node:path";
 import { buildTree } from "./lib/tree.mjs";

@@ -4,7 +4,7 @@
 //
 // It fails when the gzipped JavaScript passes the console's budget (80 KiB), so the budget is
 // checked on every build, not once by hand.
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -44,7 +44,11 @@ export async function buildConsole({ quiet = false } = {}) {
   return gzipped;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// ASSETS_PREBUILT=1 (set by .ci/run once it has built the console): Workers started side by side
+// must not delete and rewrite the files another one is serving.
+const prebuilt = process.env.ASSETS_PREBUILT === "1" && existsSync(join(target, "assets", "console.js"));
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && !prebuilt) {
   const gzipped = await buildConsole();
   console.log(`console: built public/console (console.js ${(gzipped / 1024).toFixed(1)} KiB gzipped, budget ${BUDGET_BYTES / 1024} KiB)`);
 }

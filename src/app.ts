@@ -57,7 +57,7 @@ function toApiError(err: unknown): ApiError {
  * The one error renderer: every failure of every route and middleware ends here. Only a 500 is
  * logged here; a 503 was logged where the dependency failed (one line, with the request id).
  */
-export function renderError(err: unknown, c: Context<AppEnv>): Response {
+function renderError(err: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(err);
   if (apiError.code === "internal_error") {
     logLine("error", {

@@ -110,7 +110,7 @@ export interface IdempotencyRequest {
  * a public route has neither and an org-less one may lack `principal`; a route that needs them
  * declares it (middleware/traits.ts) and its handler sees them set (`SignedInEnv`, `OrgEnv`).
  */
-export interface AppVariables {
+interface AppVariables {
   requestId: string;
   /** When the request arrived (ms), stamped by the first middleware. */
   receivedAt: number;

@@ -59,7 +59,11 @@ describe("principal cache", () => {
         if (prop !== "prepare") return Reflect.get(target, prop);
         return (sql: string) => {
           const statement = target.prepare(sql);
-          const hold = <T>(answer: Promise<T>) => answer.then(async (value) => (await held, value));
+          const hold = <T>(answer: Promise<T>) =>
+            answer.then(async (value) => {
+              await held;
+              return value;
+            });
           return new Proxy(statement, {
             get(inner, name) {
               if (name === "bind") return (...values: unknown[]) => {

@@ -26,7 +26,10 @@ const VALID_BODIES: Record<string, unknown> = {
   updateWebhook: { description: "taken over" },
 };
 
-/** Every operation of the served document that names an org's resource in its path (capabilities and harnesses are built in, the same for everyone), as [METHOD, template, operationId]. */
+/**
+ * Every operation of the served document that names an org's resource in its path (capabilities and
+ * harnesses are built in, the same for everyone), as [METHOD, template, operationId].
+ */
 async function operationsWithIds(): Promise<[string, string, string][]> {
   return (await documentedOperations())
     .filter((op) => /\{(?!capability_id|harness_id)[^}]+\}/.test(op.path))

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { formatId, timeOrderedUuid } from "../src/lib/ids";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";

@@ -4,7 +4,7 @@ import { callAs } from "./support/requests";
 import { problem } from "./support/problems";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { openStream, SseReader } from "./support/sse-reader";
-import { isEnd, listEvents, settledEvents, TERMINAL } from "./support/events";
+import { isEnd, listEvents, settledEvents } from "./support/events";
 import { sessionSetup } from "./support/sessions";
 
 describe("session events over SSE", () => {

@@ -44,7 +44,7 @@ async function expectTooDeep(res: Response, path: string): Promise<void> {
   expect(body.errors?.map((e) => e.path), text).toContain(path);
 }
 
-describe("free-form JSON is limited in depth (issue 15, bug 1)", () => {
+describe("free-form JSON is limited in depth", () => {
   it("refuses an agent whose capability config is nested 10,000 levels, and creates nothing", async () => {
     const t = await newTenant();
     for (const config of [nestedObjects(10_000), `{"a":${nestedArrays(10_000)}}`, nestedObjects(5_000)]) {

@@ -167,7 +167,10 @@ const listed = async (caller: Caller, path: string) => {
   return page.total ?? page.data.length;
 };
 
-/** A creating request to one idempotent route: its path parameters, a valid body, another valid body, and how many of what it creates exist. */
+/**
+ * A creating request to one idempotent route: its path parameters, a valid body, another valid
+ * body, and how many of what it creates exist.
+ */
 interface Creation {
   params?: Record<string, string>;
   body: unknown;

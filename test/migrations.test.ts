@@ -100,7 +100,7 @@ describe("migration 0004: one model per (provider, model_id)", () => {
   });
 });
 
-describe("migration 0005: the index rows of sessions from before their objects", () => {
+describe("migration 0005: index rows of sessions that no object holds", () => {
   it("removes the rows migration 0001 left without data, and keeps every row a session object wrote", async () => {
     const result = await onScratchDatabase((sql) => {
       migrate(sql, ["0000_"]);

@@ -137,7 +137,10 @@ describe("OpenAPI document", () => {
         .split("/")
         .reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), doc);
     const visit = (node: unknown, where: string): void => {
-      if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${where}/${i}`));
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) visit(item, `${where}/${i}`);
+        return;
+      }
       if (node === null || typeof node !== "object") return;
       for (const [key, value] of Object.entries(node)) {
         if (key === "$ref" && (typeof value !== "string" || !value.startsWith("#/") || resolve(value) === undefined)) problems.push(`${where}: $ref ${String(value)}`);

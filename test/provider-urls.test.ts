@@ -49,7 +49,7 @@ async function providerCount(t: Tenant): Promise<number> {
   return z.object({ data: z.array(LlmProviderSchema) }).parse(await res.json()).data.length;
 }
 
-describe("provider base_url: the public-address policy of web_fetch, unless ALLOW_PRIVATE_PROVIDER_URLS=true (issue 15, bug 5)", () => {
+describe("provider base_url: the public-address policy of web_fetch, unless ALLOW_PRIVATE_PROVIDER_URLS=true", () => {
   it("refuses internal addresses on create, naming body.base_url, and stores nothing", async () => {
     const t = await newTenant();
     for (const base_url of INTERNAL) {

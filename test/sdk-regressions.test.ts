@@ -68,8 +68,8 @@ describe("what the official SDKs need (docs/SDK.md)", () => {
     expect(res.status).toBe(201); // was 400 validation_failed body.tools.0.name "Taken by a built-in tool"
   });
 
-  // SDK agents.apply(id, …) posts {…, id} to POST /v1/agents as an upsert by id. The id was
-  // silently dropped and every call created another agent under a new id; now it is refused.
+  // SDK agents.apply(id, …) posts {…, id} to POST /v1/agents as an upsert by id. Dropping the id
+  // silently would create another agent under a new id on every call, so it is refused.
   it("does not silently give an agent posted with an id another id (SDK agents.apply)", async () => {
     const t = await newTenant();
     const id = "agent_0123456789abcdef0123456789abcdef";

@@ -139,7 +139,7 @@ describe("the approval gate", () => {
     await sendMessage(t, session.id, "call lookup_order {} and what time is it");
     const { toolCall } = await untilApprovalRequested(t, session.id);
     const clientCall = ofType(await eventsWhen(t, session.id, () => true), "tool.call").find((e) => e.data.executor === "client");
-    const clientId = (clientCall?.data.tool_call as { id: string }).id;
+    const clientId = (clientCall?.data.tool_call as { id: string } | undefined)?.id;
     const allowed = await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "allow" }]);
     expect(await allowed.json()).toEqual({ accepted: 1, status: "waitingfortoolresults" });
     const posted = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", json: { tool_results: [{ tool_call_id: clientId, result: { ok: true } }] } });

@@ -11,7 +11,7 @@ async function meter(base, query = "") {
 /** Sets the delay per D1 call and forgets the calls so far. */
 export const setLatency = (base, ms) => meter(base, `latency=${ms}&reset=1`);
 /** The calls so far, with which of them have finished: taken the moment a client saw something. */
-export const peek = (base) => meter(base);
+const peek = (base) => meter(base);
 
 /** Waits until every call has finished and none has started for a while (bounded), then reads and resets. */
 async function settle(base, latencyMs) {

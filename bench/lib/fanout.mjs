@@ -1,4 +1,4 @@
-// Scenario "fan-out" (issue 12): S subscribers on one session, over SSE or WebSocket. Single
+// Scenario "fan-out": S subscribers on one session, over SSE or WebSocket. Single
 // messages (one turn at a time) and a burst (messages posted back to back, ≥ 200 events per
 // subscriber), with publish→receive times, deliveries against the stored log, order and
 // completeness. The bare Worker's publish to S waiting clients is the ceiling.

@@ -1,4 +1,4 @@
-// Scenario "remote D1" (issue 11): the metered Worker delays every D1 call; the turn and request
+// Scenario "remote D1": the metered Worker delays every D1 call; the turn and request
 // timings of the issue's table, and the D1 round trips of each route and each turn.
 import { timedRequest } from "./api.mjs";
 import { countCalls, setLatency, tally } from "./d1-counts.mjs";

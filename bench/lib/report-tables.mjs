@@ -5,8 +5,8 @@ const rate = (v) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—");
 const table = (head, align, rows) => [`| ${head.join(" | ")} |`, `|${align.map((a) => (a === "r" ? "--:" : "---")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-/** The issue-11 metrics, in the order of its table; each is a p50 unless the name says otherwise. */
-export const D1_METRICS = [
+/** The remote-D1 metrics, in the order of their table; each is a p50 unless the name says otherwise. */
+const D1_METRICS = [
   "POST → first message.delta (plain)",
   "↳ POST → delta made (its ts)",
   "↳ delta made → received",
@@ -23,8 +23,8 @@ export const D1_METRICS = [
   "POST /v1/sessions",
 ];
 
-/** Issue 11's targets at the remote delay, on medians. */
-export const D1_TARGETS = {
+/** The targets at the remote delay, on medians. */
+const D1_TARGETS = {
   "POST → first message.delta (plain)": 40,
   "POST → first tool.call": 50,
   "POST → session.completed (plain)": 60,

@@ -115,9 +115,9 @@ ${beforeLine(page)}
 
 ${settings(page).map((s) => `- ${s}`).join("\n")}
 
-## Remote D1, before and after (issue 11)
+## Remote D1, before and after
 
-Medians in one run. "Before" is the D1-era code, "after" this tree; both with no delay and with
+Medians in one run. "Before" is the tree given with \`--before\` (where sessions kept their data in D1), "after" this tree; both with no delay and with
 ${L} ms per D1 call.
 
 ${d1CompareTable(after.remote, before?.remote, L)}
@@ -146,7 +146,7 @@ First SSE read after the object restarted, from sequence 10: first event ${ms(af
 
 ${resumeTable(after.remote.resume)}
 
-## Fan-out (issue 12)
+## Fan-out
 
 ${after.live.wsReady ? "" : "WebSocket rows of the real Worker are skipped: `GET /v1/sessions/{id}/ws` answered 404 `route_not_found` (the route does not exist in this tree yet). The scenario is written against its contract and runs as soon as the route answers.\n\n"}${fanoutTable(after.live.fanout, after.live.wsReady)}
 

@@ -1,4 +1,4 @@
-// Scenario "resume at 10,000 events" (issue 11): a session whose log holds 10,000 stored events,
+// Scenario "resume at 10,000 events": a session whose log holds 10,000 stored events,
 // resumed over SSE with `since_id` near its start, middle and end (time to receive everything
 // up to the head), and paged as JSON (`limit=1000`) from the same points. Runs on the metered
 // build (for its seeding route) with no D1 delay; resuming makes no D1 call of its own.

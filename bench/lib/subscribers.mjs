@@ -14,7 +14,7 @@ const wallNow = () => performance.timeOrigin + performance.now();
 const TERMINAL = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
 /** What one subscriber received, whatever the transport. */
-export class Subscriber {
+class Subscriber {
   /** Stored events' sequences, in arrival order. */
   sequences = [];
   outOfOrder = 0;
@@ -148,5 +148,10 @@ export async function openMany(count, concurrency, open) {
     for (const close of closers) close();
     throw err;
   }
-  return { subscribers, close: () => closers.forEach((close) => close()) };
+  return {
+    subscribers,
+    close: () => {
+      for (const close of closers) close();
+    },
+  };
 }

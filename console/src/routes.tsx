@@ -11,11 +11,13 @@ import { useHashPath } from "./ui/router";
 /** The pages, by the path in the URL's hash. */
 export function Routes({ api, isAdmin }: { api: ApiClient; isAdmin: boolean }) {
   const path = useHashPath();
-  let match: RegExpMatchArray | null;
   if (path === "/agents/new") return <AgentFormPage api={api} agentId={null} />;
-  if ((match = path.match(/^\/agents\/([\w-]+)\/edit$/))) return <AgentFormPage api={api} agentId={match[1] ?? ""} />;
-  if ((match = path.match(/^\/agents\/([\w-]+)$/))) return <AgentPage api={api} agentId={match[1] ?? ""} />;
-  if ((match = path.match(/^\/sessions\/([\w-]+)$/))) return <ChatPage api={api} sessionId={match[1] ?? ""} />;
+  const editAgent = path.match(/^\/agents\/([\w-]+)\/edit$/);
+  if (editAgent) return <AgentFormPage api={api} agentId={editAgent[1] ?? ""} />;
+  const agent = path.match(/^\/agents\/([\w-]+)$/);
+  if (agent) return <AgentPage api={api} agentId={agent[1] ?? ""} />;
+  const session = path.match(/^\/sessions\/([\w-]+)$/);
+  if (session) return <ChatPage api={api} sessionId={session[1] ?? ""} />;
   if (path === "/providers") {
     return isAdmin ? <ProvidersPage api={api} /> : <p>Providers and models are managed by the organization's admins and owners.</p>;
   }

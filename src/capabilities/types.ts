@@ -1,6 +1,6 @@
 import type { LlmToolDefinition } from "../llm/types";
 
-export interface ToolContext {
+interface ToolContext {
   /** Aborted on cancel or when the tool's timeout passes. */
   signal: AbortSignal;
   /** The capability's per-agent config (`{ref, config}` on the agent). */

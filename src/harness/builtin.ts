@@ -7,7 +7,7 @@ import { positiveIntVar } from "../lib/env-int";
  * `harness_id`, which the official SDKs require.
  */
 export const BUILTIN_HARNESS_ID = "harness_00000000000000000000000000000001";
-export const BUILTIN_HARNESS_NAME = "generic";
+const BUILTIN_HARNESS_NAME = "generic";
 /** A fixed date: the harness is part of the code, not a row. */
 const CREATED_AT = "2026-01-01T00:00:00.000Z";
 
@@ -39,7 +39,8 @@ export function builtinHarness(env: { TURN_MAX_ITERATIONS?: string | undefined }
       "One turn at a time per session; messages sent during a turn queue (FIFO) and run next.",
       "Every turn ends with exactly one of turn.completed, turn.failed or turn.cancelled.",
       "Provider failures end the turn with turn.failed and a stable error_code; the session goes back to idle.",
-      "A turn past its deadline (TURN_DEADLINE_MS) fails with turn_timeout; a turn waiting longer than TOOL_RESULTS_TIMEOUT_MS for client-side tool results fails with tool_results_timeout.",
+      "A turn past its deadline (TURN_DEADLINE_MS) fails with turn_timeout; " +
+        "a turn waiting longer than TOOL_RESULTS_TIMEOUT_MS for client-side tool results fails with tool_results_timeout.",
     ],
     created_at: CREATED_AT,
     updated_at: CREATED_AT,

@@ -7,7 +7,7 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const TOKEN_USE = "access";
 
 /** HS256 wants a key at least as long as its 32-byte hash; a shorter one can be brute-forced offline from any token. */
-export const MIN_JWT_SECRET_BYTES = 32;
+const MIN_JWT_SECRET_BYTES = 32;
 
 /**
  * The secret, or a 500 whose cause is logged (never the secret itself): missing or shorter than

@@ -1,4 +1,4 @@
-import { OpenAPIHono, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { validationHook } from "./validation";
 
@@ -6,8 +6,3 @@ import { validationHook } from "./validation";
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 }
-
-export type AppRouter = ReturnType<typeof createRouter>;
-
-/** A route handler typed by its route definition. */
-export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -41,12 +41,12 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /** `byteCount` cryptographically random bytes as lowercase hex. */
-export function randomHex(byteCount: number): string {
+function randomHex(byteCount: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
 /** Compares without an early exit, so the time taken does not reveal where two secrets differ. */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i += 1) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
@@ -85,7 +85,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * A stored hash that matches no password, with the same cost as a real one: login hashes
  * against it when the email is unknown, so response time does not reveal whether a user exists.
  */
-export const DUMMY_PASSWORD_HASH = `pbkdf2_sha256$${PBKDF2_ITERATIONS}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
+export const DUMMY_PASSWORD_HASH = `pbkdf2_sha256$${PBKDF2_ITERATIONS}$${"A".repeat(22)}==$${"A".repeat(43)}=`;
 
 /** A new API key, its display prefix and the hash that is stored instead of it. */
 export async function generateApiKey(): Promise<{ key: string; prefix: string; hash: string }> {

@@ -40,7 +40,7 @@ function expandUnions(issues: readonly Issue[]): Issue[] {
 }
 
 /** Maps zod issues to `errors[]`: every invalid field, named by path, without its value. */
-export function fieldErrors(target: string, issues: readonly Issue[]): FieldError[] {
+function fieldErrors(target: string, issues: readonly Issue[]): FieldError[] {
   const root = TARGET_NAMES[target] ?? target;
   return expandUnions(issues).map((issue) => ({
     path: [root, ...issue.path.map(String)].join("."),

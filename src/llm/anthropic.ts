@@ -6,7 +6,7 @@ import { parseEventJson, postSse, type SseCall } from "./sse-call";
 import { ToolCallAssembler } from "./tool-call-assembler";
 import { LlmError, type LlmDriver, type LlmErrorCode, type LlmStreamEvent, type LlmUsage } from "./types";
 
-export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 const ANTHROPIC_VERSION = "2023-06-01";
 
 export interface AnthropicConfig {

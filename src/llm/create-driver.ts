@@ -5,7 +5,7 @@ import { createOpenAiDriver } from "./openai";
 import type { LlmDriver, ProviderConfig } from "./types";
 
 export { BUILTIN_LLMSIM_MODEL } from "./llmsim";
-export { driverOptionsFromEnv, type DriverEnv, type DriverOptions } from "./driver-options";
+export type { DriverOptions } from "./driver-options";
 
 /** The driver for a provider: openai, anthropic or the built-in llmsim (which uses only its word delay). */
 export function createDriver(config: ProviderConfig, options: DriverOptions = {}): LlmDriver {

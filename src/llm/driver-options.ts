@@ -22,9 +22,9 @@ export interface DriverOptions {
 
 export type ResolvedDriverOptions = Required<DriverOptions>;
 
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_TOKENS = 4096;
+const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_TOKENS = 4096;
 /**
  * Short enough that tests and demos stay quick (a reply takes at most 32 pauses, about 0.5 s),
  * long enough that it spans several 100 ms delta batches and can be cancelled halfway.

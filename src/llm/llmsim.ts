@@ -31,7 +31,7 @@ export const LLMSIM_PACED_WORDS = 32;
 /** What llmsim says when the conversation holds no user message at all. */
 export const LLMSIM_GREETING = "Hello! I'm a simulated LLM response.";
 
-export type LlmsimReply = { kind: "text"; text: string } | { kind: "tool_calls"; calls: LlmToolCall[] };
+type LlmsimReply = { kind: "text"; text: string } | { kind: "tool_calls"; calls: LlmToolCall[] };
 
 /** The built-in simulated driver; provider base URL and key are ignored. */
 export function createLlmsimDriver(options: DriverOptions = {}): LlmDriver {
@@ -79,7 +79,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Decides llmsim's reply to a request (the rules are in this file's header). */
-export function planLlmsimReply(request: Pick<LlmRequest, "messages" | "tools">): LlmsimReply {
+function planLlmsimReply(request: Pick<LlmRequest, "messages" | "tools">): LlmsimReply {
   const { messages } = request;
   const last = messages.at(-1);
   if (last?.role === "tool") return { kind: "text", text: describeResults(messages) };

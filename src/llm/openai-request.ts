@@ -2,7 +2,7 @@ import type { LlmImage, LlmMessage, LlmRequest } from "./types";
 
 type OpenAiContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
 
-export type OpenAiMessage =
+type OpenAiMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: string | OpenAiContentPart[] }
   | {

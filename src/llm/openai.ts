@@ -6,7 +6,7 @@ import { parseEventJson, postSse, type SseCall } from "./sse-call";
 import { ToolCallAssembler } from "./tool-call-assembler";
 import { LlmError, type LlmDriver, type LlmStreamEvent, type LlmUsage } from "./types";
 
-export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
 export interface OpenAiConfig {
   baseUrl: string | null;

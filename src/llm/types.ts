@@ -68,7 +68,7 @@ export interface LlmDriver {
   stream(request: LlmRequest): AsyncIterable<LlmStreamEvent>;
 }
 
-export type ProviderType = "openai" | "anthropic" | "llmsim";
+type ProviderType = "openai" | "anthropic" | "llmsim";
 
 export interface ProviderConfig {
   type: ProviderType;

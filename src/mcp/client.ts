@@ -14,7 +14,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
  */
 
 /** The oldest protocol revision this API speaks (docs/MCP.md). */
-export const MIN_PROTOCOL_VERSION = "2025-06-18";
+const MIN_PROTOCOL_VERSION = "2025-06-18";
 
 /** Why an MCP operation failed, as the catalogue names it. */
 export type McpFailureCode = "mcp_unavailable" | "mcp_timeout";
@@ -84,7 +84,7 @@ function failureOf(err: unknown, deadline: AbortSignal): McpFailure {
  * HTTP status, protocol, a revision older than MIN_PROTOCOL_VERSION, the timeout, the caller's
  * abort) is thrown as McpFailure; a caller's abort rethrows the signal's reason instead.
  */
-export async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work: (client: Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work: (client: Client, signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const outbound = options.fetch ?? fetch;

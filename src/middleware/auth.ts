@@ -92,7 +92,9 @@ function warnAuthOff(c: Context<AppEnv>): void {
   if (warnedAuthOff) return;
   warnedAuthOff = true;
   logLine("warn", {
-    msg: "AUTH_MODE=none: authentication is off and every request acts as the owner of the dev org; local experiments only, never deploy this",
+    msg:
+      "AUTH_MODE=none: authentication is off and every request acts as the owner of the dev org; " +
+      "local experiments only, never deploy this",
     org_id: LOCAL_ORG_ID,
     user_id: LOCAL_USER_ID,
     request_id: c.get("requestId"),

@@ -25,7 +25,8 @@ export function limitFrom(value: string | undefined, fallback: number): number {
 async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Promise<void> {
   if (limit === 0) return;
   const ns = c.env.RATE_LIMITER;
-  let result;
+  // What the limiter object answers (rate-limit/login-limiter-object.ts, which middleware does not import).
+  let result: { allowed: boolean; retryAfterSeconds: number };
   try {
     result = await ns.get(ns.idFromName(name)).hit(limit, WINDOW_SECONDS);
   } catch (err) {
@@ -40,7 +41,7 @@ async function enforcePerIp(c: Context<AppEnv>, name: string, limit: number): Pr
  * trip. If the binding fails the request goes through (fail open: a limiter hiccup is not an outage).
  */
 async function enforceApi(c: Context<AppEnv>, key: string): Promise<void> {
-  let outcome;
+  let outcome: RateLimitOutcome;
   try {
     outcome = await c.env.API_RATE_LIMIT.limit({ key });
   } catch (err) {

@@ -5,7 +5,7 @@ import { ApiError } from "../lib/errors";
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 /** True when `role` is at least `minimum` in owner > admin > member. */
-export function hasRole(role: Role, minimum: Role): boolean {
+function hasRole(role: Role, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
 

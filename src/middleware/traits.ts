@@ -9,7 +9,10 @@ import { idempotency } from "./idempotency";
 import { orgFromPath } from "./org-access";
 import { requireRole } from "./require-role";
 
-/** Who may call a route: anyone (no credentials), any signed-in caller (with or without an org), or a member of the org the request acts in. */
+/**
+ * Who may call a route: anyone (no credentials), any signed-in caller (with or without an org), or
+ * a member of the org the request acts in.
+ */
 export type Access = "public" | "signed-in" | "org";
 
 /**

@@ -23,7 +23,8 @@ const eventsRoute = createRoute({
   tags,
   summary: "Stream the session's events (SSE), or list them as JSON for a JSON client",
   description:
-    "The JSON list `{data: [Event]}` when `Accept` prefers `application/json`, or when the request sends `Content-Type: application/json` " +
+    "The JSON list `{data: [Event]}` when `Accept` prefers `application/json`, " +
+    "or when the request sends `Content-Type: application/json` " +
     "and its `Accept` does not name `text/event-stream` (the official SDKs do this); otherwise the SSE stream (`curl -N`, EventSource). " +
     "Both take the same cursors: `Last-Event-ID`, `since_id` (any id the server handed out) or `after_sequence`.",
   request: { params: SessionParams, query: EventsQuery, headers: LastEventIdHeader },

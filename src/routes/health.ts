@@ -12,7 +12,7 @@ const HealthSchema = z
   })
   .openapi("Health");
 
-export const healthRoute = createRoute({
+const healthRoute = createRoute({
   method: "get",
   path: "/health",
   middleware: traits({ access: "public" }),

@@ -33,8 +33,10 @@ const createMessageRoute = createRoute({
   tags,
   summary: "Send a user message: it starts a turn, or queues behind the running one",
   description:
-    `Text parts must be non-empty; at most ${MESSAGE_LIMITS.parts} parts. \`metadata\` is free-form, at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON. ` +
-    "`tags` (same rules as session tags) are stored as `metadata.tags`; a request with both `tags` and `metadata.tags` is a 400 naming `body.tags`, " +
+    `Text parts must be non-empty; at most ${MESSAGE_LIMITS.parts} parts. ` +
+    `\`metadata\` is free-form, at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON. ` +
+    "`tags` (same rules as session tags) are stored as `metadata.tags`; " +
+    "a request with both `tags` and `metadata.tags` is a 400 naming `body.tags`, " +
     "so neither is silently overwritten.",
   request: { params: SessionParams, body: jsonBody(CreateMessageSchema) },
   responses: { 201: jsonResponse(MessageSchema, "The stored message"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },

@@ -7,7 +7,7 @@ import { BUILTIN_HARNESS_ID } from "../harness/builtin";
 import type { agents } from "../db/schema";
 
 /** Field limits of the spec (§2). */
-export const AGENT_LIMITS = {
+const AGENT_LIMITS = {
   nameBytes: 2 * 1024,
   descriptionBytes: 10 * 1024,
   systemPromptBytes: 1024 * 1024,

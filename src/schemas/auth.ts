@@ -6,7 +6,7 @@ import type { apiKeys, users } from "../db/schema";
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
 /** Passwords: at least 8 characters; the upper bound only keeps hashing cheap. */
-export const PASSWORD_LIMITS = { min: 8, max: 1024 } as const;
+const PASSWORD_LIMITS = { min: 8, max: 1024 } as const;
 
 const Email = z.email().max(254).openapi({ description: "Compared case-insensitively", example: "ada@example.com" });
 const Password = z
@@ -20,7 +20,7 @@ const RefreshToken = z
   .max(256)
   .openapi({ description: "The opaque refresh token from login, register or refresh", example: "rt_9f8e…" });
 
-export const UserSchema = z
+const UserSchema = z
   .object({
     id: z.string().openapi({ example: "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
     email: z.string().openapi({ example: "ada@example.com" }),

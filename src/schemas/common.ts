@@ -73,7 +73,7 @@ export function idParam(prefix: IdPrefix, name: string) {
 }
 
 /** The largest page any paginated list returns (spec §1). */
-export const MAX_PAGE_LIMIT = 100;
+const MAX_PAGE_LIMIT = 100;
 
 /** Query integers are plain decimal digits with an optional sign: not `1e3`, `0x10`, `1.5` or `Infinity`. */
 const DECIMAL_INTEGER = /^[+-]?\d+$/;
@@ -110,7 +110,11 @@ const DEFAULT_PAGE_LIMIT = 20;
 /** `offset`/`limit` of every paginated list (spec §1): offset ≥ 0; limit 20 by default, clamped to 1..100, not rejected. */
 export const PaginationQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
-  limit: clampedLimit(DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
+  limit: clampedLimit(
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
+    `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`,
+  ),
 });
 
 /** `{data, total, offset, limit}` around an item schema. */

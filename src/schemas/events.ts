@@ -3,7 +3,7 @@ import { EVENT_TYPES, matcherFor } from "../session/rpc";
 import { clampedLimit, idString } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
-export const MAX_EVENTS_PAGE = 1000;
+const MAX_EVENTS_PAGE = 1000;
 
 export const EventSchema = z
   .object({
@@ -65,7 +65,9 @@ export const EventsQuery = z
   limit: clampedLimit(
     MAX_EVENTS_PAGE,
     MAX_EVENTS_PAGE,
-    `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; values outside 1–${MAX_EVENTS_PAGE} are clamped). A page also stops once its events' data passes 8 MiB (it always holds one); page on with since_id until a page is empty.`,
+    `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; ` +
+      `values outside 1–${MAX_EVENTS_PAGE} are clamped). ` +
+      "A page also stops once its events' data passes 8 MiB (it always holds one); page on with since_id until a page is empty.",
   ),
   before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
     turn_id: idString("turn").optional().openapi({ param: { name: "turn_id", in: "query" }, description: "JSON list only: the events of this turn" }),

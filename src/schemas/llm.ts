@@ -4,7 +4,7 @@ import { CONTEXT_WINDOW_RANGE } from "../lib/context-window";
 import type { llmModels, llmProviders } from "../db/schema";
 
 /** Field limits of LLM providers and models. */
-export const LLM_LIMITS = {
+const LLM_LIMITS = {
   nameBytes: 256,
   baseUrlBytes: 2048,
   apiKeyBytes: 4096,
@@ -34,7 +34,8 @@ const BaseUrl = boundedString(LLM_LIMITS.baseUrlBytes)
   }, "Must not contain credentials; send the key as api_key")
   .openapi({
     description:
-      "The API's base URL as the vendor's SDK takes it; null uses the public endpoint. A public https URL, unless the server allows private ones (ALLOW_PRIVATE_PROVIDER_URLS)",
+      "The API's base URL as the vendor's SDK takes it; null uses the public endpoint. " +
+      "A public https URL, unless the server allows private ones (ALLOW_PRIVATE_PROVIDER_URLS)",
     example: "https://api.openai.com/v1",
   });
 

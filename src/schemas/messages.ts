@@ -45,7 +45,7 @@ const ToolResultPart = z
   .object({ type: z.literal("tool_result"), tool_call_id: z.string(), result: z.unknown().nullable(), error: z.string().nullable() })
   .openapi("ToolResultPart");
 
-export const ContentPartSchema = z.discriminatedUnion("type", [TextPart, ImagePart, ToolCallPart, ToolResultPart]).openapi("ContentPart");
+const ContentPartSchema = z.discriminatedUnion("type", [TextPart, ImagePart, ToolCallPart, ToolResultPart]).openapi("ContentPart");
 
 const Controls = z
   .object({ model_id: idString("model").nullable().optional() })
@@ -88,7 +88,6 @@ export const CreateMessageSchema = z
   .openapi("CreateMessage");
 
 export type ContentPart = z.infer<typeof ContentPartSchema>;
-export type CreateMessageInput = z.infer<typeof CreateMessageSchema>;
 export type MessageControls = z.infer<typeof Controls>;
 export type Message = z.infer<typeof MessageSchema>;
 

@@ -6,7 +6,9 @@ import type { Role } from "../env";
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
 export const RoleSchema = z.enum(["owner", "admin", "member"]).openapi("Role", {
-  description: "owner > admin > member. Members use agents, sessions and messages; admins also manage providers, models and members; owners also manage the organization",
+  description:
+    "owner > admin > member. Members use agents, sessions and messages; " +
+    "admins also manage providers, models and members; owners also manage the organization",
   example: "member",
 });
 

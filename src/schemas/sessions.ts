@@ -24,7 +24,8 @@ export const SessionSchema = z
     parallel_tool_calls: z.boolean().nullable().openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: as the agent says)" }),
     status: z.enum(SESSION_STATUSES).openapi({
       description:
-        "`started`: no turn yet; `active`: a turn is running; `idle`: waiting for input; `waitingfortoolresults`: a turn waits for client-side tool results",
+        "`started`: no turn yet; `active`: a turn is running; `idle`: waiting for input; " +
+        "`waitingfortoolresults`: a turn waits for client-side tool results",
     }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -34,7 +35,7 @@ export const SessionSchema = z
   })
   .openapi("Session");
 
-export const SESSION_LIMITS = { titleBytes: 1024 } as const;
+const SESSION_LIMITS = { titleBytes: 1024 } as const;
 
 const Title = boundedString(SESSION_LIMITS.titleBytes).nullable();
 const ModelRef = idString("model").nullable();

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString, freeFormObject } from "./common";
 
-export const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
+const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
 
 /**
  * A tool the client runs: the model may call it, the turn emits the call (`tool.call` with

@@ -61,7 +61,7 @@ export function capabilityInserts(db: Database, agentId: string, refs: Capabilit
 }
 
 /** An agent of the org (archived too), or 404 — the same 404 for another org's id. */
-export async function getAgentRow(db: Database, orgId: string, agentId: string): Promise<AgentRow> {
+async function getAgentRow(db: Database, orgId: string, agentId: string): Promise<AgentRow> {
   const row = await db.select().from(agents).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))).get();
   if (!row) throw new ApiError("agent_not_found");
   return row;

@@ -15,7 +15,7 @@ export type UserRow = typeof users.$inferSelect;
 type AuthTokens = z.infer<typeof AuthTokensSchema>;
 
 /** Refresh tokens live 30 days (spec §4). */
-export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 /** Emails are unique case-insensitively: stored and looked up trimmed and lowercased. */
 export function normalizeEmail(email: string): string {

@@ -24,7 +24,9 @@ export type Claim = { kind: "claimed"; lease: number } | { kind: "replay"; respo
 /** A key whose first request succeeded but whose answer cannot be replayed (it was not stored, or no key can open it). */
 function unreplayable(): ApiError {
   return new ApiError("conflict", {
-    detail: "The first request with this Idempotency-Key succeeded, but its answer cannot be replayed; check what it created, and use a new key to try again",
+    detail:
+      "The first request with this Idempotency-Key succeeded, but its answer cannot be replayed; " +
+      "check what it created, and use a new key to try again",
   });
 }
 

@@ -15,7 +15,7 @@ import { MCP_LIMITS, toMcpServer, type CreateMcpServerInput, type McpServer, typ
 export type McpServerRow = typeof mcpServers.$inferSelect;
 
 /** How long listing a server's tools for a request may take (the console waits on it). */
-export const MCP_LIST_TIMEOUT_MS = 10_000;
+const MCP_LIST_TIMEOUT_MS = 10_000;
 
 /** The columns of the index that keeps an org's server names unique, as SQLite names them. */
 const NAME_INDEX = "mcp_servers.org_id, mcp_servers.name";

@@ -9,7 +9,7 @@ import { nowIso } from "../lib/time";
 import type { CreateOrganizationSchema, UpdateOrganizationSchema } from "../schemas/orgs";
 import { toOrganization, type Organization } from "../schemas/orgs";
 
-export type OrgRow = typeof orgs.$inferSelect;
+type OrgRow = typeof orgs.$inferSelect;
 
 /** The caller's role in an org, or 404 `org_not_found`: not a member and nonexistent look the same. */
 export async function roleIn(db: Database, userId: string, orgId: string): Promise<Role> {

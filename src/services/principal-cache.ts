@@ -6,11 +6,11 @@ import type { Principal } from "../env";
  * seen at once by the isolate that made the change (it clears its cache) and within this long
  * everywhere else. Expiry is checked on every use, cached or not.
  */
-export const PRINCIPAL_CACHE_TTL_MS = 10_000;
+const PRINCIPAL_CACHE_TTL_MS = 10_000;
 /** Entries kept per isolate; the oldest go first. */
 const MAX_ENTRIES = 5_000;
 
-export interface CachedPrincipal {
+interface CachedPrincipal {
   principal: Principal;
   /** When the credential itself stops being valid (an API key's expiry), ms since the epoch. */
   validUntil: number;

@@ -18,7 +18,10 @@ import {
 } from "../session/rpc";
 import { subscriptionRequest, type Subscription } from "../session/subscription";
 
-/** The Durable Object of a session: one per session id, found by name. Only this file (and tests that reach an object directly) calls it. */
+/**
+ * The Durable Object of a session: one per session id, found by name. Only this file (and tests
+ * that reach an object directly) calls it.
+ */
 export function sessionStub(env: Pick<Env, "SESSIONS">, sessionId: string) {
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
 }

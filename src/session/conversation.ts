@@ -77,7 +77,7 @@ function groupByTurn(rows: MessageRow[]): TurnRows[] {
       continue;
     }
     const parts = row.content as ContentPart[];
-    const inputId = (row.metadata ?? {}).input_message_id;
+    const inputId = row.metadata?.input_message_id;
     let owner = typeof inputId === "string" ? byInput.get(inputId) : undefined;
     if (!owner && row.role === "tool_result") {
       const callId = parts.find((p) => p.type === "tool_result")?.tool_call_id;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
@@ -157,7 +157,10 @@ export class EventLog implements ReplaySource {
     return this.cursor(cursor.id);
   }
 
-  /** The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null for an id this session never handed out. */
+  /**
+   * The sequence a cursor id resumes after: a stored event's own, or the one a delta followed; null
+   * for an id this session never handed out.
+   */
   cursor(id: string): number | null {
     const stored = this.#db.select({ sequence: events.sequence }).from(events).where(eq(events.id, id)).get();
     if (stored) return stored.sequence;

@@ -22,7 +22,7 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export function isEventType(value: string): value is EventType {
+function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
 
@@ -163,12 +163,12 @@ export function matcherFor(name: string): EventMatcher | null | undefined {
 }
 
 /** The matchers of a list of filter names (names that match nothing are dropped; unknown names were refused by the route). */
-export function matchersFor(names: readonly string[]): EventMatcher[] {
+function matchersFor(names: readonly string[]): EventMatcher[] {
   return names.map(matcherFor).filter((m): m is EventMatcher => m !== null && m !== undefined);
 }
 
 /** Whether an event is one the matcher stands for. */
-export function matches(m: EventMatcher, event: { type: string; data: Record<string, unknown> }): boolean {
+function matches(m: EventMatcher, event: { type: string; data: Record<string, unknown> }): boolean {
   if (event.type !== m.type) return false;
   if (m.role) return (event.data["message"] as { role?: unknown } | undefined)?.role === m.role;
   if (m.executor) return event.data["executor"] === m.executor;

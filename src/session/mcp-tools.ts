@@ -5,7 +5,7 @@ import { ToolError, type EnabledTool, type Tool } from "../capabilities/types";
 import type { mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { callMcpTool, listMcpTools, McpFailure, type McpTarget, type McpToolDefinition } from "../mcp/client";
+import { callMcpTool, listMcpTools, McpFailure, type McpTarget, type McpToolDefinition, type McpToolResult } from "../mcp/client";
 import { isOfferableToolName, mcpToolName } from "../mcp/tool-names";
 import { mcpUrlRefusal, privateMcpUrlsAllowed } from "../mcp/url-policy";
 import { mcpTargetOf } from "../mcp/target";
@@ -18,7 +18,7 @@ import { mcpToolLists } from "./db/schema";
  * goes on after an approval offers the same tools). A server changed since (`updated_at`) is
  * listed again.
  */
-export const MCP_TOOL_LIST_TTL_MS = 60_000;
+const MCP_TOOL_LIST_TTL_MS = 60_000;
 
 /** How long listing a server's tools may hold up the start of a turn. */
 const LIST_TIMEOUT_MS = 10_000;
@@ -49,7 +49,10 @@ async function toolList(input: McpTurnInput, row: McpServerRow, target: McpTarge
   return tools;
 }
 
-/** One server tool as a turn's tool: `tools/call` with the call timeout; `isError`, timeouts and failures become ToolErrors with their code. */
+/**
+ * One server tool as a turn's tool: `tools/call` with the call timeout; `isError`, timeouts and
+ * failures become ToolErrors with their code.
+ */
 function asTool(serverName: string, definition: McpToolDefinition, target: McpTarget, env: Env, callTimeoutMs: number): Tool {
   return {
     name: mcpToolName(serverName, definition.name),
@@ -62,7 +65,7 @@ function asTool(serverName: string, definition: McpToolDefinition, target: McpTa
       if (mcpUrlRefusal(target.url, privateMcpUrlsAllowed(env)) !== null) {
         throw new ToolError("The MCP server's URL is not allowed by this deployment's URL policy", "mcp_unavailable");
       }
-      let answer;
+      let answer: McpToolResult;
       try {
         answer = await callMcpTool(target, definition.name, args, { timeoutMs: callTimeoutMs, signal: context.signal, fetch: context.fetch });
       } catch (err) {

@@ -36,7 +36,7 @@ export function storeMessages(db: SessionDb, log: EventLog, sessionId: string, c
   const envelopes = log.append(
     rows.map((row) => ({ type: "message.created", context, data: (sequence: number) => ({ message: toMessage({ ...row, sequence }, sessionId) }) })),
     (written) => {
-      rows.forEach((row, i) => db.insert(messages).values({ ...row, sequence: written[i]?.sequence ?? 0 }).run());
+      for (const [i, row] of rows.entries()) db.insert(messages).values({ ...row, sequence: written[i]?.sequence ?? 0 }).run();
       alsoWrite?.(written);
     },
   );

@@ -32,7 +32,10 @@ export interface OpenSessionInput {
   rearm: () => void;
 }
 
-/** Builds a session's collaborators over its storage: the log, the queue, the running-turn row, the turns and their client-side tool calls. */
+/**
+ * Builds a session's collaborators over its storage: the log, the queue, the running-turn row, the
+ * turns and their client-side tool calls.
+ */
 export function openSession(input: OpenSessionInput): Opened {
   const { env, db, records, record } = input;
   const log = new EventLog(db, input.storage, record.id, input.deliver);

@@ -8,7 +8,7 @@ import type { EventEnvelope, SessionMeta } from "./events";
  * a subscription travels in an upgrade request. The Worker reaches the object only through
  * services/session-client.ts; everything else in this folder is the object's own business.
  */
-export { EVENT_ALIASES, EVENT_TYPES, isEventType, matcherFor, TERMINAL_TYPES, type EventEnvelope, type EventType, type SessionMeta } from "./events";
+export { EVENT_ALIASES, EVENT_TYPES, matcherFor, TERMINAL_TYPES, type EventEnvelope, type SessionMeta } from "./events";
 
 /** What creating a session stores in its object: a stored session's fields the creator chooses. */
 export type SessionInit = { sessionId: string } & Pick<
@@ -103,7 +103,7 @@ export interface Page<T> {
   limit: number;
 }
 
-export type { Message, Session, EventEnvelope as Event };
+export type { Message, Session };
 
 /**
  * The object's RPC surface, as the Worker sees it through the binding (env.ts): SessionObject

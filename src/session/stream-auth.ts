@@ -31,7 +31,7 @@ const IDS_PER_QUERY = D1_MAX_BOUND_PARAMS - 2;
  * expired and whose user is still a member; an access token's user who is still a member. One D1
  * round trip (a batch) for any number of credentials.
  */
-export async function stillValid(d1: Database, orgId: string, credentials: readonly StreamCredential[], now: number): Promise<Set<string>> {
+async function stillValid(d1: Database, orgId: string, credentials: readonly StreamCredential[], now: number): Promise<Set<string>> {
   const keyIds = [...new Set(credentials.flatMap((c) => (c.apiKeyId !== null ? [c.apiKeyId] : [])))];
   const userIds = [...new Set(credentials.filter((c) => c.apiKeyId === null).map((c) => c.userId))];
   const keyQueries = chunk(keyIds, IDS_PER_QUERY).map((ids) =>

@@ -128,7 +128,10 @@ export class ToolApprovals {
     return first ? first.expiresAt : null;
   }
 
-  /** Closes the calls still waiting when their turn ends (cancelled, failed): a later decision on one is a 409. Inside the turn end's transaction. */
+  /**
+   * Closes the calls still waiting when their turn ends (cancelled, failed): a later decision on
+   * one is a 409. Inside the turn end's transaction.
+   */
   closeOpen(): void {
     this.#db.update(toolApprovals).set({ decidedBy: "turn_ended", decidedAt: Date.now() }).where(isNull(toolApprovals.decidedAt)).run();
   }

@@ -44,7 +44,10 @@ export function aimOfCancel(input: {
   return { kind: "turn", turnId: input.running };
 }
 
-/** What a cancel answers for a turn that no longer runs: cancelled only when that turn ended as cancelled (a repeat of the cancel that ended it). */
+/**
+ * What a cancel answers for a turn that no longer runs: cancelled only when that turn ended as
+ * cancelled (a repeat of the cancel that ended it).
+ */
 export function answerForEnded(endedAs: string | null): "cancelled" | "no_op" {
   return endedAs === "turn.cancelled" ? "cancelled" : "no_op";
 }

@@ -28,7 +28,7 @@ import type { InputQueue } from "./input-queue";
 import type { SessionRecords } from "./session-record";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
-export interface TurnConfigReads {
+interface TurnConfigReads {
   orgId: string;
   agentId: string;
   /** `controls.model_id` of the input message, then the session's `model_id`. */
@@ -39,7 +39,7 @@ export interface TurnConfigReads {
 }
 
 /** What the session itself adds to its agent for a turn (from its record). */
-export interface SessionAdditions {
+interface SessionAdditions {
   capabilities: CapabilityRef[];
   tools: ClientTool[];
   locale: string | null;
@@ -47,14 +47,14 @@ export interface SessionAdditions {
 }
 
 /** Builds the client-side tool runner of a turn from the tools the agent and the session declare. */
-export type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => ClientToolRunner;
+type ClientToolRunnerFactory = (tools: ReadonlyMap<string, ClientTool>) => ClientToolRunner;
 
 /**
  * Starts the one D1 read of a turn: the agent, its capabilities and every model it could resolve
  * to (named by the message, the session, the agent's default, or the org's default) with their
  * providers, in one batch. Started before the turn's local writes, so they overlap.
  */
-export function readTurnConfig(d1: Database, reads: TurnConfigReads) {
+function readTurnConfig(d1: Database, reads: TurnConfigReads) {
   const agentDefault = d1.select({ id: agents.defaultModelId }).from(agents).where(eq(agents.id, reads.agentId));
   const named = [reads.messageModelId, reads.sessionModelId].filter((id): id is string => id !== null);
   const agentMcpIds = d1
@@ -73,7 +73,7 @@ export function readTurnConfig(d1: Database, reads: TurnConfigReads) {
   ]);
 }
 
-export interface TurnSetupInput {
+interface TurnSetupInput {
   env: Env;
   db: SessionDb;
   log: EventLog;
@@ -90,7 +90,7 @@ export interface TurnSetupInput {
 }
 
 /** Builds the plan the runner follows from the control-plane reads and the session's own storage. */
-export async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
+async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const [agentRows, caps, candidates, servers] = await input.config;
   const agentRow = agentRows[0];
   if (!agentRow) throw new Error("agent vanished before its turn");
@@ -188,7 +188,10 @@ export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnC
   return { reads, config };
 }
 
-/** The turn's plan, once its control-plane read has answered: the session's additions from its record, its client-side tools over the stored calls. */
+/**
+ * The turn's plan, once its control-plane read has answered: the session's additions from its
+ * record, its client-side tools over the stored calls.
+ */
 export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig, active: ActiveTurn, signal: AbortSignal): Promise<TurnPlan> {
   const record = sources.records.get();
   return prepareTurn({

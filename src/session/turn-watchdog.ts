@@ -34,7 +34,7 @@ export type WatchdogAction =
   | "nothing";
 
 /** What a parked turn waits for. */
-export interface ParkedWaits {
+interface ParkedWaits {
   /** When the first call waiting for approval expires (ms since the epoch), or null when none waits. */
   approvalExpiry: number | null;
   /** Whether a client-side call still has no result (only then does TOOL_RESULTS_TIMEOUT_MS apply). */

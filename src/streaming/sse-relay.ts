@@ -6,12 +6,15 @@ import { CLOSE_CODES, STREAM } from "../session/rpc";
 /** EventSource waits this long before reconnecting after an error. */
 const RETRY_MS = 1000;
 /** What `disconnecting` asks a client to wait: short, so a cycle costs no visible pause. */
-export const RECONNECT_AFTER_MS = 250;
+const RECONNECT_AFTER_MS = 250;
 /** The stream's own queue: what the runtime holds for a client before backlog counts as unread. */
 const HIGH_WATER_BYTES = 16 * 1024;
 /** After a cycle, how long the relay waits for the client to read what it was sent before saying goodbye. */
 const FLUSH_LIMIT_MS = 5_000;
-/** A pause between the last event and `disconnecting`, so they never share a network chunk (the TypeScript SDK drops events read together with it). */
+/**
+ * A pause between the last event and `disconnecting`, so they never share a network chunk (the
+ * TypeScript SDK drops events read together with it).
+ */
 const QUIET_BEFORE_DISCONNECT_MS = 100;
 /** A stream the server ended keeps its queue this long for the client to read; then it is discarded. */
 const DRAIN_GRACE_MS = 10_000;

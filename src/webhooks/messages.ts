@@ -11,7 +11,7 @@ export const TEST_EVENT_TYPE = "webhook.test";
  * The body every delivery carries, and all of it: thin on purpose (ids only, never message text,
  * tool arguments or secrets). A receiver fetches what it needs through the API.
  */
-export interface WebhookPayload {
+interface WebhookPayload {
   type: WebhookEventType | typeof TEST_EVENT_TYPE;
   /** When the event happened (RFC 3339 UTC with milliseconds). */
   timestamp: string;

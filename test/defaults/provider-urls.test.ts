@@ -28,7 +28,7 @@ async function storedProviderModel(orgId: string, baseUrl: string): Promise<stri
   return modelId;
 }
 
-describe("the Worker with wrangler.toml's settings refuses private provider URLs (issue 15, bug 5)", () => {
+describe("the Worker with wrangler.toml's settings refuses private provider URLs", () => {
   it("has the setting off", () => {
     expect(env.ALLOW_PRIVATE_PROVIDER_URLS).not.toBe("true");
   });

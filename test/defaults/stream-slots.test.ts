@@ -3,11 +3,10 @@ import { sessionSetup } from "../support/sessions";
 import { openStream, reopenStream, SseReader } from "../support/sse-reader";
 
 /**
- * Issue 15, bug 3, with the settings as deployed (heartbeat 15 s, caps of 1,000 per session and
- * 100 per caller): a client that leaves gives its slot back at once, not at the next heartbeat
- * 15–30 s later, so a browser that reconnects after a blip, again and again, is never refused.
- * Before the fix, closed streams kept their slots until a write found them gone, and the 21st
- * reconnect within a heartbeat was a 429.
+ * With the settings as deployed (heartbeat 15 s, caps of 1,000 per session and 100 per caller):
+ * a client that leaves gives its slot back at once, not at the next heartbeat 15–30 s later, so a
+ * browser that reconnects after a blip, again and again, is never refused. A closed stream that
+ * kept its slot until a write found it gone would make the 21st reconnect within a heartbeat a 429.
  */
 describe("stream slots with the deployed settings", () => {
   it("before refusing a caller at its cap, has its relays write to their clients, so one that vanished is found and its slot freed", async () => {

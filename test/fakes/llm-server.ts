@@ -11,7 +11,7 @@ import { planScenario, type Step } from "./scenarios";
 import { isObject, type JsonObject, type WireFormat } from "./wire";
 
 /** What the server saw last for one base path, served by `GET /__last?base=<base path>`. */
-export interface RecordedRequest {
+interface RecordedRequest {
   count: number;
   method: string;
   path: string;

@@ -17,7 +17,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { createServer as createEverythingServer } from "@modelcontextprotocol/server-everything/dist/server/index.js";
 
 /** One request an instance received. */
-export interface McpRecordedRequest {
+interface McpRecordedRequest {
   method: string | null;
   tool: string | null;
   headers: Record<string, string | string[] | undefined>;

@@ -20,15 +20,15 @@ export const HUGE_TEXT_DELTA = 64 * 1024;
 export const SLOW_TEXT_DELAY_MS = 50;
 
 /** `add {a: 2, b: 3}` with its id, name and arguments spread over several chunks. */
-export const SPLIT_CALL: FakeToolCall = { id: "call_split_1", name: "add", fragments: ['{"a"', ": 2, ", '"b": 3', "}"] };
+const SPLIT_CALL: FakeToolCall = { id: "call_split_1", name: "add", fragments: ['{"a"', ": 2, ", '"b": 3', "}"] };
 /** Two calls in one reply: add {a: 2, b: 3} and multiply {a: 6, b: 7}. */
-export const PARALLEL_CALLS: FakeToolCall[] = [
+const PARALLEL_CALLS: FakeToolCall[] = [
   { id: "call_par_1", name: "add", fragments: ['{"a": 2,', ' "b": 3}'] },
   { id: "call_par_2", name: "multiply", fragments: ['{"a": 6', ', "b": 7}'] },
 ];
 
 /** One call of the client's `lookup_order` and one of the built-in `add`, in that order. */
-export const CLIENT_AND_BUILTIN: readonly [FakeToolCall, FakeToolCall] = [
+const CLIENT_AND_BUILTIN: readonly [FakeToolCall, FakeToolCall] = [
   { id: "call_client_1", name: "lookup_order", fragments: ['{"id": 5}'] },
   { id: "call_builtin_1", name: "add", fragments: ['{"a": 1, "b": 2}'] },
 ];

@@ -33,7 +33,7 @@ export async function createFixture(send: Send, label: string): Promise<Fixture>
   const post = <T>(path: string, body: unknown) => json<T>(send, path, { method: "POST", body: JSON.stringify(body) }, headers);
   const agent = await post<{ id: string }>("/v1/agents", { name: "fuzz", system_prompt: "p", capabilities: ["current_time", "test_math"] });
   const session = await post<{ id: string }>(`/v1/agents/${agent.id}/sessions`, { title: "fuzz" });
-  await post("/v1/sessions/" + session.id + "/messages", { message: { role: "user", content: [{ type: "text", text: "hello" }] } });
+  await post(`/v1/sessions/${session.id}/messages`, { message: { role: "user", content: [{ type: "text", text: "hello" }] } });
   // llmsim: turns on the fixture's model never leave the machine.
   const provider = await post<{ id: string }>("/v1/llm-providers", { name: "fuzz", provider_type: "llmsim" });
   const model = await post<{ id: string }>(`/v1/llm-providers/${provider.id}/models`, { model_id: `fuzz-${label}` });

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { bodyCase, fairBody, type BodyCase } from "./bodies";
+import { bodyCase, fairBody } from "./bodies";
 import type { OpenApiDocument, Operation } from "./operations";
 import { anyString, unknownId, valueFor, type IdsByPrefix } from "./values";
 
@@ -33,7 +33,7 @@ function prefixOf(param: string): string {
  * Percent-encodes any string, lone surrogates included (encodeURIComponent throws on those):
  * they become U+FFFD, as a client's UTF-8 encoder would send them.
  */
-export function encoded(value: string): string {
+function encoded(value: string): string {
   return encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD"));
 }
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { resolve, type OpenApiDocument, type Schema } from "./operations";
 
 /** Strings that break naive code: control characters, lone surrogates, bidi and zero-width marks, lookalikes. */
-export const NASTY_STRINGS = [
+const NASTY_STRINGS = [
   "",
   " ",
   "\u0000",
@@ -22,6 +22,7 @@ export const NASTY_STRINGS = [
   "../../etc/passwd",
   "<script>alert(1)</script>",
   "'; DROP TABLE agents; --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${…} is the bad input under test
   "${jndi:ldap://x}",
   "\\",
   '"',
@@ -77,7 +78,7 @@ export function valueFor(doc: OpenApiDocument, raw: Schema, ids: IdsByPrefix, de
 }
 
 /** An `allOf` of object schemas as one object schema (what zod's `.extend()` becomes in the document). */
-export function merged(doc: OpenApiDocument, parts: Schema[]): Schema {
+function merged(doc: OpenApiDocument, parts: Schema[]): Schema {
   const resolved = parts.map((part) => resolve(doc, part));
   return {
     type: "object",

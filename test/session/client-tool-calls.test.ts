@@ -26,7 +26,7 @@ describe("client-side tool calls (ClientToolCalls)", () => {
       expect(s.records.get()?.status).toBe("waitingfortoolresults");
       expect(active.current()?.waitingSince).not.toBeNull();
       expect(tools.allAnswered()).toBe(false);
-      tools.record([{ call: calls[1]!, status: "success", result: "12:00", error: null, internal: false }]);
+      tools.record([{ call: calls[1] as (typeof calls)[number], status: "success", result: "12:00", error: null, internal: false }]);
       expect(tools.allAnswered()).toBe(false);
     });
   });

@@ -14,7 +14,7 @@ describe("Idempotency-Keys of posted messages (IdempotentMessages)", () => {
       const log = new EventLog(db, storage, record.id, () => undefined);
       expect(keys.find(key, record.id)).toBeNull();
       const [message] = storeMessages(db, log, record.id, NO_CONTEXT, [{ role: "user", content: [{ type: "text", text: "hi" }], controls: null, metadata: null }], ([created]) => {
-        keys.remember(key, (created?.data["message"] as { id: string }).id);
+        keys.remember(key, (created?.data["message"] as { id: string } | undefined)?.id ?? "");
       });
       expect(keys.find(key, record.id)).toEqual(message);
       expect(keys.find({ ...key, requestHash: "hash-b" }, record.id)).toBe("reused");

@@ -16,7 +16,12 @@ function started({ db, storage, records, record }: SessionStorage) {
   const turn = newActiveTurn({ messageId: "message_1", modelId: null }, Date.now() - 50);
   active.record(turn);
   let cleared = 0;
-  const stores = { active, log, records, sessionId: record.id, clientTools: { clear: () => void (cleared += 1) } };
+  const stores = { active, log, records, sessionId: record.id, clientTools: {
+      clear: () => {
+        cleared += 1;
+      },
+    },
+  };
   return { stores, turn, delivered, active, cleared: () => cleared };
 }
 

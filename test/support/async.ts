@@ -5,7 +5,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** A promise and the function that resolves it: holds a stand-in until the test lets it go on. */
 export function gate(): { opened: Promise<void>; open: () => void } {
-  let open = () => undefined as void;
+  let open: () => void = () => {};
   const opened = new Promise<void>((resolve) => {
     open = resolve;
   });

@@ -6,7 +6,10 @@ import { FAKE_PROVIDER_KEY, scenarioBase, type ProviderType } from "./models";
 /** Short timeouts so the hang scenarios fail fast; the fake server is on loopback, so private URLs are allowed. */
 export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300, allowPrivateUrls: true };
 
-/** A driver of `type` for `scenario` on the fake server (on loopback, so private URLs are allowed), with the fake key, and its unique base URL. */
+/**
+ * A driver of `type` for `scenario` on the fake server (on loopback, so private URLs are allowed),
+ * with the fake key, and its unique base URL.
+ */
 export function fakeDriver(type: ProviderType, scenario: string, options: DriverOptions = FAST): { driver: LlmDriver; base: string } {
   const base = scenarioBase(type, scenario);
   return { driver: createDriver({ type, baseUrl: base, apiKey: FAKE_PROVIDER_KEY }, { allowPrivateUrls: true, ...options }), base };

@@ -14,7 +14,7 @@ function control(path: string, init?: RequestInit): Promise<Response> {
 }
 
 /** A request an everything server received: its JSON-RPC method, the tool it called, its headers. */
-export interface McpSeenRequest {
+interface McpSeenRequest {
   method: string | null;
   tool: string | null;
   headers: Record<string, string | string[] | undefined>;

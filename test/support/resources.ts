@@ -66,7 +66,10 @@ export async function createLlmModel(caller: Caller, providerId: string, body: R
   return LlmModelSchema.parse(await res.json());
 }
 
-/** Registers an MCP server through the API as `caller` (an admin or owner): the shared everything server, named "everything", unless `body` says otherwise. */
+/**
+ * Registers an MCP server through the API as `caller` (an admin or owner): the shared everything
+ * server, named "everything", unless `body` says otherwise.
+ */
 export async function createMcpServer(caller: Caller, body: Record<string, unknown> = {}) {
   const res = await callAs(caller, "/v1/mcp-servers", { method: "POST", json: { name: "everything", url: everythingUrl(), ...body } });
   expect(res.status).toBe(201);

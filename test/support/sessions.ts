@@ -9,7 +9,10 @@ interface SetupOptions {
   provider?: { type: ProviderType; base: string };
 }
 
-/** A tenant, an agent (with `capabilities`, on a fakeModel at `provider` or else the built-in llmsim) and a session; also the model id (null for llmsim). */
+/**
+ * A tenant, an agent (with `capabilities`, on a fakeModel at `provider` or else the built-in
+ * llmsim) and a session; also the model id (null for llmsim).
+ */
 export async function sessionSetup(options: SetupOptions = {}) {
   const t = await newTenant();
   const modelId = options.provider ? await fakeModel(t, options.provider.type, options.provider.base) : null;

@@ -10,7 +10,7 @@ import { turnSetup } from "./sessions";
  * that ignores its signal, which the session must end anyway. Restored by vi.restoreAllMocks.
  * (Session objects run in the tests' isolate and share drizzle's D1 class.)
  */
-export function hangTurnReads(): { reached: () => Promise<void>; reads: () => number } {
+function hangTurnReads(): { reached: () => Promise<void>; reads: () => number } {
   let hanging = false;
   let reads = 0;
   vi.spyOn(DrizzleD1Database.prototype, "batch").mockImplementation(() => {

@@ -6,7 +6,7 @@ import type { AuthTokens } from "./types";
 const REFRESH_MARGIN_MS = 60_000;
 
 /** Tokens from login or refresh, as credentials (expiry measured on this clock). */
-export function credentialsFrom(tokens: AuthTokens, email: string): Credentials {
+function credentialsFrom(tokens: AuthTokens, email: string): Credentials {
   return {
     kind: "password",
     email,

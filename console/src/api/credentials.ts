@@ -22,7 +22,7 @@ export function saveSignIn(signIn: SignIn): void {
   writeKept(KEY, signIn);
 }
 
-/** The public local-dev key that `npm run dev` seeds (README: LOCAL-DEV-ONLY). */
+/** The public local-dev key that `npm run dev` seeds (README.md: LOCAL-DEV-ONLY). */
 export const DEV_API_KEY = `evr_${"d".repeat(64)}`;
 export const DEV_EMAIL = "dev@example.com";
 export const DEV_PASSWORD = "dev-password-local-only";

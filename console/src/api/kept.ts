@@ -1,7 +1,7 @@
 /**
  * What the console keeps between reloads, all in sessionStorage under one prefix: it lasts as
  * long as the tab, is never shared with other tabs, and sign-out removes it in one sweep.
- * Never localStorage: see the README's Console section for why.
+ * Never localStorage: see console/README.md for why.
  */
 const PREFIX = "everruns-console:";
 

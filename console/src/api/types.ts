@@ -1,6 +1,6 @@
 /** The API shapes the console reads (spec §2 and §5); only the fields it uses. */
 
-export type Role = "owner" | "admin" | "member";
+type Role = "owner" | "admin" | "member";
 
 export interface Page<T> {
   data: T[];
@@ -28,7 +28,7 @@ export interface AuthTokens {
   user: { email: string };
 }
 
-export interface CapabilityRef {
+interface CapabilityRef {
   ref: string;
   config: Record<string, unknown>;
 }

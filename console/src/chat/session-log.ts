@@ -17,7 +17,7 @@ export const STORED_TYPES = new Set([
 export const TERMINAL_TYPES = new Set(["turn.completed", "turn.failed", "turn.cancelled"]);
 
 /** A reply being streamed: the text is always the delta's `accumulated`, never an append. */
-export interface StreamingReply {
+interface StreamingReply {
   messageId: string;
   turnId: string | null;
   text: string;

@@ -26,6 +26,7 @@ function ApprovalBox({ call, onDecide }: { call: ToolCallView; onDecide: Decide 
   if (approval.decision === null) {
     if (call.status !== "running") return <p class="approval muted small" data-approval="closed">The turn ended before anyone decided.</p>;
     return (
+      // biome-ignore lint/a11y/useSemanticElements: a labelled group of buttons, not a form field set (the e2e check finds it by role)
       <div class="approval approval-waiting" role="group" aria-label={`Approve ${call.name}`} data-approval="waiting">
         <p>
           <strong>Needs your approval</strong> before <code>{call.name}</code> runs{approval.expiresAt && <span class="muted small"> (until {new Date(approval.expiresAt).toLocaleTimeString()})</span>}.

@@ -14,13 +14,13 @@ export interface ToolCallView {
 }
 
 /** A gated call's approval: `decision` and `decidedBy` are null while it waits. */
-export interface ApprovalView {
+interface ApprovalView {
   decision: "allow" | "allow_always" | "reject" | "reject_always" | null;
   decidedBy: string | null;
   expiresAt: string | null;
 }
 
-export type TurnPart =
+type TurnPart =
   | { kind: "text"; messageId: string; text: string; state: "stored" | "streaming" | "stopped" }
   | { kind: "tool"; call: ToolCallView };
 
@@ -42,7 +42,7 @@ export interface TurnView {
   events: EventEnvelope[];
 }
 
-export type TranscriptEntry =
+type TranscriptEntry =
   | { kind: "user"; id: string; text: string; queued: boolean }
   | { kind: "turn"; turn: TurnView };
 

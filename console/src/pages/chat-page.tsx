@@ -126,7 +126,7 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
         <span class={`badge feed-${status.status}`} role="status" data-feed-status={status.status}>{STATUS_TEXT[status.status]}</span>
       </div>
       <ErrorNotice problem={status.problem} title={status.status === "stopped" ? "The event stream stopped" : "The event stream dropped; retrying"} />
-      <div class="transcript" aria-label="Conversation">
+      <div class="transcript" role="log" aria-label="Conversation">
         {transcript.entries.length === 0 && waiting.length === 0 && <p class="muted">No messages yet.</p>}
         {transcript.entries.map((entry) =>
           entry.kind === "user" ? (

@@ -4,7 +4,7 @@ import { useEffect, useState } from "hono/jsx/dom";
  * Routes live in the URL's hash (`#/agents/…`), so the Worker serves one page and a reload or a
  * shared link opens the same view.
  */
-export function currentPath(): string {
+function currentPath(): string {
   const path = location.hash.replace(/^#/, "");
   return path.startsWith("/") ? path : "/";
 }

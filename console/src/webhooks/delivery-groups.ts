@@ -1,7 +1,7 @@
 import type { WebhookDelivery } from "../api/types";
 
 /** Where one message stands: delivered, still being retried by the queue, or given up on. */
-export type MessageOutcome = "delivered" | "retrying" | "dead_lettered" | "failed";
+type MessageOutcome = "delivered" | "retrying" | "dead_lettered" | "failed";
 
 /** One message (one `webhook-id`) with its attempts, newest attempt first. */
 export interface DeliveryGroup {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
-import { callWith } from "./support/requests";
-import { captureConsole, jsonLines } from "./support/console";
+import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../../src/services/principals";
+import { callWith } from "../support/requests";
+import { captureConsole, jsonLines } from "../support/console";
 
-// Its own file: vitest gives each test file a fresh isolate, and this must be the isolate's first
+// In the `isolated` project, where each file gets a fresh isolate: this must be the isolate's first
 // AUTH_MODE=none request (the warning is once per isolate). Other none-mode tests live in
 // auth-middleware.test.ts.
 describe("AUTH_MODE=none", () => {
