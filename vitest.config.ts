@@ -1,6 +1,6 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
@@ -143,7 +143,12 @@ export default defineConfig({
         // tools can return payloads of several MiB through the real tool path.
         extends: true,
         plugins: [workers({ ...localModelServers, ALLOW_PRIVATE_FETCH_URLS: "true" })],
-        test: { name: "payloads", include: ["test/payloads/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 60_000 },
+        test: {
+          name: "payloads",
+          include: ["test/payloads/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts"],
+          testTimeout: 60_000,
+        },
       },
       {
         // Checks that need Node (a real tokenizer to measure the prompt estimate against).

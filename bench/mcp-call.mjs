@@ -31,16 +31,26 @@ const say = (msg) => console.log(`[mcp-bench] ${msg}`);
 async function delayingProxy(targetPort) {
   const server = http.createServer((req, res) => {
     setTimeout(() => {
-      const upstream = http.request({ host: "127.0.0.1", port: targetPort, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = http.request(
+        { host: "127.0.0.1", port: targetPort, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on("error", () => res.destroy());
       req.pipe(upstream);
     }, DELAY_MS);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: server.address().port, close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }) };
+  return {
+    port: server.address().port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /**
@@ -80,7 +90,9 @@ async function turns(api, agentId, text, count) {
   }
   const events = await api.allEvents(session.id);
   const inTurn = [];
-  const calls = new Map(events.filter((e) => e.type === "tool.call").map((e) => [e.data.tool_call.id + e.context.turn_id, Date.parse(e.ts)]));
+  const calls = new Map(
+    events.filter((e) => e.type === "tool.call").map((e) => [e.data.tool_call.id + e.context.turn_id, Date.parse(e.ts)]),
+  );
   for (const e of events.filter((x) => x.type === "tool.result")) {
     const at = calls.get(e.data.tool_call_id + e.context.turn_id);
     if (at !== undefined) inTurn.push(Date.parse(e.ts) - at);

@@ -24,10 +24,28 @@ const RECORD = join(ROOT, "bench", "records", "before.json");
 
 // Fixed sizes: every loop is bounded by a count and by a time limit.
 const SIZES = options.quick
-  ? { http: { concurrency: 16, warmup: 50, timeLimitMs: 10_000 }, health: 300, agents: 150, chat: { sessionCount: 3, turns: 9, timeLimitMs: 15_000 }, d1: { turns: 5, gets: 5, coldKeys: 3 }, resume: { total: 2_000, repeats: 2 }, fanout: [20, 50] }
-  : { http: { concurrency: 16, warmup: 200, timeLimitMs: 20_000 }, health: 3000, agents: 1500, chat: { sessionCount: 5, turns: 50, timeLimitMs: 30_000 }, d1: { turns: 30, gets: 40, coldKeys: 15 }, resume: { total: 10_000, repeats: 5 }, fanout: [100, 500, 1000] };
+  ? {
+      http: { concurrency: 16, warmup: 50, timeLimitMs: 10_000 },
+      health: 300,
+      agents: 150,
+      chat: { sessionCount: 3, turns: 9, timeLimitMs: 15_000 },
+      d1: { turns: 5, gets: 5, coldKeys: 3 },
+      resume: { total: 2_000, repeats: 2 },
+      fanout: [20, 50],
+    }
+  : {
+      http: { concurrency: 16, warmup: 200, timeLimitMs: 20_000 },
+      health: 3000,
+      agents: 1500,
+      chat: { sessionCount: 5, turns: 50, timeLimitMs: 30_000 },
+      d1: { turns: 30, gets: 40, coldKeys: 15 },
+      resume: { total: 10_000, repeats: 5 },
+      fanout: [100, 500, 1000],
+    };
 const FANOUT = { rounds: 3, burst: 50, timeLimitMs: 120_000, bareEvents: 7 };
-const WEBHOOKS = options.quick ? { endpoints: 10, fanoutTurns: 4, turns: 10, sessions: 2 } : { endpoints: 25, fanoutTurns: 12, turns: 60, sessions: 3 };
+const WEBHOOKS = options.quick
+  ? { endpoints: 10, fanoutTurns: 4, turns: 10, sessions: 2 }
+  : { endpoints: 25, fanoutTurns: 12, turns: 60, sessions: 3 };
 
 // Raised so the bench measures the app, not its limits (see Settings in the report); the API
 // rate limit binding's own limit is raised in lib/workers.mjs.
@@ -103,23 +121,45 @@ async function remoteD1(name, prepared, secrets, { withResume }) {
 async function realAndBare(prepared, secrets) {
   const real = await serve("app", prepared.tree, prepared.state, prepared.tree.modules.real, secrets);
   const bareTree = { configPath: join(ROOT, "bench", "bare", "wrangler.toml") };
-  const bare = await serve("bare", bareTree, { dir: join(WORK_DIR, "state", "bare") }, [{ type: "ESModule", path: join(ROOT, "bench", "bare", "index.js") }], {});
+  const bare = await serve(
+    "bare",
+    bareTree,
+    { dir: join(WORK_DIR, "state", "bare") },
+    [{ type: "ESModule", path: join(ROOT, "bench", "bare", "index.js") }],
+    {},
+  );
   try {
     const api = apiClient(real.base, prepared.state.tenant.apiKey);
     const pairs = [];
     say(`a) GET /health vs bare GET / (${SIZES.health} requests, concurrency ${SIZES.http.concurrency})`);
-    pairs.push({ scenario: "a) health", unit: "req/s", realLabel: "GET /health", bareLabel: "GET /",
+    pairs.push({
+      scenario: "a) health",
+      unit: "req/s",
+      realLabel: "GET /health",
+      bareLabel: "GET /",
       real: await httpLoad({ ...SIZES.http, url: `${real.base}/health`, count: SIZES.health }),
-      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.health }) });
+      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.health }),
+    });
     const agent = await api.createAgent();
     say(`b) authenticated GET /v1/agents vs bare GET / (${SIZES.agents} requests)`);
-    pairs.push({ scenario: "b) list agents (API key)", unit: "req/s", realLabel: "GET /v1/agents", bareLabel: "GET /",
+    pairs.push({
+      scenario: "b) list agents (API key)",
+      unit: "req/s",
+      realLabel: "GET /v1/agents",
+      bareLabel: "GET /",
       real: await httpLoad({ ...SIZES.http, url: `${real.base}/v1/agents`, headers: api.auth, count: SIZES.agents }),
-      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.agents }) });
+      bare: await httpLoad({ ...SIZES.http, url: `${bare.base}/`, count: SIZES.agents }),
+    });
     say(`c) ${SIZES.chat.turns} chat turns over ${SIZES.chat.sessionCount} sessions (llmsim)`);
     const chat = await chatTurns(api, agent.id, SIZES.chat);
     const events = Math.max(1, chat.eventsPerTurn);
-    const bareChat = await bareStreams(bare.base, { events, count: SIZES.chat.turns, concurrency: SIZES.chat.sessionCount, warmup: SIZES.chat.sessionCount, timeLimitMs: SIZES.chat.timeLimitMs });
+    const bareChat = await bareStreams(bare.base, {
+      events,
+      count: SIZES.chat.turns,
+      concurrency: SIZES.chat.sessionCount,
+      warmup: SIZES.chat.sessionCount,
+      timeLimitMs: SIZES.chat.timeLimitMs,
+    });
     const chatLabels = { realLabel: `turn (${events} events)`, bareLabel: `GET /sse?n=${events}` };
     pairs.push(
       { scenario: "c) chat turn: first delta", unit: "turns/s", ...chatLabels, real: chat.first, bare: bareChat.first },
@@ -130,7 +170,9 @@ async function realAndBare(prepared, secrets) {
     const fanout = [];
     for (const kind of ["sse", "ws"]) {
       for (const subscribers of SIZES.fanout) {
-        say(`d) fan-out over ${kind.toUpperCase()} to ${subscribers} subscribers${kind === "ws" && !wsReady ? " (real: skipped, no /ws route)" : ""}`);
+        say(
+          `d) fan-out over ${kind.toUpperCase()} to ${subscribers} subscribers${kind === "ws" && !wsReady ? " (real: skipped, no /ws route)" : ""}`,
+        );
         const row = { kind, subscribers, real: null };
         if (kind === "sse" || wsReady) row.real = await realFanout(api, agent.id, { kind, subscribers, ...FANOUT });
         row.bare = await bareFanout(bare.base, { kind, subscribers, events: FANOUT.bareEvents, timeLimitMs: FANOUT.timeLimitMs });
@@ -149,7 +191,9 @@ async function realAndBare(prepared, secrets) {
 
 /** Scenario e (bench/lib/webhooks.mjs), with what the page says about how it was measured. */
 async function measureWebhooks(api, agentId, tree) {
-  say(`e) webhooks: ${WEBHOOKS.fanoutTurns} turns fanned out to ${WEBHOOKS.endpoints} endpoints, then ${WEBHOOKS.turns} turns over ${WEBHOOKS.sessions} sessions`);
+  say(
+    `e) webhooks: ${WEBHOOKS.fanoutTurns} turns fanned out to ${WEBHOOKS.endpoints} endpoints, then ${WEBHOOKS.turns} turns over ${WEBHOOKS.sessions} sessions`,
+  );
   const result = await webhookScenario(api, agentId, WEBHOOKS);
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   return { ...result, sizes: WEBHOOKS, date, command: options.command, commit: tree.commit, dirty: tree.dirty, load: loadText() };
@@ -195,12 +239,20 @@ async function main() {
   const t0 = Date.now();
   const machine = machineFacts();
   say(`building and seeding ${options.tree ?? "this tree"}${options.before ? ` and ${options.before}` : ""}`);
-  const [after, before] = await Promise.all([prepare(options.tree ?? ROOT, "after"), options.before ? prepare(options.before, "before") : null]);
+  const [after, before] = await Promise.all([
+    prepare(options.tree ?? ROOT, "after"),
+    options.before ? prepare(options.before, "before") : null,
+  ]);
   const secrets = benchSecrets();
   const results = { after: { remote: await remoteD1("app-metered", after, secrets, { withResume: true }) } };
   if (before) {
     results.before = { remote: await remoteD1("before-metered", before, secrets, { withResume: false }) };
-    results.before.recorded = { date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), command: options.command, tree: options.before, machine };
+    results.before.recorded = {
+      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      command: options.command,
+      tree: options.before,
+      machine,
+    };
   }
   results.after.live = await realAndBare(after, secrets);
   const runSeconds = Math.round((Date.now() - t0) / 1000);

@@ -28,9 +28,17 @@ const SIZES = QUICK
   : { cold: 10, gets: 40, turns: 10, longTurns: 15, fanout: [100, 500, 1000] };
 const GEOGRAPHY = { primaryMs: 80, replicaMs: 5 };
 const HISTORY = 2_000;
-const LIMIT_VARS = { RATE_LIMIT_API_PER_MINUTE: "1000000", SSE_MAX_STREAMS_PER_SESSION: "5000", SSE_MAX_STREAMS_PER_CALLER: "5000", LLMSIM_WORD_DELAY_MS: "0" };
+const LIMIT_VARS = {
+  RATE_LIMIT_API_PER_MINUTE: "1000000",
+  SSE_MAX_STREAMS_PER_SESSION: "5000",
+  SSE_MAX_STREAMS_PER_CALLER: "5000",
+  LLMSIM_WORD_DELAY_MS: "0",
+};
 const say = (msg) => console.log(`[scale] ${msg}`);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(", ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : "—");
 
 async function meter(base, query) {
@@ -45,12 +53,24 @@ async function metered(base, request) {
   const res = await request();
   const { calls } = await meter(base, "");
   const onPath = calls.filter((c) => c.done && c.source === "worker");
-  return { ...res, primary: onPath.filter((c) => c.where === "primary").length, replica: onPath.filter((c) => c.where === "replica").length };
+  return {
+    ...res,
+    primary: onPath.filter((c) => c.where === "primary").length,
+    replica: onPath.filter((c) => c.where === "replica").length,
+  };
 }
 
 function stats(list) {
   const ok = list.filter((r) => r.status === 200);
-  return { ...summarize(ok.map((r) => r.ms), list.length - ok.length, Number.NaN), primaryReads: Math.max(0, ...list.map((r) => r.primary ?? 0)), replicaReads: Math.max(0, ...list.map((r) => r.replica ?? 0)) };
+  return {
+    ...summarize(
+      ok.map((r) => r.ms),
+      list.length - ok.length,
+      Number.NaN,
+    ),
+    primaryReads: Math.max(0, ...list.map((r) => r.primary ?? 0)),
+    replicaReads: Math.max(0, ...list.map((r) => r.replica ?? 0)),
+  };
 }
 
 async function firstDelta(api, sessionId, stream, text) {
@@ -62,7 +82,11 @@ async function firstDelta(api, sessionId, stream, text) {
 
 function turnStats(turns) {
   const ok = turns.filter((t) => !t.failed && t.firstMs !== null && t.completedMs !== null);
-  return summarize(ok.map((t) => t.firstMs), turns.length - ok.length, Number.NaN);
+  return summarize(
+    ok.map((t) => t.firstMs),
+    turns.length - ok.length,
+    Number.NaN,
+  );
 }
 
 /** GETs and a turn's first delta with the primary at +80 ms and a replica at +5 ms. */
@@ -74,7 +98,8 @@ async function geography(worker, tenant) {
   try {
     const agentUrl = `${worker.base}/v1/agents/${agent.id}`;
     const cold = [];
-    for (const key of tenant.spareKeys.slice(0, SIZES.cold)) cold.push(await metered(worker.base, () => timedRequest(agentUrl, { headers: { authorization: `Bearer ${key}` } })));
+    for (const key of tenant.spareKeys.slice(0, SIZES.cold))
+      cold.push(await metered(worker.base, () => timedRequest(agentUrl, { headers: { authorization: `Bearer ${key}` } })));
     const repeat = async (url) => {
       const out = [];
       for (let i = 0; i < SIZES.gets + 2; i += 1) {
@@ -91,7 +116,13 @@ async function geography(worker, tenant) {
     const turns = [];
     for (let i = 0; i < SIZES.turns; i += 1) turns.push(await firstDelta(api, session.id, stream, "Hello, bench."));
     stream.close();
-    return { "GET /v1/agents/{id}, cold": stats(cold), "GET /v1/agents/{id}, warm": stats(warm), "GET /v1/sessions": stats(list), "POST → first message.delta": turnStats(turns), load: load() };
+    return {
+      "GET /v1/agents/{id}, cold": stats(cold),
+      "GET /v1/agents/{id}, warm": stats(warm),
+      "GET /v1/sessions": stats(list),
+      "POST → first message.delta": turnStats(turns),
+      load: load(),
+    };
   } finally {
     await meter(worker.base, "latency=0&replica=&reset=1");
   }
@@ -104,11 +135,17 @@ async function longSession(worker, tenant) {
   const short = await api.createSession(agent.id);
   const long = await api.createSession(agent.id);
   await api.sendMessage(short.id, "The one turn before.");
-  const res = await fetch(`${worker.base}/__bench/seed-messages?session_id=${long.id}&total=${HISTORY}`, { method: "POST", signal: AbortSignal.timeout(120_000) });
+  const res = await fetch(`${worker.base}/__bench/seed-messages?session_id=${long.id}&total=${HISTORY}`, {
+    method: "POST",
+    signal: AbortSignal.timeout(120_000),
+  });
   if (res.status !== 200) throw new Error(`seeding messages answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
   await worker.mf.unsafeEvictDurableObject(worker.name, "SessionObject", { name: long.id });
   const streams = {};
-  for (const [name, s] of [["short", short], ["long", long]]) {
+  for (const [name, s] of [
+    ["short", short],
+    ["long", long],
+  ]) {
     // From the head: the client of a long session does not replay its history here.
     const head = (await api.allEvents(s.id)).at(-1)?.sequence ?? 0;
     streams[name] = await openStream(`${api.sseUrl(s.id)}?after_sequence=${head}`, api.auth);
@@ -117,7 +154,8 @@ async function longSession(worker, tenant) {
   }
   const turns = { short: [], long: [] };
   for (let i = 0; i < SIZES.longTurns; i += 1) {
-    for (const name of ["short", "long"]) turns[name].push(await firstDelta(api, name === "short" ? short.id : long.id, streams[name], "What did we agree on last time?"));
+    for (const name of ["short", "long"])
+      turns[name].push(await firstDelta(api, name === "short" ? short.id : long.id, streams[name], "What did we agree on last time?"));
   }
   for (const s of Object.values(streams)) s.close();
   const compacted = (await api.allEvents(long.id)).filter((e) => e.type === "context.compacted").length;
@@ -139,26 +177,39 @@ async function fanout(worker, tenant) {
 }
 
 function report(results) {
-  const lines = [`Measured ${results.date} on commit ${results.commit}${results.dirty ? " (uncommitted changes)" : ""}; load average at the start ${results.loadAtStart}.`, ""];
+  const lines = [
+    `Measured ${results.date} on commit ${results.commit}${results.dirty ? " (uncommitted changes)" : ""}; load average at the start ${results.loadAtStart}.`,
+    "",
+  ];
   const g = results.geography;
   lines.push(`**Geography** (metered D1: primary +${GEOGRAPHY.primaryMs} ms, replica +${GEOGRAPHY.replicaMs} ms; load ${g.load})`, "");
   lines.push("| request | p50 ms | p95 ms | n | D1 calls on its path: primary / replica (max) |", "|---|---:|---:|---:|---|");
   for (const [name, s] of Object.entries(g)) {
     if (name === "load") continue;
-    lines.push(`| ${name} | ${ms(s.p50)} | ${ms(s.p95)} | ${s.count} | ${s.primaryReads === undefined ? "(object)" : `${s.primaryReads} / ${s.replicaReads}`} |`);
+    lines.push(
+      `| ${name} | ${ms(s.p50)} | ${ms(s.p95)} | ${s.count} | ${s.primaryReads === undefined ? "(object)" : `${s.primaryReads} / ${s.replicaReads}`} |`,
+    );
   }
   const l = results.longSession;
   lines.push("", `**Long session** (llmsim, window 8,192; ${l.compactedEvents} context.compacted events; load ${l.load})`, "");
   lines.push("| session | first delta p50 ms | p95 ms | n |", "|---|---:|---:|---:|");
-  lines.push(`| 2 messages | ${ms(l.short.p50)} | ${ms(l.short.p95)} | ${l.short.count} |`, `| ${HISTORY.toLocaleString("en")} messages | ${ms(l.long.p50)} | ${ms(l.long.p95)} | ${l.long.count} |`);
+  lines.push(
+    `| 2 messages | ${ms(l.short.p50)} | ${ms(l.short.p95)} | ${l.short.count} |`,
+    `| ${HISTORY.toLocaleString("en")} messages | ${ms(l.long.p50)} | ${ms(l.long.p95)} | ${l.long.count} |`,
+  );
   lines.push(`| ratio (p50) | ${(l.long.p50 / l.short.p50).toFixed(2)}× | | |`);
   if (results.fanout) {
     lines.push("", "**Fan-out** (one session, 3 single messages then a burst of 50; publish → receipt)", "");
-    lines.push("| transport | subscribers | single p50 / p99 ms | burst p50 / p99 ms | complete / in order | load |", "|---|---:|---:|---:|---|---|");
+    lines.push(
+      "| transport | subscribers | single p50 / p99 ms | burst p50 / p99 ms | complete / in order | load |",
+      "|---|---:|---:|---:|---|---|",
+    );
     for (const r of results.fanout) {
       const s = r.windows.single;
       const b = r.windows.burst;
-      lines.push(`| ${r.kind.toUpperCase()} | ${r.size} | ${ms(s.p50)} / ${ms(s.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${r.checks.complete} / ${r.checks.inOrder} of ${r.checks.subscribers} | ${r.load} |`);
+      lines.push(
+        `| ${r.kind.toUpperCase()} | ${r.size} | ${ms(s.p50)} / ${ms(s.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${r.checks.complete} / ${r.checks.inOrder} of ${r.checks.subscribers} | ${r.load} |`,
+      );
     }
   }
   return lines.join("\n");
@@ -172,7 +223,15 @@ async function main() {
   await freshDatabase(tree.appDir, dir);
   const tenant = await seedTenant(tree.appDir, dir, { spareKeys: SIZES.cold + 2 });
   const secrets = benchSecrets();
-  const start = (name, modules) => startWorker({ name, configPath: tree.configPath, modules, vars: { ...secrets, ...LIMIT_VARS }, persistRoot: persistRoot(dir), logFile: join(WORK_DIR, `${name}.log`) });
+  const start = (name, modules) =>
+    startWorker({
+      name,
+      configPath: tree.configPath,
+      modules,
+      vars: { ...secrets, ...LIMIT_VARS },
+      persistRoot: persistRoot(dir),
+      logFile: join(WORK_DIR, `${name}.log`),
+    });
   const results = { date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), commit: tree.commit, dirty: tree.dirty, loadAtStart };
   const metered = await start("scale-metered", tree.modules.metered);
   try {

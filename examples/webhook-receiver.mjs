@@ -53,4 +53,6 @@ const server = createServer(async (req, res) => {
   res.writeHead(204).end();
 });
 
-server.listen(port, "127.0.0.1", () => console.log(`Receiving webhooks on http://127.0.0.1:${port}/ (${secrets.length} secret${secrets.length === 1 ? "" : "s"})`));
+server.listen(port, "127.0.0.1", () =>
+  console.log(`Receiving webhooks on http://127.0.0.1:${port}/ (${secrets.length} secret${secrets.length === 1 ? "" : "s"})`),
+);

@@ -73,14 +73,24 @@ function importsOf(path) {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
-      const typeOnly = clause !== undefined && (clause.isTypeOnly || (!clause.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly || (!clause.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
       found.push({ specifier: node.moduleSpecifier.text, typeOnly });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : null;
-      found.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly || (named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)) });
+      found.push({
+        specifier: node.moduleSpecifier.text,
+        typeOnly: node.isTypeOnly || (named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)),
+      });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push({ specifier: node.argument.literal.text, typeOnly: true });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push({ specifier: node.arguments[0].text, typeOnly: false });
     }
     ts.forEachChild(node, visit);
@@ -190,7 +200,8 @@ function ruleBreaks(graph) {
       if (allows(allowed, to, typeOnly)) continue;
       let why = `${from} may not import ${to}`;
       if (allowed.includes(`type:${to}`)) why = `${from} may import only types from ${to}`;
-      else if (to === "session" && (allowed.includes("session:contract") || allowed.includes("type:session:contract"))) why = "only session/rpc.ts and session/subscription.ts are open to it";
+      else if (to === "session" && (allowed.includes("session:contract") || allowed.includes("type:session:contract")))
+        why = "only session/rpc.ts and session/subscription.ts are open to it";
       breaks.push(`${file} -> ${target} (${why})`);
     }
   }
@@ -212,7 +223,15 @@ function table(graph) {
   }
   return [...uses]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([from, to]) => `${from.padEnd(12)} ${[...to].map(([name, typeOnly]) => (typeOnly ? `type:${name}` : name)).sort().join(", ") || "-"}`)
+    .map(
+      ([from, to]) =>
+        `${from.padEnd(12)} ${
+          [...to]
+            .map(([name, typeOnly]) => (typeOnly ? `type:${name}` : name))
+            .sort()
+            .join(", ") || "-"
+        }`,
+    )
     .join("\n");
 }
 

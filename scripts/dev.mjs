@@ -125,7 +125,10 @@ console.log(`
 // A webhook receiver on this machine (examples/webhook-receiver.mjs, docs/WEBHOOKS.md) works with no
 // setup. Passed as a var rather than written to .dev.vars, which the test projects also read.
 const webhookVar = passThrough.some((a) => a.includes("ALLOW_PRIVATE_WEBHOOK_URLS")) ? [] : ["--var", "ALLOW_PRIVATE_WEBHOOK_URLS:true"];
-const args = [...(optionValue(passThrough, "--port") === undefined ? ["--port", DEFAULT_PORT, ...passThrough] : passThrough), ...webhookVar];
+const args = [
+  ...(optionValue(passThrough, "--port") === undefined ? ["--port", DEFAULT_PORT, ...passThrough] : passThrough),
+  ...webhookVar,
+];
 const server = spawn(process.execPath, [wrangler, "dev", ...args], { cwd: root, env: childEnv, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => server.kill(signal));

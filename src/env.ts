@@ -1,5 +1,5 @@
-import type { Database } from "./db/client";
 import type { D1Bookmarks } from "./db/bookmarks";
+import type { Database } from "./db/client";
 import type { RateLimiter } from "./rate-limit/login-limiter-object";
 import type { SessionRpc } from "./session/rpc";
 import type { WebhookQueueMessage } from "./webhooks/messages";

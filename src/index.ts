@@ -3,10 +3,10 @@ import type { Env } from "./env";
 import { handleWebhookBatch } from "./webhooks/consumer";
 import type { WebhookQueueMessage } from "./webhooks/messages";
 
+export { RateLimiter } from "./rate-limit/login-limiter-object";
 // Every Durable Object class the Worker binds (wrangler.toml [[durable_objects.bindings]]):
 // one per session, and the exact global counter of login and register attempts.
 export { SessionObject } from "./session/session-object";
-export { RateLimiter } from "./rate-limit/login-limiter-object";
 
 const app = createApp();
 

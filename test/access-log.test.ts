@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { callWith } from "./support/requests";
 import { captureConsole, jsonLines } from "./support/console";
+import { callWith } from "./support/requests";
 import { newTenant } from "./support/tenants";
 
 /** The access log lines written while `run` executes. */
@@ -14,7 +14,9 @@ describe("access log", () => {
     const responses: Response[] = [];
     const lines = await accessLines(async () => {
       responses.push(await callWith({}, "/health?cursor=secret-cursor-zq5", { headers: { "x-request-id": "log-health" } }));
-      responses.push(await callWith({}, "/v1/agents", { method: "POST", headers: t.headers, json: { name: "logged", system_prompt: "hi" } }));
+      responses.push(
+        await callWith({}, "/v1/agents", { method: "POST", headers: t.headers, json: { name: "logged", system_prompt: "hi" } }),
+      );
       responses.push(await callWith({}, "/no-such-route"));
     });
     for (const res of responses) await res.body?.cancel();
@@ -42,6 +44,8 @@ describe("access log", () => {
     });
     await res.body?.cancel();
     expect(res.status).toBe(401);
-    expect(lines).toEqual([expect.objectContaining({ method: "GET", path: "/v1/agents", status: 401, request_id: res.headers.get("x-request-id") })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ method: "GET", path: "/v1/agents", status: 401, request_id: res.headers.get("x-request-id") }),
+    ]);
   });
 });

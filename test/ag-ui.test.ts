@@ -52,11 +52,20 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     const { t, session } = await sessionSetup();
     const wire: Wire = [];
     const agent = agUiAgent(t, session.id, wire);
-    const tools = [{ name: "pick_color", description: "Ask the user for a color", parameters: { type: "object", properties: { hint: { type: "string" } } } }];
+    const tools = [
+      {
+        name: "pick_color",
+        description: "Ask the user for a color",
+        parameters: { type: "object", properties: { hint: { type: "string" } } },
+      },
+    ];
     say(agent, 'call pick_color {"hint": "warm"}');
     const first = await run(agent, { tools });
     expect(first.error).toBeNull();
-    const finished = first.events.at(-1) as unknown as { type: string; outcome: { type: string; interrupts: { id: string; reason: string; toolCallId: string }[] } };
+    const finished = first.events.at(-1) as unknown as {
+      type: string;
+      outcome: { type: string; interrupts: { id: string; reason: string; toolCallId: string }[] };
+    };
     expect(finished.type).toBe("RUN_FINISHED");
     expect(finished.outcome.type).toBe("interrupt");
     const [interrupt] = finished.outcome.interrupts;
@@ -66,11 +75,17 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     const input = (await listMessages(t, session.id)).find((m) => m.role === "user");
     expect(input?.metadata).toMatchObject({ ag_ui: { tools: [expect.objectContaining({ name: "pick_color" })] } });
 
-    const second = await run(agent, { tools, resume: [{ interruptId: interrupt?.id ?? "", status: "resolved", payload: { color: "orange" } }] });
+    const second = await run(agent, {
+      tools,
+      resume: [{ interruptId: interrupt?.id ?? "", status: "resolved", payload: { color: "orange" } }],
+    });
     expect(second.error).toBeNull();
     expect(second.types[0]).toBe("RUN_STARTED");
     expect(second.types).not.toContain("TOOL_CALL_START");
-    expect(second.events.find((e) => e.type === "TOOL_CALL_RESULT")).toMatchObject({ toolCallId: interrupt?.id, content: JSON.stringify({ color: "orange" }) });
+    expect(second.events.find((e) => e.type === "TOOL_CALL_RESULT")).toMatchObject({
+      toolCallId: interrupt?.id,
+      content: JSON.stringify({ color: "orange" }),
+    });
     expect(second.events.at(-1)).toMatchObject({ type: "RUN_FINISHED", outcome: { type: "success" } });
     expect(agent.pendingInterrupts).toEqual([]);
     expectValidWire(wire);
@@ -87,7 +102,9 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     const agent = agUiAgent(t, session.id, wire);
     say(agent, "what is 2 + 3");
     const first = await run(agent);
-    const finished = first.events.at(-1) as unknown as { outcome: { type: string; interrupts: { id: string; toolCallId: string; responseSchema: unknown; expiresAt: string }[] } };
+    const finished = first.events.at(-1) as unknown as {
+      outcome: { type: string; interrupts: { id: string; toolCallId: string; responseSchema: unknown; expiresAt: string }[] };
+    };
     expect(finished.outcome.type).toBe("interrupt");
     const [interrupt] = finished.outcome.interrupts;
     expect(interrupt).toMatchObject({ reason: "tool_call", toolCallId: interrupt?.id, responseSchema: { required: ["approved"] } });
@@ -134,7 +151,13 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     expect(first.events.at(-1)).toMatchObject({ type: "RUN_FINISHED", outcome: { type: "interrupt" } });
 
     // Straight to the endpoint (HttpAgent itself refuses to send these).
-    const base = { threadId: session.id, runId: "r2", messages: [{ id: "m2", role: "user", content: "another question" }], tools: [], context: [] };
+    const base = {
+      threadId: session.id,
+      runId: "r2",
+      messages: [{ id: "m2", role: "user", content: "another question" }],
+      tools: [],
+      context: [],
+    };
     const blocked = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: base });
     expect(blocked.status).toBe(200);
     expect(parseFrames(await blocked.text())).toEqual([
@@ -147,23 +170,41 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
   it("runs one turn for a retried run: the same message id streams the same turn", async () => {
     const { t, session } = await sessionSetup();
     const input = { threadId: session.id, runId: "r1", messages: [{ id: "m-once", role: "user", content: "only once please" }] };
-    const post = () => callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: input }).then(async (res) => parseFrames(await res.text()));
+    const post = () =>
+      callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: input }).then(async (res) => parseFrames(await res.text()));
     const [first, second] = await Promise.all([post(), post()]);
     expect(first.at(-1)).toMatchObject({ type: "RUN_FINISHED", outcome: { type: "success" } });
-    const text = (frames: Record<string, unknown>[]) => frames.filter((f) => f.type === "TEXT_MESSAGE_CONTENT").map((f) => f["delta"]).join("");
+    const text = (frames: Record<string, unknown>[]) =>
+      frames
+        .filter((f) => f.type === "TEXT_MESSAGE_CONTENT")
+        .map((f) => f["delta"])
+        .join("");
     expect(text(second)).toBe(text(first));
     const log = await settledEvents(t, session.id, 1);
     expect(log.filter((e) => e.type === "turn.started")).toHaveLength(1);
     expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
-    const changed = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...input, messages: [{ id: "m-once", role: "user", content: "something else" }] } });
+    const changed = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, {
+      method: "POST",
+      json: { ...input, messages: [{ id: "m-once", role: "user", content: "something else" }] },
+    });
     await expectProblem(changed, 422, "idempotency_key_reused", ["body.messages.0.id"]);
   });
 
   it("refuses a threadId other than the session, and another org's session, before streaming", async () => {
     const { t, session } = await sessionSetup();
     const body = { threadId: session.id, runId: "r1", messages: [{ id: "m1", role: "user", content: "hi" }] };
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...body, threadId: "thread-1" } }), 400, "validation_failed", ["body.threadId"]);
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...body, messages: [] } }), 400, "validation_failed", ["body.messages"]);
+    await expectProblem(
+      await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...body, threadId: "thread-1" } }),
+      400,
+      "validation_failed",
+      ["body.threadId"],
+    );
+    await expectProblem(
+      await callAs(t, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: { ...body, messages: [] } }),
+      400,
+      "validation_failed",
+      ["body.messages"],
+    );
     const other = await newTenant();
     await expectProblem(await callAs(other, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: body }), 404, "session_not_found");
   });

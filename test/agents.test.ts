@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { agents } from "../src/db/schema";
 import { chunk, D1_MAX_BOUND_PARAMS } from "../src/lib/d1-params";
@@ -7,10 +7,10 @@ import { newId } from "../src/lib/ids";
 import { AgentPage } from "../src/routes/agents";
 import { AgentSchema } from "../src/schemas/agents";
 import { capabilityInserts } from "../src/services/agents";
-import { callAs, type Caller } from "./support/requests";
 import { problem } from "./support/problems";
-import { newTenant } from "./support/tenants";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent } from "./support/resources";
+import { newTenant } from "./support/tenants";
 
 const ALL_CAPABILITIES = ["web_fetch", "noop", "test_weather", "current_time", "test_math"];
 
@@ -108,7 +108,11 @@ describe("agents", () => {
     expect(await listPage(t, "?offset=50")).toEqual({ data: [], total: 3, offset: 50, limit: 20 });
     expect((await listPage(t, "?limit=0")).limit).toBe(1);
     expect((await listPage(t, "?limit=101")).limit).toBe(100);
-    for (const [query, path] of [["?limit=abc", "query.limit"], ["?offset=-1", "query.offset"], ["?offset=x", "query.offset"]]) {
+    for (const [query, path] of [
+      ["?limit=abc", "query.limit"],
+      ["?offset=-1", "query.offset"],
+      ["?offset=x", "query.offset"],
+    ]) {
       const res = await callAs(t, `/v1/agents${query}`);
       expect(res.status, query).toBe(400);
       const body = await problem(res);
@@ -145,12 +149,19 @@ describe("agents", () => {
     const res = await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed", capabilities: ["test_weather"] } });
     expect(res.status).toBe(200);
     const updated = AgentSchema.parse(await res.json());
-    expect(updated).toMatchObject({ name: "Renamed", description: "keep me", tags: ["keep"], capabilities: [{ ref: "test_weather", config: {} }] });
+    expect(updated).toMatchObject({
+      name: "Renamed",
+      description: "keep me",
+      tags: ["keep"],
+      capabilities: [{ ref: "test_weather", config: {} }],
+    });
     const fetched = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(fetched).toEqual(updated);
     const tagsOnly = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { tags: [] } })).json());
     expect(tagsOnly).toMatchObject({ name: "Renamed", tags: [], capabilities: [{ ref: "test_weather", config: {} }] });
-    const cleared = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities: [] } })).json());
+    const cleared = AgentSchema.parse(
+      await (await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities: [] } })).json(),
+    );
     expect(cleared.capabilities).toEqual([]);
   });
 

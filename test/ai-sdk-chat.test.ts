@@ -42,7 +42,14 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
     const turnId = stored.events.find((e) => e.type === "turn.started")?.context.turn_id;
 
     expect(chunks[0]).toEqual({ type: "start", messageId: turnId });
-    expect(chunks.map((c) => c.type).filter((type) => type !== "text-delta")).toEqual(["start", "start-step", "text-start", "text-end", "finish-step", "finish"]);
+    expect(chunks.map((c) => c.type).filter((type) => type !== "text-delta")).toEqual([
+      "start",
+      "start-step",
+      "text-start",
+      "text-end",
+      "finish-step",
+      "finish",
+    ]);
     expect(chunks.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
     const ids = new Set(chunks.flatMap((c) => ("id" in c ? [c.id] : [])));
     expect(ids.size).toBe(1);
@@ -56,7 +63,10 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
 
   it("answers with the protocol's headers and ends the body with [DONE]", async () => {
     const { t, session } = await sessionSetup();
-    const res = await callAs(t, "/v1/chat", { method: "POST", json: { id: session.id, messages: [userMessage("hi")], trigger: "submit-message" } });
+    const res = await callAs(t, "/v1/chat", {
+      method: "POST",
+      json: { id: session.id, messages: [userMessage("hi")], trigger: "submit-message" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(res.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
@@ -67,7 +77,10 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
   it("runs one turn for a retried UIMessage: the retry streams the same turn", async () => {
     const { t, session } = await sessionSetup();
     const message = userMessage("say this once");
-    const [first, second] = await Promise.all([send(t, session.id, [message]).then(readChunks), send(t, session.id, [message]).then(readChunks)]);
+    const [first, second] = await Promise.all([
+      send(t, session.id, [message]).then(readChunks),
+      send(t, session.id, [message]).then(readChunks),
+    ]);
     const stored = await storedReply(t, session.id, 1);
     expect(stored.events.filter((e) => e.type === "turn.started")).toHaveLength(1);
     expect(textOf(await rebuild(first))).toBe(stored.text);
@@ -123,12 +136,38 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
 
   it("refuses regenerate-message, a bad session id, another org's session and a last message that is neither user nor assistant", async () => {
     const { t, session } = await sessionSetup();
-    const body = (over: Record<string, unknown>) => ({ method: "POST", json: { id: session.id, messages: [userMessage("x")], trigger: "submit-message", ...over } });
-    await expectProblem(await callAs(t, "/v1/chat", body({ trigger: "regenerate-message", messageId: "m1" })), 422, "unsupported_feature", ["body.trigger"]);
+    const body = (over: Record<string, unknown>) => ({
+      method: "POST",
+      json: { id: session.id, messages: [userMessage("x")], trigger: "submit-message", ...over },
+    });
+    await expectProblem(await callAs(t, "/v1/chat", body({ trigger: "regenerate-message", messageId: "m1" })), 422, "unsupported_feature", [
+      "body.trigger",
+    ]);
     await expectProblem(await callAs(t, "/v1/chat", body({ id: "chat-1" })), 400, "validation_failed", ["body.id"]);
-    await expectProblem(await callAs(t, "/v1/chat", body({ messages: [{ id: "s", role: "system", parts: [{ type: "text", text: "x" }] }] })), 400, "validation_failed", ["body.messages.0.role"]);
-    await expectProblem(await callAs(t, "/v1/chat", body({ messages: [{ id: "u", role: "user", parts: [{ type: "file", mediaType: "application/pdf", url: "https://example.com/a.pdf" }] }] })), 400, "validation_failed", ["body.messages.0.parts.0"]);
-    await expectProblem(await callAs(t, "/v1/chat", body({ messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "" }] }] })), 400, "validation_failed", ["body.messages.0"]);
+    await expectProblem(
+      await callAs(t, "/v1/chat", body({ messages: [{ id: "s", role: "system", parts: [{ type: "text", text: "x" }] }] })),
+      400,
+      "validation_failed",
+      ["body.messages.0.role"],
+    );
+    await expectProblem(
+      await callAs(
+        t,
+        "/v1/chat",
+        body({
+          messages: [{ id: "u", role: "user", parts: [{ type: "file", mediaType: "application/pdf", url: "https://example.com/a.pdf" }] }],
+        }),
+      ),
+      400,
+      "validation_failed",
+      ["body.messages.0.parts.0"],
+    );
+    await expectProblem(
+      await callAs(t, "/v1/chat", body({ messages: [{ id: "u", role: "user", parts: [{ type: "text", text: "" }] }] })),
+      400,
+      "validation_failed",
+      ["body.messages.0"],
+    );
     const other = await newTenant();
     await expectProblem(await callAs(other, "/v1/chat", body({})), 404, "session_not_found");
     await expectProblem(await callAs(other, `/v1/chat/${session.id}/stream`), 404, "session_not_found");
@@ -164,7 +203,14 @@ describe("GET /v1/chat/{id}/stream (reconnectToStream)", () => {
 describe("client-side tools through the transport", () => {
   it("streams the call for the client, takes its output from the next POST (addToolOutput), and finishes the turn", async () => {
     const t = await newTenant();
-    const tools = [{ type: "client_side", name: "city_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } } } }];
+    const tools = [
+      {
+        type: "client_side",
+        name: "city_weather",
+        description: "Weather for a city",
+        parameters: { type: "object", properties: { city: { type: "string" } } },
+      },
+    ];
     const agent = await createAgent(t, { tools });
     const session = await createSession(t, agent.id);
     const user = userMessage('call city_weather {"city": "Paris"}');
@@ -179,7 +225,9 @@ describe("client-side tools through the transport", () => {
     // What Chat.addToolOutput does to the message before it sends it again.
     const answeredMessage: UIMessage = {
       ...assistant,
-      parts: assistant.parts.map((p) => (p.type === "tool-city_weather" ? { ...p, state: "output-available", output: { temp_c: 18 } } : p)) as UIMessage["parts"],
+      parts: assistant.parts.map((p) =>
+        p.type === "tool-city_weather" ? { ...p, state: "output-available", output: { temp_c: 18 } } : p,
+      ) as UIMessage["parts"],
     };
     const secondChunks = await readChunks(await send(t, session.id, [user, answeredMessage], assistant.id));
     expect(secondChunks[0]).toEqual({ type: "start", messageId: assistant.id });
@@ -190,7 +238,9 @@ describe("client-side tools through the transport", () => {
     expect(final.id).toBe(assistant.id);
     expect(final.parts.find((p) => p.type === "tool-city_weather")).toMatchObject({ state: "output-available", output: { temp_c: 18 } });
     expect(textOf(final)).toBe(stored.text);
-    expect(stored.events.filter((e) => e.type === "tool.result")).toEqual([expect.objectContaining({ data: expect.objectContaining({ tool_call_id: call.toolCallId, result: { temp_c: 18 } }) })]);
+    expect(stored.events.filter((e) => e.type === "tool.result")).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ tool_call_id: call.toolCallId, result: { temp_c: 18 } }) }),
+    ]);
 
     // A retry of the answering POST stores nothing twice and streams the rest of the turn again.
     const retry = await readChunks(await send(t, session.id, [user, answeredMessage], assistant.id));
@@ -202,7 +252,11 @@ describe("client-side tools through the transport", () => {
     const { t, session } = await sessionSetup();
     const res = await callAs(t, "/v1/chat", {
       method: "POST",
-      json: { id: session.id, messages: [userMessage("x"), { id: "turn_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", role: "assistant", parts: [] }], trigger: "submit-message" },
+      json: {
+        id: session.id,
+        messages: [userMessage("x"), { id: "turn_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", role: "assistant", parts: [] }],
+        trigger: "submit-message",
+      },
     });
     await expectProblem(res, 409, "not_waiting_for_tool_results", ["body.messages.1.id"]);
   });
@@ -232,7 +286,10 @@ describe("approvals through the transport", () => {
     expect(first).toContainEqual({ type: "tool-approval-request", approvalId: input.toolCallId, toolCallId: input.toolCallId });
     expect(first.at(-1)).toEqual({ type: "finish", finishReason: "tool-calls" });
     const asked = await rebuild(first);
-    expect(asked.parts.find((p) => p.type === "tool-add")).toMatchObject({ state: "approval-requested", approval: { id: input.toolCallId } });
+    expect(asked.parts.find((p) => p.type === "tool-add")).toMatchObject({
+      state: "approval-requested",
+      approval: { id: input.toolCallId },
+    });
 
     const approved = respond(asked, true);
     const second = await readChunks(await send(t, session.id, [user, approved], asked.id));

@@ -3,8 +3,8 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../src/lib/crypto";
 import { ApiKeySchema, CreatedApiKeySchema } from "../src/schemas/auth";
-import { call, callAs, type Caller } from "./support/requests";
 import { expectProblem } from "./support/problems";
+import { type Caller, call, callAs } from "./support/requests";
 import { newTenant } from "./support/tenants";
 
 const KeyList = z.object({ data: z.array(ApiKeySchema.strict()) });
@@ -20,10 +20,18 @@ describe("API keys", () => {
     const t = await newTenant();
     const created = await createKey(t);
     expect(created.key).toMatch(/^evr_[0-9a-f]{64}$/);
-    expect(created).toMatchObject({ name: "CI", key_prefix: created.key.slice(0, 12), org_id: t.orgId, expires_at: null, last_used_at: null });
+    expect(created).toMatchObject({
+      name: "CI",
+      key_prefix: created.key.slice(0, 12),
+      org_id: t.orgId,
+      expires_at: null,
+      last_used_at: null,
+    });
     expect(created.id).toMatch(/^key_[0-9a-f]{32}$/);
 
-    const row = await env.DB.prepare("SELECT prefix, key_hash FROM api_keys WHERE id = ?").bind(created.id).first<{ prefix: string; key_hash: string }>();
+    const row = await env.DB.prepare("SELECT prefix, key_hash FROM api_keys WHERE id = ?")
+      .bind(created.id)
+      .first<{ prefix: string; key_hash: string }>();
     expect(row).toEqual({ prefix: created.key.slice(0, 12), key_hash: await sha256Hex(created.key) });
 
     const list = await callAs(t, "/v1/auth/api-keys");
@@ -70,7 +78,10 @@ describe("API keys", () => {
     // The owner of that org does not see a member's keys in their own list.
     expect(KeyList.parse(await (await callAs(owner, "/v1/auth/api-keys")).json()).data).toEqual([]);
 
-    const me = (await (await call("/v1/auth/me", { headers: { authorization: inOtherOrg.key } })).json()) as { org: { id: string }; role: string };
+    const me = (await (await call("/v1/auth/me", { headers: { authorization: inOtherOrg.key } })).json()) as {
+      org: { id: string };
+      role: string;
+    };
     expect(me).toMatchObject({ org: { id: owner.orgId }, role: "member" });
   });
 

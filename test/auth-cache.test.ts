@@ -37,7 +37,10 @@ describe("principal cache", () => {
 
   it("still refuses a cached key once it expires", async () => {
     const t = await newTenant();
-    const created = await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "short", expires_at: new Date(Date.now() + 1500).toISOString() } });
+    const created = await callAs(t, "/v1/auth/api-keys", {
+      method: "POST",
+      json: { name: "short", expires_at: new Date(Date.now() + 1500).toISOString() },
+    });
     expect(created.status).toBe(201);
     const key = ((await created.json()) as { key: string }).key;
     expect((await callWith({}, "/v1/agents", { headers: { authorization: key } })).status).toBe(200);
@@ -66,10 +69,16 @@ describe("principal cache", () => {
             });
           return new Proxy(statement, {
             get(inner, name) {
-              if (name === "bind") return (...values: unknown[]) => {
-                const bound = inner.bind(...values);
-                return new Proxy(bound, { get: (b, n) => (["all", "first", "raw", "run"].includes(String(n)) ? (...a: unknown[]) => hold((Reflect.get(b, n) as (...x: unknown[]) => Promise<unknown>).apply(b, a)) : Reflect.get(b, n)) });
-              };
+              if (name === "bind")
+                return (...values: unknown[]) => {
+                  const bound = inner.bind(...values);
+                  return new Proxy(bound, {
+                    get: (b, n) =>
+                      ["all", "first", "raw", "run"].includes(String(n))
+                        ? (...a: unknown[]) => hold((Reflect.get(b, n) as (...x: unknown[]) => Promise<unknown>).apply(b, a))
+                        : Reflect.get(b, n),
+                  });
+                };
               return Reflect.get(inner, name);
             },
           });

@@ -35,7 +35,11 @@ describe("failed credentials", () => {
     }
     expect(statuses[0]).toBe(401);
     expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
-    await expectProblem(await call("/v1/agents", { headers: { authorization: randomKey(), "cf-connecting-ip": uniqueIp() } }), 401, "unauthorized");
+    await expectProblem(
+      await call("/v1/agents", { headers: { authorization: randomKey(), "cf-connecting-ip": uniqueIp() } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("are refused before the lookup once an address is over the limit, and an unknown or revoked key is looked up once", async () => {
@@ -43,19 +47,41 @@ describe("failed credentials", () => {
     const counting = countingDb();
     const ip = uniqueIp();
     const unknown = randomKey();
-    for (let i = 0; i < 3; i += 1) await expectProblem(await callWith({ DB: counting.DB }, "/v1/agents", { headers: { authorization: unknown, "cf-connecting-ip": ip } }), 401, "unauthorized");
+    for (let i = 0; i < 3; i += 1)
+      await expectProblem(
+        await callWith({ DB: counting.DB }, "/v1/agents", { headers: { authorization: unknown, "cf-connecting-ip": ip } }),
+        401,
+        "unauthorized",
+      );
     expect(counting.keyReads()).toBe(1);
     const listed = (await (await callAs(t, "/v1/auth/api-keys")).json()) as { data: { id: string }[] };
     expect((await callAs(t, `/v1/auth/api-keys/${listed.data[0]?.id}`, { method: "DELETE" })).status).toBe(204);
     const before = counting.keyReads();
-    for (let i = 0; i < 3; i += 1) await expectProblem(await callWith({ DB: counting.DB }, "/v1/agents", { headers: { authorization: t.apiKey ?? "", "cf-connecting-ip": ip } }), 401, "unauthorized");
+    for (let i = 0; i < 3; i += 1)
+      await expectProblem(
+        await callWith({ DB: counting.DB }, "/v1/agents", { headers: { authorization: t.apiKey ?? "", "cf-connecting-ip": ip } }),
+        401,
+        "unauthorized",
+      );
     expect(counting.keyReads() - before).toBe(1);
     // An address over the limit: refused without reading D1 at all.
     const over: RateLimit = { limit: async () => ({ success: false }) };
     const blockedIp = uniqueIp();
-    await expectProblem(await callWith({ DB: counting.DB, AUTH_FAILURE_LIMIT: over } as never, "/v1/agents", { headers: { authorization: randomKey(), "cf-connecting-ip": blockedIp } }), 429, "rate_limited");
+    await expectProblem(
+      await callWith({ DB: counting.DB, AUTH_FAILURE_LIMIT: over } as never, "/v1/agents", {
+        headers: { authorization: randomKey(), "cf-connecting-ip": blockedIp },
+      }),
+      429,
+      "rate_limited",
+    );
     const afterBlock = counting.keyReads();
-    await expectProblem(await callWith({ DB: counting.DB, AUTH_FAILURE_LIMIT: over } as never, "/v1/agents", { headers: { authorization: randomKey(), "cf-connecting-ip": blockedIp } }), 429, "rate_limited");
+    await expectProblem(
+      await callWith({ DB: counting.DB, AUTH_FAILURE_LIMIT: over } as never, "/v1/agents", {
+        headers: { authorization: randomKey(), "cf-connecting-ip": blockedIp },
+      }),
+      429,
+      "rate_limited",
+    );
     expect(counting.keyReads()).toBe(afterBlock);
   });
 });

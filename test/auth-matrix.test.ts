@@ -1,14 +1,14 @@
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import type { ErrorCode } from "../src/lib/errors";
 import { newId } from "../src/lib/ids";
-import { createApp } from "../src/app";
-import { declaredRoutes } from "../src/middleware/traits";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
+import { declaredRoutes } from "../src/middleware/traits";
 import { documentedOperations } from "./support/openapi";
-import { call, callAs } from "./support/requests";
 import { expectProblem } from "./support/problems";
+import { call, callAs } from "./support/requests";
 import { newTenant, uniqueIp } from "./support/tenants";
 
 /** A well-formed value for each path parameter, so only the credentials can be wrong. */
@@ -108,7 +108,11 @@ describe("auth matrix: every secured operation of the OpenAPI document", () => {
       const headers = { "cf-connecting-ip": uniqueIp() };
       const json = { ...headers, "content-type": "application/json" };
       await expectProblem(await call(path, { method: "POST", headers: json, body: "{" }), 400, "invalid_json");
-      await expectProblem(await call(path, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "x" }), 415, "unsupported_media_type");
+      await expectProblem(
+        await call(path, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: "x" }),
+        415,
+        "unsupported_media_type",
+      );
       const big = `"${"a".repeat(MAX_BODY_BYTES + 10)}"`;
       await expectProblem(await call(path, { method: "POST", headers: json, body: big }), 413, "payload_too_large");
     }

@@ -3,9 +3,9 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { MeSchema } from "../src/schemas/auth";
 import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../src/services/principals";
-import { call, callAs, callWith } from "./support/requests";
-import { expectProblem } from "./support/problems";
 import { captureConsole, jsonLines } from "./support/console";
+import { expectProblem } from "./support/problems";
+import { call, callAs, callWith } from "./support/requests";
 import { newTenant, uniqueIp } from "./support/tenants";
 
 const SECRET = env.JWT_SECRET ?? "";
@@ -64,7 +64,11 @@ describe("credentials", () => {
 
   it("401 unauthorized for a valid token whose user no longer exists", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const ghost = await sign({ sub: "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", token_use: "access", iat: now, exp: now + 900 }, SECRET, "HS256");
+    const ghost = await sign(
+      { sub: "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", token_use: "access", iat: now, exp: now + 900 },
+      SECRET,
+      "HS256",
+    );
     await expectProblem(await withAuth(`Bearer ${ghost}`), 401, "unauthorized");
   });
 

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { limitFrom } from "../src/middleware/rate-limit";
-import { callWith } from "./support/requests";
-import { expectProblem } from "./support/problems";
 import { captureConsole, jsonLines } from "./support/console";
-import { newTenant, uniqueIp } from "./support/tenants";
+import { expectProblem } from "./support/problems";
 import { unreachableRateLimiter } from "./support/rate-limiter";
+import { callWith } from "./support/requests";
+import { newTenant, uniqueIp } from "./support/tenants";
 
 async function expectRateLimited(res: Response): Promise<void> {
   const body = await expectProblem(res, 429, "rate_limited");
@@ -33,7 +33,11 @@ describe("rate limits", () => {
     const ip = uniqueIp();
     const limits = { RATE_LIMIT_LOGIN_PER_MINUTE: "3" };
     const login = (from: string) =>
-      callWith(limits, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": from }, json: { email: t.email, password: "wrong password" } });
+      callWith(limits, "/v1/auth/login", {
+        method: "POST",
+        headers: { "cf-connecting-ip": from },
+        json: { email: t.email, password: "wrong password" },
+      });
     for (let i = 0; i < 3; i += 1) {
       const res = await login(ip);
       expect(res.status).toBe(401);
@@ -42,7 +46,11 @@ describe("rate limits", () => {
     await expectRateLimited(await login(ip));
     // Even the right password is refused from that IP until the window ends.
     await expectRateLimited(
-      await callWith(limits, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": ip }, json: { email: t.email, password: t.password } }),
+      await callWith(limits, "/v1/auth/login", {
+        method: "POST",
+        headers: { "cf-connecting-ip": ip },
+        json: { email: t.email, password: t.password },
+      }),
     );
     const elsewhere = await login(uniqueIp());
     expect(elsewhere.status).toBe(401);
@@ -51,7 +59,8 @@ describe("rate limits", () => {
 
   it("limits register per client IP with the default of 10 a minute", async () => {
     const ip = uniqueIp();
-    const register = () => callWith({}, "/v1/auth/register", { method: "POST", headers: { "cf-connecting-ip": ip }, json: { email: "bad" } });
+    const register = () =>
+      callWith({}, "/v1/auth/register", { method: "POST", headers: { "cf-connecting-ip": ip }, json: { email: "bad" } });
     for (let i = 0; i < 10; i += 1) {
       const res = await register();
       expect(res.status).toBe(400);
@@ -101,7 +110,11 @@ describe("rate limits", () => {
       let res = new Response();
       const lines = jsonLines(
         await captureConsole(async () => {
-          res = await callWith(down, path, { method: "POST", headers: { "cf-connecting-ip": uniqueIp(), "x-request-id": requestId }, json });
+          res = await callWith(down, path, {
+            method: "POST",
+            headers: { "cf-connecting-ip": uniqueIp(), "x-request-id": requestId },
+            json,
+          });
         }),
       );
       const body = await expectProblem(res, 503, "service_unavailable");
@@ -109,7 +122,9 @@ describe("rate limits", () => {
       expect(res.headers.get("retry-after")).toBe(String(body.retry_after_seconds));
       // One warning with the request id, from the limiter; the error renderer does not log it again.
       const problems = lines.filter((l) => l.level !== "info");
-      expect(problems, path).toEqual([expect.objectContaining({ level: "warn", msg: "rate limiter unavailable", fail_closed: true, request_id: requestId })]);
+      expect(problems, path).toEqual([
+        expect.objectContaining({ level: "warn", msg: "rate limiter unavailable", fail_closed: true, request_id: requestId }),
+      ]);
     }
   });
 

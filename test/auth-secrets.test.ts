@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DUMMY_PASSWORD_HASH, hashPassword, PBKDF2_ITERATIONS, sha256Hex, verifyPassword } from "../src/lib/crypto";
-import { call, callAs, callWith } from "./support/requests";
 import { captureConsole } from "./support/console";
+import { call, callAs, callWith } from "./support/requests";
 import { newTenant, uniqueIp } from "./support/tenants";
 
 describe("secrets never leak", () => {
@@ -20,7 +20,9 @@ describe("secrets never leak", () => {
     const lines = await captureConsole(async () => {
       const t = await newTenant();
       secrets.push(t.password, t.token, t.refreshToken);
-      const created = JSON.parse(await keep(await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } }))) as { key: string };
+      const created = JSON.parse(await keep(await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } }))) as {
+        key: string;
+      };
       secrets.push(created.key, await sha256Hex(created.key), await sha256Hex(t.refreshToken));
       const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(t.userId).first<{ password_hash: string }>();
       secrets.push(row?.password_hash ?? "missing", (row?.password_hash ?? "").split("$")[3] ?? "missing");
@@ -31,12 +33,24 @@ describe("secrets never leak", () => {
       await keep(await post("/v1/auth/register", { email: "bad", password: "short", name: "x" }));
       await keep(await post("/v1/auth/refresh", { refresh_token: t.refreshToken }));
       await keep(await post("/v1/auth/refresh", { refresh_token: t.refreshToken }));
-      for (const authorization of [`Bearer ${t.token}x`, `${created.key.slice(0, -1)}0`, `ApiKey ${t.token}`, `Bearer ${created.key}`, created.key]) {
+      for (const authorization of [
+        `Bearer ${t.token}x`,
+        `${created.key.slice(0, -1)}0`,
+        `ApiKey ${t.token}`,
+        `Bearer ${created.key}`,
+        created.key,
+      ]) {
         await keep(await call("/v1/auth/me", { headers: { authorization } }));
       }
       await keep(await callAs(t, "/v1/auth/api-keys"));
       await keep(await callWith({ JWT_SECRET: undefined }, "/v1/auth/me", { headers: t.headers }));
-      await keep(await callWith({ JWT_SECRET: undefined }, "/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email: t.email, password: t.password } }));
+      await keep(
+        await callWith({ JWT_SECRET: undefined }, "/v1/auth/login", {
+          method: "POST",
+          headers: { "cf-connecting-ip": uniqueIp() },
+          json: { email: t.email, password: t.password },
+        }),
+      );
     });
 
     const log = lines.join("\n");
@@ -66,7 +80,13 @@ describe("password hashing", () => {
   it("verifies hashes of other iteration counts and treats malformed or too costly ones as mismatches", async () => {
     expect(await verifyPassword("pw", await hashPassword("pw", 1000))).toBe(true);
     const [, , salt, hash] = (await hashPassword("pw", 1000)).split("$");
-    for (const stored of ["", "plain", `pbkdf2_sha256$200000$${salt}$${hash}`, `pbkdf2_sha256$0$${salt}$${hash}`, `bcrypt$1000$${salt}$${hash}`]) {
+    for (const stored of [
+      "",
+      "plain",
+      `pbkdf2_sha256$200000$${salt}$${hash}`,
+      `pbkdf2_sha256$0$${salt}$${hash}`,
+      `bcrypt$1000$${salt}$${hash}`,
+    ]) {
       expect(await verifyPassword("pw", stored)).toBe(false);
     }
   });

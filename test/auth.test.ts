@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
-import { call, callAs } from "./support/requests";
 import { expectProblem } from "./support/problems";
+import { call, callAs } from "./support/requests";
 import { newTenant, uniqueIp } from "./support/tenants";
 
 function post(path: string, json: unknown, ip = uniqueIp()): Promise<Response> {

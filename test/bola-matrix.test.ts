@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { AgentSchema } from "../src/schemas/agents";
-import { problem } from "./support/problems";
 import { documentedOperations } from "./support/openapi";
-import { call, callAs, type Caller } from "./support/requests";
-import { createAgent, createLlmModel, createLlmProvider, createMcpServer, createSession, listMessages, sendMessage } from "./support/resources";
+import { problem } from "./support/problems";
+import { type Caller, call, callAs } from "./support/requests";
+import {
+  createAgent,
+  createLlmModel,
+  createLlmProvider,
+  createMcpServer,
+  createSession,
+  listMessages,
+  sendMessage,
+} from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
 import { createReceiverWebhook } from "./support/webhooks";
 
@@ -77,9 +85,14 @@ describe("object-level authorization: every operation with an id, aimed at anoth
       const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? `unknown-${name}`);
       const body = VALID_BODIES[operationId];
       const headers: Record<string, string> = template.endsWith("/ws") ? { upgrade: "websocket" } : { accept: "application/json" };
-      const res = await callAs(attacker, path, { method, headers, ...(body !== undefined ? { json: body } : method === "POST" ? { json: {} } : {}) });
+      const res = await callAs(attacker, path, {
+        method,
+        headers,
+        ...(body !== undefined ? { json: body } : method === "POST" ? { json: {} } : {}),
+      });
       if (res.status !== 404) {
-        const hint = body === undefined && res.status === 400 ? ` (a new write operation? give ${operationId} a valid body in VALID_BODIES)` : "";
+        const hint =
+          body === undefined && res.status === 400 ? ` (a new write operation? give ${operationId} a valid body in VALID_BODIES)` : "";
         wrong.push(`${method} ${template} → ${res.status} ${(await res.text()).slice(0, 200)}${hint}`);
         continue;
       }
@@ -92,8 +105,17 @@ describe("object-level authorization: every operation with an id, aimed at anoth
     const agent = AgentSchema.parse(await (await callAs(owner, `/v1/agents/${ids.agent_id}`)).json());
     expect(agent).toMatchObject({ name: "Test agent", status: "active" });
     expect((await listMessages(owner, ids.session_id ?? "")).map((m) => m.role)).toContain("user");
-    expect((await listMessages(owner, ids.session_id ?? "")).some((m) => m.content.some((c) => c.type === "text" && c.text === "taken over"))).toBe(false);
-    for (const path of [`/v1/sessions/${ids.session_id}`, `/v1/llm-providers/${ids.provider_id}`, `/v1/llm-models/${ids.model_id}`, `/v1/mcp-servers/${ids.mcp_server_id}`, `/v1/orgs/${ids.org_id}`, `/v1/webhooks/${ids.webhook_id}`]) {
+    expect(
+      (await listMessages(owner, ids.session_id ?? "")).some((m) => m.content.some((c) => c.type === "text" && c.text === "taken over")),
+    ).toBe(false);
+    for (const path of [
+      `/v1/sessions/${ids.session_id}`,
+      `/v1/llm-providers/${ids.provider_id}`,
+      `/v1/llm-models/${ids.model_id}`,
+      `/v1/mcp-servers/${ids.mcp_server_id}`,
+      `/v1/orgs/${ids.org_id}`,
+      `/v1/webhooks/${ids.webhook_id}`,
+    ]) {
       const res = await callAs(owner, path);
       expect(res.status, path).toBe(200);
       expect(JSON.stringify(await res.json()), path).not.toContain("taken over");

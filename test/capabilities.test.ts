@@ -1,23 +1,27 @@
-import { describe, expect, it } from "vitest";
 import { z } from "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
 import { listCapabilities, toolsFor } from "../src/capabilities/registry";
-import { ToolError, type Tool } from "../src/capabilities/types";
+import { type Tool, ToolError } from "../src/capabilities/types";
 import { refusalReason } from "../src/lib/public-url";
 import { CapabilitySchema } from "../src/schemas/capabilities";
-import { runToolCall, type EnabledTool } from "../src/session/tools";
-import { call, callAs } from "./support/requests";
-import { problem } from "./support/problems";
+import { type EnabledTool, runToolCall } from "../src/session/tools";
 import { captureConsole, jsonLines } from "./support/console";
-import { newTenant } from "./support/tenants";
-import { createAgent, createSession, sendMessage } from "./support/resources";
-import { fakeModel, lastRequest, scenarioBase } from "./support/models";
-import { openStream, SseReader } from "./support/sse-reader";
 import { isEnd } from "./support/events";
+import { fakeModel, lastRequest, scenarioBase } from "./support/models";
+import { problem } from "./support/problems";
+import { call, callAs } from "./support/requests";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { openStream, SseReader } from "./support/sse-reader";
+import { newTenant } from "./support/tenants";
 import { builtinTool } from "./support/tools";
 
 const neverAborted = new AbortController().signal;
 function run(name: string, args: Record<string, unknown>, options: { fetch?: typeof fetch; config?: Record<string, unknown> } = {}) {
-  return builtinTool(name).execute(args, { signal: neverAborted, config: options.config ?? {}, fetch: options.fetch ?? (() => Promise.reject(new Error("no network in this test"))) });
+  return builtinTool(name).execute(args, {
+    signal: neverAborted,
+    config: options.config ?? {},
+    fetch: options.fetch ?? (() => Promise.reject(new Error("no network in this test"))),
+  });
 }
 
 describe("capability routes", () => {
@@ -79,7 +83,10 @@ describe("tools", () => {
     expect(utc.timezone).toBe("UTC");
     expect(utc.unix_ms).toBeGreaterThanOrEqual(before);
     expect(new Date(utc.iso).getTime()).toBe(utc.unix_ms);
-    expect(await run("get_current_time", { timezone: "Asia/Tokyo" })).toMatchObject({ timezone: "Asia/Tokyo", local: expect.stringContaining("GMT+9") });
+    expect(await run("get_current_time", { timezone: "Asia/Tokyo" })).toMatchObject({
+      timezone: "Asia/Tokyo",
+      local: expect.stringContaining("GMT+9"),
+    });
     await expect(run("get_current_time", { timezone: "Mars/Olympus" })).rejects.toThrow("Unknown time zone");
   });
 
@@ -100,18 +107,32 @@ describe("tools", () => {
 
   /** A one-tool map around `execute`, for the runner's own behaviour. */
   function only(execute: Tool["execute"], timeoutMs = 1000): Map<string, EnabledTool> {
-    return new Map([["probe", { tool: { name: "probe", description: "probe", parameters: { type: "object" }, timeoutMs, execute }, config: {} }]]);
+    return new Map([
+      ["probe", { tool: { name: "probe", description: "probe", parameters: { type: "object" }, timeoutMs, execute }, config: {} }],
+    ]);
   }
 
   it("marks an unexpected tool failure internal and logs it with the turn's fields, never the arguments", async () => {
     const lines = await captureConsole(async () => {
-      const outcome = await runToolCall({ id: "c3", name: "probe", arguments: { secret: "do-not-log-me" } }, only(async () => {
-        throw new TypeError("boom inside the tool");
-      }), neverAborted, fetch, { session_id: "session_x" });
+      const outcome = await runToolCall(
+        { id: "c3", name: "probe", arguments: { secret: "do-not-log-me" } },
+        only(async () => {
+          throw new TypeError("boom inside the tool");
+        }),
+        neverAborted,
+        fetch,
+        { session_id: "session_x" },
+      );
       expect(outcome).toMatchObject({ status: "error", error: "The tool failed unexpectedly", internal: true });
     });
     const logged = jsonLines(lines).find((l) => l.msg === "tool failed");
-    expect(logged).toMatchObject({ level: "error", session_id: "session_x", tool: "probe", tool_call_id: "c3", error: { name: "TypeError", message: "boom inside the tool" } });
+    expect(logged).toMatchObject({
+      level: "error",
+      session_id: "session_x",
+      tool: "probe",
+      tool_call_id: "c3",
+      error: { name: "TypeError", message: "boom inside the tool" },
+    });
     expect(lines.join("\n")).not.toContain("do-not-log-me");
   });
 
@@ -234,14 +255,20 @@ describe("web_fetch", () => {
 
   it("follows redirects manually, re-checking each hop, and stops after five", async () => {
     const seen: string[] = [];
-    const redirectTo = (location: string): typeof fetch => async (input, init) => {
-      seen.push(String(input));
-      expect(init?.redirect).toBe("manual");
-      return new Response(null, { status: 302, headers: { location } });
-    };
-    await expect(run("web_fetch", { url: "https://example.com/a" }, { fetch: redirectTo("https://127.0.0.1/admin") })).rejects.toThrow("Refused https://127.0.0.1");
+    const redirectTo =
+      (location: string): typeof fetch =>
+      async (input, init) => {
+        seen.push(String(input));
+        expect(init?.redirect).toBe("manual");
+        return new Response(null, { status: 302, headers: { location } });
+      };
+    await expect(run("web_fetch", { url: "https://example.com/a" }, { fetch: redirectTo("https://127.0.0.1/admin") })).rejects.toThrow(
+      "Refused https://127.0.0.1",
+    );
     expect(seen).toEqual(["https://example.com/a"]);
-    await expect(run("web_fetch", { url: "https://example.com/loop" }, { fetch: redirectTo("/loop") })).rejects.toThrow("More than 5 redirects");
+    await expect(run("web_fetch", { url: "https://example.com/loop" }, { fetch: redirectTo("/loop") })).rejects.toThrow(
+      "More than 5 redirects",
+    );
 
     const hops: typeof fetch = async (input) => {
       const url = new URL(String(input));
@@ -268,18 +295,26 @@ describe("web_fetch", () => {
         }),
         { headers: { "content-type": "text/html" } },
       );
-    const small = (await run("web_fetch", { url: "https://example.com/" }, { fetch: big, config: { max_bytes: 100 } })) as { bytes: number; truncated: boolean; content: string };
+    const small = (await run("web_fetch", { url: "https://example.com/" }, { fetch: big, config: { max_bytes: 100 } })) as {
+      bytes: number;
+      truncated: boolean;
+      content: string;
+    };
     expect(small).toMatchObject({ bytes: 100, truncated: true });
     expect(small.content).toBe("x".repeat(100));
     const byDefault = (await run("web_fetch", { url: "https://example.com/" }, { fetch: big })) as { bytes: number };
     expect(byDefault.bytes).toBe(256 * 1024);
-    const capped = (await run("web_fetch", { url: "https://example.com/" }, { fetch: big, config: { max_bytes: 50 * 1024 * 1024 } })) as { bytes: number };
+    const capped = (await run("web_fetch", { url: "https://example.com/" }, { fetch: big, config: { max_bytes: 50 * 1024 * 1024 } })) as {
+      bytes: number;
+    };
     expect(capped.bytes).toBe(1024 * 1024);
   });
 
   it("refuses binary content types", async () => {
     const image: typeof fetch = async () => new Response(new Uint8Array([0x89, 0x50]), { headers: { "content-type": "image/png" } });
-    await expect(run("web_fetch", { url: "https://example.com/cat.png" }, { fetch: image })).rejects.toThrow("Unsupported content type image/png");
+    await expect(run("web_fetch", { url: "https://example.com/cat.png" }, { fetch: image })).rejects.toThrow(
+      "Unsupported content type image/png",
+    );
   });
 
   it("answers a connection failure or a body that breaks off with an error the model reads", async () => {
@@ -304,15 +339,27 @@ describe("web_fetch", () => {
     );
     // Through the runner: an error result, not an internal failure that would end the turn.
     const tools = new Map(toolsFor([{ ref: "web_fetch", config: {} }]).tools.map((t) => [t.tool.name, t]));
-    const outcome = await runToolCall({ id: "c1", name: "web_fetch", arguments: { url: "https://example.com/" } }, tools, neverAborted, refused);
-    expect(outcome).toMatchObject({ status: "error", error: "Could not fetch https://example.com: the connection failed", internal: false });
+    const outcome = await runToolCall(
+      { id: "c1", name: "web_fetch", arguments: { url: "https://example.com/" } },
+      tools,
+      neverAborted,
+      refused,
+    );
+    expect(outcome).toMatchObject({
+      status: "error",
+      error: "Could not fetch https://example.com: the connection failed",
+      internal: false,
+    });
   });
 
   it("passes the abort signal to fetch so the tool timeout and cancel stop it", async () => {
     const controller = new AbortController();
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }));
-    const pending = builtinTool("web_fetch").execute({ url: "https://example.com/slow" }, { signal: controller.signal, config: {}, fetch: hang });
+    const pending = builtinTool("web_fetch").execute(
+      { url: "https://example.com/slow" },
+      { signal: controller.signal, config: {}, fetch: hang },
+    );
     controller.abort(new Error("cancelled by the test"));
     await expect(pending).rejects.toThrow("cancelled by the test");
   });
@@ -339,7 +386,11 @@ describe("capabilities in turns", () => {
     await sendMessage(t, session.id, "please fetch https://169.254.169.254/latest/meta-data");
     const events = await reader.collectUntil(isEnd);
     await reader.cancel();
-    expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({ name: "web_fetch", status: "error", error: expect.stringContaining("not a public one") });
+    expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({
+      name: "web_fetch",
+      status: "error",
+      error: expect.stringContaining("not a public one"),
+    });
     expect(events.some((e) => e.type === "turn.completed")).toBe(true);
   });
 
@@ -347,7 +398,11 @@ describe("capabilities in turns", () => {
     const t = await newTenant();
     const base = scenarioBase("openai", "text");
     const modelId = await fakeModel(t, "openai", base);
-    const agent = await createAgent(t, { capabilities: ["current_time", "test_weather"], default_model_id: modelId, system_prompt: "You are terse." });
+    const agent = await createAgent(t, {
+      capabilities: ["current_time", "test_weather"],
+      default_model_id: modelId,
+      system_prompt: "You are terse.",
+    });
     const session = await createSession(t, agent.id);
     const reader = new SseReader(await openStream(t, session.id));
     await sendMessage(t, session.id, "hi");

@@ -2,11 +2,11 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FREE_FORM_MAX_DEPTH } from "../src/lib/json-depth";
-import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/services/session-client";
+import type { EventEnvelope } from "../src/session/rpc";
+import { sleep } from "./support/async";
 import { isEnd, settledEvents, stored, TERMINAL } from "./support/events";
 import { fakeModel, lastRequest, scenarioBase } from "./support/models";
-import { sleep } from "./support/async";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { createAgent, createSession, getSession, listMessages, sendMessage } from "./support/resources";
@@ -59,31 +59,65 @@ describe("client-side tools", () => {
     expect(await res.json()).toEqual({ accepted: 1, status: "active" });
     const rest = await reader.collectUntil(isEnd);
     await reader.cancel();
-    expect(rest.find((e) => e.type === "tool.result")?.data).toEqual({ tool_call_id: "call_1", name: "lookup_order", status: "success", result: { status: "shipped" }, error: null });
+    expect(rest.find((e) => e.type === "tool.result")?.data).toEqual({
+      tool_call_id: "call_1",
+      name: "lookup_order",
+      status: "success",
+      result: { status: "shipped" },
+      error: null,
+    });
     expect(rest.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
     const reply = (await listMessages(t, session.id)).at(-1);
     expect(reply?.content).toEqual([{ type: "text", text: 'lookup_order returned: {"status":"shipped"}' }]);
     expect((await getSession(t, session.id)).status).toBe("idle");
     // Filters know the call under the SDKs' name.
     const requested = (await settledEvents(t, session.id)).filter((e) => e.type === "tool.call");
-    const byAlias = await callAs(t, `/v1/sessions/${session.id}/events?types=tool.call_requested`, { headers: { accept: "application/json" } });
+    const byAlias = await callAs(t, `/v1/sessions/${session.id}/events?types=tool.call_requested`, {
+      headers: { accept: "application/json" },
+    });
     expect(((await byAlias.json()) as { data: EventEnvelope[] }).data.map((e) => e.id)).toEqual(requested.map((e) => e.id));
   });
 
   it("refuses results for unknown or answered calls, and when nothing waits, with codes a client can act on", async () => {
     const { t, session, reader } = await clientToolSession();
-    const notWaiting = await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_1", result: 1 }]), 409, "not_waiting_for_tool_results");
+    const notWaiting = await expectProblem(
+      await postResults(t, session.id, [{ tool_call_id: "call_1", result: 1 }]),
+      409,
+      "not_waiting_for_tool_results",
+    );
     expect(notWaiting.detail).toContain("not waiting for tool results"); // the phrase the official SDKs retry on
     await sendMessage(t, session.id, 'call lookup_order {"id": 1} and call lookup_order {"id": 2}');
     await untilClientCall(reader);
-    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_9", result: 1 }]), 422, "unknown_tool_call", ["body.tool_results.0.tool_call_id"]);
-    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_1" }, { tool_call_id: "call_1" }]), 400, "validation_failed", ["body.tool_results.1.tool_call_id"]);
-    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_1", error: "not found" }])).json()).toEqual({ accepted: 1, status: "waitingfortoolresults" });
-    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_1", result: 1 }]), 409, "tool_call_already_answered", ["body.tool_results.0.tool_call_id"]);
+    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_9", result: 1 }]), 422, "unknown_tool_call", [
+      "body.tool_results.0.tool_call_id",
+    ]);
+    await expectProblem(
+      await postResults(t, session.id, [{ tool_call_id: "call_1" }, { tool_call_id: "call_1" }]),
+      400,
+      "validation_failed",
+      ["body.tool_results.1.tool_call_id"],
+    );
+    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_1", error: "not found" }])).json()).toEqual({
+      accepted: 1,
+      status: "waitingfortoolresults",
+    });
+    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_1", result: 1 }]), 409, "tool_call_already_answered", [
+      "body.tool_results.0.tool_call_id",
+    ]);
     // All or none: a request naming an answered call stores nothing, so call_2 still waits.
-    await expectProblem(await postResults(t, session.id, [{ tool_call_id: "call_2", result: 2 }, { tool_call_id: "call_1", result: 1 }]), 409, "tool_call_already_answered");
+    await expectProblem(
+      await postResults(t, session.id, [
+        { tool_call_id: "call_2", result: 2 },
+        { tool_call_id: "call_1", result: 1 },
+      ]),
+      409,
+      "tool_call_already_answered",
+    );
     expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
-    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_2", result: { ok: true } }])).json()).toEqual({ accepted: 1, status: "active" });
+    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_2", result: { ok: true } }])).json()).toEqual({
+      accepted: 1,
+      status: "active",
+    });
     const rest = await reader.collectUntil(isEnd);
     await reader.cancel();
     expect(rest.filter((e) => e.type === "tool.result").map((e) => [e.data.tool_call_id, e.data.status])).toEqual([
@@ -101,7 +135,8 @@ describe("client-side tools", () => {
     const answers = await Promise.all([postResults(t, session.id, body), postResults(t, session.id, body)]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     const refused = answers.find((r) => r.status === 409);
-    if (refused) expect(["tool_call_already_answered", "not_waiting_for_tool_results"]).toContain(((await refused.json()) as { code: string }).code);
+    if (refused)
+      expect(["tool_call_already_answered", "not_waiting_for_tool_results"]).toContain(((await refused.json()) as { code: string }).code);
     const rest = await reader.collectUntil(isEnd);
     await reader.cancel();
     expect(rest.filter((e) => e.type === "tool.result").map((e) => e.data.result)).toEqual([{ status: "shipped" }]);
@@ -116,11 +151,18 @@ describe("client-side tools", () => {
     for (const depth of [FREE_FORM_MAX_DEPTH + 1, 10_000]) {
       const result = `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
       const body = `{"tool_results":[{"tool_call_id":"call_1","result":${result}}]}`;
-      const res = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const res = await callAs(t, `/v1/sessions/${session.id}/tool-results`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       await expectProblem(res, 400, "input_too_large", ["body.tool_results.0.result"]);
     }
     expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
-    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_1", result: { depth: "fine" } }])).json()).toEqual({ accepted: 1, status: "active" });
+    expect(await (await postResults(t, session.id, [{ tool_call_id: "call_1", result: { depth: "fine" } }])).json()).toEqual({
+      accepted: 1,
+      status: "active",
+    });
     const rest = await reader.collectUntil(isEnd);
     await reader.cancel();
     expect(rest.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
@@ -155,17 +197,38 @@ describe("client-side tools", () => {
 
   it("validates declared tools: client_side only, distinct names, none named like a tool of an enabled capability", async () => {
     const t = await newTenant();
-    const post = (tools: unknown[], capabilities: string[] = []) => callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b", tools, capabilities } });
+    const post = (tools: unknown[], capabilities: string[] = []) =>
+      callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "b", tools, capabilities } });
     await expectProblem(await post([{ ...LOOKUP, type: "builtin" }]), 400, "validation_failed", ["body.tools.0.type"]);
     await expectProblem(await post([LOOKUP, LOOKUP]), 400, "validation_failed", ["body.tools.1.name"]);
-    await expectProblem(await post([{ ...LOOKUP, name: "get_current_time" }], ["current_time"]), 400, "validation_failed", ["body.tools.0.name"]);
+    await expectProblem(await post([{ ...LOOKUP, name: "get_current_time" }], ["current_time"]), 400, "validation_failed", [
+      "body.tools.0.name",
+    ]);
     // A built-in tool's name is free when its capability is not enabled…
     const agent = await createAgent(t, { tools: [{ ...LOOKUP, name: "add" }] });
     // …until a session enables that capability, or adds a client tool named like an agent's built-in one.
-    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { capabilities: ["test_math"] } }), 400, "validation_failed", ["body.capabilities.0"]);
+    await expectProblem(
+      await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { capabilities: ["test_math"] } }),
+      400,
+      "validation_failed",
+      ["body.capabilities.0"],
+    );
     const withClock = await createAgent(t, { capabilities: ["current_time"] });
-    await expectProblem(await callAs(t, `/v1/agents/${withClock.id}/sessions`, { method: "POST", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
-    await expectProblem(await callAs(t, `/v1/agents/${withClock.id}`, { method: "PATCH", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }), 400, "validation_failed", ["body.tools.0.name"]);
+    await expectProblem(
+      await callAs(t, `/v1/agents/${withClock.id}/sessions`, {
+        method: "POST",
+        json: { tools: [{ ...LOOKUP, name: "get_current_time" }] },
+      }),
+      400,
+      "validation_failed",
+      ["body.tools.0.name"],
+    );
+    await expectProblem(
+      await callAs(t, `/v1/agents/${withClock.id}`, { method: "PATCH", json: { tools: [{ ...LOOKUP, name: "get_current_time" }] } }),
+      400,
+      "validation_failed",
+      ["body.tools.0.name"],
+    );
   });
 
   it("offers the model one tool per name when an agent changed later meets a session's capability: the built-in one, which is what runs", async () => {
@@ -178,7 +241,9 @@ describe("client-side tools", () => {
     expect(patched.status).toBe(200);
     await sendMessage(t, session.id, "hello");
     await settledEvents(t, session.id);
-    const offered = ((await lastRequest(base)).body.tools as { function: { name: string; description: string } }[]).map((tool) => tool.function);
+    const offered = ((await lastRequest(base)).body.tools as { function: { name: string; description: string } }[]).map(
+      (tool) => tool.function,
+    );
     expect(offered.filter((f) => f.name === "add")).toHaveLength(1);
     expect(offered.find((f) => f.name === "add")?.description).not.toBe(LOOKUP.description);
     expect(offered.map((f) => f.name)).toContain("lookup_order");

@@ -47,10 +47,14 @@ describe("console", () => {
   });
 
   it("follows the API's CORS rules", async () => {
-    const res = await callWith({ CORS_ALLOWED_ORIGINS: "https://app.example" }, "/console/", { headers: { origin: "https://app.example" } });
+    const res = await callWith({ CORS_ALLOWED_ORIGINS: "https://app.example" }, "/console/", {
+      headers: { origin: "https://app.example" },
+    });
     await res.body?.cancel();
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
-    const other = await callWith({ CORS_ALLOWED_ORIGINS: "https://app.example" }, "/console/", { headers: { origin: "https://evil.example" } });
+    const other = await callWith({ CORS_ALLOWED_ORIGINS: "https://app.example" }, "/console/", {
+      headers: { origin: "https://evil.example" },
+    });
     await other.body?.cancel();
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });

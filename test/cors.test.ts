@@ -21,7 +21,13 @@ describe("CORS", () => {
       expect(res.status).toBe(204);
       expect(res.headers.get("access-control-allow-origin")).toBe(origin);
       expect(res.headers.get("access-control-allow-methods")).toContain("POST");
-      expect(res.headers.get("access-control-allow-methods")?.split(",").map((m) => m.trim()).sort()).toEqual(["DELETE", "GET", "OPTIONS", "PATCH", "POST"]);
+      expect(
+        res.headers
+          .get("access-control-allow-methods")
+          ?.split(",")
+          .map((m) => m.trim())
+          .sort(),
+      ).toEqual(["DELETE", "GET", "OPTIONS", "PATCH", "POST"]);
       expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
       expect(res.headers.get("vary")).toContain("Origin");
       expect(res.headers.get("x-request-id")).toBeTruthy();

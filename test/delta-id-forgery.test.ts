@@ -1,8 +1,8 @@
 import { describe, it } from "vitest";
 import { formatId, timeOrderedUuid } from "../src/lib/ids";
+import { settledEvents } from "./support/events";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
-import { settledEvents } from "./support/events";
 import { sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
 
@@ -27,6 +27,11 @@ describe("delta ids", () => {
     await sendMessage(t, session.id, "hello");
     await settledEvents(t, session.id, 1);
     const forged = forgedDeltaId(session.id, 1);
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/events?since_id=${forged}`, { headers: { accept: "application/json" } }), 400, "invalid_cursor", ["query.since_id"]);
+    await expectProblem(
+      await callAs(t, `/v1/sessions/${session.id}/events?since_id=${forged}`, { headers: { accept: "application/json" } }),
+      400,
+      "invalid_cursor",
+      ["query.since_id"],
+    );
   });
 });

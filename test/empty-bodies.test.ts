@@ -39,7 +39,8 @@ describe("Content-Type: application/json with no body (what the official SDKs se
       const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => real[name] ?? unknownId(PREFIX[name] ?? name.replace(/_id$/, "")));
       const res = await callAs(t, path, { method: op.method, ...EMPTY_JSON });
       const text = await res.text();
-      if (res.status === 415 || text.includes('"invalid_json"')) refused.push(`${op.method} ${op.path}: ${res.status} ${text.slice(0, 80)}`);
+      if (res.status === 415 || text.includes('"invalid_json"'))
+        refused.push(`${op.method} ${op.path}: ${res.status} ${text.slice(0, 80)}`);
     }
     expect(refused).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { currentKeyId, decryptSecret, encryptSecret, EncryptionError, reencryptSecret } from "../src/lib/encryption";
+import { currentKeyId, decryptSecret, EncryptionError, encryptSecret, reencryptSecret } from "../src/lib/encryption";
 import { randomEncryptionKey } from "./support/encryption";
 
 const SECRET = "sk-test-0123456789abcdef";

@@ -1,14 +1,14 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { codeForStatus, ERROR_CATALOGUE, type ErrorCode } from "../src/lib/errors";
 import { allowedMethods } from "../src/lib/method-not-allowed";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
-import { call, callAs } from "./support/requests";
-import { expectProblem } from "./support/problems";
 import { captureConsole, jsonLines } from "./support/console";
+import { expectProblem } from "./support/problems";
+import { call, callAs } from "./support/requests";
 import { newTenant } from "./support/tenants";
 
 describe("400", () => {
@@ -25,7 +25,12 @@ describe("400", () => {
 
   it("invalid_json for a JSON body that is not UTF-8, rather than storing U+FFFD in its place", async () => {
     const t = await newTenant();
-    const notUtf8 = new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, ...new TextEncoder().encode('","system_prompt":"p"}')]);
+    const notUtf8 = new Uint8Array([
+      ...new TextEncoder().encode('{"name":"'),
+      0xff,
+      0xfe,
+      ...new TextEncoder().encode('","system_prompt":"p"}'),
+    ]);
     const res = await callAs(t, "/v1/agents", { method: "POST", headers: { "content-type": "application/json" }, body: notUtf8 });
     await expectProblem(res, 400, "invalid_json");
   });
@@ -232,7 +237,10 @@ describe("HTTPException from hono middleware", () => {
       const { res, logged } = await thrown(status);
       const body = await expectProblem(res, status, code);
       expect(JSON.stringify(body)).not.toContain("zq7");
-      expect(logged.filter((l) => l.msg === "unhandled error"), String(status)).toEqual([]);
+      expect(
+        logged.filter((l) => l.msg === "unhandled error"),
+        String(status),
+      ).toEqual([]);
     }
   });
 

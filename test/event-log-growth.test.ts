@@ -1,11 +1,11 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { sessionStub } from "../src/services/session-client";
 import { openSessionDb } from "../src/session/db/client";
 import { EventLog } from "../src/session/event-log";
-import { eventFilter, NO_CONTEXT, type EventDraft } from "../src/session/events";
+import { type EventDraft, eventFilter, NO_CONTEXT } from "../src/session/events";
 import { messagePage } from "../src/session/message-store";
-import { sessionStub } from "../src/services/session-client";
 import { isEnd, listEvents } from "./support/events";
 import { sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
@@ -65,7 +65,12 @@ describe("a session with 10,000 stored events", () => {
       log.cursor(first?.id ?? "");
       messagePage(db, session.id, { offset: 0, limit: 20 });
       spy.mockRestore();
-      return statements.map((s) => ({ sql: s.sql, plan: exec(`EXPLAIN QUERY PLAN ${s.sql}`, ...s.params).toArray().map((r) => String(r.detail)) }));
+      return statements.map((s) => ({
+        sql: s.sql,
+        plan: exec(`EXPLAIN QUERY PLAN ${s.sql}`, ...s.params)
+          .toArray()
+          .map((r) => String(r.detail)),
+      }));
     });
     for (const { sql, plan } of plans) {
       const shown = `${sql}\n  → ${plan.join("; ")}`;

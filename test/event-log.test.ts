@@ -1,18 +1,22 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sessionStub } from "../src/services/session-client";
 import { openSessionDb } from "../src/session/db/client";
 import { events } from "../src/session/db/schema";
 import { EventLog } from "../src/session/event-log";
-import { eventFilter, NO_CONTEXT, type EventDraft, type EventEnvelope } from "../src/session/events";
-import { sessionStub } from "../src/services/session-client";
-import { newTenant } from "./support/tenants";
+import { type EventDraft, type EventEnvelope, eventFilter, NO_CONTEXT } from "../src/session/events";
 import { createAgent, createSession } from "./support/resources";
+import { newTenant } from "./support/tenants";
 
 /** A byte budget no test page reaches. */
 const ANY_SIZE = 1 << 30;
 const draft = (n: number): EventDraft => ({ type: "tool.call", context: NO_CONTEXT, data: { n } });
-const delta = (text: string): EventDraft => ({ type: "message.delta", context: NO_CONTEXT, data: { message_id: "m", delta: text, accumulated: text } });
+const delta = (text: string): EventDraft => ({
+  type: "message.delta",
+  context: NO_CONTEXT,
+  data: { message_id: "m", delta: text, accumulated: text },
+});
 
 /**
  * Runs `check` with an event log over a fresh session object's own storage (the session's log is
@@ -25,7 +29,13 @@ async function withLog(check: (log: EventLog, delivered: EventEnvelope[], stored
     const db = openSessionDb(state.storage);
     const delivered: EventEnvelope[] = [];
     const log = new EventLog(db, state.storage, session.id, (envelopes) => delivered.push(...envelopes));
-    check(log, delivered, () => db.select({ sequence: events.sequence }).from(events).all().map((r) => r.sequence));
+    check(log, delivered, () =>
+      db
+        .select({ sequence: events.sequence })
+        .from(events)
+        .all()
+        .map((r) => r.sequence),
+    );
   });
 }
 
@@ -64,7 +74,10 @@ describe("event log in the session object's storage", () => {
       ).toThrow("could not be written");
       const [next] = log.append([draft(3)]);
       expect(next?.sequence).toBe(2);
-      expect(delivered.map((e) => [e.sequence, e.data.n])).toEqual([[1, 1], [2, 3]]);
+      expect(delivered.map((e) => [e.sequence, e.data.n])).toEqual([
+        [1, 1],
+        [2, 3],
+      ]);
       expect(storedSequences()).toEqual([1, 2]);
     });
   });
@@ -75,7 +88,12 @@ describe("event log in the session object's storage", () => {
       log.emitDelta(delta("a"));
       log.append([draft(2)]);
       log.emitDelta(delta("b"));
-      expect(delivered.map((e) => [e.type, e.sequence])).toEqual([["tool.call", 1], ["message.delta", 1], ["tool.call", 2], ["message.delta", 2]]);
+      expect(delivered.map((e) => [e.type, e.sequence])).toEqual([
+        ["tool.call", 1],
+        ["message.delta", 1],
+        ["tool.call", 2],
+        ["message.delta", 2],
+      ]);
       const [stored1, delta1, stored2, delta2] = delivered;
       expect(log.cursor(stored1?.id ?? "")).toBe(1);
       expect(log.cursor(delta1?.id ?? "")).toBe(1);
@@ -89,8 +107,12 @@ describe("event log in the session object's storage", () => {
   it("pages forwards and backwards, filtering by type in the query", async () => {
     await withLog((log) => {
       log.append([draft(1), { type: "turn.started", context: NO_CONTEXT, data: {} }, draft(2), draft(3)]);
-      expect(log.page({ afterSequence: 0, limit: 2, maxBytes: ANY_SIZE, filter: eventFilter(["tool.call"], []) }).map((e) => e.sequence)).toEqual([1, 3]);
-      expect(log.page({ afterSequence: 0, limit: 10, maxBytes: ANY_SIZE, filter: eventFilter([], ["tool.call"]) }).map((e) => e.sequence)).toEqual([2]);
+      expect(
+        log.page({ afterSequence: 0, limit: 2, maxBytes: ANY_SIZE, filter: eventFilter(["tool.call"], []) }).map((e) => e.sequence),
+      ).toEqual([1, 3]);
+      expect(
+        log.page({ afterSequence: 0, limit: 10, maxBytes: ANY_SIZE, filter: eventFilter([], ["tool.call"]) }).map((e) => e.sequence),
+      ).toEqual([2]);
       expect(log.page({ afterSequence: 0, beforeSequence: 4, limit: 2, maxBytes: ANY_SIZE }).map((e) => e.sequence)).toEqual([2, 3]);
     });
   });

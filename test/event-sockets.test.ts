@@ -135,7 +135,9 @@ describe("GET /v1/sessions/{id}/ws", () => {
     const both = await openSocket(t, session.id, `?since_id=${log[0]?.id}&after_sequence=1`);
     expect(both.webSocket).toBeNull();
     await expectProblem(both, 400, "validation_failed", ["query.after_sequence"]);
-    await expectProblem(await openSocket(t, session.id, `?after_sequence=${log.length + 5}`), 400, "invalid_cursor", ["query.after_sequence"]);
+    await expectProblem(await openSocket(t, session.id, `?after_sequence=${log.length + 5}`), 400, "invalid_cursor", [
+      "query.after_sequence",
+    ]);
   });
 
   it("filters by types and exclude", async () => {
@@ -152,7 +154,9 @@ describe("GET /v1/sessions/{id}/ws", () => {
   it("authenticates from the subprotocol or access_token when the client cannot set headers, and answers everruns.v1", async () => {
     const { t, session } = await sessionSetup();
     const token = t.headers.authorization?.replace(/^Bearer /, "") ?? "";
-    const byProtocol = await call(`/v1/sessions/${session.id}/ws`, { headers: { upgrade: "websocket", "sec-websocket-protocol": `everruns.v1, bearer.${token}` } });
+    const byProtocol = await call(`/v1/sessions/${session.id}/ws`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": `everruns.v1, bearer.${token}` },
+    });
     expect(byProtocol.status).toBe(101);
     expect(byProtocol.headers.get("sec-websocket-protocol")).toBe("everruns.v1");
     new SocketReader(byProtocol).close();
@@ -165,7 +169,11 @@ describe("GET /v1/sessions/{id}/ws", () => {
     const { t, session } = await sessionSetup();
     const other = await newTenant();
     await expectProblem(await call(`/v1/sessions/${session.id}/ws`, { headers: { upgrade: "websocket" } }), 401, "unauthorized");
-    await expectProblem(await call(`/v1/sessions/${session.id}/ws?access_token=nope`, { headers: { upgrade: "websocket" } }), 401, "unauthorized");
+    await expectProblem(
+      await call(`/v1/sessions/${session.id}/ws?access_token=nope`, { headers: { upgrade: "websocket" } }),
+      401,
+      "unauthorized",
+    );
     await expectProblem(await openSocket(other, session.id), 404, "session_not_found");
     await expectProblem(await callAs(t, `/v1/sessions/${session.id}/ws`), 426, "upgrade_required");
     await expectProblem(await openSocket(t, session.id, `?since_id=event_${"0".repeat(32)}`), 400, "invalid_cursor", ["query.since_id"]);

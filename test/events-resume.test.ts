@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { callAs } from "./support/requests";
-import { problem } from "./support/problems";
-import { newTenant } from "./support/tenants";
-import { createAgent, createSession, sendMessage } from "./support/resources";
-import { fakeModel, scenarioBase } from "./support/models";
-import { openStream, SseReader } from "./support/sse-reader";
-import { expectDeltaChains, listEvents, stored } from "./support/events";
 import { sleep } from "./support/async";
+import { expectDeltaChains, listEvents, stored } from "./support/events";
+import { fakeModel, scenarioBase } from "./support/models";
+import { problem } from "./support/problems";
+import { callAs } from "./support/requests";
+import { createAgent, createSession, sendMessage } from "./support/resources";
+import { openStream, SseReader } from "./support/sse-reader";
+import { newTenant } from "./support/tenants";
 
 /** Reads until the session completes the turn of the given input message. */
 function untilTurnDone(reader: SseReader, inputMessageId: string) {
@@ -39,7 +39,9 @@ async function joinDuringReplies(offsetMs: number) {
     joined.push({ after: cut?.sequence ?? 0, reader: new SseReader(res) });
     await sleep(150);
   }
-  const results = await Promise.all(joined.map(async ({ after, reader }) => ({ after, events: await untilTurnDone(reader, second).finally(() => reader.cancel()) })));
+  const results = await Promise.all(
+    joined.map(async ({ after, reader }) => ({ after, events: await untilTurnDone(reader, second).finally(() => reader.cancel()) })),
+  );
   const all = await listEvents(t, session.id);
   expect(all.map((e) => e.sequence)).toEqual(all.map((_, i) => i + 1));
   return results.map((r) => ({ ...r, all }));
@@ -109,7 +111,12 @@ describe("the JSON event list", () => {
     expect(await listEvents(t, session.id, `?types=turn.completed&limit=1&since_id=${next[0]?.id}`)).toEqual([]);
     const all = await listEvents(t, session.id);
     const withoutCreated = await listEvents(t, session.id, "?exclude=message.created&limit=3");
-    expect(withoutCreated.map((e) => e.id)).toEqual(all.filter((e) => e.type !== "message.created").slice(0, 3).map((e) => e.id));
+    expect(withoutCreated.map((e) => e.id)).toEqual(
+      all
+        .filter((e) => e.type !== "message.created")
+        .slice(0, 3)
+        .map((e) => e.id),
+    );
     expect(withoutCreated).toHaveLength(3);
     const backward = await listEvents(t, session.id, "?types=turn.started&before_sequence=1000&limit=1");
     expect(backward.map((e) => e.id)).toEqual([all.filter((e) => e.type === "turn.started").at(-1)?.id]);

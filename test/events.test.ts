@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { callAs } from "./support/requests";
-import { problem } from "./support/problems";
-import { createAgent, createSession, sendMessage } from "./support/resources";
-import { openStream, SseReader } from "./support/sse-reader";
 import { isEnd, listEvents, settledEvents } from "./support/events";
+import { problem } from "./support/problems";
+import { callAs } from "./support/requests";
+import { createAgent, createSession, sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
+import { openStream, SseReader } from "./support/sse-reader";
 
 describe("session events over SSE", () => {
   it("streams a turn in order with the spec's wire format", async () => {
@@ -72,7 +72,10 @@ describe("session events over SSE", () => {
     if (!third) throw new Error("too few events");
     expect((await listEvents(t, session.id, `?since_id=${third.id}`)).map((e) => e.sequence)).toEqual(all.slice(3).map((e) => e.sequence));
     expect((await listEvents(t, session.id, "?limit=2")).map((e) => e.sequence)).toEqual([1, 2]);
-    expect((await listEvents(t, session.id, `?before_sequence=${all.length}&limit=2`)).map((e) => e.sequence)).toEqual([all.length - 2, all.length - 1]);
+    expect((await listEvents(t, session.id, `?before_sequence=${all.length}&limit=2`)).map((e) => e.sequence)).toEqual([
+      all.length - 2,
+      all.length - 1,
+    ]);
     // Out-of-range limits are clamped like every paginated list's (spec §1); a non-number is a 400.
     expect((await listEvents(t, session.id, "?limit=0")).map((e) => e.sequence)).toEqual([1]);
     const bad = await callAs(t, `/v1/sessions/${session.id}/events?limit=two`, { headers: { accept: "application/json" } });
@@ -113,11 +116,16 @@ describe("session events over SSE", () => {
     for (const [i, cut] of all.entries()) {
       if (i === all.length - 1) break;
       const byHeader = i % 2 === 0;
-      const res = byHeader ? await openStream(t, session.id, "", { "last-event-id": cut.id }) : await openStream(t, session.id, `?since_id=${cut.id}`);
+      const res = byHeader
+        ? await openStream(t, session.id, "", { "last-event-id": cut.id })
+        : await openStream(t, session.id, `?since_id=${cut.id}`);
       const reader = new SseReader(res);
       const got = (await reader.collectUntil(isEnd)).filter((e) => e.type !== "message.delta");
       await reader.cancel();
-      expect(got.map((e) => e.id), `cut after ${cut.sequence}`).toEqual(all.slice(i + 1).map((e) => e.id));
+      expect(
+        got.map((e) => e.id),
+        `cut after ${cut.sequence}`,
+      ).toEqual(all.slice(i + 1).map((e) => e.id));
     }
   });
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
 import { settledEvents, stored } from "./support/events";
-import { callAs, type Caller } from "./support/requests";
+import { type Caller, callAs } from "./support/requests";
 import { sessionSetup } from "./support/sessions";
 import { openSocket, SocketReader } from "./support/socket-reader";
-import { openStream, SseReader, type SseFrame } from "./support/sse-reader";
+import { openStream, type SseFrame, SseReader } from "./support/sse-reader";
 import { memberOf } from "./support/tenants";
 
 /** Every subscriber one session may have (SSE_MAX_STREAMS_PER_SESSION's default): two that never read, the rest reading. */
@@ -41,7 +41,10 @@ describe("fan-out capacity", () => {
     expect(sockets).toHaveLength(readerCount);
 
     const posts = Array.from({ length: MESSAGES }, (_, i) =>
-      callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: `burst ${i}` }] } } }),
+      callAs(t, `/v1/sessions/${session.id}/messages`, {
+        method: "POST",
+        json: { message: { role: "user", content: [{ type: "text", text: `burst ${i}` }] } },
+      }),
     );
     for (const res of await Promise.all(posts)) expect(res.status).toBe(201);
     const log = await settledEvents(t, session.id);
@@ -55,7 +58,10 @@ describe("fan-out capacity", () => {
     const received = await Promise.all(sockets.map((s) => s.collectUntil(isLast, 20_000)));
     const lag = Date.now() - settledAt;
     for (const [i, events] of received.entries()) {
-      expect(stored(events).map((e) => e.sequence), `subscriber ${i + 1}`).toEqual(all.map((e) => e.sequence));
+      expect(
+        stored(events).map((e) => e.sequence),
+        `subscriber ${i + 1}`,
+      ).toEqual(all.map((e) => e.sequence));
     }
     expect(lag, "readers caught up this long after the log settled").toBeLessThan(READER_LAG_MS);
 
@@ -82,7 +88,9 @@ describe("fan-out capacity", () => {
 async function listAll(t: Parameters<typeof callAs>[0], sessionId: string, head: number): Promise<EventEnvelope[]> {
   const out: EventEnvelope[] = [];
   while ((out.at(-1)?.sequence ?? 0) < head) {
-    const res = await callAs(t, `/v1/sessions/${sessionId}/events?after_sequence=${out.at(-1)?.sequence ?? 0}&limit=1000`, { headers: { accept: "application/json" } });
+    const res = await callAs(t, `/v1/sessions/${sessionId}/events?after_sequence=${out.at(-1)?.sequence ?? 0}&limit=1000`, {
+      headers: { accept: "application/json" },
+    });
     out.push(...((await res.json()) as { data: EventEnvelope[] }).data);
   }
   return out;

@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { sessionStub } from "../src/services/session-client";
 import { EventLog } from "../src/session/event-log";
 import type { EventDraft } from "../src/session/events";
-import { sessionStub } from "../src/services/session-client";
 import { capturedLogsWithoutKey } from "./support/console";
 import { listEvents, settledEvents, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
@@ -32,7 +32,14 @@ describe("faults on the session's write paths", () => {
   it("refuses a post whose message cannot be stored with a 500, leaving nothing half-written, and the session works on", async () => {
     const { t, session } = await sessionSetup();
     failNextAppend(has("message.created"));
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "lost" }] } } }), 500, "internal_error");
+    await expectProblem(
+      await callAs(t, `/v1/sessions/${session.id}/messages`, {
+        method: "POST",
+        json: { message: { role: "user", content: [{ type: "text", text: "lost" }] } },
+      }),
+      500,
+      "internal_error",
+    );
     expect(await listEvents(t, session.id)).toEqual([]);
     expect(await listMessages(t, session.id)).toEqual([]);
     expect((await getSession(t, session.id)).status).toBe("started");

@@ -1,14 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { AgentPage } from "../src/routes/agents";
-import { AgentSchema } from "../src/schemas/agents";
 import { ApiError } from "../src/lib/errors";
-import { MAX_BODY_DEPTH, validationHook } from "../src/lib/validation";
 import { FREE_FORM_MAX_DEPTH } from "../src/lib/json-depth";
+import { MAX_BODY_DEPTH, validationHook } from "../src/lib/validation";
 import { ToolCallAssembler } from "../src/llm/tool-call-assembler";
 import { LlmError } from "../src/llm/types";
+import { AgentPage } from "../src/routes/agents";
+import { AgentSchema } from "../src/schemas/agents";
 import { expectProblem } from "./support/problems";
-import { callAs, type Caller } from "./support/requests";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent, createSession, listMessages } from "./support/resources";
 import { newTenant } from "./support/tenants";
 
@@ -41,7 +41,10 @@ async function expectTooDeep(res: Response, path: string): Promise<void> {
   const code = (JSON.parse(text) as { code: (typeof TOO_DEEP)[number] }).code;
   expect(TOO_DEEP, text).toContain(code);
   const body = await expectProblem(res, 400, code);
-  expect(body.errors?.map((e) => e.path), text).toContain(path);
+  expect(
+    body.errors?.map((e) => e.path),
+    text,
+  ).toContain(path);
 }
 
 describe("free-form JSON is limited in depth", () => {

@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { startFakeLlmServer } from "./fakes/llm-server";
 import { startMcpHost } from "./fakes/mcp-everything";
-import { startWebhookReceiver } from "./fakes/webhook-receiver";
 import { startFakeWebServer } from "./fakes/web-server";
+import { startWebhookReceiver } from "./fakes/webhook-receiver";
 
 /**
  * Copies Swagger UI's assets and builds the console into public/ before the Worker starts, as

@@ -1,8 +1,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/services/session-client";
+import type { EventEnvelope } from "../src/session/rpc";
 import { sleep } from "./support/async";
 import { isEnd, listEvents, stored } from "./support/events";
 import { sendMessage } from "./support/resources";

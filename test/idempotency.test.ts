@@ -1,22 +1,23 @@
-import { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
+import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import { createDb } from "../src/db/client";
 import { sha256Hex } from "../src/lib/crypto";
-import { createApp } from "../src/app";
 import { declaredRoutes } from "../src/middleware/traits";
-import { everythingUrl } from "./support/mcp";
-import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { AgentSchema } from "../src/schemas/agents";
 import { MessageSchema } from "../src/schemas/messages";
+import { claimKey, completeKey, releaseKey } from "../src/services/idempotency";
 import { settledEvents } from "./support/events";
+import { everythingUrl } from "./support/mcp";
 import { expectProblem } from "./support/problems";
-import { callAs, type Caller } from "./support/requests";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent, createLlmProvider, createSession, listMessages } from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
 
 const agentBody = (name: string) => ({ name, system_prompt: "You are idempotent." });
-const post = (caller: Caller, path: string, json: unknown, key: string) => callAs(caller, path, { method: "POST", json, headers: { "idempotency-key": key } });
+const post = (caller: Caller, path: string, json: unknown, key: string) =>
+  callAs(caller, path, { method: "POST", json, headers: { "idempotency-key": key } });
 const activeAgents = async (caller: Caller) => ((await (await callAs(caller, "/v1/agents")).json()) as { total: number }).total;
 
 describe("Idempotency-Key", () => {
@@ -71,7 +72,9 @@ describe("Idempotency-Key", () => {
     const caller = `${t.userId}:${t.orgId}`;
     const hash = await sha256Hex(`POST /v1/agents\n${JSON.stringify(body)}`);
     const claim = (leaseUntil: number) =>
-      env.DB.prepare("INSERT OR REPLACE INTO idempotency_keys (caller, key, request_hash, state, lease_until, expires_at) VALUES (?, ?, ?, 'in_flight', ?, ?)")
+      env.DB.prepare(
+        "INSERT OR REPLACE INTO idempotency_keys (caller, key, request_hash, state, lease_until, expires_at) VALUES (?, ?, ?, 'in_flight', ?, ?)",
+      )
         .bind(caller, key, hash, leaseUntil, Date.now() + 86_400_000)
         .run();
     await claim(Date.now() + 60_000);
@@ -83,7 +86,8 @@ describe("Idempotency-Key", () => {
 
   it("scopes keys to the credential: another API key of the same user does not get the first one's answer", async () => {
     const t = await newTenant({ apiKey: true });
-    const second = ((await (await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "second" } })).json()) as { key: string }).key;
+    const second = ((await (await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "second" } })).json()) as { key: string })
+      .key;
     const asFirst = { headers: { authorization: `Bearer ${t.apiKey}` } };
     const asSecond = { headers: { authorization: `Bearer ${second}` } };
     const key = crypto.randomUUID();
@@ -99,7 +103,9 @@ describe("Idempotency-Key", () => {
     const body = agentBody("unreplayable");
     const hash = await sha256Hex(`POST /v1/agents\n${JSON.stringify(body)}`);
     const done = (key: string, sealed: string | null) =>
-      env.DB.prepare("INSERT INTO idempotency_keys (caller, key, request_hash, state, status, body, lease_until, expires_at) VALUES (?, ?, ?, 'done', ?, ?, 0, ?)")
+      env.DB.prepare(
+        "INSERT INTO idempotency_keys (caller, key, request_hash, state, status, body, lease_until, expires_at) VALUES (?, ?, ?, 'done', ?, ?, 0, ?)",
+      )
         .bind(`${t.userId}:${t.orgId}`, key, hash, sealed === null ? null : 201, sealed, Date.now() + 86_400_000)
         .run();
     // The answer was not stored (sealing or D1 failed after the create), or was sealed with a retired key.
@@ -120,13 +126,17 @@ describe("Idempotency-Key", () => {
     const key = crypto.randomUUID();
     const first = await claimKey(db, env, caller, key, "hash");
     if (first.kind !== "claimed") throw new Error("not claimed");
-    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ? WHERE caller = ? AND key = ?").bind(Date.now() - 1, caller, key).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ? WHERE caller = ? AND key = ?")
+      .bind(Date.now() - 1, caller, key)
+      .run();
     const takeover = await claimKey(db, env, caller, key, "hash");
     if (takeover.kind !== "claimed") throw new Error("not taken over");
     // The first request, late: neither its failure nor its success touches the new claim.
     await releaseKey(db, caller, key, first.lease);
     await completeKey(db, env, caller, key, first.lease, { status: 201, body: "{}", contentType: "application/json" });
-    const row = await env.DB.prepare("SELECT state, lease_until FROM idempotency_keys WHERE caller = ? AND key = ?").bind(caller, key).first();
+    const row = await env.DB.prepare("SELECT state, lease_until FROM idempotency_keys WHERE caller = ? AND key = ?")
+      .bind(caller, key)
+      .first();
     expect(row).toEqual({ state: "in_flight", lease_until: takeover.lease });
   });
 
@@ -147,7 +157,10 @@ describe("Idempotency-Key", () => {
     const session = await createSession(t, (await createAgent(t)).id);
     const body = { message: { role: "user", content: [{ type: "text", text: "exactly once" }] } };
     const key = crypto.randomUUID();
-    const [a, b] = await Promise.all([post(t, `/v1/sessions/${session.id}/messages`, body, key), post(t, `/v1/sessions/${session.id}/messages`, body, key)]);
+    const [a, b] = await Promise.all([
+      post(t, `/v1/sessions/${session.id}/messages`, body, key),
+      post(t, `/v1/sessions/${session.id}/messages`, body, key),
+    ]);
     expect([a.status, b.status]).toEqual([201, 201]);
     const messages = [MessageSchema.parse(await a.json()), MessageSchema.parse(await b.json())];
     expect(messages[0]).toEqual(messages[1]);
@@ -155,7 +168,11 @@ describe("Idempotency-Key", () => {
     const events = await settledEvents(t, session.id);
     expect(events.filter((e) => e.type === "turn.started")).toHaveLength(1);
     expect((await listMessages(t, session.id)).filter((m) => m.role === "user")).toHaveLength(1);
-    await expectProblem(await post(t, `/v1/sessions/${session.id}/messages`, { message: { role: "user", content: [{ type: "text", text: "other" }] } }, key), 422, "idempotency_key_reused");
+    await expectProblem(
+      await post(t, `/v1/sessions/${session.id}/messages`, { message: { role: "user", content: [{ type: "text", text: "other" }] } }, key),
+      422,
+      "idempotency_key_reused",
+    );
   });
 });
 
@@ -188,14 +205,23 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
     path: "/v1/sessions",
     prepare: async (t) => {
       const agent = await createAgent(t);
-      return { body: { agent_id: agent.id, title: "table" }, otherBody: { agent_id: agent.id, title: "other" }, count: () => listed(t, "/v1/sessions") };
+      return {
+        body: { agent_id: agent.id, title: "table" },
+        otherBody: { agent_id: agent.id, title: "other" },
+        count: () => listed(t, "/v1/sessions"),
+      };
     },
   },
   {
     path: "/v1/agents/{agent_id}/sessions",
     prepare: async (t) => {
       const agent = await createAgent(t);
-      return { params: { agent_id: agent.id }, body: { title: "table" }, otherBody: { title: "other" }, count: () => listed(t, `/v1/agents/${agent.id}/sessions`) };
+      return {
+        params: { agent_id: agent.id },
+        body: { title: "table" },
+        otherBody: { title: "other" },
+        count: () => listed(t, `/v1/agents/${agent.id}/sessions`),
+      };
     },
   },
   {
@@ -205,7 +231,9 @@ const ROUTE_CASES: { path: string; prepare: (t: Tenant) => Promise<Creation> }[]
       const text = (s: string) => ({ message: { role: "user", content: [{ type: "text", text: s }] } });
       // The turns that ran: every posted message starts one (read once the session settled).
       const turns = async () =>
-        (await listMessages(t, session.id)).length === 0 ? 0 : (await settledEvents(t, session.id)).filter((e) => e.type === "turn.started").length;
+        (await listMessages(t, session.id)).length === 0
+          ? 0
+          : (await settledEvents(t, session.id)).filter((e) => e.type === "turn.started").length;
       return { params: { session_id: session.id }, body: text("table"), otherBody: text("other"), count: turns };
     },
   },
@@ -273,17 +301,29 @@ describe("Idempotency-Key replays and authorization", () => {
     const admin = await newTenant();
     const newcomer = await newTenant();
     const other = await newTenant();
-    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: admin.email, role: "admin" } })).status).toBe(201);
+    expect(
+      (await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: admin.email, role: "admin" } })).status,
+    ).toBe(201);
     // The admin acts with their own org in X-Org-Id: the key must still be the path's org's.
     const add = (caller: Caller) =>
-      callAs(caller, `/v1/orgs/${owner.orgId}/members`, { method: "POST", headers: { "idempotency-key": "add-newcomer", "x-org-id": admin.orgId }, json: { email: newcomer.email, role: "member" } });
+      callAs(caller, `/v1/orgs/${owner.orgId}/members`, {
+        method: "POST",
+        headers: { "idempotency-key": "add-newcomer", "x-org-id": admin.orgId },
+        json: { email: newcomer.email, role: "member" },
+      });
     expect((await add(admin)).status).toBe(201);
     expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members/${admin.userId}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await add(admin), 404, "org_not_found");
     // Nor does a key used in one org answer for another org's path.
-    expect((await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } })).status).toBe(201);
+    expect(
+      (await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "admin" } })).status,
+    ).toBe(201);
     const asOther = (orgId: string) =>
-      callAs(other, `/v1/orgs/${orgId}/members`, { method: "POST", headers: { "idempotency-key": "same-key", "x-org-id": other.orgId }, json: { email: newcomer.email, role: "member" } });
+      callAs(other, `/v1/orgs/${orgId}/members`, {
+        method: "POST",
+        headers: { "idempotency-key": "same-key", "x-org-id": other.orgId },
+        json: { email: newcomer.email, role: "member" },
+      });
     expect((await asOther(other.orgId)).status).toBe(201);
     const second = await asOther(owner.orgId);
     expect(second.headers.get("idempotent-replayed")).toBeNull();
@@ -298,28 +338,31 @@ describe("Idempotency-Key on every creating route", () => {
     expect(ROUTE_CASES.map((c) => c.path).sort()).toEqual(idempotent.map((r) => r.path).sort());
   });
 
-  it.each(ROUTE_CASES)("POST $path: a retry replays the first answer and creates nothing twice; another body is 422", async ({ path, prepare }) => {
-    const t = await newTenant();
-    const { params = {}, body, otherBody, count } = await prepare(t);
-    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `{${name}}`);
-    expect(url, "every path parameter is filled").not.toContain("{");
-    const before = await count();
-    const key = crypto.randomUUID();
+  it.each(ROUTE_CASES)(
+    "POST $path: a retry replays the first answer and creates nothing twice; another body is 422",
+    async ({ path, prepare }) => {
+      const t = await newTenant();
+      const { params = {}, body, otherBody, count } = await prepare(t);
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `{${name}}`);
+      expect(url, "every path parameter is filled").not.toContain("{");
+      const before = await count();
+      const key = crypto.randomUUID();
 
-    const first = await post(t, url, body, key);
-    const firstText = await first.text();
-    expect(first.status, firstText).toBe(201);
-    expect(first.headers.get("idempotent-replayed")).toBeNull();
+      const first = await post(t, url, body, key);
+      const firstText = await first.text();
+      expect(first.status, firstText).toBe(201);
+      expect(first.headers.get("idempotent-replayed")).toBeNull();
 
-    const again = await post(t, url, body, key);
-    const againText = await again.text();
-    expect(again.status, againText).toBe(first.status);
-    expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(again.headers.get("content-type")).toBe(first.headers.get("content-type"));
-    expect(againText, "the same body, byte for byte").toBe(firstText);
-    expect(await count()).toBe(before + 1);
+      const again = await post(t, url, body, key);
+      const againText = await again.text();
+      expect(again.status, againText).toBe(first.status);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.headers.get("content-type")).toBe(first.headers.get("content-type"));
+      expect(againText, "the same body, byte for byte").toBe(firstText);
+      expect(await count()).toBe(before + 1);
 
-    await expectProblem(await post(t, url, otherBody, key), 422, "idempotency_key_reused", ["header.idempotency-key"]);
-    expect(await count()).toBe(before + 1);
-  });
+      await expectProblem(await post(t, url, otherBody, key), 422, "idempotency_key_reused", ["header.idempotency-key"]);
+      expect(await count()).toBe(before + 1);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { listEvents } from "./support/events";
 import { expectProblem } from "./support/problems";
-import { callAs, type Caller } from "./support/requests";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { newTenant } from "./support/tenants";
 

@@ -22,7 +22,10 @@ describe("a model's context_window", () => {
     expect(LlmModelWithProviderSchema.parse(await reset.json()).context_window).toBeNull();
 
     for (const bad of [CONTEXT_WINDOW_RANGE.min - 1, CONTEXT_WINDOW_RANGE.max + 1, 1.5, "8k"]) {
-      const res = await callAs(t, `/v1/llm-providers/${provider.id}/models`, { method: "POST", json: { model_id: `m-${crypto.randomUUID()}`, context_window: bad } });
+      const res = await callAs(t, `/v1/llm-providers/${provider.id}/models`, {
+        method: "POST",
+        json: { model_id: `m-${crypto.randomUUID()}`, context_window: bad },
+      });
       await expectProblem(res, 400, "validation_failed", ["body.context_window"]);
     }
   });

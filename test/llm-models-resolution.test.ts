@@ -3,10 +3,10 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb, type Database } from "../src/db/client";
 import { llmProviders, orgs } from "../src/db/schema";
-import { EncryptionError, type EncryptionEnv } from "../src/lib/encryption";
+import { type EncryptionEnv, EncryptionError } from "../src/lib/encryption";
 import { newId } from "../src/lib/ids";
 import { nowIso } from "../src/lib/time";
-import { BUILTIN_MODEL, chooseModel, modelCandidates, type ModelRefs } from "../src/llm/resolve-model";
+import { BUILTIN_MODEL, chooseModel, type ModelRefs, modelCandidates } from "../src/llm/resolve-model";
 import { CreateLlmModelSchema, CreateLlmProviderSchema } from "../src/schemas/llm";
 import { createModel } from "../src/services/llm-models";
 import { createProvider } from "../src/services/llm-providers";
@@ -41,7 +41,12 @@ describe("resolveModel", () => {
   it("falls back to the built-in llmsim model when the org has no models", async () => {
     const orgId = await newOrg();
     const resolved = await resolveModel(db, env, orgId, {});
-    expect(resolved).toEqual({ modelId: null, model: "llmsim-model", provider: { type: "llmsim", baseUrl: null, apiKey: null }, contextWindow: null });
+    expect(resolved).toEqual({
+      modelId: null,
+      model: "llmsim-model",
+      provider: { type: "llmsim", baseUrl: null, apiKey: null },
+      contextWindow: null,
+    });
     expect(resolved).toEqual(BUILTIN_MODEL);
   });
 
@@ -120,7 +125,10 @@ describe("resolveModel", () => {
     const model = await addModel(orgId, a.id);
     // Copy b's sealed key onto a: bound to b's id, it must not open as a's key.
     const bRow = await db.select().from(llmProviders).where(eq(llmProviders.id, b.id)).get();
-    await db.update(llmProviders).set({ apiKeyEncrypted: bRow?.apiKeyEncrypted ?? null }).where(eq(llmProviders.id, a.id));
+    await db
+      .update(llmProviders)
+      .set({ apiKeyEncrypted: bRow?.apiKeyEncrypted ?? null })
+      .where(eq(llmProviders.id, a.id));
     await expect(resolveModel(db, env, orgId, { messageModelId: model.id })).rejects.toBeInstanceOf(EncryptionError);
   });
 });

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { LlmModelSchema, LlmModelWithProviderSchema } from "../src/schemas/llm";
-import { callAs, type Caller, type RequestOptions } from "./support/requests";
 import { problem } from "./support/problems";
-import { memberOf, newTenant } from "./support/tenants";
+import { type Caller, callAs, type RequestOptions } from "./support/requests";
 import { createLlmModel, createLlmProvider } from "./support/resources";
+import { memberOf, newTenant } from "./support/tenants";
 
 const ModelList = z.object({ data: z.array(LlmModelSchema) });
 const ModelWithProviderList = z.object({ data: z.array(LlmModelWithProviderSchema) });
@@ -19,7 +19,13 @@ describe("LLM models", () => {
     const t = await newTenant();
     const provider = await createLlmProvider(t, { name: "OpenAI" });
     const model = await createLlmModel(t, provider.id, { model_id: "gpt-4o-mini", display_name: "GPT-4o mini" });
-    expect(model).toMatchObject({ provider_id: provider.id, model_id: "gpt-4o-mini", display_name: "GPT-4o mini", is_default: false, status: "active" });
+    expect(model).toMatchObject({
+      provider_id: provider.id,
+      model_id: "gpt-4o-mini",
+      display_name: "GPT-4o mini",
+      is_default: false,
+      status: "active",
+    });
     expect(model.id).toMatch(/^model_[0-9a-f]{32}$/);
 
     const byProvider = await callAs(t, `/v1/llm-providers/${provider.id}/models`);
@@ -37,7 +43,11 @@ describe("LLM models", () => {
 
     const patched = await callAs(t, `/v1/llm-models/${model.id}`, { method: "PATCH", json: { display_name: null, status: "disabled" } });
     expect(patched.status).toBe(200);
-    expect(LlmModelWithProviderSchema.parse(await patched.json())).toMatchObject({ model_id: "gpt-4o-mini", display_name: null, status: "disabled" });
+    expect(LlmModelWithProviderSchema.parse(await patched.json())).toMatchObject({
+      model_id: "gpt-4o-mini",
+      display_name: null,
+      status: "disabled",
+    });
 
     expect((await callAs(t, `/v1/llm-models/${model.id}`, { method: "DELETE" })).status).toBe(204);
     const gone = await callAs(t, `/v1/llm-models/${model.id}`);

@@ -1,18 +1,18 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { llmProviders } from "../src/db/schema";
-import { currentKeyId, decryptSecret, encryptSecret, EncryptionError } from "../src/lib/encryption";
+import { currentKeyId, decryptSecret, EncryptionError, encryptSecret } from "../src/lib/encryption";
 import { LlmProviderSchema, ReencryptResultSchema } from "../src/schemas/llm";
 import { createProvider, reencryptProviderKeys, updateProvider } from "../src/services/llm-providers";
-import { callAs, type RequestOptions } from "./support/requests";
-import { problem } from "./support/problems";
 import { captureConsole } from "./support/console";
-import { memberOf, newTenant } from "./support/tenants";
-import { createLlmModel, createLlmProvider } from "./support/resources";
 import { randomEncryptionKey, storedCiphertext } from "./support/encryption";
+import { problem } from "./support/problems";
+import { callAs, type RequestOptions } from "./support/requests";
+import { createLlmModel, createLlmProvider } from "./support/resources";
+import { memberOf, newTenant } from "./support/tenants";
 
 const ProviderList = z.object({ data: z.array(LlmProviderSchema) });
 const API_KEY = "sk-live-do-not-leak-7f3a9c1e5b2d4f60";
@@ -23,7 +23,13 @@ describe("LLM providers", () => {
     let ciphertext = "";
     const lines = await captureConsole(async () => {
       const created = await createLlmProvider(t, { name: "Local vLLM", base_url: "http://10.0.0.5:8000/v1", api_key: API_KEY });
-      expect(created).toMatchObject({ name: "Local vLLM", provider_type: "openai", base_url: "http://10.0.0.5:8000/v1", api_key_set: true, status: "active" });
+      expect(created).toMatchObject({
+        name: "Local vLLM",
+        provider_type: "openai",
+        base_url: "http://10.0.0.5:8000/v1",
+        api_key_set: true,
+        status: "active",
+      });
       expect(created.id).toMatch(/^provider_[0-9a-f]{32}$/);
       expect(created).not.toHaveProperty("api_key");
       ciphertext = (await storedCiphertext(created.id)) ?? "";

@@ -1,15 +1,15 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { sessionStub } from "../src/services/session-client";
 import { openSessionDb } from "../src/session/db/client";
 import { EventLog } from "../src/session/event-log";
-import { storeMessages, type NewMessage } from "../src/session/message-store";
+import { type NewMessage, storeMessages } from "../src/session/message-store";
 import { promptBudget } from "../src/session/prompt";
-import { sessionStub } from "../src/services/session-client";
 import { isEnd } from "./support/events";
 import { FAKE_PROVIDER_KEY, lastRequest, scenarioBase } from "./support/models";
-import { createAgent, createLlmModel, createLlmProvider, createSession, listMessages, sendMessage } from "./support/resources";
 import { callAs } from "./support/requests";
+import { createAgent, createLlmModel, createLlmProvider, createSession, listMessages, sendMessage } from "./support/resources";
 import { openStream, SseReader } from "./support/sse-reader";
 import { newTenant } from "./support/tenants";
 
@@ -27,8 +27,16 @@ function seedTurns(): NewMessage[][] {
     const meta = { input_message_id: user.id ?? null, turn_id: `turn_seed_${i}` };
     const turn: NewMessage[] = [user];
     if (i % 2 === 0 && count + 4 <= HISTORY) {
-      turn.push({ role: "agent", content: [{ type: "tool_call", id: `call_seed_${i}`, name: "add", arguments: { a: i, b: 1 } }], metadata: meta });
-      turn.push({ role: "tool_result", content: [{ type: "tool_result", tool_call_id: `call_seed_${i}`, result: { result: i + 1 }, error: null }], metadata: meta });
+      turn.push({
+        role: "agent",
+        content: [{ type: "tool_call", id: `call_seed_${i}`, name: "add", arguments: { a: i, b: 1 } }],
+        metadata: meta,
+      });
+      turn.push({
+        role: "tool_result",
+        content: [{ type: "tool_result", tool_call_id: `call_seed_${i}`, result: { result: i + 1 }, error: null }],
+        metadata: meta,
+      });
     }
     turn.push({ role: "agent", content: [{ type: "text", text: `Answer ${i}: ${SENTENCE}` }], metadata: meta });
     turns.push(turn);
@@ -81,7 +89,12 @@ describe("a session of 2,000 messages on a model with a small window", () => {
   it("runs its next turn: the prompt fits, tool calls keep their results, context.compacted says what was left out, and the read is bounded", async () => {
     const t = await newTenant();
     const base = scenarioBase("openai", `window_${WINDOW}`);
-    const provider = await createLlmProvider(t, { name: "small window", provider_type: "openai", base_url: base, api_key: FAKE_PROVIDER_KEY });
+    const provider = await createLlmProvider(t, {
+      name: "small window",
+      provider_type: "openai",
+      base_url: base,
+      api_key: FAKE_PROVIDER_KEY,
+    });
     const model = await createLlmModel(t, provider.id, { context_window: WINDOW });
     expect(model.context_window).toBe(WINDOW);
     const agent = await createAgent(t, { default_model_id: model.id, system_prompt: "You are a careful analyst." });
@@ -114,20 +127,31 @@ describe("a session of 2,000 messages on a model with a small window", () => {
 
     // The provider took the prompt: its own count (a real tokenizer) is under the window.
     const reply = events.find((e) => e.type === "message.created" && (e.data.message as { role: string }).role === "agent");
-    const text = (reply?.data.message as { content: Array<{ text: string }> }).content[0]?.text ?? "";
+    const text = (reply?.data.message as { content: Array<{ text: string }> } | undefined)?.content[0]?.text ?? "";
     const counted = Number(/^Fits: (\d+) tokens\.$/.exec(text)?.[1]);
     expect(counted).toBeLessThanOrEqual(WINDOW);
     expect(counted).toBeGreaterThan(WINDOW / 4);
 
     // What it got: the system prompt, then whole turns ending with the new input; every tool call answered right after it.
     const { body } = await lastRequest(base);
-    const sent = body.messages as Array<{ role: string; content: string | null; tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    const sent = body.messages as Array<{
+      role: string;
+      content: string | null;
+      tool_calls?: Array<{ id: string }>;
+      tool_call_id?: string;
+    }>;
     expect(sent[0]?.role).toBe("system");
     expect(sent[1]?.role).toBe("user");
     expect(sent.at(-1)).toMatchObject({ role: "user", content: "What did we agree on last time?" });
     let toolCalls = 0;
     sent.forEach((m, i) => {
-      if (m.role === "tool") expect(sent.slice(0, i).findLast((p) => p.role !== "tool")?.tool_calls?.map((c) => c.id)).toContain(m.tool_call_id);
+      if (m.role === "tool")
+        expect(
+          sent
+            .slice(0, i)
+            .findLast((p) => p.role !== "tool")
+            ?.tool_calls?.map((c) => c.id),
+        ).toContain(m.tool_call_id);
       for (const [k, call] of (m.tool_calls ?? []).entries()) {
         toolCalls += 1;
         expect(sent[i + 1 + k]).toMatchObject({ role: "tool", tool_call_id: call.id });
@@ -138,7 +162,12 @@ describe("a session of 2,000 messages on a model with a small window", () => {
     // context.compacted, before the model call, says what was left out of a history of 2,001 messages.
     const compacted = events.filter((e) => e.type === "context.compacted");
     expect(compacted).toHaveLength(1);
-    const data = compacted[0]?.data as { dropped_messages: number; kept_messages: number; estimated_tokens: number; context_window: number };
+    const data = compacted[0]?.data as {
+      dropped_messages: number;
+      kept_messages: number;
+      estimated_tokens: number;
+      context_window: number;
+    };
     expect(data.context_window).toBe(WINDOW);
     expect(data.kept_messages).toBe(sent.length - 1);
     expect(data.dropped_messages + data.kept_messages).toBe(HISTORY + 1);
@@ -160,7 +189,12 @@ describe("a session of 2,000 messages on a model with a small window", () => {
   it("sends the whole history when it fits, and emits no context.compacted", async () => {
     const t = await newTenant();
     const base = scenarioBase("openai", "window_100000");
-    const provider = await createLlmProvider(t, { name: "big window", provider_type: "openai", base_url: base, api_key: FAKE_PROVIDER_KEY });
+    const provider = await createLlmProvider(t, {
+      name: "big window",
+      provider_type: "openai",
+      base_url: base,
+      api_key: FAKE_PROVIDER_KEY,
+    });
     const model = await createLlmModel(t, provider.id, { context_window: 100_000 });
     const agent = await createAgent(t, { default_model_id: model.id });
     const session = await createSession(t, agent.id);

@@ -8,7 +8,10 @@ describe("MCP client (the SDK's Streamable HTTP client, in workerd, against serv
   it("lists the server's tools with their JSON Schemas", async () => {
     const tools = await listMcpTools({ url: everythingUrl(), headers: {} }, options);
     const echo = tools.find((t) => t.name === "echo");
-    expect(echo).toMatchObject({ description: "Echoes back the input string", parameters: { type: "object", properties: { message: { type: "string" } } } });
+    expect(echo).toMatchObject({
+      description: "Echoes back the input string",
+      parameters: { type: "object", properties: { message: { type: "string" } } },
+    });
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["get-sum", "trigger-long-running-operation"]));
   });
 
@@ -40,7 +43,12 @@ describe("MCP client (the SDK's Streamable HTTP client, in workerd, against serv
 
   it("times out a call that runs past its limit (mcp_timeout)", async () => {
     const started = Date.now();
-    const err = await callMcpTool({ url: everythingUrl(), headers: {} }, "trigger-long-running-operation", { duration: 3, steps: 1 }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    const err = await callMcpTool(
+      { url: everythingUrl(), headers: {} },
+      "trigger-long-running-operation",
+      { duration: 3, steps: 1 },
+      { timeoutMs: 1_000 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpFailure);
     expect((err as McpFailure).code).toBe("mcp_timeout");
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -52,7 +60,9 @@ describe("MCP client (the SDK's Streamable HTTP client, in workerd, against serv
     const refused = await listMcpTools({ url: own.url, headers: {} }, options).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(McpFailure);
     expect((refused as McpFailure).code).toBe("mcp_unavailable");
-    const notMcp = await listMcpTools({ url: everythingUrl().replace(/\/mcp$/, "/nothing"), headers: {} }, options).catch((e: unknown) => e);
+    const notMcp = await listMcpTools({ url: everythingUrl().replace(/\/mcp$/, "/nothing"), headers: {} }, options).catch(
+      (e: unknown) => e,
+    );
     expect(notMcp).toBeInstanceOf(McpFailure);
     expect((notMcp as McpFailure).code).toBe("mcp_unavailable");
     expect((notMcp as McpFailure).message).toContain("404");

@@ -35,7 +35,10 @@ describe("MCP servers", () => {
     };
     let ciphertext = "";
     const lines = await captureConsole(async () => {
-      const res = await callAs(t, "/v1/mcp-servers", { method: "POST", json: { name: "everything", url: own.url, headers: { Authorization: SECRET } } });
+      const res = await callAs(t, "/v1/mcp-servers", {
+        method: "POST",
+        json: { name: "everything", url: own.url, headers: { Authorization: SECRET } },
+      });
       expect(res.status).toBe(201);
       const created = McpServerSchema.parse(await read(res));
       expect(created).toMatchObject({ name: "everything", url: own.url, headers_set: true, capability_id: `mcp:${created.id}` });
@@ -47,7 +50,10 @@ describe("MCP servers", () => {
       const tools = await callAs(t, `/v1/mcp-servers/${created.id}/tools`);
       expect(tools.status).toBe(200);
       const list = McpToolListSchema.parse(await read(tools)).data;
-      expect(list.find((tool) => tool.name === "echo")).toMatchObject({ description: "Echoes back the input string", parameters: { type: "object" } });
+      expect(list.find((tool) => tool.name === "echo")).toMatchObject({
+        description: "Echoes back the input string",
+        parameters: { type: "object" },
+      });
       const seen = (await own.requests()).filter((r) => r.method !== null);
       expect(seen.map((r) => r.method)).toContain("tools/list");
       for (const r of seen) expect(r.headers.authorization).toBe(SECRET);
@@ -102,17 +108,27 @@ describe("MCP servers", () => {
     await expectProblem(await post({ name: "x".repeat(33), url: everythingUrl() }), 400, "validation_failed", ["body.name"]);
     await expectProblem(await post({ name: "ftp", url: "ftp://example.com/mcp" }), 400, "validation_failed", ["body.url"]);
     await expectProblem(await post({ name: "creds", url: "https://user:pw@example.com/mcp" }), 400, "validation_failed", ["body.url"]);
-    await expectProblem(await post({ name: "hdr", url: everythingUrl(), headers: { "Mcp-Session-Id": "x" } }), 400, "validation_failed", ["body.headers"]);
+    await expectProblem(await post({ name: "hdr", url: everythingUrl(), headers: { "Mcp-Session-Id": "x" } }), 400, "validation_failed", [
+      "body.headers",
+    ]);
     await expectProblem(await post({ name: "hdr", url: everythingUrl(), headers: { "X-Bad": "a\r\nb" } }), 400, "validation_failed");
     await createMcpServer(t, { name: "dup" });
     await expectProblem(await post({ name: "dup", url: everythingUrl() }), 409, "mcp_server_name_taken", ["body.name"]);
     const other = await createMcpServer(t, { name: "other" });
-    await expectProblem(await callAs(t, `/v1/mcp-servers/${other.id}`, { method: "PATCH", json: { name: "dup" } }), 409, "mcp_server_name_taken");
+    await expectProblem(
+      await callAs(t, `/v1/mcp-servers/${other.id}`, { method: "PATCH", json: { name: "dup" } }),
+      409,
+      "mcp_server_name_taken",
+    );
     // Another org may use the same name.
     await createMcpServer(await newTenant(), { name: "dup" });
 
     const member = await memberOf(t);
-    await expectProblem(await callAs(member, "/v1/mcp-servers", { method: "POST", json: { name: "m", url: everythingUrl() } }), 403, "forbidden");
+    await expectProblem(
+      await callAs(member, "/v1/mcp-servers", { method: "POST", json: { name: "m", url: everythingUrl() } }),
+      403,
+      "forbidden",
+    );
     expect((await callAs(member, `/v1/mcp-servers/${other.id}/tools`)).status).toBe(200);
     await expectProblem(await callAs(t, "/v1/mcp-servers/provider_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f"), 400, "invalid_id");
   });
@@ -120,13 +136,23 @@ describe("MCP servers", () => {
   it("lets agents use a server of their org as mcp:<id>, refuses unknown ones and unreadable configs", async () => {
     const t = await newTenant();
     const server = await createMcpServer(t);
-    const agent = await createAgent(t, { capabilities: [{ ref: `mcp:${server.id}`, config: { tools: ["echo"], require_approval: ["echo"] } }, { ref: "current_time", config: { require_approval: true } }] });
+    const agent = await createAgent(t, {
+      capabilities: [
+        { ref: `mcp:${server.id}`, config: { tools: ["echo"], require_approval: ["echo"] } },
+        { ref: "current_time", config: { require_approval: true } },
+      ],
+    });
     expect(agent.capabilities.map((c) => c.ref)).toEqual([`mcp:${server.id}`, "current_time"]);
     const foreign = await createMcpServer(await newTenant());
-    const post = (capabilities: unknown) => callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "p", capabilities } });
+    const post = (capabilities: unknown) =>
+      callAs(t, "/v1/agents", { method: "POST", json: { name: "a", system_prompt: "p", capabilities } });
     await expectProblem(await post([`mcp:${foreign.id}`]), 422, "unknown_capability", ["body.capabilities.0"]);
     await expectProblem(await post(["current_time", "mcp:nothing"]), 422, "unknown_capability", ["body.capabilities.1"]);
-    await expectProblem(await post([{ ref: "noop", config: { require_approval: "yes" } }]), 400, "validation_failed", ["body.capabilities.0.config.require_approval"]);
-    await expectProblem(await post([{ ref: `mcp:${server.id}`, config: { tools: "echo" } }]), 400, "validation_failed", ["body.capabilities.0.config.tools"]);
+    await expectProblem(await post([{ ref: "noop", config: { require_approval: "yes" } }]), 400, "validation_failed", [
+      "body.capabilities.0.config.require_approval",
+    ]);
+    await expectProblem(await post([{ ref: `mcp:${server.id}`, config: { tools: "echo" } }]), 400, "validation_failed", [
+      "body.capabilities.0.config.tools",
+    ]);
   });
 });

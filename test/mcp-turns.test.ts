@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
 import { captureConsole } from "./support/console";
 import { settledEvents, TERMINAL } from "./support/events";
-import { startOwnMcpServer, type OwnMcpServer } from "./support/mcp";
+import { type OwnMcpServer, startOwnMcpServer } from "./support/mcp";
 import { callAs } from "./support/requests";
 import { createAgent, createMcpServer, createSession, listMessages, sendMessage } from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
@@ -32,8 +32,18 @@ describe("MCP tools in a turn (server-everything over Streamable HTTP)", () => {
     const { t, own, session } = await mcpSession();
     const events = await turn(t, session.id, 'call mcp__everything__echo {"message": "hello from the turn"}', 1);
     const call = events.find((e) => e.type === "tool.call");
-    expect(call?.data).toEqual({ tool_call: { id: "call_1", name: "mcp__everything__echo", arguments: { message: "hello from the turn" } } });
-    expect(results(events)).toEqual([{ tool_call_id: "call_1", name: "mcp__everything__echo", status: "success", result: { text: "Echo: hello from the turn" }, error: null }]);
+    expect(call?.data).toEqual({
+      tool_call: { id: "call_1", name: "mcp__everything__echo", arguments: { message: "hello from the turn" } },
+    });
+    expect(results(events)).toEqual([
+      {
+        tool_call_id: "call_1",
+        name: "mcp__everything__echo",
+        status: "success",
+        result: { text: "Echo: hello from the turn" },
+        error: null,
+      },
+    ]);
     expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
     const reply = (await listMessages(t, session.id)).at(-1);
     expect(JSON.stringify(reply?.content)).toContain("Echo: hello from the turn");
@@ -88,8 +98,15 @@ describe("MCP tools in a turn (server-everything over Streamable HTTP)", () => {
 
   it("offers only the tools of the allow-list", async () => {
     const { t, own, session } = await mcpSession({ tools: ["get-sum"] });
-    const events = await turn(t, session.id, 'call mcp__everything__echo {"message": "x"} then call mcp__everything__get-sum {"a": 2, "b": 3}', 1);
-    expect(events.filter((e) => e.type === "tool.call").map((e) => (e.data.tool_call as { name: string }).name)).toEqual(["mcp__everything__get-sum"]);
+    const events = await turn(
+      t,
+      session.id,
+      'call mcp__everything__echo {"message": "x"} then call mcp__everything__get-sum {"a": 2, "b": 3}',
+      1,
+    );
+    expect(events.filter((e) => e.type === "tool.call").map((e) => (e.data.tool_call as { name: string }).name)).toEqual([
+      "mcp__everything__get-sum",
+    ]);
     expect(results(events)[0]).toMatchObject({ status: "success" });
     expect(JSON.stringify(results(events)[0]?.result)).toContain("5");
     await own.stop();

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { MessagePage as MessageList } from "../src/routes/messages";
 import { MessageSchema } from "../src/schemas/messages";
-import { callAs, type Caller } from "./support/requests";
-import { problem } from "./support/problems";
-import { newTenant } from "./support/tenants";
-import { sendMessage } from "./support/resources";
-import { openStream, SseReader } from "./support/sse-reader";
 import { isEnd } from "./support/events";
+import { problem } from "./support/problems";
+import { type Caller, callAs } from "./support/requests";
+import { sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
+import { openStream, SseReader } from "./support/sse-reader";
+import { newTenant } from "./support/tenants";
 
 const text = (t: string) => ({ type: "text", text: t });
 const userMessage = (...content: unknown[]) => ({ message: { role: "user", content } });
@@ -83,7 +83,10 @@ describe("messages", () => {
       expect(res.status, JSON.stringify(json)).toBe(400);
       const body = await problem(res);
       expect(body.code).toBe("validation_failed");
-      expect(body.errors?.map((e) => e.path), JSON.stringify(json)).toEqual(expect.arrayContaining(paths));
+      expect(
+        body.errors?.map((e) => e.path),
+        JSON.stringify(json),
+      ).toEqual(expect.arrayContaining(paths));
     }
     const tooBig = await callAs(t, `/v1/sessions/${session.id}/messages`, {
       method: "POST",
@@ -97,11 +100,15 @@ describe("messages", () => {
 
   it("answers input_too_large for too many parts, an oversized image, metadata or tags, naming the field", async () => {
     const { t, session } = await sessionSetup();
-    await expectRefused(t, session.id, userMessage(...Array.from({ length: 33 }, () => text("x"))), "input_too_large", ["body.message.content"]);
+    await expectRefused(t, session.id, userMessage(...Array.from({ length: 33 }, () => text("x"))), "input_too_large", [
+      "body.message.content",
+    ]);
     const bigImage = { type: "image", base64: "A".repeat(768 * 1024 + 4), media_type: "image/png" };
     await expectRefused(t, session.id, userMessage(text("look"), bigImage), "input_too_large", ["body.message.content.1.base64"]);
     // 9000 characters but 18000 bytes: the limit counts bytes.
-    await expectRefused(t, session.id, { ...userMessage(text("x")), metadata: { note: "é".repeat(9000) } }, "input_too_large", ["body.metadata"]);
+    await expectRefused(t, session.id, { ...userMessage(text("x")), metadata: { note: "é".repeat(9000) } }, "input_too_large", [
+      "body.metadata",
+    ]);
     await expectRefused(t, session.id, { ...userMessage(text("x")), tags: ["é".repeat(65)] }, "input_too_large", ["body.tags.0"]);
     await expectRefused(t, session.id, { ...userMessage(text("x")), tags: Array(51).fill("t") }, "input_too_large", ["body.tags"]);
     // A size issue next to a shape issue: the request must change shape anyway, so validation_failed.

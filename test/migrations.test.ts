@@ -25,14 +25,22 @@ const NOW = "2026-01-01T00:00:00.000Z";
 function insertModel(sql: SqlStorage, id: string, providerId: string, modelId: string, isDefault = false): void {
   sql.exec(
     "INSERT INTO llm_models (id, org_id, provider_id, model_id, is_default, status, created_at, updated_at) VALUES (?, 'org_1', ?, ?, ?, 'active', ?, ?)",
-    id, providerId, modelId, isDefault ? 1 : 0, NOW, NOW,
+    id,
+    providerId,
+    modelId,
+    isDefault ? 1 : 0,
+    NOW,
+    NOW,
   );
 }
 
 function insertAgent(sql: SqlStorage, id: string, defaultModelId: string | null): void {
   sql.exec(
     "INSERT INTO agents (id, org_id, name, system_prompt, default_model_id, tags, status, created_at, updated_at) VALUES (?, 'org_1', 'a', 'p', ?, '[]', 'active', ?, ?)",
-    id, defaultModelId, NOW, NOW,
+    id,
+    defaultModelId,
+    NOW,
+    NOW,
   );
 }
 
@@ -42,7 +50,12 @@ describe("migration 0004: one model per (provider, model_id)", () => {
       migrate(sql, ["0000_", "0001_", "0002_", "0003_"]);
       sql.exec("INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('org_1', 'o', ?, ?)", NOW, NOW);
       for (const p of ["provider_p", "provider_q"]) {
-        sql.exec("INSERT INTO llm_providers (id, org_id, name, provider_type, status, created_at, updated_at) VALUES (?, 'org_1', 'n', 'openai', 'active', ?, ?)", p, NOW, NOW);
+        sql.exec(
+          "INSERT INTO llm_providers (id, org_id, name, provider_type, status, created_at, updated_at) VALUES (?, 'org_1', 'n', 'openai', 'active', ?, ?)",
+          p,
+          NOW,
+          NOW,
+        );
       }
       insertModel(sql, "model_1", "provider_p", "gpt");
       insertModel(sql, "model_2", "provider_p", "gpt");
@@ -82,7 +95,11 @@ describe("migration 0004: one model per (provider, model_id)", () => {
     const result = await onScratchDatabase((sql) => {
       migrate(sql, ["0000_", "0001_", "0002_", "0003_"]);
       sql.exec("INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('org_1', 'o', ?, ?)", NOW, NOW);
-      sql.exec("INSERT INTO llm_providers (id, org_id, name, provider_type, status, created_at, updated_at) VALUES ('provider_p', 'org_1', 'n', 'openai', 'active', ?, ?)", NOW, NOW);
+      sql.exec(
+        "INSERT INTO llm_providers (id, org_id, name, provider_type, status, created_at, updated_at) VALUES ('provider_p', 'org_1', 'n', 'openai', 'active', ?, ?)",
+        NOW,
+        NOW,
+      );
       insertModel(sql, "model_1", "provider_p", "a", true);
       insertModel(sql, "model_2", "provider_p", "b");
       insertAgent(sql, "agent_a", "model_2");
@@ -107,7 +124,12 @@ describe("migration 0005: index rows of sessions that no object holds", () => {
       sql.exec("INSERT INTO orgs (id, name, created_at, updated_at) VALUES ('org_1', 'o', ?, ?)", NOW, NOW);
       insertAgent(sql, "agent_a", null);
       const insertSession = (id: string) =>
-        sql.exec("INSERT INTO sessions (id, org_id, agent_id, tags, status, created_at, updated_at) VALUES (?, 'org_1', 'agent_a', '[]', 'idle', ?, ?)", id, NOW, NOW);
+        sql.exec(
+          "INSERT INTO sessions (id, org_id, agent_id, tags, status, created_at, updated_at) VALUES (?, 'org_1', 'agent_a', '[]', 'idle', ?, ?)",
+          id,
+          NOW,
+          NOW,
+        );
       insertSession("session_legacy");
       migrate(sql, ["0001_", "0002_", "0003_", "0004_"]);
       insertSession("session_object");

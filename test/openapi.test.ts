@@ -62,13 +62,28 @@ describe("OpenAPI document", () => {
     const doc = await openApiDocument();
     const ops = operations(doc);
     const names = ops.map(([name]) => name);
-    for (const expected of ["GET /health", "POST /v1/agents", "GET /v1/agents/{agent_id}", "GET /v1/sessions/{session_id}/events", "POST /v1/auth/login",
-      "GET /v1/webhooks", "POST /v1/webhooks", "GET /v1/webhooks/{webhook_id}", "PATCH /v1/webhooks/{webhook_id}", "DELETE /v1/webhooks/{webhook_id}",
-      "POST /v1/webhooks/{webhook_id}/rotate-secret", "GET /v1/webhooks/{webhook_id}/deliveries", "POST /v1/webhooks/{webhook_id}/test"]) {
+    for (const expected of [
+      "GET /health",
+      "POST /v1/agents",
+      "GET /v1/agents/{agent_id}",
+      "GET /v1/sessions/{session_id}/events",
+      "POST /v1/auth/login",
+      "GET /v1/webhooks",
+      "POST /v1/webhooks",
+      "GET /v1/webhooks/{webhook_id}",
+      "PATCH /v1/webhooks/{webhook_id}",
+      "DELETE /v1/webhooks/{webhook_id}",
+      "POST /v1/webhooks/{webhook_id}/rotate-secret",
+      "GET /v1/webhooks/{webhook_id}/deliveries",
+      "POST /v1/webhooks/{webhook_id}/test",
+    ]) {
       expect(names).toContain(expected);
     }
     const ids = ops.map(([, op]) => op.operationId);
-    expect(ids.every((id) => typeof id === "string" && id.length > 0), "every operation has an operationId").toBe(true);
+    expect(
+      ids.every((id) => typeof id === "string" && id.length > 0),
+      "every operation has an operationId",
+    ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -135,7 +150,10 @@ describe("OpenAPI document", () => {
       ref
         .replace(/^#\//, "")
         .split("/")
-        .reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), doc);
+        .reduce<unknown>(
+          (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+          doc,
+        );
     const visit = (node: unknown, where: string): void => {
       if (Array.isArray(node)) {
         for (const [i, item] of node.entries()) visit(item, `${where}/${i}`);
@@ -143,7 +161,8 @@ describe("OpenAPI document", () => {
       }
       if (node === null || typeof node !== "object") return;
       for (const [key, value] of Object.entries(node)) {
-        if (key === "$ref" && (typeof value !== "string" || !value.startsWith("#/") || resolve(value) === undefined)) problems.push(`${where}: $ref ${String(value)}`);
+        if (key === "$ref" && (typeof value !== "string" || !value.startsWith("#/") || resolve(value) === undefined))
+          problems.push(`${where}: $ref ${String(value)}`);
         visit(value, `${where}/${key}`);
       }
     };
@@ -155,13 +174,16 @@ describe("OpenAPI document", () => {
       const keys = params.map((p) => `${p.in}:${p.in === "header" ? p.name?.toLowerCase() : p.name}`);
       if (new Set(keys).size !== keys.length) problems.push(`${name}: duplicate parameters ${keys.join(", ")}`);
       for (const p of params) {
-        if (!p.name || !["query", "header", "path", "cookie"].includes(p.in ?? "") || p.schema === undefined) problems.push(`${name}: parameter ${JSON.stringify(p)}`);
-        if (p.in === "header" && ["authorization", "accept", "content-type"].includes(p.name?.toLowerCase() ?? "")) problems.push(`${name}: header ${p.name} must not be a parameter`);
+        if (!p.name || !["query", "header", "path", "cookie"].includes(p.in ?? "") || p.schema === undefined)
+          problems.push(`${name}: parameter ${JSON.stringify(p)}`);
+        if (p.in === "header" && ["authorization", "accept", "content-type"].includes(p.name?.toLowerCase() ?? ""))
+          problems.push(`${name}: header ${p.name} must not be a parameter`);
       }
       const template = [...(name.split(" ")[1] ?? "").matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
       const inPath = params.filter((p) => p.in === "path");
       if (inPath.some((p) => p.required !== true)) problems.push(`${name}: a path parameter is not required`);
-      if (JSON.stringify(inPath.map((p) => p.name).sort()) !== JSON.stringify([...template].sort())) problems.push(`${name}: path parameters ${inPath.map((p) => p.name)} vs ${template}`);
+      if (JSON.stringify(inPath.map((p) => p.name).sort()) !== JSON.stringify([...template].sort()))
+        problems.push(`${name}: path parameters ${inPath.map((p) => p.name)} vs ${template}`);
       const responses = Object.entries(op.responses ?? {});
       if (responses.length === 0) problems.push(`${name}: no responses`);
       for (const [status, response] of responses) {

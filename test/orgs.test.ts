@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { AuthTokensSchema, MeSchema } from "../src/schemas/auth";
 import { MemberSchema, OrganizationSchema } from "../src/schemas/orgs";
-import { call, callAs, type RequestOptions } from "./support/requests";
 import { expectProblem } from "./support/problems";
+import { call, callAs, type RequestOptions } from "./support/requests";
 import { newTenant, type Tenant } from "./support/tenants";
 
 const OrgList = z.object({ data: z.array(OrganizationSchema) });
@@ -95,7 +95,12 @@ describe("members and roles", () => {
     const other = await newTenant({ name: "Linus" });
     const add = await callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email.toUpperCase() } });
     expect(add.status).toBe(201);
-    expect(MemberSchema.parse(await add.json())).toMatchObject({ user_id: other.userId, email: other.email, name: "Linus", role: "member" });
+    expect(MemberSchema.parse(await add.json())).toMatchObject({
+      user_id: other.userId,
+      email: other.email,
+      name: "Linus",
+      role: "member",
+    });
 
     const asOther = { headers: { ...other.headers, "x-org-id": owner.orgId } };
     expect((await callAs(asOther, "/v1/agents")).status).toBe(200);
@@ -122,7 +127,12 @@ describe("members and roles", () => {
     for (const who of [owner, member]) {
       const res = await callAs(who, `${base}/${member.userId}`);
       expect(res.status).toBe(200);
-      expect(MemberSchema.parse(await res.json())).toMatchObject({ user_id: member.userId, email: member.email, name: "Mia", role: "member" });
+      expect(MemberSchema.parse(await res.json())).toMatchObject({
+        user_id: member.userId,
+        email: member.email,
+        name: "Mia",
+        role: "member",
+      });
     }
     const self = MemberSchema.parse(await (await callAs(member, `${base}/${owner.userId}`)).json());
     expect(self).toMatchObject({ user_id: owner.userId, role: "owner" });
@@ -136,11 +146,22 @@ describe("members and roles", () => {
     const owner = await newTenant();
     const other = await newTenant();
     const path = `/v1/orgs/${owner.orgId}/members`;
-    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: `nobody-${crypto.randomUUID()}@example.test` } }), 404, "user_not_found");
+    await expectProblem(
+      await callAs(owner, path, { method: "POST", json: { email: `nobody-${crypto.randomUUID()}@example.test` } }),
+      404,
+      "user_not_found",
+    );
     await expectProblem(await callAs(owner, path, { method: "POST", json: { email: owner.email } }), 409, "conflict");
-    await expectProblem(await callAs(owner, `${path}/${other.userId}`, { method: "PATCH", json: { role: "admin" } }), 404, "member_not_found");
+    await expectProblem(
+      await callAs(owner, `${path}/${other.userId}`, { method: "PATCH", json: { role: "admin" } }),
+      404,
+      "member_not_found",
+    );
     await expectProblem(await callAs(owner, `${path}/${other.userId}`, { method: "DELETE" }), 404, "member_not_found");
-    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: "x", role: "boss" } }), 400, "validation_failed", ["body.email", "body.role"]);
+    await expectProblem(await callAs(owner, path, { method: "POST", json: { email: "x", role: "boss" } }), 400, "validation_failed", [
+      "body.email",
+      "body.role",
+    ]);
   });
 
   it("403s members on admin routes and admins on owner routes", async () => {

@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkRow, escapedBytes, fitText, fitToolResult, MAX_ROW_BYTES, prefixWithin, RowTooLargeError, utf8Bytes } from "../src/lib/payload-limit";
+import {
+  checkRow,
+  escapedBytes,
+  fitText,
+  fitToolResult,
+  MAX_ROW_BYTES,
+  prefixWithin,
+  RowTooLargeError,
+  utf8Bytes,
+} from "../src/lib/payload-limit";
 
 const encoder = new TextEncoder();
 /** Any string, lone surrogates and control characters included. */

@@ -38,7 +38,12 @@ const INTERNAL = [
 ];
 
 /** Public URLs a provider may use with the setting off (https, public address, any port). */
-const PUBLIC = ["https://api.openai.com/v1", "https://openrouter.ai/api/v1", "https://llm.example.com:8443/v1", "https://[2606:4700::1111]/v1"];
+const PUBLIC = [
+  "https://api.openai.com/v1",
+  "https://openrouter.ai/api/v1",
+  "https://llm.example.com:8443/v1",
+  "https://[2606:4700::1111]/v1",
+];
 
 function send(overrides: Record<string, string | undefined>, t: Tenant, path: string, init: RequestOptions = {}) {
   return callWith(overrides, path, { ...init, headers: { ...t.headers, ...(init.headers as Record<string, string> | undefined) } });
@@ -53,7 +58,10 @@ describe("provider base_url: the public-address policy of web_fetch, unless ALLO
   it("refuses internal addresses on create, naming body.base_url, and stores nothing", async () => {
     const t = await newTenant();
     for (const base_url of INTERNAL) {
-      const res = await send(STRICT, t, "/v1/llm-providers", { method: "POST", json: { name: "x", provider_type: "openai", base_url, api_key: FAKE_PROVIDER_KEY } });
+      const res = await send(STRICT, t, "/v1/llm-providers", {
+        method: "POST",
+        json: { name: "x", provider_type: "openai", base_url, api_key: FAKE_PROVIDER_KEY },
+      });
       await expectProblem(res, 400, "validation_failed", ["body.base_url"]).catch((err: unknown) => {
         throw new Error(`${base_url}: ${String(err)}`);
       });
@@ -63,7 +71,10 @@ describe("provider base_url: the public-address policy of web_fetch, unless ALLO
 
   it("refuses plain http to a public host with the setting off: the key would cross the internet in clear", async () => {
     const t = await newTenant();
-    const res = await send(STRICT, t, "/v1/llm-providers", { method: "POST", json: { name: "x", provider_type: "anthropic", base_url: "http://api.example.com/v1" } });
+    const res = await send(STRICT, t, "/v1/llm-providers", {
+      method: "POST",
+      json: { name: "x", provider_type: "anthropic", base_url: "http://api.example.com/v1" },
+    });
     await expectProblem(res, 400, "validation_failed", ["body.base_url"]);
   });
 
@@ -78,7 +89,10 @@ describe("provider base_url: the public-address policy of web_fetch, unless ALLO
 
   it("refuses an update to an internal address and keeps the stored URL", async () => {
     const t = await newTenant();
-    const created = await send(STRICT, t, "/v1/llm-providers", { method: "POST", json: { name: "x", provider_type: "openai", base_url: PUBLIC[0] } });
+    const created = await send(STRICT, t, "/v1/llm-providers", {
+      method: "POST",
+      json: { name: "x", provider_type: "openai", base_url: PUBLIC[0] },
+    });
     const provider = LlmProviderSchema.parse(await created.json());
     for (const base_url of INTERNAL) {
       const res = await send(STRICT, t, `/v1/llm-providers/${provider.id}`, { method: "PATCH", json: { base_url } });
@@ -96,13 +110,17 @@ describe("provider base_url: the public-address policy of web_fetch, unless ALLO
       await res.body?.cancel();
     }
     for (const value of ["1", "yes", "TRUE ", "on", ""]) {
-      const res = await send({ ALLOW_PRIVATE_PROVIDER_URLS: value }, t, "/v1/llm-providers", { method: "POST", json: { name: "x", provider_type: "openai", base_url: INTERNAL[0] } });
+      const res = await send({ ALLOW_PRIVATE_PROVIDER_URLS: value }, t, "/v1/llm-providers", {
+        method: "POST",
+        json: { name: "x", provider_type: "openai", base_url: INTERNAL[0] },
+      });
       await expectProblem(res, 400, "validation_failed", ["body.base_url"]);
     }
   });
 
   it("reads the setting into the drivers' options: only the exact value true turns it on", () => {
-    const allowed = (value: string | undefined) => resolveDriverOptions(driverOptionsFromEnv({ ALLOW_PRIVATE_PROVIDER_URLS: value })).allowPrivateUrls;
+    const allowed = (value: string | undefined) =>
+      resolveDriverOptions(driverOptionsFromEnv({ ALLOW_PRIVATE_PROVIDER_URLS: value })).allowPrivateUrls;
     expect(allowed("true")).toBe(true);
     for (const value of [undefined, "false", "1", "yes", "TRUE", ""]) expect(allowed(value), String(value)).toBe(false);
   });
@@ -128,7 +146,10 @@ describe("provider base_url: the public-address policy of web_fetch, unless ALLO
       seen.push({ url: String(input), redirect: init?.redirect });
       return new Response(null, { status: 307, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
     };
-    const driver = createDriver({ type: "openai", baseUrl: "https://api.example.com/v1", apiKey: FAKE_PROVIDER_KEY }, { ...FAST, fetch: redirecting });
+    const driver = createDriver(
+      { type: "openai", baseUrl: "https://api.example.com/v1", apiKey: FAKE_PROVIDER_KEY },
+      { ...FAST, fetch: redirecting },
+    );
     const { error } = await collect(driver, llmRequest());
     expect(error).toBeInstanceOf(LlmError);
     expect(seen).toEqual([{ url: "https://api.example.com/v1/chat/completions", redirect: "manual" }]);

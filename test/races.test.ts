@@ -7,7 +7,7 @@ import { MemberSchema } from "../src/schemas/orgs";
 import { sleep } from "./support/async";
 import { settledEvents, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
-import { call, callAs, type Caller } from "./support/requests";
+import { type Caller, call, callAs } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createSession, getSession, listMessages, sendMessage } from "./support/resources";
 import { newTenant, uniqueIp } from "./support/tenants";
 
@@ -58,7 +58,9 @@ describe("races: concurrent creates of anything unique have one winner", () => {
     for (let round = 0; round < 5; round += 1) {
       const models = await Promise.all(Array.from({ length: 4 }, () => createLlmModel(t, provider.id)));
       const target = `renamed-${round}`;
-      const responses = await Promise.all(models.map((m) => callAs(t, `/v1/llm-models/${m.id}`, { method: "PATCH", json: { model_id: target } })));
+      const responses = await Promise.all(
+        models.map((m) => callAs(t, `/v1/llm-models/${m.id}`, { method: "PATCH", json: { model_id: target } })),
+      );
       expect(await statusCounts(responses), `round ${round}`).toEqual({ 200: 1, 409: 3 });
       await expectConflicts(responses);
       expect((await providerModels(t, provider.id)).filter((m) => m.model_id === target)).toHaveLength(1);
@@ -80,12 +82,20 @@ describe("races: concurrent creates of other unique things", () => {
   it("one email registered eight times at once: one account, the rest 409 email_taken", async () => {
     const email = `race-${crypto.randomUUID()}@example.test`;
     const responses = await together(8, () =>
-      call("/v1/auth/register", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email, password: "correct horse battery", name: "Racer" } }),
+      call("/v1/auth/register", {
+        method: "POST",
+        headers: { "cf-connecting-ip": uniqueIp() },
+        json: { email, password: "correct horse battery", name: "Racer" },
+      }),
     );
     expect(await statusCounts(responses)).toEqual({ 201: 1, 409: 7 });
     await expectConflicts(responses, "email_taken");
     const winner = responses.find((r) => r.status === 201);
-    const login = await call("/v1/auth/login", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email, password: "correct horse battery" } });
+    const login = await call("/v1/auth/login", {
+      method: "POST",
+      headers: { "cf-connecting-ip": uniqueIp() },
+      json: { email, password: "correct horse battery" },
+    });
     expect(login.status).toBe(200);
     const body = (await login.json()) as { user: { id: string } };
     const first = (await winner?.clone().json()) as { user: { id: string } } | undefined;
@@ -95,10 +105,14 @@ describe("races: concurrent creates of other unique things", () => {
   it("one user added to an org six times at once: one membership, the rest 409", async () => {
     const owner = await newTenant();
     const other = await newTenant();
-    const responses = await together(6, () => callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "member" } }));
+    const responses = await together(6, () =>
+      callAs(owner, `/v1/orgs/${owner.orgId}/members`, { method: "POST", json: { email: other.email, role: "member" } }),
+    );
     expect(await statusCounts(responses)).toEqual({ 201: 1, 409: 5 });
     await expectConflicts(responses);
-    const members = z.object({ data: z.array(MemberSchema) }).parse(await (await callAs(owner, `/v1/orgs/${owner.orgId}/members`)).json()).data;
+    const members = z
+      .object({ data: z.array(MemberSchema) })
+      .parse(await (await callAs(owner, `/v1/orgs/${owner.orgId}/members`)).json()).data;
     expect(members.filter((m) => m.user_id === other.userId)).toHaveLength(1);
   });
 });
@@ -127,8 +141,12 @@ describe("races: concurrent PATCH and DELETE of one agent", () => {
   it("eight PATCHes replacing the capability list at once leave exactly one of the lists", async () => {
     const t = await newTenant();
     const agent = await createAgent(t);
-    const lists = Array.from({ length: 8 }, (_, i) => ["current_time", "test_math", "test_weather", "noop", "web_fetch"].slice(0, (i % 5) + 1).map((ref) => ({ ref, config: { i } })));
-    const responses = await Promise.all(lists.map((capabilities) => callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities } })));
+    const lists = Array.from({ length: 8 }, (_, i) =>
+      ["current_time", "test_math", "test_weather", "noop", "web_fetch"].slice(0, (i % 5) + 1).map((ref) => ({ ref, config: { i } })),
+    );
+    const responses = await Promise.all(
+      lists.map((capabilities) => callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { capabilities } })),
+    );
     expect(await statusCounts(responses)).toEqual({ 200: 8 });
     const after = AgentSchema.parse(await (await callAs(t, `/v1/agents/${agent.id}`)).json());
     expect(lists).toContainEqual(after.capabilities);
@@ -141,11 +159,16 @@ describe("races: one session under concurrent requests (externally visible consi
     const agent = await createAgent(t);
     for (let round = 0; round < 4; round += 1) {
       const session = await createSession(t, agent.id);
-      const patches = Array.from({ length: 4 }, (_, i) => callAs(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: `t${i}`, tags: [`tag${i}`] } }));
+      const patches = Array.from({ length: 4 }, (_, i) =>
+        callAs(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: `t${i}`, tags: [`tag${i}`] } }),
+      );
       const [patched, deleted] = await Promise.all([Promise.all(patches), callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" })]);
       expect(deleted.status).toBe(204);
       const counts = await statusCounts(patched);
-      expect(Object.keys(counts).every((s) => s === "200" || s === "404"), JSON.stringify(counts)).toBe(true);
+      expect(
+        Object.keys(counts).every((s) => s === "200" || s === "404"),
+        JSON.stringify(counts),
+      ).toBe(true);
       for (const res of patched.filter((r) => r.status === 404)) await expectProblem(res, 404, "session_not_found");
       await expectProblem(await callAs(t, `/v1/sessions/${session.id}`), 404, "session_not_found");
       await expectProblem(await callAs(t, `/v1/sessions/${session.id}/messages`), 404, "session_not_found");
@@ -172,8 +195,17 @@ describe("races: one session under concurrent requests (externally visible consi
     for (let round = 0; round < 4; round += 1) {
       const session = await createSession(t, agent.id);
       const post = (n: number) =>
-        callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: `racing ${n}` }] } } });
-      const results = await Promise.all([post(1), post(2), callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" }), post(3), post(4)]);
+        callAs(t, `/v1/sessions/${session.id}/messages`, {
+          method: "POST",
+          json: { message: { role: "user", content: [{ type: "text", text: `racing ${n}` }] } },
+        });
+      const results = await Promise.all([
+        post(1),
+        post(2),
+        callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" }),
+        post(3),
+        post(4),
+      ]);
       const deleted = results[2];
       expect(deleted?.status).toBe(204);
       for (const res of results.filter((r) => r !== deleted)) {
@@ -181,8 +213,19 @@ describe("races: one session under concurrent requests (externally visible consi
         if (res.status === 404) await expectProblem(res, 404, "session_not_found");
         else await res.text();
       }
-      await expectProblem(await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "application/json" } }), 404, "session_not_found");
-      await expectProblem(await callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "late" }] } } }), 404, "session_not_found");
+      await expectProblem(
+        await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "application/json" } }),
+        404,
+        "session_not_found",
+      );
+      await expectProblem(
+        await callAs(t, `/v1/sessions/${session.id}/messages`, {
+          method: "POST",
+          json: { message: { role: "user", content: [{ type: "text", text: "late" }] } },
+        }),
+        404,
+        "session_not_found",
+      );
     }
   });
 

@@ -22,7 +22,11 @@ describe("reads from replicas with D1 bookmarks", () => {
     const agent = AgentSchema.parse(await created.json());
     const afterCreate = bookmarkOf(created);
 
-    const patched = await callAs(t, `/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed" }, headers: { [BOOKMARK_HEADER]: afterCreate } });
+    const patched = await callAs(t, `/v1/agents/${agent.id}`, {
+      method: "PATCH",
+      json: { name: "Renamed" },
+      headers: { [BOOKMARK_HEADER]: afterCreate },
+    });
     expect(patched.status).toBe(200);
     const afterPatch = bookmarkOf(patched);
     expect(afterPatch >= afterCreate).toBe(true);
@@ -34,7 +38,9 @@ describe("reads from replicas with D1 bookmarks", () => {
 
     const list = await callAs(t, "/v1/agents", { headers: { [BOOKMARK_HEADER]: afterPatch } });
     expect(list.status).toBe(200);
-    expect(((await list.json()) as { data: Array<{ id: string; name: string }> }).data).toContainEqual(expect.objectContaining({ id: agent.id, name: "Renamed" }));
+    expect(((await list.json()) as { data: Array<{ id: string; name: string }> }).data).toContainEqual(
+      expect.objectContaining({ id: agent.id, name: "Renamed" }),
+    );
   });
 
   it("hands back the bookmark of a session's index write, so the creator's next list shows the session, and a delete's, so it shows it gone", async () => {
@@ -81,7 +87,9 @@ describe("reads from replicas with D1 bookmarks", () => {
   it("refuses a bookmark it could not have sent with a 400 naming the header", async () => {
     const t = await newTenant();
     for (const bad of ["yesterday", "0000002f", "'; drop table agents; --"]) {
-      await expectProblem(await callAs(t, "/v1/agents", { headers: { [BOOKMARK_HEADER]: bad } }), 400, "validation_failed", [`header.${BOOKMARK_HEADER}`]);
+      await expectProblem(await callAs(t, "/v1/agents", { headers: { [BOOKMARK_HEADER]: bad } }), 400, "validation_failed", [
+        `header.${BOOKMARK_HEADER}`,
+      ]);
     }
   });
 });

@@ -4,12 +4,12 @@ import { createDb } from "../src/db/client";
 import { memberships } from "../src/db/schema";
 import type { Role } from "../src/env";
 import { nowIso } from "../src/lib/time";
-import { expectProblem } from "./support/problems";
 import { documentedOperations } from "./support/openapi";
-import { callAs, type Caller } from "./support/requests";
+import { expectProblem } from "./support/problems";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent, createLlmModel, createLlmProvider, createMcpServer, createSession } from "./support/resources";
-import { createReceiverWebhook } from "./support/webhooks";
 import { newTenant } from "./support/tenants";
+import { createReceiverWebhook } from "./support/webhooks";
 
 /**
  * The least role each operation needs (spec §4: members use agents, sessions and messages; admins
@@ -44,13 +44,52 @@ const ELEVATED: Record<string, Exclude<Role, "member">> = {
 
 /** Operations any member may call (or, for the public ones, anyone). */
 const MEMBER_OPERATIONS = new Set([
-  "getHealth", "register", "login", "refreshToken", "logout", "getMe", "listApiKeys", "createApiKey", "deleteApiKey",
-  "listOrganizations", "createOrganization", "getOrganization", "listMembers", "getMember",
-  "listAgents", "createAgent", "getAgent", "updateAgent", "deleteAgent", "listAgentSessions", "createAgentSession",
-  "listSessions", "createSession", "getSession", "updateSession", "deleteSession", "listMessages", "createMessage", "cancelSession", "submitToolResults", "submitToolApprovals",
-  "listOrStreamEvents", "streamEvents", "streamEventsOverWebSocket",
-  "listLlmProviders", "getLlmProvider", "listLlmProviderModels", "listLlmModels", "getLlmModel", "listCapabilities", "getCapability", "listHarnesses", "getHarness",
-  "listMcpServers", "getMcpServer", "listMcpServerTools",
+  "getHealth",
+  "register",
+  "login",
+  "refreshToken",
+  "logout",
+  "getMe",
+  "listApiKeys",
+  "createApiKey",
+  "deleteApiKey",
+  "listOrganizations",
+  "createOrganization",
+  "getOrganization",
+  "listMembers",
+  "getMember",
+  "listAgents",
+  "createAgent",
+  "getAgent",
+  "updateAgent",
+  "deleteAgent",
+  "listAgentSessions",
+  "createAgentSession",
+  "listSessions",
+  "createSession",
+  "getSession",
+  "updateSession",
+  "deleteSession",
+  "listMessages",
+  "createMessage",
+  "cancelSession",
+  "submitToolResults",
+  "submitToolApprovals",
+  "listOrStreamEvents",
+  "streamEvents",
+  "streamEventsOverWebSocket",
+  "listLlmProviders",
+  "getLlmProvider",
+  "listLlmProviderModels",
+  "listLlmModels",
+  "getLlmModel",
+  "listCapabilities",
+  "getCapability",
+  "listHarnesses",
+  "getHarness",
+  "listMcpServers",
+  "getMcpServer",
+  "listMcpServerTools",
 ]);
 
 /** Bodies that pass validation, so the role check is what answers. */

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { BUILTIN_HARNESS_ID } from "../src/harness/builtin";
 import { AgentSchema } from "../src/schemas/agents";
 import { HarnessSchema } from "../src/schemas/harnesses";
@@ -60,7 +60,8 @@ describe("resume from any cursor the server handed out", () => {
     const key = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => deltaIdKey(state.storage));
     const pastHead = newDeltaId(key, log.length + 1);
     for (const accept of ["text/event-stream", "application/json"]) {
-      const get = (query: string, headers: Record<string, string> = {}) => callAs(t, `/v1/sessions/${session.id}/events${query}`, { headers: { accept, ...headers } });
+      const get = (query: string, headers: Record<string, string> = {}) =>
+        callAs(t, `/v1/sessions/${session.id}/events${query}`, { headers: { accept, ...headers } });
       await expectProblem(await get(`?since_id=${log[0]?.id}&after_sequence=1`), 400, "validation_failed", ["query.after_sequence"]);
       await expectProblem(await get(`?after_sequence=${log.length + 5}`), 400, "invalid_cursor", ["query.after_sequence"]);
       await expectProblem(await get(`?since_id=${foreign}`), 400, "invalid_cursor", ["query.since_id"]);
@@ -71,7 +72,9 @@ describe("resume from any cursor the server handed out", () => {
     }
     // Last-Event-ID means the same on the JSON list as on the stream.
     expect((await listEvents(t, session.id, "?limit=1000")).length).toBe(log.length);
-    const res = await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "application/json", "last-event-id": log[2]?.id ?? "" } });
+    const res = await callAs(t, `/v1/sessions/${session.id}/events`, {
+      headers: { accept: "application/json", "last-event-id": log[2]?.id ?? "" },
+    });
     expect(((await res.json()) as { data: EventEnvelope[] }).data[0]?.sequence).toBe(4);
   });
 });
@@ -98,7 +101,9 @@ describe("filters take the upstream Everruns names", () => {
     expect(await listEvents(t, session.id, "?types=reason.thinking.delta")).toEqual([]);
     expect((await listEvents(t, session.id, "?types=output.message.completed")).map((e) => e.type)).toEqual(["message.created"]);
     expect((await listEvents(t, session.id, "?types=task.created")).length).toBe(0);
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/sse?types=output.nonsense`), 400, "validation_failed", ["query.types.0"]);
+    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/sse?types=output.nonsense`), 400, "validation_failed", [
+      "query.types.0",
+    ]);
   });
 });
 
@@ -109,13 +114,22 @@ describe("GET …/events answers JSON clients with JSON", () => {
     await settledEvents(t, session.id);
     const get = (headers: Record<string, string>) => callAs(t, `/v1/sessions/${session.id}/events`, { headers });
     // The official SDKs: Content-Type: application/json and no Accept (so */*).
-    const json: Record<string, string>[] = [{ "content-type": "application/json" }, { "content-type": "application/json", accept: "*/*" }, { accept: "application/json" }];
+    const json: Record<string, string>[] = [
+      { "content-type": "application/json" },
+      { "content-type": "application/json", accept: "*/*" },
+      { accept: "application/json" },
+    ];
     for (const headers of json) {
       const res = await get(headers);
       expect(res.headers.get("content-type"), JSON.stringify(headers)).toContain("application/json");
       expect(((await res.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
     }
-    const streams: Record<string, string>[] = [{}, { accept: "*/*" }, { accept: "text/event-stream" }, { "content-type": "application/json", accept: "text/event-stream" }];
+    const streams: Record<string, string>[] = [
+      {},
+      { accept: "*/*" },
+      { accept: "text/event-stream" },
+      { "content-type": "application/json", accept: "text/event-stream" },
+    ];
     for (const headers of streams) {
       const res = await get(headers);
       expect(res.headers.get("content-type"), JSON.stringify(headers)).toBe("text/event-stream; charset=utf-8");
@@ -132,7 +146,10 @@ describe("fields the SDKs require", () => {
     expect(agent.harness_id).toBe(BUILTIN_HARNESS_ID);
     const list = (await (await callAs(t, "/v1/harnesses")).json()) as { data: unknown[] };
     expect(list.data.map((h) => HarnessSchema.parse(h).id)).toEqual([BUILTIN_HARNESS_ID]);
-    expect(HarnessSchema.parse(await (await callAs(t, `/v1/harnesses/${BUILTIN_HARNESS_ID}`)).json())).toMatchObject({ name: "generic", max_iterations: 25 });
+    expect(HarnessSchema.parse(await (await callAs(t, `/v1/harnesses/${BUILTIN_HARNESS_ID}`)).json())).toMatchObject({
+      name: "generic",
+      max_iterations: 25,
+    });
     expect(((await (await callAs(t, "/v1/harnesses?search=nothing-like-it")).json()) as { data: unknown[] }).data).toEqual([]);
     await expectProblem(await callAs(t, `/v1/harnesses/harness_${"0".repeat(31)}2`), 404, "harness_not_found");
   });
@@ -140,21 +157,59 @@ describe("fields the SDKs require", () => {
   it("accepts the SDKs' create fields: harness by id or name, capabilities, model_id, locale, tools, model; refuses what it cannot honour", async () => {
     const { t } = await sessionSetup();
     const agent = await createAgent(t, { harness_name: "generic", tools: [], initial_files: [], capabilities: [{ ref: "current_time" }] });
-    const session = await createSession(t, agent.id, { harness_id: BUILTIN_HARNESS_ID, capabilities: [{ ref: "test_math" }], locale: "fr-CA", tags: [], tools: [] });
+    const session = await createSession(t, agent.id, {
+      harness_id: BUILTIN_HARNESS_ID,
+      capabilities: [{ ref: "test_math" }],
+      locale: "fr-CA",
+      tags: [],
+      tools: [],
+    });
     expect(session).toMatchObject({ locale: "fr-CA", capabilities: [{ ref: "test_math", config: {} }] });
     const flat = await callAs(t, "/v1/sessions", { method: "POST", json: { agent_name: agent.name, title: "by name" } });
     expect(SessionSchema.parse(await flat.json()).agent_id).toBe(agent.id);
     // The session's capability is offered to the model with the agent's: llmsim adds numbers only if test_math is on.
     await sendMessage(t, session.id, "what is 2 + 3");
-    expect((await settledEvents(t, session.id)).some((e) => e.type === "tool.call" && (e.data.tool_call as { name: string }).name === "add")).toBe(true);
+    expect(
+      (await settledEvents(t, session.id)).some((e) => e.type === "tool.call" && (e.data.tool_call as { name: string }).name === "add"),
+    ).toBe(true);
 
-    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { harness_id: `harness_${"0".repeat(31)}9` } }), 422, "unknown_harness", ["body.harness_id"]);
-    await expectProblem(await callAs(t, "/v1/agents", { method: "POST", json: { name: "x", system_prompt: "y", harness_name: "coder" } }), 422, "unknown_harness", ["body.harness_name"]);
-    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { initial_files: [{ path: "/a", content: "b" }] } }), 422, "unsupported_feature", ["body.initial_files"]);
-    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { capabilities: ["teleport"] } }), 422, "unknown_capability", ["body.capabilities.0"]);
-    await expectProblem(await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { locale: "not a locale" } }), 400, "validation_failed", ["body.locale"]);
+    await expectProblem(
+      await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { harness_id: `harness_${"0".repeat(31)}9` } }),
+      422,
+      "unknown_harness",
+      ["body.harness_id"],
+    );
+    await expectProblem(
+      await callAs(t, "/v1/agents", { method: "POST", json: { name: "x", system_prompt: "y", harness_name: "coder" } }),
+      422,
+      "unknown_harness",
+      ["body.harness_name"],
+    );
+    await expectProblem(
+      await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { initial_files: [{ path: "/a", content: "b" }] } }),
+      422,
+      "unsupported_feature",
+      ["body.initial_files"],
+    );
+    await expectProblem(
+      await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { capabilities: ["teleport"] } }),
+      422,
+      "unknown_capability",
+      ["body.capabilities.0"],
+    );
+    await expectProblem(
+      await callAs(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { locale: "not a locale" } }),
+      400,
+      "validation_failed",
+      ["body.locale"],
+    );
     await expectProblem(await callAs(t, "/v1/sessions", { method: "POST", json: {} }), 400, "validation_failed", ["body.agent_id"]);
-    await expectProblem(await callAs(t, "/v1/agents", { method: "POST", json: { name: "x", system_prompt: "y", model: `model_${"0".repeat(32)}` } }), 422, "unknown_model", ["body.model"]);
+    await expectProblem(
+      await callAs(t, "/v1/agents", { method: "POST", json: { name: "x", system_prompt: "y", model: `model_${"0".repeat(32)}` } }),
+      422,
+      "unknown_model",
+      ["body.model"],
+    );
   });
 });
 
@@ -171,7 +226,12 @@ describe("list parameters the SDKs send are honoured or refused, never silently 
     expect(ofTurn.every((e) => e.context.turn_id === secondTurn)).toBe(true);
     expect((await listEvents(t, session.id, "?order_desc=true")).map((e) => e.sequence)).toEqual(log.map((e) => e.sequence).reverse());
     for (const name of ["q", "tags", "from_ts", "tool_name"]) {
-      await expectProblem(await callAs(t, `/v1/sessions/${session.id}/events?${name}=x`, { headers: { accept: "application/json" } }), 400, "validation_failed", [`query.${name}`]);
+      await expectProblem(
+        await callAs(t, `/v1/sessions/${session.id}/events?${name}=x`, { headers: { accept: "application/json" } }),
+        400,
+        "validation_failed",
+        [`query.${name}`],
+      );
     }
   });
 
@@ -186,7 +246,12 @@ describe("list parameters the SDKs send are honoured or refused, never silently 
     expect(sessions.data.map((s) => s.title)).toEqual(["Quarterly close"]);
     const nested = (await (await callAs(t, `/v1/agents/${agent.id}/sessions?search=else`)).json()) as { total: number };
     expect(nested.total).toBe(1);
-    const caps = (await (await callAs(t, "/v1/capabilities?search=math")).json()) as { data: { id: string }[]; total: number; offset: number; limit: number };
+    const caps = (await (await callAs(t, "/v1/capabilities?search=math")).json()) as {
+      data: { id: string }[];
+      total: number;
+      offset: number;
+      limit: number;
+    };
     expect(caps).toMatchObject({ data: [{ id: "test_math" }], total: 1, offset: 0, limit: 20 });
     const page = (await (await callAs(t, "/v1/capabilities?limit=2&offset=1")).json()) as { data: unknown[]; total: number };
     expect(page.data).toHaveLength(2);

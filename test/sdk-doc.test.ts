@@ -13,9 +13,7 @@ function aliasSection(): string {
 describe("docs/SDK.md", () => {
   it("lists every upstream filter alias with what it matches, and every upstream name that matches nothing", () => {
     const section = aliasSection();
-    const rows = new Map(
-      [...section.matchAll(/^\| `([a-z_.]+)` \| (.+) \|$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]),
-    );
+    const rows = new Map([...section.matchAll(/^\| `([a-z_.]+)` \| (.+) \|$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
     for (const [name, meaning] of Object.entries(EVENT_ALIASES)) {
       if (meaning.startsWith("nothing")) {
         expect(rows.has(name), `${name} matches nothing but has a row`).toBe(false);
@@ -30,6 +28,10 @@ describe("docs/SDK.md", () => {
         if (narrowing.includes(word)) expect(row, name).toContain(word);
       }
     }
-    expect([...rows.keys()].sort()).toEqual(Object.keys(EVENT_ALIASES).filter((n) => !EVENT_ALIASES[n]?.startsWith("nothing")).sort());
+    expect([...rows.keys()].sort()).toEqual(
+      Object.keys(EVENT_ALIASES)
+        .filter((n) => !EVENT_ALIASES[n]?.startsWith("nothing"))
+        .sort(),
+    );
   });
 });

@@ -3,8 +3,8 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/services/session-client";
+import type { EventEnvelope } from "../src/session/rpc";
 import { isEnd, TERMINAL } from "./support/events";
 import { callAs } from "./support/requests";
 import { createAgent, createSession, getSession, sendMessage } from "./support/resources";

@@ -8,7 +8,11 @@ import { newTenant, uniqueIp } from "./support/tenants";
 describe("security headers", () => {
   it("keeps every /v1 answer out of caches: tokens, a key shown once, lists and errors", async () => {
     const email = `h-${crypto.randomUUID()}@example.test`;
-    const registered = await call("/v1/auth/register", { method: "POST", headers: { "cf-connecting-ip": uniqueIp() }, json: { email, password: "long enough pw", name: "H" } });
+    const registered = await call("/v1/auth/register", {
+      method: "POST",
+      headers: { "cf-connecting-ip": uniqueIp() },
+      json: { email, password: "long enough pw", name: "H" },
+    });
     const t = await newTenant();
     const key = await callAs(t, "/v1/auth/api-keys", { method: "POST", json: { name: "k" } });
     const list = await callAs(t, "/v1/agents");

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionStub } from "../src/services/session-client";
 import { callAs } from "./support/requests";
-import { newTenant } from "./support/tenants";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { openStream, SseReader } from "./support/sse-reader";
+import { newTenant } from "./support/tenants";
 
 const text = (t: string) => ({ message: { role: "user", content: [{ type: "text", text: t }] } });
 
@@ -15,7 +15,9 @@ describe("deleting a session that is in use", () => {
     const stub = sessionStub(env, session.id);
     const meta = { sessionId: session.id, orgId: t.orgId };
     expect(await stub.destroy(meta)).toEqual({ deleted: true });
-    expect(await stub.postMessage(meta, { content: [{ type: "text", text: "too late" }], controls: null, metadata: null })).toEqual({ refused: "session_not_found" });
+    expect(await stub.postMessage(meta, { content: [{ type: "text", text: "too late" }], controls: null, metadata: null })).toEqual({
+      refused: "session_not_found",
+    });
     const res = await stub.fetch(`https://session.internal/stream?session_id=${session.id}&org_id=${t.orgId}`);
     expect(res.status).toBe(404);
     await res.body?.cancel();

@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { DrizzleD1Database } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SessionPage } from "../src/routes/sessions";
-import { openSessionDb } from "../src/session/db/client";
 import { sessionStub } from "../src/services/session-client";
+import { openSessionDb } from "../src/session/db/client";
 import { SessionIndex } from "../src/session/session-index";
 import { SessionRecords } from "../src/session/session-record";
 import { isEnd } from "./support/events";
@@ -25,7 +25,9 @@ const alarmOf = (sessionId: string) => runInDurableObject(sessionStub(env, sessi
 const tablesOf = (sessionId: string) =>
   runInDurableObject(sessionStub(env, sessionId), (_instance, state) =>
     state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
+      )
       .toArray()
       .map(({ name }) => ({ name, rows: state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`).one().n })),
   );
@@ -34,7 +36,11 @@ const tablesOf = (sessionId: string) =>
 async function expectGone(t: Tenant, sessionId: string) {
   await expectProblem(await callAs(t, `/v1/sessions/${sessionId}`), 404, "session_not_found");
   await expectProblem(await callAs(t, `/v1/sessions/${sessionId}/messages`), 404, "session_not_found");
-  await expectProblem(await callAs(t, `/v1/sessions/${sessionId}/events`, { headers: { accept: "application/json" } }), 404, "session_not_found");
+  await expectProblem(
+    await callAs(t, `/v1/sessions/${sessionId}/events`, { headers: { accept: "application/json" } }),
+    404,
+    "session_not_found",
+  );
   await expectProblem(await callAs(t, `/v1/sessions/${sessionId}/sse`), 404, "session_not_found");
 }
 
@@ -93,7 +99,11 @@ describe("session lifecycle across the object and the D1 index", () => {
     expect(await alarmOf(session.id)).not.toBeNull();
     await runDurableObjectAlarm(sessionStub(env, session.id));
     expect(await listed(t)).toEqual([]);
-    const tables = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'session'").one().n);
+    const tables = await runInDurableObject(
+      sessionStub(env, session.id),
+      (_instance, state) =>
+        state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'session'").one().n,
+    );
     expect(tables).toBe(0);
     expect(await alarmOf(session.id)).toBeNull();
   });
@@ -109,7 +119,10 @@ describe("session lifecycle across the object and the D1 index", () => {
     expect((await callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" })).status).toBe(204);
     await expectGone(t, session.id);
     // The object keeps its tombstoned record (and so its storage) until the index row is gone.
-    const tombstone = await runInDurableObject(stub, (_instance, state) => new SessionRecords(openSessionDb(state.storage)).get()?.deletedAt ?? null);
+    const tombstone = await runInDurableObject(
+      stub,
+      (_instance, state) => new SessionRecords(openSessionDb(state.storage)).get()?.deletedAt ?? null,
+    );
     expect(tombstone).not.toBeNull();
     expect((await tablesOf(session.id)).find((table) => table.name === "session")).toEqual({ name: "session", rows: 1 });
     expect((await listed(t)).map((s) => s.id)).toEqual([session.id]);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { sleep } from "./support/async";
 import { isEnd, listEvents, settledEvents, TERMINAL } from "./support/events";
 import { fakeModel, scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
-import { sleep } from "./support/async";
 import { callAs, callWith } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { turnSetup } from "./support/sessions";
@@ -83,7 +83,11 @@ describe("races on one session", () => {
     const session = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, session.id, "first");
     await settledEvents(t, session.id);
-    const post = () => callAs(t, `/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "racing" }] } } });
+    const post = () =>
+      callAs(t, `/v1/sessions/${session.id}/messages`, {
+        method: "POST",
+        json: { message: { role: "user", content: [{ type: "text", text: "racing" }] } },
+      });
     const answers = await Promise.all([post(), post(), callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" }), post(), post()]);
     expect(answers[2]?.status).toBe(204);
     for (const res of answers) {
@@ -107,11 +111,13 @@ describe("races: a double-clicked Cancel", () => {
       const running = (await reader.collectUntil((e) => e.type === "turn.started")).at(-1)?.data.turn_id;
       await sendMessage(t, session.id, `round ${round}, queued behind it`);
       // A double click and then some: the later ones reach the Worker after the first has ended the turn.
-      const answers = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
-        await sleep(i * 4);
-        const res = await cancel();
-        return [res.status, ((await res.json()) as { status: string }).status];
-      }));
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, async (_, i) => {
+          await sleep(i * 4);
+          const res = await cancel();
+          return [res.status, ((await res.json()) as { status: string }).status];
+        }),
+      );
       const events = await reader.collectUntil((e) => isEnd(e) && e.context.turn_id !== running, 15_000);
       const ends = events.filter((e) => TERMINAL.has(e.type)).map((e) => `${e.data.turn_id === running ? "running" : "queued"}:${e.type}`);
       outcomes.push([answers.map(([status, body]) => `${status} ${body}`).join(", "), ...ends].join(" | "));

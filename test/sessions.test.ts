@@ -1,17 +1,17 @@
-import { describe, expect, it } from "vitest";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { sessions } from "../src/db/schema";
 import { newId } from "../src/lib/ids";
 import { SessionPage as Page } from "../src/routes/sessions";
 import { SessionSchema } from "../src/schemas/sessions";
 import { sessionStub } from "../src/services/session-client";
-import { callAs, type Caller, type RequestOptions } from "./support/requests";
 import { problem } from "./support/problems";
-import { newTenant } from "./support/tenants";
+import { type Caller, callAs, type RequestOptions } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { openStream, SseReader } from "./support/sse-reader";
+import { newTenant } from "./support/tenants";
 
 /** Sends a request and checks status, code and the exact errors[].path list (none when `paths` is undefined). */
 async function expectError(caller: Caller, path: string, init: RequestOptions, status: number, code: string, paths?: string[]) {
@@ -27,7 +27,16 @@ describe("sessions", () => {
     const t = await newTenant();
     const agent = await createAgent(t);
     const nested = await createSession(t, agent.id, { title: "hello", tags: ["x"] });
-    expect(nested).toMatchObject({ agent_id: agent.id, title: "hello", tags: ["x"], status: "started", model_id: null, usage: { input_tokens: 0, output_tokens: 0 }, started_at: null, finished_at: null });
+    expect(nested).toMatchObject({
+      agent_id: agent.id,
+      title: "hello",
+      tags: ["x"],
+      status: "started",
+      model_id: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+      started_at: null,
+      finished_at: null,
+    });
     const res = await callAs(t, "/v1/sessions", { method: "POST", json: { agent_id: agent.id } });
     expect(res.status).toBe(201);
     const flat = SessionSchema.parse(await res.json());
@@ -86,10 +95,18 @@ describe("sessions", () => {
     const t = await newTenant();
     const agent = await createAgent(t);
     const session = await createSession(t, agent.id);
-    await expectError(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { title: "é".repeat(513) } }, 400, "input_too_large", ["body.title"]);
-    await expectError(t, "/v1/sessions", { method: "POST", json: { agent_id: agent.id, tags: ["é".repeat(65)] } }, 400, "input_too_large", ["body.tags.0"]);
-    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "x".repeat(1025) } }, 400, "input_too_large", ["body.title"]);
-    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { tags: [""] } }, 400, "validation_failed", ["body.tags.0"]);
+    await expectError(t, `/v1/agents/${agent.id}/sessions`, { method: "POST", json: { title: "é".repeat(513) } }, 400, "input_too_large", [
+      "body.title",
+    ]);
+    await expectError(t, "/v1/sessions", { method: "POST", json: { agent_id: agent.id, tags: ["é".repeat(65)] } }, 400, "input_too_large", [
+      "body.tags.0",
+    ]);
+    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "x".repeat(1025) } }, 400, "input_too_large", [
+      "body.title",
+    ]);
+    await expectError(t, `/v1/sessions/${session.id}`, { method: "PATCH", json: { tags: [""] } }, 400, "validation_failed", [
+      "body.tags.0",
+    ]);
     expect(Page.parse(await (await callAs(t, "/v1/sessions")).json()).total).toBe(1);
   });
 
@@ -186,7 +203,10 @@ describe("sessions", () => {
       [`/v1/sessions/${session.id}`, { method: "PATCH", json: { title: "x" } }],
       [`/v1/sessions/${session.id}`, { method: "DELETE" }],
       [`/v1/sessions/${session.id}/messages`, {}],
-      [`/v1/sessions/${session.id}/messages`, { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "hi" }] } } }],
+      [
+        `/v1/sessions/${session.id}/messages`,
+        { method: "POST", json: { message: { role: "user", content: [{ type: "text", text: "hi" }] } } },
+      ],
       [`/v1/sessions/${session.id}/cancel`, { method: "POST" }],
       [`/v1/sessions/${session.id}/events`, { headers: { accept: "application/json" } }],
       [`/v1/sessions/${session.id}/sse`, {}],
@@ -205,8 +225,16 @@ describe("sessions", () => {
     const session = await createSession(t, (await createAgent(t)).id);
     await sendMessage(t, session.id, "hello");
     const stub = sessionStub(env, session.id);
-    const tables = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").one().n);
-    const indexRows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE id = ?").bind(session.id).first<{ n: number }>())?.n;
+    const tables = () =>
+      runInDurableObject(
+        stub,
+        (_instance, state) =>
+          state.storage.sql
+            .exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+            .one().n,
+      );
+    const indexRows = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE id = ?").bind(session.id).first<{ n: number }>())?.n;
     expect(await tables()).toBeGreaterThan(0);
     expect(await indexRows()).toBe(1);
     const res = await callAs(t, `/v1/sessions/${session.id}`, { method: "DELETE" });

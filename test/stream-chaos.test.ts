@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope } from "../src/session/rpc";
 import { sessionStub } from "../src/services/session-client";
+import type { EventEnvelope } from "../src/session/rpc";
 import { settledEvents, stored, TERMINAL } from "./support/events";
 import { callAs } from "./support/requests";
 import { sendMessage } from "./support/resources";
@@ -36,7 +36,14 @@ async function flakyClient(t: Tenant, sessionId: string, next: () => number, unt
   const ways: ResumeBy[] = ["header", "since_id", "after_sequence"];
   for (let cycle = 0; cycle < 200; cycle += 1) {
     const by: ResumeBy = ways[Math.floor(next() * ways.length)] ?? "header";
-    const query: string = lastId === null ? "" : by === "since_id" ? `?since_id=${lastId}` : by === "after_sequence" ? `?after_sequence=${lastStored?.sequence ?? 0}` : "";
+    const query: string =
+      lastId === null
+        ? ""
+        : by === "since_id"
+          ? `?since_id=${lastId}`
+          : by === "after_sequence"
+            ? `?after_sequence=${lastStored?.sequence ?? 0}`
+            : "";
     const headers: Record<string, string> = lastStored && by === "header" ? { "last-event-id": lastStored.id } : {};
     const reader: SseReader = new SseReader(await openStream(t, sessionId, query, headers));
     const frames = 1 + Math.floor(next() * 8);
@@ -91,7 +98,8 @@ describe("streams under chaos", () => {
     // A hard restart in the middle of the reply (a deploy, a crash): the object's sockets go with it.
     await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
     // The stream ends with disconnecting (server_restart); the client resumes from its last stored event.
-    for (let frame = await reader.nextEvent(); frame !== null; frame = await reader.nextEvent()) if (frame.event !== "disconnecting") before.push(frame.envelope);
+    for (let frame = await reader.nextEvent(); frame !== null; frame = await reader.nextEvent())
+      if (frame.event !== "disconnecting") before.push(frame.envelope);
     const last = stored(before).at(-1);
     await sendMessage(t, session.id, "after the restart");
     const log = await settledEvents(t, session.id);
@@ -142,4 +150,3 @@ describe("stream chaos: the credential goes away mid-stream", () => {
     expect(seen).toEqual(log.slice(0, seen.length).map((e) => e.sequence));
   }, 40_000);
 });
-

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { apiKeys } from "../src/db/schema";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../src/lib/access-token";
-import { callAs, type Caller } from "./support/requests";
+import { type Caller, callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { openSocket, SocketReader } from "./support/socket-reader";
 import { openStream, SseReader } from "./support/sse-reader";
@@ -69,10 +69,7 @@ describe("open streams and the credential that opened them", () => {
         await new Promise((r) => setTimeout(r, 1500));
       }
     })();
-    const [ws, stream] = await Promise.all([
-      socketEnds(socket, BOUND_MS + 2000, afterBound),
-      sseEnds(sse, BOUND_MS + 2000, afterBound),
-    ]);
+    const [ws, stream] = await Promise.all([socketEnds(socket, BOUND_MS + 2000, afterBound), sseEnds(sse, BOUND_MS + 2000, afterBound)]);
     const endedAfter = Date.now() - revokedAt;
     await posting;
     expect(ws.code).toBe(REAUTHENTICATE);
@@ -97,7 +94,10 @@ describe("open streams and the credential that opened them", () => {
     const removed = await callAs(owner, `/v1/orgs/${owner.orgId}/members/${member.userId}`, { method: "DELETE" });
     expect(removed.status).toBe(204);
     const started = Date.now();
-    const [ws, stream] = await Promise.all([socketEnds(socket, BOUND_MS + 2000, () => Number.POSITIVE_INFINITY), sseEnds(sse, BOUND_MS + 2000, () => Number.POSITIVE_INFINITY)]);
+    const [ws, stream] = await Promise.all([
+      socketEnds(socket, BOUND_MS + 2000, () => Number.POSITIVE_INFINITY),
+      sseEnds(sse, BOUND_MS + 2000, () => Number.POSITIVE_INFINITY),
+    ]);
     expect(ws.code).toBe(REAUTHENTICATE);
     expect(stream.disconnecting).toMatchObject({ reason: "reauthenticate" });
     expect(Date.now() - started).toBeLessThan(BOUND_MS);
@@ -132,7 +132,10 @@ describe("open streams and the credential that opened them", () => {
     const sse = new SseReader(await openStream(caller, session.id));
     await sse.expectOpening();
     const started = Date.now();
-    const [ws, stream] = await Promise.all([socketEnds(socket, BOUND_MS + 4000, () => Number.POSITIVE_INFINITY), sseEnds(sse, BOUND_MS + 4000, () => Number.POSITIVE_INFINITY)]);
+    const [ws, stream] = await Promise.all([
+      socketEnds(socket, BOUND_MS + 4000, () => Number.POSITIVE_INFINITY),
+      sseEnds(sse, BOUND_MS + 4000, () => Number.POSITIVE_INFINITY),
+    ]);
     expect(ws.code).toBe(REAUTHENTICATE);
     expect(stream.disconnecting).toMatchObject({ reason: "reauthenticate" });
     expect(Date.now() - started).toBeLessThan(BOUND_MS + 2000);

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sleep } from "./support/async";
+import { isEnd, TERMINAL } from "./support/events";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { getSession, sendMessage } from "./support/resources";
-import { isEnd, TERMINAL } from "./support/events";
-import { sleep } from "./support/async";
 import { startStuckTurn } from "./support/stuck-turn";
 
 describe("a turn whose work ignores its abort", () => {

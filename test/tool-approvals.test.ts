@@ -17,7 +17,10 @@ async function gatedSession(requireApproval: unknown = ["echo"], extra: Record<s
   const t = await newTenant();
   const own = await startOwnMcpServer();
   const server = await createMcpServer(t, { url: own.url });
-  const agent = await createAgent(t, { capabilities: [{ ref: `mcp:${server.id}`, config: { require_approval: requireApproval } }], ...extra });
+  const agent = await createAgent(t, {
+    capabilities: [{ ref: `mcp:${server.id}`, config: { require_approval: requireApproval } }],
+    ...extra,
+  });
   const session = await createSession(t, agent.id);
   return { t, own, session };
 }
@@ -49,7 +52,9 @@ describe("the approval gate", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 1, status: "active" });
     const done = await settledEvents(t, session.id, 1);
-    expect(ofType(done, "tool.approval_decided").map((e) => e.data)).toEqual([{ tool_call_id: toolCall.id, decision: "allow", decided_by: t.userId }]);
+    expect(ofType(done, "tool.approval_decided").map((e) => e.data)).toEqual([
+      { tool_call_id: toolCall.id, decision: "allow", decided_by: t.userId },
+    ]);
     expect(ofType(done, "tool.result").map((e) => e.data)).toEqual([
       { tool_call_id: toolCall.id, name: "mcp__everything__echo", status: "success", result: { text: "Echo: approved?" }, error: null },
     ]);
@@ -59,8 +64,15 @@ describe("the approval gate", () => {
     const order = done.map((e) => e.type).filter((type) => type.startsWith("tool."));
     expect(order).toEqual(["tool.call", "tool.approval_requested", "tool.approval_decided", "tool.result"]);
     // A decided call cannot be decided again; an id that never waited is unknown.
-    await expectProblem(await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "reject" }]), 409, "tool_call_already_decided", ["body.decisions.0.tool_call_id"]);
-    await expectProblem(await decide(t, session.id, [{ tool_call_id: "call_nope", decision: "allow" }]), 422, "unknown_tool_call", ["body.decisions.0.tool_call_id"]);
+    await expectProblem(
+      await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "reject" }]),
+      409,
+      "tool_call_already_decided",
+      ["body.decisions.0.tool_call_id"],
+    );
+    await expectProblem(await decide(t, session.id, [{ tool_call_id: "call_nope", decision: "allow" }]), 422, "unknown_tool_call", [
+      "body.decisions.0.tool_call_id",
+    ]);
     await own.stop();
   });
 
@@ -133,8 +145,16 @@ describe("the approval gate", () => {
 
   it("waits for approvals and client-side tool results in the same turn", async () => {
     const t = await newTenant();
-    const lookup = { type: "client_side", name: "lookup_order", description: "Look an order up", parameters: { type: "object", properties: {} } };
-    const agent = await createAgent(t, { tools: [lookup], capabilities: [{ ref: "current_time", config: { require_approval: ["get_current_time"] } }] });
+    const lookup = {
+      type: "client_side",
+      name: "lookup_order",
+      description: "Look an order up",
+      parameters: { type: "object", properties: {} },
+    };
+    const agent = await createAgent(t, {
+      tools: [lookup],
+      capabilities: [{ ref: "current_time", config: { require_approval: ["get_current_time"] } }],
+    });
     const session = await createSession(t, agent.id);
     await sendMessage(t, session.id, "call lookup_order {} and what time is it");
     const { toolCall } = await untilApprovalRequested(t, session.id);
@@ -142,7 +162,10 @@ describe("the approval gate", () => {
     const clientId = (clientCall?.data.tool_call as { id: string } | undefined)?.id;
     const allowed = await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "allow" }]);
     expect(await allowed.json()).toEqual({ accepted: 1, status: "waitingfortoolresults" });
-    const posted = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", json: { tool_results: [{ tool_call_id: clientId, result: { ok: true } }] } });
+    const posted = await callAs(t, `/v1/sessions/${session.id}/tool-results`, {
+      method: "POST",
+      json: { tool_results: [{ tool_call_id: clientId, result: { ok: true } }] },
+    });
     expect(await posted.json()).toEqual({ accepted: 1, status: "active" });
     const done = await settledEvents(t, session.id, 1);
     expect(ofType(done, "tool.result").map((e) => [e.data.name, e.data.status])).toEqual([
@@ -202,15 +225,32 @@ describe("the approval gate", () => {
     const { t, own, session } = await gatedSession();
     await sendMessage(t, session.id, ECHO);
     const { toolCall } = await untilApprovalRequested(t, session.id);
-    await expectProblem(await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "maybe" }]), 400, "validation_failed", ["body.decisions.0.decision"]);
+    await expectProblem(await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "maybe" }]), 400, "validation_failed", [
+      "body.decisions.0.decision",
+    ]);
     await expectProblem(await decide(t, session.id, []), 400, "validation_failed", ["body.decisions"]);
-    const twice = [{ tool_call_id: toolCall.id, decision: "allow" }, { tool_call_id: toolCall.id, decision: "reject" }];
+    const twice = [
+      { tool_call_id: toolCall.id, decision: "allow" },
+      { tool_call_id: toolCall.id, decision: "reject" },
+    ];
     await expectProblem(await decide(t, session.id, twice), 400, "validation_failed", ["body.decisions.1.tool_call_id"]);
     // One unknown id refuses the whole request: the known call still waits.
-    await expectProblem(await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "allow" }, { tool_call_id: "call_x", decision: "allow" }]), 422, "unknown_tool_call", ["body.decisions.1.tool_call_id"]);
+    await expectProblem(
+      await decide(t, session.id, [
+        { tool_call_id: toolCall.id, decision: "allow" },
+        { tool_call_id: "call_x", decision: "allow" },
+      ]),
+      422,
+      "unknown_tool_call",
+      ["body.decisions.1.tool_call_id"],
+    );
     expect(await alive(t, session.id)).toBe("waitingfortoolresults");
     // Another org's caller sees no such session.
-    await expectProblem(await decide(await newTenant(), session.id, [{ tool_call_id: toolCall.id, decision: "allow" }]), 404, "session_not_found");
+    await expectProblem(
+      await decide(await newTenant(), session.id, [{ tool_call_id: toolCall.id, decision: "allow" }]),
+      404,
+      "session_not_found",
+    );
     await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "reject" }]);
     await settledEvents(t, session.id, 1);
     await own.stop();

@@ -1,18 +1,19 @@
 import { describe, expect, it, vi } from "vitest";
 import type { EventEnvelope } from "../src/session/rpc";
-import { callAs, type Caller } from "./support/requests";
+import { gate } from "./support/async";
 import { capturedLogsWithoutKey, jsonLines } from "./support/console";
-import { getSession, listMessages, sendMessage } from "./support/resources";
-import { lastRequest, type ProviderType, scenarioBase } from "./support/models";
 import { isEnd, stored, TERMINAL } from "./support/events";
+import { lastRequest, type ProviderType, scenarioBase } from "./support/models";
+import { type Caller, callAs } from "./support/requests";
+import { getSession, listMessages, sendMessage } from "./support/resources";
 import { turnSetup } from "./support/sessions";
 import { builtinTool, standIn } from "./support/tools";
-import { gate } from "./support/async";
 
 type StoredMessage = { id: string; role: string; content: Array<{ type: string; text?: string }> };
 const messageOf = (e: EventEnvelope) => e.data.message as StoredMessage;
 const agentReplies = (events: EventEnvelope[]) => events.filter((e) => e.type === "message.created" && messageOf(e).role === "agent");
-const deltasOf = (events: EventEnvelope[]) => events.filter((e) => e.type === "message.delta").map((e) => e.data as { delta: string; accumulated: string });
+const deltasOf = (events: EventEnvelope[]) =>
+  events.filter((e) => e.type === "message.delta").map((e) => e.data as { delta: string; accumulated: string });
 type WireMessage = { role: string; content?: unknown; tool_calls?: Array<{ id: string }>; tool_call_id?: string };
 
 /** OpenAI's rule: an assistant message's tool calls are answered, in a block, right after it. */
@@ -62,7 +63,12 @@ describe("turn flows", () => {
       // The second message's sequence lies inside the first turn, between the tool call and its result.
       const rows = await listMessages(t, session.id);
       expect(rows.map((m) => m.role)).toEqual(["user", "agent", "user", "tool_result", "agent", "agent"]);
-      expect(rows.filter((m) => m.role !== "user").map((m) => m.metadata?.input_message_id)).toEqual([first.id, first.id, first.id, second.id]);
+      expect(rows.filter((m) => m.role !== "user").map((m) => m.metadata?.input_message_id)).toEqual([
+        first.id,
+        first.id,
+        first.id,
+        second.id,
+      ]);
 
       const { body } = await lastRequest(base);
       const messages = body.messages as WireMessage[];
@@ -83,7 +89,9 @@ describe("turn flows", () => {
 
       const ids = sent.map((m) => m.id);
       expect(events.filter((e) => e.type === "turn.started").map((e) => e.context.input_message_id)).toEqual(ids);
-      expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.context.input_message_id])).toEqual(ids.map((id) => ["turn.completed", id]));
+      expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.context.input_message_id])).toEqual(
+        ids.map((id) => ["turn.completed", id]),
+      );
       expect(agentReplies(events).map((e) => e.context.input_message_id)).toEqual(ids);
       expect(events.filter((e) => e.type === "session.completed")).toHaveLength(1);
       // The users' messages were stored first, so their sequences come before every reply.
@@ -151,11 +159,19 @@ describe("turn flows", () => {
       const events = stored(await reader.collectUntil(isEnd));
       await reader.cancel();
 
-      expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({ name: "add", status: "error", error: "The tool failed unexpectedly" });
+      expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({
+        name: "add",
+        status: "error",
+        error: "The tool failed unexpectedly",
+      });
       expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([["turn.failed", "tool_failed"]]);
       expect(events.at(-1)).toMatchObject({ type: "session.completed", data: { status: "idle" } });
       expect((await getSession(t, session.id)).status).toBe("idle");
-      expect(jsonLines(logs.lines()).find((l) => l.msg === "tool failed")).toMatchObject({ session_id: session.id, tool: "add", error: { name: "TypeError" } });
+      expect(jsonLines(logs.lines()).find((l) => l.msg === "tool failed")).toMatchObject({
+        session_id: session.id,
+        tool: "add",
+        error: { name: "TypeError" },
+      });
     });
 
     it("answers a tool that outlives its timeout with an error result and goes on", async () => {
@@ -170,7 +186,11 @@ describe("turn flows", () => {
         const events = stored(await reader.collectUntil(isEnd));
         await reader.cancel();
 
-        expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({ name: "add", status: "error", error: "Tool timed out after 50 ms" });
+        expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({
+          name: "add",
+          status: "error",
+          error: "Tool timed out after 50 ms",
+        });
         expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
         const reply = messageOf(agentReplies(events).at(-1) as EventEnvelope);
         expect(reply.content[0]?.text).toBe("add failed: Tool timed out after 50 ms");

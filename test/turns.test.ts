@@ -1,16 +1,16 @@
-import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { sessionStub } from "../src/services/session-client";
 import type { SessionObject } from "../src/session/session-object";
-import { callAs, type Caller } from "./support/requests";
-import { capturedLogsWithoutKey } from "./support/console";
-import { getSession, listMessages, sendMessage } from "./support/resources";
-import { FAKE_PROVIDER_KEY, scenarioBase } from "./support/models";
-import { openStream, SseReader } from "./support/sse-reader";
-import { isEnd, listEvents, stored, TERMINAL } from "./support/events";
-import { turnSetup } from "./support/sessions";
 import { sleep } from "./support/async";
+import { capturedLogsWithoutKey } from "./support/console";
+import { isEnd, listEvents, stored, TERMINAL } from "./support/events";
+import { FAKE_PROVIDER_KEY, scenarioBase } from "./support/models";
+import { type Caller, callAs } from "./support/requests";
+import { getSession, listMessages, sendMessage } from "./support/resources";
+import { turnSetup } from "./support/sessions";
+import { openStream, SseReader } from "./support/sse-reader";
 
 /** Polls the JSON event list until `done` holds (turns that run with no stream open). */
 async function waitForEvents(t: Caller, id: string, done: (events: Awaited<ReturnType<typeof listEvents>>) => boolean) {
@@ -37,7 +37,10 @@ describe("turns", () => {
     const reply = stored(events).find((e) => e.type === "message.created" && (e.data.message as { role: string }).role === "agent");
     expect(reply?.data.message).toMatchObject({ role: "agent", content: [{ type: "text", text: "Echo: hello there" }] });
     const completed = events.find((e) => e.type === "turn.completed");
-    expect(completed?.data).toMatchObject({ iterations: 1, usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) } });
+    expect(completed?.data).toMatchObject({
+      iterations: 1,
+      usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) },
+    });
     const after = await getSession(t, session.id);
     expect(after.status).toBe("idle");
     expect(after.usage.output_tokens).toBeGreaterThan(0);
@@ -109,7 +112,10 @@ describe("turns", () => {
 
   for (const type of ["openai", "anthropic"] as const) {
     it(`streams a reply and a split tool call through the ${type} driver`, async () => {
-      const { t, session, reader } = await turnSetup({ capabilities: ["test_math"], provider: { type, base: scenarioBase(type, "tool_then_text") } });
+      const { t, session, reader } = await turnSetup({
+        capabilities: ["test_math"],
+        provider: { type, base: scenarioBase(type, "tool_then_text") },
+      });
       await sendMessage(t, session.id, "add please");
       const events = await reader.collectUntil(isEnd);
       await reader.cancel();
@@ -123,7 +129,10 @@ describe("turns", () => {
   }
 
   it("stops at the iteration limit with max_iterations", async () => {
-    const { t, session, reader } = await turnSetup({ capabilities: ["test_math"], provider: { type: "openai", base: scenarioBase("openai", "always_tool") } });
+    const { t, session, reader } = await turnSetup({
+      capabilities: ["test_math"],
+      provider: { type: "openai", base: scenarioBase("openai", "always_tool") },
+    });
     await sendMessage(t, session.id, "loop forever");
     const events = stored(await reader.collectUntil(isEnd, 30_000));
     await reader.cancel();
@@ -222,7 +231,11 @@ describe("turns", () => {
     // A hard reset of the object mid-turn: in-memory state and in-flight work are gone, as in a crash or deploy.
     await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.abort("simulated restart")).catch(() => undefined);
     expect(await runDurableObjectAlarm(sessionStub(env, session.id))).toBe(true);
-    const events = await waitForEvents(t, session.id, (list) => list.filter((e) => TERMINAL.has(e.type)).length >= 2 && list.at(-1)?.type === "session.completed");
+    const events = await waitForEvents(
+      t,
+      session.id,
+      (list) => list.filter((e) => TERMINAL.has(e.type)).length >= 2 && list.at(-1)?.type === "session.completed",
+    );
     const terminal = events.filter((e) => TERMINAL.has(e.type));
     expect(terminal.map((e) => [e.type, e.data.error_code])).toEqual([
       ["turn.failed", "interrupted"],

@@ -26,12 +26,20 @@ describe("upstream event names a filter may carry", () => {
     const log = await settledEvents(t, session.id, 1);
     for (const name of NEVER_EMITTED) {
       expect(await listEvents(t, session.id, `?types=${name}`), name).toEqual([]);
-      expect((await listEvents(t, session.id, `?exclude=${name}`)).map((e) => e.id), name).toEqual(log.map((e) => e.id));
+      expect(
+        (await listEvents(t, session.id, `?exclude=${name}`)).map((e) => e.id),
+        name,
+      ).toEqual(log.map((e) => e.id));
       const res = await callAs(t, `/v1/sessions/${session.id}/sse?exclude=${name}&after_sequence=${log.length}`);
       expect(res.status, name).toBe(200);
       await res.body?.cancel();
     }
-    await expectProblem(await callAs(t, `/v1/sessions/${session.id}/events?types=context.compaction.exploded`, { headers: { accept: "application/json" } }), 400, "validation_failed", ["query.types.0"]);
+    await expectProblem(
+      await callAs(t, `/v1/sessions/${session.id}/events?types=context.compaction.exploded`, { headers: { accept: "application/json" } }),
+      400,
+      "validation_failed",
+      ["query.types.0"],
+    );
   });
 });
 
@@ -55,7 +63,9 @@ describe("upstream's read routes for models and providers", () => {
 
     const providers = await callAs(sdk, "/v1/providers");
     expect(providers.status).toBe(200);
-    expect(z.object({ data: z.array(LlmProviderSchema) }).parse(await providers.json())).toEqual(await (await callAs(owner, "/v1/llm-providers")).json());
+    expect(z.object({ data: z.array(LlmProviderSchema) }).parse(await providers.json())).toEqual(
+      await (await callAs(owner, "/v1/llm-providers")).json(),
+    );
     const p = await callAs(sdk, `/v1/providers/${provider.id}`);
     expect(LlmProviderSchema.parse(await p.json())).toMatchObject({ id: provider.id, api_key_set: provider.api_key_set });
   });

@@ -5,11 +5,11 @@ import { createDb } from "../src/db/client";
 import { webhooks } from "../src/db/schema";
 import { WebhookSchema } from "../src/schemas/webhooks";
 import { FAILING_REASON } from "../src/webhooks/delivery-log";
-import type { RecordedDelivery } from "./support/recorded-delivery";
 import { sleep } from "./support/async";
 import { settledEvents } from "./support/events";
 import { fakeModel, scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
+import type { RecordedDelivery } from "./support/recorded-delivery";
 import { callAs } from "./support/requests";
 import { createAgent, createSession, sendMessage } from "./support/resources";
 import { newTenant, type Tenant } from "./support/tenants";
@@ -69,7 +69,9 @@ describe("webhook deliveries", () => {
     const waiting = await receivedUntil(hook.name, (d) => d.length >= 1);
     expect(types(waiting)).toEqual(["session.action_required"]);
     const events = await callAs(t, `/v1/sessions/${session.id}/events`, { headers: { accept: "application/json" } });
-    const call = ((await events.json()) as { data: { type: string; context: { turn_id: string } }[] }).data.find((e) => e.type === "tool.call");
+    const call = ((await events.json()) as { data: { type: string; context: { turn_id: string } }[] }).data.find(
+      (e) => e.type === "tool.call",
+    );
     expect(payload(waiting[0] as RecordedDelivery).data.turn_id).toBe(call?.context.turn_id);
 
     const results = await callAs(t, `/v1/sessions/${session.id}/tool-results`, {
@@ -173,7 +175,10 @@ describe("webhook deliveries", () => {
     const t = await newTenant();
     const hook = await createReceiverWebhook(t, { query: "fail=1000", eventTypes: ["session.idle"] });
     const db = createDb(env.DB);
-    await db.update(webhooks).set({ failingSince: new Date(Date.now() - 3 * 24 * 60 * 60 * 1000 - 60_000).toISOString() }).where(eq(webhooks.id, hook.webhook.id));
+    await db
+      .update(webhooks)
+      .set({ failingSince: new Date(Date.now() - 3 * 24 * 60 * 60 * 1000 - 60_000).toISOString() })
+      .where(eq(webhooks.id, hook.webhook.id));
     const agent = await createAgent(t);
     const session = await createSession(t, agent.id);
     await sendMessage(t, session.id, "hello");
@@ -194,7 +199,9 @@ describe("webhook deliveries", () => {
     await sleep(SETTLE_MS);
     expect(await received(hook.name)).toHaveLength(1);
 
-    const enabled = WebhookSchema.parse(await (await callAs(t, `/v1/webhooks/${hook.webhook.id}`, { method: "PATCH", json: { status: "enabled" } })).json());
+    const enabled = WebhookSchema.parse(
+      await (await callAs(t, `/v1/webhooks/${hook.webhook.id}`, { method: "PATCH", json: { status: "enabled" } })).json(),
+    );
     expect(enabled).toMatchObject({ status: "enabled", disabled_reason: null });
     expect((await db.select().from(webhooks).where(eq(webhooks.id, hook.webhook.id)).get())?.failingSince).toBeNull();
   });
@@ -235,7 +242,10 @@ describe("webhook deliveries", () => {
     await sleep(SETTLE_MS);
     expect(await received(hook.name)).toHaveLength(1);
     expectThinAndVerified(got, hook.webhook.secret, { orgId: t.orgId, sessionId: session.id, agentId: agent.id });
-    expect(payload(got[0] as RecordedDelivery)).toMatchObject({ type: "session.deleted", data: { organization_id: t.orgId, session_id: session.id, agent_id: agent.id } });
+    expect(payload(got[0] as RecordedDelivery)).toMatchObject({
+      type: "session.deleted",
+      data: { organization_id: t.orgId, session_id: session.id, agent_id: agent.id },
+    });
     expect(payload(got[0] as RecordedDelivery).data).not.toHaveProperty("turn_id");
   });
 

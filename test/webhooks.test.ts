@@ -1,11 +1,11 @@
-import { z } from "@hono/zod-openapi";
 import { env } from "cloudflare:workers";
+import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { webhooks } from "../src/db/schema";
 import { decryptSecret } from "../src/lib/encryption";
-import { WebhookSchema, WebhookTestResultSchema, WebhookWithSecretSchema, WEBHOOK_LIMITS } from "../src/schemas/webhooks";
+import { WEBHOOK_LIMITS, WebhookSchema, WebhookTestResultSchema, WebhookWithSecretSchema } from "../src/schemas/webhooks";
 import { captureConsole } from "./support/console";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
@@ -58,14 +58,25 @@ describe("webhook endpoints", () => {
       bodies.push(listText);
       expect(WebhookList.parse(JSON.parse(listText)).data.map((w) => w.id)).toEqual([created.id]);
 
-      const patched = await callAs(t, `/v1/webhooks/${created.id}`, { method: "PATCH", json: { event_types: ["session.deleted"], description: null } });
+      const patched = await callAs(t, `/v1/webhooks/${created.id}`, {
+        method: "PATCH",
+        json: { event_types: ["session.deleted"], description: null },
+      });
       const patchedText = await patched.text();
       bodies.push(patchedText);
-      expect(WebhookSchema.parse(JSON.parse(patchedText))).toMatchObject({ event_types: ["session.deleted"], description: null, url: "https://example.com/hooks" });
+      expect(WebhookSchema.parse(JSON.parse(patchedText))).toMatchObject({
+        event_types: ["session.deleted"],
+        description: null,
+        url: "https://example.com/hooks",
+      });
 
-      const disabled = WebhookSchema.parse(await (await callAs(t, `/v1/webhooks/${created.id}`, { method: "PATCH", json: { status: "disabled" } })).json());
+      const disabled = WebhookSchema.parse(
+        await (await callAs(t, `/v1/webhooks/${created.id}`, { method: "PATCH", json: { status: "disabled" } })).json(),
+      );
       expect(disabled).toMatchObject({ status: "disabled", disabled_reason: "Disabled through the API" });
-      const enabled = WebhookSchema.parse(await (await callAs(t, `/v1/webhooks/${created.id}`, { method: "PATCH", json: { status: "enabled" } })).json());
+      const enabled = WebhookSchema.parse(
+        await (await callAs(t, `/v1/webhooks/${created.id}`, { method: "PATCH", json: { status: "enabled" } })).json(),
+      );
       expect(enabled).toMatchObject({ status: "enabled", disabled_reason: null });
 
       expect((await callAs(t, `/v1/webhooks/${created.id}`, { method: "DELETE" })).status).toBe(204);
@@ -78,14 +89,22 @@ describe("webhook endpoints", () => {
 
   it("refuses bad bodies naming every field, private URLs only where allowed, and ids of the wrong shape", async () => {
     const t = await newTenant();
-    await expectProblem(await callAs(t, "/v1/webhooks", { method: "POST", json: {} }), 400, "validation_failed", ["body.url", "body.event_types"]);
+    await expectProblem(await callAs(t, "/v1/webhooks", { method: "POST", json: {} }), 400, "validation_failed", [
+      "body.url",
+      "body.event_types",
+    ]);
     await expectProblem(
       await callAs(t, "/v1/webhooks", { method: "POST", json: { url: "ftp://example.com/x", event_types: ["session.started"] } }),
       400,
       "validation_failed",
       ["body.url", "body.event_types.0"],
     );
-    await expectProblem(await callAs(t, "/v1/webhooks", { method: "POST", json: { url: "https://example.com", event_types: [] } }), 400, "validation_failed", ["body.event_types"]);
+    await expectProblem(
+      await callAs(t, "/v1/webhooks", { method: "POST", json: { url: "https://example.com", event_types: [] } }),
+      400,
+      "validation_failed",
+      ["body.event_types"],
+    );
     await expectProblem(
       await callAs(t, "/v1/webhooks", { method: "POST", json: { url: "https://user:pw@example.com/x", event_types: ["session.idle"] } }),
       400,
@@ -93,7 +112,10 @@ describe("webhook endpoints", () => {
       ["body.url"],
     );
     await expectProblem(
-      await callAs(t, "/v1/webhooks", { method: "POST", json: { url: `https://example.com/${"x".repeat(WEBHOOK_LIMITS.urlBytes)}`, event_types: ["session.idle"] } }),
+      await callAs(t, "/v1/webhooks", {
+        method: "POST",
+        json: { url: `https://example.com/${"x".repeat(WEBHOOK_LIMITS.urlBytes)}`, event_types: ["session.idle"] },
+      }),
       400,
       "input_too_large",
       ["body.url"],
@@ -120,13 +142,18 @@ describe("webhook endpoints", () => {
       ["GET", `/v1/webhooks/${webhook.id}/deliveries`],
       ["POST", `/v1/webhooks/${webhook.id}/test`],
     ] as const) {
-      await expectProblem(await callAs(member, path, { method, ...(method === "POST" || method === "PATCH" ? { json: {} } : {}) }), 403, "forbidden");
+      await expectProblem(
+        await callAs(member, path, { method, ...(method === "POST" || method === "PATCH" ? { json: {} } : {}) }),
+        403,
+        "forbidden",
+      );
     }
   });
 
   it("holds at most the per-org limit of endpoints, even when created concurrently", async () => {
     const t = await newTenant();
-    const create = () => callAs(t, "/v1/webhooks", { method: "POST", json: { url: "https://example.com/h", event_types: ["session.deleted"] } });
+    const create = () =>
+      callAs(t, "/v1/webhooks", { method: "POST", json: { url: "https://example.com/h", event_types: ["session.deleted"] } });
     const answers = await Promise.all(Array.from({ length: WEBHOOK_LIMITS.perOrg + 5 }, create));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(WEBHOOK_LIMITS.perOrg);
@@ -149,7 +176,11 @@ describe("webhook endpoints", () => {
     expect(await again.text()).toBe(await first.text());
     expect(WebhookList.parse(await (await callAs(t, "/v1/webhooks")).json()).data).toHaveLength(1);
     await expectProblem(
-      await callAs(t, "/v1/webhooks", { method: "POST", headers: { "idempotency-key": key }, json: { ...body, url: "https://example.com/other" } }),
+      await callAs(t, "/v1/webhooks", {
+        method: "POST",
+        headers: { "idempotency-key": key },
+        json: { ...body, url: "https://example.com/other" },
+      }),
       422,
       "idempotency_key_reused",
     );
@@ -179,7 +210,10 @@ describe("webhook endpoints", () => {
     expect(both?.verified).toEqual([true, true]);
 
     // Past the window, only the new secret signs.
-    await createDb(env.DB).update(webhooks).set({ previousSecretExpiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(webhooks.id, webhook.id));
+    await createDb(env.DB)
+      .update(webhooks)
+      .set({ previousSecretExpiresAt: new Date(Date.now() - 1000).toISOString() })
+      .where(eq(webhooks.id, webhook.id));
     expect(WebhookSchema.parse(await (await callAs(t, `/v1/webhooks/${webhook.id}`)).json()).previous_secret_expires_at).toBeNull();
     await callAs(t, `/v1/webhooks/${webhook.id}/test`, { method: "POST" }).then((r) => r.body?.cancel());
     const got = await receivedUntil(name, (d) => d.length === 2);
@@ -196,7 +230,11 @@ describe("webhook endpoints", () => {
     expect(sent.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
     const [got] = await receivedUntil(name, (d) => d.length === 1);
     expect(got?.verified).toEqual([true]);
-    expect(payload(got ?? ({} as never))).toEqual({ type: "webhook.test", timestamp: expect.any(String), data: { organization_id: t.orgId, webhook_id: webhook.id } });
+    expect(payload(got ?? ({} as never))).toEqual({
+      type: "webhook.test",
+      timestamp: expect.any(String),
+      data: { organization_id: t.orgId, webhook_id: webhook.id },
+    });
     const log = await waitForLog(t, webhook.id, 1);
     expect(log.data).toEqual([
       {
@@ -232,7 +270,10 @@ describe("webhook endpoints", () => {
     // An attempt 8 days old is no longer shown.
     const { webhookDeliveries } = await import("../src/db/schema");
     const oldest = all.data[2]?.id ?? "";
-    await createDb(env.DB).update(webhookDeliveries).set({ createdAt: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000).toISOString() }).where(eq(webhookDeliveries.id, oldest));
+    await createDb(env.DB)
+      .update(webhookDeliveries)
+      .set({ createdAt: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000).toISOString() })
+      .where(eq(webhookDeliveries.id, oldest));
     const recent = await deliveries(t, webhook.id);
     expect(recent.total).toBe(2);
     expect(recent.data.map((d) => d.id)).not.toContain(oldest);

@@ -2,7 +2,7 @@
  * Bench only. A D1 binding that passes every call to the real one through the meter (delayed and
  * counted). Statements keep their real statement inside, so batch() can hand the real ones on.
  */
-import { describeSql, meter, type CallSource } from "./d1-meter";
+import { type CallSource, describeSql, meter } from "./d1-meter";
 
 /**
  * Where a session's calls go, as D1 routes them: a write, and every call of a "first-primary"

@@ -39,7 +39,13 @@ class D1Meter {
    * Runs one round trip: half the latency before it (the request on its way), half after (the
    * answer on its way back), so a write lands in the middle of its round trip as it would remotely.
    */
-  async roundTrip<T>(kind: D1Call["kind"], what: string, source: CallSource, run: () => Promise<T>, where: D1Call["where"] = "primary"): Promise<T> {
+  async roundTrip<T>(
+    kind: D1Call["kind"],
+    what: string,
+    source: CallSource,
+    run: () => Promise<T>,
+    where: D1Call["where"] = "primary",
+  ): Promise<T> {
     const call: D1Call = { kind, what, source, where, done: false, startedAt: ++this.#clock, endedAt: 0 };
     if (this.calls.length < MAX_CALLS) this.calls.push(call);
     else this.dropped += 1;
@@ -57,7 +63,12 @@ class D1Meter {
 
   /** The calls so far (copied); with `reset`, starts counting afresh. */
   read(reset: boolean): { latencyMs: number; replicaMs: number | null; calls: D1Call[]; dropped: number } {
-    const snapshot = { latencyMs: this.latencyMs, replicaMs: this.replicaMs, calls: this.calls.map((c) => ({ ...c })), dropped: this.dropped };
+    const snapshot = {
+      latencyMs: this.latencyMs,
+      replicaMs: this.replicaMs,
+      calls: this.calls.map((c) => ({ ...c })),
+      dropped: this.dropped,
+    };
     if (reset) {
       this.calls = [];
       this.dropped = 0;

@@ -17,11 +17,12 @@
  * Every Durable Object class the tree's wrangler.toml binds must be re-exported here (as a
  * subclass that wraps env): workerd refuses to start if one is missing, which is the check.
  */
-import * as App from "../../src/index";
+
 import type { Env } from "../../src/env";
+import * as App from "../../src/index";
 import type { WebhookQueueMessage } from "../../src/webhooks/messages";
 import { countingD1 } from "./counting-d1";
-import { meter, type CallSource } from "./d1-meter";
+import { type CallSource, meter } from "./d1-meter";
 import { seedEvents } from "./seed-events";
 import { seedMessages } from "./seed-messages";
 

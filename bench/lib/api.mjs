@@ -19,7 +19,8 @@ export function apiClient(base, apiKey) {
 
   async function call(method, path, body, expected) {
     const res = await timedRequest(base + path, { method, headers: auth, body });
-    if (res.status !== expected) throw new Error(`${method} ${path} answered ${res.status} (expected ${expected}): ${res.text.slice(0, 300)}`);
+    if (res.status !== expected)
+      throw new Error(`${method} ${path} answered ${res.status} (expected ${expected}): ${res.text.slice(0, 300)}`);
     return JSON.parse(res.text);
   }
 
@@ -45,7 +46,9 @@ export function apiClient(base, apiKey) {
       const events = [];
       for (let page = 0; page < 100; page += 1) {
         const after = events.length > 0 ? `&since_id=${events[events.length - 1].id}` : "";
-        const res = await timedRequest(`${base}/v1/sessions/${sessionId}/events?limit=1000${after}`, { headers: { ...auth, accept: "application/json" } });
+        const res = await timedRequest(`${base}/v1/sessions/${sessionId}/events?limit=1000${after}`, {
+          headers: { ...auth, accept: "application/json" },
+        });
         if (res.status !== 200) throw new Error(`event list answered ${res.status}: ${res.text.slice(0, 200)}`);
         const { data } = JSON.parse(res.text);
         events.push(...data);

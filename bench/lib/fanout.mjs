@@ -18,7 +18,13 @@ function windowStats(subscribers, name, expectedPerSubscriber, wallMs) {
   const latencies = subscribers.flatMap((s) => s.latencies.get(name) ?? []);
   const received = subscribers.reduce((n, s) => n + (s.storedIn.get(name) ?? 0), 0);
   const expected = expectedPerSubscriber * subscribers.length;
-  return { ...summarize(latencies, 0, wallMs), received, expected, events: latencies.length, perSecond: wallMs > 0 ? (latencies.length / wallMs) * 1000 : Number.NaN };
+  return {
+    ...summarize(latencies, 0, wallMs),
+    received,
+    expected,
+    events: latencies.length,
+    perSecond: wallMs > 0 ? (latencies.length / wallMs) * 1000 : Number.NaN,
+  };
 }
 
 /** How to reach the real session's stream over each transport. */
@@ -62,7 +68,10 @@ export async function realFanout(api, agentId, { kind, subscribers: size, rounds
     await post("fan-out warm-up");
     await all(subscribers, settled, deadline);
     const windows = {};
-    for (const [name, messages] of [["single", rounds], ["burst", burst]]) {
+    for (const [name, messages] of [
+      ["single", rounds],
+      ["burst", burst],
+    ]) {
       const before = await stored();
       for (const s of subscribers) s.window = name;
       const cpu = cpuWindow();
@@ -97,7 +106,13 @@ function checkAgainstLog(subscribers, log) {
     if (s.outOfOrder === 0) inOrder += 1;
     if (s.sequences.length === sequences.length && s.sequences.every((q, i) => q === sequences[i])) complete += 1;
   }
-  return { subscribers: subscribers.length, inOrder, complete, storedEvents: sequences.length, deltasPerSubscriber: Math.round(subscribers.reduce((n, s) => n + s.deltas, 0) / subscribers.length) };
+  return {
+    subscribers: subscribers.length,
+    inOrder,
+    complete,
+    storedEvents: sequences.length,
+    deltasPerSubscriber: Math.round(subscribers.reduce((n, s) => n + s.deltas, 0) / subscribers.length),
+  };
 }
 
 /**
@@ -116,7 +131,13 @@ export async function bareFanout(base, { kind, subscribers: size, events, timeLi
     const { subscribers: reached } = await res.json();
     if (reached !== size) throw new Error(`bare publish reached ${reached} of ${size} subscribers`);
     const done = await all(subscribers, (s) => s.idle, deadline);
-    return { ...windowStats(subscribers, "publish", 1, performance.now() - t0), cpu: cpu(), reached: done, received: subscribers.reduce((n, s) => n + s.deltas + s.sequences.length, 0), expected: size * events };
+    return {
+      ...windowStats(subscribers, "publish", 1, performance.now() - t0),
+      cpu: cpu(),
+      reached: done,
+      received: subscribers.reduce((n, s) => n + s.deltas + s.sequences.length, 0),
+      expected: size * events,
+    };
   } finally {
     close();
   }

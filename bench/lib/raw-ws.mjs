@@ -48,7 +48,13 @@ export function openRawWs(url, { agent, headers = {}, onText, onEnd, now }) {
   return new Promise((resolve, reject) => {
     const req = http.request(url.replace(/^ws/, "http"), {
       agent,
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64"), ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": randomBytes(16).toString("base64"),
+        ...headers,
+      },
     });
     req.on("response", (res) => {
       res.resume();

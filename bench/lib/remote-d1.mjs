@@ -47,7 +47,11 @@ async function timedGets(url, headers, count) {
 
 function turnStats(turns, field) {
   const ok = turns.filter((t) => !t.failed && t.completedMs !== null && t[field] !== null);
-  return summarize(ok.map((t) => t[field]), turns.length - ok.length, Number.NaN);
+  return summarize(
+    ok.map((t) => t[field]),
+    turns.length - ok.length,
+    Number.NaN,
+  );
 }
 
 /**
@@ -66,10 +70,19 @@ export async function d1Timings(api, agents, { latencyMs, turns, gets, coldKeys,
     for (let i = 0; i < turns; i += 1) toolTurns.push(await turn(api, tool.id, tool.stream, TOOL_TEXT));
     const keys = spareKeys.splice(0, coldKeys);
     const coldAgent = [];
-    for (const key of keys) coldAgent.push(await timedRequest(`${api.base}/v1/agents/${agents.plain.id}`, { headers: { authorization: `Bearer ${key}` } }));
+    for (const key of keys)
+      coldAgent.push(await timedRequest(`${api.base}/v1/agents/${agents.plain.id}`, { headers: { authorization: `Bearer ${key}` } }));
     const creates = [];
-    for (let i = 0; i < gets; i += 1) creates.push(await timedRequest(`${api.base}/v1/sessions`, { method: "POST", headers: api.auth, body: { agent_id: agents.plain.id } }));
-    const ok = (list, status) => summarize(list.filter((r) => r.status === status).map((r) => r.ms), list.filter((r) => r.status !== status).length, Number.NaN);
+    for (let i = 0; i < gets; i += 1)
+      creates.push(
+        await timedRequest(`${api.base}/v1/sessions`, { method: "POST", headers: api.auth, body: { agent_id: agents.plain.id } }),
+      );
+    const ok = (list, status) =>
+      summarize(
+        list.filter((r) => r.status === status).map((r) => r.ms),
+        list.filter((r) => r.status !== status).length,
+        Number.NaN,
+      );
     return {
       "POST → first message.delta (plain)": turnStats(plainTurns, "firstMs"),
       "↳ POST → delta made (its ts)": turnStats(plainTurns, "firstCreatedMs"),
@@ -83,7 +96,11 @@ export async function d1Timings(api, agents, { latencyMs, turns, gets, coldKeys,
       "GET /v1/agents/{id}, warm": await timedGets(`${api.base}/v1/agents/${agents.plain.id}`, api.auth, gets),
       "GET /v1/sessions/{id}": await timedGets(`${api.base}/v1/sessions/${plain.id}`, api.auth, gets),
       "GET /v1/sessions": await timedGets(`${api.base}/v1/sessions`, api.auth, gets),
-      "GET …/events (JSON)": await timedGets(`${api.base}/v1/sessions/${plain.id}/events`, { ...api.auth, accept: "application/json" }, gets),
+      "GET …/events (JSON)": await timedGets(
+        `${api.base}/v1/sessions/${plain.id}/events`,
+        { ...api.auth, accept: "application/json" },
+        gets,
+      ),
       "POST /v1/sessions": ok(creates, 201),
     };
   } finally {
@@ -123,13 +140,24 @@ export async function d1Counts(api, agents, { latencyMs, spareKeys, repeats = 3 
   try {
     const coldKey = spareKeys.shift();
     if (!coldKey) throw new Error("no spare API key left for a first use");
-    const get = (path, headers = api.auth) => () => timedRequest(api.base + path, { headers });
+    const get =
+      (path, headers = api.auth) =>
+      () =>
+        timedRequest(api.base + path, { headers });
     const rows = {
-      "GET /v1/agents/{id}, cold": await countRequest(api.base, latencyMs, get(`/v1/agents/${agents.plain.id}`, { authorization: `Bearer ${coldKey}` })),
+      "GET /v1/agents/{id}, cold": await countRequest(
+        api.base,
+        latencyMs,
+        get(`/v1/agents/${agents.plain.id}`, { authorization: `Bearer ${coldKey}` }),
+      ),
       "GET /v1/agents/{id}, warm": await countRequest(api.base, latencyMs, get(`/v1/agents/${agents.plain.id}`)),
       "GET /v1/sessions/{id}": await countRequest(api.base, latencyMs, get(`/v1/sessions/${plain.id}`)),
       "GET /v1/sessions": await countRequest(api.base, latencyMs, get("/v1/sessions")),
-      "GET …/events (JSON)": await countRequest(api.base, latencyMs, get(`/v1/sessions/${plain.id}/events`, { ...api.auth, accept: "application/json" })),
+      "GET …/events (JSON)": await countRequest(
+        api.base,
+        latencyMs,
+        get(`/v1/sessions/${plain.id}/events`, { ...api.auth, accept: "application/json" }),
+      ),
       "POST /v1/sessions": await countRequest(api.base, latencyMs, () =>
         timedRequest(`${api.base}/v1/sessions`, { method: "POST", headers: api.auth, body: { agent_id: agents.plain.id } }),
       ),

@@ -4,7 +4,17 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./proc.mjs";
-import { countsTable, d1CompareTable, d1DetailTable, fanoutTable, ms, resultsTable, resumeTable, statementsTable, webhookTable } from "./report-tables.mjs";
+import {
+  countsTable,
+  d1CompareTable,
+  d1DetailTable,
+  fanoutTable,
+  ms,
+  resultsTable,
+  resumeTable,
+  statementsTable,
+  webhookTable,
+} from "./report-tables.mjs";
 
 export function machineFacts() {
   const wranglerDir = join(ROOT, "node_modules", "wrangler");
@@ -20,13 +30,19 @@ export function machineFacts() {
   ];
 }
 
-export const loadText = () => loadavg().map((l) => l.toFixed(2)).join(", ");
+export const loadText = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 
 /** The turn-path target: no D1 write and at most one read round trip, on every counted turn. */
 function turnPathVerdict(remote) {
   const runs = [...(remote?.counts?.turns.plain ?? []), ...(remote?.counts?.turns.tool ?? [])];
   if (runs.length === 0) return null;
-  const worst = runs.reduce((w, r) => ({ writes: Math.max(w.writes, r.turn.path.writes), reads: Math.max(w.reads, r.turn.path.reads) }), { writes: 0, reads: 0 });
+  const worst = runs.reduce((w, r) => ({ writes: Math.max(w.writes, r.turn.path.writes), reads: Math.max(w.reads, r.turn.path.reads) }), {
+    writes: 0,
+    reads: 0,
+  });
   return { ...worst, met: worst.writes === 0 && worst.reads <= 1 };
 }
 
@@ -51,7 +67,10 @@ function findings(page) {
     );
   }
   const create = counts["POST /v1/sessions"]?.path;
-  if (create) out.push(`\`POST /v1/sessions\` waits for ${trips(create.sequential)} (${create.what.join(", ")}): ${ms(t(L, "POST /v1/sessions"))} ms at ${L} ms.`);
+  if (create)
+    out.push(
+      `\`POST /v1/sessions\` waits for ${trips(create.sequential)} (${create.what.join(", ")}): ${ms(t(L, "POST /v1/sessions"))} ms at ${L} ms.`,
+    );
   const pct = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} %` : "— (too short to tell)");
   for (const f of page.after.live.fanout.filter((row) => row.kind === "sse" && row.real)) {
     const { single, burst } = f.real.windows;
@@ -66,7 +85,13 @@ function settings(page) {
   const s = page.sizes;
   return [
     `Every Worker is built with \`wrangler deploy --dry-run --outdir\` from a frozen copy of its tree (\`<tree>/.wrangler/bench-snapshot\`; its imports resolve to that tree's own node_modules) and served by Miniflare's API on a direct workerd socket: no \`wrangler dev\`, no dev proxy. Bindings come from the tree's wrangler.toml through \`unstable_getMiniflareWorkerOptions\` (D1, SQLite-backed Durable Objects, \`[[ratelimits]]\`, assets, the \`.sql\` text rules). Local D1 is fresh per run under .wrangler/bench/state (migrations applied with \`wrangler d1 migrations apply --local --persist-to\`), with a seeded org, owner and API keys. The bare Worker (bench/bare/index.js, no imports) is loaded as it is.`,
-    `Limits raised for the run: the \`API_RATE_LIMIT\` binding's limit to 1,000,000 a minute (raised, not removed: every /v1 request still calls it), and the vars ${Object.entries(page.limits).map(([k, v]) => `\`${k}=${v}\``).join(", ")}. An older tree without the binding keeps its RateLimiter Durable Object (one RPC per /v1 request, as it was). JWT_SECRET and ENCRYPTION_KEY are random per run.`,
+    `Limits raised for the run: the \`API_RATE_LIMIT\` binding's limit to 1,000,000 a minute (raised, not removed: every /v1 request still calls it), and the vars ${Object.entries(
+      page.limits,
+    )
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(
+        ", ",
+      )}. An older tree without the binding keeps its RateLimiter Durable Object (one RPC per /v1 request, as it was). JWT_SECRET and ENCRYPTION_KEY are random per run.`,
     `Remote D1: the metered build (bench/d1/entry.ts, built from the same tree with that file as the entry; never in the deployed bundle, which the bench checks) wraps \`env.DB\` for the routes and for every Durable Object. Each D1 round trip (one statement, one \`batch()\`, \`exec()\` or \`dump()\`) waits half the delay before and half after the real call, and is counted as a read or a write (a batch writes if any of its statements does). Timings: ${s.d1.turns} plain and ${s.d1.turns} tool turns, each on a session with one open stream after a warm-up turn, one at a time; ${s.d1.gets} of each GET and of \`POST /v1/sessions\` one after another (after 2 unmeasured); "cold" is the first use of ${s.d1.coldKeys} seeded API keys no isolate has seen. A tool turn is "What time is it?" to an agent with the \`current_time\` capability (llmsim calls \`get_current_time\`).`,
     `Round trips are counted with each request alone, at ${Math.max(page.latencyMs, 10)} ms per call. A call is "on its path" if it had finished when the client saw the answer (for a turn: \`session.completed\`) and "after it" if it finished later. For turns, the Worker's calls are the POST route's and the session object's are the turn's. "seq." is the longest chain of calls each started after the previous one ended: the round trips waited for one after another. Turns are counted 3 times; a turn whose counts differ between repeats shows "varied" (for example when the API key's principal, cached for 30 s per isolate, expired just before one of them: one \`select api_keys\`).`,
     `Resume: a session with one real turn, its log then filled to ${s.resume.total} stored events in the object's own storage by the metered build's bench-only route (bench/d1/seed-events.ts) and the object restarted (Miniflare's eviction). Each point is read ${s.resume.repeats} times over SSE (\`GET …/sse?since_id=\`, timed to the first event and to the event at the head) and as a JSON page (\`GET …/events?since_id=…&limit=1000\`, \`Accept: application/json\`). The first SSE read after the restart is reported separately.`,
@@ -91,7 +116,9 @@ const HOW_TO_READ = `## How to read this
 function beforeLine(page) {
   const b = page.before;
   if (!b) return "- Before: not measured (run with `--before=<checkout>`; see bench/lib/args.mjs)";
-  const how = page.beforeMeasuredNow ? "measured in this run" : `recorded on ${b.recorded.date} by \`${b.recorded.command}\` (bench/records/before.json)`;
+  const how = page.beforeMeasuredNow
+    ? "measured in this run"
+    : `recorded on ${b.recorded.date} by \`${b.recorded.command}\` (bench/records/before.json)`;
   return `- Before: commit \`${b.remote.commit}\`${b.remote.dirty ? " plus uncommitted changes" : ""}, ${how}; built and run exactly as the after tree, with this checkout's wrangler, Miniflare and workerd`;
 }
 
@@ -113,7 +140,9 @@ ${beforeLine(page)}
 
 ## Settings
 
-${settings(page).map((s) => `- ${s}`).join("\n")}
+${settings(page)
+  .map((s) => `- ${s}`)
+  .join("\n")}
 
 ## Remote D1, before and after
 
@@ -124,7 +153,9 @@ ${d1CompareTable(after.remote, before?.remote, L)}
 
 Turn path at ${L} ms (target: 0 D1 writes, ≤ 1 D1 read round trip): ${verdict ? `at most ${verdict.writes} D1 writes and ${verdict.reads} D1 read round trips over the counted turns: ${verdict.met ? "met" : "**missed**"}` : "not counted"}.
 
-${findings(page).map((f) => `- ${f}`).join("\n")}
+${findings(page)
+  .map((f) => `- ${f}`)
+  .join("\n")}
 
 ### D1 round trips per route and per turn
 

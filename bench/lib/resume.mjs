@@ -61,7 +61,9 @@ export async function resumeAt(api, worker, agentId, { total, repeats }) {
     const pages = [];
     for (let i = 0; i < repeats; i += 1) {
       sse.push(await resumeOnce(api, session.id, point.id, total));
-      const page = await timedRequest(`${api.base}/v1/sessions/${session.id}/events?since_id=${point.id}&limit=1000`, { headers: { ...api.auth, accept: "application/json" } });
+      const page = await timedRequest(`${api.base}/v1/sessions/${session.id}/events?since_id=${point.id}&limit=1000`, {
+        headers: { ...api.auth, accept: "application/json" },
+      });
       pages.push({ ...page, size: page.status === 200 ? JSON.parse(page.text).data.length : 0 });
     }
     const okSse = sse.filter((r) => r.headMs !== null && r.received === total - point.sequence);
@@ -70,9 +72,21 @@ export async function resumeAt(api, worker, agentId, { total, repeats }) {
       point: name,
       sequence: point.sequence,
       events: total - point.sequence,
-      first: summarize(okSse.map((r) => r.firstMs), sse.length - okSse.length, Number.NaN),
-      head: summarize(okSse.map((r) => r.headMs), sse.length - okSse.length, Number.NaN),
-      page: summarize(okPages.map((p) => p.ms), pages.length - okPages.length, Number.NaN),
+      first: summarize(
+        okSse.map((r) => r.firstMs),
+        sse.length - okSse.length,
+        Number.NaN,
+      ),
+      head: summarize(
+        okSse.map((r) => r.headMs),
+        sse.length - okSse.length,
+        Number.NaN,
+      ),
+      page: summarize(
+        okPages.map((p) => p.ms),
+        pages.length - okPages.length,
+        Number.NaN,
+      ),
       pageSize: Math.min(1000, total - point.sequence),
     });
   }

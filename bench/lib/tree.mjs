@@ -35,7 +35,15 @@ function snapshot(treeDir) {
 
 /** The modules of a dry-run bundle for Miniflare: the entry first, then its text and data modules. */
 function bundleModules(outDir) {
-  const kinds = { ".js": "ESModule", ".mjs": "ESModule", ".sql": "Text", ".txt": "Text", ".html": "Text", ".bin": "Data", ".wasm": "CompiledWasm" };
+  const kinds = {
+    ".js": "ESModule",
+    ".mjs": "ESModule",
+    ".sql": "Text",
+    ".txt": "Text",
+    ".html": "Text",
+    ".bin": "Data",
+    ".wasm": "CompiledWasm",
+  };
   const files = readdirSync(outDir).filter((f) => Object.keys(kinds).some((ext) => f.endsWith(ext)));
   const main = files.find((f) => f.endsWith(".js"));
   if (!main) throw new Error(`no JavaScript in ${outDir}`);

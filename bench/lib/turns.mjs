@@ -12,7 +12,15 @@ const TURN_TIMEOUT_MS = 30_000;
  */
 export async function readTurn(stream, t0, { firstType = "message.delta" } = {}) {
   const deadline = t0 + TURN_TIMEOUT_MS;
-  const turn = { firstMs: null, toolCallMs: null, completedMs: null, firstCreatedMs: null, firstDeliveryMs: null, events: 0, failed: false };
+  const turn = {
+    firstMs: null,
+    toolCallMs: null,
+    completedMs: null,
+    firstCreatedMs: null,
+    firstDeliveryMs: null,
+    events: 0,
+    failed: false,
+  };
   for (;;) {
     const event = await stream.next(deadline);
     if (!event) return turn;
@@ -39,8 +47,16 @@ function turnStats(turns, wallMs) {
   const ok = turns.filter((t) => t.completedMs !== null && t.firstMs !== null && !t.failed);
   const errors = turns.length - ok.length;
   return {
-    first: summarize(ok.map((t) => t.firstMs), errors, wallMs),
-    completed: summarize(ok.map((t) => t.completedMs), errors, wallMs),
+    first: summarize(
+      ok.map((t) => t.firstMs),
+      errors,
+      wallMs,
+    ),
+    completed: summarize(
+      ok.map((t) => t.completedMs),
+      errors,
+      wallMs,
+    ),
     eventsPerTurn: ok.length > 0 ? Math.round(ok.reduce((a, t) => a + t.events, 0) / ok.length) : 0,
   };
 }

@@ -41,7 +41,8 @@ async function startReceiver() {
     async until(done) {
       const deadline = performance.now() + WAIT_MS;
       while (!done()) {
-        if (performance.now() > deadline) throw new Error(`the receiver got ${state.arrivals.length} deliveries (${state.refused} refused) and not what was expected`);
+        if (performance.now() > deadline)
+          throw new Error(`the receiver got ${state.arrivals.length} deliveries (${state.refused} refused) and not what was expected`);
         await new Promise((resolve) => {
           state.waiters.push(resolve);
           setTimeout(resolve, 250);
@@ -88,7 +89,13 @@ export async function webhookScenario(api, agentId, { endpoints, fanoutTurns, tu
     await receiver.until(() => receiver.state.arrivals.length >= expected);
     const times = receiver.state.arrivals.map((a) => a.at);
     const spanMs = Math.max(...times) - Math.min(...times);
-    const throughput = { deliveries: receiver.state.arrivals.length, endpoints, turns: fanoutTurns, seconds: spanMs / 1000, perSecond: (receiver.state.arrivals.length / spanMs) * 1000 };
+    const throughput = {
+      deliveries: receiver.state.arrivals.length,
+      endpoints,
+      turns: fanoutTurns,
+      seconds: spanMs / 1000,
+      perSecond: (receiver.state.arrivals.length / spanMs) * 1000,
+    };
     for (const id of ids.slice(1)) {
       const { status } = await timedRequest(`${api.base}/v1/webhooks/${id}`, { method: "DELETE", headers: api.auth });
       if (status !== 204) throw new Error(`DELETE webhook answered ${status}`);

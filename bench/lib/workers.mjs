@@ -15,7 +15,10 @@ const RAISED_RATE_LIMIT = 1_000_000;
 /** The config's [[ratelimits]] with the limit raised (the period must stay 10 or 60). */
 function raisedRateLimits(ratelimits = {}) {
   return Object.fromEntries(
-    Object.entries(ratelimits).map(([name, r]) => [name, { namespace_id: r.namespace_id, simple: { limit: RAISED_RATE_LIMIT, period: r.simple?.period ?? 60 } }]),
+    Object.entries(ratelimits).map(([name, r]) => [
+      name,
+      { namespace_id: r.namespace_id, simple: { limit: RAISED_RATE_LIMIT, period: r.simple?.period ?? 60 } },
+    ]),
   );
 }
 

@@ -1,12 +1,12 @@
-import { useEffect, useMemo, useState, type PropsWithChildren } from "hono/jsx/dom";
+import { type PropsWithChildren, useEffect, useMemo, useState } from "hono/jsx/dom";
 import { ApiClient } from "./api/client";
-import { loadSignIn, saveSignIn, type SignIn } from "./api/credentials";
+import { loadSignIn, type SignIn, saveSignIn } from "./api/credentials";
 import { dropAllKept } from "./api/kept";
 import type { ApiProblem } from "./api/problem";
 import type { Me, Organization } from "./api/types";
-import { Routes } from "./routes";
-import { SignInPage } from "./pages/sign-in-page";
 import { OrgPicker } from "./pages/org-picker";
+import { SignInPage } from "./pages/sign-in-page";
+import { Routes } from "./routes";
 import { ErrorNotice } from "./ui/error-notice";
 import { navigate } from "./ui/router";
 import { useLoad } from "./ui/use-load";
@@ -42,7 +42,10 @@ function SignedIn({ signIn, onSignOut }: { signIn: SignIn; onSignOut: (reason: A
   const api = useMemo(() => new ApiClient(signIn, (problem) => onSignOut(problem)), [signIn]);
   const [orgId, setOrgId] = useState(signIn.orgId);
   const orgs = useLoad(
-    () => (signIn.credentials.kind === "password" ? api.request<{ data: Organization[] }>("GET", "/v1/orgs").then((r) => r.data) : Promise.resolve([])),
+    () =>
+      signIn.credentials.kind === "password"
+        ? api.request<{ data: Organization[] }>("GET", "/v1/orgs").then((r) => r.data)
+        : Promise.resolve([]),
     [api],
   );
   const me = useLoad(() => api.request<Me>("GET", "/v1/auth/me"), [api, orgId]);
@@ -63,9 +66,24 @@ function SignedIn({ signIn, onSignOut }: { signIn: SignIn; onSignOut: (reason: A
     if (orgId === null && orgs.data?.length === 1 && orgs.data[0]) chooseOrg(orgs.data[0].id);
   }, [orgs.data]);
 
-  if (orgs.problem) return <Shell onSignOut={signOut}><ErrorNotice problem={orgs.problem} title="Could not list your organizations" /></Shell>;
-  if (orgs.loading) return <Shell onSignOut={signOut}><p aria-live="polite">Loading…</p></Shell>;
-  if (orgId === null && (orgs.data?.length ?? 0) > 1) return <Shell onSignOut={signOut}><OrgPicker orgs={orgs.data ?? []} onPick={chooseOrg} /></Shell>;
+  if (orgs.problem)
+    return (
+      <Shell onSignOut={signOut}>
+        <ErrorNotice problem={orgs.problem} title="Could not list your organizations" />
+      </Shell>
+    );
+  if (orgs.loading)
+    return (
+      <Shell onSignOut={signOut}>
+        <p aria-live="polite">Loading…</p>
+      </Shell>
+    );
+  if (orgId === null && (orgs.data?.length ?? 0) > 1)
+    return (
+      <Shell onSignOut={signOut}>
+        <OrgPicker orgs={orgs.data ?? []} onPick={chooseOrg} />
+      </Shell>
+    );
 
   const role = me.data?.role ?? null;
   return (
@@ -87,9 +105,13 @@ function Shell({ onSignOut, me, orgs = [], onSwitchOrg, children }: ShellProps) 
   const isAdmin = me?.role === "owner" || me?.role === "admin";
   return (
     <>
-      <a class="skip-link" href="#main">Skip to content</a>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
-        <a class="brand" href="#/agents">Everruns console</a>
+        <a class="brand" href="#/agents">
+          Everruns console
+        </a>
         <nav aria-label="Main">
           <a href="#/agents">Agents</a>
           {isAdmin && <a href="#/providers">Providers and models</a>}
@@ -102,18 +124,28 @@ function Shell({ onSignOut, me, orgs = [], onSwitchOrg, children }: ShellProps) 
               <span>Organization</span>
               <select onChange={(e: Event) => onSwitchOrg((e.currentTarget as HTMLSelectElement).value)}>
                 {orgs.map((o) => (
-                  <option value={o.id} selected={o.id === me?.org?.id}>{o.name}</option>
+                  <option value={o.id} selected={o.id === me?.org?.id}>
+                    {o.name}
+                  </option>
                 ))}
               </select>
             </label>
           ) : (
             me?.org && <span class="muted">{me.org.name}</span>
           )}
-          {me && <span class="muted small">{me.user.email} · {me.role}</span>}
-          <button type="button" class="button-secondary" onClick={onSignOut}>Sign out</button>
+          {me && (
+            <span class="muted small">
+              {me.user.email} · {me.role}
+            </span>
+          )}
+          <button type="button" class="button-secondary" onClick={onSignOut}>
+            Sign out
+          </button>
         </div>
       </header>
-      <main id="main" class="content">{children}</main>
+      <main id="main" class="content">
+        {children}
+      </main>
     </>
   );
 }

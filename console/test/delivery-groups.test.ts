@@ -42,8 +42,12 @@ describe("delivery groups", () => {
   });
 
   it("says what an attempt came to in a few words", () => {
-    expect(describeAttempt(row("m", { status: "succeeded", response_status: 204, error: null, duration_ms: 12 }), formatMs)).toBe("204 in 12 ms");
+    expect(describeAttempt(row("m", { status: "succeeded", response_status: 204, error: null, duration_ms: 12 }), formatMs)).toBe(
+      "204 in 12 ms",
+    );
     expect(describeAttempt(row("m", { error: "timeout", response_status: null, duration_ms: 10_000 }), formatMs)).toBe("timeout in 10.0 s");
-    expect(describeAttempt(row("m", { status: "dead_lettered", duration_ms: null }), formatMs)).toBe("gave up: moved to the dead-letter queue");
+    expect(describeAttempt(row("m", { status: "dead_lettered", duration_ms: null }), formatMs)).toBe(
+      "gave up: moved to the dead-letter queue",
+    );
   });
 });

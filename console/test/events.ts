@@ -8,7 +8,13 @@ export class EventScript {
   readonly events: EventEnvelope[] = [];
 
   /** A stored event `atMs` after T0. */
-  stored(type: string, atMs: number, data: Record<string, unknown>, turn: string | null = null, input: string | null = null): EventEnvelope {
+  stored(
+    type: string,
+    atMs: number,
+    data: Record<string, unknown>,
+    turn: string | null = null,
+    input: string | null = null,
+  ): EventEnvelope {
     this.#sequence += 1;
     const event = this.#envelope(type, atMs, data, turn, input, this.#sequence);
     this.events.push(event);
@@ -21,14 +27,23 @@ export class EventScript {
   }
 
   userMessage(atMs: number, id: string, text: string): EventEnvelope {
-    return this.stored("message.created", atMs, { message: { id, sequence: this.#sequence + 1, role: "user", content: [{ type: "text", text }] } });
+    return this.stored("message.created", atMs, {
+      message: { id, sequence: this.#sequence + 1, role: "user", content: [{ type: "text", text }] },
+    });
   }
 
   agentMessage(atMs: number, turn: string, id: string, content: unknown[]): EventEnvelope {
     return this.stored("message.created", atMs, { message: { id, sequence: this.#sequence + 1, role: "agent", content } }, turn);
   }
 
-  #envelope(type: string, atMs: number, data: Record<string, unknown>, turn: string | null, input: string | null, sequence: number): EventEnvelope {
+  #envelope(
+    type: string,
+    atMs: number,
+    data: Record<string, unknown>,
+    turn: string | null,
+    input: string | null,
+    sequence: number,
+  ): EventEnvelope {
     return {
       id: `event_${String(sequence).padStart(32, "0")}${type === "message.delta" ? `_${atMs}` : ""}`,
       type,
@@ -48,13 +63,23 @@ export function timeTurn() {
   s.stored("turn.started", 10, { turn_id: "turn_1", input_message_id: "message_user1" }, "turn_1", "message_user1");
   s.agentMessage(60, "turn_1", "message_call", [{ type: "tool_call", id: "call_1", name: "get_current_time", arguments: {} }]);
   s.stored("tool.call", 70, { tool_call: { id: "call_1", name: "get_current_time", arguments: {} } }, "turn_1");
-  s.stored("tool.result", 95, { tool_call_id: "call_1", name: "get_current_time", status: "success", result: { iso: "x" }, error: null }, "turn_1");
+  s.stored(
+    "tool.result",
+    95,
+    { tool_call_id: "call_1", name: "get_current_time", status: "success", result: { iso: "x" }, error: null },
+    "turn_1",
+  );
   s.stored("message.created", 100, { message: { id: "message_result", role: "tool_result", content: [] } }, "turn_1");
   const firstDelta = s.delta(130, "turn_1", "message_reply", "It", "It");
   const secondDelta = s.delta(230, "turn_1", "message_reply", " is noon", "It is noon");
   const stored = s.events.length;
   s.agentMessage(300, "turn_1", "message_reply", [{ type: "text", text: "It is noon" }]);
-  s.stored("turn.completed", 310, { turn_id: "turn_1", iterations: 2, duration_ms: 300, usage: { input_tokens: 40, output_tokens: 12 } }, "turn_1");
+  s.stored(
+    "turn.completed",
+    310,
+    { turn_id: "turn_1", iterations: 2, duration_ms: 300, usage: { input_tokens: 40, output_tokens: 12 } },
+    "turn_1",
+  );
   s.stored("session.completed", 312, { status: "idle", usage: { input_tokens: 40, output_tokens: 12 } });
   return { script: s, beforeReply: s.events.slice(0, stored), afterReply: s.events.slice(stored), firstDelta, secondDelta };
 }

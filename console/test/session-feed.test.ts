@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../src/api/types";
 import type { SessionLog } from "../src/chat/session-log";
-import { SessionFeed, type FeedApi, type FeedStatus } from "../src/stream/session-feed";
+import { type FeedApi, type FeedStatus, SessionFeed } from "../src/stream/session-feed";
 import { EventScript } from "./events";
 
 const encoder = new TextEncoder();

@@ -32,7 +32,10 @@ describe("session log", () => {
     expect(watched.firstTokenAt.message_reply).toBe(firstDelta.ts);
     expect(applyDelta(watched, secondDelta).firstTokenAt.message_reply).toBe(firstDelta.ts);
     // Reconnecting mid-reply: the server's first delta holds the reply so far; its time is no first token.
-    const resumed = applyDelta(markLive(applyStored(EMPTY_LOG, beforeReply)), { ...secondDelta, data: { ...secondDelta.data, delta: "It is noon" } });
+    const resumed = applyDelta(markLive(applyStored(EMPTY_LOG, beforeReply)), {
+      ...secondDelta,
+      data: { ...secondDelta.data, delta: "It is noon" },
+    });
     expect(resumed.firstTokenAt).toEqual({});
     expect(resumed.streaming.message_reply?.text).toBe("It is noon");
   });

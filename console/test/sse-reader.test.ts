@@ -14,7 +14,11 @@ function body(chunks: string[], keepOpen = false): ReadableStream<Uint8Array> {
 describe("SSE reader", () => {
   it("parses frames split anywhere, with ids, names, comments and retry lines", async () => {
     const seen: [string | undefined, string | undefined, string][] = [];
-    const stream = body(["retry: 1000\n\nevent: connected\ndata: {}\n\n: heartbeat\n\nid: event_1\nevent: turn.sta", 'rted\ndata: {"a":1}\n', "\nevent: message.delta\ndata: {}\n\n"]);
+    const stream = body([
+      "retry: 1000\n\nevent: connected\ndata: {}\n\n: heartbeat\n\nid: event_1\nevent: turn.sta",
+      'rted\ndata: {"a":1}\n',
+      "\nevent: message.delta\ndata: {}\n\n",
+    ]);
     await readEventStream(stream, (m) => seen.push([m.id, m.event, m.data]), 1000);
     expect(seen).toEqual([
       [undefined, "connected", "{}"],

@@ -22,11 +22,20 @@ describe("transcript", () => {
     s.stored("turn.started", 5, { turn_id: "turn_a" }, "turn_a", "message_a");
     s.userMessage(20, "message_b", "second");
     const during = buildTranscript(applyStored(EMPTY_LOG, s.events));
-    expect(during.entries.map((e) => (e.kind === "user" ? `${e.text}:${e.queued}` : "turn"))).toEqual(["first:false", "turn", "second:true"]);
+    expect(during.entries.map((e) => (e.kind === "user" ? `${e.text}:${e.queued}` : "turn"))).toEqual([
+      "first:false",
+      "turn",
+      "second:true",
+    ]);
     s.stored("turn.completed", 40, { duration_ms: 35, iterations: 1, usage: null }, "turn_a");
     s.stored("turn.started", 41, { turn_id: "turn_b" }, "turn_b", "message_b");
     const after = buildTranscript(applyStored(EMPTY_LOG, s.events));
-    expect(after.entries.map((e) => (e.kind === "user" ? `${e.text}:${e.queued}` : "turn"))).toEqual(["first:false", "turn", "second:false", "turn"]);
+    expect(after.entries.map((e) => (e.kind === "user" ? `${e.text}:${e.queued}` : "turn"))).toEqual([
+      "first:false",
+      "turn",
+      "second:false",
+      "turn",
+    ]);
   });
 
   it("keeps a reply cut off by a cancel, marked as stopped, and stops its running tools", () => {
@@ -39,7 +48,10 @@ describe("transcript", () => {
     log = applyStored(log, [s.stored("turn.cancelled", 50, { duration_ms: 45, iterations: 1, usage: null }, "turn_a")]);
     const { running, entries } = buildTranscript(log);
     expect(running).toBeNull();
-    expect(entries[1]).toMatchObject({ kind: "turn", turn: { end: { outcome: "cancelled" }, parts: [{ text: "Echo:", state: "stopped" }] } });
+    expect(entries[1]).toMatchObject({
+      kind: "turn",
+      turn: { end: { outcome: "cancelled" }, parts: [{ text: "Echo:", state: "stopped" }] },
+    });
   });
 
   it("shows a gated call waiting for approval, then the decision and the result", () => {
@@ -50,11 +62,22 @@ describe("transcript", () => {
     s.stored("tool.call", 10, { tool_call: call, approval: "required" }, "turn_a");
     s.stored("tool.approval_requested", 10, { tool_call: call, expires_at: "2026-11-30T12:15:00.000Z" }, "turn_a");
     const waiting = buildTranscript(applyStored(EMPTY_LOG, s.events));
-    expect(waiting.running?.parts[0]).toMatchObject({ kind: "tool", call: { status: "running", approval: { decision: null, expiresAt: "2026-11-30T12:15:00.000Z" } } });
+    expect(waiting.running?.parts[0]).toMatchObject({
+      kind: "tool",
+      call: { status: "running", approval: { decision: null, expiresAt: "2026-11-30T12:15:00.000Z" } },
+    });
     s.stored("tool.approval_decided", 900, { tool_call_id: "call_1", decision: "allow", decided_by: "user_1" }, "turn_a");
-    s.stored("tool.result", 950, { tool_call_id: "call_1", name: call.name, status: "success", result: { text: "Echo: hi" }, error: null }, "turn_a");
+    s.stored(
+      "tool.result",
+      950,
+      { tool_call_id: "call_1", name: call.name, status: "success", result: { text: "Echo: hi" }, error: null },
+      "turn_a",
+    );
     const decided = buildTranscript(applyStored(EMPTY_LOG, s.events));
-    expect(decided.running?.parts[0]).toMatchObject({ kind: "tool", call: { status: "success", approval: { decision: "allow", decidedBy: "user_1" } } });
+    expect(decided.running?.parts[0]).toMatchObject({
+      kind: "tool",
+      call: { status: "success", approval: { decision: "allow", decidedBy: "user_1" } },
+    });
   });
 
   it("leaves an ungated call without an approval", () => {

@@ -12,7 +12,14 @@ describe("turn timeline", () => {
       ["tool", "get_current_time", 60, 85, null, "done"],
       ["model", "model call 2", 90, 290, 120, "done"],
     ]);
-    expect(timeline).toMatchObject({ totalMs: 300, durationMs: 300, firstTokenMs: 120, iterations: 2, running: false, usage: { input_tokens: 40, output_tokens: 12 } });
+    expect(timeline).toMatchObject({
+      totalMs: 300,
+      durationMs: 300,
+      firstTokenMs: 120,
+      iterations: 2,
+      running: false,
+      usage: { input_tokens: 40, output_tokens: 12 },
+    });
   });
 
   it("grows the open model call with the clock while the turn runs, and ends it at a cancel", () => {

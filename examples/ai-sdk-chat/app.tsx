@@ -2,7 +2,12 @@
 // `DefaultChatTransport`, a card per tool call, and Approve/Reject for a call waiting for approval. The page talks to its own server (server.mjs), which forwards `/v1/…`
 // to the API with the API key, so no key ever reaches the browser.
 import { useChat } from "@ai-sdk/react";
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from "ai";
+import {
+  DefaultChatTransport,
+  lastAssistantMessageIsCompleteWithApprovalResponses,
+  lastAssistantMessageIsCompleteWithToolCalls,
+  type UIMessage,
+} from "ai";
 import { useState } from "react";
 import { createRoot } from "react-dom/client";
 
@@ -18,7 +23,12 @@ function ToolCard({ part, approve }: { part: ToolPart; approve: (approved: boole
       {part.state === "output-denied" && <p className="tool-error">Rejected</p>}
       {part.state === "approval-requested" && (
         <p>
-          <button onClick={() => approve(true)}>Approve</button> <button onClick={() => approve(false)}>Reject</button>
+          <button type="button" onClick={() => approve(true)}>
+            Approve
+          </button>{" "}
+          <button type="button" onClick={() => approve(false)}>
+            Reject
+          </button>
         </p>
       )}
     </div>
@@ -30,7 +40,8 @@ function Chat({ sessionId }: { sessionId: string }) {
     id: sessionId, // the chat id is the session id
     transport: new DefaultChatTransport({ api: "/v1/chat" }),
     // Once every call waiting on the page is answered (tool outputs, approvals), send the answers back.
-    sendAutomaticallyWhen: (options) => lastAssistantMessageIsCompleteWithToolCalls(options) || lastAssistantMessageIsCompleteWithApprovalResponses(options),
+    sendAutomaticallyWhen: (options) =>
+      lastAssistantMessageIsCompleteWithToolCalls(options) || lastAssistantMessageIsCompleteWithApprovalResponses(options),
     resume: true, // after a reload, pick up a reply that is still streaming
   });
   const [input, setInput] = useState("");
@@ -41,17 +52,27 @@ function Chat({ sessionId }: { sessionId: string }) {
         <div key={message.id} className={`message ${message.role}`}>
           {message.parts.map((part, i) =>
             part.type === "text" ? (
-              <p key={i} className="text">{part.text}</p>
+              <p key={i} className="text">
+                {part.text}
+              </p>
             ) : "toolCallId" in part ? (
-              <ToolCard key={part.toolCallId} part={part} approve={(approved) => part.approval && void addToolApprovalResponse({ id: part.approval.id, approved })} />
+              <ToolCard
+                key={part.toolCallId}
+                part={part}
+                approve={(approved) => part.approval && void addToolApprovalResponse({ id: part.approval.id, approved })}
+              />
             ) : null,
           )}
         </div>
       ))}
       {error && <p className="error">{error.message}</p>}
       <p>
-        <button onClick={() => send("What is the weather in Paris?")}>Weather in Paris</button>{" "}
-        <button onClick={() => send("What is 2 + 3?")}>Add, with approval</button>
+        <button type="button" onClick={() => send("What is the weather in Paris?")}>
+          Weather in Paris
+        </button>{" "}
+        <button type="button" onClick={() => send("What is 2 + 3?")}>
+          Add, with approval
+        </button>
       </p>
       <form
         onSubmit={(e) => {
@@ -61,7 +82,14 @@ function Chat({ sessionId }: { sessionId: string }) {
         }}
       >
         <input aria-label="Message" value={input} onChange={(e) => setInput(e.target.value)} placeholder="Say something" />
-        <button type="submit" disabled={status !== "ready"}>Send</button> {status === "streaming" && <button type="button" onClick={() => void stop()}>Stop</button>}
+        <button type="submit" disabled={status !== "ready"}>
+          Send
+        </button>{" "}
+        {status === "streaming" && (
+          <button type="button" onClick={() => void stop()}>
+            Stop
+          </button>
+        )}
       </form>
     </main>
   );

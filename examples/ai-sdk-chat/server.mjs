@@ -34,7 +34,11 @@ async function bundle() {
 /** Creates the example's agent and session; returns the session id. */
 async function createSession(apiUrl, apiKey) {
   const call = async (path, body) => {
-    const res = await fetch(`${apiUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${apiUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
     return res.json();
   };
@@ -48,13 +52,19 @@ async function createSession(apiUrl, apiKey) {
 }
 
 /** Starts the example; resolves with its URL and a `close()`. */
-export async function startExample({ apiUrl = process.env.API_URL ?? "http://127.0.0.1:8787", apiKey = process.env.EVERRUNS_API_KEY ?? DEV_KEY, port = Number(process.env.PORT ?? 5173) } = {}) {
+export async function startExample({
+  apiUrl = process.env.API_URL ?? "http://127.0.0.1:8787",
+  apiKey = process.env.EVERRUNS_API_KEY ?? DEV_KEY,
+  port = Number(process.env.PORT ?? 5173),
+} = {}) {
   const [script, html, sessionId] = await Promise.all([bundle(), readFile(join(here, "index.html")), createSession(apiUrl, apiKey)]);
   const server = createServer(async (req, res) => {
     try {
-      if (req.url === "/" || req.url === "/index.html") return void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
+      if (req.url === "/" || req.url === "/index.html")
+        return void res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
       if (req.url === "/app.js") return void res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" }).end(script);
-      if (req.url === "/config.json") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sessionId }));
+      if (req.url === "/config.json")
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sessionId }));
       if (!req.url?.startsWith("/v1/")) return void res.writeHead(404).end();
       // Forward to the API with the key; the answer (a stream, a 204, a problem) goes back as it is.
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : Readable.toWeb(req);
@@ -64,7 +74,10 @@ export async function startExample({ apiUrl = process.env.API_URL ?? "http://127
         body,
         duplex: "half",
       });
-      res.writeHead(upstream.status, Object.fromEntries([...upstream.headers].filter(([name]) => name !== "content-encoding" && name !== "content-length")));
+      res.writeHead(
+        upstream.status,
+        Object.fromEntries([...upstream.headers].filter(([name]) => name !== "content-encoding" && name !== "content-length")),
+      );
       if (!upstream.body) return void res.end();
       const stream = Readable.fromWeb(upstream.body);
       res.on("close", () => stream.destroy());

@@ -1,4 +1,4 @@
-import { ToolError, type Capability } from "./types";
+import { type Capability, ToolError } from "./types";
 
 /** True when `Intl` knows the IANA zone name. */
 function isTimeZone(zone: string): boolean {

@@ -43,7 +43,8 @@ export function mcpAllowListOf(config: Record<string, unknown>): ReadonlySet<str
   return Array.isArray(config.tools) ? new Set(config.tools.filter((n): n is string => typeof n === "string")) : null;
 }
 
-const isNameList = (v: unknown) => Array.isArray(v) && v.length <= 256 && v.every((n) => typeof n === "string" && n.length > 0 && n.length <= 128);
+const isNameList = (v: unknown) =>
+  Array.isArray(v) && v.length <= 256 && v.every((n) => typeof n === "string" && n.length > 0 && n.length <= 128);
 
 /** What is wrong with an entry's config, as `[field, message]` pairs (empty when nothing is). */
 export function configProblems(ref: string, config: Record<string, unknown>): Array<[string, string]> {
@@ -52,6 +53,7 @@ export function configProblems(ref: string, config: Record<string, unknown>): Ar
   if (approval !== undefined && typeof approval !== "boolean" && !isNameList(approval)) {
     problems.push(["require_approval", "Must be true, false or a list of tool names"]);
   }
-  if (isMcpRef(ref) && config.tools !== undefined && !isNameList(config.tools)) problems.push(["tools", "Must be a list of the server's tool names"]);
+  if (isMcpRef(ref) && config.tools !== undefined && !isNameList(config.tools))
+    problems.push(["tools", "Must be a list of the server's tool names"]);
   return problems;
 }

@@ -1,8 +1,8 @@
 import { currentTime } from "./current-time";
 import { noop } from "./noop";
+import { approvalRuleOf, gates } from "./refs";
 import { testMath } from "./test-math";
 import { testWeather } from "./test-weather";
-import { approvalRuleOf, gates } from "./refs";
 import type { Capability, EnabledTool } from "./types";
 import { webFetch } from "./web-fetch";
 

@@ -1,4 +1,4 @@
-import { ToolError, type Capability, type Tool } from "./types";
+import { type Capability, type Tool, ToolError } from "./types";
 
 const operands = {
   type: "object",

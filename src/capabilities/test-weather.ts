@@ -1,4 +1,4 @@
-import { ToolError, type Capability } from "./types";
+import { type Capability, ToolError } from "./types";
 
 const CONDITIONS = ["sunny", "partly cloudy", "cloudy", "light rain", "heavy rain", "snow", "fog", "windy"] as const;
 
@@ -37,7 +37,7 @@ export const testWeather: Capability = {
         return {
           location,
           condition: CONDITIONS[h % CONDITIONS.length],
-          temperature_c: (h >>> 8) % 41 - 5,
+          temperature_c: ((h >>> 8) % 41) - 5,
           humidity_percent: 20 + ((h >>> 16) % 71),
           simulated: true,
         };

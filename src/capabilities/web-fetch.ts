@@ -1,11 +1,12 @@
 import { refusalReason } from "../lib/public-url";
-import { ToolError, type Capability } from "./types";
+import { type Capability, ToolError } from "./types";
 
 const DEFAULT_MAX_BYTES = 256 * 1024;
 const MAX_BYTES_CAP = 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const MAX_URL_LENGTH = 2048;
-const TEXT_TYPES = /^(text\/[\w.+-]+|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[\w.+-]+\/[\w.+-]+\+(json|xml))$/i;
+const TEXT_TYPES =
+  /^(text\/[\w.+-]+|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[\w.+-]+\/[\w.+-]+\+(json|xml))$/i;
 
 function checkedUrl(raw: string, allowPrivate: boolean, base?: URL): URL {
   let url: URL;
@@ -100,7 +101,11 @@ export const webFetch: Capability = {
         for (let hops = 0; ; hops++) {
           const target = url;
           const response = await failingAs(`Could not fetch ${target.origin}: the connection failed`, signal, () =>
-            fetch(target, { redirect: "manual", signal, headers: { accept: "text/*, application/json;q=0.9, */*;q=0.1", "user-agent": "everruns-edge-web-fetch/1" } }),
+            fetch(target, {
+              redirect: "manual",
+              signal,
+              headers: { accept: "text/*, application/json;q=0.9, */*;q=0.1", "user-agent": "everruns-edge-web-fetch/1" },
+            }),
           );
           if (response.status >= 300 && response.status < 400) {
             await discard(response);

@@ -24,7 +24,9 @@ export class D1Bookmarks implements BookmarkNotes {
 
   /** The newest bookmark seen (bookmarks sort oldest to newest), or null. */
   latest(): string | null {
-    const all = [...this.#sessions.map((s) => s.getBookmark()), ...this.#noted].filter((b): b is string => typeof b === "string" && b.length > 0);
+    const all = [...this.#sessions.map((s) => s.getBookmark()), ...this.#noted].filter(
+      (b): b is string => typeof b === "string" && b.length > 0,
+    );
     return all.sort().at(-1) ?? null;
   }
 }

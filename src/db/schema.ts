@@ -20,7 +20,9 @@ export const users = sqliteTable("users", {
   email: text("email").notNull().unique(),
   name: text("name").notNull(),
   passwordHash: text("password_hash").notNull(),
-  defaultOrgId: text("default_org_id").notNull().references(() => orgs.id),
+  defaultOrgId: text("default_org_id")
+    .notNull()
+    .references(() => orgs.id),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
@@ -28,8 +30,12 @@ export const users = sqliteTable("users", {
 export const memberships = sqliteTable(
   "memberships",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
     createdAt: text("created_at").notNull(),
   },
@@ -40,8 +46,12 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),
@@ -57,7 +67,9 @@ export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     familyId: text("family_id").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     expiresAt: text("expires_at").notNull(),
@@ -72,7 +84,9 @@ export const agents = sqliteTable(
   "agents",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description"),
     systemPrompt: text("system_prompt").notNull(),
@@ -93,7 +107,9 @@ export const agents = sqliteTable(
 export const agentCapabilities = sqliteTable(
   "agent_capabilities",
   {
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     position: integer("position").notNull(),
     ref: text("ref").notNull(),
     config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
@@ -111,8 +127,12 @@ export const sessions = sqliteTable(
   "sessions",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     ...sessionRecordColumns(),
     indexVersion: integer("index_version").notNull().default(0),
   },
@@ -126,7 +146,9 @@ export const llmProviders = sqliteTable(
   "llm_providers",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     providerType: text("provider_type", { enum: ["openai", "anthropic", "llmsim"] }).notNull(),
     baseUrl: text("base_url"),
@@ -144,7 +166,9 @@ export const mcpServers = sqliteTable(
   "mcp_servers",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     /** A slug, unique in the org: tools reach the model as `mcp__<name>__<tool>`. */
     name: text("name").notNull(),
     url: text("url").notNull(),
@@ -160,8 +184,12 @@ export const llmModels = sqliteTable(
   "llm_models",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    providerId: text("provider_id").notNull().references(() => llmProviders.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    providerId: text("provider_id")
+      .notNull()
+      .references(() => llmProviders.id, { onDelete: "cascade" }),
     modelId: text("model_id").notNull(),
     displayName: text("display_name"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
@@ -216,7 +244,9 @@ export const webhooks = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     url: text("url").notNull(),
     description: text("description"),
     eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
@@ -240,7 +270,9 @@ export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(),
-    webhookId: text("webhook_id").notNull().references(() => webhooks.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
     orgId: text("org_id").notNull(),
     /** The Standard Webhooks `webhook-id`: the same for every attempt of one message. */
     messageId: text("message_id").notNull(),

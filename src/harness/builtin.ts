@@ -1,5 +1,5 @@
-import { ApiError } from "../lib/errors";
 import { positiveIntVar } from "../lib/env-int";
+import { ApiError } from "../lib/errors";
 
 /**
  * The one harness of this API: the built-in turn loop (src/session/turns.ts and turn-runner.ts).
@@ -53,7 +53,9 @@ export function builtinHarness(env: { TURN_MAX_ITERATIONS?: string | undefined }
  */
 export function assertBuiltinHarness(input: { harness_id?: string | null | undefined; harness_name?: string | null | undefined }): void {
   const errors = [];
-  if (input.harness_id != null && input.harness_id !== BUILTIN_HARNESS_ID) errors.push({ path: "body.harness_id", message: `Only ${BUILTIN_HARNESS_ID} (${BUILTIN_HARNESS_NAME})` });
-  if (input.harness_name != null && input.harness_name !== BUILTIN_HARNESS_NAME) errors.push({ path: "body.harness_name", message: `Only ${BUILTIN_HARNESS_NAME}` });
+  if (input.harness_id != null && input.harness_id !== BUILTIN_HARNESS_ID)
+    errors.push({ path: "body.harness_id", message: `Only ${BUILTIN_HARNESS_ID} (${BUILTIN_HARNESS_NAME})` });
+  if (input.harness_name != null && input.harness_name !== BUILTIN_HARNESS_NAME)
+    errors.push({ path: "body.harness_name", message: `Only ${BUILTIN_HARNESS_NAME}` });
   if (errors.length > 0) throw new ApiError("unknown_harness", { errors });
 }

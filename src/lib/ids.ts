@@ -1,6 +1,21 @@
 /** The prefixes of the API's ids: `{prefix}_{32 lowercase hex}` built from a UUIDv7. */
 export const ID_PREFIXES = [
-  "org", "user", "key", "agent", "session", "message", "event", "turn", "provider", "model", "rtok", "harness", "mcpsrv", "webhook", "msg", "delivery",
+  "org",
+  "user",
+  "key",
+  "agent",
+  "session",
+  "message",
+  "event",
+  "turn",
+  "provider",
+  "model",
+  "rtok",
+  "harness",
+  "mcpsrv",
+  "webhook",
+  "msg",
+  "delivery",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { ApiError, ERROR_CATALOGUE } from "./errors";
+import { type ApiError, ERROR_CATALOGUE } from "./errors";
 
 /** Renders an ApiError as the one problem+json body of the API (spec §3). */
 export function problemResponse(c: Context, err: ApiError): Response {

@@ -19,7 +19,18 @@ const PRIVATE_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain", "
  * Public DNS names that resolve to loopback (localtest.me, lvh.me, …) or to whatever address the
  * name spells (nip.io, sslip.io, …), for themselves and every subdomain.
  */
-const WILDCARD_DNS_DOMAINS = ["nip.io", "sslip.io", "xip.io", "traefik.me", "localtest.me", "lvh.me", "vcap.me", "fuf.me", "localho.st", "lacolhost.com"];
+const WILDCARD_DNS_DOMAINS = [
+  "nip.io",
+  "sslip.io",
+  "xip.io",
+  "traefik.me",
+  "localtest.me",
+  "lvh.me",
+  "vcap.me",
+  "fuf.me",
+  "localho.st",
+  "lacolhost.com",
+];
 
 /** IPv4 ranges that are not public unicast: [first address, prefix length]. */
 const BLOCKED_V4: Array<[string, number]> = [
@@ -72,7 +83,8 @@ function v6Groups(address: string): number[] | null {
   }
   const halves = text.split("::");
   if (halves.length > 2) return null;
-  const parse = (part: string) => (part === "" ? [] : part.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+  const parse = (part: string) =>
+    part === "" ? [] : part.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? Number.parseInt(g, 16) : Number.NaN));
   const head = parse(halves[0] ?? "");
   const tail = halves.length === 2 ? parse(halves[1] ?? "") : [];
   const missing = 8 - head.length - tail.length;
@@ -132,7 +144,8 @@ export function addressRefusal(url: URL): string | null {
   const v4 = v4ToNumber(host);
   if (v4 !== null) return isBlockedV4(v4) ? "The address is not a public one" : null;
   if (host === "localhost" || PRIVATE_SUFFIXES.some((suffix) => host.endsWith(suffix))) return "The host name is a private one";
-  if (WILDCARD_DNS_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`))) return "The host name belongs to a wildcard DNS service that points at private addresses";
+  if (WILDCARD_DNS_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`)))
+    return "The host name belongs to a wildcard DNS service that points at private addresses";
   if (namesPrivateV4(host)) return "The host name spells out a private address";
   if (!host.includes(".")) return "Single-label host names are not allowed";
   return null;

@@ -1,4 +1,4 @@
-import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 
 /** `column` contains `text`, case-insensitively (no LIKE wildcards to escape). */
 export function contains(column: AnyColumn, text: string): SQL {

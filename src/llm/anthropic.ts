@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { toAnthropicBody } from "./anthropic-request";
-import { resolveDriverOptions, type DriverOptions } from "./driver-options";
+import { type DriverOptions, resolveDriverOptions } from "./driver-options";
 import { identifier } from "./http-errors";
 import { parseEventJson, postSse, type SseCall } from "./sse-call";
 import { ToolCallAssembler } from "./tool-call-assembler";
-import { LlmError, type LlmDriver, type LlmErrorCode, type LlmStreamEvent, type LlmUsage } from "./types";
+import { type LlmDriver, LlmError, type LlmErrorCode, type LlmStreamEvent, type LlmUsage } from "./types";
 
 const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 const ANTHROPIC_VERSION = "2023-06-01";

@@ -4,8 +4,8 @@ import { createLlmsimDriver } from "./llmsim";
 import { createOpenAiDriver } from "./openai";
 import type { LlmDriver, ProviderConfig } from "./types";
 
-export { BUILTIN_LLMSIM_MODEL } from "./llmsim";
 export type { DriverOptions } from "./driver-options";
+export { BUILTIN_LLMSIM_MODEL } from "./llmsim";
 
 /** The driver for a provider: openai, anthropic or the built-in llmsim (which uses only its word delay). */
 export function createDriver(config: ProviderConfig, options: DriverOptions = {}): LlmDriver {

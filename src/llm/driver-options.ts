@@ -1,5 +1,5 @@
 import { envInt } from "../lib/env-int";
-import { privateProviderUrlsAllowed, type ProviderUrlEnv } from "./provider-url";
+import { type ProviderUrlEnv, privateProviderUrlsAllowed } from "./provider-url";
 
 /** Tuning for the network drivers; every field is optional and has a production default. */
 export interface DriverOptions {
@@ -64,4 +64,3 @@ export function driverOptionsFromEnv(env: DriverEnv): DriverOptions {
   if (wordDelay !== undefined) options.llmsimWordDelayMs = wordDelay;
   return options;
 }
-

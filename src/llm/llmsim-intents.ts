@@ -38,8 +38,16 @@ const swapped = (groups: string[]) => ({ a: Number(groups[1]), b: Number(groups[
 
 /** Worded arithmetic comes before symbols so "add 2 and 3" is not also read another way. */
 const RULES: Rule[] = [
-  { name: "get_current_time", pattern: /\b(?:what time|current time|time is it|time now|what(?:'s| is) the (?:time|date)|today's date|current date)\b/gi, args: () => ({}) },
-  { name: "get_weather", pattern: /\bweather\s+(?:in|for|at)\s+([^?!.,;\n]+?)(?=\s+and\b|[?!.,;\n]|$)/gi, args: (g) => ({ location: (g[0] ?? "").trim() }) },
+  {
+    name: "get_current_time",
+    pattern: /\b(?:what time|current time|time is it|time now|what(?:'s| is) the (?:time|date)|today's date|current date)\b/gi,
+    args: () => ({}),
+  },
+  {
+    name: "get_weather",
+    pattern: /\bweather\s+(?:in|for|at)\s+([^?!.,;\n]+?)(?=\s+and\b|[?!.,;\n]|$)/gi,
+    args: (g) => ({ location: (g[0] ?? "").trim() }),
+  },
   { name: "web_fetch", pattern: /\bfetch\s+(https?:\/\/[^\s<>"']+)/gi, args: (g) => ({ url: (g[0] ?? "").replace(/[.,;:!?)\]]+$/, "") }) },
   { name: "add", pattern: new RegExp(String.raw`\badd\s+${NUM}\s+(?:and|to|plus)\s+${NUM}`, "gi"), args: pair },
   { name: "add", pattern: new RegExp(String.raw`\bsum of\s+${NUM}\s+and\s+${NUM}`, "gi"), args: pair },

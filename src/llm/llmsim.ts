@@ -18,7 +18,7 @@
  * takes long. Usage is estimated as max(1, ceil(chars / 4)) for the prompt and for the reply.
  * The stop reason is "tool_calls" or "stop".
  */
-import { resolveDriverOptions, type DriverOptions } from "./driver-options";
+import { type DriverOptions, resolveDriverOptions } from "./driver-options";
 import { findToolIntents } from "./llmsim-intents";
 import type { LlmDriver, LlmMessage, LlmRequest, LlmStreamEvent, LlmToolCall, LlmUsage } from "./types";
 
@@ -121,7 +121,8 @@ function promptChars(request: LlmRequest): number {
   let chars = request.system.length;
   for (const message of request.messages) {
     if (message.role === "user") chars += message.text.length;
-    else if (message.role === "assistant") chars += message.text.length + (message.toolCalls.length > 0 ? JSON.stringify(message.toolCalls).length : 0);
+    else if (message.role === "assistant")
+      chars += message.text.length + (message.toolCalls.length > 0 ? JSON.stringify(message.toolCalls).length : 0);
     else chars += message.content.length;
   }
   return chars;

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { resolveDriverOptions, type DriverOptions } from "./driver-options";
+import { type DriverOptions, resolveDriverOptions } from "./driver-options";
 import { identifier } from "./http-errors";
 import { toOpenAiBody } from "./openai-request";
 import { parseEventJson, postSse, type SseCall } from "./sse-call";
 import { ToolCallAssembler } from "./tool-call-assembler";
-import { LlmError, type LlmDriver, type LlmStreamEvent, type LlmUsage } from "./types";
+import { type LlmDriver, LlmError, type LlmStreamEvent, type LlmUsage } from "./types";
 
 const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -47,7 +47,14 @@ export function createOpenAiDriver(config: OpenAiConfig, options: DriverOptions 
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
   return {
     stream: (request) =>
-      streamOpenAi({ provider: "openai", url: `${base}/chat/completions`, headers, body: toOpenAiBody(request), signal: request.signal, options: resolved }),
+      streamOpenAi({
+        provider: "openai",
+        url: `${base}/chat/completions`,
+        headers,
+        body: toOpenAiBody(request),
+        signal: request.signal,
+        options: resolved,
+      }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, eq, inArray, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { llmModels, llmProviders } from "../db/schema";
 import { decryptSecret, type EncryptionEnv } from "../lib/encryption";
@@ -79,8 +79,14 @@ export type ModelCandidate = Awaited<ReturnType<typeof modelCandidates>>[number]
  * for the call. A stored key that cannot be decrypted (wrong/missing ENCRYPTION_KEY, tampering)
  * throws EncryptionError rather than silently falling back to another model.
  */
-export async function chooseModel(candidates: ModelCandidate[], env: EncryptionEnv, orgId: string, refs: ModelRefs): Promise<ResolvedModel> {
-  const usable = (c: ModelCandidate | undefined): c is ModelCandidate => c !== undefined && c.modelStatus === "active" && c.providerStatus === "active";
+export async function chooseModel(
+  candidates: ModelCandidate[],
+  env: EncryptionEnv,
+  orgId: string,
+  refs: ModelRefs,
+): Promise<ResolvedModel> {
+  const usable = (c: ModelCandidate | undefined): c is ModelCandidate =>
+    c !== undefined && c.modelStatus === "active" && c.providerStatus === "active";
   const ordered: { level: string; id: string; row: ModelCandidate | undefined }[] = [];
   for (const level of LEVELS) {
     const id = refs[level];
@@ -91,11 +97,22 @@ export async function chooseModel(candidates: ModelCandidate[], env: EncryptionE
 
   for (const { level, id, row } of ordered) {
     if (!usable(row)) {
-      logLine("warn", { msg: "model skipped during resolution", org_id: orgId, model_id: id, source: level, reason: row ? "disabled" : "not_found" });
+      logLine("warn", {
+        msg: "model skipped during resolution",
+        org_id: orgId,
+        model_id: id,
+        source: level,
+        reason: row ? "disabled" : "not_found",
+      });
       continue;
     }
     const apiKey = row.apiKeyEncrypted === null ? null : await decryptSecret(env, row.apiKeyEncrypted, row.providerId);
-    return { modelId: row.id, model: row.model, provider: { type: row.providerType, baseUrl: row.baseUrl, apiKey }, contextWindow: row.contextWindow };
+    return {
+      modelId: row.id,
+      model: row.model,
+      provider: { type: row.providerType, baseUrl: row.baseUrl, apiKey },
+      contextWindow: row.contextWindow,
+    };
   }
   return BUILTIN_MODEL;
 }

@@ -52,7 +52,13 @@ export async function* postSse(call: SseCall): AsyncGenerator<EventSourceMessage
     const response = await guarded(
       // A redirect is not followed (it comes back as a non-2xx status): it could point the call,
       // and the key in its headers, at an address the policy above refuses.
-      call.options.fetch(call.url, { method: "POST", headers: call.headers, body: JSON.stringify(call.body), redirect: "manual", signal: inner.signal }),
+      call.options.fetch(call.url, {
+        method: "POST",
+        headers: call.headers,
+        body: JSON.stringify(call.body),
+        redirect: "manual",
+        signal: inner.signal,
+      }),
       inner.signal,
       (cause) => new LlmError("llm_unavailable", `${call.provider} could not be reached`, { cause }),
     );
@@ -77,7 +83,8 @@ export async function* postSse(call: SseCall): AsyncGenerator<EventSourceMessage
       onEvent: (event) => void ready.push(event),
       onError: (err) => {
         // Unknown fields and bad `retry:` values are harmless; an unbounded event is not.
-        if (err.type === "max-buffer-size-exceeded") parseFailure = new LlmError("llm_bad_response", `${call.provider} sent an oversized event`);
+        if (err.type === "max-buffer-size-exceeded")
+          parseFailure = new LlmError("llm_bad_response", `${call.provider} sent an oversized event`);
       },
     });
     for (let first = true; ; first = false) {

@@ -11,12 +11,13 @@ import type { LlmMessage, LlmToolDefinition } from "./types";
  * hex, CJK, Cyrillic and emoji, and at least 0.8 times for random base64, the one kind it may
  * undercount, by less than the room a prompt leaves for the reply.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are one class of pieces the estimate counts
 const PIECES = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+|\s+|[\x00-\x08\x0e-\x1f\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+|[^\x00-\x7f]/gu;
 
 /** Tokens each message costs beyond its text (role, separators). */
-export const MESSAGE_OVERHEAD_TOKENS = 4;
+const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Tokens an image is counted as (a high-detail tile set or a ~1-megapixel image). */
-export const IMAGE_TOKENS = 1_600;
+const IMAGE_TOKENS = 1_600;
 
 /** Estimated tokens of a text. */
 export function estimateTextTokens(text: string): number {
@@ -35,7 +36,8 @@ export function estimateTextTokens(text: string): number {
 
 /** Estimated tokens of one message of the prompt. */
 export function estimateMessageTokens(message: LlmMessage): number {
-  if (message.role === "user") return MESSAGE_OVERHEAD_TOKENS + estimateTextTokens(message.text) + (message.images?.length ?? 0) * IMAGE_TOKENS;
+  if (message.role === "user")
+    return MESSAGE_OVERHEAD_TOKENS + estimateTextTokens(message.text) + (message.images?.length ?? 0) * IMAGE_TOKENS;
   if (message.role === "tool") return MESSAGE_OVERHEAD_TOKENS + estimateTextTokens(message.name) + estimateTextTokens(message.content);
   const calls = message.toolCalls.length > 0 ? estimateTextTokens(JSON.stringify(message.toolCalls)) : 0;
   return MESSAGE_OVERHEAD_TOKENS + estimateTextTokens(message.text) + calls;

@@ -1,4 +1,4 @@
-import { firstTooDeep, FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { FREE_FORM_MAX_DEPTH, firstTooDeep } from "../lib/json-depth";
 import { isRecord } from "./http-errors";
 import { LlmError, type LlmToolCall } from "./types";
 

@@ -84,7 +84,11 @@ function failureOf(err: unknown, deadline: AbortSignal): McpFailure {
  * HTTP status, protocol, a revision older than MIN_PROTOCOL_VERSION, the timeout, the caller's
  * abort) is thrown as McpFailure; a caller's abort rethrows the signal's reason instead.
  */
-async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work: (client: Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withMcpClient<T>(
+  target: McpTarget,
+  options: McpCallOptions,
+  work: (client: Client, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const outbound = options.fetch ?? fetch;
@@ -102,7 +106,10 @@ async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work
     await client.connect(transport, requestOptions);
     const version = transport.protocolVersion;
     if (version === undefined || version < MIN_PROTOCOL_VERSION) {
-      throw new McpFailure("mcp_unavailable", `The MCP server speaks protocol revision ${version ?? "unknown"}; ${MIN_PROTOCOL_VERSION} or later is needed`);
+      throw new McpFailure(
+        "mcp_unavailable",
+        `The MCP server speaks protocol revision ${version ?? "unknown"}; ${MIN_PROTOCOL_VERSION} or later is needed`,
+      );
     }
     return await work(client, signal);
   } catch (err) {
@@ -110,7 +117,10 @@ async function withMcpClient<T>(target: McpTarget, options: McpCallOptions, work
     throw failureOf(err, deadline);
   } finally {
     // Ends the MCP session on the server (DELETE) without waiting for it, then the transport.
-    transport.terminateSession().catch(() => undefined).finally(() => void client.close().catch(() => undefined));
+    transport
+      .terminateSession()
+      .catch(() => undefined)
+      .finally(() => void client.close().catch(() => undefined));
   }
 }
 
@@ -122,7 +132,11 @@ export async function listMcpTools(target: McpTarget, options: McpCallOptions): 
     for (let page = 0; page < MAX_TOOL_PAGES; page += 1) {
       const result = await client.listTools(cursor === undefined ? {} : { cursor }, { signal, timeout: options.timeoutMs });
       for (const tool of result.tools) {
-        tools.push({ name: tool.name, description: tool.description ?? tool.title ?? "", parameters: tool.inputSchema as Record<string, unknown> });
+        tools.push({
+          name: tool.name,
+          description: tool.description ?? tool.title ?? "",
+          parameters: tool.inputSchema as Record<string, unknown>,
+        });
       }
       cursor = result.nextCursor;
       if (cursor === undefined) break;
@@ -132,7 +146,12 @@ export async function listMcpTools(target: McpTarget, options: McpCallOptions): 
 }
 
 /** Calls one tool. A result with `isError` is returned, not thrown: it is the tool's answer. */
-export async function callMcpTool(target: McpTarget, name: string, args: Record<string, unknown>, options: McpCallOptions): Promise<McpToolResult> {
+export async function callMcpTool(
+  target: McpTarget,
+  name: string,
+  args: Record<string, unknown>,
+  options: McpCallOptions,
+): Promise<McpToolResult> {
   return withMcpClient(target, options, async (client, signal) => {
     const result = await client.callTool({ name, arguments: args }, undefined, { signal, timeout: options.timeoutMs });
     const blocks = Array.isArray(result.content) ? (result.content as Array<{ type?: unknown; text?: unknown }>) : [];

@@ -9,9 +9,9 @@ import { idFormatMessage, isId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { apiKeyPrincipal, LOCAL_ORG_ID, LOCAL_USER_ID, localPrincipal, userPrincipal } from "../services/principals";
-import { authMode } from "./auth-mode";
 import { countFailure, refuseBlockedAddress } from "./auth-failures";
-import { routeTraits, type Access, type RouteTraits } from "./traits";
+import { authMode } from "./auth-mode";
+import { type Access, type RouteTraits, routeTraits } from "./traits";
 
 type Credential = { kind: "jwt"; token: string } | { kind: "api_key"; key: string };
 
@@ -77,7 +77,9 @@ function requestedOrg(c: Context<AppEnv>, fromSocket: boolean): string | null {
 
 /** Runs work after the response without holding it up; where there is no execution context, just lets it run. */
 function inBackground(c: Context<AppEnv>, work: Promise<unknown>): void {
-  const guarded = work.catch((err: unknown) => logLine("warn", { msg: "background auth write failed", request_id: c.get("requestId"), error: describeError(err) }));
+  const guarded = work.catch((err: unknown) =>
+    logLine("warn", { msg: "background auth write failed", request_id: c.get("requestId"), error: describeError(err) }),
+  );
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {
@@ -137,7 +139,12 @@ export function authenticate(app: { routes: RouteEntry[] }) {
 }
 
 /** Reads and checks the request's credential and sets `caller` (and `principal`, when it acts in an org). */
-async function resolveCredential(c: Context<AppEnv>, authorization: string | undefined, fromSocket: boolean, access: Access): Promise<void> {
+async function resolveCredential(
+  c: Context<AppEnv>,
+  authorization: string | undefined,
+  fromSocket: boolean,
+  access: Access,
+): Promise<void> {
   const db = c.var.db;
   const credential = credentialFrom(authorization);
   const orgId = requestedOrg(c, fromSocket);

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
+import { D1Bookmarks } from "../db/bookmarks";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
-import { D1Bookmarks } from "../db/bookmarks";
 import { ApiError } from "../lib/errors";
 import type { RouteEntry } from "../lib/method-not-allowed";
 import { routeTraits } from "./traits";
@@ -26,7 +26,9 @@ export function database(app: { routes: RouteEntry[] }) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const sent = c.req.header(BOOKMARK_HEADER);
     if (sent !== undefined && !BOOKMARK.test(sent)) {
-      throw new ApiError("validation_failed", { errors: [{ path: `header.${BOOKMARK_HEADER}`, message: "Must be a bookmark this API sent in x-d1-bookmark" }] });
+      throw new ApiError("validation_failed", {
+        errors: [{ path: `header.${BOOKMARK_HEADER}`, message: "Must be a bookmark this API sent in x-d1-bookmark" }],
+      });
     }
     const latest = WRITING_METHODS.has(c.req.method) || routeTraits(c, app)?.reads === "latest";
     const constraint = latest ? "first-primary" : (sent ?? "first-unconstrained");

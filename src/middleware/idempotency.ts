@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { IdempotencyRequest, SignedInEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
-import { ApiError } from "../lib/errors";
 import { currentKeyId } from "../lib/encryption";
+import { ApiError } from "../lib/errors";
 import { describeError, logLine } from "../lib/log";
 import { claimKey, completeKey, pruneKeys, releaseKey } from "../services/idempotency";
 
@@ -26,7 +26,9 @@ export function idempotency(options: { byObject?: boolean | undefined; userLevel
     const key = c.req.header("idempotency-key");
     if (key === undefined || c.req.method !== "POST") return next();
     if (!KEY_SHAPE.test(key)) {
-      throw new ApiError("validation_failed", { errors: [{ path: "header.idempotency-key", message: "Must be 1–255 printable ASCII characters without spaces" }] });
+      throw new ApiError("validation_failed", {
+        errors: [{ path: "header.idempotency-key", message: "Must be 1–255 printable ASCII characters without spaces" }],
+      });
     }
     const request: IdempotencyRequest = {
       key,
@@ -61,7 +63,11 @@ async function settle(c: Context<SignedInEnv>, request: IdempotencyRequest, leas
   try {
     if (succeeded) {
       const body = await c.res.clone().text();
-      await completeKey(db, c.env, request.caller, request.key, lease, { status: c.res.status, body, contentType: c.res.headers.get("content-type") });
+      await completeKey(db, c.env, request.caller, request.key, lease, {
+        status: c.res.status,
+        body,
+        contentType: c.res.headers.get("content-type"),
+      });
     } else {
       await releaseKey(db, request.caller, request.key, lease);
     }

@@ -1,5 +1,5 @@
-import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 

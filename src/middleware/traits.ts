@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv, OrgEnv, Role, SignedInEnv } from "../env";
 import { ApiError } from "../lib/errors";
-import { routesAt, type RouteEntry } from "../lib/method-not-allowed";
+import { type RouteEntry, routesAt } from "../lib/method-not-allowed";
 import { idempotency } from "./idempotency";
 import { orgFromPath } from "./org-access";
 import { requireRole } from "./require-role";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { traits } from "../middleware/traits";
 import { AgentSchema, CreateAgentSchema, UpdateAgentSchema } from "../schemas/agents";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
+import { errorResponses, idParam, jsonBody, jsonResponse, PaginationQuery, paginated, SearchQuery } from "../schemas/common";
 import { archiveAgent, createAgent, getAgent, listAgents, updateAgent } from "../services/agents";
 
 const tags = ["Agents"];

@@ -15,7 +15,10 @@ const listApiKeysRoute = createRoute({
   operationId: "listApiKeys",
   tags,
   summary: "Your API keys in this organization, by prefix (the full key is never shown again)",
-  responses: { 200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }), "Your keys, newest first"), ...errorResponses(400, 401, 403, 404, 429) },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }), "Your keys, newest first"),
+    ...errorResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const createApiKeyRoute = createRoute({

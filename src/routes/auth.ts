@@ -52,7 +52,10 @@ const logoutRoute = createRoute({
   tags,
   summary: "Revoke a refresh token of yours and every token rotated from the same sign-in",
   request: { body: jsonBody(LogoutSchema) },
-  responses: { 204: { description: "Signed out (also when the token was unknown or already revoked)" }, ...errorResponses(400, 401, 413, 415, 429) },
+  responses: {
+    204: { description: "Signed out (also when the token was unknown or already revoked)" },
+    ...errorResponses(400, 401, 413, 415, 429),
+  },
 });
 
 const meRoute = createRoute({
@@ -61,7 +64,8 @@ const meRoute = createRoute({
   middleware: traits({ access: "signed-in" }),
   operationId: "getMe",
   tags,
-  summary: "The caller, the organization this request acts in, and the caller's role there (both null when the caller belongs to no organization)",
+  summary:
+    "The caller, the organization this request acts in, and the caller's role there (both null when the caller belongs to no organization)",
   responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(400, 401, 403, 404, 429) },
 });
 

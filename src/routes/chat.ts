@@ -4,16 +4,16 @@ import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
 import { streamSettings } from "../lib/stream-settings";
+import { traits } from "../middleware/traits";
 import { ChatRequestSchema } from "../schemas/chat";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
-import { traits } from "../middleware/traits";
+import { approvalDecisions, clientToolOutputs, userContentOf } from "../services/chat-input";
 import { postProtocolMessage, submitProtocolDecisions, submitProtocolResults } from "../services/protocol-session";
 import { sessionClient } from "../services/session-client";
-import { approvalDecisions, clientToolOutputs, userContentOf } from "../services/chat-input";
 import { EventFeed } from "../streaming/event-feed";
 import { projectedStream } from "../streaming/projected-stream";
-import { turnFacts, runningTurn } from "../streaming/turn-facts";
-import { TurnTracker, type TurnOp } from "../streaming/turn-tracker";
+import { runningTurn, turnFacts } from "../streaming/turn-facts";
+import { type TurnOp, TurnTracker } from "../streaming/turn-tracker";
 import { UI_STREAM_DONE, UI_STREAM_HEADERS, uiChunkFrame, uiChunksOf } from "../streaming/ui-message-stream";
 
 const tags = ["Client protocols"];
@@ -66,14 +66,24 @@ function uiStream(c: Context<OrgEnv>, feed: EventFeed | null, tracker: TurnTrack
 }
 
 /** A new user message: stored once per UIMessage id (a retry follows the same turn), then its turn streamed. */
-async function sendUserMessage(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+async function sendUserMessage(
+  c: Context<OrgEnv>,
+  sessionId: string,
+  index: number,
+  message: { id: string; parts: Record<string, unknown>[] },
+): Promise<Response> {
   const content = userContentOf(message.parts, index);
-  const posted = await postProtocolMessage(c, sessionId, { content, controls: null, metadata: { ui_message_id: message.id } }, {
-    scope: "ui-message",
-    id: message.id,
-    fingerprint: content,
-    path: `body.messages.${index}.id`,
-  });
+  const posted = await postProtocolMessage(
+    c,
+    sessionId,
+    { content, controls: null, metadata: { ui_message_id: message.id } },
+    {
+      scope: "ui-message",
+      id: message.id,
+      fingerprint: content,
+      path: `body.messages.${index}.id`,
+    },
+  );
   const feed = await EventFeed.open(sessionClient(c, sessionId), posted.message.sequence);
   return uiStream(c, feed, new TurnTracker({ inputMessageId: posted.message.id }));
 }
@@ -84,7 +94,12 @@ async function sendUserMessage(c: Context<OrgEnv>, sessionId: string, index: num
  * rest of the turn streamed from just after its last call. A retry whose answers are stored only
  * streams.
  */
-async function answerToolCalls(c: Context<OrgEnv>, sessionId: string, index: number, message: { id: string; parts: Record<string, unknown>[] }): Promise<Response> {
+async function answerToolCalls(
+  c: Context<OrgEnv>,
+  sessionId: string,
+  index: number,
+  message: { id: string; parts: Record<string, unknown>[] },
+): Promise<Response> {
   const turnId = message.id;
   const session = sessionClient(c, sessionId);
   const facts = await turnFacts((query) => session.listEvents(query), turnId);
@@ -100,7 +115,12 @@ async function answerToolCalls(c: Context<OrgEnv>, sessionId: string, index: num
   const decisions = approvalDecisions(message.parts, index, waits("approval"));
   await submitProtocolResults(session, outputs);
   await submitProtocolDecisions(session, decisions);
-  const settled = new Set([...facts.answered, ...facts.decided, ...outputs.map((o) => o.tool_call_id), ...decisions.map((d) => d.tool_call_id)]);
+  const settled = new Set([
+    ...facts.answered,
+    ...facts.decided,
+    ...outputs.map((o) => o.tool_call_id),
+    ...decisions.map((d) => d.tool_call_id),
+  ]);
   const tracker = new TurnTracker({ turnId }, settled);
   const stillOpen = open.filter((c) => !settled.has(c.id));
   if (stillOpen.length > 0) return uiStream(c, null, tracker, tracker.waiting(stillOpen));
@@ -121,7 +141,11 @@ export const chatRouter = createRouter()
     const last = body.messages[index];
     if (last?.role === "user") return sendUserMessage(c, body.id, index, last);
     if (last?.role === "assistant") return answerToolCalls(c, body.id, index, last);
-    throw new ApiError("validation_failed", { errors: [{ path: `body.messages.${index}.role`, message: "The last message must be the user's, or the assistant's with tool outputs" }] });
+    throw new ApiError("validation_failed", {
+      errors: [
+        { path: `body.messages.${index}.role`, message: "The last message must be the user's, or the assistant's with tool outputs" },
+      ],
+    });
   })
   .openapi(streamRoute, async (c) => {
     const { session_id } = c.req.valid("param");

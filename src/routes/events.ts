@@ -2,18 +2,24 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
-import { traits } from "../middleware/traits";
 import { ApiError } from "../lib/errors";
-import { errorResponses, idParam } from "../schemas/common";
-import { EventSchema, EventsQuery, LastEventIdHeader, type EventsQueryValue } from "../schemas/events";
 import { streamSettings } from "../lib/stream-settings";
+import { traits } from "../middleware/traits";
+import { errorResponses, idParam } from "../schemas/common";
+import { EventSchema, EventsQuery, type EventsQueryValue, LastEventIdHeader } from "../schemas/events";
 import { sessionClient } from "../services/session-client";
 import type { Cursor, SubscriberMode } from "../session/rpc";
 import { relaySse } from "../streaming/sse-relay";
 
 const tags = ["Events"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
-const sseContent = { "text/event-stream": { schema: z.string().openapi({ description: "SSE frames: retry, then id/event/data per event, `: heartbeat` comments, `disconnecting` before a cycle" }) } };
+const sseContent = {
+  "text/event-stream": {
+    schema: z
+      .string()
+      .openapi({ description: "SSE frames: retry, then id/event/data per event, `: heartbeat` comments, `disconnecting` before a cycle" }),
+  },
+};
 
 const eventsRoute = createRoute({
   method: "get",
@@ -115,7 +121,13 @@ function cursorOf(query: EventsQueryValue, lastEventId: string | undefined): Cur
 }
 
 /** A subscriber socket from the session's object (`mode`: the Worker's SSE relay, or the client's own WebSocket). */
-function subscribe(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined, mode: SubscriberMode) {
+function subscribe(
+  c: Context<OrgEnv, string, object>,
+  sessionId: string,
+  query: EventsQueryValue,
+  lastEventId: string | undefined,
+  mode: SubscriberMode,
+) {
   return sessionClient(c, sessionId).subscribe({
     mode,
     cursor: cursorOf(query, lastEventId),
@@ -137,7 +149,12 @@ const SSE_HEADERS = {
  * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
  * error the stream would get for a session the caller cannot read.
  */
-async function openStream(c: Context<OrgEnv, string, object>, sessionId: string, query: EventsQueryValue, lastEventId: string | undefined): Promise<Response> {
+async function openStream(
+  c: Context<OrgEnv, string, object>,
+  sessionId: string,
+  query: EventsQueryValue,
+  lastEventId: string | undefined,
+): Promise<Response> {
   if (c.req.method === "HEAD") {
     await sessionClient(c, sessionId).view();
     return new Response(null, { headers: SSE_HEADERS });

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { builtinHarness } from "../harness/builtin";
 import { createRouter } from "../lib/create-router";
-import { traits } from "../middleware/traits";
 import { ApiError } from "../lib/errors";
+import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonResponse } from "../schemas/common";
 import { HarnessSchema } from "../schemas/harnesses";
 
@@ -17,7 +17,14 @@ const listHarnessesRoute = createRoute({
   summary: "List the harnesses: the built-in turn loop",
   request: {
     query: z.object({
-      search: z.string().max(256).optional().openapi({ param: { name: "search", in: "query" }, description: "Only harnesses whose name or description contains this (case-insensitive)" }),
+      search: z
+        .string()
+        .max(256)
+        .optional()
+        .openapi({
+          param: { name: "search", in: "query" },
+          description: "Only harnesses whose name or description contains this (case-insensitive)",
+        }),
     }),
   },
   responses: { 200: jsonResponse(z.object({ data: z.array(HarnessSchema) }), "Every harness"), ...errorResponses(400, 401, 429) },

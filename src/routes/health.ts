@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
+import { authMode } from "../middleware/auth-mode";
 import { traits } from "../middleware/traits";
 import { errorResponses, jsonResponse } from "../schemas/common";
-import { authMode } from "../middleware/auth-mode";
 
 const HealthSchema = z
   .object({

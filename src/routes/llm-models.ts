@@ -60,7 +60,10 @@ const updateModelRoute = createRoute({
   tags,
   summary: "Update a model (admin; partial); is_default true replaces the organization's default",
   request: { params: ModelParams, body: jsonBody(UpdateLlmModelSchema) },
-  responses: { 200: jsonResponse(LlmModelWithProviderSchema, "The updated model"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429) },
+  responses: {
+    200: jsonResponse(LlmModelWithProviderSchema, "The updated model"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
+  },
 });
 
 const deleteModelRoute = createRoute({

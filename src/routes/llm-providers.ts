@@ -81,9 +81,7 @@ const reencryptRoute = createRoute({
 
 export const llmProvidersRouter = createRouter()
   .openapi(listProvidersRoute, async (c) => c.json({ data: await listProviders(c.var.db, c.var.principal.orgId) }, 200))
-  .openapi(createProviderRoute, async (c) =>
-    c.json(await createProvider(c.var.db, c.env, c.var.principal.orgId, c.req.valid("json")), 201),
-  )
+  .openapi(createProviderRoute, async (c) => c.json(await createProvider(c.var.db, c.env, c.var.principal.orgId, c.req.valid("json")), 201))
   .openapi(reencryptRoute, async (c) => c.json(await reencryptProviderKeys(c.var.db, c.env, c.var.principal.orgId), 200))
   .openapi(getProviderRoute, async (c) =>
     c.json(toLlmProvider(await getProviderRow(c.var.db, c.var.principal.orgId, c.req.valid("param").provider_id)), 200),

@@ -3,7 +3,14 @@ import { createRouter } from "../lib/create-router";
 import { traits } from "../middleware/traits";
 import { errorResponses, idParam, jsonBody, jsonResponse } from "../schemas/common";
 import { CreateMcpServerSchema, McpServerSchema, McpToolListSchema, toMcpServer, UpdateMcpServerSchema } from "../schemas/mcp-servers";
-import { createMcpServer, deleteMcpServer, getMcpServerRow, listMcpServerRows, liveMcpTools, updateMcpServer } from "../services/mcp-servers";
+import {
+  createMcpServer,
+  deleteMcpServer,
+  getMcpServerRow,
+  listMcpServerRows,
+  liveMcpTools,
+  updateMcpServer,
+} from "../services/mcp-servers";
 
 const tags = ["MCP servers"];
 const ServerParams = z.object({ mcp_server_id: idParam("mcpsrv", "mcp_server_id") });
@@ -48,7 +55,10 @@ const updateRoute = createRoute({
   tags,
   summary: "Update an MCP server (admin; partial; headers null removes them)",
   request: { params: ServerParams, body: jsonBody(UpdateMcpServerSchema) },
-  responses: { 200: jsonResponse(McpServerSchema, "The updated MCP server"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+  responses: {
+    200: jsonResponse(McpServerSchema, "The updated MCP server"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+  },
 });
 
 const deleteRoute = createRoute({
@@ -76,7 +86,9 @@ const toolsRoute = createRoute({
 export const mcpServersRouter = createRouter()
   .openapi(listRoute, async (c) => c.json({ data: (await listMcpServerRows(c.var.db, c.var.principal.orgId)).map(toMcpServer) }, 200))
   .openapi(createRouteDef, async (c) => c.json(await createMcpServer(c.var.db, c.env, c.var.principal.orgId, c.req.valid("json")), 201))
-  .openapi(getRoute, async (c) => c.json(toMcpServer(await getMcpServerRow(c.var.db, c.var.principal.orgId, c.req.valid("param").mcp_server_id)), 200))
+  .openapi(getRoute, async (c) =>
+    c.json(toMcpServer(await getMcpServerRow(c.var.db, c.var.principal.orgId, c.req.valid("param").mcp_server_id)), 200),
+  )
   .openapi(updateRoute, async (c) => {
     const { mcp_server_id } = c.req.valid("param");
     return c.json(await updateMcpServer(c.var.db, c.env, c.var.principal.orgId, mcp_server_id, c.req.valid("json")), 200);

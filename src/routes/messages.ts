@@ -1,7 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { traits } from "../middleware/traits";
-import { boundedString, errorResponses, freeFormValue, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import {
+  boundedString,
+  errorResponses,
+  freeFormValue,
+  idParam,
+  idString,
+  jsonBody,
+  jsonResponse,
+  PaginationQuery,
+  paginated,
+} from "../schemas/common";
 import { CreateMessageSchema, MESSAGE_LIMITS, MessageSchema } from "../schemas/messages";
 import { SESSION_STATUSES } from "../schemas/sessions";
 import { assertModelInOrg } from "../services/models";
@@ -54,7 +64,10 @@ const ToolResultsSchema = z
           result: freeFormValue({ maxBytes: TOOL_RESULT_LIMITS.resultBytes })
             .optional()
             .openapi({ description: "What the tool returned (any JSON)", example: { temperature_c: 21 } }),
-          error: boundedString(TOOL_RESULT_LIMITS.errorBytes).nullable().optional().openapi({ description: "Set when the tool failed: the model reads it" }),
+          error: boundedString(TOOL_RESULT_LIMITS.errorBytes)
+            .nullable()
+            .optional()
+            .openapi({ description: "Set when the tool failed: the model reads it" }),
         }),
       )
       .min(1)
@@ -78,13 +91,18 @@ const toolResultsRoute = createRoute({
   summary: "Post the results of client-side tool calls",
   description:
     "When the model calls a client-side tool (declared in `tools` of the agent or session), the turn emits `tool.call` with " +
-    "`executor: \"client\"` and the session becomes `waitingfortoolresults`. Post each call's `result` (or `error`) here; the turn " +
+    '`executor: "client"` and the session becomes `waitingfortoolresults`. Post each call\'s `result` (or `error`) here; the turn ' +
     "goes on once every pending call has one. Results are stored all or none. 409 `not_waiting_for_tool_results` when no call " +
     "is pending, 422 `unknown_tool_call` for an id that is not, 409 `tool_call_already_answered` for a call that has its result.",
   request: { params: SessionParams, body: jsonBody(ToolResultsSchema) },
   responses: {
     200: jsonResponse(
-      z.object({ accepted: z.number().int(), status: z.enum(SESSION_STATUSES).openapi({ description: "The session's status after these results" }) }).openapi("ToolResultsAccepted"),
+      z
+        .object({
+          accepted: z.number().int(),
+          status: z.enum(SESSION_STATUSES).openapi({ description: "The session's status after these results" }),
+        })
+        .openapi("ToolResultsAccepted"),
       "How many results were stored, and the session's status",
     ),
     ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429),
@@ -129,7 +147,11 @@ export const messagesRouter = createRouter()
     await assertModelInOrg(c.var.db, orgId, body.controls?.model_id, "body.controls.model_id");
     // The schema refused tags in both places, so this adds metadata.tags without replacing one.
     const metadata = body.tags ? { ...body.metadata, tags: body.tags } : (body.metadata ?? null);
-    const posted = await sessionClient(c, session_id).postMessage({ content: body.message.content, controls: body.controls ?? null, metadata });
+    const posted = await sessionClient(c, session_id).postMessage({
+      content: body.message.content,
+      controls: body.controls ?? null,
+      metadata,
+    });
     if (posted.replayed) c.header("idempotent-replayed", "true");
     return c.json(posted.message, 201);
   })

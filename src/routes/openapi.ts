@@ -18,7 +18,6 @@ const ORG_HEADER_REF = { $ref: `#/components/parameters/${ORG_HEADER}` };
 const IDEMPOTENCY_HEADER = "IdempotencyKey";
 const IDEMPOTENCY_HEADER_REF = { $ref: `#/components/parameters/${IDEMPOTENCY_HEADER}` };
 
-
 /** An idempotent route as documented: the header, and the answers it can give (409 in progress, 422 reused). */
 function withIdempotency(route: RouteConfig): RouteConfig {
   const missing = ([409, 422] as const).filter((status) => !(status in route.responses));
@@ -90,7 +89,8 @@ export function registerOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     if (isSecured(definition.route)) definition.route = withAuthContract(definition.route);
-    if (idempotent.has(`${definition.route.method.toUpperCase()} ${definition.route.path}`)) definition.route = withIdempotency(definition.route);
+    if (idempotent.has(`${definition.route.method.toUpperCase()} ${definition.route.path}`))
+      definition.route = withIdempotency(definition.route);
   }
   // Not `doc31`: its catch answers a generator failure with the raw error as JSON; thrown, it
   // reaches the one error renderer (a logged 500).

@@ -17,7 +17,10 @@ const listMembersRoute = createRoute({
   tags,
   summary: "The organization's members and their roles",
   request: { params: OrgParams },
-  responses: { 200: jsonResponse(z.object({ data: z.array(MemberSchema) }), "Members, in the order they joined"), ...errorResponses(400, 401, 404, 429) },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(MemberSchema) }), "Members, in the order they joined"),
+    ...errorResponses(400, 401, 404, 429),
+  },
 });
 
 const getMemberRoute = createRoute({

@@ -15,7 +15,10 @@ const listOrgsRoute = createRoute({
   operationId: "listOrganizations",
   tags,
   summary: "The organizations you belong to, with your role in each (an API key sees only its own)",
-  responses: { 200: jsonResponse(z.object({ data: z.array(OrganizationSchema) }), "Your organizations"), ...errorResponses(400, 401, 403, 404, 429) },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(OrganizationSchema) }), "Your organizations"),
+    ...errorResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const createOrgRoute = createRoute({
@@ -56,9 +59,10 @@ export const orgsRouter = createRouter()
     const { db, caller } = c.var;
     const principal = c.var.principal ?? null;
     // An API key is bound to one org (it always has one), so that is all it may see.
-    const data = principal !== null && principal.apiKeyId !== null
-      ? [await getOrganization(db, principal.orgId, principal.role)]
-      : await listOrganizations(db, caller.userId);
+    const data =
+      principal !== null && principal.apiKeyId !== null
+        ? [await getOrganization(db, principal.orgId, principal.role)]
+        : await listOrganizations(db, caller.userId);
     return c.json({ data }, 200);
   })
   // Open to a user with no organization: this is how they get one.

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { traits } from "../middleware/traits";
-import { errorResponses, idParam, idString, jsonBody, jsonResponse, paginated, PaginationQuery, SearchQuery } from "../schemas/common";
+import { errorResponses, idParam, idString, jsonBody, jsonResponse, PaginationQuery, paginated, SearchQuery } from "../schemas/common";
 import { CreateFlatSessionSchema, CreateSessionSchema, SessionSchema, UpdateSessionSchema } from "../schemas/sessions";
 import { sessionClient } from "../services/session-client";
 import { createSession, listSessions } from "../services/sessions";
@@ -97,10 +97,16 @@ const deleteSessionRoute = createRoute({
 export const sessionsRouter = createRouter()
   .openapi(listAgentSessionsRoute, async (c) => {
     const { agent_id } = c.req.valid("param");
-    return c.json(await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id, agentMustExist: true }), 200);
+    return c.json(
+      await listSessions(c.var.db, c.var.principal.orgId, { ...c.req.valid("query"), agentId: agent_id, agentMustExist: true }),
+      200,
+    );
   })
   .openapi(createAgentSessionRoute, async (c) => {
-    return c.json(await createSession(c.env, c.var.db, c.var.principal.orgId, { id: c.req.valid("param").agent_id }, c.req.valid("json"), c.var.d1), 201);
+    return c.json(
+      await createSession(c.env, c.var.db, c.var.principal.orgId, { id: c.req.valid("param").agent_id }, c.req.valid("json"), c.var.d1),
+      201,
+    );
   })
   .openapi(listSessionsRoute, async (c) => {
     const { agent_id, ...page } = c.req.valid("query");

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../lib/create-router";
 import { traits } from "../middleware/traits";
-import { errorResponses, idParam, jsonBody, jsonResponse, paginated, PaginationQuery } from "../schemas/common";
+import { errorResponses, idParam, jsonBody, jsonResponse, PaginationQuery, paginated } from "../schemas/common";
 import {
   CreateWebhookSchema,
   toWebhook,
@@ -92,7 +92,10 @@ const rotateSecretRoute = createRoute({
   summary: "Replace the signing secret (admin); the previous one also signs deliveries for 24 hours",
   middleware: adminOnly,
   request: { params: WebhookParams },
-  responses: { 200: jsonResponse(WebhookWithSecretSchema, "The endpoint, with its new secret"), ...errorResponses(400, 401, 403, 404, 409, 429) },
+  responses: {
+    200: jsonResponse(WebhookWithSecretSchema, "The endpoint, with its new secret"),
+    ...errorResponses(400, 401, 403, 404, 409, 429),
+  },
 });
 
 const listDeliveriesRoute = createRoute({
@@ -120,7 +123,9 @@ const testWebhookRoute = createRoute({
 export const webhooksRouter = createRouter()
   .openapi(listWebhooksRoute, async (c) => c.json({ data: await listWebhooks(c.var.db, c.var.principal.orgId) }, 200))
   .openapi(createWebhookRoute, async (c) => c.json(await createWebhook(c.var.db, c.env, c.var.principal.orgId, c.req.valid("json")), 201))
-  .openapi(getWebhookRoute, async (c) => c.json(toWebhook(await getWebhookRow(c.var.db, c.var.principal.orgId, c.req.valid("param").webhook_id)), 200))
+  .openapi(getWebhookRoute, async (c) =>
+    c.json(toWebhook(await getWebhookRow(c.var.db, c.var.principal.orgId, c.req.valid("param").webhook_id)), 200),
+  )
   .openapi(updateWebhookRoute, async (c) => {
     const { webhook_id } = c.req.valid("param");
     return c.json(await updateWebhook(c.var.db, c.env, c.var.principal.orgId, webhook_id, c.req.valid("json")), 200);
@@ -129,9 +134,13 @@ export const webhooksRouter = createRouter()
     await deleteWebhook(c.var.db, c.var.principal.orgId, c.req.valid("param").webhook_id);
     return c.body(null, 204);
   })
-  .openapi(rotateSecretRoute, async (c) => c.json(await rotateWebhookSecret(c.var.db, c.env, c.var.principal.orgId, c.req.valid("param").webhook_id), 200))
+  .openapi(rotateSecretRoute, async (c) =>
+    c.json(await rotateWebhookSecret(c.var.db, c.env, c.var.principal.orgId, c.req.valid("param").webhook_id), 200),
+  )
   .openapi(listDeliveriesRoute, async (c) => {
     const { webhook_id } = c.req.valid("param");
     return c.json(await listDeliveries(c.var.db, c.var.principal.orgId, webhook_id, c.req.valid("query")), 200);
   })
-  .openapi(testWebhookRoute, async (c) => c.json(await sendTestEvent(c.var.db, c.env, c.var.principal.orgId, c.req.valid("param").webhook_id), 202));
+  .openapi(testWebhookRoute, async (c) =>
+    c.json(await sendTestEvent(c.var.db, c.env, c.var.principal.orgId, c.req.valid("param").webhook_id), 202),
+  );

@@ -3,7 +3,14 @@ import { boundedString, freeFormValue } from "./common";
 import { CLIENT_TOOL_LIMITS } from "./tools";
 
 /** Limits of an AG-UI run's input: clients send the whole conversation every run. */
-export const AG_UI_LIMITS = { messages: 10_000, context: 32, contextBytes: 16 * 1024, resume: 64, idBytes: 256, payloadBytes: 256 * 1024 } as const;
+const AG_UI_LIMITS = {
+  messages: 10_000,
+  context: 32,
+  contextBytes: 16 * 1024,
+  resume: 64,
+  idBytes: 256,
+  payloadBytes: 256 * 1024,
+} as const;
 
 const AgUiMessageSchema = z
   .looseObject({

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import type { agents } from "../db/schema";
+import { BUILTIN_HARNESS_ID } from "../harness/builtin";
 import { FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
 import { boundedString, freeFormObject, idString, TAG_LIMITS, TagsSchema } from "./common";
 import { HarnessRefFields } from "./harnesses";
 import { ClientToolSchema, ClientToolsSchema, UpstreamOnlyFields } from "./tools";
-import { BUILTIN_HARNESS_ID } from "../harness/builtin";
-import type { agents } from "../db/schema";
 
 /** Field limits of the spec (§2). */
 const AGENT_LIMITS = {
@@ -29,9 +29,7 @@ export const CapabilityRef = z
   .openapi("AgentCapability");
 
 /** Capabilities are accepted as plain ids or `{ref, config}` and always returned as `{ref, config}`. */
-const CapabilityInput = z
-  .union([CapabilityId, CapabilityRef])
-  .transform((v) => (typeof v === "string" ? { ref: v, config: {} } : v));
+const CapabilityInput = z.union([CapabilityId, CapabilityRef]).transform((v) => (typeof v === "string" ? { ref: v, config: {} } : v));
 
 /**
  * Up to 250 capabilities, each ref at most once: a repeated ref is a 400 naming the repeat
@@ -62,7 +60,10 @@ export const AgentSchema = z
     default_model_id: z.string().nullable(),
     capabilities: z.array(CapabilityRef),
     tools: z.array(ClientToolSchema).openapi({ description: "Client-side tools: the client runs them and posts their results" }),
-    parallel_tool_calls: z.boolean().nullable().openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: yes)" }),
+    parallel_tool_calls: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: yes)" }),
     harness_id: z.string().openapi({ description: "Always the built-in harness", example: BUILTIN_HARNESS_ID }),
     tags: z.array(z.string()),
     status: z.enum(["active", "archived"]),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import type { apiKeys, users } from "../db/schema";
 import { boundedString } from "./common";
 import { OrganizationSchema, RoleSchema } from "./orgs";
-import type { apiKeys, users } from "../db/schema";
 
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
@@ -25,7 +25,9 @@ const UserSchema = z
     id: z.string().openapi({ example: "user_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
     email: z.string().openapi({ example: "ada@example.com" }),
     name: z.string().openapi({ example: "Ada Lovelace" }),
-    default_org_id: z.string().openapi({ description: "The org used when a request sends no X-Org-Id", example: "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
+    default_org_id: z
+      .string()
+      .openapi({ description: "The org used when a request sends no X-Org-Id", example: "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -85,12 +87,21 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({
 export const CreateApiKeySchema = z
   .object({
     name: boundedString(256).pipe(z.string().trim().min(1)).openapi({ example: "CI" }),
-    expires_in_days: z.number().int().min(1).max(3650).optional().openapi({ description: "Days until the key expires; omit for a key that does not expire", example: 90 }),
+    expires_in_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .openapi({ description: "Days until the key expires; omit for a key that does not expire", example: 90 }),
     expires_at: z.iso
       .datetime({ offset: true })
       .refine((v) => Date.parse(v) > Date.now(), "Must be in the future")
       .optional()
-      .openapi({ description: "An RFC 3339 instant in the future; an alternative to expires_in_days", example: "2027-01-01T00:00:00.000Z" }),
+      .openapi({
+        description: "An RFC 3339 instant in the future; an alternative to expires_in_days",
+        example: "2027-01-01T00:00:00.000Z",
+      }),
   })
   .refine((v) => v.expires_in_days === undefined || v.expires_at === undefined, {
     message: "Give expires_in_days or expires_at, not both",

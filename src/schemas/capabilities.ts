@@ -1,11 +1,13 @@
-import type { Capability } from "../capabilities/types";
 import { z } from "@hono/zod-openapi";
+import type { Capability } from "../capabilities/types";
 
 export const ToolDefinitionSchema = z
   .object({
     name: z.string().openapi({ example: "get_current_time" }),
     description: z.string(),
-    parameters: z.record(z.string(), z.unknown()).openapi({ description: "JSON Schema of the tool's arguments", example: { type: "object", properties: {} } }),
+    parameters: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "JSON Schema of the tool's arguments", example: { type: "object", properties: {} } }),
   })
   .openapi("ToolDefinition");
 
@@ -14,7 +16,9 @@ export const CapabilitySchema = z
     id: z.string().openapi({ example: "current_time" }),
     name: z.string().openapi({ example: "Current time" }),
     description: z.string(),
-    status: z.enum(["available", "unavailable"]).openapi({ description: "`unavailable`: an MCP server whose tools could not be listed just now" }),
+    status: z
+      .enum(["available", "unavailable"])
+      .openapi({ description: "`unavailable`: an MCP server whose tools could not be listed just now" }),
     category: z.string().openapi({ description: "`mcp` for an organization's MCP server (id `mcp:<mcp_server_id>`)", example: "utility" }),
     system_prompt: z.string().nullable().openapi({ description: "Added to the agent's system prompt when enabled" }),
     tool_definitions: z.array(ToolDefinitionSchema),

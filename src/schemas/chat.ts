@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { boundedString, idString } from "./common";
 
 /** Limits of a chat request: the transport sends the whole conversation every time. */
-export const CHAT_LIMITS = { messages: 10_000, parts: 1_000, idBytes: 256 } as const;
+const CHAT_LIMITS = { messages: 10_000, parts: 1_000, idBytes: 256 } as const;
 
 /** A part of a UIMessage: tagged by `type`; the fields this API reads are checked where it reads them. */
 const UiPartSchema = z
@@ -17,16 +17,18 @@ const UiMessageSchema = z
   })
   .openapi("UiMessage", { description: "A Vercel AI SDK UIMessage" });
 
-export type UiMessage = z.infer<typeof UiMessageSchema>;
+type UiMessage = z.infer<typeof UiMessageSchema>;
 
 /** The body `DefaultChatTransport` sends (`ai` v5 and later); extra fields a transport adds are ignored. */
 export const ChatRequestSchema = z
   .looseObject({
     id: idString("session").openapi({ description: "The chat id: a session id" }),
     messages: z.array(UiMessageSchema).min(1).max(CHAT_LIMITS.messages),
-    trigger: z.enum(["submit-message", "regenerate-message"]).openapi({ description: "`regenerate-message` is refused (422 `unsupported_feature`)" }),
+    trigger: z
+      .enum(["submit-message", "regenerate-message"])
+      .openapi({ description: "`regenerate-message` is refused (422 `unsupported_feature`)" }),
     messageId: boundedString(CHAT_LIMITS.idBytes).optional(),
   })
   .openapi("ChatRequest");
 
-export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+type ChatRequest = z.infer<typeof ChatRequestSchema>;

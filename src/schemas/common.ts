@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CATALOGUE, type ErrorCode } from "../lib/errors";
-import { idFormatMessage, isId, type IdPrefix } from "../lib/ids";
-import { firstTooDeep, FREE_FORM_MAX_DEPTH } from "../lib/json-depth";
+import { type IdPrefix, idFormatMessage, isId } from "../lib/ids";
+import { FREE_FORM_MAX_DEPTH, firstTooDeep } from "../lib/json-depth";
 
 /** The problem+json body of every error (spec §3). */
 export const ErrorSchema = z
@@ -54,7 +54,6 @@ export function errorResponses(...statuses: number[]) {
   }
   return out;
 }
-
 
 /** An id of the given prefix in a body or query field (its pattern shows in the OpenAPI document). */
 export function idString(prefix: IdPrefix) {
@@ -109,12 +108,13 @@ const DEFAULT_PAGE_LIMIT = 20;
 
 /** `offset`/`limit` of every paginated list (spec §1): offset ≥ 0; limit 20 by default, clamped to 1..100, not rejected. */
 export const PaginationQuery = z.object({
-  offset: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "offset", in: "query" }, example: 0 }),
-  limit: clampedLimit(
-    DEFAULT_PAGE_LIMIT,
-    MAX_PAGE_LIMIT,
-    `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`,
-  ),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .openapi({ param: { name: "offset", in: "query" }, example: 0 }),
+  limit: clampedLimit(DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
 });
 
 /** `{data, total, offset, limit}` around an item schema. */
@@ -156,7 +156,13 @@ function checkFreeForm(value: unknown, ctx: z.RefinementCtx, maxBytes: number | 
     return;
   }
   if (maxBytes !== undefined && value !== undefined && jsonBytes(value) > maxBytes) {
-    ctx.addIssue({ code: "too_big", origin: "object", maximum: maxBytes, inclusive: true, message: `Must be at most ${maxBytes} bytes as JSON` });
+    ctx.addIssue({
+      code: "too_big",
+      origin: "object",
+      maximum: maxBytes,
+      inclusive: true,
+      message: `Must be at most ${maxBytes} bytes as JSON`,
+    });
   }
 }
 
@@ -184,5 +190,9 @@ export const TagsSchema = z
 
 /** `search`: only items whose name (or title) contains this text, case-insensitively. */
 export const SearchQuery = z.object({
-  search: z.string().max(256).optional().openapi({ param: { name: "search", in: "query" }, description: "Only items whose name contains this text (case-insensitive)" }),
+  search: z
+    .string()
+    .max(256)
+    .optional()
+    .openapi({ param: { name: "search", in: "query" }, description: "Only items whose name contains this text (case-insensitive)" }),
 });

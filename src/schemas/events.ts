@@ -25,11 +25,22 @@ export const EventSchema = z
 const TypeList = z
   .union([z.string(), z.array(z.string())])
   // Deduplicated, so the list bound into the SQL filter is at most the number of event types.
-  .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean))])
+  .transform((v) => [
+    ...new Set(
+      (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(","))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ])
   .superRefine((types, ctx) => {
     types.forEach((t, i) => {
       if (matcherFor(t) === undefined) {
-        ctx.addIssue({ code: "custom", path: [i], message: `Unknown event type; expected one of ${EVENT_TYPES.join(", ")} or an upstream Everruns event name` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `Unknown event type; expected one of ${EVENT_TYPES.join(", ")} or an upstream Everruns event name`,
+        });
       }
     });
   });
@@ -51,26 +62,42 @@ const UPSTREAM_ONLY_FILTERS = Object.fromEntries(
 
 export const EventsQuery = z
   .object({
-  since_id: idString("event")
-    .optional()
-    .openapi({ param: { name: "since_id", in: "query" }, description: "Resume after this event: any id the server handed out, a delta's included (Last-Event-ID wins when both are sent)" }),
-  after_sequence: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .openapi({ param: { name: "after_sequence", in: "query" }, description: "Resume after this sequence (0: from the start); not together with since_id" }),
-  types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
-  exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
-  limit: clampedLimit(
-    MAX_EVENTS_PAGE,
-    MAX_EVENTS_PAGE,
-    `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; ` +
-      `values outside 1–${MAX_EVENTS_PAGE} are clamped). ` +
-      "A page also stops once its events' data passes 8 MiB (it always holds one); page on with since_id until a page is empty.",
-  ),
-  before_sequence: z.coerce.number().int().min(1).optional().openapi({ param: { name: "before_sequence", in: "query" }, description: "JSON list only: the newest `limit` events before this sequence" }),
-    turn_id: idString("turn").optional().openapi({ param: { name: "turn_id", in: "query" }, description: "JSON list only: the events of this turn" }),
+    since_id: idString("event")
+      .optional()
+      .openapi({
+        param: { name: "since_id", in: "query" },
+        description: "Resume after this event: any id the server handed out, a delta's included (Last-Event-ID wins when both are sent)",
+      }),
+    after_sequence: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .openapi({
+        param: { name: "after_sequence", in: "query" },
+        description: "Resume after this sequence (0: from the start); not together with since_id",
+      }),
+    types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
+    exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
+    limit: clampedLimit(
+      MAX_EVENTS_PAGE,
+      MAX_EVENTS_PAGE,
+      `JSON list only: at most this many events (default and maximum ${MAX_EVENTS_PAGE}; ` +
+        `values outside 1–${MAX_EVENTS_PAGE} are clamped). ` +
+        "A page also stops once its events' data passes 8 MiB (it always holds one); page on with since_id until a page is empty.",
+    ),
+    before_sequence: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({
+        param: { name: "before_sequence", in: "query" },
+        description: "JSON list only: the newest `limit` events before this sequence",
+      }),
+    turn_id: idString("turn")
+      .optional()
+      .openapi({ param: { name: "turn_id", in: "query" }, description: "JSON list only: the events of this turn" }),
     order_desc: z
       .enum(["true", "false"])
       .optional()
@@ -85,7 +112,13 @@ export const EventsQuery = z
   });
 
 export const LastEventIdHeader = z.object({
-  "last-event-id": z.string().optional().openapi({ param: { name: "last-event-id", in: "header" }, description: "Resume after this event id (sent by EventSource on reconnect; header names are case-insensitive)" }),
+  "last-event-id": z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: "last-event-id", in: "header" },
+      description: "Resume after this event id (sent by EventSource on reconnect; header names are case-insensitive)",
+    }),
 });
 
 export type EventsQueryValue = z.infer<typeof EventsQuery>;

@@ -16,6 +16,11 @@ export const HarnessSchema = z
 
 /** `harness_id` / `harness_name` on create calls: they may only name the built-in harness. */
 export const HarnessRefFields = {
-  harness_id: z.string().max(128).nullable().optional().openapi({ description: "Only the built-in harness (GET /v1/harnesses); another is a 422" }),
+  harness_id: z
+    .string()
+    .max(128)
+    .nullable()
+    .optional()
+    .openapi({ description: "Only the built-in harness (GET /v1/harnesses); another is a 422" }),
   harness_name: z.string().max(128).nullable().optional().openapi({ description: "Only `generic`, the built-in harness's name" }),
 };

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString } from "./common";
-import { CONTEXT_WINDOW_RANGE } from "../lib/context-window";
 import type { llmModels, llmProviders } from "../db/schema";
+import { CONTEXT_WINDOW_RANGE } from "../lib/context-window";
+import { boundedString } from "./common";
 
 /** Field limits of LLM providers and models. */
 const LLM_LIMITS = {
@@ -13,7 +13,8 @@ const LLM_LIMITS = {
 } as const;
 
 const ProviderType = z.enum(["openai", "anthropic", "llmsim"]).openapi({
-  description: "`openai`: Chat Completions of OpenAI or any OpenAI-compatible server; `anthropic`: Messages API; `llmsim`: built-in offline simulator",
+  description:
+    "`openai`: Chat Completions of OpenAI or any OpenAI-compatible server; `anthropic`: Messages API; `llmsim`: built-in offline simulator",
   example: "openai",
 });
 
@@ -82,9 +83,9 @@ export const UpdateLlmProviderSchema = z
 export const ReencryptResultSchema = z
   .object({
     re_encrypted: z.number().int().openapi({ description: "Keys that were sealed with an older key and now use ENCRYPTION_KEY" }),
-    unreadable: z
-      .array(z.string())
-      .openapi({ description: "Providers whose stored key neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens; set their api_key again" }),
+    unreadable: z.array(z.string()).openapi({
+      description: "Providers whose stored key neither ENCRYPTION_KEY nor ENCRYPTION_KEY_PREVIOUS opens; set their api_key again",
+    }),
     total: z.number().int().openapi({ description: "Providers of the organization with a stored key" }),
   })
   .openapi("ReencryptResult");
@@ -108,11 +109,11 @@ export const LlmModelSchema = z
     display_name: z.string().nullable().openapi({ example: "GPT-4o mini" }),
     is_default: z.boolean().openapi({ description: "The organization's default model (at most one)" }),
     status: Status,
-    context_window: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "Tokens the model takes (prompt and reply); null: its provider type's default (openai 128,000, anthropic 200,000, llmsim 8,192)", example: 128000 }),
+    context_window: z.number().int().nullable().openapi({
+      description:
+        "Tokens the model takes (prompt and reply); null: its provider type's default (openai 128,000, anthropic 200,000, llmsim 8,192)",
+      example: 128000,
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -16,7 +16,12 @@ const TextPart = z
   .object({
     type: z.literal("text"),
     text: z.string(),
-    truncated: z.literal(true).optional().openapi({ description: `Set on a reply whose text passed ${MAX_STORED_PART_BYTES} bytes as JSON: the stored text is its leading part (the stream carried all of it)` }),
+    truncated: z
+      .literal(true)
+      .optional()
+      .openapi({
+        description: `Set on a reply whose text passed ${MAX_STORED_PART_BYTES} bytes as JSON: the stored text is its leading part (the stream carried all of it)`,
+      }),
     original_bytes: z.number().int().optional().openapi({ description: "With truncated: the whole text's size in UTF-8 bytes" }),
   })
   .openapi("TextPart");
@@ -29,12 +34,17 @@ const InputTextPart = z
 const ImagePart = z
   .object({
     type: z.literal("image"),
-    url: boundedString(MESSAGE_LIMITS.imageUrlBytes).pipe(z.url({ protocol: /^https?$/ })).optional(),
+    url: boundedString(MESSAGE_LIMITS.imageUrlBytes)
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .optional(),
     base64: boundedString(MESSAGE_LIMITS.imageBase64Bytes).pipe(z.base64()).optional(),
     media_type: z.enum(["image/png", "image/jpeg", "image/gif", "image/webp"]).optional(),
   })
   .refine((p) => (p.url === undefined) !== (p.base64 === undefined), { message: "Give exactly one of url or base64" })
-  .refine((p) => p.base64 === undefined || p.media_type !== undefined, { message: "media_type is required with base64", path: ["media_type"] })
+  .refine((p) => p.base64 === undefined || p.media_type !== undefined, {
+    message: "media_type is required with base64",
+    path: ["media_type"],
+  })
   .openapi("ImagePart");
 
 const ToolCallPart = z
@@ -47,9 +57,7 @@ const ToolResultPart = z
 
 const ContentPartSchema = z.discriminatedUnion("type", [TextPart, ImagePart, ToolCallPart, ToolResultPart]).openapi("ContentPart");
 
-const Controls = z
-  .object({ model_id: idString("model").nullable().optional() })
-  .openapi("MessageControls");
+const Controls = z.object({ model_id: idString("model").nullable().optional() }).openapi("MessageControls");
 
 export const MessageSchema = z
   .object({
@@ -72,12 +80,17 @@ export const CreateMessageSchema = z
   .object({
     message: z.object({
       role: z.literal("user").openapi({ description: "Clients send user messages only" }),
-      content: z.array(z.discriminatedUnion("type", [InputTextPart, ImagePart])).min(1).max(MESSAGE_LIMITS.parts),
+      content: z
+        .array(z.discriminatedUnion("type", [InputTextPart, ImagePart]))
+        .min(1)
+        .max(MESSAGE_LIMITS.parts),
     }),
     controls: Controls.optional(),
     metadata: freeFormObject({ maxBytes: MESSAGE_LIMITS.metadataBytes })
       .optional()
-      .openapi({ description: `Free-form; at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON, nested at most ${FREE_FORM_MAX_DEPTH} levels` }),
+      .openapi({
+        description: `Free-form; at most ${MESSAGE_LIMITS.metadataBytes} bytes as JSON, nested at most ${FREE_FORM_MAX_DEPTH} levels`,
+      }),
     tags: TagsSchema.optional().openapi({ description: "Stored as metadata.tags; do not also send metadata.tags" }),
   })
   .superRefine((body, ctx) => {

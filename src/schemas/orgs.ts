@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString } from "./common";
 import type { orgs } from "../db/schema";
 import type { Role } from "../env";
+import { boundedString } from "./common";
 
 const Timestamp = z.string().openapi({ example: "2026-11-22T18:00:00.000Z" });
 
@@ -12,9 +12,7 @@ export const RoleSchema = z.enum(["owner", "admin", "member"]).openapi("Role", {
   example: "member",
 });
 
-const OrgName = boundedString(256)
-  .pipe(z.string().trim().min(1))
-  .openapi({ description: "Display name", example: "Acme Corp" });
+const OrgName = boundedString(256).pipe(z.string().trim().min(1)).openapi({ description: "Display name", example: "Acme Corp" });
 
 export const OrganizationSchema = z
   .object({

@@ -21,7 +21,10 @@ export const SessionSchema = z
     locale: z.string().nullable().openapi({ description: "The locale the session asked for, given to the model as a hint" }),
     capabilities: z.array(CapabilityRef).openapi({ description: "Capabilities this session adds to its agent's" }),
     tools: z.array(ClientToolSchema).openapi({ description: "Client-side tools this session adds to its agent's" }),
-    parallel_tool_calls: z.boolean().nullable().openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: as the agent says)" }),
+    parallel_tool_calls: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "Whether a reply's built-in tool calls run in parallel (null: as the agent says)" }),
     status: z.enum(SESSION_STATUSES).openapi({
       description:
         "`started`: no turn yet; `active`: a turn is running; `idle`: waiting for input; " +
@@ -53,7 +56,9 @@ const createSessionFields = {
   model_id: ModelRef.optional(),
   locale: Locale.optional(),
   capabilities: Capabilities.default([]).openapi({ description: "Added to the agent's capabilities for this session's turns" }),
-  tools: ClientToolsSchema.default([]).openapi({ description: "Client-side tools added to the agent's (a tool of the same name replaces the agent's)" }),
+  tools: ClientToolsSchema.default([]).openapi({
+    description: "Client-side tools added to the agent's (a tool of the same name replaces the agent's)",
+  }),
   parallel_tool_calls: z.boolean().nullable().optional(),
   ...HarnessRefFields,
   ...UpstreamOnlyFields,
@@ -65,7 +70,12 @@ export const CreateFlatSessionSchema = z
   .object({
     ...createSessionFields,
     agent_id: idString("agent").optional(),
-    agent_name: z.string().min(1).max(2048).optional().openapi({ description: "Instead of agent_id: the newest active agent of the organization with this name" }),
+    agent_name: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .openapi({ description: "Instead of agent_id: the newest active agent of the organization with this name" }),
   })
   .superRefine((body, ctx) => {
     if ((body.agent_id === undefined) === (body.agent_name === undefined)) {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { boundedString, freeFormObject } from "./common";
 
-const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
+export const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBytes: 16 * 1024 } as const;
 
 /**
  * A tool the client runs: the model may call it, the turn emits the call (`tool.call` with
@@ -9,7 +9,9 @@ const CLIENT_TOOL_LIMITS = { count: 64, descriptionBytes: 4 * 1024, parametersBy
  */
 export const ClientToolSchema = z
   .object({
-    type: z.literal("client_side").openapi({ description: "Only client-side tools can be declared; built-in tools come with capabilities" }),
+    type: z
+      .literal("client_side")
+      .openapi({ description: "Only client-side tools can be declared; built-in tools come with capabilities" }),
     name: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1–64 letters, digits, _ or -")
@@ -17,7 +19,10 @@ export const ClientToolSchema = z
     description: boundedString(CLIENT_TOOL_LIMITS.descriptionBytes).default(""),
     parameters: freeFormObject({ maxBytes: CLIENT_TOOL_LIMITS.parametersBytes })
       .default({ type: "object", properties: {} })
-      .openapi({ description: "JSON Schema of the arguments", example: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }),
+      .openapi({
+        description: "JSON Schema of the arguments",
+        example: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      }),
   })
   .openapi("ClientTool");
 

@@ -48,7 +48,10 @@ export const WebhookSchema = z
     description: z.string().nullable(),
     event_types: z.array(EventType),
     status: Status,
-    disabled_reason: z.string().nullable().openapi({ description: "Why the endpoint was disabled (by failing for 3 days, or by an admin); null when enabled" }),
+    disabled_reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the endpoint was disabled (by failing for 3 days, or by an admin); null when enabled" }),
     previous_secret_expires_at: Timestamp.nullable().openapi({
       description: "After a rotation: until when deliveries are also signed with the previous secret (24 h); null otherwise",
     }),
@@ -77,7 +80,9 @@ export const UpdateWebhookSchema = z
     url: WebhookUrl,
     event_types: EventTypes,
     description: Description.nullable(),
-    status: Status.openapi({ description: "`enabled` re-enables a disabled endpoint (and forgets its failures); `disabled` stops deliveries" }),
+    status: Status.openapi({
+      description: "`enabled` re-enables a disabled endpoint (and forgets its failures); `disabled` stops deliveries",
+    }),
   })
   .partial()
   .openapi("UpdateWebhook");
@@ -86,7 +91,10 @@ export const WebhookDeliverySchema = z
   .object({
     id: z.string().openapi({ example: "delivery_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
     webhook_id: z.string(),
-    message_id: z.string().openapi({ description: "The `webhook-id` header: the same for every attempt of one message", example: "msg_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" }),
+    message_id: z.string().openapi({
+      description: "The `webhook-id` header: the same for every attempt of one message",
+      example: "msg_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f",
+    }),
     event_type: z.string().openapi({ example: "session.idle" }),
     attempt: z.number().int().nullable().openapi({ description: "1 for the first attempt; null on the dead-letter record" }),
     status: z.enum(["succeeded", "failed", "dead_lettered"]).openapi({
@@ -121,7 +129,9 @@ export function toWebhook(row: WebhookRow, now = Date.now()): Webhook {
     id: row.id,
     url: row.url,
     description: row.description ?? null,
-    event_types: row.eventTypes.filter((t): t is (typeof WEBHOOK_EVENT_TYPES)[number] => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(t)),
+    event_types: row.eventTypes.filter((t): t is (typeof WEBHOOK_EVENT_TYPES)[number] =>
+      (WEBHOOK_EVENT_TYPES as readonly string[]).includes(t),
+    ),
     status: row.status,
     disabled_reason: row.status === "disabled" ? (row.disabledReason ?? null) : null,
     previous_secret_expires_at: previousValid ? row.previousSecretExpiresAt : null,

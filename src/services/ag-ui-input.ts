@@ -1,6 +1,6 @@
 import { ApiError, type FieldError } from "../lib/errors";
 import type { RunAgentInputValue } from "../schemas/ag-ui";
-import { CreateMessageSchema, type ContentPart } from "../schemas/messages";
+import { type ContentPart, CreateMessageSchema } from "../schemas/messages";
 
 /** The media types a session's image part takes. */
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -24,7 +24,9 @@ export function runContentOf(input: RunAgentInputValue): { messageId: string; co
   const last = input.messages[index];
   const path = `body.messages.${index}`;
   if (last?.role !== "user") {
-    throw new ApiError("validation_failed", { errors: [{ path: index < 0 ? "body.messages" : `${path}.role`, message: "A run without resume needs a new user message last" }] });
+    throw new ApiError("validation_failed", {
+      errors: [{ path: index < 0 ? "body.messages" : `${path}.role`, message: "A run without resume needs a new user message last" }],
+    });
   }
   const content: ContentPart[] = [];
   const errors: FieldError[] = [];
@@ -37,7 +39,10 @@ export function runContentOf(input: RunAgentInputValue): { messageId: string; co
       } else if (part?.type === "image" && imageOf(part.source)) {
         content.push(imageOf(part.source) as ContentPart);
       } else {
-        errors.push({ path: `${path}.content.${j}`, message: "Only text and image parts (a URL, or base64 data of a PNG, JPEG, GIF or WebP) can be sent" });
+        errors.push({
+          path: `${path}.content.${j}`,
+          message: "Only text and image parts (a URL, or base64 data of a PNG, JPEG, GIF or WebP) can be sent",
+        });
       }
     });
   } else {
@@ -45,12 +50,18 @@ export function runContentOf(input: RunAgentInputValue): { messageId: string; co
   }
   if (errors.length > 0) throw new ApiError("validation_failed", { errors });
   if (input.context.length > 0) {
-    content.push({ type: "text", text: ["Context from the application:", ...input.context.map((c) => `- ${c.description}: ${c.value}`)].join("\n") });
+    content.push({
+      type: "text",
+      text: ["Context from the application:", ...input.context.map((c) => `- ${c.description}: ${c.value}`)].join("\n"),
+    });
   }
   const checked = CreateMessageSchema.safeParse({ message: { role: "user", content } });
   if (!checked.success) {
     throw new ApiError("validation_failed", {
-      errors: checked.error.issues.map((issue) => ({ path: [`${path}.content`, ...issue.path.slice(2).map(String)].join("."), message: issue.message })),
+      errors: checked.error.issues.map((issue) => ({
+        path: [`${path}.content`, ...issue.path.slice(2).map(String)].join("."),
+        message: issue.message,
+      })),
     });
   }
   return { messageId: last.id, content: checked.data.message.content };

@@ -1,18 +1,18 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
-import { isKnownCapability } from "../capabilities/registry";
 import { configProblems, isMcpRef, mcpServerIdOf } from "../capabilities/refs";
-import { mcpServerRowsByIds } from "./mcp-servers";
+import { isKnownCapability } from "../capabilities/registry";
 import type { Database } from "../db/client";
 import { agentCapabilities, agents } from "../db/schema";
 import { chunk, rowsPerInsert } from "../lib/d1-params";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { nowIso } from "../lib/time";
-import { assertToolNamesFree, refuseUpstreamOnly } from "./compat";
 import { contains } from "../lib/sql";
-import { assertModelInOrg } from "./models";
+import { nowIso } from "../lib/time";
 import type { CapabilityRefValue, CreateAgentInput, UpdateAgentInput } from "../schemas/agents";
-import { toAgent, type Agent } from "../schemas/agents";
+import { type Agent, toAgent } from "../schemas/agents";
+import { assertToolNamesFree, refuseUpstreamOnly } from "./compat";
+import { mcpServerRowsByIds } from "./mcp-servers";
+import { assertModelInOrg } from "./models";
 
 type AgentRow = typeof agents.$inferSelect;
 
@@ -22,7 +22,9 @@ type AgentRow = typeof agents.$inferSelect;
  * allow-list cannot read.
  */
 export async function assertKnownCapabilities(db: Database, orgId: string, refs: CapabilityRefValue[]): Promise<void> {
-  const invalid = refs.flatMap((c, i) => configProblems(c.ref, c.config).map(([field, message]) => ({ path: `body.capabilities.${i}.config.${field}`, message })));
+  const invalid = refs.flatMap((c, i) =>
+    configProblems(c.ref, c.config).map(([field, message]) => ({ path: `body.capabilities.${i}.config.${field}`, message })),
+  );
   if (invalid.length > 0) throw new ApiError("validation_failed", { errors: invalid });
   const mcpIds = refs.map((c) => mcpServerIdOf(c.ref)).filter((id): id is string => id !== null);
   const servers = new Set((await mcpServerRowsByIds(db, orgId, mcpIds)).map((r) => r.id));
@@ -62,7 +64,11 @@ export function capabilityInserts(db: Database, agentId: string, refs: Capabilit
 
 /** An agent of the org (archived too), or 404 — the same 404 for another org's id. */
 async function getAgentRow(db: Database, orgId: string, agentId: string): Promise<AgentRow> {
-  const row = await db.select().from(agents).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))).get();
+  const row = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.id, agentId), eq(agents.orgId, orgId)))
+    .get();
   if (!row) throw new ApiError("agent_not_found");
   return row;
 }
@@ -72,7 +78,10 @@ export async function getAgent(db: Database, orgId: string, agentId: string): Pr
   // The capabilities are selected by the path's id alone; another org's rows are never shown,
   // because without the agent row (filtered by org) the answer is a 404.
   const [rows, caps] = await db.batch([
-    db.select().from(agents).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))),
+    db
+      .select()
+      .from(agents)
+      .where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))),
     capabilityQuery(db, eq(agentCapabilities.agentId, agentId)),
   ]);
   const row = rows[0];
@@ -91,7 +100,13 @@ export async function listAgents(
   page: { offset: number; limit: number; search?: string | undefined },
 ): Promise<{ data: Agent[]; total: number; offset: number; limit: number }> {
   const where = and(eq(agents.orgId, orgId), eq(agents.status, "active"), page.search ? contains(agents.name, page.search) : undefined);
-  const pageRows = db.select().from(agents).where(where).orderBy(desc(agents.createdAt), desc(agents.id)).limit(page.limit).offset(page.offset);
+  const pageRows = db
+    .select()
+    .from(agents)
+    .where(where)
+    .orderBy(desc(agents.createdAt), desc(agents.id))
+    .limit(page.limit)
+    .offset(page.offset);
   // The capabilities of exactly that page, found through the page query itself (no ids bound).
   const pageAgents = pageRows.as("page_agents");
   const [rows, totals, caps] = await db.batch([
@@ -157,7 +172,11 @@ export async function updateAgent(db: Database, orgId: string, agentId: string, 
     assertToolNamesFree(input.tools ?? current.tools, capabilities);
   }
   await assertModelInOrg(db, orgId, input.default_model_id, "body.default_model_id");
-  const update = db.update(agents).set(changedColumns(input)).where(and(eq(agents.id, agentId), eq(agents.orgId, orgId))).returning();
+  const update = db
+    .update(agents)
+    .set(changedColumns(input))
+    .where(and(eq(agents.id, agentId), eq(agents.orgId, orgId)))
+    .returning();
   if (input.capabilities) {
     const [updated] = await db.batch([
       update,

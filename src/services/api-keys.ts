@@ -1,7 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { principalCache } from "./principal-cache";
 import { apiKeys } from "../db/schema";
 import type { Principal } from "../env";
 import { generateApiKey } from "../lib/crypto";
@@ -10,7 +9,8 @@ import { newId } from "../lib/ids";
 import { secretQuery } from "../lib/redact";
 import { nowIso } from "../lib/time";
 import type { CreateApiKeySchema, CreatedApiKeySchema } from "../schemas/auth";
-import { toApiKey, type ApiKey } from "../schemas/auth";
+import { type ApiKey, toApiKey } from "../schemas/auth";
+import { principalCache } from "./principal-cache";
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -67,14 +67,7 @@ export async function revokeApiKey(db: Database, principal: Principal, keyId: st
   const revoked = await db
     .update(apiKeys)
     .set({ revokedAt: nowIso() })
-    .where(
-      and(
-        eq(apiKeys.id, keyId),
-        eq(apiKeys.userId, principal.userId),
-        eq(apiKeys.orgId, principal.orgId),
-        isNull(apiKeys.revokedAt),
-      ),
-    )
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, principal.userId), eq(apiKeys.orgId, principal.orgId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
   // Only a revoke that revoked something clears the cache: a 404 must not let anyone flush it.
   if (revoked.length === 0) throw new ApiError("api_key_not_found");

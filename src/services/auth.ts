@@ -83,7 +83,11 @@ export async function register(db: Database, env: { JWT_SECRET?: string }, input
 /** Signs a user in. Unknown email and wrong password are the same 401, after the same hashing work. */
 export async function login(db: Database, env: { JWT_SECRET?: string }, input: z.infer<typeof LoginSchema>): Promise<AuthTokens> {
   const secret = jwtSecret(env);
-  const row = await db.select().from(users).where(eq(users.email, normalizeEmail(input.email))).get();
+  const row = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(input.email)))
+    .get();
   const matches = await verifyPassword(input.password, row?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!row || !matches) throw new ApiError("unauthorized", { detail: "Invalid email or password" });
   return issueTokens(db, secret, row, newId("rtok"));

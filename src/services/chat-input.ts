@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, type FieldError } from "../lib/errors";
 import { freeFormValue } from "../schemas/common";
-import { CreateMessageSchema, type ContentPart } from "../schemas/messages";
+import { type ContentPart, CreateMessageSchema } from "../schemas/messages";
 import type { ApprovalDecisionInput, ToolResultInput } from "../session/rpc";
 
 /** The size limit of one tool output, as on `POST …/tool-results`. */
@@ -77,7 +77,11 @@ function isToolPart(part: Record<string, unknown>): boolean {
  * The outputs an assistant UIMessage carries for calls the client runs (`addToolOutput`):
  * `output-available` becomes a result, `output-error` an error, for each call `pending` names.
  */
-export function clientToolOutputs(parts: readonly Record<string, unknown>[], index: number, pending: (toolCallId: string) => boolean): ToolResultInput[] {
+export function clientToolOutputs(
+  parts: readonly Record<string, unknown>[],
+  index: number,
+  pending: (toolCallId: string) => boolean,
+): ToolResultInput[] {
   const outputs: ToolResultInput[] = [];
   const errors: FieldError[] = [];
   parts.forEach((part, j) => {
@@ -99,7 +103,11 @@ export function clientToolOutputs(parts: readonly Record<string, unknown>[], ind
 }
 
 /** The decisions an assistant UIMessage carries for calls waiting for approval (`addToolApprovalResponse`), for each call `pending` names. */
-export function approvalDecisions(parts: readonly Record<string, unknown>[], index: number, pending: (toolCallId: string) => boolean): ApprovalDecisionInput[] {
+export function approvalDecisions(
+  parts: readonly Record<string, unknown>[],
+  index: number,
+  pending: (toolCallId: string) => boolean,
+): ApprovalDecisionInput[] {
   const decisions: ApprovalDecisionInput[] = [];
   const errors: FieldError[] = [];
   parts.forEach((part, j) => {

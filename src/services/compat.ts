@@ -39,7 +39,9 @@ export function refuseUpstreamOnly(input: UpstreamFields): void {
  */
 export function assertToolNamesFree(tools: readonly { name: string }[], capabilities: readonly { ref: string }[]): void {
   const taken = new Set(capabilities.flatMap((c) => toolNamesOf(c.ref)));
-  const errors = tools.flatMap((tool, i) => (taken.has(tool.name) ? [{ path: `body.tools.${i}.name`, message: "A tool of an enabled capability has this name" }] : []));
+  const errors = tools.flatMap((tool, i) =>
+    taken.has(tool.name) ? [{ path: `body.tools.${i}.name`, message: "A tool of an enabled capability has this name" }] : [],
+  );
   if (errors.length > 0) throw new ApiError("validation_failed", { errors });
 }
 
@@ -47,7 +49,9 @@ export function assertToolNamesFree(tools: readonly { name: string }[], capabili
 export function assertCapabilitiesFree(capabilities: readonly { ref: string }[], agentTools: readonly { name: string }[]): void {
   const names = new Set(agentTools.map((t) => t.name));
   const errors = capabilities.flatMap((c, i) =>
-    toolNamesOf(c.ref).some((name) => names.has(name)) ? [{ path: `body.capabilities.${i}`, message: "Has a tool named like one of the agent's client-side tools" }] : [],
+    toolNamesOf(c.ref).some((name) => names.has(name))
+      ? [{ path: `body.capabilities.${i}`, message: "Has a tool named like one of the agent's client-side tools" }]
+      : [],
   );
   if (errors.length > 0) throw new ApiError("validation_failed", { errors });
 }

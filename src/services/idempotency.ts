@@ -1,7 +1,7 @@
 import { and, eq, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
-import { decryptSecret, encryptSecret, EncryptionError, type EncryptionEnv } from "../lib/encryption";
+import { decryptSecret, type EncryptionEnv, EncryptionError, encryptSecret } from "../lib/encryption";
 import { ApiError } from "../lib/errors";
 import { IDEMPOTENCY_TTL_MS } from "../lib/idempotency-ttl";
 
@@ -44,7 +44,15 @@ export async function claimKey(db: Database, env: EncryptionEnv, caller: string,
     .values({ caller, key, requestHash, state: "in_flight", leaseUntil: lease, expiresAt: now + IDEMPOTENCY_TTL_MS })
     .onConflictDoUpdate({
       target: [idempotencyKeys.caller, idempotencyKeys.key],
-      set: { requestHash, state: "in_flight", leaseUntil: lease, expiresAt: now + IDEMPOTENCY_TTL_MS, status: null, body: null, contentType: null },
+      set: {
+        requestHash,
+        state: "in_flight",
+        leaseUntil: lease,
+        expiresAt: now + IDEMPOTENCY_TTL_MS,
+        status: null,
+        body: null,
+        contentType: null,
+      },
       // Take over only what nobody holds: an expired key, or a dead request's claim on the same request.
       setWhere: or(
         lt(idempotencyKeys.expiresAt, now),
@@ -53,9 +61,16 @@ export async function claimKey(db: Database, env: EncryptionEnv, caller: string,
     })
     .returning({ key: idempotencyKeys.key });
   if (claimed.length > 0) return { kind: "claimed", lease };
-  const row = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key))).get();
+  const row = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key)))
+    .get();
   if (!row) return claimKey(db, env, caller, key, requestHash); // deleted meanwhile (its request failed): try again
-  if (row.requestHash !== requestHash) throw new ApiError("idempotency_key_reused", { errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }] });
+  if (row.requestHash !== requestHash)
+    throw new ApiError("idempotency_key_reused", {
+      errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }],
+    });
   if (row.state === "in_flight") throw new ApiError("idempotency_key_in_progress", { retryAfterSeconds: 1 });
   if (row.status === null || row.body === null) throw unreplayable();
   let body: string;
@@ -71,19 +86,37 @@ export async function claimKey(db: Database, env: EncryptionEnv, caller: string,
 
 /** Our claim, and no later one: a request that outlived its lease must not settle its successor's claim. */
 function ourClaim(caller: string, key: string, lease: number) {
-  return and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "in_flight"), eq(idempotencyKeys.leaseUntil, lease));
+  return and(
+    eq(idempotencyKeys.caller, caller),
+    eq(idempotencyKeys.key, key),
+    eq(idempotencyKeys.state, "in_flight"),
+    eq(idempotencyKeys.leaseUntil, lease),
+  );
 }
 
 /**
  * Records the successful first answer for replay. If it cannot be sealed or stored, the key is
  * still marked done (without an answer), so a retry is told so instead of creating twice.
  */
-export async function completeKey(db: Database, env: EncryptionEnv, caller: string, key: string, lease: number, response: StoredResponse): Promise<void> {
+export async function completeKey(
+  db: Database,
+  env: EncryptionEnv,
+  caller: string,
+  key: string,
+  lease: number,
+  response: StoredResponse,
+): Promise<void> {
   try {
     const body = await encryptSecret(env, response.body, sealContext(caller, key));
-    await db.update(idempotencyKeys).set({ state: "done", status: response.status, body, contentType: response.contentType }).where(ourClaim(caller, key, lease));
+    await db
+      .update(idempotencyKeys)
+      .set({ state: "done", status: response.status, body, contentType: response.contentType })
+      .where(ourClaim(caller, key, lease));
   } catch (err) {
-    await db.update(idempotencyKeys).set({ state: "done", status: null, body: null, contentType: null }).where(ourClaim(caller, key, lease));
+    await db
+      .update(idempotencyKeys)
+      .set({ state: "done", status: null, body: null, contentType: null })
+      .where(ourClaim(caller, key, lease));
     throw err;
   }
 }
@@ -95,7 +128,9 @@ export async function releaseKey(db: Database, caller: string, key: string, leas
 
 /** Deletes keys past their 24 hours (a few at a time, off the request's path). */
 export async function pruneKeys(db: Database): Promise<void> {
-  await db.run(sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.expiresAt} < ${Date.now()} LIMIT 100)`);
+  await db.run(
+    sql`DELETE FROM ${idempotencyKeys} WHERE rowid IN (SELECT rowid FROM ${idempotencyKeys} WHERE ${idempotencyKeys.expiresAt} < ${Date.now()} LIMIT 100)`,
+  );
 }
 
 function sealContext(caller: string, key: string): string {

@@ -6,8 +6,8 @@ import { newId } from "../lib/ids";
 import { isUniqueViolation } from "../lib/redact";
 import { nowIso } from "../lib/time";
 import type { CreateLlmModelInput, LlmModel, LlmModelWithProvider, UpdateLlmModelInput } from "../schemas/llm";
+import { type ProviderSummary, toLlmModel, toLlmModelWithProvider } from "../schemas/llm";
 import { getProviderRow } from "./llm-providers";
-import { toLlmModel, toLlmModelWithProvider, type ProviderSummary } from "../schemas/llm";
 
 type ModelRow = typeof llmModels.$inferSelect;
 
@@ -83,7 +83,9 @@ export async function createModel(db: Database, orgId: string, providerId: strin
       updatedAt: now,
     })
     .returning();
-  const rows = await namingModel(async () => (input.is_default ? (await db.batch([clearDefault(db, orgId, id, now), insert]))[1] : await insert));
+  const rows = await namingModel(async () =>
+    input.is_default ? (await db.batch([clearDefault(db, orgId, id, now), insert]))[1] : await insert,
+  );
   const row = rows[0];
   if (!row) throw new Error("model insert returned no row");
   return toLlmModel(row);

@@ -1,11 +1,11 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { llmProviders } from "../db/schema";
-import { currentKeyId, encryptSecret, EncryptionError, reencryptSecret, type EncryptionEnv } from "../lib/encryption";
+import { currentKeyId, type EncryptionEnv, EncryptionError, encryptSecret, reencryptSecret } from "../lib/encryption";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { privateProviderUrlsAllowed, providerUrlRefusal, type ProviderUrlEnv } from "../llm/provider-url";
+import { type ProviderUrlEnv, privateProviderUrlsAllowed, providerUrlRefusal } from "../llm/provider-url";
 import type { CreateLlmProviderInput, LlmProvider, ReencryptResult, UpdateLlmProviderInput } from "../schemas/llm";
 import { toLlmProvider } from "../schemas/llm";
 
@@ -44,7 +44,12 @@ export async function listProviders(db: Database, orgId: string): Promise<LlmPro
 }
 
 /** Creates a provider (its base_url checked by the URL policy); its API key is sealed to the new provider id before anything is stored. */
-export async function createProvider(db: Database, env: EncryptionEnv & ProviderUrlEnv, orgId: string, input: CreateLlmProviderInput): Promise<LlmProvider> {
+export async function createProvider(
+  db: Database,
+  env: EncryptionEnv & ProviderUrlEnv,
+  orgId: string,
+  input: CreateLlmProviderInput,
+): Promise<LlmProvider> {
   assertBaseUrlAllowed(env, input.base_url);
   const id = newId("provider");
   const now = nowIso();

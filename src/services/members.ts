@@ -1,16 +1,15 @@
 import type { z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull, ne, notExists, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { principalCache } from "./principal-cache";
 import { apiKeys, memberships, users } from "../db/schema";
 import type { Role } from "../env";
 import { ApiError } from "../lib/errors";
 import { isUniqueViolation } from "../lib/redact";
 import { nowIso } from "../lib/time";
 import type { AddMemberSchema } from "../schemas/orgs";
+import { type Member, type MemberRow, toMember } from "../schemas/orgs";
 import { normalizeEmail } from "./auth";
-import { toMember, type Member, type MemberRow } from "../schemas/orgs";
-
+import { principalCache } from "./principal-cache";
 
 const memberColumns = {
   userId: memberships.userId,
@@ -65,7 +64,11 @@ async function getMemberRow(db: Database, orgId: string, userId: string): Promis
 /** Adds an existing user (by email) to the org. Already a member: 409 `conflict`. */
 export async function addMember(db: Database, actorRole: Role, orgId: string, input: z.infer<typeof AddMemberSchema>): Promise<Member> {
   assertMayTouch(actorRole, "member", input.role);
-  const user = await db.select().from(users).where(eq(users.email, normalizeEmail(input.email))).get();
+  const user = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(input.email)))
+    .get();
   if (!user) throw new ApiError("user_not_found", { detail: "No user has this email" });
   const createdAt = nowIso();
   try {
@@ -85,13 +88,7 @@ export async function updateMember(db: Database, actorRole: Role, orgId: string,
   const updated = await db
     .update(memberships)
     .set({ role })
-    .where(
-      and(
-        eq(memberships.orgId, orgId),
-        eq(memberships.userId, userId),
-        or(ne(memberships.role, "owner"), anotherOwnerRemains(orgId)),
-      ),
-    )
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId), or(ne(memberships.role, "owner"), anotherOwnerRemains(orgId))))
     .returning({ userId: memberships.userId });
   if (updated.length === 0) throw new ApiError("invalid_state", { detail: "An organization must keep at least one owner" });
   principalCache.clear();
@@ -109,11 +106,7 @@ export async function removeMember(db: Database, actorRole: Role, orgId: string,
     db
       .delete(memberships)
       .where(
-        and(
-          eq(memberships.orgId, orgId),
-          eq(memberships.userId, userId),
-          or(ne(memberships.role, "owner"), anotherOwnerRemains(orgId)),
-        ),
+        and(eq(memberships.orgId, orgId), eq(memberships.userId, userId), or(ne(memberships.role, "owner"), anotherOwnerRemains(orgId))),
       )
       .returning({ userId: memberships.userId }),
     db

@@ -7,7 +7,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { CreateOrganizationSchema, UpdateOrganizationSchema } from "../schemas/orgs";
-import { toOrganization, type Organization } from "../schemas/orgs";
+import { type Organization, toOrganization } from "../schemas/orgs";
 
 type OrgRow = typeof orgs.$inferSelect;
 
@@ -41,13 +41,14 @@ export async function listOrganizations(db: Database, userId: string): Promise<O
 }
 
 /** Creates an org with the caller as its owner, in one batch. */
-export async function createOrganization(db: Database, userId: string, input: z.infer<typeof CreateOrganizationSchema>): Promise<Organization> {
+export async function createOrganization(
+  db: Database,
+  userId: string,
+  input: z.infer<typeof CreateOrganizationSchema>,
+): Promise<Organization> {
   const now = nowIso();
   const row: OrgRow = { id: newId("org"), name: input.name, createdAt: now, updatedAt: now };
-  await db.batch([
-    db.insert(orgs).values(row),
-    db.insert(memberships).values({ orgId: row.id, userId, role: "owner", createdAt: now }),
-  ]);
+  await db.batch([db.insert(orgs).values(row), db.insert(memberships).values({ orgId: row.id, userId, role: "owner", createdAt: now })]);
   return toOrganization(row, "owner");
 }
 

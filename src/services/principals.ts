@@ -5,8 +5,8 @@ import type { Principal } from "../env";
 import { DUMMY_PASSWORD_HASH, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { secretQuery } from "../lib/redact";
-import { principalCache, unknownKeys } from "./principal-cache";
 import { nowIso } from "../lib/time";
+import { principalCache, unknownKeys } from "./principal-cache";
 
 /**
  * The fixed tenant of AUTH_MODE=none: the org and user that `npm run dev` seeds (scripts/dev.mjs),
@@ -40,10 +40,7 @@ async function readUserPrincipal(db: Database, userId: string, requestedOrgId: s
   const row = await db
     .select({ defaultOrgId: users.defaultOrgId, orgId: memberships.orgId, role: memberships.role })
     .from(users)
-    .leftJoin(
-      memberships,
-      and(eq(memberships.userId, users.id), eq(memberships.orgId, requestedOrgId ?? users.defaultOrgId)),
-    )
+    .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.orgId, requestedOrgId ?? users.defaultOrgId)))
     .where(eq(users.id, userId))
     .get();
   if (!row) throw new ApiError("unauthorized");

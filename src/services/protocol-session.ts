@@ -3,7 +3,7 @@ import type { OrgEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { ApprovalDecisionInput, PostedMessage, PostMessageInput, ToolResultInput } from "../session/rpc";
-import { sessionClient, type SessionClient } from "./session-client";
+import { type SessionClient, sessionClient } from "./session-client";
 
 /** What makes a client protocol's message one message: its own id (the AI SDK's UIMessage id, AG-UI's message id). */
 export interface ProtocolMessageKey {
@@ -22,7 +22,12 @@ export interface ProtocolMessageKey {
  * Idempotency-Key of the caller in the org, remembered by the session object; the same id with
  * other content is a 422 naming the id's field.
  */
-export async function postProtocolMessage(c: Context<OrgEnv>, sessionId: string, input: PostMessageInput, key: ProtocolMessageKey): Promise<PostedMessage> {
+export async function postProtocolMessage(
+  c: Context<OrgEnv>,
+  sessionId: string,
+  input: PostMessageInput,
+  key: ProtocolMessageKey,
+): Promise<PostedMessage> {
   const { caller, principal } = c.var;
   const idempotency = {
     key: `${key.scope}:${key.id}`,
@@ -33,7 +38,10 @@ export async function postProtocolMessage(c: Context<OrgEnv>, sessionId: string,
     return await sessionClient({ env: c.env, var: { ...c.var, idempotency } }, sessionId).postMessage(input);
   } catch (err) {
     if (!(err instanceof ApiError) || err.code !== "idempotency_key_reused") throw err;
-    throw new ApiError("idempotency_key_reused", { detail: "This message id was sent before with other content", errors: [{ path: key.path, message: "Already sent with other content" }] });
+    throw new ApiError("idempotency_key_reused", {
+      detail: "This message id was sent before with other content",
+      errors: [{ path: key.path, message: "Already sent with other content" }],
+    });
   }
 }
 

@@ -2,9 +2,10 @@ import type { BookmarkNotes } from "../db/bookmarks";
 import type { Caller, Env, IdempotencyRequest, Principal } from "../env";
 import { ApiError } from "../lib/errors";
 import {
-  isRefusal,
+  type ApprovalDecisionInput,
   type EventEnvelope,
   type EventListQuery,
+  isRefusal,
   type Message,
   type Page,
   type PostedMessage,
@@ -14,9 +15,8 @@ import {
   type SessionInit,
   type SessionMeta,
   type ToolResultInput,
-  type ApprovalDecisionInput,
 } from "../session/rpc";
-import { subscriptionRequest, type Subscription } from "../session/subscription";
+import { type Subscription, subscriptionRequest } from "../session/subscription";
 
 /**
  * The Durable Object of a session: one per session id, found by name. Only this file (and tests
@@ -33,22 +33,40 @@ const STREAMS_RETRY_AFTER_SECONDS = 5;
 export function refusalError(refusal: Refusal): ApiError {
   switch (refusal.refused) {
     case "invalid_cursor":
-      return new ApiError("invalid_cursor", { errors: [{ path: refusal.path, message: "Not an event id or sequence this session handed out" }] });
+      return new ApiError("invalid_cursor", {
+        errors: [{ path: refusal.path, message: "Not an event id or sequence this session handed out" }],
+      });
     case "not_waiting_for_tool_results":
-      return new ApiError("not_waiting_for_tool_results", { detail: "The session is not waiting for tool results: no client-side tool call is pending" });
+      return new ApiError("not_waiting_for_tool_results", {
+        detail: "The session is not waiting for tool results: no client-side tool call is pending",
+      });
     case "unknown_tool_call":
-      return new ApiError("unknown_tool_call", { errors: refusal.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Not a pending tool call of this session" })) });
+      return new ApiError("unknown_tool_call", {
+        errors: refusal.indexes.map((i) => ({
+          path: `body.tool_results.${i}.tool_call_id`,
+          message: "Not a pending tool call of this session",
+        })),
+      });
     case "tool_call_already_answered":
-      return new ApiError("tool_call_already_answered", { errors: refusal.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })) });
+      return new ApiError("tool_call_already_answered", {
+        errors: refusal.indexes.map((i) => ({ path: `body.tool_results.${i}.tool_call_id`, message: "Already answered" })),
+      });
     case "unknown_approval":
       return new ApiError("unknown_tool_call", {
         detail: "No call of this session waited for approval with this id",
-        errors: refusal.indexes.map((i) => ({ path: `body.decisions.${i}.tool_call_id`, message: "Not a call that waited for approval in this session" })),
+        errors: refusal.indexes.map((i) => ({
+          path: `body.decisions.${i}.tool_call_id`,
+          message: "Not a call that waited for approval in this session",
+        })),
       });
     case "tool_call_already_decided":
-      return new ApiError("tool_call_already_decided", { errors: refusal.indexes.map((i) => ({ path: `body.decisions.${i}.tool_call_id`, message: "Already decided" })) });
+      return new ApiError("tool_call_already_decided", {
+        errors: refusal.indexes.map((i) => ({ path: `body.decisions.${i}.tool_call_id`, message: "Already decided" })),
+      });
     case "idempotency_key_reused":
-      return new ApiError("idempotency_key_reused", { errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }] });
+      return new ApiError("idempotency_key_reused", {
+        errors: [{ path: "header.idempotency-key", message: "Already used with a different request" }],
+      });
     case "too_many_streams":
       return new ApiError("too_many_streams", { retryAfterSeconds: STREAMS_RETRY_AFTER_SECONDS });
     case "session_not_found":
@@ -166,7 +184,8 @@ export class SessionClient {
     // Streams count per user, whichever of their keys or tokens opened them: keys cannot multiply a cap.
     const res = await this.#stub.fetch(subscriptionRequest({ ...input, meta: this.#meta, caller: caller.userId, credential }));
     // A new response, so the middleware can add its headers (X-Request-ID) to the upgrade too.
-    if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
+    if (res.status === 101 && res.webSocket)
+      return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);
     if (isRefusal(body)) throw refusalError(body);
     throw new Error(`session object answered a subscription with ${res.status}`);

@@ -2,16 +2,16 @@ import { and, count, desc, eq, gte, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { webhookDeliveries, webhooks } from "../db/schema";
 import type { Env } from "../env";
-import { encryptSecret, type EncryptionEnv } from "../lib/encryption";
+import { type EncryptionEnv, encryptSecret } from "../lib/encryption";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import {
+  type CreateWebhookInput,
   toWebhook,
   toWebhookDelivery,
-  WEBHOOK_LIMITS,
-  type CreateWebhookInput,
   type UpdateWebhookInput,
+  WEBHOOK_LIMITS,
   type Webhook,
   type WebhookDelivery,
   type WebhookWithSecret,
@@ -19,7 +19,7 @@ import {
 import { DELIVERY_RETENTION_MS } from "../webhooks/delivery-log";
 import { TEST_EVENT_TYPE, type WebhookQueueMessage } from "../webhooks/messages";
 import { newWebhookSecret } from "../webhooks/signing";
-import { privateWebhookUrlsAllowed, webhookUrlRefusal, type WebhookUrlEnv } from "../webhooks/url-policy";
+import { privateWebhookUrlsAllowed, type WebhookUrlEnv, webhookUrlRefusal } from "../webhooks/url-policy";
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -58,7 +58,12 @@ export async function listWebhooks(db: Database, orgId: string): Promise<Webhook
  * Registers an endpoint with a new signing secret, returned this once. The insert itself checks
  * the org's count (one statement), so concurrent creates cannot pass the limit together.
  */
-export async function createWebhook(db: Database, env: EncryptionEnv & WebhookUrlEnv, orgId: string, input: CreateWebhookInput): Promise<WebhookWithSecret> {
+export async function createWebhook(
+  db: Database,
+  env: EncryptionEnv & WebhookUrlEnv,
+  orgId: string,
+  input: CreateWebhookInput,
+): Promise<WebhookWithSecret> {
   assertUrlAllowed(env, input.url);
   const id = newId("webhook");
   const secret = newWebhookSecret();
@@ -73,7 +78,13 @@ export async function createWebhook(db: Database, env: EncryptionEnv & WebhookUr
 }
 
 /** Partial update. `status: enabled` also forgets the failure streak and the reason; `disabled` stops deliveries. */
-export async function updateWebhook(db: Database, env: WebhookUrlEnv, orgId: string, webhookId: string, input: UpdateWebhookInput): Promise<Webhook> {
+export async function updateWebhook(
+  db: Database,
+  env: WebhookUrlEnv,
+  orgId: string,
+  webhookId: string,
+  input: UpdateWebhookInput,
+): Promise<Webhook> {
   assertUrlAllowed(env, input.url);
   const statusChange =
     input.status === "enabled"
@@ -129,12 +140,18 @@ export async function rotateWebhookSecret(db: Database, env: EncryptionEnv, orgI
     .where(and(eq(webhooks.id, row.id), eq(webhooks.orgId, orgId), eq(webhooks.secretEncrypted, row.secretEncrypted)))
     .returning()
     .get();
-  if (!updated) throw new ApiError("conflict", { detail: "The secret was rotated by another request at the same time; rotate again if needed" });
+  if (!updated)
+    throw new ApiError("conflict", { detail: "The secret was rotated by another request at the same time; rotate again if needed" });
   return { ...toWebhook(updated, now), secret };
 }
 
 /** Queues a `webhook.test` delivery to this endpoint only (one attempt; its outcome shows in the delivery log). */
-export async function sendTestEvent(db: Database, env: Pick<Env, "WEBHOOK_QUEUE">, orgId: string, webhookId: string): Promise<{ message_id: string; type: typeof TEST_EVENT_TYPE }> {
+export async function sendTestEvent(
+  db: Database,
+  env: Pick<Env, "WEBHOOK_QUEUE">,
+  orgId: string,
+  webhookId: string,
+): Promise<{ message_id: string; type: typeof TEST_EVENT_TYPE }> {
   const row = await getWebhookRow(db, orgId, webhookId);
   const messageId = newId("msg");
   const message: WebhookQueueMessage = {
@@ -157,8 +174,17 @@ export async function listDeliveries(
   const since = new Date(Date.now() - DELIVERY_RETENTION_MS).toISOString();
   const scope = and(eq(webhookDeliveries.webhookId, webhookId), gte(webhookDeliveries.createdAt, since));
   const [owner, rows, totals] = await db.batch([
-    db.select({ id: webhooks.id }).from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.orgId, orgId))),
-    db.select().from(webhookDeliveries).where(scope).orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(page.limit).offset(page.offset),
+    db
+      .select({ id: webhooks.id })
+      .from(webhooks)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.orgId, orgId))),
+    db
+      .select()
+      .from(webhookDeliveries)
+      .where(scope)
+      .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+      .limit(page.limit)
+      .offset(page.offset),
     db.select({ total: count() }).from(webhookDeliveries).where(scope),
   ]);
   if (owner.length === 0) throw new ApiError("webhook_not_found");

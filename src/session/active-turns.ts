@@ -59,7 +59,10 @@ export class ActiveTurns {
   /** The recorded turn's progress: none when no turn is recorded. */
   progress(): TurnProgress {
     const stored = this.current();
-    return { iterations: stored?.iterations ?? 0, usage: { inputTokens: stored?.inputTokens ?? 0, outputTokens: stored?.outputTokens ?? 0 } };
+    return {
+      iterations: stored?.iterations ?? 0,
+      usage: { inputTokens: stored?.inputTokens ?? 0, outputTokens: stored?.outputTokens ?? 0 },
+    };
   }
 
   /** Stores the progress of a turn that parks, so it goes on from there in any instance. */

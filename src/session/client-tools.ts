@@ -1,8 +1,8 @@
 import { and, asc, eq, isNull, or } from "drizzle-orm";
-import type { LlmToolCall } from "../llm/types";
 import { nowIso } from "../lib/time";
-import type { SessionDb } from "./db/client";
+import type { LlmToolCall } from "../llm/types";
 import type { ActiveTurns } from "./active-turns";
+import type { SessionDb } from "./db/client";
 import { pendingToolCalls } from "./db/schema";
 import type { ToolResultInput, ToolResultsRefusal } from "./rpc";
 import type { SessionRecords } from "./session-record";
@@ -35,11 +35,19 @@ export class ClientToolCalls {
    * Stores every call of the reply (the client's, and the built-in ones, to be answered here) and
    * puts the turn and the session in the waiting state; runs in the transaction of the calls' events.
    */
-  pend(turnId: string, calls: readonly LlmToolCall[], byClient: (call: LlmToolCall) => boolean, gated: (call: LlmToolCall) => boolean = () => false): void {
+  pend(
+    turnId: string,
+    calls: readonly LlmToolCall[],
+    byClient: (call: LlmToolCall) => boolean,
+    gated: (call: LlmToolCall) => boolean = () => false,
+  ): void {
     calls.forEach((call, position) => {
       const executor = byClient(call) ? "client" : "builtin";
       const approval = executor === "builtin" && gated(call) ? "required" : null;
-      this.#db.insert(pendingToolCalls).values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments, approval }).run();
+      this.#db
+        .insert(pendingToolCalls)
+        .values({ toolCallId: call.id, turnId, position, executor, name: call.name, arguments: call.arguments, approval })
+        .run();
     });
     this.#records.change(this.#sessionId, { status: "waitingfortoolresults", updatedAt: nowIso() });
     this.#active.startWaiting(turnId);
@@ -88,7 +96,13 @@ export class ClientToolCalls {
 
   /** Whether a call of the client's still has no result (the client-results timeout applies only then). */
   waitingForClient(): boolean {
-    return this.#db.select().from(pendingToolCalls).where(and(eq(pendingToolCalls.executor, "client"), eq(pendingToolCalls.answered, false))).all().length > 0;
+    return (
+      this.#db
+        .select()
+        .from(pendingToolCalls)
+        .where(and(eq(pendingToolCalls.executor, "client"), eq(pendingToolCalls.answered, false)))
+        .all().length > 0
+    );
   }
 
   /** Gated calls a person allowed that have not run yet, in the order of the reply. */
@@ -113,7 +127,14 @@ export class ClientToolCalls {
         const error = row.answered ? (row.error ?? null) : CUT_OFF;
         const call = { id: row.toolCallId, name: row.name, arguments: row.arguments };
         const errorCode = row.answered ? (row.errorCode ?? null) : null;
-        return { call, status: error === null ? "success" : "error", result: error === null ? (row.result ?? null) : null, error, errorCode, internal: row.internal };
+        return {
+          call,
+          status: error === null ? "success" : "error",
+          result: error === null ? (row.result ?? null) : null,
+          error,
+          errorCode,
+          internal: row.internal,
+        };
       });
   }
 
@@ -162,8 +183,14 @@ export class ClientToolCalls {
    */
   applyDecisions(decisions: ReadonlyArray<{ toolCallId: string; allow: boolean; error: string; errorCode: string }>): boolean {
     for (const d of decisions) {
-      const set = d.allow ? { approval: "allowed" as const } : { approval: "rejected" as const, answered: true, error: d.error, errorCode: d.errorCode, result: null };
-      this.#db.update(pendingToolCalls).set(set).where(and(eq(pendingToolCalls.toolCallId, d.toolCallId), eq(pendingToolCalls.approval, "required"))).run();
+      const set = d.allow
+        ? { approval: "allowed" as const }
+        : { approval: "rejected" as const, answered: true, error: d.error, errorCode: d.errorCode, result: null };
+      this.#db
+        .update(pendingToolCalls)
+        .set(set)
+        .where(and(eq(pendingToolCalls.toolCallId, d.toolCallId), eq(pendingToolCalls.approval, "required")))
+        .run();
     }
     const waiting = this.#stillWaiting();
     if (!waiting) this.#records.change(this.#sessionId, { status: "active", updatedAt: nowIso() });

@@ -53,7 +53,7 @@ export function wholeTurns(rows: MessageRow[]): MessageRow[] {
   if (first < 0) return [];
   const inputs = new Set(rows.filter((row) => row.role === "user").map((row) => row.id));
   return rows.slice(first).filter((row) => {
-    const inputId = (row.metadata ?? {}).input_message_id;
+    const inputId = row.metadata?.input_message_id;
     return row.role === "user" || typeof inputId !== "string" || inputs.has(inputId);
   });
 }
@@ -119,7 +119,8 @@ function appendOutput(out: LlmMessage[], rows: MessageRow[]): void {
   let open: OpenChain | null = null;
   const close = () => {
     for (const call of open?.calls ?? []) {
-      if (!open?.answered.has(call.id)) out.push({ role: "tool", toolCallId: call.id, name: call.name, content: UNANSWERED_TOOL_CALL, isError: true });
+      if (!open?.answered.has(call.id))
+        out.push({ role: "tool", toolCallId: call.id, name: call.name, content: UNANSWERED_TOOL_CALL, isError: true });
     }
     open = null;
   };
@@ -128,7 +129,9 @@ function appendOutput(out: LlmMessage[], rows: MessageRow[]): void {
     if (row.role === "agent") {
       close();
       const text = parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
-      const toolCalls: LlmToolCall[] = parts.flatMap((p) => (p.type === "tool_call" ? [{ id: p.id, name: p.name, arguments: p.arguments }] : []));
+      const toolCalls: LlmToolCall[] = parts.flatMap((p) =>
+        p.type === "tool_call" ? [{ id: p.id, name: p.name, arguments: p.arguments }] : [],
+      );
       out.push({ role: "assistant", text, toolCalls });
       if (toolCalls.length > 0) open = { calls: toolCalls, answered: new Set() };
       continue;

@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, max, not, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, max, not, or, type SQL, sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { describeError, logLine } from "../lib/log";
+import { checkRow } from "../lib/payload-limit";
 import { nowIso } from "../lib/time";
 import type { SessionDb } from "./db/client";
 import { events } from "./db/schema";
 import { deltaIdKey, deltaIdSequence, newDeltaId } from "./delta-ids";
+import { type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher, TERMINAL_TYPES, toEnvelope } from "./events";
 import type { ReplaySource } from "./fanout";
-import { checkRow } from "../lib/payload-limit";
-import { TERMINAL_TYPES, toEnvelope, type EventDraft, type EventEnvelope, type EventFilter, type EventMatcher } from "./events";
 
 /** Rows written in the same transaction as a group of events (a message, the session's status). */
 export type AlsoWrite = (envelopes: EventEnvelope[]) => void;
@@ -65,7 +65,11 @@ export class EventLog implements ReplaySource {
     this.#storage = storage;
     this.#sessionId = sessionId;
     this.#deliver = deliver;
-    this.#head = db.select({ head: max(events.sequence) }).from(events).get()?.head ?? 0;
+    this.#head =
+      db
+        .select({ head: max(events.sequence) })
+        .from(events)
+        .get()?.head ?? 0;
   }
 
   /** The sequence of the last stored event. */
@@ -82,7 +86,15 @@ export class EventLog implements ReplaySource {
         checkRow(`The ${e.type} event's data`, e.data);
         this.#db
           .insert(events)
-          .values({ sequence: e.sequence, id: e.id, type: e.type, ts: e.ts, turnId: e.context.turn_id, inputMessageId: e.context.input_message_id, data: e.data })
+          .values({
+            sequence: e.sequence,
+            id: e.id,
+            type: e.type,
+            ts: e.ts,
+            turnId: e.context.turn_id,
+            inputMessageId: e.context.input_message_id,
+            data: e.data,
+          })
           .run();
       }
       alsoWrite?.(out);
@@ -131,7 +143,7 @@ export class EventLog implements ReplaySource {
     if (page.beforeSequence !== undefined) filters.push(lt(events.sequence, page.beforeSequence));
     if (page.turnId !== undefined) filters.push(eq(events.turnId, page.turnId));
     const { types, exclude } = page.filter ?? { types: null, exclude: [] };
-    if (types) filters.push(types.length > 0 ? or(...types.map(matcherSql)) ?? sql`0` : sql`0`);
+    if (types) filters.push(types.length > 0 ? (or(...types.map(matcherSql)) ?? sql`0`) : sql`0`);
     if (exclude.length > 0) filters.push(not(or(...exclude.map(matcherSql)) ?? sql`0`));
     const backward = page.beforeSequence !== undefined;
     const rows = this.#db
@@ -183,7 +195,10 @@ export class EventLog implements ReplaySource {
       .limit(1)
       .get();
     const message = last?.data["message"] as { id?: unknown; role?: unknown } | undefined;
-    return { toolResults: results?.n ?? 0, finalMessageId: message?.role === "agent" && typeof message.id === "string" ? message.id : null };
+    return {
+      toolResults: results?.n ?? 0,
+      finalMessageId: message?.role === "agent" && typeof message.id === "string" ? message.id : null,
+    };
   }
 
   /** How a turn ended (its terminal event type), or null while it has not. */

@@ -158,7 +158,8 @@ export function matcherFor(name: string): EventMatcher | null | undefined {
   if (isEventType(name)) return { type: name };
   const alias = UPSTREAM_ALIASES[name];
   if (alias) return alias;
-  if (UPSTREAM_NEVER_EMITTED.has(name) || UPSTREAM_NEVER_EMITTED_FAMILIES.some((p) => name.startsWith(p) && name.length > p.length)) return null;
+  if (UPSTREAM_NEVER_EMITTED.has(name) || UPSTREAM_NEVER_EMITTED_FAMILIES.some((p) => name.startsWith(p) && name.length > p.length))
+    return null;
   return undefined;
 }
 

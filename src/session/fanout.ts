@@ -1,6 +1,6 @@
 import { sleep } from "../lib/sleep";
 import { eventFrame } from "../lib/sse";
-import { TERMINAL_TYPES, wants, type EventEnvelope } from "./events";
+import { type EventEnvelope, TERMINAL_TYPES, wants } from "./events";
 import { CLOSE_CODES, STREAM } from "./rpc";
 import { credentialKey, isExpired, type StreamCredential } from "./stream-credential";
 import type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-state";

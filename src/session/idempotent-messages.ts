@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import { IDEMPOTENCY_TTL_MS } from "../lib/idempotency-ttl";
-import { toMessage, type Message } from "../schemas/messages";
+import { type Message, toMessage } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import { idempotentMessages, messages } from "./db/schema";
 import type { MessageIdempotency } from "./rpc";
@@ -19,7 +19,10 @@ export class IdempotentMessages {
 
   /** The message stored under this key, `"reused"` for a key sent with another request, or null for a new key. */
   find(request: MessageIdempotency, sessionId: string): Message | "reused" | null {
-    this.#db.delete(idempotentMessages).where(lt(idempotentMessages.createdAt, Date.now() - IDEMPOTENCY_TTL_MS)).run();
+    this.#db
+      .delete(idempotentMessages)
+      .where(lt(idempotentMessages.createdAt, Date.now() - IDEMPOTENCY_TTL_MS))
+      .run();
     const row = this.#db
       .select()
       .from(idempotentMessages)
@@ -33,6 +36,9 @@ export class IdempotentMessages {
 
   /** Remembers the key of a message stored now (call it in the message's transaction). */
   remember(request: MessageIdempotency, messageId: string): void {
-    this.#db.insert(idempotentMessages).values({ ...request, messageId, createdAt: Date.now() }).run();
+    this.#db
+      .insert(idempotentMessages)
+      .values({ ...request, messageId, createdAt: Date.now() })
+      .run();
   }
 }

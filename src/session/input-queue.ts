@@ -36,6 +36,12 @@ export class InputQueue {
 
   /** The ids of the waiting messages (the conversation leaves them out: they get their own turn). */
   messageIds(): Set<string> {
-    return new Set(this.#db.select({ id: queue.messageId }).from(queue).all().map((r) => r.id));
+    return new Set(
+      this.#db
+        .select({ id: queue.messageId })
+        .from(queue)
+        .all()
+        .map((r) => r.id),
+    );
   }
 }

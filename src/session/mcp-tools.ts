@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { approvalRuleOf, gates, mcpAllowListOf, mcpServerIdOf } from "../capabilities/refs";
 import type { CapabilityRef } from "../capabilities/registry";
-import { ToolError, type EnabledTool, type Tool } from "../capabilities/types";
+import { type EnabledTool, type Tool, ToolError } from "../capabilities/types";
 import type { mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
 import { callMcpTool, listMcpTools, McpFailure, type McpTarget, type McpToolDefinition, type McpToolResult } from "../mcp/client";
+import { mcpTargetOf } from "../mcp/target";
 import { isOfferableToolName, mcpToolName } from "../mcp/tool-names";
 import { mcpUrlRefusal, privateMcpUrlsAllowed } from "../mcp/url-policy";
-import { mcpTargetOf } from "../mcp/target";
 import type { SessionDb } from "./db/client";
 import { mcpToolLists } from "./db/schema";
 
@@ -42,7 +42,8 @@ export interface McpTurnInput {
 async function toolList(input: McpTurnInput, row: McpServerRow, target: McpTarget): Promise<McpToolDefinition[]> {
   const cached = input.db.select().from(mcpToolLists).where(eq(mcpToolLists.serverId, row.id)).get();
   const now = Date.now();
-  if (cached && cached.serverVersion === row.updatedAt && (cached.turnId === input.turnId || now - cached.fetchedAt < MCP_TOOL_LIST_TTL_MS)) return cached.tools;
+  if (cached && cached.serverVersion === row.updatedAt && (cached.turnId === input.turnId || now - cached.fetchedAt < MCP_TOOL_LIST_TTL_MS))
+    return cached.tools;
   const tools = await listMcpTools(target, { timeoutMs: LIST_TIMEOUT_MS });
   const values = { serverId: row.id, serverVersion: row.updatedAt, turnId: input.turnId, fetchedAt: now, tools };
   input.db.insert(mcpToolLists).values(values).onConflictDoUpdate({ target: mcpToolLists.serverId, set: values }).run();
@@ -67,7 +68,11 @@ function asTool(serverName: string, definition: McpToolDefinition, target: McpTa
       }
       let answer: McpToolResult;
       try {
-        answer = await callMcpTool(target, definition.name, args, { timeoutMs: callTimeoutMs, signal: context.signal, fetch: context.fetch });
+        answer = await callMcpTool(target, definition.name, args, {
+          timeoutMs: callTimeoutMs,
+          signal: context.signal,
+          fetch: context.fetch,
+        });
       } catch (err) {
         if (err instanceof McpFailure) throw new ToolError(err.message, err.code);
         throw err;
@@ -111,7 +116,10 @@ export async function mcpToolsForTurn(input: McpTurnInput): Promise<EnabledTool[
         target = await mcpTargetOf(input.env, row);
         tools = await toolList(input, row, target);
       } catch (err) {
-        log("mcp server tools could not be listed: they are left out", id, { code: err instanceof McpFailure ? err.code : "internal", error: describeError(err) });
+        log("mcp server tools could not be listed: they are left out", id, {
+          code: err instanceof McpFailure ? err.code : "internal",
+          error: describeError(err),
+        });
         return [];
       }
       const allow = mcpAllowListOf(config);

@@ -1,7 +1,7 @@
 import { asc, count, desc, lt } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { toMessage, type ContentPart, type Message, type MessageControls } from "../schemas/messages";
+import { type ContentPart, type Message, type MessageControls, toMessage } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
 import { messages } from "./db/schema";
 import type { AlsoWrite, EventLog } from "./event-log";
@@ -23,7 +23,14 @@ export interface NewMessage {
  * is its event's sequence, so a client can subscribe from exactly there. `alsoWrite` adds rows
  * to the same transaction (the session's `updated_at`).
  */
-export function storeMessages(db: SessionDb, log: EventLog, sessionId: string, context: EventContext, input: NewMessage[], alsoWrite?: AlsoWrite): Message[] {
+export function storeMessages(
+  db: SessionDb,
+  log: EventLog,
+  sessionId: string,
+  context: EventContext,
+  input: NewMessage[],
+  alsoWrite?: AlsoWrite,
+): Message[] {
   const createdAt = nowIso();
   const rows = input.map((m) => ({
     id: m.id ?? newId("message"),
@@ -34,9 +41,16 @@ export function storeMessages(db: SessionDb, log: EventLog, sessionId: string, c
     createdAt,
   }));
   const envelopes = log.append(
-    rows.map((row) => ({ type: "message.created", context, data: (sequence: number) => ({ message: toMessage({ ...row, sequence }, sessionId) }) })),
+    rows.map((row) => ({
+      type: "message.created",
+      context,
+      data: (sequence: number) => ({ message: toMessage({ ...row, sequence }, sessionId) }),
+    })),
     (written) => {
-      for (const [i, row] of rows.entries()) db.insert(messages).values({ ...row, sequence: written[i]?.sequence ?? 0 }).run();
+      for (const [i, row] of rows.entries())
+        db.insert(messages)
+          .values({ ...row, sequence: written[i]?.sequence ?? 0 })
+          .run();
       alsoWrite?.(written);
     },
   );

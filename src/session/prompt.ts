@@ -1,17 +1,17 @@
 import { estimateMessageTokens, estimateTextTokens } from "../llm/token-estimate";
 import type { LlmMessage } from "../llm/types";
-import type { SessionDb } from "./db/client";
-import { dropOldestTurns, type CompactionStrategy, type PromptTurn } from "./compaction";
+import { type CompactionStrategy, dropOldestTurns, type PromptTurn } from "./compaction";
 import { toTurns, wholeTurns } from "./conversation";
-import { messageCount, messagesBefore, type MessageRow } from "./message-store";
+import type { SessionDb } from "./db/client";
+import { type MessageRow, messageCount, messagesBefore } from "./message-store";
 
 /** Messages read per query while going back through the history. */
 const PAGE_ROWS = 64;
 /** The most messages a prompt is built from, however small they are (the read's memory stays bounded). */
-export const MAX_PROMPT_ROWS = 1_000;
+const MAX_PROMPT_ROWS = 1_000;
 
 /** What `context.compacted` says (spec §5, §10). */
-export interface ContextCompacted {
+interface ContextCompacted {
   dropped_messages: number;
   kept_messages: number;
   estimated_tokens: number;
@@ -82,7 +82,10 @@ export function buildPrompt(request: PromptRequest): Prompt {
   const dropped = messageCount(request.db) - request.queued.size - keptRows;
   if (dropped <= 0) return prompt;
   const estimated = request.fixedTokens + kept.reduce((sum, turn) => sum + turn.tokens, 0);
-  return { ...prompt, compacted: { dropped_messages: dropped, kept_messages: keptRows, estimated_tokens: estimated, context_window: request.contextWindow } };
+  return {
+    ...prompt,
+    compacted: { dropped_messages: dropped, kept_messages: keptRows, estimated_tokens: estimated, context_window: request.contextWindow },
+  };
 }
 
 /** A stored message's share of the prompt, from its content as stored (what stops the read). */

@@ -8,7 +8,7 @@ import type { EventEnvelope, SessionMeta } from "./events";
  * a subscription travels in an upgrade request. The Worker reaches the object only through
  * services/session-client.ts; everything else in this folder is the object's own business.
  */
-export { EVENT_ALIASES, EVENT_TYPES, matcherFor, TERMINAL_TYPES, type EventEnvelope, type SessionMeta } from "./events";
+export { EVENT_ALIASES, EVENT_TYPES, type EventEnvelope, matcherFor, type SessionMeta, TERMINAL_TYPES } from "./events";
 
 /** What creating a session stores in its object: a stored session's fields the creator chooses. */
 export type SessionInit = { sessionId: string } & Pick<
@@ -62,7 +62,9 @@ export interface ApprovalDecisionInput {
 }
 
 /** Why approval decisions were refused, with the indexes of the decisions at fault. */
-export type ApprovalRefusal = { refused: "unknown_approval"; indexes: number[] } | { refused: "tool_call_already_decided"; indexes: number[] };
+export type ApprovalRefusal =
+  | { refused: "unknown_approval"; indexes: number[] }
+  | { refused: "tool_call_already_decided"; indexes: number[] };
 
 /** An Idempotency-Key of a posted message, with who sent it and a hash of the request. */
 export interface MessageIdempotency {
@@ -117,7 +119,11 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   postMessage(meta: SessionMeta, input: PostMessageInput, idempotency?: MessageIdempotency): Promise<Refusable<PostedMessage>>;
   cancel(meta: SessionMeta, target: CancelTarget): Promise<Refusable<{ status: "cancelled" | "no_op" }>>;
   submitToolResults(meta: SessionMeta, results: ToolResultInput[]): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
-  decideToolApprovals(meta: SessionMeta, decisions: ApprovalDecisionInput[], decidedBy: string): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
+  decideToolApprovals(
+    meta: SessionMeta,
+    decisions: ApprovalDecisionInput[],
+    decidedBy: string,
+  ): Promise<Refusable<{ accepted: number; status: Session["status"] }>>;
   listMessages(meta: SessionMeta, page: { offset: number; limit: number }): Promise<Refusable<Page<Message>>>;
   listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>>;
   /** The D1 bookmark of the session's last index write (null before one). */

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { ClientToolsSchema, type ClientTool } from "../schemas/tools";
+import { type ClientTool, ClientToolsSchema } from "../schemas/tools";
 import type { SessionDb } from "./db/client";
 import { messages } from "./db/schema";
 

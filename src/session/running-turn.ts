@@ -1,4 +1,4 @@
-import { TurnAbort, type AbortReason } from "./turn-outcome";
+import { type AbortReason, TurnAbort } from "./turn-outcome";
 
 /**
  * A turn running in this instance of the session object: how to abort it, and a promise that

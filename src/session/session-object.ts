@@ -1,14 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../db/client";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
-import { toSession, type Session } from "../schemas/sessions";
+import { type Session, toSession } from "../schemas/sessions";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
-import { eventFilter, NO_CONTEXT, type EventEnvelope, type SessionMeta } from "./events";
+import { type EventEnvelope, eventFilter, NO_CONTEXT, type SessionMeta } from "./events";
 import { messagePage, storeMessages } from "./message-store";
-import { openSession, type Opened } from "./open-session";
+import { type Opened, openSession } from "./open-session";
 import type {
   ApprovalDecisionInput,
   CancelTarget,
@@ -23,7 +22,7 @@ import type {
   ToolResultInput,
 } from "./rpc";
 import { SessionIndex } from "./session-index";
-import { SessionRecords, type SessionRecord } from "./session-record";
+import { type SessionRecord, SessionRecords } from "./session-record";
 import { Subscribers } from "./subscribers";
 import { invalidCursor, NOT_FOUND } from "./subscription";
 import { WebhookEvents } from "./webhook-events";
@@ -162,7 +161,10 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
   }
 
   /** Results of client-side tool calls the running turn waits on: `{accepted, status}`, or why they were refused. */
-  async submitToolResults(meta: SessionMeta, results: ToolResultInput[]): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
+  async submitToolResults(
+    meta: SessionMeta,
+    results: ToolResultInput[],
+  ): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
     const outcome = opened.turns.submitToolResults(results);
@@ -171,7 +173,11 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
   }
 
   /** A person's decisions on calls waiting for approval: `{accepted, status}`, or why they were refused. */
-  async decideToolApprovals(meta: SessionMeta, decisions: ApprovalDecisionInput[], decidedBy: string): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
+  async decideToolApprovals(
+    meta: SessionMeta,
+    decisions: ApprovalDecisionInput[],
+    decidedBy: string,
+  ): Promise<Refusable<{ accepted: number; status: Session["status"] }>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
     const outcome = opened.turns.decideApprovals(decisions, decidedBy);

@@ -8,7 +8,9 @@ export type NewSessionRecord = Pick<
   "id" | "orgId" | "agentId" | "title" | "tags" | "modelId" | "locale" | "capabilities" | "tools" | "parallelToolCalls" | "createdAt"
 >;
 /** The fields the D1 index shows, which a change may set. */
-export type SessionChange = Partial<Pick<SessionRecord, "title" | "tags" | "status" | "inputTokens" | "outputTokens" | "updatedAt" | "startedAt" | "finishedAt">>;
+export type SessionChange = Partial<
+  Pick<SessionRecord, "title" | "tags" | "status" | "inputTokens" | "outputTokens" | "updatedAt" | "startedAt" | "finishedAt">
+>;
 
 /** The session's own row in its object: what it is, its status and usage, and how far the D1 index has caught up. */
 export class SessionRecords {

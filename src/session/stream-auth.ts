@@ -1,9 +1,9 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { Env } from "../env";
-import { positiveIntVar as intVar } from "../lib/env-int";
 import { apiKeys, memberships } from "../db/schema";
+import type { Env } from "../env";
 import { chunk, D1_MAX_BOUND_PARAMS } from "../lib/d1-params";
+import { positiveIntVar as intVar } from "../lib/env-int";
 import { credentialKey, isExpired, type StreamCredential } from "./stream-credential";
 
 /**

@@ -20,7 +20,11 @@ export class Subscribers {
 
   constructor(ctx: DurableObjectState, env: Env) {
     const streams = streamSettings(env);
-    this.fanout = new Fanout(ctx, { maxStreams: streams.maxStreams, maxPerCaller: streams.maxStreamsPerCaller, maxBufferedBytes: streams.maxBufferedBytes });
+    this.fanout = new Fanout(ctx, {
+      maxStreams: streams.maxStreams,
+      maxPerCaller: streams.maxStreamsPerCaller,
+      maxBufferedBytes: streams.maxBufferedBytes,
+    });
     this.#env = env;
   }
 
@@ -45,7 +49,8 @@ export class Subscribers {
     // The Worker authenticated the caller, possibly from its principal cache: the object asks D1
     // itself when it has not confirmed this credential within the check period.
     const alone = !this.fanout.subscribed;
-    if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone))) return refuseSubscription({ refused: "unauthorized" });
+    if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone)))
+      return refuseSubscription({ refused: "unauthorized" });
     if (!owned(subscription.meta)) return refuseSubscription(NOT_FOUND);
     return this.fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false, credential }, protocol);
   }

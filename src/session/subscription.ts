@@ -1,4 +1,4 @@
-import { eventFilter, type EventFilter, type SessionMeta } from "./events";
+import { type EventFilter, eventFilter, type SessionMeta } from "./events";
 import { CLIENT_PROTOCOL, type Cursor, type Refusal, type SubscriberMode } from "./rpc";
 import type { StreamCredential } from "./stream-credential";
 
@@ -85,7 +85,12 @@ export function invalidCursor(cursor: Cursor | null): { refused: "invalid_cursor
   return { refused: "invalid_cursor", path: cursor?.path ?? "query.since_id" };
 }
 
-const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = { session_not_found: 404, invalid_cursor: 400, too_many_streams: 429, unauthorized: 401 };
+const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = {
+  session_not_found: 404,
+  invalid_cursor: 400,
+  too_many_streams: 429,
+  unauthorized: 401,
+};
 
 /** The object's answer to an upgrade it refuses: the refusal as JSON, with a status that says the same. */
 export function refuseSubscription(refusal: Refusal): Response {

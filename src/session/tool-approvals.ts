@@ -47,7 +47,8 @@ export class ToolApprovals {
   /** Records calls that wait for a person until `expiresAt`; runs in the transaction of their events. */
   request(turnId: string, calls: readonly LlmToolCall[], expiresAt: number): void {
     const now = Date.now();
-    for (const call of calls) this.#db.insert(toolApprovals).values({ toolCallId: call.id, turnId, name: call.name, requestedAt: now, expiresAt }).run();
+    for (const call of calls)
+      this.#db.insert(toolApprovals).values({ toolCallId: call.id, turnId, name: call.name, requestedAt: now, expiresAt }).run();
   }
 
   /**
@@ -57,9 +58,20 @@ export class ToolApprovals {
    * later calls of that tool, and decides the other calls of it that wait now. `waiting`: whether
    * any call (a client's or a gated one) still waits.
    */
-  decide(decisions: readonly ApprovalDecisionInput[], decidedBy: string, context: EventContext): { accepted: number; waiting: boolean } | ApprovalRefusal {
+  decide(
+    decisions: readonly ApprovalDecisionInput[],
+    decidedBy: string,
+    context: EventContext,
+  ): { accepted: number; waiting: boolean } | ApprovalRefusal {
     const ids = decisions.map((d) => d.tool_call_id);
-    const rows = new Map(this.#db.select().from(toolApprovals).where(inArray(toolApprovals.toolCallId, ids)).all().map((r) => [r.toolCallId, r]));
+    const rows = new Map(
+      this.#db
+        .select()
+        .from(toolApprovals)
+        .where(inArray(toolApprovals.toolCallId, ids))
+        .all()
+        .map((r) => [r.toolCallId, r]),
+    );
     const unknown = decisions.flatMap((d, i) => (rows.has(d.tool_call_id) ? [] : [i]));
     if (unknown.length > 0) return { refused: "unknown_approval", indexes: unknown };
     const decided = decisions.flatMap((d, i) => (rows.get(d.tool_call_id)?.decidedAt != null ? [i] : []));
@@ -87,11 +99,17 @@ export class ToolApprovals {
             .where(eq(toolApprovals.toolCallId, d.tool_call_id))
             .run();
           if (d.decision === "allow_always" || d.decision === "reject_always") {
-            const name = rows.get(d.tool_call_id)?.name ?? this.#db.select().from(toolApprovals).where(eq(toolApprovals.toolCallId, d.tool_call_id)).get()?.name ?? "";
+            const name =
+              rows.get(d.tool_call_id)?.name ??
+              this.#db.select().from(toolApprovals).where(eq(toolApprovals.toolCallId, d.tool_call_id)).get()?.name ??
+              "";
             this.#db
               .insert(toolApprovalRules)
               .values({ name, decision: d.decision === "allow_always" ? "allow" : "reject", decidedBy, createdAt: now })
-              .onConflictDoUpdate({ target: toolApprovalRules.name, set: { decision: d.decision === "allow_always" ? "allow" : "reject", decidedBy, createdAt: now } })
+              .onConflictDoUpdate({
+                target: toolApprovalRules.name,
+                set: { decision: d.decision === "allow_always" ? "allow" : "reject", decidedBy, createdAt: now },
+              })
               .run();
           }
         }
@@ -115,8 +133,15 @@ export class ToolApprovals {
     this.#log.append(
       due.map((r) => this.#decidedEvent(r.toolCallId, "reject", "timeout", context)),
       () => {
-        for (const r of due) this.#db.update(toolApprovals).set({ decision: "reject", decidedBy: "timeout", decidedAt: now }).where(eq(toolApprovals.toolCallId, r.toolCallId)).run();
-        this.#calls.applyDecisions(due.map((r) => ({ toolCallId: r.toolCallId, allow: false, error: TIMEOUT_TEXT, errorCode: "tool_approval_timeout" })));
+        for (const r of due)
+          this.#db
+            .update(toolApprovals)
+            .set({ decision: "reject", decidedBy: "timeout", decidedAt: now })
+            .where(eq(toolApprovals.toolCallId, r.toolCallId))
+            .run();
+        this.#calls.applyDecisions(
+          due.map((r) => ({ toolCallId: r.toolCallId, allow: false, error: TIMEOUT_TEXT, errorCode: "tool_approval_timeout" })),
+        );
       },
     );
     return due.length;
@@ -137,7 +162,12 @@ export class ToolApprovals {
   }
 
   #open() {
-    return this.#db.select().from(toolApprovals).where(and(isNull(toolApprovals.decidedAt))).orderBy(asc(toolApprovals.expiresAt)).all();
+    return this.#db
+      .select()
+      .from(toolApprovals)
+      .where(and(isNull(toolApprovals.decidedAt)))
+      .orderBy(asc(toolApprovals.expiresAt))
+      .all();
   }
 
   #decidedEvent(toolCallId: string, decision: ApprovalDecision, decidedBy: string, context: EventContext): EventDraft {

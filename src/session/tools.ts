@@ -1,4 +1,4 @@
-import { ToolError, type EnabledTool } from "../capabilities/types";
+import { type EnabledTool, ToolError } from "../capabilities/types";
 import { describeError, logLine } from "../lib/log";
 import type { LlmToolCall } from "../llm/types";
 
@@ -39,13 +39,23 @@ export async function runToolCall(
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
   try {
-    const result = await Promise.race([enabled.tool.execute(call.arguments, { signal, config: enabled.config, fetch: fetcher, allowPrivateUrls }), aborted]);
+    const result = await Promise.race([
+      enabled.tool.execute(call.arguments, { signal, config: enabled.config, fetch: fetcher, allowPrivateUrls }),
+      aborted,
+    ]);
     return { call, status: "success", result: result ?? null, error: null, internal: false };
   } catch (err) {
     if (turnSignal.aborted) throw turnSignal.reason;
     if (err instanceof ToolError) return { call, status: "error", result: null, error: err.message, errorCode: err.code, internal: false };
     if (timeout.aborted) {
-      return { call, status: "error", result: null, error: `Tool timed out after ${enabled.tool.timeoutMs} ms`, errorCode: enabled.tool.timeoutCode ?? null, internal: false };
+      return {
+        call,
+        status: "error",
+        result: null,
+        error: `Tool timed out after ${enabled.tool.timeoutMs} ms`,
+        errorCode: enabled.tool.timeoutCode ?? null,
+        internal: false,
+      };
     }
     logLine("error", { msg: "tool failed", ...logFields, tool: call.name, tool_call_id: call.id, error: describeError(err) });
     return { call, status: "error", result: null, error: "The tool failed unexpectedly", internal: true };

@@ -21,13 +21,20 @@ export interface TurnEndStores {
  * session's status and usage, and forgets the active turn, in one transaction: the terminal event
  * and the end of the turn's record can never be separated by a restart.
  */
-export function writeTurnEnd(stores: TurnEndStores, active: ActiveTurn, outcome: Exclude<Ending, { kind: "deleted" }>, queued: boolean, firstOutputAt: number | null = null): void {
+export function writeTurnEnd(
+  stores: TurnEndStores,
+  active: ActiveTurn,
+  outcome: Exclude<Ending, { kind: "deleted" }>,
+  queued: boolean,
+  firstOutputAt: number | null = null,
+): void {
   const { log, records, sessionId, clientTools, approvals } = stores;
   const context: EventContext = { turn_id: active.turnId, input_message_id: active.inputMessageId };
   const usage = { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens };
   const base = { turn_id: active.turnId, iterations: outcome.iterations, duration_ms: Date.now() - active.startedAt, usage };
   const drafts: EventDraft[] = [];
-  if (outcome.kind === "completed") drafts.push({ type: "turn.completed", context, data: { ...base, ...completionFacts(log, active, outcome.iterations, firstOutputAt) } });
+  if (outcome.kind === "completed")
+    drafts.push({ type: "turn.completed", context, data: { ...base, ...completionFacts(log, active, outcome.iterations, firstOutputAt) } });
   else if (outcome.kind === "cancelled") drafts.push({ type: "turn.cancelled", context, data: base });
   else drafts.push({ type: "turn.failed", context, data: { ...base, error: outcome.error, error_code: outcome.errorCode } });
 

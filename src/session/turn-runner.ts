@@ -1,15 +1,15 @@
 import { logLine } from "../lib/log";
-import { LlmError, type LlmDriver, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
+import { fitText, fitToolResult } from "../lib/payload-limit";
+import { type LlmDriver, LlmError, type LlmToolCall, type LlmToolDefinition, type LlmUsage } from "../llm/types";
 import type { ContentPart } from "../schemas/messages";
 import type { SessionDb } from "./db/client";
+import { DeltaBatcher } from "./delta-batcher";
 import type { EventLog } from "./event-log";
 import type { EventContext } from "./events";
-import { DeltaBatcher } from "./delta-batcher";
 import { storeMessages } from "./message-store";
 import type { Prompt } from "./prompt";
-import { fitText, fitToolResult } from "../lib/payload-limit";
 import { rejectionText } from "./tool-approvals";
-import { runToolCall, type EnabledTool, type ToolOutcome } from "./tools";
+import { type EnabledTool, runToolCall, type ToolOutcome } from "./tools";
 import { failureText, outcomeOfAbort, TurnAbort, type TurnOutcome } from "./turn-outcome";
 
 /** Where a turn starts: from scratch, or (resumed after its client's tool results) from where it parked. */
@@ -83,11 +83,20 @@ export interface ApprovalGate {
  * emits the terminal event: the session object does, exactly once, from the outcome. A reply
  * that calls a client-side tool parks the turn (`waiting`); `start` resumes it.
  */
-export async function runTurn(plan: TurnPlan, start: TurnStart = { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false }): Promise<TurnOutcome> {
+export async function runTurn(
+  plan: TurnPlan,
+  start: TurnStart = { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false },
+): Promise<TurnOutcome> {
   const usage: LlmUsage = { ...start.usage };
   let iterations = start.iterations;
   const compaction: CompactionSeen = { dropped: 0 };
-  const toolFailed = (): TurnOutcome => ({ kind: "failed", iterations, usage, errorCode: "tool_failed", error: failureText("tool_failed") });
+  const toolFailed = (): TurnOutcome => ({
+    kind: "failed",
+    iterations,
+    usage,
+    errorCode: "tool_failed",
+    error: failureText("tool_failed"),
+  });
   try {
     const toolDefinitions: LlmToolDefinition[] = [
       ...[...plan.tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
@@ -138,7 +147,12 @@ interface CompactionSeen {
 }
 
 /** One model call: streams deltas and stores the agent's message (text and tool calls). */
-async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsage, seen: CompactionSeen): Promise<{ calls: LlmToolCall[] }> {
+async function reason(
+  plan: TurnPlan,
+  tools: LlmToolDefinition[],
+  usage: LlmUsage,
+  seen: CompactionSeen,
+): Promise<{ calls: LlmToolCall[] }> {
   const messageId = plan.newMessageId();
   const { messages, compacted } = plan.conversation();
   if (compacted && compacted.dropped_messages !== seen.dropped) {
@@ -173,7 +187,9 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
   if (accumulated.length > 0) content.push({ type: "text", ...fitText(accumulated) });
   for (const call of calls) content.push({ type: "tool_call", id: call.id, name: call.name, arguments: call.arguments });
   plan.signal.throwIfAborted();
-  storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [{ id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } }]);
+  storeMessages(plan.db, plan.log, plan.sessionId, plan.context, [
+    { id: messageId, role: "agent", content, metadata: { model: plan.model, ...turnOf(plan) } },
+  ]);
   return { calls };
 }
 
@@ -188,7 +204,12 @@ async function reason(plan: TurnPlan, tools: LlmToolDefinition[], usage: LlmUsag
  */
 async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] | "waiting"> {
   const byClient = (call: LlmToolCall) => !plan.tools.has(call.name) && plan.clientTools.has(call.name);
-  const verdicts = new Map(calls.map((call) => [call.id, byClient(call) ? "run" : plan.approvals.verdict(call.name, plan.tools.get(call.name)?.requiresApproval === true)]));
+  const verdicts = new Map(
+    calls.map((call) => [
+      call.id,
+      byClient(call) ? "run" : plan.approvals.verdict(call.name, plan.tools.get(call.name)?.requiresApproval === true),
+    ]),
+  );
   const gated = (call: LlmToolCall) => verdicts.get(call.id) === "ask";
   const asked = calls.filter(gated);
   const waits = asked.length > 0 || calls.some(byClient);
@@ -199,9 +220,17 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] 
         type: "tool.call" as const,
         context: plan.context,
         // `tool_calls` is what the official SDKs' helpers read from a call the client must run.
-        data: byClient(call) ? { tool_call: call, executor: "client", tool_calls: [call] } : gated(call) ? { tool_call: call, approval: "required" } : { tool_call: call },
+        data: byClient(call)
+          ? { tool_call: call, executor: "client", tool_calls: [call] }
+          : gated(call)
+            ? { tool_call: call, approval: "required" }
+            : { tool_call: call },
       })),
-      ...asked.map((call) => ({ type: "tool.approval_requested" as const, context: plan.context, data: { tool_call: call, expires_at: new Date(expiresAt).toISOString() } })),
+      ...asked.map((call) => ({
+        type: "tool.approval_requested" as const,
+        context: plan.context,
+        data: { tool_call: call, expires_at: new Date(expiresAt).toISOString() },
+      })),
     ],
     waits
       ? () => {
@@ -226,7 +255,17 @@ async function act(plan: TurnPlan, calls: LlmToolCall[]): Promise<ToolOutcome[] 
 
 /** Runs built-in calls here: at the same time unless the session says otherwise. */
 async function runHere(plan: TurnPlan, calls: readonly LlmToolCall[]): Promise<ToolOutcome[]> {
-  const run = async (call: LlmToolCall) => fitted(await runToolCall(call, plan.tools, plan.signal, plan.fetcher, { session_id: plan.sessionId, turn_id: plan.context.turn_id }, plan.allowPrivateUrls));
+  const run = async (call: LlmToolCall) =>
+    fitted(
+      await runToolCall(
+        call,
+        plan.tools,
+        plan.signal,
+        plan.fetcher,
+        { session_id: plan.sessionId, turn_id: plan.context.turn_id },
+        plan.allowPrivateUrls,
+      ),
+    );
   if (plan.parallelTools) return Promise.all(calls.map(run));
   const out: ToolOutcome[] = [];
   for (const call of calls) out.push(await run(call));
@@ -272,7 +311,14 @@ function storeResults(plan: TurnPlan, given: readonly ToolOutcome[], alsoWrite?:
     outcomes.map((o) => ({
       type: "tool.result",
       context: plan.context,
-      data: { tool_call_id: o.call.id, name: o.call.name, status: o.status, result: o.result, error: o.error, ...(o.errorCode ? { error_code: o.errorCode } : {}) },
+      data: {
+        tool_call_id: o.call.id,
+        name: o.call.name,
+        status: o.status,
+        result: o.result,
+        error: o.error,
+        ...(o.errorCode ? { error_code: o.errorCode } : {}),
+      },
     })),
   );
   storeMessages(

@@ -1,31 +1,31 @@
 import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
+import { mcpServerIdOf } from "../capabilities/refs";
+import type { CapabilityRef } from "../capabilities/registry";
 import { toolsFor } from "../capabilities/registry";
 import { createDb, type Database } from "../db/client";
 import { agentCapabilities, agents, mcpServers } from "../db/schema";
 import type { Env } from "../env";
+import { contextWindowOf } from "../lib/context-window";
 import { newId } from "../lib/ids";
 import { createDriver } from "../llm/create-driver";
 import { driverOptionsFromEnv } from "../llm/driver-options";
 import { chooseModel, modelCandidates } from "../llm/resolve-model";
-import type { SessionDb } from "./db/client";
-import type { EventLog } from "./event-log";
-import type { EventContext } from "./events";
-import { buildPrompt } from "./prompt";
-import { contextWindowOf } from "../lib/context-window";
 import { estimateFixedTokens } from "../llm/token-estimate";
-import { turnSettings } from "./settings";
-import type { EnabledTool } from "./tools";
-import { mcpServerIdOf } from "../capabilities/refs";
-import { mcpToolsForTurn } from "./mcp-tools";
-import type { ToolApprovals } from "./tool-approvals";
-import type { ApprovalGate, ClientToolRunner, TurnPlan } from "./turn-runner";
-import type { CapabilityRef } from "../capabilities/registry";
 import type { ClientTool } from "../schemas/tools";
 import type { ActiveTurn } from "./active-turns";
 import type { ClientToolCalls } from "./client-tools";
-import { runToolsOf } from "./run-tools";
+import type { SessionDb } from "./db/client";
+import type { EventLog } from "./event-log";
+import type { EventContext } from "./events";
 import type { InputQueue } from "./input-queue";
+import { mcpToolsForTurn } from "./mcp-tools";
+import { buildPrompt } from "./prompt";
+import { runToolsOf } from "./run-tools";
 import type { SessionRecords } from "./session-record";
+import { turnSettings } from "./settings";
+import type { ToolApprovals } from "./tool-approvals";
+import type { EnabledTool } from "./tools";
+import type { ApprovalGate, ClientToolRunner, TurnPlan } from "./turn-runner";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
 interface TurnConfigReads {
@@ -69,7 +69,15 @@ function readTurnConfig(d1: Database, reads: TurnConfigReads) {
     d1
       .select()
       .from(mcpServers)
-      .where(and(eq(mcpServers.orgId, reads.orgId), or(inArray(mcpServers.id, agentMcpIds), inArray(mcpServers.id, reads.sessionMcpServerIds.length > 0 ? reads.sessionMcpServerIds : [""])))),
+      .where(
+        and(
+          eq(mcpServers.orgId, reads.orgId),
+          or(
+            inArray(mcpServers.id, agentMcpIds),
+            inArray(mcpServers.id, reads.sessionMcpServerIds.length > 0 ? reads.sessionMcpServerIds : [""]),
+          ),
+        ),
+      ),
   ]);
 }
 
@@ -101,7 +109,10 @@ async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   });
   // The session's capabilities add to the agent's; a ref both name runs with the session's config.
   const sessionRefs = new Set(input.session.capabilities.map((c) => c.ref));
-  const refs = [...caps.filter((c) => !sessionRefs.has(c.ref)).map((c) => ({ ref: c.ref, config: c.config })), ...input.session.capabilities];
+  const refs = [
+    ...caps.filter((c) => !sessionRefs.has(c.ref)).map((c) => ({ ref: c.ref, config: c.config })),
+    ...input.session.capabilities,
+  ];
   const enabled = toolsFor(refs);
   const settings = turnSettings(input.env);
   const mcpTools = await mcpToolsForTurn({
@@ -125,7 +136,10 @@ async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
   const locale = input.session.locale ? `Answer in the language of the locale ${input.session.locale} unless the user asks otherwise.` : "";
   const system = [agentRow.systemPrompt, ...enabled.systemPrompts, locale].filter((s) => s.length > 0).join("\n\n");
   const clientToolRunner = input.clientTools(clientTools);
-  const definitions = [...[...tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })), ...clientToolRunner.definitions];
+  const definitions = [
+    ...[...tools.values()].map(({ tool }) => ({ name: tool.name, description: tool.description, parameters: tool.parameters })),
+    ...clientToolRunner.definitions,
+  ];
   const fixedTokens = estimateFixedTokens(system, definitions);
   const contextWindow = contextWindowOf(resolved.provider.type, resolved.contextWindow, input.env);
   return {
@@ -192,7 +206,12 @@ export function startConfigRead(sources: TurnSources, active: ActiveTurn): TurnC
  * The turn's plan, once its control-plane read has answered: the session's additions from its
  * record, its client-side tools over the stored calls.
  */
-export function assembleTurn(sources: TurnSources, { reads, config }: TurnConfig, active: ActiveTurn, signal: AbortSignal): Promise<TurnPlan> {
+export function assembleTurn(
+  sources: TurnSources,
+  { reads, config }: TurnConfig,
+  active: ActiveTurn,
+  signal: AbortSignal,
+): Promise<TurnPlan> {
   const record = sources.records.get();
   return prepareTurn({
     env: sources.env,

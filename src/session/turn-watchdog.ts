@@ -1,4 +1,4 @@
-import { waitedMs, type ActiveTurn } from "./active-turns";
+import { type ActiveTurn, waitedMs } from "./active-turns";
 import type { TurnSettings } from "./settings";
 
 /**
@@ -96,6 +96,8 @@ export function nextWatch({ busy, closed, queued, turn, waitingSince, waits = CL
   if (!busy) return !closed && queued ? now + settings.watchdogMs : null;
   const parkedSince = turn?.parked && !turn.unwritten ? waitingSince : null;
   if (parkedSince === null) return now + settings.watchdogMs;
-  const due = [waits.approvalExpiry, waits.forClient ? parkedSince + settings.toolResultsTimeoutMs : null].filter((t): t is number => t !== null);
+  const due = [waits.approvalExpiry, waits.forClient ? parkedSince + settings.toolResultsTimeoutMs : null].filter(
+    (t): t is number => t !== null,
+  );
   return due.length > 0 ? Math.max(now, Math.min(...due)) : now + settings.watchdogMs;
 }

@@ -1,16 +1,16 @@
 import { describeError, logLine } from "../lib/log";
-import { newActiveTurn, type ActiveTurn, type TurnProgress } from "./active-turns";
+import { type ActiveTurn, newActiveTurn, type TurnProgress } from "./active-turns";
 import type { QueuedInput } from "./input-queue";
 import type { ApprovalDecisionInput, ApprovalRefusal, CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
-import type { Running, TurnHost } from "./turn-host";
 import { turnSettings } from "./settings";
 import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from "./turn-cancel";
 import { writeTurnEnd } from "./turn-end";
-import { writeTurnStart } from "./turn-start";
-import { afterAbort, endingOfAbort, endingOfError, failed, type Ending, type TurnOutcome } from "./turn-outcome";
+import type { Running, TurnHost } from "./turn-host";
+import { afterAbort, type Ending, endingOfAbort, endingOfError, failed, type TurnOutcome } from "./turn-outcome";
 import { runTurn, type TurnStart } from "./turn-runner";
 import { assembleTurn, startConfigRead, type TurnConfig } from "./turn-setup";
+import { writeTurnStart } from "./turn-start";
 import { nextWatch, watchdogAction } from "./turn-watchdog";
 
 /** How long cancel waits for the turn's work to stop before ending the turn without it. */
@@ -83,7 +83,12 @@ export class TurnController {
   /** Cancels the turn the request means, once: a repeat answers the same and never touches the next turn. */
   async cancel(target: CancelTarget): Promise<"cancelled" | "no_op"> {
     const running = this.#running;
-    const aim = aimOfCancel({ named: target.turnId, running: running?.active.turnId ?? null, lastEnded: this.#lastEndedByCancel, now: Date.now() });
+    const aim = aimOfCancel({
+      named: target.turnId,
+      running: running?.active.turnId ?? null,
+      lastEnded: this.#lastEndedByCancel,
+      now: Date.now(),
+    });
     if (aim.kind === "none") return "no_op";
     if (aim.kind === "duplicate") return "cancelled";
     const aimed = aim.turnId;
@@ -109,13 +114,19 @@ export class TurnController {
    */
   watchdog(): void {
     const running = this.#running;
-    const turn = running && { parked: running.parked, unwritten: running.unwritten !== undefined, abortedAt: running.turn.abortedAt, startedAt: running.active.startedAt };
+    const turn = running && {
+      parked: running.parked,
+      unwritten: running.unwritten !== undefined,
+      abortedAt: running.turn.abortedAt,
+      startedAt: running.active.startedAt,
+    };
     const stored = this.#host.active.current();
     const waits = { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() };
     const action = watchdogAction({ turn, stored, waits, now: Date.now(), settings: turnSettings(this.#host.env) });
     if (action === "start_next") this.#startNext();
     if (!running) return;
-    if (action === "expire_approvals" && stored) this.#expireApprovals(running, { turn_id: stored.turnId, input_message_id: stored.inputMessageId });
+    if (action === "expire_approvals" && stored)
+      this.#expireApprovals(running, { turn_id: stored.turnId, input_message_id: stored.inputMessageId });
     else if (action === "write_end" && running.unwritten) this.#finish(running, running.unwritten);
     else if (action === "end_wait_timed_out") this.#finish(running, failed("tool_results_timeout", this.#host.active.progress()));
     else if (action === "force_end") this.#forceEnd(running);
@@ -148,7 +159,10 @@ export class TurnController {
    * A person's decisions on calls waiting for approval: applied all or none; a parked turn goes on
    * once no call waits (an allowed call runs then). `decidedBy` is the user or API key id.
    */
-  decideApprovals(decisions: readonly ApprovalDecisionInput[], decidedBy: string): { accepted: number; waiting: boolean } | ApprovalRefusal {
+  decideApprovals(
+    decisions: readonly ApprovalDecisionInput[],
+    decidedBy: string,
+  ): { accepted: number; waiting: boolean } | ApprovalRefusal {
     const stored = this.#host.active.current();
     const context = { turn_id: stored?.turnId ?? null, input_message_id: stored?.inputMessageId ?? null };
     const outcome = this.#host.approvals.decide(decisions, decidedBy, context);
@@ -270,7 +284,12 @@ export class TurnController {
         const firstOutput = this.#firstOutput?.turnId === running.active.turnId ? this.#firstOutput.at : null;
         writeTurnEnd(host, running.active, outcome, host.queue.size > 0, firstOutput);
       } catch (err) {
-        logLine("error", { msg: "could not end turn", session_id: host.sessionId, turn_id: running.active.turnId, error: describeError(err) });
+        logLine("error", {
+          msg: "could not end turn",
+          session_id: host.sessionId,
+          turn_id: running.active.turnId,
+          error: describeError(err),
+        });
         running.unwritten = outcome;
         host.rearm();
         return;
@@ -281,7 +300,8 @@ export class TurnController {
     if (deleted) return;
     const started = this.#startNext();
     // In the same step as the next turn's start, so no duplicate of the cancel can slip in between.
-    if (outcome.kind === "cancelled") this.#lastEndedByCancel = { turnId: running.active.turnId, at: Date.now(), next: this.#running?.active.turnId ?? null };
+    if (outcome.kind === "cancelled")
+      this.#lastEndedByCancel = { turnId: running.active.turnId, at: Date.now(), next: this.#running?.active.turnId ?? null };
     if (!started) host.settled();
   }
 
@@ -296,7 +316,12 @@ export class TurnController {
     try {
       this.#start(next);
     } catch (err) {
-      logLine("error", { msg: "could not start turn", session_id: this.#host.sessionId, message_id: next.messageId, error: describeError(err) });
+      logLine("error", {
+        msg: "could not start turn",
+        session_id: this.#host.sessionId,
+        message_id: next.messageId,
+        error: describeError(err),
+      });
       this.#host.rearm();
     }
     return true;

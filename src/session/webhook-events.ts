@@ -1,5 +1,5 @@
-import { describeError, logLine } from "../lib/log";
 import { newId } from "../lib/ids";
+import { describeError, logLine } from "../lib/log";
 import { sleep } from "../lib/sleep";
 import { nowIso } from "../lib/time";
 import { messageIdOf, type WebhookEventType, type WebhookQueue, type WebhookQueueMessage } from "../webhooks/messages";
@@ -71,7 +71,12 @@ export class WebhookEvents {
   }
 
   #event(type: WebhookEventType, eventId: string, timestamp: string, turnId: string | null): WebhookQueueMessage {
-    const data = { organization_id: this.#record.orgId, session_id: this.#record.id, agent_id: this.#record.agentId, ...(turnId ? { turn_id: turnId } : {}) };
+    const data = {
+      organization_id: this.#record.orgId,
+      session_id: this.#record.id,
+      agent_id: this.#record.agentId,
+      ...(turnId ? { turn_id: turnId } : {}),
+    };
     return { kind: "event", message_id: messageIdOf(eventId), payload: { type, timestamp, data } };
   }
 
@@ -91,7 +96,12 @@ export class WebhookEvents {
       } catch (err) {
         const waitMs = SEND_RETRY_MS[attempt];
         if (waitMs === undefined) {
-          logLine("error", { msg: "webhook events not queued", session_id: this.#record.id, types: messages.map((m) => m.payload.type), error: describeError(err) });
+          logLine("error", {
+            msg: "webhook events not queued",
+            session_id: this.#record.id,
+            types: messages.map((m) => m.payload.type),
+            error: describeError(err),
+          });
           return;
         }
         await sleep(waitMs);

@@ -10,7 +10,7 @@ export interface AgUiRun {
 export type AgUiEvent = { type: string } & Record<string, unknown>;
 
 /** What a resume of an approval interrupt sends as `payload`. */
-export const APPROVAL_RESPONSE_SCHEMA = {
+const APPROVAL_RESPONSE_SCHEMA = {
   type: "object",
   properties: { approved: { type: "boolean" }, reason: { type: "string" } },
   required: ["approved"],
@@ -21,7 +21,7 @@ export const APPROVAL_RESPONSE_SCHEMA = {
  * tool's resume carries the tool's result as `payload`; an approval's carries
  * `{approved, reason?}`; `cancelled` rejects or fails the call.
  */
-export function interruptOf(call: WaitingCall): Record<string, unknown> {
+function interruptOf(call: WaitingCall): Record<string, unknown> {
   if (call.kind === "approval") {
     return {
       id: call.id,
@@ -71,7 +71,12 @@ export function agUiEventsOf(op: TurnOp, run: AgUiRun): AgUiEvent[] {
       return [{ type: "TEXT_MESSAGE_END", messageId: op.replyId }];
     case "tool-call":
       return [
-        { type: "TOOL_CALL_START", toolCallId: op.call.id, toolCallName: op.call.name, ...(op.replyId ? { parentMessageId: op.replyId } : {}) },
+        {
+          type: "TOOL_CALL_START",
+          toolCallId: op.call.id,
+          toolCallName: op.call.name,
+          ...(op.replyId ? { parentMessageId: op.replyId } : {}),
+        },
         { type: "TOOL_CALL_ARGS", toolCallId: op.call.id, delta: JSON.stringify(op.call.arguments ?? {}) },
         { type: "TOOL_CALL_END", toolCallId: op.call.id },
       ];

@@ -1,5 +1,5 @@
-import { connectedFrame, disconnectingFrame, heartbeatFrame, retryFrame, type DisconnectReason } from "../lib/sse";
 import { sleep } from "../lib/sleep";
+import { connectedFrame, type DisconnectReason, disconnectingFrame, heartbeatFrame, retryFrame } from "../lib/sse";
 import type { StreamSettings } from "../lib/stream-settings";
 import { CLOSE_CODES, STREAM } from "../session/rpc";
 

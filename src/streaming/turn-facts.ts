@@ -1,4 +1,4 @@
-import { TERMINAL_TYPES, type EventEnvelope, type EventListQuery } from "../session/rpc";
+import { type EventEnvelope, type EventListQuery, TERMINAL_TYPES } from "../session/rpc";
 import type { TrackedCall, WaitingCall } from "./turn-tracker";
 
 /** The most events one read of a turn's tool calls takes (a turn calls at most a few hundred tools). */
@@ -8,10 +8,14 @@ const TERMINAL = [...TERMINAL_TYPES];
 /** Reads the session's stored events (the session client's `listEvents`). */
 export type ListEvents = (query: EventListQuery) => Promise<EventEnvelope[]>;
 
-
 /** The running turn (started, not ended; a turn parked for its client counts), or null. One read of the session object. */
 export async function runningTurn(listEvents: ListEvents): Promise<{ turnId: string; startedSequence: number } | null> {
-  const [last] = await listEvents({ cursor: null, types: ["turn.started", ...TERMINAL], beforeSequence: Number.MAX_SAFE_INTEGER, limit: 1 });
+  const [last] = await listEvents({
+    cursor: null,
+    types: ["turn.started", ...TERMINAL],
+    beforeSequence: Number.MAX_SAFE_INTEGER,
+    limit: 1,
+  });
   if (last?.type !== "turn.started" || !last.context.turn_id) return null;
   return { turnId: last.context.turn_id, startedSequence: last.sequence };
 }

@@ -26,7 +26,15 @@ export type TurnOp =
   /** A gated call waits for a person's decision. */
   | { op: "approval-request"; call: TrackedCall; expiresAt: string | null }
   | { op: "approval-decided"; toolCallId: string; approved: boolean }
-  | { op: "tool-result"; eventId: string; toolCallId: string; status: "success" | "error"; result: unknown; error: string | null; errorCode: string | null }
+  | {
+      op: "tool-result";
+      eventId: string;
+      toolCallId: string;
+      status: "success" | "error";
+      result: unknown;
+      error: string | null;
+      errorCode: string | null;
+    }
   | { op: "end"; outcome: "completed" | "cancelled" }
   | { op: "end"; outcome: "failed"; error: string; errorCode: string }
   /** The turn waits for the client to run these calls, or for a person to decide them (it parked); it goes on when they are answered. */
@@ -150,7 +158,14 @@ export class TurnTracker {
         out.push(...this.#end({ op: "end", outcome: "completed" }));
         break;
       case "turn.failed":
-        out.push(...this.#end({ op: "end", outcome: "failed", error: String(event.data["error"] ?? "The turn failed"), errorCode: String(event.data["error_code"] ?? "internal_error") }));
+        out.push(
+          ...this.#end({
+            op: "end",
+            outcome: "failed",
+            error: String(event.data["error"] ?? "The turn failed"),
+            errorCode: String(event.data["error_code"] ?? "internal_error"),
+          }),
+        );
         break;
       case "turn.cancelled":
         out.push(...this.#end({ op: "end", outcome: "cancelled" }));

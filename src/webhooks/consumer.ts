@@ -3,8 +3,8 @@ import { createDb, type Database } from "../db/client";
 import { webhooks } from "../db/schema";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { attemptDelivery, type AttemptResult } from "./attempt";
-import { logAttempts, logDeadLettered, type LoggedAttempt, type LoggedMessage } from "./delivery-log";
+import { type AttemptResult, attemptDelivery } from "./attempt";
+import { type LoggedAttempt, type LoggedMessage, logAttempts, logDeadLettered } from "./delivery-log";
 import { retryDelaySeconds, TEST_EVENT_TYPE, type WebhookQueueMessage } from "./messages";
 import { signingSecrets } from "./secrets";
 import { privateWebhookUrlsAllowed, webhookUrlRefusal } from "./url-policy";
@@ -36,7 +36,9 @@ async function fanOut(env: Env, db: Database, body: EventMessage): Promise<void>
   const targets = rows.filter((r) => r.eventTypes.includes(body.payload.type));
   for (let i = 0; i < targets.length; i += SEND_BATCH_MAX) {
     const chunk = targets.slice(i, i + SEND_BATCH_MAX);
-    await env.WEBHOOK_QUEUE.sendBatch(chunk.map((t) => ({ body: { kind: "delivery", message_id: body.message_id, webhook_id: t.id, payload: body.payload } })));
+    await env.WEBHOOK_QUEUE.sendBatch(
+      chunk.map((t) => ({ body: { kind: "delivery", message_id: body.message_id, webhook_id: t.id, payload: body.payload } })),
+    );
   }
 }
 
@@ -49,7 +51,11 @@ type Outcome = "ack" | "retry";
  * (sent once, its outcome is in the log), or its endpoint is gone or disabled (also by this very
  * failure). If the read or the log write fails, every delivery of the batch is retried.
  */
-async function deliverAll(env: Env, db: Database, messages: readonly Message<DeliveryMessage>[]): Promise<Map<Message<DeliveryMessage>, Outcome>> {
+async function deliverAll(
+  env: Env,
+  db: Database,
+  messages: readonly Message<DeliveryMessage>[],
+): Promise<Map<Message<DeliveryMessage>, Outcome>> {
   const ids = [...new Set(messages.map((m) => m.body.webhook_id))];
   const endpoints = new Map((await db.select().from(webhooks).where(inArray(webhooks.id, ids))).map((row) => [row.id, row]));
   const allowPrivate = privateWebhookUrlsAllowed(env);
@@ -71,7 +77,10 @@ async function deliverAll(env: Env, db: Database, messages: readonly Message<Del
       attempted.push({ message, logged: { message: logged(body), attempt: message.attempts, result, countsForHealth: !isTest } });
     }),
   );
-  const disabled = await logAttempts(db, attempted.map((a) => a.logged));
+  const disabled = await logAttempts(
+    db,
+    attempted.map((a) => a.logged),
+  );
   for (const { message, logged: entry } of attempted) {
     const done = entry.result.ok || !entry.countsForHealth || disabled.has(message.body.webhook_id);
     outcomes.set(message, done ? "ack" : "retry");
@@ -82,7 +91,12 @@ async function deliverAll(env: Env, db: Database, messages: readonly Message<Del
 /** A message the queue gave up on: its delivery log says so (when its endpoint still exists). */
 async function deadLettered(db: Database, body: WebhookQueueMessage): Promise<void> {
   if (body.kind === "event") {
-    logLine("error", { msg: "webhook event dead-lettered before fan-out", message_id: body.message_id, type: body.payload.type, org_id: body.payload.data.organization_id });
+    logLine("error", {
+      msg: "webhook event dead-lettered before fan-out",
+      message_id: body.message_id,
+      type: body.payload.type,
+      org_id: body.payload.data.organization_id,
+    });
     return;
   }
   const endpoint = await db.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, body.webhook_id)).get();
@@ -99,9 +113,16 @@ async function deadLettered(db: Database, body: WebhookQueueMessage): Promise<vo
  */
 export async function handleWebhookBatch(batch: MessageBatch<WebhookQueueMessage>, env: Env): Promise<void> {
   const db = createDb(env.DB);
-  const retry = (message: Message<WebhookQueueMessage>) => message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env.WEBHOOK_RETRY_BASE_SECONDS) });
+  const retry = (message: Message<WebhookQueueMessage>) =>
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env.WEBHOOK_RETRY_BASE_SECONDS) });
   const failed = (message: Message<WebhookQueueMessage>, err: unknown) => {
-    logLine("error", { msg: "webhook message failed", queue: batch.queue, kind: message.body.kind, message_id: message.body.message_id, error: describeError(err) });
+    logLine("error", {
+      msg: "webhook message failed",
+      queue: batch.queue,
+      kind: message.body.kind,
+      message_id: message.body.message_id,
+      error: describeError(err),
+    });
     retry(message);
   };
   const dead = batch.queue.endsWith(DEAD_LETTER_SUFFIX);

@@ -22,8 +22,20 @@ export interface LoggedMessage {
   eventType: string;
 }
 
-function row(message: LoggedMessage, at: Date, fields: Pick<typeof webhookDeliveries.$inferInsert, "attempt" | "status" | "responseStatus" | "durationMs" | "error">) {
-  return { id: newId("delivery"), webhookId: message.webhookId, orgId: message.orgId, messageId: message.messageId, eventType: message.eventType, createdAt: at.toISOString(), ...fields };
+function row(
+  message: LoggedMessage,
+  at: Date,
+  fields: Pick<typeof webhookDeliveries.$inferInsert, "attempt" | "status" | "responseStatus" | "durationMs" | "error">,
+) {
+  return {
+    id: newId("delivery"),
+    webhookId: message.webhookId,
+    orgId: message.orgId,
+    messageId: message.messageId,
+    eventType: message.eventType,
+    createdAt: at.toISOString(),
+    ...fields,
+  };
 }
 
 /** Drops the endpoint's attempts older than the retention (the index makes it a range delete). */
@@ -56,14 +68,28 @@ export async function logAttempts(db: Database, attempts: readonly LoggedAttempt
   for (const { message, attempt, result, countsForHealth } of attempts) {
     const status = result.ok ? "succeeded" : "failed";
     statements.push(
-      db.insert(webhookDeliveries).values(row(message, at, { attempt, status, responseStatus: result.responseStatus, durationMs: result.durationMs, error: result.error })),
+      db
+        .insert(webhookDeliveries)
+        .values(
+          row(message, at, { attempt, status, responseStatus: result.responseStatus, durationMs: result.durationMs, error: result.error }),
+        ),
     );
     if (!countsForHealth) continue;
     if (result.ok) {
-      statements.push(db.update(webhooks).set({ failingSince: null }).where(and(eq(webhooks.id, message.webhookId), isNotNull(webhooks.failingSince))));
+      statements.push(
+        db
+          .update(webhooks)
+          .set({ failingSince: null })
+          .where(and(eq(webhooks.id, message.webhookId), isNotNull(webhooks.failingSince))),
+      );
       continue;
     }
-    statements.push(db.update(webhooks).set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` }).where(eq(webhooks.id, message.webhookId)));
+    statements.push(
+      db
+        .update(webhooks)
+        .set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` })
+        .where(eq(webhooks.id, message.webhookId)),
+    );
     disables.push({ index: statements.length, webhookId: message.webhookId });
     statements.push(
       db
@@ -83,7 +109,13 @@ export async function logAttempts(db: Database, attempts: readonly LoggedAttempt
 /** Logs that the queue gave up on a message after its last retry (it is in the dead-letter queue). */
 export async function logDeadLettered(db: Database, message: LoggedMessage): Promise<void> {
   const at = new Date();
-  await db
-    .insert(webhookDeliveries)
-    .values(row(message, at, { attempt: null, status: "dead_lettered", responseStatus: null, durationMs: null, error: "Every attempt failed; the message was moved to the dead-letter queue" }));
+  await db.insert(webhookDeliveries).values(
+    row(message, at, {
+      attempt: null,
+      status: "dead_lettered",
+      responseStatus: null,
+      durationMs: null,
+      error: "Every attempt failed; the message was moved to the dead-letter queue",
+    }),
+  );
 }

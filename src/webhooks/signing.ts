@@ -36,7 +36,12 @@ async function signOnce(secret: string, content: Uint8Array): Promise<string> {
 }
 
 /** The three Standard Webhooks headers of one delivery attempt, signed with every given secret. */
-export async function signedHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string): Promise<Record<string, string>> {
+export async function signedHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): Promise<Record<string, string>> {
   const content = new TextEncoder().encode(`${id}.${timestampSeconds}.${body}`);
   const signatures = await Promise.all(secrets.map((s) => signOnce(s, content)));
   return { "webhook-id": id, "webhook-timestamp": String(timestampSeconds), "webhook-signature": signatures.join(" ") };

@@ -22,8 +22,27 @@ async function storedProviderModel(orgId: string, baseUrl: string): Promise<stri
   const providerId = newId("provider");
   const modelId = newId("model");
   await db.batch([
-    db.insert(llmProviders).values({ id: providerId, orgId, name: "old", providerType: "openai", baseUrl, apiKeyEncrypted: null, status: "active", createdAt: now, updatedAt: now }),
-    db.insert(llmModels).values({ id: modelId, orgId, providerId, modelId: "fake-model", isDefault: false, status: "active", createdAt: now, updatedAt: now }),
+    db.insert(llmProviders).values({
+      id: providerId,
+      orgId,
+      name: "old",
+      providerType: "openai",
+      baseUrl,
+      apiKeyEncrypted: null,
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    }),
+    db.insert(llmModels).values({
+      id: modelId,
+      orgId,
+      providerId,
+      modelId: "fake-model",
+      isDefault: false,
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    }),
   ]);
   return modelId;
 }

@@ -26,7 +26,6 @@ describe("stream slots with the deployed settings", () => {
     for (const reader of readers) await reader.cancel();
   });
 
-
   it("frees a closed stream's slot at once: 150 connect-read-leave cycles of one caller, more than its cap, all succeed", async () => {
     const { t, session } = await sessionSetup();
     const statuses: number[] = [];

@@ -55,7 +55,9 @@ await runAgainstWorker("ai-sdk-chat", { devFlow: true, args: ["--var", `LLMSIM_W
     await page.getByRole("button", { name: "Send" }).and(page.locator(":enabled")).waitFor({ timeout: STEP_TIMEOUT_MS });
 
     // The session holds the whole exchange: two turns, the approval decided by the dev key.
-    const res = await fetch(`${base}/v1/sessions/${example.sessionId}/events`, { headers: { authorization: `Bearer ${DEV_KEY}`, accept: "application/json" } });
+    const res = await fetch(`${base}/v1/sessions/${example.sessionId}/events`, {
+      headers: { authorization: `Bearer ${DEV_KEY}`, accept: "application/json" },
+    });
     const events = (await res.json()).data;
     const completed = events.filter((e) => e.type === "turn.completed").length;
     if (completed !== 2) failures.push(`expected 2 completed turns, found ${completed}`);

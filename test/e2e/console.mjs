@@ -58,7 +58,11 @@ async function signIn(page, base, failures) {
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: "Agents" }).waitFor({ timeout: STEP_TIMEOUT_MS });
   const kept = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }));
-  expect(failures, kept.session.some((k) => k.startsWith("everruns-console:")), "the sign-in is not kept in sessionStorage");
+  expect(
+    failures,
+    kept.session.some((k) => k.startsWith("everruns-console:")),
+    "the sign-in is not kept in sessionStorage",
+  );
   expect(failures, kept.local === 0, "the console wrote to localStorage");
 }
 
@@ -88,7 +92,11 @@ async function askTheTime(page, failures) {
   await page.locator(".turn-end", { hasText: "Completed" }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
   await card.locator("summary").click();
   expect(failures, await card.getByText("Result").isVisible(), "the tool card does not open to its result");
-  expect(failures, (await page.locator(".timeline svg rect").count()) >= 3, "the turn's timeline does not show two model calls and a tool call");
+  expect(
+    failures,
+    (await page.locator(".timeline svg rect").count()) >= 3,
+    "the turn's timeline does not show two model calls and a tool call",
+  );
   await screenshot(page, "02-tool-call-and-answer");
 }
 
@@ -104,13 +112,25 @@ async function reloadMidReply(page, failures, sseRequests) {
   await page.locator(".reply-text", { hasText: "reload40" }).waitFor({ timeout: STEP_TIMEOUT_MS });
   await page.locator(".turn-end").nth(1).waitFor({ timeout: STEP_TIMEOUT_MS });
   const resumed = sseRequests.slice(before);
-  expect(failures, resumed.length > 0 && resumed.every((h) => typeof h["last-event-id"] === "string"), "the stream after the reload was not resumed with Last-Event-ID");
+  expect(
+    failures,
+    resumed.length > 0 && resumed.every((h) => typeof h["last-event-id"] === "string"),
+    "the stream after the reload was not resumed with Last-Event-ID",
+  );
   const texts = await replies(page);
   const matching = texts.filter((t) => t.includes("reload1"));
   expect(failures, matching.length === 1, `the reply after the reload shows ${matching.length} times`);
-  expect(failures, matching[0] === expected, `the reply after the reload is not exactly the echo: ${JSON.stringify(matching[0]?.slice(0, 120))}…`);
+  expect(
+    failures,
+    matching[0] === expected,
+    `the reply after the reload is not exactly the echo: ${JSON.stringify(matching[0]?.slice(0, 120))}…`,
+  );
   const whole = await page.locator(".transcript").innerText();
-  expect(failures, whole.split("reload40").length - 1 === 2, "the reloaded transcript repeats text (reload40 should appear in the message and its echo only)");
+  expect(
+    failures,
+    whole.split("reload40").length - 1 === 2,
+    "the reloaded transcript repeats text (reload40 should appear in the message and its echo only)",
+  );
   await screenshot(page, "03-after-reload");
 }
 
@@ -170,7 +190,11 @@ async function approveAToolCall(page, failures) {
   await send(page, "What time is it?");
   const waiting = page.locator("[data-approval=waiting]");
   await waiting.waitFor({ timeout: STEP_TIMEOUT_MS });
-  expect(failures, (await page.locator(".reply-text", { hasText: "get_current_time returned" }).count()) === 0, "the gated tool answered before it was allowed");
+  expect(
+    failures,
+    (await page.locator(".reply-text", { hasText: "get_current_time returned" }).count()) === 0,
+    "the gated tool answered before it was allowed",
+  );
   await screenshot(page, "08-approval-waiting");
   await waiting.getByRole("button", { name: "Allow", exact: true }).click();
   await page.locator("[data-approval=allow]").waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -233,7 +257,11 @@ async function webhooks(page, failures) {
     } catch (err) {
       failures.push(`the test event does not verify: ${err instanceof Error ? err.message : String(err)}`);
     }
-    expect(failures, event?.type === "webhook.test", `the receiver got ${receiver.got.length} deliveries, the first of type ${event?.type}`);
+    expect(
+      failures,
+      event?.type === "webhook.test",
+      `the receiver got ${receiver.got.length} deliveries, the first of type ${event?.type}`,
+    );
     await card.getByRole("button", { name: "Refresh deliveries" }).click();
     await card.locator(".delivery[data-outcome=delivered]", { hasText: "webhook.test" }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await screenshot(page, "13-webhook-delivered");

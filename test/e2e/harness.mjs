@@ -93,7 +93,16 @@ export async function waitUntilReady(base, worker) {
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -150,7 +159,7 @@ export async function runAgainstWorker(name, { devFlow = false, args = [] }, che
     await waitUntilReady(base, worker);
     failures = await check(base);
   } catch (err) {
-    failures = [`e2e run failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`];
+    failures = [`e2e run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`];
   } finally {
     await worker.stop();
     rmSync(stateDir, { recursive: true, force: true });

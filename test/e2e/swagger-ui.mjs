@@ -23,9 +23,10 @@ async function checkSwaggerUi(base) {
     const response = await page.goto(`${base}/swagger-ui/`, { waitUntil: "load" });
     if (response?.status() !== 200) failures.push(`/swagger-ui/ answered ${response?.status()}`);
     // Swagger UI shows either the operations or, when the document failed to load, its errors.
-    const rendered = await page
-      .waitForSelector(".opblock, .errors-wrapper", { timeout: RENDER_TIMEOUT_MS })
-      .then(() => true, () => false);
+    const rendered = await page.waitForSelector(".opblock, .errors-wrapper", { timeout: RENDER_TIMEOUT_MS }).then(
+      () => true,
+      () => false,
+    );
     const operations = await page.locator(".opblock").count();
     if (operations > 0) {
       console.log(`swagger-ui: ${operations} operations rendered`);
@@ -33,7 +34,9 @@ async function checkSwaggerUi(base) {
       if (known === 0) failures.push(`the operation "${KNOWN_SUMMARY}" is not shown`);
     } else {
       const shown = (await page.locator(".errors-wrapper").allInnerTexts()).join(" ").replace(/\s+/g, " ").trim();
-      failures.push(rendered ? `no operations rendered; Swagger UI says: ${shown}` : `nothing rendered within ${RENDER_TIMEOUT_MS / 1000}s`);
+      failures.push(
+        rendered ? `no operations rendered; Swagger UI says: ${shown}` : `nothing rendered within ${RENDER_TIMEOUT_MS / 1000}s`,
+      );
     }
 
     mkdirSync(outputDir, { recursive: true });

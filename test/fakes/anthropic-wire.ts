@@ -1,10 +1,13 @@
-import { FAKE_USAGE, isObject, lastUserTextOf, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
+import { FAKE_USAGE, type FakeReply, type Frame, isObject, type JsonObject, lastUserTextOf, sse, type WireFormat } from "./wire";
 
 /** Anthropic Messages streaming, as api.anthropic.com sends it (named events, content blocks). */
 export const anthropicWire: WireFormat = {
   render(reply: FakeReply, request: JsonObject): Frame[] {
     const model = typeof request.model === "string" ? request.model : "fake";
-    const event = (type: string, body: JsonObject, tag: Frame["tag"] = "other"): Frame => ({ tag, data: sse(JSON.stringify({ type, ...body }), type) });
+    const event = (type: string, body: JsonObject, tag: Frame["tag"] = "other"): Frame => ({
+      tag,
+      data: sse(JSON.stringify({ type, ...body }), type),
+    });
     const frames: Frame[] = [
       event(
         "message_start",
@@ -34,12 +37,16 @@ export const anthropicWire: WireFormat = {
     for (const call of reply.calls) {
       frames.push(event("content_block_start", { index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } }));
       // The real API opens with an empty fragment too.
-      for (const partial_json of ["", ...call.fragments]) frames.push(event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json } }));
+      for (const partial_json of ["", ...call.fragments])
+        frames.push(event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json } }));
       frames.push(event("content_block_stop", { index }));
       index += 1;
     }
     frames.push(
-      event("message_delta", { delta: { stop_reason: reply.calls.length > 0 ? "tool_use" : "end_turn", stop_sequence: null }, usage: reply.partialUsage ? {} : { output_tokens: FAKE_USAGE.output } }),
+      event("message_delta", {
+        delta: { stop_reason: reply.calls.length > 0 ? "tool_use" : "end_turn", stop_sequence: null },
+        usage: reply.partialUsage ? {} : { output_tokens: FAKE_USAGE.output },
+      }),
     );
     frames.push(event("message_stop", {}, "terminal"));
     return frames;
@@ -55,12 +62,17 @@ export const anthropicWire: WireFormat = {
 
   errorBody(status) {
     const type =
-      status === 401 ? "authentication_error"
-      : status === 403 ? "permission_error"
-      : status === 429 ? "rate_limit_error"
-      : status === 529 ? "overloaded_error"
-      : status >= 500 ? "api_error"
-      : "invalid_request_error";
+      status === 401
+        ? "authentication_error"
+        : status === 403
+          ? "permission_error"
+          : status === 429
+            ? "rate_limit_error"
+            : status === 529
+              ? "overloaded_error"
+              : status >= 500
+                ? "api_error"
+                : "invalid_request_error";
     return { type: "error", error: { type, message: `Fake error ${status}.` } };
   },
 
@@ -74,7 +86,8 @@ export const anthropicWire: WireFormat = {
     for (const message of messages) {
       if (!isObject(message) || !Array.isArray(message.content)) continue;
       for (const block of message.content) {
-        if (isObject(block) && block.type === "tool_result") results.push(typeof block.content === "string" ? block.content : JSON.stringify(block.content));
+        if (isObject(block) && block.type === "tool_result")
+          results.push(typeof block.content === "string" ? block.content : JSON.stringify(block.content));
       }
     }
     return results;

@@ -49,7 +49,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, recorded: Map<s
   }
   const route = ROUTE.exec(url.pathname);
   const format = route ? WIRES[route[1] ?? ""] : undefined;
-  if (!route || !format || format.endpoint !== route[4] || req.method !== "POST") return sendJson(res, 404, { error: "no such fake endpoint" });
+  if (!route || !format || format.endpoint !== route[4] || req.method !== "POST")
+    return sendJson(res, 404, { error: "no such fake endpoint" });
   const scenario = route[2] ?? "";
   const base = url.pathname.slice(0, -format.endpoint.length);
 

@@ -87,7 +87,11 @@ async function startInstance(): Promise<Instance> {
       return;
     }
     if (sessionId !== undefined || req.method !== "POST") {
-      return sendJson(res, 400, { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: No valid session ID provided" }, id: null });
+      return sendJson(res, 400, {
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Bad Request: No valid session ID provided" },
+        id: null,
+      });
     }
     const { server, cleanup } = createEverythingServer();
     cleanups.push(() => cleanup());

@@ -1,4 +1,4 @@
-import { FAKE_USAGE, isObject, lastUserTextOf, sse, type FakeReply, type Frame, type JsonObject, type WireFormat } from "./wire";
+import { FAKE_USAGE, type FakeReply, type Frame, isObject, type JsonObject, lastUserTextOf, sse, type WireFormat } from "./wire";
 
 /** OpenAI Chat Completions streaming, as api.openai.com sends it. */
 export const openAiWire: WireFormat = {
@@ -13,13 +13,17 @@ export const openAiWire: WireFormat = {
     // Each call's first chunk carries id, type and name; argument fragments follow, interleaved
     // across calls the way parallel calls can arrive, so only `index` ties them together.
     reply.calls.forEach((call, index) => {
-      frames.push({ tag: "other", data: delta({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }) });
+      frames.push({
+        tag: "other",
+        data: delta({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }),
+      });
     });
     const longest = Math.max(0, ...reply.calls.map((c) => c.fragments.length));
     for (let f = 0; f < longest; f += 1) {
       reply.calls.forEach((call, index) => {
         const fragment = call.fragments[f];
-        if (fragment !== undefined) frames.push({ tag: "other", data: delta({ tool_calls: [{ index, function: { arguments: fragment } }] }) });
+        if (fragment !== undefined)
+          frames.push({ tag: "other", data: delta({ tool_calls: [{ index, function: { arguments: fragment } }] }) });
       });
     }
     frames.push({ tag: "other", data: delta({}, reply.calls.length > 0 ? "tool_calls" : "stop") });
@@ -35,7 +39,9 @@ export const openAiWire: WireFormat = {
   },
 
   streamErrorFrame() {
-    return sse(JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: null } }));
+    return sse(
+      JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: null } }),
+    );
   },
 
   contextTooLong(window, tokens) {
@@ -50,7 +56,8 @@ export const openAiWire: WireFormat = {
   },
 
   errorBody(status) {
-    if (status === 401) return { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" } };
+    if (status === 401)
+      return { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" } };
     if (status === 429) return { error: { message: "Rate limit reached.", type: "requests", code: "rate_limit_exceeded" } };
     if (status >= 500) return { error: { message: "The server had an error.", type: "server_error", code: null } };
     return { error: { message: `Fake error ${status}.`, type: "invalid_request_error", code: null } };

@@ -10,14 +10,16 @@ export type Step =
   /** Keeps the response open and silent until the client or the server closes it. */
   | { hang: true };
 
-export type Plan = { kind: "status"; status: number; headers: Record<string, string>; body: JsonObject } | { kind: "stream"; steps: Step[] };
+export type Plan =
+  | { kind: "status"; status: number; headers: Record<string, string>; body: JsonObject }
+  | { kind: "stream"; steps: Step[] };
 
-export const TEXT_REPLY = ["Hello", " from", " the", " fake", " model."];
-export const SLOW_TEXT_WORDS = 20;
+const TEXT_REPLY = ["Hello", " from", " the", " fake", " model."];
+const SLOW_TEXT_WORDS = 20;
 /** `huge_text`: this many bytes of quotes and backslashes, in deltas of HUGE_TEXT_DELTA bytes. */
 export const HUGE_TEXT_BYTES = 3 * 1024 * 1024;
-export const HUGE_TEXT_DELTA = 64 * 1024;
-export const SLOW_TEXT_DELAY_MS = 50;
+const HUGE_TEXT_DELTA = 64 * 1024;
+const SLOW_TEXT_DELAY_MS = 50;
 
 /** `add {a: 2, b: 3}` with its id, name and arguments spread over several chunks. */
 const SPLIT_CALL: FakeToolCall = { id: "call_split_1", name: "add", fragments: ['{"a"', ": 2, ", '"b": 3', "}"] };
@@ -86,7 +88,12 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
     }
     case "slow_text": {
       const words = Array.from({ length: SLOW_TEXT_WORDS }, (_, i) => (i === 0 ? "word1" : ` word${i + 1}`));
-      return { kind: "stream", steps: frames({ text: words, calls: [] }).flatMap((f) => (f.tag === "text" ? [{ sleep: SLOW_TEXT_DELAY_MS }, { write: f.data }] : [{ write: f.data }])) };
+      return {
+        kind: "stream",
+        steps: frames({ text: words, calls: [] }).flatMap((f) =>
+          f.tag === "text" ? [{ sleep: SLOW_TEXT_DELAY_MS }, { write: f.data }] : [{ write: f.data }],
+        ),
+      };
     }
     case "break_midway":
       return { kind: "stream", steps: [...writes(throughText(frames(text), 2)), { destroy: true }] };
@@ -96,7 +103,10 @@ export function planScenario(scenario: string, wire: WireFormat, request: JsonOb
     case "malformed_chunk": {
       const all = frames(text);
       const head = throughText(all, 1);
-      return { kind: "stream", steps: [...writes(head), { write: 'data: {"choices": [{"delta": \n\n' }, ...writes(all.slice(head.length))] };
+      return {
+        kind: "stream",
+        steps: [...writes(head), { write: 'data: {"choices": [{"delta": \n\n' }, ...writes(all.slice(head.length))],
+      };
     }
     case "stream_error":
       return { kind: "stream", steps: [...writes(throughText(frames(text), 1)), { write: wire.streamErrorFrame() }] };

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { fuzzClient } from "./client";
-import { createFixture, settled, snapshot, type Fixture, type Snapshot } from "./fixture";
+import { createFixture, type Fixture, type Snapshot, settled, snapshot } from "./fixture";
 import { checkResponse, describeRequest } from "./invariants";
-import { operationsOf, type OpenApiDocument, type Operation } from "./operations";
+import { type OpenApiDocument, type Operation, operationsOf } from "./operations";
 import { badRequests, type FuzzRequest } from "./requests";
 
 /**
@@ -88,7 +88,10 @@ describe("generated bad input never breaks the API (every operation of the OpenA
             if (ok) {
               tally.succeeded += 1;
               // A read that succeeded changed nothing (if it had, the next refused case would show it).
-              if (op.method !== "GET") baseline = startsBackgroundWork(op) ? await settled(send, fixture, withSession) : await snapshot(send, fixture, withSession);
+              if (op.method !== "GET")
+                baseline = startsBackgroundWork(op)
+                  ? await settled(send, fixture, withSession)
+                  : await snapshot(send, fixture, withSession);
               return;
             }
             tally.refused += 1;
@@ -114,7 +117,9 @@ describe("generated bad input never breaks the API (every operation of the OpenA
   });
 
   afterAll(() => {
-    const rows = [...figures.entries()].map(([name, f]) => `${name}: ${f.cases} cases (${f.refused} refused, ${f.succeeded} succeeded) in ${f.ms} ms`);
+    const rows = [...figures.entries()].map(
+      ([name, f]) => `${name}: ${f.cases} cases (${f.refused} refused, ${f.succeeded} succeeded) in ${f.ms} ms`,
+    );
     const total = [...figures.values()].reduce((sum, f) => sum + f.cases, 0);
     console.info(`fuzz: seed ${SEED}, ${figures.size} operations, ${total} cases\n${rows.join("\n")}`);
   });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { MAX_BODY_BYTES } from "../../src/middleware/json-body";
-import { resolve, type Operation } from "./operations";
+import { type Operation, resolve } from "./operations";
 import type { FuzzContext } from "./requests";
 import { anyJson, anyString, isFreeForm, schemaAt, valueFor, wrongType } from "./values";
 
@@ -52,7 +52,10 @@ function pathsIn(value: unknown, prefix: (string | number)[] = [], out: (string 
 
 /** The node at `path` in `value`. */
 function at(value: unknown, path: (string | number)[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 function isContainer(value: unknown): boolean {
@@ -89,26 +92,34 @@ function mutation(): fc.Arbitrary<Mutation> {
       kind: "extra field",
       apply: (v, p) => {
         const target = p.length === 0 ? v : undefined;
-        return target !== null && typeof target === "object" && !Array.isArray(target) ? { ...target, [`x_${key}`]: extra } : replaced(v, p, { [key]: extra });
+        return target !== null && typeof target === "object" && !Array.isArray(target)
+          ? { ...target, [`x_${key}`]: extra }
+          : replaced(v, p, { [key]: extra });
       },
     })),
     {
       // Nesting is the mutation most likely to reach past validation into a write: tried twice as often.
       weight: 2,
-      arbitrary: fc.record({ depth: fc.constantFrom(33, 65, 1000, 10_000, 10_000, 20_000), arrays: fc.boolean() }).map<Mutation>((deep) => ({
-        kind: `deep nesting ${deep.depth}`,
-        // Inside an object (so a free-form field keeps its type and reaches the code behind it), else in its place.
-        apply: (v, p) => {
-          const node = at(v, p);
-          return node !== null && typeof node === "object" && !Array.isArray(node) ? replaced(v, [...p, "nested"], DEEP_MARK) : replaced(v, p, DEEP_MARK);
-        },
-        deep,
-      })),
+      arbitrary: fc
+        .record({ depth: fc.constantFrom(33, 65, 1000, 10_000, 10_000, 20_000), arrays: fc.boolean() })
+        .map<Mutation>((deep) => ({
+          kind: `deep nesting ${deep.depth}`,
+          // Inside an object (so a free-form field keeps its type and reaches the code behind it), else in its place.
+          apply: (v, p) => {
+            const node = at(v, p);
+            return node !== null && typeof node === "object" && !Array.isArray(node)
+              ? replaced(v, [...p, "nested"], DEEP_MARK)
+              : replaced(v, p, DEEP_MARK);
+          },
+          deep,
+        })),
     },
-    fc.record({ size: fc.constantFrom(300, 3000, 20_000, 300_000), char: fc.constantFrom("x", "é", "😀", "\u0000") }).map<Mutation>(({ size, char }) => ({
-      kind: `huge string ${size}`,
-      apply: (v, p) => replaced(v, p, char.repeat(size)),
-    })),
+    fc
+      .record({ size: fc.constantFrom(300, 3000, 20_000, 300_000), char: fc.constantFrom("x", "é", "😀", "\u0000") })
+      .map<Mutation>(({ size, char }) => ({
+        kind: `huge string ${size}`,
+        apply: (v, p) => replaced(v, p, char.repeat(size)),
+      })),
     anyString().map<Mutation>((s) => ({ kind: "nasty string", apply: (v, p) => replaced(v, p, s) })),
   );
 }
@@ -116,7 +127,9 @@ function mutation(): fc.Arbitrary<Mutation> {
 /** JSON-looking bytes that are not UTF-8: a stray byte, a surrogate or an overlong form encoded, a cut sequence. */
 function notUtf8(): fc.Arbitrary<Uint8Array> {
   const bad = fc.constantFrom([0xff], [0xfe, 0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe2, 0x82], [0x80]);
-  return bad.map((bytes) => new Uint8Array([...new TextEncoder().encode('{"name":"'), ...bytes, ...new TextEncoder().encode('","system_prompt":"p"}')]));
+  return bad.map(
+    (bytes) => new Uint8Array([...new TextEncoder().encode('{"name":"'), ...bytes, ...new TextEncoder().encode('","system_prompt":"p"}')]),
+  );
 }
 
 export interface BodyCase {
@@ -144,9 +157,16 @@ export function bodyCase(ctx: FuzzContext, op: Operation): fc.Arbitrary<BodyCase
   });
   const options: fc.WeightedArbitrary<BodyCase>[] = [
     { arbitrary: derived, weight: 10 },
-    { arbitrary: fc.constantFrom(...RAW_BODIES).map((body) => ({ body, contentType: "application/json", kinds: ["malformed or odd JSON"] })), weight: 2 },
     {
-      arbitrary: fc.tuple(derived, fc.constantFrom(...CONTENT_TYPES)).map(([b, contentType]) => ({ ...b, contentType: contentType || undefined, kinds: [...b.kinds, `content-type "${contentType}"`] })),
+      arbitrary: fc
+        .constantFrom(...RAW_BODIES)
+        .map((body) => ({ body, contentType: "application/json", kinds: ["malformed or odd JSON"] })),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .tuple(derived, fc.constantFrom(...CONTENT_TYPES))
+        .map(([b, contentType]) => ({ ...b, contentType: contentType || undefined, kinds: [...b.kinds, `content-type "${contentType}"`] })),
       weight: 2,
     },
     { arbitrary: fc.constant({ body: undefined, contentType: undefined, kinds: ["no body"] }), weight: 1 },
@@ -166,5 +186,9 @@ export function bodyCase(ctx: FuzzContext, op: Operation): fc.Arbitrary<BodyCase
 /** A schema-shaped body for `op` (none when it takes none). */
 export function fairBody(ctx: FuzzContext, op: Operation): fc.Arbitrary<BodyCase> {
   if (!op.body) return fc.constant({ body: undefined, contentType: undefined, kinds: [] });
-  return valueFor(ctx.doc, op.body, ctx.own).map((value) => ({ body: JSON.stringify(value), contentType: "application/json", kinds: ["schema-shaped body"] }));
+  return valueFor(ctx.doc, op.body, ctx.own).map((value) => ({
+    body: JSON.stringify(value),
+    contentType: "application/json",
+    kinds: ["schema-shaped body"],
+  }));
 }

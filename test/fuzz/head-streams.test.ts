@@ -12,7 +12,9 @@ describe("HEAD on every GET route of the document", () => {
     const t = await newTenant();
     const session = await createSession(t, (await createAgent(t)).id);
     const gets = (await documentedOperations()).filter((op) => op.method === "GET" && op.path.includes("{session_id}"));
-    expect(gets.map((op) => op.path)).toEqual(expect.arrayContaining(["/v1/sessions/{session_id}/sse", "/v1/sessions/{session_id}/events", "/v1/sessions/{session_id}/ws"]));
+    expect(gets.map((op) => op.path)).toEqual(
+      expect.arrayContaining(["/v1/sessions/{session_id}/sse", "/v1/sessions/{session_id}/events", "/v1/sessions/{session_id}/ws"]),
+    );
     for (const op of gets) {
       const path = op.path.replace("{session_id}", session.id);
       for (let i = 0; i < (/\/(sse|events|ws)$/.test(path) ? HEADS : 1); i += 1) {

@@ -5,9 +5,15 @@ import type { FuzzRequest } from "./requests";
 /** What must never reach a client, in any body: the patterns name what leaked. */
 const LEAKS: [string, RegExp][] = [
   ["a stack trace", /\n\s+at \S+|\bat [\w.$<>]+ \([^)]*:\d+:\d+\)/],
-  ["SQL or a database error", /\b(SQLITE_[A-Z]+|D1_ERROR|UNIQUE constraint|FOREIGN KEY constraint|NOT NULL constraint|no such (table|column)|SELECT\s+\S.*\s+FROM\s|INSERT INTO\s|DELETE FROM\s|UPDATE\s+"?\w+"?\s+SET\s)/i],
+  [
+    "SQL or a database error",
+    /\b(SQLITE_[A-Z]+|D1_ERROR|UNIQUE constraint|FOREIGN KEY constraint|NOT NULL constraint|no such (table|column)|SELECT\s+\S.*\s+FROM\s|INSERT INTO\s|DELETE FROM\s|UPDATE\s+"?\w+"?\s+SET\s)/i,
+  ],
   ["a file path", /(\/work\/|\/src\/[\w/-]+\.ts|node_modules|file:\/\/|\.[jt]s:\d+:\d+)/],
-  ["a runtime or library message", /(ZodError|TypeError|RangeError|SyntaxError|ReferenceError|Maximum call stack|DrizzleQueryError|Cannot read propert|is not a function|undefined is not)/],
+  [
+    "a runtime or library message",
+    /(ZodError|TypeError|RangeError|SyntaxError|ReferenceError|Maximum call stack|DrizzleQueryError|Cannot read propert|is not a function|undefined is not)/,
+  ],
 ];
 
 /** A short, printable account of a request, for a failing case's message. */

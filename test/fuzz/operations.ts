@@ -66,7 +66,10 @@ export function resolve(doc: OpenApiDocument, schema: Schema): Schema {
     const target = current.$ref
       .replace(/^#\//, "")
       .split("/")
-      .reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), doc);
+      .reduce<unknown>(
+        (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+        doc,
+      );
     if (target === undefined) throw new Error(`unresolved ${current.$ref}`);
     current = target as Schema;
   }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { bodyCase, fairBody } from "./bodies";
 import type { OpenApiDocument, Operation } from "./operations";
-import { anyString, unknownId, valueFor, type IdsByPrefix } from "./values";
+import { anyString, type IdsByPrefix, unknownId, valueFor } from "./values";
 
 /** One generated request, and what kinds of bad input it carries (shown when a case fails). */
 export interface FuzzRequest {
@@ -43,9 +43,16 @@ const RAW_SEGMENTS = ["%00", "..", "%2e%2e", "a%2Fb", "%ZZ", "%", "%E0%A4%A", "%
 function malformedId(prefix: string): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constantFrom(...RAW_SEGMENTS),
-    fc.constantFrom(`${prefix}_XYZ`, `${prefix.toUpperCase()}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`, `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2`, `${prefix}-0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`),
+    fc.constantFrom(
+      `${prefix}_XYZ`,
+      `${prefix.toUpperCase()}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`,
+      `${prefix}_0192f1a0c3b47c5e9d2f4a6b8c0d1e2`,
+      `${prefix}-0192f1a0c3b47c5e9d2f4a6b8c0d1e2f`,
+    ),
     unknownId(prefix === "session" ? "agent" : "session"),
-    anyString().filter((s) => s.length > 0).map(encoded),
+    anyString()
+      .filter((s) => s.length > 0)
+      .map(encoded),
     fc.integer({ min: 200, max: 6000 }).map((n) => "a".repeat(n)),
   );
 }
@@ -65,8 +72,10 @@ function pathValue(ctx: FuzzContext, param: string, mayUseOwn: boolean): fc.Arbi
     { arbitrary: unknownId(prefix).map((value) => ({ value, foreign: false, kind: `unknown ${param}` })), weight: 1 },
     { arbitrary: malformedId(prefix).map((value) => ({ value, foreign: false, kind: `bad ${param}` })), weight: 2 },
   ];
-  if (own !== undefined && mayUseOwn) options.push({ arbitrary: fc.constant({ value: own, foreign: false, kind: `own ${param}` }), weight: 6 });
-  if (foreign !== undefined) options.push({ arbitrary: fc.constant({ value: foreign, foreign: true, kind: `foreign ${param}` }), weight: 1 });
+  if (own !== undefined && mayUseOwn)
+    options.push({ arbitrary: fc.constant({ value: own, foreign: false, kind: `own ${param}` }), weight: 6 });
+  if (foreign !== undefined)
+    options.push({ arbitrary: fc.constant({ value: foreign, foreign: true, kind: `foreign ${param}` }), weight: 1 });
   return fc.oneof(...options);
 }
 
@@ -131,7 +140,11 @@ function fairQuery(ctx: FuzzContext, op: Operation): fc.Arbitrary<Part> {
     .chain((chosen) => fc.tuple(fc.constant(chosen), ...chosen.map((q) => valueFor(ctx.doc, q.schema, ctx.own))))
     .map(([chosen, ...values]) => ({
       text: chosen
-        .flatMap((q, i) => (Array.isArray(values[i]) ? (values[i] as unknown[]) : [values[i]]).map((v) => `${q.name}=${encoded(typeof v === "string" ? v : JSON.stringify(v))}`))
+        .flatMap((q, i) =>
+          (Array.isArray(values[i]) ? (values[i] as unknown[]) : [values[i]]).map(
+            (v) => `${q.name}=${encoded(typeof v === "string" ? v : JSON.stringify(v))}`,
+          ),
+        )
         .join("&"),
       kinds: [],
     }));
@@ -144,11 +157,15 @@ function fairHeaders(ctx: FuzzContext): Record<string, string> {
 
 /** Odd X-Org-Id, Last-Event-ID and Accept values beside the caller's credentials. */
 function badHeaders(ctx: FuzzContext, op: Operation): fc.Arbitrary<{ headers: Record<string, string>; kinds: string[] }> {
-  const orgIds = [ctx.own.org, ctx.foreign.org, "org_XYZ", "not an org", "", "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f"].filter((v): v is string => v !== undefined);
+  const orgIds = [ctx.own.org, ctx.foreign.org, "org_XYZ", "not an org", "", "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f"].filter(
+    (v): v is string => v !== undefined,
+  );
   return fc
     .record({
       org: fc.option(fc.constantFrom(...orgIds), { nil: undefined }),
-      lastEventId: fc.option(fc.oneof(unknownId("event"), anyString().map(encoded), fc.constantFrom("", "0", "-1", "event_XYZ")), { nil: undefined }),
+      lastEventId: fc.option(fc.oneof(unknownId("event"), anyString().map(encoded), fc.constantFrom("", "0", "-1", "event_XYZ")), {
+        nil: undefined,
+      }),
       accept: fc.constantFrom("application/json", "text/event-stream", "*/*", "application/xml", "application/json;q=0", ""),
     })
     .map(({ org, lastEventId, accept }) => {
@@ -190,12 +207,17 @@ export function badRequests(ctx: FuzzContext, op: Operation): fc.Arbitrary<FuzzR
   const mayUseOwn = (param: string) => !(op.method === "DELETE" && param === lastParam);
   const ownPath = (param: string): fc.Arbitrary<PathValue> => {
     const own = ctx.own[param] ?? ctx.own[prefixOf(param)];
-    return own !== undefined && mayUseOwn(param) ? fc.constant({ value: own, foreign: false, kind: `own ${param}` }) : pathValue(ctx, param, false);
+    return own !== undefined && mayUseOwn(param)
+      ? fc.constant({ value: own, foreign: false, kind: `own ${param}` })
+      : pathValue(ctx, param, false);
   };
   return fault(op).chain((broken) =>
     fc
       .record({
-        path: fc.tuple(fc.constant(null), ...op.pathParams.map((param) => (broken === "path" ? pathValue(ctx, param, mayUseOwn(param)) : ownPath(param)))),
+        path: fc.tuple(
+          fc.constant(null),
+          ...op.pathParams.map((param) => (broken === "path" ? pathValue(ctx, param, mayUseOwn(param)) : ownPath(param))),
+        ),
         query: broken === "query" ? badQuery(op) : fairQuery(ctx, op),
         headers: broken === "headers" ? badHeaders(ctx, op) : fc.constant({ headers: fairHeaders(ctx), kinds: [] }),
         body: broken === "body" ? bodyCase(ctx, op) : fairBody(ctx, op),

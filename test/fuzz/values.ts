@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { resolve, type OpenApiDocument, type Schema } from "./operations";
+import { type OpenApiDocument, resolve, type Schema } from "./operations";
 
 /** Strings that break naive code: control characters, lone surrogates, bidi and zero-width marks, lookalikes. */
 const NASTY_STRINGS = [
@@ -58,7 +58,15 @@ export const anyJson: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 2 });
 
 /** A value of some other JSON type than `schema` asks for, for wrong-type mutations. */
 export function wrongType(): fc.Arbitrary<unknown> {
-  return fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), anyString(8), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({}));
+  return fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.double(),
+    anyString(8),
+    fc.array(fc.integer(), { maxLength: 2 }),
+    fc.constant({}),
+  );
 }
 
 /**
@@ -123,10 +131,13 @@ function stringFor(schema: Schema, ids: IdsByPrefix): fc.Arbitrary<string> {
   const idPrefix = /^\^(\w+)_\[0-9a-f\]\{32\}\$$/.exec(schema.pattern ?? "")?.[1];
   if (idPrefix !== undefined) {
     const own = ids[idPrefix];
-    return own === undefined ? unknownId(idPrefix) : fc.oneof({ arbitrary: fc.constant(own), weight: 3 }, { arbitrary: unknownId(idPrefix), weight: 1 });
+    return own === undefined
+      ? unknownId(idPrefix)
+      : fc.oneof({ arbitrary: fc.constant(own), weight: 3 }, { arbitrary: unknownId(idPrefix), weight: 1 });
   }
   if (schema.format === "email") return fc.emailAddress();
-  if (schema.format === "date-time") return fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
+  if (schema.format === "date-time")
+    return fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
   if (schema.format === "uri") return fc.constantFrom("https://example.com/a.png", "https://api.openai.com/v1");
   const min = schema.minLength ?? 1;
   const plain = fc.string({ minLength: Math.max(min, 1), maxLength: 16 }).filter((s) => s.trim().length > 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../../src/services/principals";
-import { callWith } from "../support/requests";
 import { captureConsole, jsonLines } from "../support/console";
+import { callWith } from "../support/requests";
 
 // In the `isolated` project, where each file gets a fresh isolate: this must be the isolate's first
 // AUTH_MODE=none request (the warning is once per isolate). Other none-mode tests live in
@@ -19,7 +19,12 @@ describe("AUTH_MODE=none", () => {
     );
     const warnings = lines.filter((l) => l.level === "warn");
     expect(warnings).toEqual([
-      expect.objectContaining({ msg: expect.stringContaining("AUTH_MODE=none"), org_id: LOCAL_ORG_ID, user_id: LOCAL_USER_ID, request_id: expect.any(String) }),
+      expect.objectContaining({
+        msg: expect.stringContaining("AUTH_MODE=none"),
+        org_id: LOCAL_ORG_ID,
+        user_id: LOCAL_USER_ID,
+        request_id: expect.any(String),
+      }),
     ]);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { toAnthropicMessages } from "../../src/llm/anthropic-request";
 import { createDriver } from "../../src/llm/create-driver";
 import type { LlmRequest } from "../../src/llm/types";
-import { toAnthropicMessages } from "../../src/llm/anthropic-request";
-import { scenarioCases } from "./scenario-cases";
+import { collect, FAST, fakeDriver, llmRequest } from "../support/drivers";
 import { FAKE_PROVIDER_KEY, lastRequest, scenarioBase } from "../support/models";
-import { collect, fakeDriver, FAST, llmRequest } from "../support/drivers";
+import { scenarioCases } from "./scenario-cases";
 
 describe("anthropic driver against the fake server", () => {
   scenarioCases("anthropic");
@@ -13,10 +13,23 @@ describe("anthropic driver against the fake server", () => {
 const conversation: Partial<LlmRequest> = {
   model: "claude-test",
   system: "You are terse.",
-  tools: [{ name: "add", description: "Adds two numbers", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } } }],
+  tools: [
+    {
+      name: "add",
+      description: "Adds two numbers",
+      parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+    },
+  ],
   messages: [
     { role: "user", text: "look", images: [{ url: "https://example.com/cat.png" }, { base64: "aGk=", mediaType: "image/png" }] },
-    { role: "assistant", text: "Adding.", toolCalls: [{ id: "toolu_1", name: "add", arguments: { a: 2, b: 3 } }, { id: "toolu_2", name: "add", arguments: { a: 1, b: 1 } }] },
+    {
+      role: "assistant",
+      text: "Adding.",
+      toolCalls: [
+        { id: "toolu_1", name: "add", arguments: { a: 2, b: 3 } },
+        { id: "toolu_2", name: "add", arguments: { a: 1, b: 1 } },
+      ],
+    },
     { role: "tool", toolCallId: "toolu_1", name: "add", content: "5", isError: false },
     { role: "tool", toolCallId: "toolu_2", name: "add", content: "boom", isError: true },
     { role: "user", text: "thanks" },
@@ -40,7 +53,11 @@ describe("anthropic request mapping", () => {
     await collect(driver, llmRequest(conversation));
     const { body } = await lastRequest(base);
     expect(body.tools).toEqual([
-      { name: "add", description: "Adds two numbers", input_schema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } } },
+      {
+        name: "add",
+        description: "Adds two numbers",
+        input_schema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+      },
     ]);
     expect(body.messages).toEqual([
       {
@@ -72,7 +89,15 @@ describe("anthropic request mapping", () => {
 
   it("leaves out system, tools and empty messages when there are none", async () => {
     const { driver, base } = fakeDriver("anthropic", "text");
-    await collect(driver, llmRequest({ messages: [{ role: "user", text: "hi" }, { role: "assistant", text: "", toolCalls: [] }] }));
+    await collect(
+      driver,
+      llmRequest({
+        messages: [
+          { role: "user", text: "hi" },
+          { role: "assistant", text: "", toolCalls: [] },
+        ],
+      }),
+    );
     const { body } = await lastRequest(base);
     expect(body).not.toHaveProperty("system");
     expect(body).not.toHaveProperty("tools");
@@ -85,7 +110,15 @@ describe("anthropic request mapping", () => {
       { role: "assistant", text: "", toolCalls: [] },
       { role: "user", text: "again" },
     ]);
-    expect(messages).toEqual([{ role: "user", content: [{ type: "text", text: "hi" }, { type: "text", text: "again" }] }]);
+    expect(messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "hi" },
+          { type: "text", text: "again" },
+        ],
+      },
+    ]);
   });
 
   it("accepts a base URL that already ends in /v1 and honours maxTokens", async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { LlmMessage } from "../../src/llm/types";
 import type { ContentPart } from "../../src/schemas/messages";
-import type { MessageRow } from "../../src/session/message-store";
-import { toConversation, toTurns, wholeTurns } from "../../src/session/conversation";
 import { dropOldestTurns } from "../../src/session/compaction";
+import { toConversation, toTurns, wholeTurns } from "../../src/session/conversation";
+import type { MessageRow } from "../../src/session/message-store";
 
 /** Builds message rows in sequence order; agent and tool rows name their turn's input unless `legacy`. */
 function history() {
@@ -25,7 +25,11 @@ function history() {
       return api;
     },
     results(input: string | null, ...calls: string[]) {
-      for (const id of calls) add("tool_result", `r${rows.length + 1}`, [{ type: "tool_result", tool_call_id: id, result: { result: 3 }, error: null }], { tool_name: "add", ...turn(input) });
+      for (const id of calls)
+        add("tool_result", `r${rows.length + 1}`, [{ type: "tool_result", tool_call_id: id, result: { result: 3 }, error: null }], {
+          tool_name: "add",
+          ...turn(input),
+        });
       return api;
     },
   };
@@ -34,9 +38,19 @@ function history() {
 
 const user = (text: string): LlmMessage => ({ role: "user", text });
 const said = (text: string): LlmMessage => ({ role: "assistant", text, toolCalls: [] });
-const calls = (...ids: string[]): LlmMessage => ({ role: "assistant", text: "", toolCalls: ids.map((id) => ({ id, name: "add", arguments: { a: 1, b: 2 } })) });
+const calls = (...ids: string[]): LlmMessage => ({
+  role: "assistant",
+  text: "",
+  toolCalls: ids.map((id) => ({ id, name: "add", arguments: { a: 1, b: 2 } })),
+});
 const result = (id: string): LlmMessage => ({ role: "tool", toolCallId: id, name: "add", content: '{"result":3}', isError: false });
-const unanswered = (id: string): LlmMessage => ({ role: "tool", toolCallId: id, name: "add", content: expect.stringContaining("No result") as string, isError: true });
+const unanswered = (id: string): LlmMessage => ({
+  role: "tool",
+  toolCallId: id,
+  name: "add",
+  content: expect.stringContaining("No result") as string,
+  isError: true,
+});
 
 /** The invariant providers enforce: tool messages answer, in a block, the calls of the assistant message just before them. */
 function expectValidOrder(conversation: LlmMessage[]) {
@@ -83,7 +97,14 @@ describe("toConversation", () => {
   });
 
   it("places messages posted while the model was streaming (before any output was stored) after that turn", () => {
-    const h = history().user("u1").user("u2").user("u3").agent("u1", "", ["c1"]).results("u1", "c1").agent("u1", "done one").agent("u2", "done two");
+    const h = history()
+      .user("u1")
+      .user("u2")
+      .user("u3")
+      .agent("u1", "", ["c1"])
+      .results("u1", "c1")
+      .agent("u1", "done one")
+      .agent("u2", "done two");
     const conversation = toConversation(h.rows, new Set(["u3"]));
     expect(conversation).toEqual([user("u1"), calls("c1"), result("c1"), said("done one"), user("u2"), said("done two")]);
   });

@@ -14,7 +14,9 @@ describe("provider error mapping", () => {
   });
 
   it("keeps only identifier-like error types from a body, never its text", () => {
-    expect(errorTypeFromBody('{"error":{"type":"invalid_request_error","message":"Incorrect API key provided: sk-abc***xyz"}}')).toBe("invalid_request_error");
+    expect(errorTypeFromBody('{"error":{"type":"invalid_request_error","message":"Incorrect API key provided: sk-abc***xyz"}}')).toBe(
+      "invalid_request_error",
+    );
     expect(errorTypeFromBody('{"type":"error","error":{"type":"overloaded_error"}}')).toBe("overloaded_error");
     expect(errorTypeFromBody('{"error":{"type":"key sk-abc is wrong"}}')).toBeUndefined();
     expect(errorTypeFromBody("<html>")).toBeUndefined();

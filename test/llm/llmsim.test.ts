@@ -115,7 +115,12 @@ describe("llmsim", () => {
   });
 
   it("echoes the last user text when the conversation ends with its own reply, and greets when there is none", async () => {
-    const echoed = await run({ messages: [{ role: "user", text: "one" }, { role: "assistant", text: "Echo: one", toolCalls: [] }] });
+    const echoed = await run({
+      messages: [
+        { role: "user", text: "one" },
+        { role: "assistant", text: "Echo: one", toolCalls: [] },
+      ],
+    });
     expect(textOf(echoed)).toBe("Echo: one");
     expect(textOf(await run({ messages: [] }))).toBe(LLMSIM_GREETING);
   });

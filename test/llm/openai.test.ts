@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { toOpenAiBody } from "../../src/llm/openai-request";
 import type { LlmRequest } from "../../src/llm/types";
-import { scenarioCases } from "./scenario-cases";
-import { FAKE_PROVIDER_KEY, lastRequest } from "../support/models";
 import { collect, fakeDriver, llmRequest } from "../support/drivers";
+import { FAKE_PROVIDER_KEY, lastRequest } from "../support/models";
+import { scenarioCases } from "./scenario-cases";
 
 describe("openai driver against the fake server", () => {
   scenarioCases("openai");
@@ -12,10 +12,23 @@ describe("openai driver against the fake server", () => {
 const conversation: Partial<LlmRequest> = {
   model: "gpt-test",
   system: "You are terse.",
-  tools: [{ name: "add", description: "Adds two numbers", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } } }],
+  tools: [
+    {
+      name: "add",
+      description: "Adds two numbers",
+      parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+    },
+  ],
   messages: [
     { role: "user", text: "look", images: [{ url: "https://example.com/cat.png" }, { base64: "aGk=", mediaType: "image/png" }] },
-    { role: "assistant", text: "Adding.", toolCalls: [{ id: "call_1", name: "add", arguments: { a: 2, b: 3 } }, { id: "call_2", name: "add", arguments: { a: 1, b: 1 } }] },
+    {
+      role: "assistant",
+      text: "Adding.",
+      toolCalls: [
+        { id: "call_1", name: "add", arguments: { a: 2, b: 3 } },
+        { id: "call_2", name: "add", arguments: { a: 1, b: 1 } },
+      ],
+    },
     { role: "tool", toolCallId: "call_1", name: "add", content: "5", isError: false },
     { role: "tool", toolCallId: "call_2", name: "add", content: "boom", isError: true },
     { role: "user", text: "thanks" },
@@ -40,7 +53,11 @@ describe("openai request mapping", () => {
     expect(body.tools).toEqual([
       {
         type: "function",
-        function: { name: "add", description: "Adds two numbers", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } } },
+        function: {
+          name: "add",
+          description: "Adds two numbers",
+          parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } } },
+        },
       },
     ]);
     expect(body.messages).toEqual([
@@ -69,7 +86,15 @@ describe("openai request mapping", () => {
 
   it("leaves out the system message and tools when there are none", async () => {
     const { driver, base } = fakeDriver("openai", "text");
-    await collect(driver, llmRequest({ messages: [{ role: "user", text: "hi" }, { role: "assistant", text: "", toolCalls: [] }] }));
+    await collect(
+      driver,
+      llmRequest({
+        messages: [
+          { role: "user", text: "hi" },
+          { role: "assistant", text: "", toolCalls: [] },
+        ],
+      }),
+    );
     const { body } = await lastRequest(base);
     expect(body).not.toHaveProperty("tools");
     expect(body.messages).toEqual([
@@ -78,7 +103,7 @@ describe("openai request mapping", () => {
     ]);
   });
 
-  it("sends an empty reply as content \"\" (null is only valid beside tool_calls)", () => {
+  it('sends an empty reply as content "" (null is only valid beside tool_calls)', () => {
     const body = toOpenAiBody(
       llmRequest({
         messages: [

@@ -1,9 +1,9 @@
 import { expect, it } from "vitest";
 import { createDriver } from "../../src/llm/create-driver";
 import { LlmError, type LlmErrorCode, type LlmRequest, type LlmStreamEvent } from "../../src/llm/types";
-import { FAKE_PROVIDER_KEY, type ProviderType, scenarioBase } from "../support/models";
-import { collect, fakeDriver, FAST, llmRequest, textOf } from "../support/drivers";
 import { sleep } from "../support/async";
+import { collect, FAST, fakeDriver, llmRequest, textOf } from "../support/drivers";
+import { FAKE_PROVIDER_KEY, type ProviderType, scenarioBase } from "../support/models";
 
 const STOP = { openai: { text: "stop", tools: "tool_calls" }, anthropic: { text: "end_turn", tools: "tool_use" } } as const;
 const USAGE = { inputTokens: 11, outputTokens: 7 };

@@ -10,15 +10,15 @@ const file = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 /** Text of the kinds a prompt carries, 2,000 to 20,000 characters each. */
 const SAMPLES: Record<string, string> = {
   "English prose (docs)": file("docs/ARCHITECTURE.md"),
-  "TypeScript": file("src/session/turns.ts"),
+  TypeScript: file("src/session/turns.ts"),
   "minified JSON": JSON.stringify(JSON.parse(readFileSync(new URL("../../package-lock.json", import.meta.url), "utf8"))).slice(0, 20_000),
   "quotes and backslashes": '"\\'.repeat(5_000),
-  "digits": Array.from({ length: 3_000 }, (_, i) => (i * 7_919) % 100_000).join(","),
-  "hex": randomBytes(5_000).toString("hex"),
-  "whitespace": "  \n\t ".repeat(2_000),
+  digits: Array.from({ length: 3_000 }, (_, i) => (i * 7_919) % 100_000).join(","),
+  hex: randomBytes(5_000).toString("hex"),
+  whitespace: "  \n\t ".repeat(2_000),
   "Japanese and Chinese": "長いセッションと大きな聴衆。これは日本語のテキストです。中文文本也在这里。".repeat(100),
-  "Russian": "Длинные сессии и большая аудитория. Это текст на русском языке. ".repeat(100),
-  "emoji": "😀🎉👍🏽 ".repeat(500),
+  Russian: "Длинные сессии и большая аудитория. Это текст на русском языке. ".repeat(100),
+  emoji: "😀🎉👍🏽 ".repeat(500),
 };
 
 describe("the prompt token estimate against real tokenizers (cl100k, o200k)", () => {

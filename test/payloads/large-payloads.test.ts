@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { escapedBytes, MAX_STORED_PART_BYTES, utf8Bytes, type CutResult } from "../../src/lib/payload-limit";
+import { type CutResult, escapedBytes, MAX_STORED_PART_BYTES, utf8Bytes } from "../../src/lib/payload-limit";
 import type { EventEnvelope } from "../../src/session/rpc";
 import { HUGE_TEXT_BYTES } from "../fakes/scenarios";
 import { isEnd, listEvents, stored } from "../support/events";
@@ -87,7 +87,8 @@ describe("payloads larger than a storage row", () => {
     expect(deltas.at(-1)?.accumulated).toBe(full);
 
     const created = streamed.find((e) => e.type === "message.created" && (e.data.message as { role: string }).role === "agent");
-    const part = (created?.data.message as { content: Array<{ text: string; truncated?: boolean; original_bytes?: number }> }).content[0];
+    const part = (created?.data.message as { content: Array<{ text: string; truncated?: boolean; original_bytes?: number }> } | undefined)
+      ?.content[0];
     expect(part?.truncated).toBe(true);
     expect(part?.original_bytes).toBe(HUGE_TEXT_BYTES);
     expect(full.startsWith(part?.text ?? "-")).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ActiveTurns, newActiveTurn } from "../../src/session/active-turns";
 import { ClientToolCalls } from "../../src/session/client-tools";
-import { withSessionStorage, type SessionStorage } from "../support/session-storage";
+import { type SessionStorage, withSessionStorage } from "../support/session-storage";
 
 const calls = [
   { id: "call_weather", name: "get_weather", arguments: { city: "Oslo" } },
@@ -36,12 +36,19 @@ describe("client-side tool calls (ClientToolCalls)", () => {
       const { turn, tools } = setup(s);
       expect(tools.submit([{ tool_call_id: "call_weather", result: 1 }])).toEqual({ refused: "not_waiting_for_tool_results" });
       tools.pend(turn.turnId, calls, byClient);
-      expect(tools.submit([{ tool_call_id: "call_weather", result: 1 }, { tool_call_id: "call_nope" }, { tool_call_id: "call_time" }])).toEqual({
+      expect(
+        tools.submit([{ tool_call_id: "call_weather", result: 1 }, { tool_call_id: "call_nope" }, { tool_call_id: "call_time" }]),
+      ).toEqual({
         refused: "unknown_tool_call",
         indexes: [1, 2],
       });
       expect(tools.submit([{ tool_call_id: "call_weather", result: { c: 21 } }])).toEqual({ accepted: 1, waiting: true });
-      expect(tools.submit([{ tool_call_id: "call_ui", result: true }, { tool_call_id: "call_weather", result: 2 }])).toEqual({
+      expect(
+        tools.submit([
+          { tool_call_id: "call_ui", result: true },
+          { tool_call_id: "call_weather", result: 2 },
+        ]),
+      ).toEqual({
         refused: "tool_call_already_answered",
         indexes: [1],
       });
@@ -54,7 +61,12 @@ describe("client-side tool calls (ClientToolCalls)", () => {
       const { turn, tools } = setup(s);
       tools.pend(turn.turnId, calls, byClient);
       tools.answerCutOff();
-      expect(tools.submit([{ tool_call_id: "call_ui", error: "declined" }, { tool_call_id: "call_weather", result: { c: 21 } }])).toEqual({ accepted: 2, waiting: false });
+      expect(
+        tools.submit([
+          { tool_call_id: "call_ui", error: "declined" },
+          { tool_call_id: "call_weather", result: { c: 21 } },
+        ]),
+      ).toEqual({ accepted: 2, waiting: false });
       expect(s.records.get()?.status).toBe("active");
       expect(tools.allAnswered()).toBe(true);
       expect(tools.outcomes().map((o) => [o.call.id, o.status, o.result, o.error])).toEqual([

@@ -3,7 +3,11 @@ import { EventLog } from "../../src/session/event-log";
 import type { EventDraft, EventType } from "../../src/session/events";
 import { withSessionStorage } from "../support/session-storage";
 
-const event = (type: EventType, turnId: string): EventDraft => ({ type, context: { turn_id: turnId, input_message_id: "message_1" }, data: { turn_id: turnId } });
+const event = (type: EventType, turnId: string): EventDraft => ({
+  type,
+  context: { turn_id: turnId, input_message_id: "message_1" },
+  data: { turn_id: turnId },
+});
 
 describe("the event log's answers about turns", () => {
   it("how a turn ended, or null while it runs", async () => {

@@ -18,10 +18,21 @@ const envelope = (sequence: number, type: EventType = "tool.call"): EventEnvelop
 /** A log of `count` stored events. */
 function source(count: number): ReplaySource {
   const events = Array.from({ length: count }, (_, i) => envelope(i + 1));
-  return { head: count, read: (after, upTo, limit) => events.filter((e) => e.sequence > after && e.sequence <= upTo).slice(0, limit), deltaId: () => "delta_1" };
+  return {
+    head: count,
+    read: (after, upTo, limit) => events.filter((e) => e.sequence > after && e.sequence <= upTo).slice(0, limit),
+    deltaId: () => "delta_1",
+  };
 }
 
-const client = (caller: string, cursor = 0, types?: string[]): SubscriberState => ({ mode: "client", caller, filter: eventFilter(types, undefined), cursor, live: false, credential: { userId: caller, apiKeyId: null, expiresAt: null } });
+const client = (caller: string, cursor = 0, types?: string[]): SubscriberState => ({
+  mode: "client",
+  caller,
+  filter: eventFilter(types, undefined),
+  cursor,
+  live: false,
+  credential: { userId: caller, apiKeyId: null, expiresAt: null },
+});
 
 /** The frames a subscriber's client end receives (client sockets get one envelope per text frame). */
 function listen(res: Response): EventEnvelope[] {

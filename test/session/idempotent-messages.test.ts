@@ -13,9 +13,16 @@ describe("Idempotency-Keys of posted messages (IdempotentMessages)", () => {
       const keys = new IdempotentMessages(db);
       const log = new EventLog(db, storage, record.id, () => undefined);
       expect(keys.find(key, record.id)).toBeNull();
-      const [message] = storeMessages(db, log, record.id, NO_CONTEXT, [{ role: "user", content: [{ type: "text", text: "hi" }], controls: null, metadata: null }], ([created]) => {
-        keys.remember(key, (created?.data["message"] as { id: string } | undefined)?.id ?? "");
-      });
+      const [message] = storeMessages(
+        db,
+        log,
+        record.id,
+        NO_CONTEXT,
+        [{ role: "user", content: [{ type: "text", text: "hi" }], controls: null, metadata: null }],
+        ([created]) => {
+          keys.remember(key, (created?.data["message"] as { id: string } | undefined)?.id ?? "");
+        },
+      );
       expect(keys.find(key, record.id)).toEqual(message);
       expect(keys.find({ ...key, requestHash: "hash-b" }, record.id)).toBe("reused");
       expect(keys.find({ ...key, caller: "key_2:org_1" }, record.id)).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RunningTurn } from "../../src/session/running-turn";
 import { DeltaBatcher } from "../../src/session/delta-batcher";
+import { RunningTurn } from "../../src/session/running-turn";
 
 describe("a running turn in memory (RunningTurn)", () => {
   it("keeps the first abort's reason and when it was sent", () => {
@@ -33,7 +33,10 @@ describe("text deltas coalesced (DeltaBatcher)", () => {
     expect(sent).toEqual([["Hel", "Hel"]]);
     expect(batcher.text).toBe("Hello wor");
     await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(sent).toEqual([["Hel", "Hel"], ["lo wor", "Hello wor"]]);
+    expect(sent).toEqual([
+      ["Hel", "Hel"],
+      ["lo wor", "Hello wor"],
+    ]);
     batcher.push("ld");
     batcher.flush();
     expect(sent.at(-1)).toEqual(["ld", "Hello world"]);

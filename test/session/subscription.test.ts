@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refusalError } from "../../src/services/session-client";
 import type { Refusal } from "../../src/session/rpc";
-import { readSubscription, refuseSubscription, subscriptionRequest, type Subscription } from "../../src/session/subscription";
+import { readSubscription, refuseSubscription, type Subscription, subscriptionRequest } from "../../src/session/subscription";
 
 const meta = { sessionId: "session_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f", orgId: "org_0192f1a0c3b47c5e9d2f4a6b8c0d1e2f" };
 const byToken = { userId: "user_1", apiKeyId: null, expiresAt: null };
@@ -31,13 +31,25 @@ describe("a subscription's trip from the Worker to the session object", () => {
   });
 
   it("carries a sequence cursor, no cursor, no filter and no subprotocol as such", () => {
-    const bySequence = readSubscription(subscriptionRequest({ meta, cursor: { sequence: 7, path: "query.after_sequence" }, mode: "relay", caller: "user_1", credential: byToken }));
+    const bySequence = readSubscription(
+      subscriptionRequest({
+        meta,
+        cursor: { sequence: 7, path: "query.after_sequence" },
+        mode: "relay",
+        caller: "user_1",
+        credential: byToken,
+      }),
+    );
     expect(bySequence.credential).toEqual(byToken);
     expect(bySequence.cursor).toEqual({ sequence: 7, path: "query.after_sequence" });
     expect(bySequence.mode).toBe("relay");
     expect(bySequence.filter).toEqual({ types: null, exclude: [] });
     expect(bySequence.protocol).toBeNull();
-    expect(readSubscription(subscriptionRequest({ meta, cursor: null, mode: "relay", caller: "user_1", protocols: "bearer.x", credential: byToken })).cursor).toBeNull();
+    expect(
+      readSubscription(
+        subscriptionRequest({ meta, cursor: null, mode: "relay", caller: "user_1", protocols: "bearer.x", credential: byToken }),
+      ).cursor,
+    ).toBeNull();
   });
 });
 
@@ -46,7 +58,12 @@ describe("refusals of the session object", () => {
     [{ refused: "session_not_found" }, 404, "session_not_found", undefined],
     [{ refused: "invalid_cursor", path: "query.since_id" }, 400, "invalid_cursor", ["query.since_id"]],
     [{ refused: "not_waiting_for_tool_results" }, 409, "not_waiting_for_tool_results", undefined],
-    [{ refused: "unknown_tool_call", indexes: [1, 3] }, 422, "unknown_tool_call", ["body.tool_results.1.tool_call_id", "body.tool_results.3.tool_call_id"]],
+    [
+      { refused: "unknown_tool_call", indexes: [1, 3] },
+      422,
+      "unknown_tool_call",
+      ["body.tool_results.1.tool_call_id", "body.tool_results.3.tool_call_id"],
+    ],
     [{ refused: "tool_call_already_answered", indexes: [0] }, 409, "tool_call_already_answered", ["body.tool_results.0.tool_call_id"]],
     [{ refused: "idempotency_key_reused" }, 422, "idempotency_key_reused", ["header.idempotency-key"]],
     [{ refused: "too_many_streams", cap: "caller" }, 429, "too_many_streams", undefined],

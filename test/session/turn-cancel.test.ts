@@ -9,13 +9,19 @@ describe("which turn a cancel means", () => {
   });
 
   it("an unnamed cancel that finds the turn queued behind a cancelled one running, within the window, is that cancel again", () => {
-    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS - 1 })).toEqual({ kind: "duplicate", turnId: "turn_a" });
+    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS - 1 })).toEqual({
+      kind: "duplicate",
+      turnId: "turn_a",
+    });
   });
 
   it("after the window, with a later turn running, or with no cancel before, an unnamed cancel means the running turn, or nothing", () => {
     expect(aimOfCancel({ named: undefined, running: "turn_c", lastEnded, now: 1_010 })).toEqual({ kind: "turn", turnId: "turn_c" });
     expect(aimOfCancel({ named: undefined, running: null, lastEnded, now: 1_010 })).toEqual({ kind: "none" });
-    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS })).toEqual({ kind: "turn", turnId: "turn_b" });
+    expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded, now: 1_000 + DUPLICATE_CANCEL_WINDOW_MS })).toEqual({
+      kind: "turn",
+      turnId: "turn_b",
+    });
     expect(aimOfCancel({ named: undefined, running: "turn_b", lastEnded: null, now: 5 })).toEqual({ kind: "turn", turnId: "turn_b" });
     expect(aimOfCancel({ named: undefined, running: null, lastEnded: null, now: 5 })).toEqual({ kind: "none" });
   });

@@ -4,7 +4,7 @@ import { EventLog } from "../../src/session/event-log";
 import type { EventEnvelope } from "../../src/session/events";
 import { writeTurnEnd } from "../../src/session/turn-end";
 import { failureText } from "../../src/session/turn-outcome";
-import { withSessionStorage, type SessionStorage } from "../support/session-storage";
+import { type SessionStorage, withSessionStorage } from "../support/session-storage";
 
 const spent = { iterations: 2, usage: { inputTokens: 30, outputTokens: 7 } };
 
@@ -16,7 +16,12 @@ function started({ db, storage, records, record }: SessionStorage) {
   const turn = newActiveTurn({ messageId: "message_1", modelId: null }, Date.now() - 50);
   active.record(turn);
   let cleared = 0;
-  const stores = { active, log, records, sessionId: record.id, clientTools: {
+  const stores = {
+    active,
+    log,
+    records,
+    sessionId: record.id,
+    clientTools: {
       clear: () => {
         cleared += 1;
       },
@@ -44,7 +49,12 @@ describe("a turn's end (writeTurnEnd)", () => {
   it("with inputs queued: only the terminal event, and the session stays active; usage adds up over turns", async () => {
     await withSessionStorage((s) => {
       const first = started(s);
-      writeTurnEnd(first.stores, first.turn, { kind: "failed", ...spent, errorCode: "llm_timeout", error: failureText("llm_timeout") }, true);
+      writeTurnEnd(
+        first.stores,
+        first.turn,
+        { kind: "failed", ...spent, errorCode: "llm_timeout", error: failureText("llm_timeout") },
+        true,
+      );
       expect(first.delivered.map((e) => e.type)).toEqual(["turn.failed"]);
       expect(first.delivered[0]?.data).toMatchObject({ error_code: "llm_timeout", error: failureText("llm_timeout") });
       expect(s.records.get()).toMatchObject({ status: "active", inputTokens: 30, finishedAt: null });
@@ -58,7 +68,14 @@ describe("a turn's end (writeTurnEnd)", () => {
   it("writes nothing when any part fails: the turn stays recorded and no event is delivered", async () => {
     await withSessionStorage((s) => {
       const { stores, turn, delivered, active } = started(s);
-      const failing = { ...stores, clientTools: { clear: () => { throw new Error("storage refused"); } } };
+      const failing = {
+        ...stores,
+        clientTools: {
+          clear: () => {
+            throw new Error("storage refused");
+          },
+        },
+      };
       expect(() => writeTurnEnd(failing, turn, { kind: "completed", ...spent }, false)).toThrow("storage refused");
       expect(delivered).toEqual([]);
       expect(active.current()?.turnId).toBe(turn.turnId);

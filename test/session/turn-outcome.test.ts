@@ -7,12 +7,22 @@ describe("what ends a turn", () => {
   it("an abort: a delete writes nothing, a cancel is cancelled, the deadline is turn_timeout, each keeping what was spent", () => {
     expect(endingOfAbort(new TurnAbort("deleted"), spent)).toEqual({ kind: "deleted" });
     expect(endingOfAbort(new TurnAbort("cancelled"), spent)).toEqual({ kind: "cancelled", ...spent });
-    expect(endingOfAbort(new TurnAbort("deadline"), spent)).toEqual({ kind: "failed", ...spent, errorCode: "turn_timeout", error: failureText("turn_timeout") });
+    expect(endingOfAbort(new TurnAbort("deadline"), spent)).toEqual({
+      kind: "failed",
+      ...spent,
+      errorCode: "turn_timeout",
+      error: failureText("turn_timeout"),
+    });
   });
 
   it("work that threw: its abort's ending when aborted, else internal_error with the starting progress", () => {
     expect(endingOfError(new TurnAbort("cancelled"), spent)).toEqual({ kind: "cancelled", ...spent });
-    expect(endingOfError(null, spent)).toEqual({ kind: "failed", ...spent, errorCode: "internal_error", error: failureText("internal_error") });
+    expect(endingOfError(null, spent)).toEqual({
+      kind: "failed",
+      ...spent,
+      errorCode: "internal_error",
+      error: failureText("internal_error"),
+    });
   });
 
   it("a restart or a client that never answered: failed with that code and the stored progress", () => {
@@ -26,7 +36,8 @@ describe("what ends a turn", () => {
       { kind: "failed", ...spent, errorCode: "llm_unavailable", error: failureText("llm_unavailable") },
       { kind: "waiting", ...spent },
     ];
-    for (const outcome of outcomes) expect(afterAbort(outcome, new TurnAbort("cancelled")), outcome.kind).toEqual({ kind: "cancelled", ...spent });
+    for (const outcome of outcomes)
+      expect(afterAbort(outcome, new TurnAbort("cancelled")), outcome.kind).toEqual({ kind: "cancelled", ...spent });
   });
 
   it("nothing else overrules the work's outcome: no abort, a deadline abort, or a delete", () => {

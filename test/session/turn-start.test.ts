@@ -31,9 +31,15 @@ describe("a turn's start (writeTurnStart)", () => {
       const log = new EventLog(db, storage, record.id, (envelopes) => delivered.push(...envelopes));
       const queue = new InputQueue(db);
       queue.push({ messageId: "message_1", modelId: null });
-      const refusing = { record: () => { throw new Error("storage refused"); } };
+      const refusing = {
+        record: () => {
+          throw new Error("storage refused");
+        },
+      };
       const turn = newActiveTurn({ messageId: "message_1", modelId: null }, Date.now());
-      expect(() => writeTurnStart({ active: refusing, log, queue, records, sessionId: record.id }, record, turn)).toThrow("storage refused");
+      expect(() => writeTurnStart({ active: refusing, log, queue, records, sessionId: record.id }, record, turn)).toThrow(
+        "storage refused",
+      );
       expect(delivered).toEqual([]);
       expect(queue.peek()?.messageId).toBe("message_1");
       expect(records.get()?.status).toBe("started");

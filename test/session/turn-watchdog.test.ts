@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextWatch, watchdogAction, type WatchedTurn } from "../../src/session/turn-watchdog";
+import { nextWatch, type WatchedTurn, watchdogAction } from "../../src/session/turn-watchdog";
 
 const settings = { deadlineMs: 1_000, watchdogMs: 100, toolResultsTimeoutMs: 500 };
 const working: WatchedTurn = { parked: false, unwritten: false, abortedAt: null, startedAt: 10_000 };
@@ -13,8 +13,12 @@ describe("what the watchdog does", () => {
   });
 
   it("writes again an end that storage refused, before anything else", () => {
-    expect(watchdogAction({ turn: { ...working, unwritten: true, abortedAt: 0 }, stored: noWait, now: 99_999, settings })).toBe("write_end");
-    expect(watchdogAction({ turn: { ...parked, unwritten: true }, stored: { waitingSince: 0, waitedMs: 0 }, now: 99_999, settings })).toBe("write_end");
+    expect(watchdogAction({ turn: { ...working, unwritten: true, abortedAt: 0 }, stored: noWait, now: 99_999, settings })).toBe(
+      "write_end",
+    );
+    expect(watchdogAction({ turn: { ...parked, unwritten: true }, stored: { waitingSince: 0, waitedMs: 0 }, now: 99_999, settings })).toBe(
+      "write_end",
+    );
   });
 
   it("ends a parked turn once its client has had toolResultsTimeoutMs, and never aborts it for the deadline", () => {
@@ -69,16 +73,30 @@ describe("the watchdog and calls waiting for approval", () => {
     const waits = { approvalExpiry: 21_000, forClient: false };
     expect(watchdogAction({ turn: parked, stored, waits, now: 20_999, settings })).toBe("nothing");
     expect(watchdogAction({ turn: parked, stored, waits, now: 21_000, settings })).toBe("expire_approvals");
-    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 21_000, forClient: true }, now: 21_000, settings })).toBe("expire_approvals");
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 21_000, forClient: true }, now: 21_000, settings })).toBe(
+      "expire_approvals",
+    );
   });
 
   it("applies the client-results timeout only while a client-side call has no result", () => {
-    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: false }, now: 20_500, settings })).toBe("nothing");
-    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: true }, now: 20_500, settings })).toBe("end_wait_timed_out");
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: false }, now: 20_500, settings })).toBe(
+      "nothing",
+    );
+    expect(watchdogAction({ turn: parked, stored, waits: { approvalExpiry: 99_999, forClient: true }, now: 20_500, settings })).toBe(
+      "end_wait_timed_out",
+    );
   });
 
   it("looks next when the first of the waits ends", () => {
-    const base = { busy: true, closed: false, queued: false, turn: { parked: true, unwritten: false }, waitingSince: 20_000, now: 20_100, settings };
+    const base = {
+      busy: true,
+      closed: false,
+      queued: false,
+      turn: { parked: true, unwritten: false },
+      waitingSince: 20_000,
+      now: 20_100,
+      settings,
+    };
     expect(nextWatch({ ...base, waits: { approvalExpiry: 20_300, forClient: true } })).toBe(20_300);
     expect(nextWatch({ ...base, waits: { approvalExpiry: 90_000, forClient: true } })).toBe(20_500);
     expect(nextWatch({ ...base, waits: { approvalExpiry: 90_000, forClient: false } })).toBe(90_000);

@@ -10,7 +10,15 @@ let sequence = 0;
 function envelope(type: EventType, turnId: string | null = "turn_1", data: Record<string, unknown> = {}): EventEnvelope {
   sequence += 1;
   const hex = sequence.toString(16).padStart(32, "0");
-  return { id: `event_${hex}`, type, ts: new Date().toISOString(), session_id: RECORD.id, sequence, context: { turn_id: turnId, input_message_id: null }, data };
+  return {
+    id: `event_${hex}`,
+    type,
+    ts: new Date().toISOString(),
+    session_id: RECORD.id,
+    sequence,
+    context: { turn_id: turnId, input_message_id: null },
+    data,
+  };
 }
 
 /** A queue binding that records what it was sent, refusing the first `refusals` sends. */
@@ -63,7 +71,11 @@ describe("the session's webhook events", () => {
     expect(first).toEqual({
       kind: "event",
       message_id: `msg_${call.id.slice("event_".length)}`,
-      payload: { type: "session.action_required", timestamp: call.ts, data: { organization_id: "org_1", session_id: "session_1", agent_id: "agent_1", turn_id: "turn_1" } },
+      payload: {
+        type: "session.action_required",
+        timestamp: call.ts,
+        data: { organization_id: "org_1", session_id: "session_1", agent_id: "agent_1", turn_id: "turn_1" },
+      },
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
-import { TurnTracker, type TurnOp } from "../../src/streaming/turn-tracker";
+import { type TurnOp, TurnTracker } from "../../src/streaming/turn-tracker";
 
 const TURN = "turn_00000000000000000000000000000001";
 const OTHER = "turn_00000000000000000000000000000002";
@@ -8,13 +8,29 @@ let sequence = 0;
 
 function event(type: string, data: Record<string, unknown>, turnId: string = TURN): EventEnvelope {
   sequence += 1;
-  return { id: `event_${sequence}`, type: type as EventEnvelope["type"], ts: "2026-01-01T00:00:00.000Z", session_id: "s", sequence, context: { turn_id: turnId, input_message_id: "message_in" }, data };
+  return {
+    id: `event_${sequence}`,
+    type: type as EventEnvelope["type"],
+    ts: "2026-01-01T00:00:00.000Z",
+    session_id: "s",
+    sequence,
+    context: { turn_id: turnId, input_message_id: "message_in" },
+    data,
+  };
 }
-const started = (turnId: string = TURN) => event("turn.started", { turn_id: turnId, input_message_id: turnId === TURN ? "message_in" : "message_other" }, turnId);
+const started = (turnId: string = TURN) =>
+  event("turn.started", { turn_id: turnId, input_message_id: turnId === TURN ? "message_in" : "message_other" }, turnId);
 const delta = (id: string, accumulated: string) => event("message.delta", { message_id: id, delta: "", accumulated });
 const reply = (id: string, text: string, calls: { id: string; name: string }[] = []) =>
-  event("message.created", { message: { id, role: "agent", content: [...(text ? [{ type: "text", text }] : []), ...calls.map((c) => ({ type: "tool_call", ...c, arguments: {} }))] } });
-const call = (id: string, name: string, client = false) => event("tool.call", { tool_call: { id, name, arguments: {} }, ...(client ? { executor: "client" } : {}) });
+  event("message.created", {
+    message: {
+      id,
+      role: "agent",
+      content: [...(text ? [{ type: "text", text }] : []), ...calls.map((c) => ({ type: "tool_call", ...c, arguments: {} }))],
+    },
+  });
+const call = (id: string, name: string, client = false) =>
+  event("tool.call", { tool_call: { id, name, arguments: {} }, ...(client ? { executor: "client" } : {}) });
 
 function feed(tracker: TurnTracker, events: EventEnvelope[]): TurnOp[] {
   return events.flatMap((e) => tracker.push(e));
@@ -24,7 +40,14 @@ const textOf = (ops: TurnOp[]) => ops.flatMap((op) => (op.op === "text-delta" ? 
 describe("TurnTracker", () => {
   it("follows the turn a message starts, and nothing of another turn", () => {
     const tracker = new TurnTracker({ inputMessageId: "message_in" });
-    const ops = feed(tracker, [started(OTHER), event("turn.completed", {}, OTHER), started(), delta("m1", "Hi"), reply("m1", "Hi"), event("turn.completed", {})]);
+    const ops = feed(tracker, [
+      started(OTHER),
+      event("turn.completed", {}, OTHER),
+      started(),
+      delta("m1", "Hi"),
+      reply("m1", "Hi"),
+      event("turn.completed", {}),
+    ]);
     expect(ops.map((op) => op.op)).toEqual(["start", "step-start", "text-start", "text-delta", "text-end", "step-end", "end"]);
     expect(tracker.done).toBe(true);
   });
@@ -40,7 +63,14 @@ describe("TurnTracker", () => {
 
   it("ends with waiting once every call of the reply is announced and one is the client's, not before", () => {
     const tracker = new TurnTracker({ turnId: TURN });
-    const before = feed(tracker, [started(), reply("m1", "", [{ id: "c1", name: "add" }, { id: "c2", name: "pick" }]), call("c1", "add")]);
+    const before = feed(tracker, [
+      started(),
+      reply("m1", "", [
+        { id: "c1", name: "add" },
+        { id: "c2", name: "pick" },
+      ]),
+      call("c1", "add"),
+    ]);
     expect(tracker.done).toBe(false);
     const after = tracker.push(call("c2", "pick", true));
     expect(tracker.done).toBe(true);
@@ -50,11 +80,25 @@ describe("TurnTracker", () => {
 
   it("waits for a gated call's approval request before it ends, and carries its expiry", () => {
     const tracker = new TurnTracker({ turnId: TURN });
-    feed(tracker, [started(), reply("m1", "", [{ id: "c1", name: "add" }]), event("tool.call", { tool_call: { id: "c1", name: "add", arguments: {} }, approval: "required" })]);
+    feed(tracker, [
+      started(),
+      reply("m1", "", [{ id: "c1", name: "add" }]),
+      event("tool.call", { tool_call: { id: "c1", name: "add", arguments: {} }, approval: "required" }),
+    ]);
     expect(tracker.done).toBe(false);
-    const ops = tracker.push(event("tool.approval_requested", { tool_call: { id: "c1", name: "add", arguments: {} }, expires_at: "2026-01-01T00:15:00.000Z" }));
-    expect(ops[0]).toEqual({ op: "approval-request", call: { id: "c1", name: "add", arguments: {} }, expiresAt: "2026-01-01T00:15:00.000Z" });
-    expect(ops.at(-1)).toEqual({ op: "end", outcome: "waiting", calls: [{ id: "c1", name: "add", arguments: {}, kind: "approval", expiresAt: "2026-01-01T00:15:00.000Z" }] });
+    const ops = tracker.push(
+      event("tool.approval_requested", { tool_call: { id: "c1", name: "add", arguments: {} }, expires_at: "2026-01-01T00:15:00.000Z" }),
+    );
+    expect(ops[0]).toEqual({
+      op: "approval-request",
+      call: { id: "c1", name: "add", arguments: {} },
+      expiresAt: "2026-01-01T00:15:00.000Z",
+    });
+    expect(ops.at(-1)).toEqual({
+      op: "end",
+      outcome: "waiting",
+      calls: [{ id: "c1", name: "add", arguments: {}, kind: "approval", expiresAt: "2026-01-01T00:15:00.000Z" }],
+    });
   });
 
   it("does not stop at a wait that was over before the stream began (a replay), and opens a step per reply", () => {

@@ -1,7 +1,7 @@
+import { exports } from "cloudflare:workers";
 import { HttpAgent, type RunAgentParameters } from "@ag-ui/client";
 import type { BaseEvent } from "@ag-ui/core";
 import { EventSchemas } from "@ag-ui/core/schemas";
-import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Caller } from "./requests";
 

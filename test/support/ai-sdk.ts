@@ -1,5 +1,5 @@
-import { DefaultChatTransport, readUIMessageStream, uiMessageChunkSchema, type UIMessage, type UIMessageChunk } from "ai";
 import { exports } from "cloudflare:workers";
+import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk, uiMessageChunkSchema } from "ai";
 import { expect } from "vitest";
 import type { Caller } from "./requests";
 

@@ -1,7 +1,7 @@
 import { createDriver } from "../../src/llm/create-driver";
 import type { DriverOptions } from "../../src/llm/driver-options";
 import type { LlmDriver, LlmRequest, LlmStreamEvent } from "../../src/llm/types";
-import { FAKE_PROVIDER_KEY, scenarioBase, type ProviderType } from "./models";
+import { FAKE_PROVIDER_KEY, type ProviderType, scenarioBase } from "./models";
 
 /** Short timeouts so the hang scenarios fail fast; the fake server is on loopback, so private URLs are allowed. */
 export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300, allowPrivateUrls: true };

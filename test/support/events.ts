@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { expect } from "vitest";
 import { EventSchema } from "../../src/schemas/events";
-import { TERMINAL_TYPES, type EventEnvelope } from "../../src/session/rpc";
-import { callAs, type Caller } from "./requests";
+import { type EventEnvelope, TERMINAL_TYPES } from "../../src/session/rpc";
+import { type Caller, callAs } from "./requests";
 
 /** The event types that end a turn: exactly one of them per turn. */
 export const TERMINAL: ReadonlySet<string> = TERMINAL_TYPES;

@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
 import { sleep } from "./async";
 import { listEvents } from "./events";
-import { callAs, type Caller } from "./requests";
+import { type Caller, callAs } from "./requests";
 
 /** Where the shared everything server answers (test/fakes/mcp-everything.ts). */
 export function everythingUrl(): string {

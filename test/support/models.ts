@@ -1,6 +1,6 @@
 import { inject } from "vitest";
-import { createLlmModel, createLlmProvider } from "./resources";
 import type { Caller } from "./requests";
+import { createLlmModel, createLlmProvider } from "./resources";
 
 /** Port of the fake LLM server on 127.0.0.1, started by test/global-setup.ts (test/fakes/README.md). */
 const fakeLlmPort = inject("fakeLlmPort");
@@ -24,7 +24,12 @@ export function scenarioBase(type: ProviderType, scenario: string): string {
  * it, through the API; returns the model id to put on an agent, session or message.
  */
 export async function fakeModel(caller: Caller, type: ProviderType, base: string): Promise<string> {
-  const provider = await createLlmProvider(caller, { name: `${type} at ${base}`, provider_type: type, base_url: base, api_key: FAKE_PROVIDER_KEY });
+  const provider = await createLlmProvider(caller, {
+    name: `${type} at ${base}`,
+    provider_type: type,
+    base_url: base,
+    api_key: FAKE_PROVIDER_KEY,
+  });
   return (await createLlmModel(caller, provider.id)).id;
 }
 

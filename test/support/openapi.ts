@@ -22,6 +22,11 @@ export async function documentedOperations(): Promise<DocumentedOperation[]> {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => METHODS.has(method))
-      .map(([method, op]) => ({ method: method.toUpperCase(), path, operationId: op.operationId ?? "", secured: op.security === undefined || op.security.length > 0 })),
+      .map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        operationId: op.operationId ?? "",
+        secured: op.security === undefined || op.security.length > 0,
+      })),
   );
 }

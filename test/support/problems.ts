@@ -42,6 +42,10 @@ export async function expectProblem(res: Response, status: number, code: ErrorCo
   expect(res.status, text).toBe(status);
   const body = checkEnvelope(res, text);
   expect(body.code, text).toBe(code);
-  if (paths) expect(body.errors?.map((e) => e.path), text).toEqual(paths);
+  if (paths)
+    expect(
+      body.errors?.map((e) => e.path),
+      text,
+    ).toEqual(paths);
   return body;
 }

@@ -2,11 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { expect } from "vitest";
 import { AgentSchema } from "../../src/schemas/agents";
 import { LlmModelSchema, LlmProviderSchema } from "../../src/schemas/llm";
+import { McpServerSchema } from "../../src/schemas/mcp-servers";
 import { MessageSchema } from "../../src/schemas/messages";
 import { SessionSchema } from "../../src/schemas/sessions";
-import { callAs, type Caller } from "./requests";
-import { McpServerSchema } from "../../src/schemas/mcp-servers";
 import { everythingUrl } from "./mcp";
+import { type Caller, callAs } from "./requests";
 
 /** Creates an agent through the API (a name and system prompt by default, `body` on top); expects 201. */
 export async function createAgent(caller: Caller, body: Record<string, unknown> = {}) {

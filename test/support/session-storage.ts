@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { migrateSessionDb, openSessionDb, type SessionDb } from "../../src/session/db/client";
-import { SessionRecords, type SessionRecord } from "../../src/session/session-record";
+import { type SessionRecord, SessionRecords } from "../../src/session/session-record";
 
 /** What a collaborator's unit test works on: a session object's own SQLite storage, migrated, with one session record. */
 export interface SessionStorage {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from "../../src/session/rpc";
-import { callAs, type Caller } from "./requests";
+import { type Caller, callAs } from "./requests";
 
 /** Opens `GET /v1/sessions/{id}/ws` as `caller` (an upgrade); the response is 101 with a socket, or an error. */
 export function openSocket(caller: Caller, sessionId: string, query = "", headers: Record<string, string> = {}): Promise<Response> {

@@ -1,7 +1,7 @@
-import { expect } from "vitest";
 import { createParser } from "eventsource-parser";
+import { expect } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
-import { callAs, type Caller } from "./requests";
+import { type Caller, callAs } from "./requests";
 
 /** One parsed SSE frame: an event, a comment (heartbeats) or a retry hint. */
 export type SseFrame =
@@ -59,7 +59,8 @@ export class SseReader {
     for (;;) {
       const frame = await this.next(timeoutMs);
       if (frame === null) return null;
-      if (frame.kind === "event" && frame.event !== "connected") return { event: frame.event, id: frame.id, envelope: JSON.parse(frame.data) as EventEnvelope };
+      if (frame.kind === "event" && frame.event !== "connected")
+        return { event: frame.event, id: frame.id, envelope: JSON.parse(frame.data) as EventEnvelope };
     }
   }
 

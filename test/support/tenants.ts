@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createDb } from "../../src/db/client";
 import { memberships } from "../../src/db/schema";
 import { nowIso } from "../../src/lib/time";
-import { call, type Caller } from "./requests";
+import { type Caller, call } from "./requests";
 
 /** A freshly registered user with their personal org, and the headers that authenticate as them. */
 export interface Tenant extends Caller {
@@ -63,8 +63,6 @@ export async function newTenant(options: { apiKey?: boolean; name?: string } = {
  */
 export async function memberOf(owner: { orgId: string }): Promise<Caller> {
   const other = await newTenant();
-  await createDb(env.DB)
-    .insert(memberships)
-    .values({ orgId: owner.orgId, userId: other.userId, role: "member", createdAt: nowIso() });
+  await createDb(env.DB).insert(memberships).values({ orgId: owner.orgId, userId: other.userId, role: "member", createdAt: nowIso() });
   return { headers: { ...other.headers, "x-org-id": owner.orgId } };
 }

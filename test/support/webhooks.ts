@@ -1,8 +1,8 @@
+import { z } from "@hono/zod-openapi";
 import { expect, inject } from "vitest";
 import { WebhookDeliverySchema, WebhookWithSecretSchema } from "../../src/schemas/webhooks";
 import type { RecordedDelivery } from "./recorded-delivery";
-import { callAs, type Caller } from "./requests";
-import { z } from "@hono/zod-openapi";
+import { type Caller, callAs } from "./requests";
 
 /** Port of the webhook receiver on 127.0.0.1, started by test/global-setup.ts. */
 const receiverPort = inject("webhookReceiverPort");
@@ -32,7 +32,11 @@ export async function postToReceiver(name: string, headers: Record<string, strin
 }
 
 /** Waits until `name` has received deliveries passing `done`; returns them all. */
-export async function receivedUntil(name: string, done: (d: RecordedDelivery[]) => boolean, timeoutMs = 15_000): Promise<RecordedDelivery[]> {
+export async function receivedUntil(
+  name: string,
+  done: (d: RecordedDelivery[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<RecordedDelivery[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const got = await received(name);
@@ -47,7 +51,10 @@ export async function createReceiverWebhook(caller: Caller, options: { query?: s
   const endpoint = receiverEndpoint(options.query);
   const res = await callAs(caller, "/v1/webhooks", {
     method: "POST",
-    json: { url: endpoint.url, event_types: options.eventTypes ?? ["session.idle", "session.action_required", "turn.failed", "session.deleted"] },
+    json: {
+      url: endpoint.url,
+      event_types: options.eventTypes ?? ["session.idle", "session.action_required", "turn.failed", "session.deleted"],
+    },
   });
   expect(res.status).toBe(201);
   const webhook = WebhookWithSecretSchema.parse(await res.json());
@@ -59,7 +66,9 @@ export async function createReceiverWebhook(caller: Caller, options: { query?: s
 export async function deliveries(caller: Caller, webhookId: string, query = "?limit=100") {
   const res = await callAs(caller, `/v1/webhooks/${webhookId}/deliveries${query}`);
   expect(res.status).toBe(200);
-  return z.object({ data: z.array(WebhookDeliverySchema), total: z.number(), offset: z.number(), limit: z.number() }).parse(await res.json());
+  return z
+    .object({ data: z.array(WebhookDeliverySchema), total: z.number(), offset: z.number(), limit: z.number() })
+    .parse(await res.json());
 }
 
 /** The parsed body of a delivery. */

@@ -18,9 +18,18 @@ describe("the approval timeout (TOOL_APPROVAL_TIMEOUT_MS = 1 s here)", () => {
     expect(expiresAt - sent).toBeLessThanOrEqual(1_000 + 5_000);
     expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
     const done = await settledEvents(t, session.id, 1);
-    expect(done.filter((e) => e.type === "tool.approval_decided").map((e) => e.data)).toEqual([{ tool_call_id: toolCall.id, decision: "reject", decided_by: "timeout" }]);
+    expect(done.filter((e) => e.type === "tool.approval_decided").map((e) => e.data)).toEqual([
+      { tool_call_id: toolCall.id, decision: "reject", decided_by: "timeout" },
+    ]);
     expect(done.filter((e) => e.type === "tool.result").map((e) => e.data)).toEqual([
-      { tool_call_id: toolCall.id, name: "get_current_time", status: "error", result: null, error: "No one approved this tool call in time", error_code: "tool_approval_timeout" },
+      {
+        tool_call_id: toolCall.id,
+        name: "get_current_time",
+        status: "error",
+        result: null,
+        error: "No one approved this tool call in time",
+        error_code: "tool_approval_timeout",
+      },
     ]);
     // Waiting for a person does not count toward the turn's deadline (1.5 s here).
     expect(done.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);

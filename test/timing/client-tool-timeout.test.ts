@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { sleep } from "../support/async";
 import { listEvents, TERMINAL } from "../support/events";
+import { fakeModel, scenarioBase } from "../support/models";
 import { expectProblem } from "../support/problems";
 import { callAs } from "../support/requests";
 import { createAgent, createSession, getSession, sendMessage } from "../support/resources";
-import { fakeModel, scenarioBase } from "../support/models";
 import { newTenant } from "../support/tenants";
 import { builtinTool, standIn } from "../support/tools";
 
@@ -25,16 +25,25 @@ describe("a turn waiting for client-side tool results", () => {
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(2400);
     expect(waited).toBeLessThan(5000);
-    expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([["turn.failed", "tool_results_timeout"]]);
+    expect(events.filter((e) => TERMINAL.has(e.type)).map((e) => [e.type, e.data.error_code])).toEqual([
+      ["turn.failed", "tool_results_timeout"],
+    ]);
     expect((await getSession(t, session.id)).status).toBe("idle");
-    const late = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", json: { tool_results: [{ tool_call_id: "call_1", result: 1 }] } });
+    const late = await callAs(t, `/v1/sessions/${session.id}/tool-results`, {
+      method: "POST",
+      json: { tool_results: [{ tool_call_id: "call_1", result: 1 }] },
+    });
     await expectProblem(late, 409, "not_waiting_for_tool_results");
   }, 15_000);
 
   it("counts the turn's deadline again once the client answered while the built-in calls still ran", async () => {
     const t = await newTenant();
     const modelId = await fakeModel(t, "openai", scenarioBase("openai", "client_and_builtin_then_hang"));
-    const agent = await createAgent(t, { capabilities: ["test_math"], default_model_id: modelId, tools: [{ type: "client_side", name: "lookup_order" }] });
+    const agent = await createAgent(t, {
+      capabilities: ["test_math"],
+      default_model_id: modelId,
+      tools: [{ type: "client_side", name: "lookup_order" }],
+    });
     const session = await createSession(t, agent.id);
     // The built-in call takes 500 ms; the client answers during it, before the turn parks.
     standIn(builtinTool("add"), async () => {
@@ -47,7 +56,10 @@ describe("a turn waiting for client-side tool results", () => {
       await sleep(20);
       events = await listEvents(t, session.id);
     }
-    const answered = await callAs(t, `/v1/sessions/${session.id}/tool-results`, { method: "POST", json: { tool_results: [{ tool_call_id: "call_client_1", result: { found: true } }] } });
+    const answered = await callAs(t, `/v1/sessions/${session.id}/tool-results`, {
+      method: "POST",
+      json: { tool_results: [{ tool_call_id: "call_client_1", result: { found: true } }] },
+    });
     expect(answered.status).toBe(200);
     // The model's next call never answers: the deadline (1.5 s of running time) ends the turn, not the results timeout (2.5 s).
     const started = Date.now();

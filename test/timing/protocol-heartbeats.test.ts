@@ -10,7 +10,9 @@ import { sessionSetup } from "../support/sessions";
 /** The reply the session stored last. */
 async function storedText(t: Parameters<typeof settledEvents>[0], sessionId: string, turns: number): Promise<string> {
   const events = await settledEvents(t, sessionId, turns);
-  const message = events.filter((e) => e.type === "message.created").at(-1)?.data["message"] as { content: { type: string; text?: string }[] };
+  const message = events.filter((e) => e.type === "message.created").at(-1)?.data["message"] as {
+    content: { type: string; text?: string }[];
+  };
   return message.content.map((p) => p.text ?? "").join("");
 }
 
@@ -18,10 +20,21 @@ async function storedText(t: Parameters<typeof settledEvents>[0], sessionId: str
 describe("heartbeats on the client protocols' streams", () => {
   it("keeps a quiet UI message stream alive with comments the AI SDK's parser skips", async () => {
     const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "slow_text") } });
-    const raw = await callAs(t, "/v1/chat", { method: "POST", json: { id: session.id, messages: [userMessage("slowly")], trigger: "submit-message" } });
+    const raw = await callAs(t, "/v1/chat", {
+      method: "POST",
+      json: { id: session.id, messages: [userMessage("slowly")], trigger: "submit-message" },
+    });
     expect(await raw.text()).toContain(": heartbeat\n\n");
 
-    const chunks: UIMessageChunk[] = await readChunks(await chatTransport(t).sendMessages({ chatId: session.id, messages: [userMessage("slowly again")], trigger: "submit-message", messageId: undefined, abortSignal: undefined }));
+    const chunks: UIMessageChunk[] = await readChunks(
+      await chatTransport(t).sendMessages({
+        chatId: session.id,
+        messages: [userMessage("slowly again")],
+        trigger: "submit-message",
+        messageId: undefined,
+        abortSignal: undefined,
+      }),
+    );
     expect(chunks.at(-1)).toEqual({ type: "finish", finishReason: "stop" });
     expect(textOf(await rebuild(chunks))).toBe(await storedText(t, session.id, 2));
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { expectProblem } from "../support/problems";
-import { callAs, type Caller } from "../support/requests";
-import { openStream, reopenStream, SseReader } from "../support/sse-reader";
-import { openSocket, SocketReader } from "../support/socket-reader";
+import { type Caller, callAs } from "../support/requests";
 import { sessionSetup } from "../support/sessions";
+import { openSocket, SocketReader } from "../support/socket-reader";
+import { openStream, reopenStream, SseReader } from "../support/sse-reader";
 
 // Runs in the "timing" project: 3 streams per session and 2 per caller (see vitest.config.ts).
 

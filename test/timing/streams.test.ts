@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
-import { expectProblem, problem } from "../support/problems";
-import { memberOf } from "../support/tenants";
-import { createSession, getSession, sendMessage } from "../support/resources";
-import { scenarioBase } from "../support/models";
-import { openStream, reopenStream, type SseFrame, SseReader } from "../support/sse-reader";
-import { expectDeltaChains, isEnd, listEvents, stored, TERMINAL } from "../support/events";
-import { sessionSetup } from "../support/sessions";
 import { sleep } from "../support/async";
+import { expectDeltaChains, isEnd, listEvents, stored, TERMINAL } from "../support/events";
+import { scenarioBase } from "../support/models";
+import { expectProblem, problem } from "../support/problems";
+import { createSession, getSession, sendMessage } from "../support/resources";
+import { sessionSetup } from "../support/sessions";
+import { openStream, reopenStream, type SseFrame, SseReader } from "../support/sse-reader";
+import { memberOf } from "../support/tenants";
 
 // Runs in the "timing" project: heartbeat 100 ms, cycle 2 s ±20 %, 256 KiB backlog, 3 streams
 // per session and 2 per caller, turn deadline 1.5 s checked every 250 ms (see vitest.config.ts).
@@ -82,8 +82,10 @@ describe("stream timing", () => {
     let awayPost: string | undefined; // a message posted while the client was away, for the next resume
     let awayResumes = 0;
     const terminals = () => stored(received).filter((e) => TERMINAL.has(e.type)).length;
-    const done = () => midReplyResumes > 0 && awayResumes > 0 && stored(received).at(-1)?.type === "session.completed" && terminals() === posted;
-    const isDeltaOf = (e: EventEnvelope, reply: EventEnvelope | undefined) => e.type === "message.delta" && reply?.type === "message.delta" && e.data.message_id === reply.data.message_id;
+    const done = () =>
+      midReplyResumes > 0 && awayResumes > 0 && stored(received).at(-1)?.type === "session.completed" && terminals() === posted;
+    const isDeltaOf = (e: EventEnvelope, reply: EventEnvelope | undefined) =>
+      e.type === "message.delta" && reply?.type === "message.delta" && e.data.message_id === reply.data.message_id;
 
     for (let connection = 0; !done(); connection += 1) {
       expect(connection, "connections before the cycles this test needs").toBeLessThan(12);
@@ -135,7 +137,8 @@ describe("stream timing", () => {
 
       if (cut) {
         // The resumed stream starts right after the stored event the cursor is, or the delta follows.
-        if (cut.type === "message.delta") expect(cut.sequence, "a delta's sequence is the stored event it follows").toBe(lastStoredBefore?.sequence);
+        if (cut.type === "message.delta")
+          expect(cut.sequence, "a delta's sequence is the stored event it follows").toBe(lastStoredBefore?.sequence);
         const firstStored = stored(events)[0];
         if (firstStored) expect(firstStored.sequence).toBe(cut.sequence + 1);
         // A reply that streamed when the client left and still streams when it is back comes as one

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EventEnvelope } from "../../src/session/rpc";
+import { sleep } from "../support/async";
+import { listEvents } from "../support/events";
 import { callAs } from "../support/requests";
 import { getSession } from "../support/resources";
-import { listEvents } from "../support/events";
-import { sleep } from "../support/async";
 import { startStuckTurn } from "../support/stuck-turn";
 
 // Runs in the "timing" project: turn deadline 1.5 s, watchdog every 250 ms (see vitest.config.ts).

@@ -1,5 +1,5 @@
-import { saveSignIn, type Credentials, type SignIn } from "./credentials";
-import { ApiProblem, problemFrom } from "./problem";
+import { type Credentials, type SignIn, saveSignIn } from "./credentials";
+import { type ApiProblem, problemFrom } from "./problem";
 import type { AuthTokens } from "./types";
 
 /** Refresh an access token this long before it expires, so a request never races its expiry. */
@@ -87,7 +87,11 @@ export class ApiClient {
     const { credentials } = this.#signIn;
     if (credentials.kind !== "password") return;
     try {
-      const res = await postJson("/v1/auth/logout", { refresh_token: credentials.refreshToken }, { authorization: `Bearer ${credentials.accessToken}` });
+      const res = await postJson(
+        "/v1/auth/logout",
+        { refresh_token: credentials.refreshToken },
+        { authorization: `Bearer ${credentials.accessToken}` },
+      );
       await res.body?.cancel();
     } catch {
       // offline: the token expires on its own

@@ -64,7 +64,12 @@ export async function problemFrom(res: Response): Promise<ApiProblem> {
 export function toProblem(err: unknown): ApiProblem {
   if (err instanceof ApiProblem) return err;
   if (err instanceof TypeError) {
-    return new ApiProblem({ status: 0, code: "network_error", detail: "Could not reach the server. Check the connection and try again.", requestId: null });
+    return new ApiProblem({
+      status: 0,
+      code: "network_error",
+      detail: "Could not reach the server. Check the connection and try again.",
+      requestId: null,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ApiProblem({ status: 0, code: "client_error", detail: `Something went wrong in the console: ${message}`, requestId: null });

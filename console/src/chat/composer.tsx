@@ -4,7 +4,17 @@ import { useState } from "hono/jsx/dom";
  * The message box. Enter sends, Shift+Enter starts a new line. Sending stays possible while a
  * turn runs (the message queues behind it); Cancel stops the running turn.
  */
-export function Composer({ onSend, onCancel, running, cancelling }: { onSend: (text: string) => void; onCancel: () => void; running: boolean; cancelling: boolean }) {
+export function Composer({
+  onSend,
+  onCancel,
+  running,
+  cancelling,
+}: {
+  onSend: (text: string) => void;
+  onCancel: () => void;
+  running: boolean;
+  cancelling: boolean;
+}) {
   const [text, setText] = useState("");
   const send = () => {
     const message = text.trim();
@@ -35,7 +45,9 @@ export function Composer({ onSend, onCancel, running, cancelling }: { onSend: (t
         }}
       />
       <div class="actions">
-        <button type="submit" disabled={text.trim().length === 0}>{running ? "Queue message" : "Send"}</button>
+        <button type="submit" disabled={text.trim().length === 0}>
+          {running ? "Queue message" : "Send"}
+        </button>
         {running && (
           <button type="button" class="button-danger" onClick={onCancel} disabled={cancelling}>
             {cancelling ? "Cancelling…" : "Cancel turn"}

@@ -24,17 +24,29 @@ function ApprovalBox({ call, onDecide }: { call: ToolCallView; onDecide: Decide 
   const approval = call.approval;
   if (!approval) return null;
   if (approval.decision === null) {
-    if (call.status !== "running") return <p class="approval muted small" data-approval="closed">The turn ended before anyone decided.</p>;
+    if (call.status !== "running")
+      return (
+        <p class="approval muted small" data-approval="closed">
+          The turn ended before anyone decided.
+        </p>
+      );
     return (
       // biome-ignore lint/a11y/useSemanticElements: a labelled group of buttons, not a form field set (the e2e check finds it by role)
       <div class="approval approval-waiting" role="group" aria-label={`Approve ${call.name}`} data-approval="waiting">
         <p>
-          <strong>Needs your approval</strong> before <code>{call.name}</code> runs{approval.expiresAt && <span class="muted small"> (until {new Date(approval.expiresAt).toLocaleTimeString()})</span>}.
+          <strong>Needs your approval</strong> before <code>{call.name}</code> runs
+          {approval.expiresAt && <span class="muted small"> (until {new Date(approval.expiresAt).toLocaleTimeString()})</span>}.
         </p>
         <div class="actions">
-          <button type="button" class="button-small" onClick={() => onDecide?.(call.id, "allow")}>Allow</button>
-          <button type="button" class="button-small button-secondary" onClick={() => onDecide?.(call.id, "allow_always")}>Always allow</button>
-          <button type="button" class="button-small button-secondary" onClick={() => onDecide?.(call.id, "reject")}>Reject</button>
+          <button type="button" class="button-small" onClick={() => onDecide?.(call.id, "allow")}>
+            Allow
+          </button>
+          <button type="button" class="button-small button-secondary" onClick={() => onDecide?.(call.id, "allow_always")}>
+            Always allow
+          </button>
+          <button type="button" class="button-small button-secondary" onClick={() => onDecide?.(call.id, "reject")}>
+            Reject
+          </button>
         </div>
       </div>
     );
@@ -51,29 +63,29 @@ function ApprovalBox({ call, onDecide }: { call: ToolCallView; onDecide: Decide 
 export function ToolCard({ call, durationMs, onDecide }: { call: ToolCallView; durationMs: number | null; onDecide?: Decide | undefined }) {
   return (
     <div class="tool-card-wrap">
-    <details class={`tool-card tool-${call.status}`} data-tool-call={call.id}>
-      <summary>
-        <span class="tool-name">{call.name}</span> <span class="tool-status">{STATUS_TEXT[call.status]}</span>
-        {durationMs !== null && call.status !== "running" && <span class="muted small"> · {formatMs(durationMs)}</span>}
-      </summary>
-      <div class="tool-body">
-        <h4>Arguments</h4>
-        <pre>{prettyJson(call.arguments)}</pre>
-        {call.status === "success" && (
-          <>
-            <h4>Result</h4>
-            <pre>{prettyJson(call.result)}</pre>
-          </>
-        )}
-        {call.status === "error" && (
-          <>
-            <h4>Error</h4>
-            <p>{call.error ?? "The tool failed without a message"}</p>
-          </>
-        )}
-      </div>
-    </details>
-    <ApprovalBox call={call} onDecide={onDecide} />
+      <details class={`tool-card tool-${call.status}`} data-tool-call={call.id}>
+        <summary>
+          <span class="tool-name">{call.name}</span> <span class="tool-status">{STATUS_TEXT[call.status]}</span>
+          {durationMs !== null && call.status !== "running" && <span class="muted small"> · {formatMs(durationMs)}</span>}
+        </summary>
+        <div class="tool-body">
+          <h4>Arguments</h4>
+          <pre>{prettyJson(call.arguments)}</pre>
+          {call.status === "success" && (
+            <>
+              <h4>Result</h4>
+              <pre>{prettyJson(call.result)}</pre>
+            </>
+          )}
+          {call.status === "error" && (
+            <>
+              <h4>Error</h4>
+              <p>{call.error ?? "The tool failed without a message"}</p>
+            </>
+          )}
+        </div>
+      </details>
+      <ApprovalBox call={call} onDecide={onDecide} />
     </div>
   );
 }

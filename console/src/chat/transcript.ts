@@ -1,5 +1,5 @@
 import type { ContentPart, EventEnvelope, Message, Usage } from "../api/types";
-import { TERMINAL_TYPES, type SessionLog } from "./session-log";
+import { type SessionLog, TERMINAL_TYPES } from "./session-log";
 
 /** A tool call and, once it finished, its result. */
 export interface ToolCallView {
@@ -42,9 +42,7 @@ export interface TurnView {
   events: EventEnvelope[];
 }
 
-type TranscriptEntry =
-  | { kind: "user"; id: string; text: string; queued: boolean }
-  | { kind: "turn"; turn: TurnView };
+type TranscriptEntry = { kind: "user"; id: string; text: string; queued: boolean } | { kind: "turn"; turn: TurnView };
 
 export interface Transcript {
   entries: TranscriptEntry[];
@@ -82,7 +80,10 @@ function addToTurn(turn: TurnView, event: EventEnvelope): void {
   } else if (event.type === "tool.call") {
     const call = d.tool_call as { id: string; name: string; arguments: unknown };
     const approval = d.approval === "required" ? { decision: null, decidedBy: null, expiresAt: null } : null;
-    turn.parts.push({ kind: "tool", call: { id: call.id, name: call.name, arguments: call.arguments, status: "running", result: null, error: null, approval } });
+    turn.parts.push({
+      kind: "tool",
+      call: { id: call.id, name: call.name, arguments: call.arguments, status: "running", result: null, error: null, approval },
+    });
   } else if (event.type === "tool.approval_requested" || event.type === "tool.approval_decided") {
     const id = event.type === "tool.approval_requested" ? (d.tool_call as { id: string }).id : d.tool_call_id;
     const part = turn.parts.find((p) => p.kind === "tool" && p.call.id === id);
@@ -92,17 +93,27 @@ function addToTurn(turn: TurnView, event: EventEnvelope): void {
         approval:
           event.type === "tool.approval_requested"
             ? { ...part.call.approval, expiresAt: typeof d.expires_at === "string" ? d.expires_at : null }
-            : { ...part.call.approval, decision: d.decision as ApprovalView["decision"], decidedBy: typeof d.decided_by === "string" ? d.decided_by : null },
+            : {
+                ...part.call.approval,
+                decision: d.decision as ApprovalView["decision"],
+                decidedBy: typeof d.decided_by === "string" ? d.decided_by : null,
+              },
       };
     }
   } else if (event.type === "tool.result") {
     const part = turn.parts.find((p) => p.kind === "tool" && p.call.id === d.tool_call_id);
     if (part?.kind === "tool") {
-      part.call = { ...part.call, status: d.status === "success" ? "success" : "error", result: d.result ?? null, error: typeof d.error === "string" ? d.error : null };
+      part.call = {
+        ...part.call,
+        status: d.status === "success" ? "success" : "error",
+        result: d.result ?? null,
+        error: typeof d.error === "string" ? d.error : null,
+      };
     }
   } else if (TERMINAL_TYPES.has(event.type)) {
     turn.end = turnEnd(event);
-    for (const part of turn.parts) if (part.kind === "tool" && part.call.status === "running") part.call = { ...part.call, status: "stopped" };
+    for (const part of turn.parts)
+      if (part.kind === "tool" && part.call.status === "running") part.call = { ...part.call, status: "stopped" };
   }
 }
 

@@ -1,7 +1,7 @@
 import { TimelineChart } from "../timeline/timeline-chart";
 import { buildTimeline } from "../timeline/turn-timeline";
 import { formatMs } from "../ui/format";
-import { ToolCard, type Decide } from "./tool-card";
+import { type Decide, ToolCard } from "./tool-card";
 import type { TurnEnd, TurnView } from "./transcript";
 
 function endLine(end: TurnEnd): string {
@@ -12,7 +12,17 @@ function endLine(end: TurnEnd): string {
 }
 
 /** One turn: the agent's text and tool cards in order, how it ended, and where its time went. */
-export function TurnBlock({ turn, firstTokenAt, now, onDecide }: { turn: TurnView; firstTokenAt: Record<string, string>; now: number; onDecide?: Decide }) {
+export function TurnBlock({
+  turn,
+  firstTokenAt,
+  now,
+  onDecide,
+}: {
+  turn: TurnView;
+  firstTokenAt: Record<string, string>;
+  now: number;
+  onDecide?: Decide;
+}) {
   const openReply = turn.parts.find((p) => p.kind === "text" && p.state !== "stored");
   const timeline = buildTimeline(turn.events, firstTokenAt, now, openReply?.kind === "text" ? openReply.messageId : null);
   const toolSpans = new Map(timeline?.spans.filter((s) => s.kind === "tool").map((s) => [s.key, s.end - s.start]) ?? []);
@@ -29,9 +39,15 @@ export function TurnBlock({ turn, firstTokenAt, now, onDecide }: { turn: TurnVie
         );
       })}
       {turn.end ? (
-        <p class={`turn-end turn-${turn.end.outcome}`} role="status">{endLine(turn.end)}</p>
+        <p class={`turn-end turn-${turn.end.outcome}`} role="status">
+          {endLine(turn.end)}
+        </p>
       ) : (
-        !openReply && <p class="muted small typing" role="status">Working…</p>
+        !openReply && (
+          <p class="muted small typing" role="status">
+            Working…
+          </p>
+        )
       )}
       {timeline && <TimelineChart timeline={timeline} />}
     </article>

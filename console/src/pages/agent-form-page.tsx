@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Agent, Capability, LlmModel } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { navigate } from "../ui/router";
@@ -47,7 +47,9 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
     setBusy(true);
     setProblem(null);
     try {
-      const saved = agentId ? await api.request<Agent>("PATCH", `/v1/agents/${agentId}`, body) : await api.request<Agent>("POST", "/v1/agents", body);
+      const saved = agentId
+        ? await api.request<Agent>("PATCH", `/v1/agents/${agentId}`, body)
+        : await api.request<Agent>("POST", "/v1/agents", body);
       navigate(`/agents/${saved.id}`);
     } catch (err) {
       setProblem(toProblem(err));
@@ -60,7 +62,10 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
   if (!loaded.data) return <p aria-live="polite">Loading…</p>;
   const { agent, capabilities, models } = loaded.data;
   const enabled = new Set(agent?.capabilities.map((c) => c.ref) ?? []);
-  const gatedNow = new Set(agent?.capabilities.filter((c) => c.config.require_approval !== undefined && c.config.require_approval !== false).map((c) => c.ref) ?? []);
+  const gatedNow = new Set(
+    agent?.capabilities.filter((c) => c.config.require_approval !== undefined && c.config.require_approval !== false).map((c) => c.ref) ??
+      [],
+  );
 
   return (
     <section aria-labelledby="agent-form-heading">
@@ -68,7 +73,9 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
       <form class="card form" onSubmit={(e: Event) => void save(e)}>
         <label for="agent-name">Name</label>
         <input id="agent-name" name="name" required value={agent?.name ?? ""} />
-        <label for="agent-description">Description <span class="muted">(optional)</span></label>
+        <label for="agent-description">
+          Description <span class="muted">(optional)</span>
+        </label>
         <input id="agent-description" name="description" value={agent?.description ?? ""} />
         <label for="agent-prompt">System prompt</label>
         <textarea id="agent-prompt" name="system_prompt" rows={6} required value={agent?.system_prompt ?? "You are a helpful assistant."} />
@@ -76,7 +83,14 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
           <legend>Capabilities</legend>
           {capabilities.map((c) => (
             <div class="check">
-              <input type="checkbox" id={`cap-${c.id}`} name="capabilities" value={c.id} checked={enabled.has(c.id)} aria-describedby={`cap-${c.id}-desc`} />
+              <input
+                type="checkbox"
+                id={`cap-${c.id}`}
+                name="capabilities"
+                value={c.id}
+                checked={enabled.has(c.id)}
+                aria-describedby={`cap-${c.id}-desc`}
+              />
               <label for={`cap-${c.id}`}>
                 {c.name} <code class="muted">{c.id}</code>
               </label>
@@ -93,7 +107,9 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
         </fieldset>
         <label for="agent-model">Default model</label>
         <select id="agent-model" name="default_model_id">
-          <option value="" selected={!agent?.default_model_id}>The organization's default (the built-in llmsim when none is set)</option>
+          <option value="" selected={!agent?.default_model_id}>
+            The organization's default (the built-in llmsim when none is set)
+          </option>
           {models.map((m) => (
             <option value={m.id} selected={agent?.default_model_id === m.id}>
               {m.display_name ?? m.model_id} ({m.provider.name})
@@ -102,8 +118,12 @@ export function AgentFormPage({ api, agentId }: { api: ApiClient; agentId: strin
         </select>
         <ErrorNotice problem={problem} title="Could not save the agent" />
         <div class="actions">
-          <button type="submit" disabled={busy}>{agentId ? "Save" : "Create agent"}</button>
-          <a class="button button-secondary" href={agentId ? `#/agents/${agentId}` : "#/agents"}>Cancel</a>
+          <button type="submit" disabled={busy}>
+            {agentId ? "Save" : "Create agent"}
+          </button>
+          <a class="button button-secondary" href={agentId ? `#/agents/${agentId}` : "#/agents"}>
+            Cancel
+          </a>
         </div>
       </form>
     </section>

@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Agent, Page, Session } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { formatWhen } from "../ui/format";
@@ -38,10 +38,17 @@ export function AgentPage({ api, agentId }: { api: ApiClient; agentId: string })
 
   return (
     <section aria-labelledby="agent-heading">
-      <p><a href="#/agents">← Agents</a></p>
+      <p>
+        <a href="#/agents">← Agents</a>
+      </p>
       <div class="page-head">
-        <h1 id="agent-heading">{a.name}{a.status === "archived" && <span class="badge">archived</span>}</h1>
-        <a class="button button-secondary" href={`#/agents/${a.id}/edit`}>Edit agent</a>
+        <h1 id="agent-heading">
+          {a.name}
+          {a.status === "archived" && <span class="badge">archived</span>}
+        </h1>
+        <a class="button button-secondary" href={`#/agents/${a.id}/edit`}>
+          Edit agent
+        </a>
       </div>
       {a.description && <p>{a.description}</p>}
       <p class="muted small">Capabilities: {a.capabilities.length > 0 ? a.capabilities.map((c) => c.ref).join(", ") : "none"}</p>
@@ -49,7 +56,9 @@ export function AgentPage({ api, agentId }: { api: ApiClient; agentId: string })
       <h2>Sessions</h2>
       {a.status === "active" && (
         <form class="inline-form" onSubmit={(e: Event) => void create(e)}>
-          <label for="session-title">Title <span class="muted">(optional)</span></label>
+          <label for="session-title">
+            Title <span class="muted">(optional)</span>
+          </label>
           <input id="session-title" name="title" />
           <button type="submit">New session</button>
         </form>
@@ -59,7 +68,9 @@ export function AgentPage({ api, agentId }: { api: ApiClient; agentId: string })
       <ul class="plain-list">
         {page?.data.map((s) => (
           <li class="card row">
-            <a class="grow" href={`#/sessions/${s.id}`}>{s.title ?? "Untitled session"}</a>
+            <a class="grow" href={`#/sessions/${s.id}`}>
+              {s.title ?? "Untitled session"}
+            </a>
             <span class={`badge status-${s.status}`}>{s.status}</span>
             <span class="muted small">{formatWhen(s.created_at)}</span>
           </li>
@@ -67,11 +78,20 @@ export function AgentPage({ api, agentId }: { api: ApiClient; agentId: string })
       </ul>
       {page && page.total > PAGE_SIZE && (
         <nav class="pager" aria-label="Sessions pages">
-          <button type="button" class="button-secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>Newer</button>
+          <button type="button" class="button-secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+            Newer
+          </button>
           <span class="muted small" aria-live="polite">
             {page.offset + 1}–{page.offset + page.data.length} of {page.total}
           </span>
-          <button type="button" class="button-secondary" disabled={offset + PAGE_SIZE >= page.total} onClick={() => setOffset(offset + PAGE_SIZE)}>Older</button>
+          <button
+            type="button"
+            class="button-secondary"
+            disabled={offset + PAGE_SIZE >= page.total}
+            onClick={() => setOffset(offset + PAGE_SIZE)}
+          >
+            Older
+          </button>
         </nav>
       )}
     </section>

@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Agent, Page } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { formatWhen } from "../ui/format";
@@ -26,7 +26,9 @@ export function AgentsPage({ api }: { api: ApiClient }) {
     <section aria-labelledby="agents-heading">
       <div class="page-head">
         <h1 id="agents-heading">Agents</h1>
-        <a class="button" href="#/agents/new">New agent</a>
+        <a class="button" href="#/agents/new">
+          New agent
+        </a>
       </div>
       <ErrorNotice problem={agents.problem ?? problem} />
       {agents.loading && !agents.data && <p aria-live="polite">Loading agents…</p>}
@@ -35,18 +37,27 @@ export function AgentsPage({ api }: { api: ApiClient }) {
         {agents.data?.data.map((agent) => (
           <li class="card row">
             <div class="grow">
-              <a class="agent-name" href={`#/agents/${agent.id}`}>{agent.name}</a>
+              <a class="agent-name" href={`#/agents/${agent.id}`}>
+                {agent.name}
+              </a>
               <p class="muted small">
-                {agent.capabilities.length > 0 ? agent.capabilities.map((c) => c.ref).join(", ") : "no capabilities"} · updated {formatWhen(agent.updated_at)}
+                {agent.capabilities.length > 0 ? agent.capabilities.map((c) => c.ref).join(", ") : "no capabilities"} · updated{" "}
+                {formatWhen(agent.updated_at)}
               </p>
             </div>
-            <a class="button button-secondary" href={`#/agents/${agent.id}/edit`} aria-label={`Edit ${agent.name}`}>Edit</a>
-            <button type="button" class="button-danger" onClick={() => void archive(agent)} aria-label={`Archive ${agent.name}`}>Archive</button>
+            <a class="button button-secondary" href={`#/agents/${agent.id}/edit`} aria-label={`Edit ${agent.name}`}>
+              Edit
+            </a>
+            <button type="button" class="button-danger" onClick={() => void archive(agent)} aria-label={`Archive ${agent.name}`}>
+              Archive
+            </button>
           </li>
         ))}
       </ul>
       {agents.data && agents.data.total > agents.data.data.length && (
-        <p class="muted small">Showing the first {agents.data.data.length} of {agents.data.total} agents.</p>
+        <p class="muted small">
+          Showing the first {agents.data.data.length} of {agents.data.total} agents.
+        </p>
       )}
     </section>
   );

@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Message, Session } from "../api/types";
 import { cancelRequest } from "../chat/cancel";
 import { Composer } from "../chat/composer";
 import { EMPTY_LOG, type SessionLog } from "../chat/session-log";
 import { buildTranscript } from "../chat/transcript";
 import { TurnBlock } from "../chat/turn-block";
-import { SessionFeed, type FeedStatus } from "../stream/session-feed";
+import { type FeedStatus, SessionFeed } from "../stream/session-feed";
 import { ErrorNotice } from "../ui/error-notice";
 import { useLoad } from "../ui/use-load";
 
@@ -85,7 +85,9 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
     const key = Date.now() + Math.random();
     setPending((list) => [...list, { key, text, messageId: null, problem: null }]);
     try {
-      const message = await api.request<Message>("POST", `/v1/sessions/${sessionId}/messages`, { message: { role: "user", content: [{ type: "text", text }] } });
+      const message = await api.request<Message>("POST", `/v1/sessions/${sessionId}/messages`, {
+        message: { role: "user", content: [{ type: "text", text }] },
+      });
       setPending((list) => list.map((p) => (p.key === key ? { ...p, messageId: message.id } : p)));
     } catch (err) {
       setPending((list) => list.map((p) => (p.key === key ? { ...p, problem: toProblem(err) } : p)));
@@ -123,9 +125,14 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
       <p>{s && <a href={`#/agents/${s.agent_id}`}>← Agent</a>}</p>
       <div class="page-head">
         <h1 id="chat-heading">{s?.title ?? "Untitled session"}</h1>
-        <span class={`badge feed-${status.status}`} role="status" data-feed-status={status.status}>{STATUS_TEXT[status.status]}</span>
+        <span class={`badge feed-${status.status}`} role="status" data-feed-status={status.status}>
+          {STATUS_TEXT[status.status]}
+        </span>
       </div>
-      <ErrorNotice problem={status.problem} title={status.status === "stopped" ? "The event stream stopped" : "The event stream dropped; retrying"} />
+      <ErrorNotice
+        problem={status.problem}
+        title={status.status === "stopped" ? "The event stream stopped" : "The event stream dropped; retrying"}
+      />
       <div class="transcript" role="log" aria-label="Conversation">
         {transcript.entries.length === 0 && waiting.length === 0 && <p class="muted">No messages yet.</p>}
         {transcript.entries.map((entry) =>
@@ -144,7 +151,9 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
             {p.problem ? (
               <>
                 <ErrorNotice problem={p.problem} title="Not sent" />
-                <button type="button" class="button-small" onClick={() => setPending((list) => list.filter((q) => q.key !== p.key))}>Dismiss</button>
+                <button type="button" class="button-small" onClick={() => setPending((list) => list.filter((q) => q.key !== p.key))}>
+                  Dismiss
+                </button>
               </>
             ) : (
               <span class="badge">{running ? "queued" : "sending…"}</span>

@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { McpServer, McpTool } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { useLoad } from "../ui/use-load";
@@ -45,7 +45,10 @@ export function McpServersPage({ api }: { api: ApiClient }) {
   return (
     <section aria-labelledby="mcp-heading">
       <h1 id="mcp-heading">MCP servers</h1>
-      <p class="muted">Remote MCP servers (Streamable HTTP). An agent uses one as a capability; its tools reach the model as <code>mcp__&lt;name&gt;__&lt;tool&gt;</code>.</p>
+      <p class="muted">
+        Remote MCP servers (Streamable HTTP). An agent uses one as a capability; its tools reach the model as{" "}
+        <code>mcp__&lt;name&gt;__&lt;tool&gt;</code>.
+      </p>
       <ErrorNotice problem={loaded.problem ?? problem} />
       {(loaded.data ?? []).map((s) => {
         const listed = tools[s.id];
@@ -58,8 +61,16 @@ export function McpServersPage({ api }: { api: ApiClient }) {
               {s.url} · headers {s.headers_set ? "set" : "not set"}
             </p>
             <div class="actions">
-              <button type="button" class="button-small" onClick={() => void listTools(s.id)}>List tools</button>
-              <button type="button" class="button-small button-secondary" onClick={() => void change(() => api.request("DELETE", `/v1/mcp-servers/${s.id}`))}>Remove</button>
+              <button type="button" class="button-small" onClick={() => void listTools(s.id)}>
+                List tools
+              </button>
+              <button
+                type="button"
+                class="button-small button-secondary"
+                onClick={() => void change(() => api.request("DELETE", `/v1/mcp-servers/${s.id}`))}
+              >
+                Remove
+              </button>
             </div>
             {Array.isArray(listed) && (
               <ul class="plain-list" aria-label={`Tools of ${s.name}`}>
@@ -76,11 +87,15 @@ export function McpServersPage({ api }: { api: ApiClient }) {
       })}
       <form class="card form" aria-labelledby="add-mcp-heading" onSubmit={add}>
         <h2 id="add-mcp-heading">Add an MCP server</h2>
-        <label for="mcp-name">Name <span class="muted">(a-z, 0-9, _ and -)</span></label>
+        <label for="mcp-name">
+          Name <span class="muted">(a-z, 0-9, _ and -)</span>
+        </label>
         <input id="mcp-name" name="name" required pattern="[a-z0-9_\-]{1,32}" />
         <label for="mcp-url">URL</label>
         <input id="mcp-url" name="url" type="url" required placeholder="https://mcp.example.com/mcp" />
-        <label for="mcp-token">Bearer token <span class="muted">(optional, write-only: stored encrypted, never shown again)</span></label>
+        <label for="mcp-token">
+          Bearer token <span class="muted">(optional, write-only: stored encrypted, never shown again)</span>
+        </label>
         <input id="mcp-token" name="token" type="password" autocomplete="new-password" spellcheck={false} />
         <button type="submit">Add server</button>
       </form>

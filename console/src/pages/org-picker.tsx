@@ -5,7 +5,9 @@ export function OrgPicker({ orgs, onPick }: { orgs: Organization[]; onPick: (id:
   return (
     <section aria-labelledby="org-heading">
       <h1 id="org-heading">Choose an organization</h1>
-      <p class="muted">You belong to several. Requests act in the one you choose (the X-Org-Id header); switch at any time from the top bar.</p>
+      <p class="muted">
+        You belong to several. Requests act in the one you choose (the X-Org-Id header); switch at any time from the top bar.
+      </p>
       <ul class="plain-list">
         {orgs.map((o) => (
           <li>

@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { LlmModel, LlmProvider } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { useLoad } from "../ui/use-load";
@@ -36,7 +36,12 @@ export function ProvidersPage({ api }: { api: ApiClient }) {
     const form = formFields(event);
     const baseUrl = field(form, "base_url");
     const apiKey = String(form.get("api_key") ?? "");
-    const body = { name: field(form, "name"), provider_type: field(form, "provider_type"), base_url: baseUrl || null, api_key: apiKey || null };
+    const body = {
+      name: field(form, "name"),
+      provider_type: field(form, "provider_type"),
+      base_url: baseUrl || null,
+      api_key: apiKey || null,
+    };
     void change(() => api.request("POST", "/v1/llm-providers", body), event.currentTarget as HTMLFormElement);
   };
 
@@ -48,7 +53,12 @@ export function ProvidersPage({ api }: { api: ApiClient }) {
     <section aria-labelledby="providers-heading">
       <h1 id="providers-heading">Providers and models</h1>
       <p class="muted">
-        Default model: <strong>{defaultModel ? `${defaultModel.display_name ?? defaultModel.model_id} (${defaultModel.provider.name})` : "none (turns use the built-in llmsim)"}</strong>
+        Default model:{" "}
+        <strong>
+          {defaultModel
+            ? `${defaultModel.display_name ?? defaultModel.model_id} (${defaultModel.provider.name})`
+            : "none (turns use the built-in llmsim)"}
+        </strong>
       </p>
       <ErrorNotice problem={loaded.problem ?? problem} />
       {providers.map((p) => (
@@ -63,9 +73,13 @@ export function ProvidersPage({ api }: { api: ApiClient }) {
           <option value="openai">OpenAI-compatible (OpenAI, vLLM, Ollama, OpenRouter, …)</option>
           <option value="anthropic">Anthropic</option>
         </select>
-        <label for="provider-url">Base URL <span class="muted">(optional: empty uses the vendor's public endpoint)</span></label>
+        <label for="provider-url">
+          Base URL <span class="muted">(optional: empty uses the vendor's public endpoint)</span>
+        </label>
         <input id="provider-url" name="base_url" type="url" placeholder="https://api.openai.com/v1" />
-        <label for="provider-key">API key <span class="muted">(write-only: stored encrypted, never shown again)</span></label>
+        <label for="provider-key">
+          API key <span class="muted">(write-only: stored encrypted, never shown again)</span>
+        </label>
         <input id="provider-key" name="api_key" type="password" autocomplete="new-password" spellcheck={false} />
         <button type="submit">Add provider</button>
       </form>
@@ -88,7 +102,8 @@ function ProviderCard({ api, provider: p, models, change }: CardProps) {
   };
   const replaceKey = (event: Event) => {
     const apiKey = String(formFields(event).get("api_key") ?? "");
-    if (apiKey) void change(() => api.request("PATCH", `/v1/llm-providers/${p.id}`, { api_key: apiKey }), event.currentTarget as HTMLFormElement);
+    if (apiKey)
+      void change(() => api.request("PATCH", `/v1/llm-providers/${p.id}`, { api_key: apiKey }), event.currentTarget as HTMLFormElement);
   };
   return (
     <article class="card" aria-labelledby={`provider-${p.id}`}>
@@ -107,7 +122,11 @@ function ProviderCard({ api, provider: p, models, change }: CardProps) {
             {m.is_default ? (
               <span class="badge">default</span>
             ) : (
-              <button type="button" class="button-small" onClick={() => void change(() => api.request("PATCH", `/v1/llm-models/${m.id}`, { is_default: true }))}>
+              <button
+                type="button"
+                class="button-small"
+                onClick={() => void change(() => api.request("PATCH", `/v1/llm-models/${m.id}`, { is_default: true }))}
+              >
                 Make default
               </button>
             )}
@@ -124,7 +143,9 @@ function ProviderCard({ api, provider: p, models, change }: CardProps) {
       <form class="inline-form" onSubmit={replaceKey} aria-label={`Replace the API key of ${p.name}`}>
         <label for={`key-${p.id}`}>New API key</label>
         <input id={`key-${p.id}`} name="api_key" type="password" autocomplete="new-password" required />
-        <button type="submit" class="button-secondary">Replace key</button>
+        <button type="submit" class="button-secondary">
+          Replace key
+        </button>
       </form>
     </article>
   );

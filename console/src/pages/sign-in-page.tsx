@@ -1,7 +1,7 @@
 import { useState } from "hono/jsx/dom";
 import { ApiClient, login } from "../api/client";
 import { DEV_API_KEY, DEV_EMAIL, DEV_PASSWORD, isLocalDev, type SignIn } from "../api/credentials";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Me } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { field, formFields } from "./form-data";
@@ -26,7 +26,8 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (signIn: SignIn
     }
   };
 
-  const withPassword = (email: string, password: string) => attempt(async () => ({ credentials: await login(email, password), orgId: null }));
+  const withPassword = (email: string, password: string) =>
+    attempt(async () => ({ credentials: await login(email, password), orgId: null }));
 
   const withKey = (apiKey: string) =>
     attempt(async () => {
@@ -42,16 +43,22 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (signIn: SignIn
       <p class="muted">Sign in to try agents, watch turns live and see where the time went.</p>
       <ErrorNotice problem={problem} title="Could not sign in" />
       <div class="sign-in-forms">
-        <form class="card" aria-labelledby="password-heading" onSubmit={(e: Event) => {
-          const form = formFields(e);
-          void withPassword(field(form, "email"), String(form.get("password") ?? ""));
-        }}>
+        <form
+          class="card"
+          aria-labelledby="password-heading"
+          onSubmit={(e: Event) => {
+            const form = formFields(e);
+            void withPassword(field(form, "email"), String(form.get("password") ?? ""));
+          }}
+        >
           <h2 id="password-heading">With email and password</h2>
           <label for="email">Email</label>
           <input id="email" name="email" type="email" autocomplete="username" required />
           <label for="password">Password</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
-          <button type="submit" disabled={busy}>Sign in</button>
+          <button type="submit" disabled={busy}>
+            Sign in
+          </button>
           {local && (
             <button type="button" class="button-secondary" disabled={busy} onClick={() => void withPassword(DEV_EMAIL, DEV_PASSWORD)}>
               Sign in as the local dev user
@@ -62,13 +69,19 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (signIn: SignIn
           <h2 id="key-heading">With an API key</h2>
           <label for="api-key">API key</label>
           <input id="api-key" name="api_key" type="password" autocomplete="off" spellcheck={false} placeholder="evr_…" required />
-          <button type="submit" disabled={busy}>Use this key</button>
+          <button type="submit" disabled={busy}>
+            Use this key
+          </button>
           {local && (
             <button type="button" class="button-secondary" disabled={busy} onClick={() => void withKey(DEV_API_KEY)}>
               Use the local dev key
             </button>
           )}
-          {local && <p class="muted small">The dev credentials are the public LOCAL-DEV-ONLY ones that <code>npm run dev</code> seeds.</p>}
+          {local && (
+            <p class="muted small">
+              The dev credentials are the public LOCAL-DEV-ONLY ones that <code>npm run dev</code> seeds.
+            </p>
+          )}
         </form>
       </div>
       <p class="muted small">Your credentials stay in this tab only (sessionStorage) and are removed when you sign out or close the tab.</p>

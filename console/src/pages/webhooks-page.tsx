@@ -1,6 +1,6 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 import type { Page, Webhook, WebhookDelivery, WebhookEventType, WebhookWithSecret } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { formatMs, formatWhen } from "../ui/format";
@@ -45,7 +45,11 @@ export function WebhooksPage({ api }: { api: ApiClient }) {
 
   const addEndpoint = (event: Event) => {
     const form = formFields(event);
-    const body = { url: field(form, "url"), description: field(form, "description") || null, event_types: form.getAll("event_types").map(String) };
+    const body = {
+      url: field(form, "url"),
+      description: field(form, "description") || null,
+      event_types: form.getAll("event_types").map(String),
+    };
     void change(async () => {
       const created = await api.request<WebhookWithSecret>("POST", "/v1/webhooks", body);
       setShown({ url: created.url, secret: created.secret });
@@ -57,15 +61,17 @@ export function WebhooksPage({ api }: { api: ApiClient }) {
     <section aria-labelledby="webhooks-heading">
       <h1 id="webhooks-heading">Webhooks</h1>
       <p class="muted">
-        Signed Standard Webhooks for session transitions. Receivers verify each delivery with the endpoint's secret; a failed delivery is retried
-        for about a day with the same <code>webhook-id</code>.
+        Signed Standard Webhooks for session transitions. Receivers verify each delivery with the endpoint's secret; a failed delivery is
+        retried for about a day with the same <code>webhook-id</code>.
       </p>
       <ErrorNotice problem={loaded.problem ?? problem} />
       {shown && (
         <div class="card" role="status" aria-labelledby="secret-heading">
           <h2 id="secret-heading">Signing secret for {shown.url}</h2>
           <p>Copy it now: it is not shown again (rotate it to get a new one).</p>
-          <code class="secret" data-testid="webhook-secret">{shown.secret}</code>
+          <code class="secret" data-testid="webhook-secret">
+            {shown.secret}
+          </code>
           <button type="button" class="button-secondary" onClick={() => setShown(null)}>
             Done
           </button>
@@ -79,7 +85,9 @@ export function WebhooksPage({ api }: { api: ApiClient }) {
         <h2 id="add-webhook-heading">Add an endpoint</h2>
         <label for="webhook-url">URL</label>
         <input id="webhook-url" name="url" type="url" required placeholder="https://example.com/hooks/everruns" />
-        <label for="webhook-description">Description <span class="muted">(optional)</span></label>
+        <label for="webhook-description">
+          Description <span class="muted">(optional)</span>
+        </label>
         <input id="webhook-description" name="description" />
         <fieldset>
           <legend>Events</legend>
@@ -157,7 +165,11 @@ function WebhookCard({ api, webhook: w, change, onSecret }: CardProps) {
           Remove
         </button>
       </div>
-      {note && <p class="muted small" aria-live="polite">{note}</p>}
+      {note && (
+        <p class="muted small" aria-live="polite">
+          {note}
+        </p>
+      )}
       <ErrorNotice problem={log.problem} title="Could not load the deliveries" />
       <h3>
         Recent deliveries{" "}
@@ -173,9 +185,11 @@ function WebhookCard({ api, webhook: w, change, onSecret }: CardProps) {
         <ul class="plain-list" aria-label={`Deliveries to ${w.url}`}>
           {groups.map((g) => (
             <li class="delivery" data-outcome={g.outcome}>
-              <span class="badge">{g.outcome.replace("_", " ")}</span> <code>{g.eventType}</code> <code class="muted small">{g.messageId}</code>{" "}
+              <span class="badge">{g.outcome.replace("_", " ")}</span> <code>{g.eventType}</code>{" "}
+              <code class="muted small">{g.messageId}</code>{" "}
               <span class="muted small">
-                {g.attempts} attempt{g.attempts === 1 ? "" : "s"} · last {formatWhen(g.last.created_at)}: {describeAttempt(g.last, formatMs)}
+                {g.attempts} attempt{g.attempts === 1 ? "" : "s"} · last {formatWhen(g.last.created_at)}:{" "}
+                {describeAttempt(g.last, formatMs)}
               </span>
             </li>
           ))}

@@ -1,7 +1,7 @@
 import type { ApiClient } from "../api/client";
 import { ApiProblem, toProblem } from "../api/problem";
 import type { EventEnvelope } from "../api/types";
-import { applyDelta, applyStored, EMPTY_LOG, lastEventId, markLive, STORED_TYPES, type SessionLog } from "../chat/session-log";
+import { applyDelta, applyStored, EMPTY_LOG, lastEventId, markLive, type SessionLog, STORED_TYPES } from "../chat/session-log";
 import { keepLog, keptLog } from "./kept-log";
 import { readEventStream } from "./sse-reader";
 
@@ -117,7 +117,10 @@ export class SessionFeed {
     for (;;) {
       const params = new URLSearchParams({ limit: String(PAGE) });
       if (after) params.set("since_id", after);
-      const res = await this.#api.fetch(`/v1/sessions/${this.#sessionId}/events?${params}`, { headers: { accept: "application/json" }, signal });
+      const res = await this.#api.fetch(`/v1/sessions/${this.#sessionId}/events?${params}`, {
+        headers: { accept: "application/json" },
+        signal,
+      });
       const page = ((await res.json()) as { data: EventEnvelope[] }).data;
       this.#update(applyStored(this.#log, page));
       if (page.length < PAGE) return;
@@ -131,7 +134,13 @@ export class SessionFeed {
     const after = lastEventId(this.#log);
     if (after) headers["last-event-id"] = after;
     const res = await this.#api.fetch(`/v1/sessions/${this.#sessionId}/sse`, { headers, signal, cache: "no-store" });
-    if (!res.body) throw new ApiProblem({ status: 0, code: "no_stream", detail: "The event stream has no body", requestId: res.headers.get("x-request-id") });
+    if (!res.body)
+      throw new ApiProblem({
+        status: 0,
+        code: "no_stream",
+        detail: "The event stream has no body",
+        requestId: res.headers.get("x-request-id"),
+      });
     this.#update(markLive(this.#log));
     this.#listener.status("live", null);
     await readEventStream(res.body, (message) => this.#onMessage(message.event, message.data), IDLE_MS);

@@ -13,7 +13,11 @@ export class StreamWentQuiet extends Error {
  * heartbeat comment every 15 s, so a body silent for `idleMs` is a dead connection that a
  * browser may otherwise keep open for minutes; it is cancelled and StreamWentQuiet thrown.
  */
-export async function readEventStream(body: ReadableStream<Uint8Array>, onMessage: (message: EventSourceMessage) => void, idleMs: number): Promise<void> {
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (message: EventSourceMessage) => void,
+  idleMs: number,
+): Promise<void> {
   const parser = createParser({ onEvent: onMessage });
   const reader = body.getReader();
   const decoder = new TextDecoder();

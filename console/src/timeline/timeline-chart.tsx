@@ -51,7 +51,9 @@ export function TimelineChart({ timeline }: { timeline: TurnTimeline }) {
         {ticks.map((t) => (
           <g class="tick">
             <line x1={x(t)} x2={x(t)} y1={TOP - 2} y2={TOP + spans.length * ROW_H} />
-            <text x={x(t)} y={height - 6} text-anchor="middle">{formatMs(t)}</text>
+            <text x={x(t)} y={height - 6} text-anchor="middle">
+              {formatMs(t)}
+            </text>
           </g>
         ))}
         {spans.map((s, i) => {
@@ -61,12 +63,14 @@ export function TimelineChart({ timeline }: { timeline: TurnTimeline }) {
           return (
             <g class={`span span-${s.kind} span-${s.status}`}>
               <title>{describe(s)}</title>
-              <text class="span-label" x={LABEL_W - 8} y={y + ROW_H / 2 + 4} text-anchor="end">{s.label.length > 18 ? `${s.label.slice(0, 17)}…` : s.label}</text>
+              <text class="span-label" x={LABEL_W - 8} y={y + ROW_H / 2 + 4} text-anchor="end">
+                {s.label.length > 18 ? `${s.label.slice(0, 17)}…` : s.label}
+              </text>
               <rect x={x1} y={y + 4} width={w} height={ROW_H - 8} rx={3} />
-              {s.firstToken !== null && (
-                <path class="first-token" d={`M ${x(s.firstToken)} ${y + 1} l 4 5 l -4 5 l -4 -5 z`} />
-              )}
-              <text class="span-duration" x={x1 + w + 6} y={y + ROW_H / 2 + 4}>{formatMs(s.end - s.start)}</text>
+              {s.firstToken !== null && <path class="first-token" d={`M ${x(s.firstToken)} ${y + 1} l 4 5 l -4 5 l -4 -5 z`} />}
+              <text class="span-duration" x={x1 + w + 6} y={y + ROW_H / 2 + 4}>
+                {formatMs(s.end - s.start)}
+              </text>
             </g>
           );
         })}

@@ -58,7 +58,15 @@ export function buildTimeline(
       if (message.role === "agent" && modelStart !== null) {
         modelCalls += 1;
         const first = firstTokenAt[message.id];
-        spans.push({ kind: "model", key: `model-${modelCalls}`, label: `model call ${modelCalls}`, start: modelStart, end: at, firstToken: first ? time(first) - t0 : null, status: "done" });
+        spans.push({
+          kind: "model",
+          key: `model-${modelCalls}`,
+          label: `model call ${modelCalls}`,
+          start: modelStart,
+          end: at,
+          firstToken: first ? time(first) - t0 : null,
+          status: "done",
+        });
         modelStart = null;
       } else if (message.role === "tool_result") {
         // The next model call waits for the last of the tool results.
@@ -82,7 +90,15 @@ export function buildTimeline(
   const openStatus = terminal ? "stopped" : "running";
   if (modelStart !== null) {
     const first = openReplyId === null ? undefined : firstTokenAt[openReplyId];
-    spans.push({ kind: "model", key: `model-${modelCalls + 1}`, label: `model call ${modelCalls + 1}`, start: modelStart, end: openEnd, firstToken: first ? time(first) - t0 : null, status: openStatus });
+    spans.push({
+      kind: "model",
+      key: `model-${modelCalls + 1}`,
+      label: `model call ${modelCalls + 1}`,
+      start: modelStart,
+      end: openEnd,
+      firstToken: first ? time(first) - t0 : null,
+      status: openStatus,
+    });
   }
   for (const span of openTools.values()) {
     span.end = openEnd;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "hono/jsx/dom";
-import { toProblem, type ApiProblem } from "../api/problem";
+import { type ApiProblem, toProblem } from "../api/problem";
 
 export interface Loaded<T> {
   data: T | null;
@@ -10,7 +10,11 @@ export interface Loaded<T> {
 
 /** Runs `load` when `deps` change (and on `reload()`), keeping its result or its problem. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; problem: ApiProblem | null; loading: boolean }>({ data: null, problem: null, loading: true });
+  const [state, setState] = useState<{ data: T | null; problem: ApiProblem | null; loading: boolean }>({
+    data: null,
+    problem: null,
+    loading: true,
+  });
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;

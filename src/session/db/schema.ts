@@ -80,7 +80,9 @@ export const pendingToolCalls = sqliteTable("pending_tool_calls", {
   toolCallId: text("tool_call_id").primaryKey(),
   turnId: text("turn_id").notNull(),
   position: integer("position").notNull().default(0),
-  executor: text("executor", { enum: ["client", "builtin"] }).notNull().default("client"),
+  executor: text("executor", { enum: ["client", "builtin"] })
+    .notNull()
+    .default("client"),
   name: text("name").notNull(),
   arguments: text("arguments", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   answered: integer("answered", { mode: "boolean" }).notNull().default(false),
@@ -132,7 +134,9 @@ export const mcpToolLists = sqliteTable("mcp_tool_lists", {
   /** The turn that fetched it: that turn reuses it however long it waits. */
   turnId: text("turn_id").notNull(),
   fetchedAt: integer("fetched_at").notNull(),
-  tools: text("tools", { mode: "json" }).$type<Array<{ name: string; description: string; parameters: Record<string, unknown> }>>().notNull(),
+  tools: text("tools", { mode: "json" })
+    .$type<Array<{ name: string; description: string; parameters: Record<string, unknown> }>>()
+    .notNull(),
 });
 
 /** Idempotency keys of posted messages: the same key and body within 24 h answers with the same message. */
@@ -147,4 +151,3 @@ export const idempotentMessages = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index("idempotent_messages_created_idx").on(t.createdAt)],
 );
-
