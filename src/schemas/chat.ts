@@ -17,8 +17,6 @@ const UiMessageSchema = z
   })
   .openapi("UiMessage", { description: "A Vercel AI SDK UIMessage" });
 
-type UiMessage = z.infer<typeof UiMessageSchema>;
-
 /** The body `DefaultChatTransport` sends (`ai` v5 and later); extra fields a transport adds are ignored. */
 export const ChatRequestSchema = z
   .looseObject({
@@ -30,5 +28,3 @@ export const ChatRequestSchema = z
     messageId: boundedString(CHAT_LIMITS.idBytes).optional(),
   })
   .openapi("ChatRequest");
-
-type ChatRequest = z.infer<typeof ChatRequestSchema>;
