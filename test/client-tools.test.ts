@@ -32,6 +32,10 @@ async function clientToolSession(t?: Tenant) {
 const postResults = (t: Tenant, sessionId: string, tool_results: unknown[]) =>
   callAs(t, `/v1/sessions/${sessionId}/tool-results`, { method: "POST", json: { tool_results } });
 
+/** How long until the session object's alarm (negative or 0 when none is set). */
+const alarmIn = (sessionId: string) =>
+  runInDurableObject(sessionStub(env, sessionId), async (_instance, state) => ((await state.storage.getAlarm()) ?? 0) - Date.now());
+
 /** Reads the stream until the turn emits a call of a client-side tool; returns it. */
 async function untilClientCall(reader: SseReader): Promise<EventEnvelope> {
   const events = await reader.collectUntil((e) => e.type === "tool.call" && e.data.executor === "client");
@@ -49,10 +53,10 @@ describe("client-side tools", () => {
     const toolCall = { id: "call_1", name: "lookup_order", arguments: { id: 42 } };
     expect(call.data).toEqual({ tool_call: toolCall, executor: "client", tool_calls: [toolCall] });
     expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
-    // Parked, the object sleeps until the wait would time out (10 min), not every watchdog period (30 s).
+    // Parked with a stream open, the object wakes only for that stream's credential check (every 4 s);
+    // with nobody watching it sleeps until the wait would time out (the next test).
     await sleep(100);
-    const alarm = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => state.storage.getAlarm());
-    expect((alarm ?? 0) - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect(await alarmIn(session.id)).toBeLessThanOrEqual(4_000);
 
     const res = await postResults(t, session.id, [{ tool_call_id: "call_1", result: { status: "shipped" } }]);
     expect(res.status).toBe(200);
@@ -76,6 +80,16 @@ describe("client-side tools", () => {
       headers: { accept: "application/json" },
     });
     expect(((await byAlias.json()) as { data: EventEnvelope[] }).data.map((e) => e.id)).toEqual(requested.map((e) => e.id));
+  });
+
+  it("sleeps while it waits with nobody watching: no alarm before the wait would time out (10 min), not every watchdog period (30 s)", async () => {
+    const t = await newTenant();
+    const agent = await createAgent(t, { tools: [LOOKUP] });
+    const session = await createSession(t, agent.id);
+    await sendMessage(t, session.id, 'call lookup_order {"id": 7}');
+    for (let i = 0; i < 100 && (await getSession(t, session.id)).status !== "waitingfortoolresults"; i += 1) await sleep(50);
+    expect((await getSession(t, session.id)).status).toBe("waitingfortoolresults");
+    expect(await alarmIn(session.id)).toBeGreaterThan(9 * 60_000);
   });
 
   it("refuses results for unknown or answered calls, and when nothing waits, with codes a client can act on", async () => {
