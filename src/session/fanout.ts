@@ -260,6 +260,10 @@ export class Fanout {
     for (;;) {
       await this.#drain(ws);
       if (this.#states.get(ws) !== state) return; // closed, let go, or its credential ended while it drained
+      if (isExpired(state.credential, Date.now())) {
+        this.#letGo(ws, CLOSE_CODES.reauthenticate, "reauthenticate");
+        return;
+      }
       if (this.#replayPage(ws, state, source) !== "more") return;
     }
   }
