@@ -7,7 +7,11 @@ export interface StreamSettings {
   heartbeatMs: number;
   /** An SSE connection is cycled after this long, ±20 % jitter. */
   cycleMs: number;
-  /** A subscriber whose unread backlog passes this many bytes is let go (it resumes from its last id). */
+  /**
+   * A subscriber whose unread backlog passes this many bytes is let go (it resumes from its last
+   * id). For client WebSockets it is raised to twice the largest message (`MIN_BACKLOG_BYTES` in
+   * the fan-out), so one large event never closes a client that reads.
+   */
   maxBufferedBytes: number;
   /** Subscribers (SSE and WebSocket) per session; beyond, 429 `too_many_streams`. */
   maxStreams: number;

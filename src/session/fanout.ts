@@ -1,3 +1,4 @@
+import { MAX_ROW_BYTES, MAX_STORED_PART_BYTES } from "../lib/payload-limit";
 import { sleep } from "../lib/sleep";
 import { eventFrame } from "../lib/sse";
 import { type EventEnvelope, TERMINAL_TYPES, wants } from "./events";
@@ -19,6 +20,31 @@ const PAGE_EVENTS = 100;
 const PAGE_BYTES = 512 * 1024;
 
 /**
+ * The largest single message the fan-out sends a client socket: a stored row (an event), or a
+ * delta carrying a reply's text twice (`delta` and `accumulated`, each up to a stored part),
+ * plus its envelope.
+ */
+const LARGEST_FRAME_BYTES = Math.max(MAX_ROW_BYTES, 2 * MAX_STORED_PART_BYTES) + 64 * 1024;
+
+/** The backlog limit is never below two of the largest messages, so one large event never closes a client that reads. */
+export const MIN_BACKLOG_BYTES = 2 * LARGEST_FRAME_BYTES;
+
+/** Between replay pages a client socket's queue may drain to this before the next page is sent. */
+const DRAIN_LOW_WATER_BYTES = PAGE_BYTES;
+/** How long replay waits for a client's queue to drain between pages, and how often it looks. */
+const DRAIN_WAIT_MS = 10_000;
+const DRAIN_POLL_MS = 20;
+
+/**
+ * Whether a client socket is too far behind to be sent another message: what is still queued from
+ * earlier sends (`bufferedAmount`, read before this send) passes `limit`. A runtime that does not
+ * report it (workerd under test, cloudflare/workerd#988) never closes on it.
+ */
+export function tooFarBehind(bufferedAmount: number | undefined, limit: number): boolean {
+  return typeof bufferedAmount === "number" && bufferedAmount > limit;
+}
+
+/**
  * The session's subscribers, as hibernatable WebSockets the object accepted (`ctx.acceptWebSocket`).
  * Each socket's state is its attachment, so the object can be evicted while clients stay connected
  * and rebuild everything from storage and attachments when an event wakes it; between events it
@@ -35,7 +61,7 @@ export class Fanout {
 
   constructor(ctx: DurableObjectState, limits: FanoutLimits) {
     this.#ctx = ctx;
-    this.#limits = limits;
+    this.#limits = { ...limits, maxBufferedBytes: Math.max(limits.maxBufferedBytes, MIN_BACKLOG_BYTES) };
   }
 
   /** Which cap another subscriber of `caller` would pass, if any. */
@@ -152,8 +178,7 @@ export class Fanout {
         }
         this.#send(ws, frame);
       } else {
-        for (const e of wanted) this.#send(ws, e.json);
-        this.#dropIfSlow(ws);
+        for (const e of wanted) if (!this.#sendToClient(ws, e.json)) break;
       }
     }
   }
@@ -187,10 +212,43 @@ export class Fanout {
   /**
    * Sends stored events after the subscriber's cursor. A relay gets one page, then waits for it
    * to pull (its client paces a long history); a client socket gets pages until it has caught
-   * up. Reaching the head, the subscriber goes live in the same step, with the reply so far as
-   * one delta if a reply is streaming.
+   * up, and between pages its queue may drain (`#drain`). Reaching the head, the subscriber goes
+   * live in the same step as the last page, with the reply so far as one delta if a reply is
+   * streaming.
    */
   #replay(ws: WebSocket, state: SubscriberState, source: ReplaySource): void {
+    if (state.mode === "relay") {
+      this.#replayPage(ws, state, source);
+      return;
+    }
+    if (this.#replayPage(ws, state, source) !== "more") return;
+    void this.#replayRest(ws, state, source).catch(() => this.#letGo(ws, CLOSE_CODES.sendFailed, "send failed"));
+  }
+
+  /** The client socket's pages after the first: each waits for the queue to drain, and stops if the socket was let go. */
+  async #replayRest(ws: WebSocket, state: SubscriberState, source: ReplaySource): Promise<void> {
+    for (;;) {
+      await this.#drain(ws);
+      if (this.#states.get(ws) !== state) return; // closed, let go, or its credential ended while it drained
+      if (isExpired(state.credential, Date.now())) {
+        this.#letGo(ws, CLOSE_CODES.reauthenticate, "reauthenticate");
+        return;
+      }
+      if (this.#replayPage(ws, state, source) !== "more") return;
+    }
+  }
+
+  /** Waits (bounded) while a client socket still has more than a page queued; the next send decides whether it is too far behind. */
+  async #drain(ws: WebSocket): Promise<void> {
+    const until = Date.now() + DRAIN_WAIT_MS;
+    while (typeof ws.bufferedAmount === "number" && ws.bufferedAmount > DRAIN_LOW_WATER_BYTES && Date.now() < until) {
+      if (this.#states.get(ws) === undefined) return;
+      await sleep(DRAIN_POLL_MS);
+    }
+  }
+
+  /** Sends one replay page; "more" when a client socket has further pages to get. */
+  #replayPage(ws: WebSocket, state: SubscriberState, source: ReplaySource): "more" | "done" {
     for (;;) {
       const head = source.head;
       const page = source.read(state.cursor, head, PAGE_EVENTS, PAGE_BYTES);
@@ -204,15 +262,13 @@ export class Fanout {
       }
       this.#save(ws, state);
       if (state.mode === "client") {
-        for (const envelope of frames) this.#send(ws, JSON.stringify(envelope));
-        // A client that does not read a long history is let go between pages, not after all of it.
-        if (this.#dropIfSlow(ws) || caughtUp) return;
-        continue;
+        for (const envelope of frames) if (!this.#sendToClient(ws, JSON.stringify(envelope))) return "done";
+        return caughtUp ? "done" : "more";
       }
       if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
       const text = frames.map((e) => eventFrame(e, JSON.stringify(e))).join("");
       this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
-      return;
+      return "done";
     }
   }
 
@@ -254,12 +310,18 @@ export class Fanout {
     }
   }
 
-  /** Lets go of a client socket that fell too far behind; it resumes from the last id it read. */
-  #dropIfSlow(ws: WebSocket): boolean {
-    // workerd does not report it yet (cloudflare/workerd#988): there, unread messages wait in its buffers.
-    if (typeof ws.bufferedAmount !== "number" || ws.bufferedAmount <= this.#limits.maxBufferedBytes) return false;
-    this.#letGo(ws, CLOSE_CODES.slowConsumer, "slow_consumer");
-    return true;
+  /**
+   * Sends to a client socket unless it is too far behind: what it still has queued from earlier
+   * sends is measured before this one (a large message just sent has had no chance to flush, so
+   * measuring after it would close clients that read). A client let go resumes from the last id it read.
+   */
+  #sendToClient(ws: WebSocket, message: string): boolean {
+    if (tooFarBehind(ws.bufferedAmount, this.#limits.maxBufferedBytes)) {
+      this.#letGo(ws, CLOSE_CODES.slowConsumer, "slow_consumer");
+      return false;
+    }
+    this.#send(ws, message);
+    return this.#states.has(ws);
   }
 
   /** Closes a subscriber's socket and stops sending to it (its attachment is not read again: its close frees the slot). */

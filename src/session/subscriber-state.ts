@@ -15,7 +15,10 @@ export interface FanoutLimits {
   maxStreams: number;
   /** Subscribers per session of one user (all their keys and tokens together), so no caller can take every slot. */
   maxPerCaller: number;
-  /** A client socket with more than this unsent is let go (relays handle their own clients). */
+  /**
+   * A client socket with more than this still queued when the next message is due is let go
+   * (relays handle their own clients); the fan-out raises it to `minBacklogLimit` at least.
+   */
   maxBufferedBytes: number;
 }
 
