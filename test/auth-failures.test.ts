@@ -6,19 +6,26 @@ import { newTenant, uniqueIp } from "./support/tenants";
 
 const randomKey = () => `evr_${crypto.randomUUID().replaceAll("-", "")}${crypto.randomUUID().replaceAll("-", "")}`;
 
-/** The D1 binding, counting the statements that read API keys. */
+/** The D1 binding, counting the statements that read API keys (also through a Sessions API session). */
 function countingDb(): { DB: D1Database; keyReads: () => number } {
   let reads = 0;
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop !== "prepare") return Reflect.get(target, prop);
-      return (sql: string) => {
-        if (/from "api_keys"/i.test(sql)) reads += 1;
-        return target.prepare(sql);
-      };
-    },
-  });
-  return { DB, keyReads: () => reads };
+  const counting = <T extends D1Database | D1DatabaseSession>(db: T): T =>
+    new Proxy(db, {
+      get(target, prop) {
+        if (prop === "withSession" && "withSession" in target) {
+          return (constraint?: string) => counting(target.withSession(constraint));
+        }
+        if (prop !== "prepare") {
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return (sql: string) => {
+          if (/from "api_keys"/i.test(sql)) reads += 1;
+          return target.prepare(sql);
+        };
+      },
+    });
+  return { DB: counting(env.DB), keyReads: () => reads };
 }
 
 describe("failed credentials", () => {

@@ -16,7 +16,7 @@ import { newTenant, type Tenant } from "./support/tenants";
 import { createReceiverWebhook } from "./support/webhooks";
 
 /** A body each write operation accepts, so a request reaches the ownership check instead of stopping at validation. */
-const VALID_BODIES: Record<string, unknown> = {
+const VALID_BODIES: Record<string, unknown | ((ids: Record<string, string>) => unknown)> = {
   updateOrganization: { name: "taken over" },
   addMember: { email: "nobody@example.test", role: "member" },
   updateMember: { role: "member" },
@@ -32,6 +32,11 @@ const VALID_BODIES: Record<string, unknown> = {
   updateLlmModel: { display_name: "taken over" },
   updateMcpServer: { name: "taken-over" },
   updateWebhook: { description: "taken over" },
+  runAgUi: (ids: Record<string, string>) => ({
+    threadId: ids.session_id,
+    runId: "run_taken_over",
+    messages: [{ id: "msg_taken_over", role: "user", content: "taken over" }],
+  }),
 };
 
 /**
@@ -83,7 +88,8 @@ describe("object-level authorization: every operation with an id, aimed at anoth
     const wrong: string[] = [];
     for (const [method, template, operationId] of operations) {
       const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? `unknown-${name}`);
-      const body = VALID_BODIES[operationId];
+      const given = VALID_BODIES[operationId];
+      const body = typeof given === "function" ? given(ids) : given;
       const headers: Record<string, string> = template.endsWith("/ws") ? { upgrade: "websocket" } : { accept: "application/json" };
       const res = await callAs(attacker, path, {
         method,

@@ -256,7 +256,9 @@ describe("HTTPException from hono middleware", () => {
   });
 
   it("maps every catalogue status to a code of that status", () => {
-    for (const entry of Object.values(ERROR_CATALOGUE)) {
+    // A bare 502 is an upstream answer we did not map: a failure of ours, rendered as a logged 500
+    // (the test above). Only a code raised by name (`mcp_unavailable`) carries 502.
+    for (const entry of Object.values(ERROR_CATALOGUE).filter((e) => e.status !== 502)) {
       const code = codeForStatus(entry.status);
       expect(code === null ? null : ERROR_CATALOGUE[code].status).toBe(entry.status);
     }

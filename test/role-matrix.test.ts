@@ -90,6 +90,13 @@ const MEMBER_OPERATIONS = new Set([
   "listMcpServers",
   "getMcpServer",
   "listMcpServerTools",
+  "listModels",
+  "getModel",
+  "listProviders",
+  "getProvider",
+  "chat",
+  "resumeChatStream",
+  "runAgUi",
 ]);
 
 /** Bodies that pass validation, so the role check is what answers. */
