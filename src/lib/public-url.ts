@@ -133,9 +133,9 @@ function namesPrivateV4(host: string): boolean {
 
 /**
  * Why the host of `url` is not a public one, or null when it is: the address policy shared by
- * web_fetch and LLM provider URLs (the rules are in this file's header).
+ * web_fetch and every outbound URL (the rules are in this file's header).
  */
-export function addressRefusal(url: URL): string | null {
+function addressRefusal(url: URL): string | null {
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   if (host.startsWith("[")) {
     const groups = v6Groups(host.slice(1, -1));
@@ -157,4 +157,25 @@ export function refusalReason(url: URL): string | null {
   if (url.username || url.password) return "URLs with credentials are not allowed";
   if (url.port !== "" && url.port !== "443") return "Only the default HTTPS port (443) is allowed";
   return addressRefusal(url);
+}
+
+/**
+ * Why an outbound http(s) call to `raw` (a provider, an MCP server, a webhook receiver) is not
+ * allowed, or null when it is. With private URLs allowed, any http(s) URL without credentials.
+ * Otherwise it must be https (secrets travel in its headers) to a public host by web_fetch's
+ * address policy; any port. `hint` names the setting that allows private URLs.
+ */
+export function outboundUrlRefusal(
+  raw: string,
+  allowPrivate: boolean,
+  hint: string,
+  credentialsRefusal = "Must not contain credentials",
+): string | null {
+  const url = URL.parse(raw);
+  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) return "Must be an http or https URL";
+  if (url.username || url.password) return credentialsRefusal;
+  if (allowPrivate) return null;
+  if (url.protocol !== "https:") return `Must be an https:// URL (${hint})`;
+  const refusal = addressRefusal(url);
+  return refusal === null ? null : `${refusal} (${hint})`;
 }

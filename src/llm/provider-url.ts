@@ -1,4 +1,4 @@
-import { addressRefusal } from "../lib/public-url";
+import { outboundUrlRefusal } from "../lib/public-url";
 
 /** The Worker var that lets provider URLs reach private networks (docs/PROVIDERS.md). */
 export interface ProviderUrlEnv {
@@ -24,11 +24,5 @@ const HINT = "set ALLOW_PRIVATE_PROVIDER_URLS=true to use a local model server";
  * unlike web_fetch any port is allowed, since hosted OpenAI-compatible servers often use one.
  */
 export function providerUrlRefusal(raw: string, allowPrivate: boolean): string | null {
-  const url = URL.parse(raw);
-  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) return "Must be an http or https URL";
-  if (url.username || url.password) return "Must not contain credentials";
-  if (allowPrivate) return null;
-  if (url.protocol !== "https:") return `Must be an https:// URL (${HINT})`;
-  const refusal = addressRefusal(url);
-  return refusal === null ? null : `${refusal} (${HINT})`;
+  return outboundUrlRefusal(raw, allowPrivate, HINT);
 }

@@ -1,4 +1,4 @@
-import { addressRefusal } from "../lib/public-url";
+import { outboundUrlRefusal } from "../lib/public-url";
 
 /** The Worker var that lets MCP server URLs reach private networks (docs/MCP.md). */
 export interface McpUrlEnv {
@@ -20,11 +20,5 @@ const HINT = "set ALLOW_PRIVATE_MCP_URLS=true to use an MCP server on a private 
  * credentials. Checked when a server is registered or changed, and again before each call.
  */
 export function mcpUrlRefusal(raw: string, allowPrivate: boolean): string | null {
-  const url = URL.parse(raw);
-  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) return "Must be an http or https URL";
-  if (url.username || url.password) return "Must not contain credentials; send them in headers";
-  if (allowPrivate) return null;
-  if (url.protocol !== "https:") return `Must be an https:// URL (${HINT})`;
-  const refusal = addressRefusal(url);
-  return refusal === null ? null : `${refusal} (${HINT})`;
+  return outboundUrlRefusal(raw, allowPrivate, HINT, "Must not contain credentials; send them in headers");
 }

@@ -1,4 +1,4 @@
-import { addressRefusal } from "../lib/public-url";
+import { outboundUrlRefusal } from "../lib/public-url";
 
 /** The Worker var that lets webhook URLs reach private networks (docs/WEBHOOKS.md). */
 export interface WebhookUrlEnv {
@@ -20,11 +20,5 @@ const HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS=true to deliver to a receiver on th
  * is written and again before every delivery, since the setting may change in between.
  */
 export function webhookUrlRefusal(raw: string, allowPrivate: boolean): string | null {
-  const url = URL.parse(raw);
-  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) return "Must be an http or https URL";
-  if (url.username || url.password) return "Must not contain credentials";
-  if (allowPrivate) return null;
-  if (url.protocol !== "https:") return `Must be an https:// URL (${HINT})`;
-  const refusal = addressRefusal(url);
-  return refusal === null ? null : `${refusal} (${HINT})`;
+  return outboundUrlRefusal(raw, allowPrivate, HINT);
 }
