@@ -142,7 +142,9 @@ export default defineConfig({
         // web_fetch may read the fake web server on 127.0.0.1 (ALLOW_PRIVATE_FETCH_URLS), so
         // tools can return payloads of several MiB through the real tool path.
         extends: true,
-        plugins: [workers({ ...localModelServers, ALLOW_PRIVATE_FETCH_URLS: "true" })],
+        // The test reader takes a multi-MiB reply more slowly than a real client: a larger SSE backlog
+        // keeps the slow-consumer rule (tested in the timing project) from cutting the stream it checks.
+        plugins: [workers({ ...localModelServers, ALLOW_PRIVATE_FETCH_URLS: "true", SSE_MAX_BUFFERED_BYTES: String(16 * 1024 * 1024) })],
         test: {
           name: "payloads",
           include: ["test/payloads/**/*.test.ts"],
