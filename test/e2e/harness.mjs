@@ -30,6 +30,13 @@ export function freePort() {
   });
 }
 
+/** `count` different ports, each free a moment ago. */
+export async function distinctFreePorts(count) {
+  const ports = new Set();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
 /** A Node script in its own process group (so it and its workerd children stop together). */
 function startProcess(args) {
   const child = spawn(process.execPath, args, {
@@ -65,10 +72,21 @@ function startProcess(args) {
 /**
  * Starts the Worker on `port` with its own `stateDir`: bare `wrangler dev`, or with `devFlow` the
  * whole `npm run dev` flow (scripts/dev.mjs: assets, migrations, the seeded dev credentials).
- * `args` go to wrangler dev (e.g. `--var NAME:VALUE`).
+ * `args` go to wrangler dev (e.g. `--var NAME:VALUE`). `inspectorPort` must be free too: left to
+ * itself, every wrangler dev probes 9229, and checks started together race for it.
  */
-export function startWorker({ port, stateDir, devFlow = false, args = [] }) {
-  const common = ["--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, ...args];
+export function startWorker({ port, inspectorPort, stateDir, devFlow = false, args = [] }) {
+  const common = [
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    stateDir,
+    ...args,
+  ];
   return startProcess(devFlow ? [join(root, "scripts", "dev.mjs"), ...common] : [wrangler, "dev", ...common]);
 }
 
@@ -144,9 +162,9 @@ export async function runAgainstWorker(name, { devFlow = false, args = [] }, che
     process.exit(failures.length > 0 ? 1 : 0);
   }
   const stateDir = mkdtempSync(join(tmpdir(), "everruns-e2e-"));
-  const port = await freePort();
+  const [port, inspectorPort] = await distinctFreePorts(2);
   const base = `http://127.0.0.1:${port}`;
-  const worker = startWorker({ port, stateDir, devFlow, args });
+  const worker = startWorker({ port, inspectorPort, stateDir, devFlow, args });
   const stopOnSignal = async () => {
     await worker.stop();
     process.exit(130);
