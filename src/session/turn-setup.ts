@@ -25,7 +25,7 @@ import type { SessionRecords } from "./session-record";
 import { turnSettings } from "./settings";
 import type { ToolApprovals } from "./tool-approvals";
 import type { EnabledTool } from "./tools";
-import type { ApprovalGate, ClientToolRunner, TurnPlan } from "./turn-runner";
+import type { ApprovalGate, ClientToolRunner, TurnPlan } from "./turn-plan";
 
 /** What a turn needs from the control plane, read in one D1 round trip. */
 interface TurnConfigReads {

@@ -8,7 +8,8 @@ import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from ".
 import { writeTurnEnd } from "./turn-end";
 import type { Running, TurnHost } from "./turn-host";
 import { afterAbort, type Ending, endingOfAbort, endingOfError, failed, type TurnOutcome } from "./turn-outcome";
-import { runTurn, type TurnStart } from "./turn-runner";
+import type { TurnStart } from "./turn-plan";
+import { runTurn } from "./turn-runner";
 import { assembleTurn, startConfigRead, type TurnConfig } from "./turn-setup";
 import { writeTurnStart } from "./turn-start";
 import { nextWatch, watchdogAction } from "./turn-watchdog";
