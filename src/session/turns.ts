@@ -1,18 +1,14 @@
 import { describeError, logLine } from "../lib/log";
-import { type ActiveTurn, newActiveTurn, type TurnProgress } from "./active-turns";
+import type { TurnProgress } from "./active-turns";
 import type { QueuedInput } from "./input-queue";
 import type { ApprovalDecisionInput, ApprovalRefusal, CancelTarget, ToolResultInput, ToolResultsRefusal } from "./rpc";
 import { RunningTurn } from "./running-turn";
 import { turnSettings } from "./settings";
 import { aimOfCancel, answerForEnded, cancelAction, type EndedByCancel } from "./turn-cancel";
-import { writeTurnEnd } from "./turn-end";
 import type { Running, TurnHost } from "./turn-host";
-import { afterAbort, type Ending, endingOfAbort, endingOfError, failed, type TurnOutcome } from "./turn-outcome";
-import type { TurnStart } from "./turn-plan";
-import { runTurn } from "./turn-runner";
-import { assembleTurn, startConfigRead, type TurnConfig } from "./turn-setup";
-import { writeTurnStart } from "./turn-start";
+import { type Ending, endingOfAbort, failed } from "./turn-outcome";
 import { nextWatch, watchdogAction } from "./turn-watchdog";
+import { beginTurn, endTurn, resumeParked, type TurnLaunch, workTurn } from "./turn-work";
 
 /** How long cancel waits for the turn's work to stop before ending the turn without it. */
 const CANCEL_GRACE_MS = 5_000;
@@ -26,7 +22,8 @@ const DELETE_GRACE_MS = 5_000;
  * waits for client-side tool results parks: its state is in storage, it holds no promise, and it
  * goes on (`#resume`) when the client's last result arrives, in this instance or after a restart.
  * What a cancel means, what the watchdog does and how a turn ends are decided by storage-free
- * functions (turn-cancel.ts, turn-watchdog.ts, turn-outcome.ts); the running-turn row is ActiveTurns'.
+ * functions (turn-cancel.ts, turn-watchdog.ts, turn-outcome.ts); the running-turn row is ActiveTurns';
+ * what is done to a turn (its start, its work, its end) is turn-work.ts's.
  */
 export class TurnController {
   readonly #host: TurnHost;
@@ -115,15 +112,9 @@ export class TurnController {
    */
   watchdog(): void {
     const running = this.#running;
-    const turn = running && {
-      parked: running.parked,
-      unwritten: running.unwritten !== undefined,
-      abortedAt: running.turn.abortedAt,
-      startedAt: running.active.startedAt,
-    };
     const stored = this.#host.active.current();
-    const waits = { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() };
-    const action = watchdogAction({ turn, stored, waits, now: Date.now(), settings: turnSettings(this.#host.env) });
+    const turn = running && { ...this.#watched(running), abortedAt: running.turn.abortedAt, startedAt: running.active.startedAt };
+    const action = watchdogAction({ turn, stored, waits: this.#parkedWaits(), now: Date.now(), settings: turnSettings(this.#host.env) });
     if (action === "start_next") this.#startNext();
     if (!running) return;
     if (action === "expire_approvals" && stored)
@@ -136,17 +127,26 @@ export class TurnController {
 
   /** When the watchdog must look next, or null with no turn (see turn-watchdog.ts). */
   nextWatch(now: number): number | null {
-    const running = this.#running;
     return nextWatch({
       busy: this.busy,
       closed: this.#closed,
       queued: this.#host.queue.size > 0,
-      turn: running && { parked: running.parked, unwritten: running.unwritten !== undefined },
+      turn: this.#running && this.#watched(this.#running),
       waitingSince: this.#host.active.current()?.waitingSince ?? null,
-      waits: { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() },
+      waits: this.#parkedWaits(),
       now,
       settings: turnSettings(this.#host.env),
     });
+  }
+
+  /** The turn this instance holds, as the watchdog sees it. */
+  #watched(running: Running): { parked: boolean; unwritten: boolean } {
+    return { parked: running.parked, unwritten: running.unwritten !== undefined };
+  }
+
+  /** What a parked turn waits for: the first approval to expire, and whether a client-side call has no result yet. */
+  #parkedWaits(): { approvalExpiry: number | null; forClient: boolean } {
+    return { approvalExpiry: this.#host.approvals.nextExpiry(), forClient: this.#host.clientTools.waitingForClient() };
   }
 
   /** Results of client-side tool calls: stored all or none; a parked turn goes on once every call has one. */
@@ -185,53 +185,29 @@ export class TurnController {
     this.#running = null;
   }
 
-  /**
-   * Starts a turn: the control-plane read (one D1 batch) is sent first, then `turn.started`, the
-   * turn's record and the session's status are written locally while it is in flight. An input
-   * leaves the queue in that same write, so a start that storage refuses loses nothing.
-   */
-  #start(item: QueuedInput): void {
-    const record = this.#host.records.get();
-    if (!record) throw new Error("the session record is missing");
-    const active = newActiveTurn(item, Date.now());
-    const config = startConfigRead(this.#host, active);
-    writeTurnStart(this.#host, record, active);
-    this.#launch(active, config, { iterations: 0, usage: { inputTokens: 0, outputTokens: 0 }, resumeTools: false });
-  }
-
   /** Goes on with a parked turn whose client has answered every call: its wait ends, then the model is called again. */
   #resume(): void {
     if (this.#closed) return;
-    const parked = this.#host.active.current();
-    if (!parked || parked.waitingSince === null) return;
-    const active = this.#host.active.stopWaiting() ?? parked;
-    this.#launch(active, startConfigRead(this.#host, active), { ...this.#host.active.progress(), resumeTools: true });
+    const launch = resumeParked(this.#host);
+    if (launch) this.#launch(launch);
   }
 
-  #launch(active: ActiveTurn, config: TurnConfig, start: TurnStart): void {
-    const running: Running = { active, turn: new RunningTurn(), parked: false };
+  #launch(launch: TurnLaunch): void {
+    const running: Running = { active: launch.active, turn: new RunningTurn(), parked: false };
     this.#running = running;
     this.#host.rearm();
-    void this.#execute(running, config, start).catch((err: unknown) => {
+    void this.#execute(running, launch).catch((err: unknown) => {
       logLine("error", { msg: "turn bookkeeping failed", session_id: this.#host.sessionId, error: describeError(err) });
     });
   }
 
-  async #execute(running: Running, config: TurnConfig, start: TurnStart): Promise<void> {
-    const { turn } = running;
-    let outcome: TurnOutcome;
-    try {
-      const turnId = running.active.turnId;
-      const onFirstOutput = () => {
-        if (this.#firstOutput?.turnId !== turnId) this.#firstOutput = { turnId, at: Date.now() };
-      };
-      outcome = await runTurn({ ...(await assembleTurn(this.#host, config, running.active, turn.signal)), onFirstOutput }, start);
-    } catch (err) {
-      if (!turn.abortReason) logLine("error", { msg: "turn failed", session_id: this.#host.sessionId, error: describeError(err) });
-      outcome = endingOfError(turn.abortReason, start);
-    }
-    outcome = afterAbort(outcome, turn.abortReason);
-    if (turn.finishing) return; // cancel or the watchdog already ended it
+  async #execute(running: Running, launch: TurnLaunch): Promise<void> {
+    const turnId = running.active.turnId;
+    const onFirstOutput = () => {
+      if (this.#firstOutput?.turnId !== turnId) this.#firstOutput = { turnId, at: Date.now() };
+    };
+    const outcome = await workTurn(this.#host, running, launch, onFirstOutput);
+    if (running.turn.finishing) return; // cancel or the watchdog already ended it
     if (outcome.kind === "waiting") this.#park(running, outcome);
     else this.#finish(running, outcome);
   }
@@ -279,18 +255,9 @@ export class TurnController {
   #finish(running: Running, outcome: Ending): void {
     const host = this.#host;
     running.turn.finishing = true;
-    const deleted = outcome.kind === "deleted" || this.#closed;
-    if (!deleted) {
-      try {
-        const firstOutput = this.#firstOutput?.turnId === running.active.turnId ? this.#firstOutput.at : null;
-        writeTurnEnd(host, running.active, outcome, host.queue.size > 0, firstOutput);
-      } catch (err) {
-        logLine("error", {
-          msg: "could not end turn",
-          session_id: host.sessionId,
-          turn_id: running.active.turnId,
-          error: describeError(err),
-        });
+    if (outcome.kind !== "deleted" && !this.#closed) {
+      const firstOutput = this.#firstOutput?.turnId === running.active.turnId ? this.#firstOutput.at : null;
+      if (!endTurn(host, running.active, outcome, firstOutput)) {
         running.unwritten = outcome;
         host.rearm();
         return;
@@ -298,7 +265,7 @@ export class TurnController {
     }
     running.turn.markEnded();
     if (this.#running === running) this.#running = null;
-    if (deleted) return;
+    if (outcome.kind === "deleted" || this.#closed) return;
     const started = this.#startNext();
     // In the same step as the next turn's start, so no duplicate of the cancel can slip in between.
     if (outcome.kind === "cancelled")
@@ -314,17 +281,9 @@ export class TurnController {
     if (this.#closed) return false;
     const next = this.#host.queue.peek();
     if (!next) return false;
-    try {
-      this.#start(next);
-    } catch (err) {
-      logLine("error", {
-        msg: "could not start turn",
-        session_id: this.#host.sessionId,
-        message_id: next.messageId,
-        error: describeError(err),
-      });
-      this.#host.rearm();
-    }
+    const launch = beginTurn(this.#host, next);
+    if (launch) this.#launch(launch);
+    else this.#host.rearm();
     return true;
   }
 }
