@@ -208,4 +208,22 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     const other = await newTenant();
     await expectProblem(await callAs(other, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: body }), 404, "session_not_found");
   });
+
+  it("refuses a frontend tool whose parameters are not a JSON Schema object, storing nothing, instead of dropping the run's tools", async () => {
+    const { t, session } = await sessionSetup();
+    const pick = { name: "pick_color", description: "Ask the user for a color", parameters: { type: "object", properties: {} } };
+    for (const parameters of ["an object", [], 42]) {
+      const res = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, {
+        method: "POST",
+        json: {
+          threadId: session.id,
+          runId: "r1",
+          messages: [{ id: crypto.randomUUID(), role: "user", content: "call pick_color" }],
+          tools: [pick, { name: "other", description: "", parameters }],
+        },
+      });
+      await expectProblem(res, 400, "validation_failed", ["body.tools.1.parameters"]);
+    }
+    expect(await listMessages(t, session.id)).toEqual([]);
+  });
 });

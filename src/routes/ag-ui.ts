@@ -136,7 +136,7 @@ async function newRun(c: Context<OrgEnv>, sessionId: string, run: AgUiRun, input
     type: "client_side",
     name: t.name,
     description: t.description,
-    parameters: (t.parameters as Record<string, unknown> | undefined) ?? { type: "object", properties: {} },
+    parameters: t.parameters ?? { type: "object", properties: {} },
   }));
   const metadata = { ag_ui: { run_id: run.runId, message_id: messageId, tools } };
   const posted = await postProtocolMessage(

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { boundedString, freeFormValue } from "./common";
+import { boundedString, freeFormObject, freeFormValue } from "./common";
 import { CLIENT_TOOL_LIMITS } from "./tools";
 
 /** Limits of an AG-UI run's input: clients send the whole conversation every run. */
@@ -24,7 +24,9 @@ const AgUiToolSchema = z
   .looseObject({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Must be 1–64 letters, digits, _ or -"),
     description: boundedString(CLIENT_TOOL_LIMITS.descriptionBytes).default(""),
-    parameters: freeFormValue({ maxBytes: CLIENT_TOOL_LIMITS.parametersBytes }).optional(),
+    parameters: freeFormObject({ maxBytes: CLIENT_TOOL_LIMITS.parametersBytes })
+      .nullish()
+      .openapi({ description: "JSON Schema of the arguments" }),
   })
   .openapi("AgUiTool", { description: "A frontend tool: client-side for this run" });
 
