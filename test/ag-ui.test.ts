@@ -126,6 +126,34 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     expect(log.filter((e) => e.type === "tool.approval_decided").map((e) => e.data["decision"])).toEqual(["allow"]);
   });
 
+  it("refuses a resume that answers one interrupt twice with a 400, deciding nothing", async () => {
+    const t = await newTenant();
+    const agentRow = await createAgent(t, { capabilities: [{ ref: "test_math", config: { require_approval: ["add"] } }] });
+    const session = await createSession(t, agentRow.id);
+    const agent = agUiAgent(t, session.id, []);
+    say(agent, "what is 2 + 3");
+    const first = await run(agent);
+    const [interrupt] = (first.events.at(-1) as unknown as { outcome: { interrupts: { id: string }[] } }).outcome.interrupts;
+    const id = interrupt?.id ?? "";
+    const res = await callAs(t, `/v1/sessions/${session.id}/ag-ui`, {
+      method: "POST",
+      json: {
+        threadId: session.id,
+        runId: "r2",
+        messages: [],
+        resume: [
+          { interruptId: id, status: "resolved", payload: { approved: true } },
+          { interruptId: id, status: "resolved", payload: { approved: false, reason: "changed my mind" } },
+        ],
+      },
+    });
+    await expectProblem(res, 400, "validation_failed", ["body.resume.1.interruptId"]);
+    const log = await callAs(t, `/v1/sessions/${session.id}/events?after_sequence=0`, { headers: { accept: "application/json" } });
+    const types = ((await log.json()) as { data: { type: string }[] }).data.map((e) => e.type);
+    expect(types).toContain("tool.approval_requested");
+    expect(types).not.toContain("tool.approval_decided");
+  });
+
   it("ends a run whose resume names an unknown interrupt with RUN_ERROR", async () => {
     const { t, session } = await sessionSetup();
     const wire: Wire = [];

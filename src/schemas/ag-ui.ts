@@ -12,6 +12,17 @@ const AG_UI_LIMITS = {
   payloadBytes: 256 * 1024,
 } as const;
 
+/** A list refinement: an entry whose `key` an earlier entry has already is an issue naming it. */
+function noDuplicates<K extends string>(key: K, message: string) {
+  return (entries: Record<K, string>[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    entries.forEach((entry, i) => {
+      if (seen.has(entry[key])) ctx.addIssue({ code: "custom", path: [i, key], message });
+      seen.add(entry[key]);
+    });
+  };
+}
+
 const AgUiMessageSchema = z
   .looseObject({
     id: boundedString(AG_UI_LIMITS.idBytes).pipe(z.string().min(1)),
@@ -44,24 +55,18 @@ export const RunAgentInputSchema = z
     threadId: z.string().openapi({ description: "The session id" }),
     runId: boundedString(AG_UI_LIMITS.idBytes).pipe(z.string().min(1)),
     messages: z.array(AgUiMessageSchema).max(AG_UI_LIMITS.messages),
-    tools: z
-      .array(AgUiToolSchema)
-      .max(CLIENT_TOOL_LIMITS.count)
-      .superRefine((tools, ctx) => {
-        const seen = new Set<string>();
-        tools.forEach((tool, i) => {
-          if (seen.has(tool.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: "Duplicate tool name" });
-          seen.add(tool.name);
-        });
-      })
-      .default([]),
+    tools: z.array(AgUiToolSchema).max(CLIENT_TOOL_LIMITS.count).superRefine(noDuplicates("name", "Duplicate tool name")).default([]),
     context: z
       .array(z.looseObject({ description: boundedString(AG_UI_LIMITS.contextBytes), value: boundedString(AG_UI_LIMITS.contextBytes) }))
       .max(AG_UI_LIMITS.context)
       .default([]),
     state: z.unknown().optional(),
     forwardedProps: z.unknown().optional(),
-    resume: z.array(ResumeEntrySchema).max(AG_UI_LIMITS.resume).optional(),
+    resume: z
+      .array(ResumeEntrySchema)
+      .max(AG_UI_LIMITS.resume)
+      .superRefine(noDuplicates("interruptId", "Duplicate interrupt id: answer each interrupt once"))
+      .optional(),
   })
   .openapi("RunAgentInput");
 
