@@ -318,4 +318,22 @@ describe("approvals through the transport", () => {
     expect(stored.events.find((e) => e.type === "tool.result")?.data).toMatchObject({ status: "error", error_code: "tool_rejected" });
     expect(String(stored.events.find((e) => e.type === "tool.result")?.data["error"])).toContain("not now");
   });
+
+  it("refuses an assistant message that answers one call twice (approved, then rejected) with a 400, deciding nothing", async () => {
+    const { t, session } = await gated();
+    const user = userMessage("what is 2 + 3");
+    const asked = await rebuild(await readChunks(await send(t, session.id, [user])));
+    const approved = respond(asked, true);
+    const twice = { ...approved, parts: [...approved.parts, ...respond(asked, false, "changed my mind").parts] };
+    const index = twice.parts.findLastIndex((p) => p.type === "tool-add");
+    const res = await callAs(t, "/v1/chat", {
+      method: "POST",
+      json: { id: session.id, messages: [user, twice], trigger: "submit-message", messageId: asked.id },
+    });
+    await expectProblem(res, 400, "validation_failed", [`body.messages.1.parts.${index}.toolCallId`]);
+    const log = await callAs(t, `/v1/sessions/${session.id}/events?after_sequence=0`, { headers: { accept: "application/json" } });
+    const types = ((await log.json()) as { data: { type: string }[] }).data.map((e) => e.type);
+    expect(types).toContain("tool.approval_requested");
+    expect(types).not.toContain("tool.approval_decided");
+  });
 });

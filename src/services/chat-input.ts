@@ -73,6 +73,19 @@ function isToolPart(part: Record<string, unknown>): boolean {
   return type.startsWith("tool-") || type === "dynamic-tool";
 }
 
+/** Whether a part is the first to answer its call; a second one is an error naming its `toolCallId`. */
+function answeredOnce(errors: FieldError[]): (toolCallId: string, path: string) => boolean {
+  const seen = new Set<string>();
+  return (toolCallId, path) => {
+    if (!seen.has(toolCallId)) {
+      seen.add(toolCallId);
+      return true;
+    }
+    errors.push({ path: `${path}.toolCallId`, message: "Another part answers this call already" });
+    return false;
+  };
+}
+
 /**
  * The outputs an assistant UIMessage carries for calls the client runs (`addToolOutput`):
  * `output-available` becomes a result, `output-error` an error, for each call `pending` names.
@@ -84,10 +97,12 @@ export function clientToolOutputs(
 ): ToolResultInput[] {
   const outputs: ToolResultInput[] = [];
   const errors: FieldError[] = [];
+  const once = answeredOnce(errors);
   parts.forEach((part, j) => {
     const id = part["toolCallId"];
     if (!isToolPart(part) || typeof id !== "string" || !pending(id)) return;
     const path = `body.messages.${index}.parts.${j}`;
+    if ((part["state"] === "output-available" || part["state"] === "output-error") && !once(id, path)) return;
     if (part["state"] === "output-available") {
       const output = ToolOutput.safeParse(part["output"] ?? null);
       if (output.success) outputs.push({ tool_call_id: id, result: part["output"] ?? null, error: null });
@@ -110,9 +125,11 @@ export function approvalDecisions(
 ): ApprovalDecisionInput[] {
   const decisions: ApprovalDecisionInput[] = [];
   const errors: FieldError[] = [];
+  const once = answeredOnce(errors);
   parts.forEach((part, j) => {
     const id = part["toolCallId"];
     if (!isToolPart(part) || typeof id !== "string" || !pending(id) || part["state"] !== "approval-responded") return;
+    if (!once(id, `body.messages.${index}.parts.${j}`)) return;
     const approval = part["approval"] as { approved?: unknown; reason?: unknown } | undefined;
     if (typeof approval?.approved !== "boolean") {
       errors.push({ path: `body.messages.${index}.parts.${j}.approval.approved`, message: "Must be a boolean" });
