@@ -5,6 +5,7 @@ import { sessionStub } from "../src/services/session-client";
 import type { EventEnvelope } from "../src/session/rpc";
 import { settledEvents, TERMINAL } from "./support/events";
 import { decide, eventsWhen, startOwnMcpServer, untilApprovalRequested } from "./support/mcp";
+import { fakeModel, scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
 import { createAgent, createMcpServer, createSession, getSession, listMessages, sendMessage } from "./support/resources";
@@ -141,6 +142,35 @@ describe("the approval gate", () => {
       ["get_current_time", "success"],
       ["add", "success"],
     ]);
+  });
+
+  it("asks again when a provider gives a later call the id of a decided one (an OpenAI-compatible server that repeats or omits ids)", async () => {
+    const t = await newTenant();
+    // Every reply of this scenario calls add with the same id, call_split_1.
+    const model = await fakeModel(t, "openai", scenarioBase("openai", "tool_call_split"));
+    const agent = await createAgent(t, {
+      default_model_id: model,
+      capabilities: [{ ref: "test_math", config: { require_approval: ["add"] } }],
+    });
+    const session = await createSession(t, agent.id);
+    await sendMessage(t, session.id, "add 2 and 3");
+    const { toolCall } = await untilApprovalRequested(t, session.id);
+    expect(toolCall.id).toBe("call_split_1");
+    expect((await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "allow" }])).status).toBe(200);
+
+    const second = await untilApprovalRequested(t, session.id, 2);
+    expect(second.toolCall).toEqual(toolCall);
+    expect(terminalTypes(second.events)).toEqual([]);
+    expect(await alive(t, session.id)).toBe("waitingfortoolresults");
+    const res = await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "reject", reason: "once is enough" }]);
+    expect(await res.json()).toEqual({ accepted: 1, status: "active" });
+    const rejected = await eventsWhen(t, session.id, (list) => ofType(list, "tool.result").length >= 2);
+    expect(ofType(rejected, "tool.result").map((e) => [e.data.status, e.data.error_code ?? null])).toEqual([
+      ["success", null],
+      ["error", "tool_rejected"],
+    ]);
+    await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(terminalTypes(await settledEvents(t, session.id, 1))).toEqual(["turn.cancelled"]);
   });
 
   it("waits for approvals and client-side tool results in the same turn", async () => {

@@ -44,11 +44,19 @@ export class ToolApprovals {
     return gated ? "ask" : "run";
   }
 
-  /** Records calls that wait for a person until `expiresAt`; runs in the transaction of their events. */
+  /**
+   * Records calls that wait for a person until `expiresAt`; runs in the transaction of their events.
+   * A call with the id of an earlier one (always decided by now: a turn goes on only once its calls
+   * are, and its end closes them) replaces it: some OpenAI-compatible servers repeat ids, and an
+   * id-less call's stand-in is `call_<index>` in every reply.
+   */
   request(turnId: string, calls: readonly LlmToolCall[], expiresAt: number): void {
     const now = Date.now();
-    for (const call of calls)
-      this.#db.insert(toolApprovals).values({ toolCallId: call.id, turnId, name: call.name, requestedAt: now, expiresAt }).run();
+    for (const call of calls) {
+      const row = { toolCallId: call.id, turnId, name: call.name, requestedAt: now, expiresAt };
+      const waiting = { ...row, decision: null, decidedBy: null, reason: null, decidedAt: null };
+      this.#db.insert(toolApprovals).values(row).onConflictDoUpdate({ target: toolApprovals.toolCallId, set: waiting }).run();
+    }
   }
 
   /**
