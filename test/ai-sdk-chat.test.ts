@@ -1,11 +1,15 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import type { UIMessage, UIMessageChunk } from "ai";
 import { describe, expect, it } from "vitest";
+import { sessionStub } from "../src/services/session-client";
 import { chatTransport, deltaText, readChunks, rebuild, textOf, userMessage } from "./support/ai-sdk";
 import { settledEvents } from "./support/events";
+import { eventsWhen } from "./support/mcp";
 import { scenarioBase } from "./support/models";
 import { expectProblem } from "./support/problems";
 import { callAs } from "./support/requests";
-import { createAgent, createSession, listMessages } from "./support/resources";
+import { createAgent, createSession, listMessages, sendMessage } from "./support/resources";
 import { sessionSetup } from "./support/sessions";
 import { newTenant } from "./support/tenants";
 
@@ -197,6 +201,24 @@ describe("GET /v1/chat/{id}/stream (reconnectToStream)", () => {
     const { t, session } = await sessionSetup();
     const res = await callAs(t, `/v1/chat/${session.id}/stream`);
     expect(res.status).toBe(204);
+  });
+
+  it("answers HEAD with the stream's headers while a turn runs, holding no stream slot", async () => {
+    const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang") } });
+    await sendMessage(t, session.id, "wait for the model");
+    await eventsWhen(t, session.id, (events) => events.some((e) => e.type === "turn.started"));
+    for (let i = 0; i < 3; i += 1) {
+      const head = await callAs(t, `/v1/chat/${session.id}/stream`, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      expect(head.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
+      expect(await head.text()).toBe("");
+    }
+    const clients = await runInDurableObject(sessionStub(env, session.id), (_object, ctx) => ctx.getWebSockets("client").length);
+    expect(clients).toBe(0);
+    await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    await settledEvents(t, session.id, 1);
+    expect((await callAs(t, `/v1/chat/${session.id}/stream`, { method: "HEAD" })).status).toBe(204);
   });
 });
 

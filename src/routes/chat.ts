@@ -152,6 +152,8 @@ export const chatRouter = createRouter()
     const session = sessionClient(c, session_id);
     const running = await runningTurn((query) => session.listEvents(query));
     if (!running) return c.body(null, 204);
+    // A HEAD opens nothing: its body would never be read, and the feed would hold a stream slot until the turn ends.
+    if (c.req.method === "HEAD") return new Response(null, { headers: UI_STREAM_HEADERS }) as never;
     const facts = await turnFacts((query) => session.listEvents(query), running.turnId);
     const feed = await EventFeed.open(session, running.startedSequence - 1);
     const settled = new Set([...(facts?.answered ?? []), ...(facts?.decided ?? [])]);
