@@ -34,6 +34,41 @@ describe("CORS", () => {
     }
   });
 
+  it("lets a listed origin send Idempotency-Key on a POST and read Idempotent-Replayed on the replay", async () => {
+    const res = await callWith(CONFIGURED, "/v1/agents", {
+      method: "OPTIONS",
+      headers: {
+        origin: ALLOWED,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, idempotency-key",
+      },
+    });
+    await res.body?.cancel();
+    expect(res.status).toBe(204);
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").split(",").map((h) => h.trim().toLowerCase());
+    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "idempotency-key"]));
+
+    const t = await newTenant();
+    const init = {
+      method: "POST",
+      headers: { ...t.headers, origin: ALLOWED, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ name: "Browser agent", system_prompt: "Hi." }),
+    };
+    const first = await callWith(CONFIGURED, "/v1/agents", init);
+    await first.body?.cancel();
+    expect(first.status).toBe(201);
+    const replay = await callWith(CONFIGURED, "/v1/agents", init);
+    await replay.body?.cancel();
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(
+      replay.headers
+        .get("access-control-expose-headers")
+        ?.toLowerCase()
+        .split(",")
+        .map((h) => h.trim()),
+    ).toContain("idempotent-replayed");
+  });
+
   it("does not allow an origin that is not listed, nor a near miss", async () => {
     for (const origin of ["https://evil.example", "https://app.example.evil.test", "http://app.example"]) {
       const res = await callWith(CONFIGURED, "/v1/agents", preflight(origin));

@@ -13,8 +13,8 @@ export function corsFromEnv() {
     const handler = cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Org-Id", "X-Request-ID", "Last-Event-ID", "X-D1-Bookmark"],
-      exposeHeaders: ["X-Request-ID", "Retry-After", "X-D1-Bookmark"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Org-Id", "X-Request-ID", "Last-Event-ID", "X-D1-Bookmark", "Idempotency-Key"],
+      exposeHeaders: ["X-Request-ID", "Retry-After", "X-D1-Bookmark", "Idempotent-Replayed"],
       maxAge: 600,
     });
     return handler(c, next);
