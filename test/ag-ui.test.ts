@@ -237,6 +237,25 @@ describe("POST /v1/sessions/{id}/ag-ui with HttpAgent", () => {
     await expectProblem(await callAs(other, `/v1/sessions/${session.id}/ag-ui`, { method: "POST", json: body }), 404, "session_not_found");
   });
 
+  it("names the field at fault when the run's input is too large: the context, or the input's own part", async () => {
+    const { t, session } = await sessionSetup();
+    const post = (over: Record<string, unknown>) =>
+      callAs(t, `/v1/sessions/${session.id}/ag-ui`, {
+        method: "POST",
+        json: { threadId: session.id, runId: "r1", messages: [{ id: crypto.randomUUID(), role: "user", content: "hi" }], ...over },
+      });
+    const context = Array.from({ length: 20 }, (_, i) => ({ description: `entry ${i}`, value: "v".repeat(15_000) }));
+    await expectProblem(await post({ context }), 400, "input_too_large", ["body.context"]);
+    const parts = [
+      { type: "text", text: "" },
+      { type: "text", text: "w".repeat(300_000) },
+    ];
+    await expectProblem(await post({ messages: [{ id: crypto.randomUUID(), role: "user", content: parts }] }), 400, "input_too_large", [
+      "body.messages.0.content.1.text",
+    ]);
+    expect(await listMessages(t, session.id)).toEqual([]);
+  });
+
   it("refuses a frontend tool whose parameters are not a JSON Schema object, storing nothing, instead of dropping the run's tools", async () => {
     const { t, session } = await sessionSetup();
     const pick = { name: "pick_color", description: "Ask the user for a color", parameters: { type: "object", properties: {} } };

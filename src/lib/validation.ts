@@ -59,6 +59,11 @@ function isTooLarge(issues: readonly Issue[]): boolean {
   return expanded.length > 0 && expanded.every(isSizeIssue);
 }
 
+/** The code of a failed check of request input: `input_too_large` when every issue is a size issue, else `validation_failed`. */
+export function inputErrorCode(issues: readonly Issue[]): "input_too_large" | "validation_failed" {
+  return isTooLarge(issues) ? "input_too_large" : "validation_failed";
+}
+
 /** 400 `input_too_large` when validated input nests past MAX_BODY_DEPTH, named by its top-level field. */
 function assertShallow(target: string, data: unknown): void {
   const tooDeep = firstTooDeep(data, MAX_BODY_DEPTH);
@@ -81,7 +86,7 @@ export function validationHook(
   if (result.target === "param") {
     throw new ApiError("invalid_id", { errors: fieldErrors("param", issues) });
   }
-  throw new ApiError(isTooLarge(issues) ? "input_too_large" : "validation_failed", {
+  throw new ApiError(inputErrorCode(issues), {
     errors: fieldErrors(result.target, issues),
   });
 }

@@ -1,4 +1,5 @@
 import { ApiError, type FieldError } from "../lib/errors";
+import { inputErrorCode } from "../lib/validation";
 import type { RunAgentInputValue } from "../schemas/ag-ui";
 import { type ContentPart, CreateMessageSchema } from "../schemas/messages";
 
@@ -29,15 +30,24 @@ export function runContentOf(input: RunAgentInputValue): { messageId: string; co
     });
   }
   const content: ContentPart[] = [];
+  /** Where each content part came from, for error paths: the input part's index, the string content, or the run's context. */
+  const from: (number | "string" | "context")[] = [];
   const errors: FieldError[] = [];
   if (typeof last.content === "string") {
-    if (last.content.length > 0) content.push({ type: "text", text: last.content });
+    if (last.content.length > 0) {
+      content.push({ type: "text", text: last.content });
+      from.push("string");
+    }
   } else if (Array.isArray(last.content)) {
     last.content.forEach((part: { type?: unknown; text?: unknown; source?: unknown }, j) => {
       if (part?.type === "text" && typeof part.text === "string") {
-        if (part.text.length > 0) content.push({ type: "text", text: part.text });
+        if (part.text.length > 0) {
+          content.push({ type: "text", text: part.text });
+          from.push(j);
+        }
       } else if (part?.type === "image" && imageOf(part.source)) {
         content.push(imageOf(part.source) as ContentPart);
+        from.push(j);
       } else {
         errors.push({
           path: `${path}.content.${j}`,
@@ -54,14 +64,18 @@ export function runContentOf(input: RunAgentInputValue): { messageId: string; co
       type: "text",
       text: ["Context from the application:", ...input.context.map((c) => `- ${c.description}: ${c.value}`)].join("\n"),
     });
+    from.push("context");
   }
   const checked = CreateMessageSchema.safeParse({ message: { role: "user", content } });
   if (!checked.success) {
-    throw new ApiError("validation_failed", {
-      errors: checked.error.issues.map((issue) => ({
-        path: [`${path}.content`, ...issue.path.slice(2).map(String)].join("."),
-        message: issue.message,
-      })),
+    throw new ApiError(inputErrorCode(checked.error.issues), {
+      errors: checked.error.issues.map((issue) => {
+        const [, , k, ...rest] = issue.path;
+        const origin = typeof k === "number" ? from[k] : undefined;
+        if (origin === "context") return { path: "body.context", message: `The context entries together: ${issue.message}` };
+        const part = typeof origin === "number" ? [String(origin)] : [];
+        return { path: [`${path}.content`, ...part, ...(origin === "string" ? [] : rest.map(String))].join("."), message: issue.message };
+      }),
     });
   }
   return { messageId: last.id, content: checked.data.message.content };
