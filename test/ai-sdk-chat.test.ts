@@ -172,6 +172,27 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
       "validation_failed",
       ["body.messages.0"],
     );
+    await expectProblem(
+      await callAs(
+        t,
+        "/v1/chat",
+        body({
+          messages: [
+            {
+              id: "u",
+              role: "user",
+              parts: [
+                { type: "text", text: "" },
+                { type: "text", text: "w".repeat(300_000) },
+              ],
+            },
+          ],
+        }),
+      ),
+      400,
+      "input_too_large",
+      ["body.messages.0.parts.1.text"],
+    );
     const other = await newTenant();
     await expectProblem(await callAs(other, "/v1/chat", body({})), 404, "session_not_found");
     await expectProblem(await callAs(other, `/v1/chat/${session.id}/stream`), 404, "session_not_found");

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, type FieldError } from "../lib/errors";
+import { inputErrorCode } from "../lib/validation";
 import { freeFormValue } from "../schemas/common";
 import { type ContentPart, CreateMessageSchema } from "../schemas/messages";
 import type { ApprovalDecisionInput, ToolResultInput } from "../session/rpc";
@@ -56,7 +57,7 @@ export function userContentOf(parts: readonly Record<string, unknown>[], index: 
   if (errors.length > 0) throw new ApiError("validation_failed", { errors });
   const checked = CreateMessageSchema.safeParse({ message: { role: "user", content } });
   if (!checked.success) {
-    throw new ApiError("validation_failed", {
+    throw new ApiError(inputErrorCode(checked.error.issues), {
       errors: checked.error.issues.map((issue) => {
         const [, , k, ...rest] = issue.path;
         const part = typeof k === "number" ? `.parts.${from[k] ?? k}` : "";
