@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { apiKeys } from "../src/db/schema";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../src/lib/access-token";
+import { parseFrames } from "./support/ag-ui";
+import { startOwnMcpServer } from "./support/mcp";
 import { type Caller, callAs } from "./support/requests";
-import { createAgent, createSession, sendMessage } from "./support/resources";
+import { createAgent, createMcpServer, createSession, sendMessage } from "./support/resources";
 import { openSocket, SocketReader } from "./support/socket-reader";
 import { openStream, SseReader } from "./support/sse-reader";
 import { newTenant } from "./support/tenants";
@@ -140,4 +142,39 @@ describe("open streams and the credential that opened them", () => {
     expect(stream.disconnecting).toMatchObject({ reason: "reauthenticate" });
     expect(Date.now() - started).toBeLessThan(BOUND_MS + 2000);
   }, 30_000);
+  it("ends a revoked key's AI SDK chat stream and AG-UI run within the bound, saying to authenticate again", async () => {
+    const owner = await newTenant();
+    const key = await newKey(owner);
+    const own = await startOwnMcpServer();
+    const server = await createMcpServer(owner, { url: own.url });
+    const agent = await createAgent(owner, { capabilities: [`mcp:${server.id}`] });
+    const session = await createSession(owner, agent.id);
+    // Three turns of about 3.5 s each, one after the other: the key's two streams wait for the later two.
+    const slow = 'call mcp__everything__trigger-long-running-operation {"duration": 3.5, "steps": 1}';
+    await sendMessage(owner, session.id, slow);
+    const chat = await callAs(key, "/v1/chat", {
+      method: "POST",
+      json: { id: session.id, messages: [{ id: "u1", role: "user", parts: [{ type: "text", text: slow }] }], trigger: "submit-message" },
+    });
+    const run = await callAs(key, `/v1/sessions/${session.id}/ag-ui`, {
+      method: "POST",
+      json: { threadId: session.id, runId: "r1", messages: [{ id: "m1", role: "user", content: slow }] },
+    });
+    expect([chat.status, run.status]).toEqual([200, 200]);
+    const bodies = Promise.all([chat.text(), run.text()]);
+    expect((await callAs(owner, `/v1/auth/api-keys/${key.id}`, { method: "DELETE" })).status).toBe(204);
+    const revokedAt = Date.now();
+    const [chatText, runText] = await bodies;
+    expect(Date.now() - revokedAt).toBeLessThan(BOUND_MS);
+
+    const chunks = parseFrames(chatText.replace("data: [DONE]", ""));
+    expect(chunks.find((c) => c["type"] === "error")?.["errorText"]).toMatch(/authenticate again/);
+    expect(chatText.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(parseFrames(runText).at(-1)).toMatchObject({
+      type: "RUN_ERROR",
+      code: "reauthenticate",
+      message: expect.stringMatching(/authenticate again/),
+    });
+    await own.stop();
+  });
 });

@@ -101,7 +101,7 @@ export function agUiEventsOf(op: TurnOp, run: AgUiRun): AgUiEvent[] {
         case "failed":
           return [runError(op.error, op.errorCode)];
         case "lost":
-          return [runError(op.error, "stream_lost")];
+          return [runError(op.error, op.errorCode)];
       }
   }
 }

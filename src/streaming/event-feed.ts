@@ -8,8 +8,11 @@ export interface Subscriber {
 /** How often a feed whose socket the object closed (a restart, an eviction) subscribes again before it gives up. */
 const MAX_RESUBSCRIBES = 3;
 
-/** Why a feed ended: the consumer closed it, the session was deleted, or the object could not be reached again. */
-export type FeedEnd = "closed" | "session_deleted" | "lost";
+/**
+ * Why a feed ended: the consumer closed it, the session was deleted, the credential it was opened
+ * with no longer holds (revoked, expired, no longer a member), or the object could not be reached again.
+ */
+export type FeedEnd = "closed" | "session_deleted" | "reauthenticate" | "lost";
 
 /**
  * A session's events, read by the Worker for a protocol route (the AI SDK stream, AG-UI): a
@@ -81,6 +84,7 @@ export class EventFeed {
       if (this.#ended || socket !== this.#socket) return;
       const code = "code" in event && typeof event.code === "number" ? event.code : 0;
       if (code === CLOSE_CODES.sessionDeleted) this.#end("session_deleted");
+      else if (code === CLOSE_CODES.reauthenticate) this.#end("reauthenticate");
       else void this.#resubscribe();
     };
     socket.addEventListener("close", onClose);

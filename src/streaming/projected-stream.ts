@@ -1,5 +1,5 @@
 import { describeError, logLine } from "../lib/log";
-import type { EventFeed } from "./event-feed";
+import type { EventFeed, FeedEnd } from "./event-feed";
 import type { TurnOp, TurnTracker } from "./turn-tracker";
 
 /** How a client protocol shows a turn: SSE frames per op, before the first and after the last. */
@@ -15,6 +15,16 @@ export interface Projection {
 }
 
 const encoder = new TextEncoder();
+
+/** What a client is told when its feed ends before the turn does: the sentence, and the code AG-UI's RUN_ERROR carries. */
+const FEED_ENDS: Record<Exclude<FeedEnd, "closed">, [string, string]> = {
+  session_deleted: ["The session was deleted", "stream_lost"],
+  reauthenticate: [
+    "The credential this stream was opened with is no longer valid (revoked, expired, or no longer a member); authenticate again to resume",
+    "reauthenticate",
+  ],
+  lost: ["The session's stream was lost; reconnect to resume", "stream_lost"],
+};
 
 /**
  * An SSE response body: a turn read from a feed of session events through a projection, until
@@ -60,8 +70,7 @@ export function projectedStream(feed: EventFeed | null, projection: Projection, 
           const next = await feed.next();
           if (next === "closed") return; // the client went away
           if (typeof next === "string") {
-            const why = next === "session_deleted" ? "The session was deleted" : "The session's stream was lost; reconnect to resume";
-            finish(framesOf(tracker.lost(why)));
+            finish(framesOf(tracker.lost(...FEED_ENDS[next])));
             return;
           }
           const frames = framesOf(tracker.push(next));

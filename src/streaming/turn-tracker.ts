@@ -40,7 +40,7 @@ export type TurnOp =
   /** The turn waits for the client to run these calls, or for a person to decide them (it parked); it goes on when they are answered. */
   | { op: "end"; outcome: "waiting"; calls: WaitingCall[] }
   /** The events stopped before the turn ended (the session was deleted, or its object could not be reached). */
-  | { op: "end"; outcome: "lost"; error: string };
+  | { op: "end"; outcome: "lost"; error: string; errorCode: string };
 
 /** Which turn a stream shows: the one a user message starts, or a turn by id (a reconnect, a continuation after tool results). */
 export type TurnSelector = { inputMessageId: string } | { turnId: string };
@@ -94,9 +94,9 @@ export class TurnTracker {
   }
 
   /** Ends a stream whose events stopped before the turn did. */
-  lost(error: string): TurnOp[] {
+  lost(error: string, errorCode = "stream_lost"): TurnOp[] {
     if (this.#done) return [];
-    return [...this.#start(), ...this.#end({ op: "end", outcome: "lost", error })];
+    return [...this.#start(), ...this.#end({ op: "end", outcome: "lost", error, errorCode })];
   }
 
   /** The ops an event of the session adds (none for another turn's). */
