@@ -196,9 +196,15 @@ async function approveAToolCall(page, failures) {
     "the gated tool answered before it was allowed",
   );
   await screenshot(page, "08-approval-waiting");
-  await waiting.getByRole("button", { name: "Allow", exact: true }).click();
+  // A double click sends one decision: the second click must not come back as "already decided".
+  await waiting.getByRole("button", { name: "Allow", exact: true }).dblclick();
   await page.locator("[data-approval=allow]").waitFor({ timeout: STEP_TIMEOUT_MS });
   await page.locator(".reply-text", { hasText: "get_current_time returned" }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  expect(
+    failures,
+    (await page.getByText("Could not cancel or decide").count()) === 0,
+    "a double click on Allow showed an error (the second click was sent too)",
+  );
   expect(failures, (await page.locator("[data-approval=waiting]").count()) === 0, "the approval buttons stay after the decision");
   await screenshot(page, "09-approval-allowed");
 }

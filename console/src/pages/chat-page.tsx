@@ -94,12 +94,20 @@ export function ChatPage({ api, sessionId }: { api: ApiClient; sessionId: string
     }
   };
 
+  // Decisions in flight: a double click sends one. A ref, not state: the second click of a double
+  // click comes before a re-render.
+  const deciding = useRef(new Set<string>());
   const decide = async (toolCallId: string, decision: "allow" | "allow_always" | "reject") => {
+    const key = `${sessionId} ${toolCallId}`;
+    if (deciding.current.has(key)) return;
+    deciding.current.add(key);
     setActionProblem(null);
     try {
       await api.request("POST", `/v1/sessions/${sessionId}/tool-approvals`, { decisions: [{ tool_call_id: toolCallId, decision }] });
     } catch (err) {
       setActionProblem(toProblem(err));
+    } finally {
+      deciding.current.delete(key);
     }
   };
 
