@@ -173,6 +173,19 @@ describe("the approval gate", () => {
     expect(terminalTypes(await settledEvents(t, session.id, 1))).toEqual(["turn.cancelled"]);
   });
 
+  it("keeps the agent's gate when a session names the same capability again without one", async () => {
+    const t = await newTenant();
+    const agent = await createAgent(t, { capabilities: [{ ref: "current_time", config: { require_approval: true } }] });
+    const session = await createSession(t, agent.id, { capabilities: ["current_time"] });
+    await sendMessage(t, session.id, "what time is it");
+    const { events, toolCall } = await untilApprovalRequested(t, session.id);
+    expect(toolCall.name).toBe("get_current_time");
+    expect(ofType(events, "tool.result")).toEqual([]);
+    expect(await alive(t, session.id)).toBe("waitingfortoolresults");
+    await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" });
+    expect(terminalTypes(await settledEvents(t, session.id, 1))).toEqual(["turn.cancelled"]);
+  });
+
   it("waits for approvals and client-side tool results in the same turn", async () => {
     const t = await newTenant();
     const lookup = {

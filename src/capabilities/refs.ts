@@ -38,6 +38,17 @@ export function gates(rule: ApprovalRule, ...names: string[]): boolean {
   return names.some((n) => rule.has(n));
 }
 
+/**
+ * The config a turn runs a ref with when the agent and the session both name it: the session's,
+ * with every tool either one gates still gated. A session can add a gate, never lift the agent's.
+ */
+export function sessionConfigOver(agent: Record<string, unknown>, session: Record<string, unknown>): Record<string, unknown> {
+  const [a, b] = [approvalRuleOf(agent), approvalRuleOf(session)];
+  if (a === null) return session;
+  const union = a === true || b === true ? true : [...new Set([...a, ...(b ?? [])])];
+  return { ...session, require_approval: union };
+}
+
 /** The MCP allow-list of a capability's config, or null for every tool. */
 export function mcpAllowListOf(config: Record<string, unknown>): ReadonlySet<string> | null {
   return Array.isArray(config.tools) ? new Set(config.tools.filter((n): n is string => typeof n === "string")) : null;

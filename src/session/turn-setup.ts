@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
-import { mcpServerIdOf } from "../capabilities/refs";
+import { mcpServerIdOf, sessionConfigOver } from "../capabilities/refs";
 import type { CapabilityRef } from "../capabilities/registry";
 import { toolsFor } from "../capabilities/registry";
 import { createDb, type Database } from "../db/client";
@@ -107,11 +107,16 @@ async function prepareTurn(input: TurnSetupInput): Promise<TurnPlan> {
     sessionModelId: input.reads.sessionModelId,
     agentModelId: agentRow.defaultModelId,
   });
-  // The session's capabilities add to the agent's; a ref both name runs with the session's config.
+  // The session's capabilities add to the agent's; a ref both name runs with the session's config,
+  // keeping the agent's approval gate.
   const sessionRefs = new Set(input.session.capabilities.map((c) => c.ref));
+  const agentConfigs = new Map(caps.map((c) => [c.ref, c.config]));
   const refs = [
     ...caps.filter((c) => !sessionRefs.has(c.ref)).map((c) => ({ ref: c.ref, config: c.config })),
-    ...input.session.capabilities,
+    ...input.session.capabilities.map((c) => {
+      const agentConfig = agentConfigs.get(c.ref);
+      return agentConfig ? { ref: c.ref, config: sessionConfigOver(agentConfig, c.config) } : c;
+    }),
   ];
   const enabled = toolsFor(refs);
   const settings = turnSettings(input.env);
