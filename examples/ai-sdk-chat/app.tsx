@@ -86,7 +86,18 @@ function Chat({ sessionId }: { sessionId: string }) {
           Send
         </button>{" "}
         {status === "streaming" && (
-          <button type="button" onClick={() => void stop()}>
+          <button
+            type="button"
+            onClick={() => {
+              // `stop()` only ends this page's read of the stream; the cancel ends the turn itself.
+              void stop();
+              void fetch(`/v1/sessions/${sessionId}/cancel`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: "{}",
+              });
+            }}
+          >
             Stop
           </button>
         )}

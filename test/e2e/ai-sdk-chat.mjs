@@ -4,7 +4,8 @@
 // the weather (a tool card with the built-in tool's output, then the reply), then asks a sum whose
 // tool waits for approval (the card's Approve button answers it with addToolApprovalResponse, the
 // tool runs and the turn finishes), then reloads the page in the middle of a long reply (useChat's `resume` picks
-// the reply up through GET /v1/chat/{id}/stream, and it completes once). Screenshots go to
+// the reply up through GET /v1/chat/{id}/stream, and it completes once), then stops a long reply
+// (the turn is cancelled on the server, not only the page's read). Screenshots go to
 // test-results/ai-sdk-chat/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +22,19 @@ async function screenshot(page, name) {
   const path = join(shots, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   console.log(`ai-sdk-chat: screenshot ${path}`);
+}
+
+/** The session once it is idle (or after the step timeout), with its stored events. */
+async function waitForIdle(base, sessionId) {
+  const headers = { authorization: `Bearer ${DEV_KEY}`, accept: "application/json" };
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let status;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    status = (await (await fetch(`${base}/v1/sessions/${sessionId}`, { headers })).json()).status;
+  } while (status !== "idle" && Date.now() < deadline);
+  const events = (await (await fetch(`${base}/v1/sessions/${sessionId}/events?limit=200`, { headers })).json()).data;
+  return { status, events };
 }
 
 await runAgainstWorker("ai-sdk-chat", { devFlow: true, args: ["--var", `LLMSIM_WORD_DELAY_MS:${WORD_DELAY_MS}`] }, async (base) => {
@@ -80,6 +94,20 @@ await runAgainstWorker("ai-sdk-chat", { devFlow: true, args: ["--var", `LLMSIM_W
     const resumedText = await resumed.innerText();
     if (resumedText !== `Echo: ${long}`) failures.push(`the resumed reply is ${JSON.stringify(resumedText)}`);
     await screenshot(page, "04-resumed-after-reload");
+
+    // Stop in the middle of a reply ends the turn on the server too, not only the page's read.
+    await page.getByRole("button", { name: "Send" }).and(page.locator(":enabled")).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const stopped = `Please stop s: ${Array.from({ length: 40 }, (_, i) => `s${i + 1}`).join(" ")}`;
+    await page.getByLabel("Message").fill(stopped);
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator(".assistant .text", { hasText: "Echo: Please stop" }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.getByRole("button", { name: "Stop" }).click();
+    const session = await waitForIdle(base, example.sessionId);
+    const cancelled = session.events.filter((e) => e.type === "turn.cancelled").length;
+    if (session.status !== "idle" || cancelled !== 1) {
+      failures.push(`after Stop the session is ${session.status} with ${cancelled} turn.cancelled`);
+    }
+    await screenshot(page, "05-stopped");
     watch.checkHosts();
   } finally {
     await browser.close();
