@@ -3,7 +3,6 @@ import { eventFrame } from "../lib/sse";
 import { type EventEnvelope, wants } from "./events";
 import {
   callerTag,
-  DRAIN_LOW_WATER_BYTES,
   DRAIN_POLL_MS,
   DRAIN_WAIT_MS,
   MIN_BACKLOG_BYTES,
@@ -19,6 +18,9 @@ import type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-s
 
 export { MIN_BACKLOG_BYTES, tooFarBehind } from "./fanout-wire";
 export type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-state";
+
+/** Between replay pages a client socket's queue may drain to this before the next page is sent. */
+const DRAIN_LOW_WATER_BYTES = PAGE_BYTES;
 
 /** How long a subscriber refused for a full cap waits while the relays probe their clients. */
 const PROBE_WAIT_MS = 250;
