@@ -8,6 +8,8 @@ import type { WebhookQueueMessage } from "./webhooks/messages";
 export interface Env {
   DB: D1Database;
   SESSIONS: DurableObjectNamespace<SessionRpc>;
+  /** The SSE relay objects (one per session and location: src/streaming/relay-object.ts). */
+  SSE_RELAYS: DurableObjectNamespace;
   /** Exact, global counters for login and register (per client IP). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */

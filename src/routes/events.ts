@@ -3,13 +3,11 @@ import type { Context } from "hono";
 import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
-import { streamSettings } from "../lib/stream-settings";
 import { traits } from "../middleware/traits";
 import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, type EventsQueryValue, LastEventIdHeader } from "../schemas/events";
 import { sessionClient } from "../services/session-client";
 import type { Cursor, SubscriberMode } from "../session/rpc";
-import { relaySse } from "../streaming/sse-relay";
 
 const tags = ["Events"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -144,8 +142,15 @@ const SSE_HEADERS = {
   vary: "Accept",
 };
 
+/** Where the request reached Cloudflare: the session's SSE streams of one location share a relay object. */
+function relayLocation(request: Request): string {
+  const colo = (request as { cf?: { colo?: unknown } }).cf?.colo;
+  return typeof colo === "string" && colo !== "" ? colo : "local";
+}
+
 /**
- * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object.
+ * The SSE stream: the session's relay object in this location terminates it (streaming/relay-object.ts)
+ * and the Worker passes its body on.
  * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
  * error the stream would get for a session the caller cannot read.
  */
@@ -159,8 +164,11 @@ async function openStream(
     await sessionClient(c, sessionId).view();
     return new Response(null, { headers: SSE_HEADERS });
   }
-  const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
-  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), { headers: SSE_HEADERS });
+  const body = await sessionClient(c, sessionId).openSse(
+    { cursor: cursorOf(query, lastEventId), types: query.types, exclude: query.exclude },
+    relayLocation(c.req.raw),
+  );
+  return new Response(body, { headers: SSE_HEADERS });
 }
 
 export const eventsRouter = createRouter()

@@ -84,7 +84,7 @@ function answered<T>(result: T): Exclude<T, Refusal> {
 
 /** What the client reads of a request: the bindings, who calls in which org, when it arrived and its Idempotency-Key. */
 export interface SessionRequest {
-  env: Pick<Env, "SESSIONS">;
+  env: Pick<Env, "SESSIONS" | "SSE_RELAYS">;
   var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined; d1: BookmarkNotes };
 }
 
@@ -189,6 +189,24 @@ export class SessionClient {
     const body: unknown = await res.json().catch(() => null);
     if (isRefusal(body)) throw refusalError(body);
     throw new Error(`session object answered a subscription with ${res.status}`);
+  }
+
+  /**
+   * An SSE stream's body from the session's relay object in `location` (the request's colo): it
+   * subscribes to the object for the stream and relays it. A refusal becomes the usual
+   * problem+json here, before any stream.
+   */
+  async openSse(input: Omit<SubscribeInput, "mode" | "protocols" | "feed">, location: string): Promise<ReadableStream<Uint8Array>> {
+    const { caller } = this.#request.var;
+    const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
+    const subscription = subscriptionRequest({ ...input, mode: "relay", meta: this.#meta, caller: caller.userId, credential });
+    const relays = this.#request.env.SSE_RELAYS;
+    const relay = relays.get(relays.idFromName(`${this.#meta.sessionId}/${location}`));
+    const res = await relay.fetch(subscription.url);
+    if (res.status === 200 && res.body) return res.body;
+    const body: unknown = await res.json().catch(() => null);
+    if (isRefusal(body)) throw refusalError(body);
+    throw new Error(`the SSE relay answered a subscription with ${res.status}`);
   }
 }
 

@@ -20,6 +20,8 @@ const LARGEST_FRAME_BYTES = Math.max(MAX_ROW_BYTES, 2 * MAX_STORED_PART_BYTES) +
 /** The backlog limit is never below two of the largest messages, so one large event never closes a client that reads. */
 export const MIN_BACKLOG_BYTES = 2 * LARGEST_FRAME_BYTES;
 
+/** Between replay pages a client socket's queue may drain to this (a page) before the next page is sent. */
+export const DRAIN_LOW_WATER_BYTES = 512 * 1024;
 /** How long replay waits for a client's queue to drain between pages, and how often it looks. */
 export const DRAIN_WAIT_MS = 10_000;
 export const DRAIN_POLL_MS = 20;

@@ -3,6 +3,7 @@ import { eventFrame } from "../lib/sse";
 import { type EventEnvelope, wants } from "./events";
 import {
   callerTag,
+  DRAIN_LOW_WATER_BYTES,
   DRAIN_POLL_MS,
   DRAIN_WAIT_MS,
   MIN_BACKLOG_BYTES,
@@ -11,6 +12,7 @@ import {
   relayFrame,
   tooFarBehind,
 } from "./fanout-wire";
+import { type Encoded, Feeds } from "./feeds";
 import { LiveReply } from "./live-reply";
 import { CLOSE_CODES, STREAM } from "./rpc";
 import { credentialKey, isExpired, type StreamCredential } from "./stream-credential";
@@ -18,9 +20,6 @@ import type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-s
 
 export { MIN_BACKLOG_BYTES, tooFarBehind } from "./fanout-wire";
 export type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-state";
-
-/** Between replay pages a client socket's queue may drain to this before the next page is sent. */
-const DRAIN_LOW_WATER_BYTES = PAGE_BYTES;
 
 /** How long a subscriber refused for a full cap waits while the relays probe their clients. */
 const PROBE_WAIT_MS = 250;
@@ -39,6 +38,8 @@ export class Fanout {
   readonly #states = new Map<WebSocket, SubscriberState>();
   /** The reply streaming now, for a subscriber that goes live mid-reply. */
   readonly #reply = new LiveReply();
+  /** The relay objects' shared feeds of live events (feeds.ts). */
+  readonly #feeds = new Feeds();
 
   constructor(ctx: DurableObjectState, limits: FanoutLimits) {
     this.#ctx = ctx;
@@ -137,7 +138,7 @@ export class Fanout {
   broadcast(envelopes: EventEnvelope[]): void {
     const now = Date.now();
     for (const envelope of envelopes) this.#reply.track(envelope);
-    const encoded = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
+    const encoded: Encoded[] = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
     // Relays that want the same events (all of them, unless they filter) get the same bytes.
     const relayFrames = new Map<string, Uint8Array>();
     for (const ws of this.#ctx.getWebSockets()) {
@@ -149,6 +150,10 @@ export class Fanout {
         continue;
       }
       const wanted = encoded.filter((e) => wants(state.filter, e.envelope));
+      if (state.mode === "relay" && state.feed) {
+        this.#feeds.add(state.feed, ws, state, wanted); // its feed's one frame carries its events
+        continue;
+      }
       if (wanted.length === 0) continue;
       if (state.mode === "relay") {
         const key = wanted.map((e) => e.index).join(",");
@@ -162,6 +167,8 @@ export class Fanout {
         for (const e of wanted) if (!this.#sendToClient(ws, e.json)) break;
       }
     }
+    const promote = (ws: WebSocket, state: SubscriberState) => this.#save(ws, { ...state, carrier: true });
+    this.#feeds.flush(encoded, (ws, frame) => this.#send(ws, frame), promote);
   }
 
   /** Closes every subscriber (the session is being deleted). */
@@ -248,7 +255,8 @@ export class Fanout {
       }
       if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
       const text = frames.map((e) => eventFrame(e, JSON.stringify(e))).join("");
-      this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
+      if (caughtUp && state.feed) this.#send(ws, relayFrame(STREAM.joined, this.#feeds.joinedLine(state.feed, state.filter) + text));
+      else this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
       return "done";
     }
   }

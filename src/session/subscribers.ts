@@ -45,14 +45,15 @@ export class Subscribers {
     const current = owned(subscription.meta);
     const after = current?.log.resolve(subscription.cursor) ?? null;
     if (!current || after === null) return refuseSubscription(NOT_FOUND);
-    const { mode, caller, filter, protocol, credential } = subscription;
+    const { mode, caller, filter, protocol, credential, feed } = subscription;
     // The Worker authenticated the caller, possibly from its principal cache: the object asks D1
     // itself when it has not confirmed this credential within the check period.
     const alone = !this.fanout.subscribed;
     if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone)))
       return refuseSubscription({ refused: "unauthorized" });
     if (!owned(subscription.meta)) return refuseSubscription(NOT_FOUND);
-    return this.fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false, credential }, protocol);
+    const state = { mode, caller, filter, cursor: after, live: false, credential, ...(mode === "relay" && feed ? { feed } : {}) };
+    return this.fanout.accept(current.log, state, protocol);
   }
 
   /** Ends the streams whose credential expired, was revoked or lost access to the org, when a sweep is due. */
