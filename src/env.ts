@@ -36,6 +36,7 @@ export interface Env {
   SSE_MAX_BUFFERED_BYTES?: string;
   SSE_MAX_STREAMS_PER_SESSION?: string;
   SSE_MAX_STREAMS_PER_CALLER?: string;
+  SSE_SHARED_RELAY_FROM?: string;
   /** How often a session object re-checks its subscribers' credentials (default 4000 ms; see docs/AUTH.md). */
   STREAM_AUTH_CHECK_MS?: string;
   TURN_MAX_ITERATIONS?: string;

@@ -3,11 +3,13 @@ import type { Context } from "hono";
 import type { OrgEnv } from "../env";
 import { createRouter } from "../lib/create-router";
 import { ApiError } from "../lib/errors";
+import { streamSettings } from "../lib/stream-settings";
 import { traits } from "../middleware/traits";
 import { errorResponses, idParam } from "../schemas/common";
 import { EventSchema, EventsQuery, type EventsQueryValue, LastEventIdHeader } from "../schemas/events";
 import { sessionClient } from "../services/session-client";
 import type { Cursor, SubscriberMode } from "../session/rpc";
+import { relaySse } from "../streaming/sse-relay";
 
 const tags = ["Events"];
 const SessionParams = z.object({ session_id: idParam("session", "session_id") });
@@ -149,8 +151,9 @@ function relayLocation(request: Request): string {
 }
 
 /**
- * The SSE stream: the session's relay object in this location terminates it (streaming/relay-object.ts)
- * and the Worker passes its body on.
+ * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object;
+ * once the session has many SSE streams (`SSE_SHARED_RELAY_FROM`), the session's shared relay
+ * object in this location terminates it (streaming/relay-object.ts) and the Worker passes its body on.
  * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
  * error the stream would get for a session the caller cannot read.
  */
@@ -164,11 +167,12 @@ async function openStream(
     await sessionClient(c, sessionId).view();
     return new Response(null, { headers: SSE_HEADERS });
   }
-  const body = await sessionClient(c, sessionId).openSse(
-    { cursor: cursorOf(query, lastEventId), types: query.types, exclude: query.exclude },
-    relayLocation(c.req.raw),
-  );
-  return new Response(body, { headers: SSE_HEADERS });
+  const client = sessionClient(c, sessionId);
+  const wanted = { cursor: cursorOf(query, lastEventId), types: query.types, exclude: query.exclude };
+  const socket = await client.subscribeSse(wanted);
+  if (socket) return new Response(relaySse(socket, streamSettings(c.env)), { headers: SSE_HEADERS });
+  // The session has many SSE streams: this one goes through its shared relay here.
+  return new Response(await client.openSse(wanted, relayLocation(c.req.raw)), { headers: SSE_HEADERS });
 }
 
 export const eventsRouter = createRouter()

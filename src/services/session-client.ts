@@ -16,7 +16,7 @@ import {
   type SessionMeta,
   type ToolResultInput,
 } from "../session/rpc";
-import { type Subscription, subscriptionRequest } from "../session/subscription";
+import { isSharedRelayAnswer, type Subscription, subscriptionRequest } from "../session/subscription";
 
 /**
  * The Durable Object of a session: one per session id, found by name. Only this file (and tests
@@ -179,6 +179,17 @@ export class SessionClient {
    * refusal becomes the usual problem+json here, before any stream or upgrade.
    */
   async subscribe(input: SubscribeInput): Promise<Response & { webSocket: WebSocket }> {
+    const socket = await this.#subscribe(input);
+    if (!socket) throw new Error("session object sent a subscriber to the shared relay");
+    return socket;
+  }
+
+  /** An SSE relay's socket, or null when the object sends the stream to the session's shared relay (`openSse`). */
+  async subscribeSse(input: Omit<SubscribeInput, "mode">): Promise<WebSocket | null> {
+    return (await this.#subscribe({ ...input, mode: "relay" }))?.webSocket ?? null;
+  }
+
+  async #subscribe(input: SubscribeInput): Promise<(Response & { webSocket: WebSocket }) | null> {
     const { caller } = this.#request.var;
     const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
     // Streams count per user, whichever of their keys or tokens opened them: keys cannot multiply a cap.
@@ -187,13 +198,14 @@ export class SessionClient {
     if (res.status === 101 && res.webSocket)
       return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);
+    if (isSharedRelayAnswer(body)) return null;
     if (isRefusal(body)) throw refusalError(body);
     throw new Error(`session object answered a subscription with ${res.status}`);
   }
 
   /**
-   * An SSE stream's body from the session's relay object in `location` (the request's colo): it
-   * subscribes to the object for the stream and relays it. A refusal becomes the usual
+   * An SSE stream's body from the session's shared relay object in `location` (the request's
+   * colo): it subscribes to the object for the stream and relays it. A refusal becomes the usual
    * problem+json here, before any stream.
    */
   async openSse(input: Omit<SubscribeInput, "mode" | "protocols" | "feed">, location: string): Promise<ReadableStream<Uint8Array>> {

@@ -5,7 +5,7 @@ import type { SessionMeta } from "./events";
 import { Fanout } from "./fanout";
 import type { Opened } from "./open-session";
 import { StreamAuth, streamAuthSettings } from "./stream-auth";
-import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription } from "./subscription";
+import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription, useSharedRelay } from "./subscription";
 
 /**
  * The session's subscribers: who may subscribe (the session's org, a cursor it handed out, room
@@ -14,7 +14,9 @@ import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription } from "
  */
 export class Subscribers {
   readonly fanout: Fanout;
+  readonly #ctx: DurableObjectState;
   readonly #env: Env;
+  readonly #sharedRelayFrom: number;
   /** Created with the first subscriber's org (the session's): it checks the subscribers' credentials. */
   #auth: StreamAuth | null = null;
 
@@ -25,7 +27,9 @@ export class Subscribers {
       maxPerCaller: streams.maxStreamsPerCaller,
       maxBufferedBytes: streams.maxBufferedBytes,
     });
+    this.#ctx = ctx;
     this.#env = env;
+    this.#sharedRelayFrom = streams.sharedRelayFrom;
   }
 
   /**
@@ -39,6 +43,9 @@ export class Subscribers {
     if (!opened) return refuseSubscription(NOT_FOUND);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
     if (opened.log.resolve(subscription.cursor) === null) return refuseSubscription(invalidCursor(subscription.cursor));
+    // A session with many SSE streams serves a new one through its shared relay (one live send per relay object).
+    if (subscription.mode === "relay" && !subscription.feed && this.#ctx.getWebSockets("relay").length >= this.#sharedRelayFrom)
+      return useSharedRelay();
     const cap = await this.fanout.capReached(subscription.caller);
     if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
     // Read again after the wait: the session may have been deleted, or the log moved on.

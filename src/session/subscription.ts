@@ -101,3 +101,14 @@ const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = {
 export function refuseSubscription(refusal: Refusal): Response {
   return Response.json(refusal, { status: REFUSAL_STATUS[refusal.refused] ?? 400 });
 }
+
+/** The object's answer to an SSE stream that should go through the session's shared relay (it has many SSE streams). */
+const SHARED_RELAY = { shared_relay: true } as const;
+
+export function useSharedRelay(): Response {
+  return Response.json(SHARED_RELAY, { status: 409 });
+}
+
+export function isSharedRelayAnswer(body: unknown): boolean {
+  return typeof body === "object" && body !== null && (body as { shared_relay?: unknown }).shared_relay === true;
+}

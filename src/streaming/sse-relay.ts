@@ -39,7 +39,7 @@ export interface SharedLive {
  * write to it fails (the runtime then cancels the stream); the object asks for such a write
  * (`probe`) before it refuses a subscriber for a full cap.
  */
-export function relaySse(socket: WebSocket, settings: StreamSettings, shared: SharedLive): ReadableStream<Uint8Array> {
+export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: SharedLive): ReadableStream<Uint8Array> {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let relaying = true;
   let pullOwed = false;
@@ -71,7 +71,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
   /** Stops relaying: timers off, out of the feed, the object's socket closed (its slot is free at once). */
   const stop = () => {
     relaying = false;
-    shared.feed.leave(member);
+    shared?.feed.leave(member);
     if (heartbeat !== undefined) clearInterval(heartbeat);
     if (cycle !== undefined) clearTimeout(cycle);
     try {
@@ -111,7 +111,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
       const bytes = frame.bytesFor(joined.key);
       if (!bytes) return;
       // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
-      if (shared.expiresAt !== null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
+      if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
       write(bytes.slice());
     },
   };
@@ -122,7 +122,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
   /** Its last replay page: its live events come from the feed from the next frame on (with those the feed already passed on). */
   const join = (page: Uint8Array) => {
     const parsed = parseJoined(page);
-    if (!parsed) return void end("server_restart");
+    if (!parsed || !shared) return void end("server_restart");
     write(parsed.sse);
     joined = { epoch: parsed.position.epoch, next: parsed.position.n + 1, key: parsed.position.key };
     const missed = shared.feed.since(parsed.position);
@@ -142,7 +142,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
       // For every relay of the feed, also after this one stopped: the object chose its socket to carry them.
       carried = true;
       const parsed = parseFeedFrame(frame);
-      if (parsed) shared.feed.receive(parsed);
+      if (parsed) shared?.feed.receive(parsed);
       return;
     }
     if (frame[0] === STREAM.joined) return join(frame);
@@ -153,7 +153,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
     }
   });
   const onServerClose = (event: Event) => {
-    if (carried) shared.feed.carrierClosed();
+    if (carried) shared?.feed.carrierClosed();
     if (!relaying) return;
     const code = "code" in event && typeof event.code === "number" ? event.code : 0;
     if (code === CLOSE_CODES.sessionDeleted) {
@@ -174,7 +174,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared: Sh
     {
       start(c) {
         controller = c;
-        shared.feed.join(member);
+        shared?.feed.join(member);
         enqueue(retryFrame(RETRY_MS) + connectedFrame());
         heartbeat = setInterval(() => write(heartbeatFrame()), settings.heartbeatMs);
         cycle = setTimeout(() => void end("connection_cycle"), Math.round(settings.cycleMs * (0.8 + Math.random() * 0.4)));

@@ -1,16 +1,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../src/services/session-client";
-import { type EventEnvelope, eventFilter } from "../src/session/events";
-import { Fanout, type ReplaySource, type SubscriberState } from "../src/session/fanout";
-import { STREAM } from "../src/session/rpc";
-import { parseFeedFrame, parseJoined } from "../src/streaming/shared-feed";
-import { expectDeltaChains, isEnd, listEvents, stored } from "./support/events";
-import { callAs } from "./support/requests";
-import { sendMessage } from "./support/resources";
-import { sessionSetup } from "./support/sessions";
-import { openStream, reopenStream, SseReader } from "./support/sse-reader";
+import { sessionStub } from "../../src/services/session-client";
+import { type EventEnvelope, eventFilter } from "../../src/session/events";
+import { Fanout, type ReplaySource, type SubscriberState } from "../../src/session/fanout";
+import { STREAM } from "../../src/session/rpc";
+import { parseFeedFrame, parseJoined } from "../../src/streaming/shared-feed";
+import { expectDeltaChains, isEnd, listEvents, stored } from "../support/events";
+import { callAs } from "../support/requests";
+import { sendMessage } from "../support/resources";
+import { sessionSetup } from "../support/sessions";
+import { openStream, reopenStream, SseReader } from "../support/sse-reader";
 
 const emptyLog: ReplaySource = { head: 0, read: () => [], deltaId: () => "delta_1" };
 const envelope = (sequence: number, type: EventEnvelope["type"]): EventEnvelope => ({
