@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionStub } from "../../src/services/session-client";
@@ -157,6 +157,31 @@ describe("shared SSE relays", () => {
     expect(relays).toHaveLength(2);
     expect(relays.filter((s) => s.carrier)).toHaveLength(1);
     for (const r of others) await r.cancel();
+  });
+
+  it("a session object evicted while its shared relay's streams stay connected wakes with a new feed count, and every stream gets the rest once", async () => {
+    const { t, session } = await sessionSetup();
+    const readers = await Promise.all([1, 2, 3].map(async () => new SseReader(await openStream(t, session.id))));
+    for (const r of readers) await r.expectOpening();
+    await sendMessage(t, session.id, "before");
+    const before = await Promise.all(readers.map((r) => r.collectUntil(isEnd)));
+    const stub = sessionStub(env, session.id);
+    const first = await runInDurableObject(stub, (instance) => instance);
+    await evictDurableObject(stub);
+    await sendMessage(t, session.id, "after");
+    const after = await Promise.all(readers.map((r) => r.collectUntil(isEnd)));
+    expect(await runInDurableObject(stub, (instance) => instance)).not.toBe(first);
+    const log = (await listEvents(t, session.id)).map((e) => e.sequence);
+    for (const i of readers.keys()) {
+      const events = [...(before[i] ?? []), ...(after[i] ?? [])];
+      expect(
+        stored(events).map((e) => e.sequence),
+        `client ${i + 1}`,
+      ).toEqual(log);
+      expectDeltaChains(events);
+    }
+    expect((await relayStates(session.id)).filter((s) => s.carrier)).toHaveLength(1);
+    for (const r of readers) await r.cancel();
   });
 
   it("counts each relay of a shared feed against the caps: a caller's 101st stream is refused, and a closed one frees its slot", async () => {
