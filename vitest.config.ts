@@ -77,9 +77,25 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/isolated/**", "test/payloads/**", "test/node/**"],
+          exclude: [
+            "test/timing/**",
+            "test/defaults/**",
+            "test/fuzz/**",
+            "test/isolated/**",
+            "test/payloads/**",
+            "test/node/**",
+            "test/shared-relay/**",
+          ],
           setupFiles: ["./test/apply-migrations.ts"],
         },
+      },
+      {
+        // Every SSE stream through the session's shared relay object (SSE_SHARED_RELAY_FROM=0), so its
+        // feed, carrier and hand-over are seen with a few streams; the api project keeps the default
+        // (from 10 streams), so its tests see streams terminated by the Worker and, beyond ten, both.
+        extends: true,
+        plugins: [workers({ ...localModelServers, SSE_SHARED_RELAY_FROM: "0" })],
+        test: { name: "shared-relay", include: ["test/shared-relay/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
       },
       {
         // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.

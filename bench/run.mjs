@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { apiClient } from "./lib/api.mjs";
 import { parseArgs } from "./lib/args.mjs";
 import { bareFanout, realFanout, wsRouteExists } from "./lib/fanout.mjs";
+import { compareFanout, fanoutCompareSection, writeFanoutSection } from "./lib/fanout-compare.mjs";
 import { httpLoad } from "./lib/load.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { ROOT, tail, WORK_DIR } from "./lib/proc.mjs";
@@ -224,6 +225,33 @@ async function webhooksOnly() {
   say(`replaced the webhook section of ${options.out}`);
 }
 
+/** `--only=fanout`: SSE fan-out at every size (and WebSocket at the largest) on this tree and the --before tree, in one run. */
+async function fanoutOnly() {
+  const labelled = [["after", options.tree ?? ROOT], ...(options.before ? [["before", options.before]] : [])];
+  const prepared = await Promise.all(labelled.map(([label, dir]) => prepare(dir, label)));
+  const secrets = benchSecrets();
+  const trees = [];
+  try {
+    for (const [i, [label, dir]] of labelled.entries()) {
+      const p = prepared[i];
+      const worker = await serve(`${label}-fanout`, p.tree, p.state, p.tree.modules.real, secrets);
+      trees.push({ label, dir, worker, tenant: p.state.tenant, commit: p.tree.commit, dirty: p.tree.dirty });
+    }
+    const rows = await compareFanout(trees.toReversed(), { sizes: SIZES.fanout, run: FANOUT, say });
+    const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const section = fanoutCompareSection({ rows, date, command: options.command, trees });
+    console.log(`\n${section}`);
+    if (!options.write) return;
+    writeFanoutSection(options.out, section);
+    say(`replaced the fan-out comparison of ${options.out}`);
+  } catch (err) {
+    for (const t of trees) console.error(`[bench] ${t.label} log (last lines):\n${tail(t.worker.logFile)}`);
+    throw err;
+  } finally {
+    await Promise.all(trees.map((t) => stop(t.worker)));
+  }
+}
+
 function loadRecordedBefore() {
   if (!existsSync(RECORD)) return null;
   return JSON.parse(readFileSync(RECORD, "utf8"));
@@ -234,6 +262,10 @@ async function main() {
   if (major < 22) throw new Error(`Node ${process.version}: run with Node 22 (\`npm run bench\` uses the project's node)`);
   if (options.only === "webhooks") {
     await webhooksOnly();
+    return;
+  }
+  if (options.only === "fanout") {
+    await fanoutOnly();
     return;
   }
   const t0 = Date.now();

@@ -31,11 +31,11 @@ export const RULES = {
   services: ["lib", "db", "llm", "mcp", "schemas", "capabilities", "harness", "session:contract", "webhooks", "type:env"],
   /** Signing, delivery and the queue consumer of webhooks; its messages are the producers' contract. */
   webhooks: ["lib", "db", "type:env"],
-  streaming: ["lib", "session:contract"],
+  streaming: ["lib", "session:contract", "type:env"],
   middleware: ["lib", "db", "services", "type:env"],
   routes: ["lib", "schemas", "services", "middleware", "streaming", "capabilities", "harness", "type:env", "type:session:contract"],
   app: ["lib", "middleware", "routes", "type:env"],
-  index: ["app", "session", "rate-limit", "webhooks", "type:env"],
+  index: ["app", "session", "streaming", "rate-limit", "webhooks", "type:env"],
   /** src/*.d.ts: ambient declarations (modules the bundler or the runtime provides). */
   declarations: [],
 };

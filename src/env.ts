@@ -8,6 +8,8 @@ import type { WebhookQueueMessage } from "./webhooks/messages";
 export interface Env {
   DB: D1Database;
   SESSIONS: DurableObjectNamespace<SessionRpc>;
+  /** The SSE relay objects (one per session and location: src/streaming/relay-object.ts). */
+  SSE_RELAYS: DurableObjectNamespace;
   /** Exact, global counters for login and register (per client IP). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Workers Rate Limiting binding for the rest of the API: counted at each location, no round trip (wrangler.toml [[ratelimits]]). */
@@ -34,6 +36,7 @@ export interface Env {
   SSE_MAX_BUFFERED_BYTES?: string;
   SSE_MAX_STREAMS_PER_SESSION?: string;
   SSE_MAX_STREAMS_PER_CALLER?: string;
+  SSE_SHARED_RELAY_FROM?: string;
   /** How often a session object re-checks its subscribers' credentials (default 4000 ms; see docs/AUTH.md). */
   STREAM_AUTH_CHECK_MS?: string;
   TURN_MAX_ITERATIONS?: string;

@@ -5,8 +5,10 @@ import type { WebhookQueueMessage } from "./webhooks/messages";
 
 export { RateLimiter } from "./rate-limit/login-limiter-object";
 // Every Durable Object class the Worker binds (wrangler.toml [[durable_objects.bindings]]):
-// one per session, and the exact global counter of login and register attempts.
+// one per session, the SSE relay of a session in a location, and the exact global counter of
+// login and register attempts.
 export { SessionObject } from "./session/session-object";
+export { SseRelayObject } from "./streaming/relay-object";
 
 const app = createApp();
 

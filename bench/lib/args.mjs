@@ -11,6 +11,10 @@
 //   npm run bench -- --out=/tmp/page.md           write the page there instead of docs/BENCHMARKS.md
 //   npm run bench -- --only=webhooks              only the webhook scenario; its section of the page
 //                                                 is replaced (the rest of the page is kept)
+//   npm run bench -- --only=fanout --before=/tmp/bench-before
+//                                                 only fan-out (SSE at 100, 500 and 1,000, WebSocket at
+//                                                 1,000) on this tree and the before tree, in one run;
+//                                                 its section of the page is replaced
 import { join, resolve } from "node:path";
 import { ROOT } from "./proc.mjs";
 
@@ -23,7 +27,7 @@ export function parseArgs(argv) {
   if (!Number.isFinite(latency) || latency < 0 || latency > 1000) throw new Error("--d1-latency must be a number of ms between 0 and 1000");
   const quick = argv.includes("--quick");
   const only = value("only") ?? null;
-  if (only !== null && only !== "webhooks") throw new Error("--only takes one value: webhooks");
+  if (only !== null && only !== "webhooks" && only !== "fanout") throw new Error("--only takes webhooks or fanout");
   const out = value("out");
   return {
     write: !argv.includes("--no-write") && (!quick || out !== undefined),

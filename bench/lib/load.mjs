@@ -21,7 +21,7 @@ export async function pool({ count, concurrency, timeLimitMs }, task) {
 }
 
 /** Nearest-rank percentile of an ascending array (NaN when empty). */
-function percentile(sorted, p) {
+export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];

@@ -144,8 +144,16 @@ const SSE_HEADERS = {
   vary: "Accept",
 };
 
+/** Where the request reached Cloudflare: the session's SSE streams of one location share a relay object. */
+function relayLocation(request: Request): string {
+  const colo = (request as { cf?: { colo?: unknown } }).cf?.colo;
+  return typeof colo === "string" && colo !== "" ? colo : "local";
+}
+
 /**
- * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object.
+ * The SSE stream: the Worker terminates it, relaying from its own WebSocket to the session object;
+ * once the session has many SSE streams (`SSE_SHARED_RELAY_FROM`), the session's shared relay
+ * object in this location terminates it (streaming/relay-object.ts) and the Worker passes its body on.
  * A HEAD opens nothing (no subscriber, no slot): it is answered with the stream's headers, or the
  * error the stream would get for a session the caller cannot read.
  */
@@ -159,8 +167,12 @@ async function openStream(
     await sessionClient(c, sessionId).view();
     return new Response(null, { headers: SSE_HEADERS });
   }
-  const upstream = await subscribe(c, sessionId, query, lastEventId, "relay");
-  return new Response(relaySse(upstream.webSocket, streamSettings(c.env)), { headers: SSE_HEADERS });
+  const client = sessionClient(c, sessionId);
+  const wanted = { cursor: cursorOf(query, lastEventId), types: query.types, exclude: query.exclude };
+  const socket = await client.subscribeSse(wanted);
+  if (socket) return new Response(relaySse(socket, streamSettings(c.env)), { headers: SSE_HEADERS });
+  // The session has many SSE streams: this one goes through its shared relay here.
+  return new Response(await client.openSse(wanted, relayLocation(c.req.raw)), { headers: SSE_HEADERS });
 }
 
 export const eventsRouter = createRouter()

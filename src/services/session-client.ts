@@ -16,7 +16,7 @@ import {
   type SessionMeta,
   type ToolResultInput,
 } from "../session/rpc";
-import { type Subscription, subscriptionRequest } from "../session/subscription";
+import { isSharedRelayAnswer, type Subscription, subscriptionRequest } from "../session/subscription";
 
 /**
  * The Durable Object of a session: one per session id, found by name. Only this file (and tests
@@ -84,7 +84,7 @@ function answered<T>(result: T): Exclude<T, Refusal> {
 
 /** What the client reads of a request: the bindings, who calls in which org, when it arrived and its Idempotency-Key. */
 export interface SessionRequest {
-  env: Pick<Env, "SESSIONS">;
+  env: Pick<Env, "SESSIONS" | "SSE_RELAYS">;
   var: { caller: Caller; principal: Principal; receivedAt: number; idempotency?: IdempotencyRequest | undefined; d1: BookmarkNotes };
 }
 
@@ -179,6 +179,17 @@ export class SessionClient {
    * refusal becomes the usual problem+json here, before any stream or upgrade.
    */
   async subscribe(input: SubscribeInput): Promise<Response & { webSocket: WebSocket }> {
+    const socket = await this.#subscribe(input);
+    if (!socket) throw new Error("session object sent a subscriber to the shared relay");
+    return socket;
+  }
+
+  /** An SSE relay's socket, or null when the object sends the stream to the session's shared relay (`openSse`). */
+  async subscribeSse(input: Omit<SubscribeInput, "mode">): Promise<WebSocket | null> {
+    return (await this.#subscribe({ ...input, mode: "relay" }))?.webSocket ?? null;
+  }
+
+  async #subscribe(input: SubscribeInput): Promise<(Response & { webSocket: WebSocket }) | null> {
     const { caller } = this.#request.var;
     const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
     // Streams count per user, whichever of their keys or tokens opened them: keys cannot multiply a cap.
@@ -187,8 +198,27 @@ export class SessionClient {
     if (res.status === 101 && res.webSocket)
       return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers }) as Response & { webSocket: WebSocket };
     const body: unknown = await res.json().catch(() => null);
+    if (isSharedRelayAnswer(body)) return null;
     if (isRefusal(body)) throw refusalError(body);
     throw new Error(`session object answered a subscription with ${res.status}`);
+  }
+
+  /**
+   * An SSE stream's body from the session's shared relay object in `location` (the request's
+   * colo): it subscribes to the object for the stream and relays it. A refusal becomes the usual
+   * problem+json here, before any stream.
+   */
+  async openSse(input: Omit<SubscribeInput, "mode" | "protocols" | "feed">, location: string): Promise<ReadableStream<Uint8Array>> {
+    const { caller } = this.#request.var;
+    const credential = { userId: caller.userId, apiKeyId: caller.apiKeyId, expiresAt: caller.expiresAt };
+    const subscription = subscriptionRequest({ ...input, mode: "relay", meta: this.#meta, caller: caller.userId, credential });
+    const relays = this.#request.env.SSE_RELAYS;
+    const relay = relays.get(relays.idFromName(`${this.#meta.sessionId}/${location}`));
+    const res = await relay.fetch(subscription.url);
+    if (res.status === 200 && res.body) return res.body;
+    const body: unknown = await res.json().catch(() => null);
+    if (isRefusal(body)) throw refusalError(body);
+    throw new Error(`the SSE relay answered a subscription with ${res.status}`);
   }
 }
 

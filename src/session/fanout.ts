@@ -1,48 +1,28 @@
-import { MAX_ROW_BYTES, MAX_STORED_PART_BYTES } from "../lib/payload-limit";
 import { sleep } from "../lib/sleep";
 import { eventFrame } from "../lib/sse";
-import { type EventEnvelope, TERMINAL_TYPES, wants } from "./events";
+import { type EventEnvelope, wants } from "./events";
+import {
+  callerTag,
+  DRAIN_LOW_WATER_BYTES,
+  DRAIN_POLL_MS,
+  DRAIN_WAIT_MS,
+  MIN_BACKLOG_BYTES,
+  PAGE_BYTES,
+  PAGE_EVENTS,
+  relayFrame,
+  tooFarBehind,
+} from "./fanout-wire";
+import { type Encoded, Feeds } from "./feeds";
+import { LiveReply } from "./live-reply";
 import { CLOSE_CODES, STREAM } from "./rpc";
 import { credentialKey, isExpired, type StreamCredential } from "./stream-credential";
 import type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-state";
 
+export { MIN_BACKLOG_BYTES, tooFarBehind } from "./fanout-wire";
 export type { FanoutLimits, ReplaySource, SubscriberState } from "./subscriber-state";
 
 /** How long a subscriber refused for a full cap waits while the relays probe their clients. */
 const PROBE_WAIT_MS = 250;
-
-/**
- * A replay page: at most this many stored events and this many bytes of their data (one event
- * always), so a page fits one WebSocket message (1 MiB in workerd) even when events are large.
- * A relay asks for the next page when its client has read enough.
- */
-const PAGE_EVENTS = 100;
-const PAGE_BYTES = 512 * 1024;
-
-/**
- * The largest single message the fan-out sends a client socket: a stored row (an event), or a
- * delta carrying a reply's text twice (`delta` and `accumulated`, each up to a stored part),
- * plus its envelope.
- */
-const LARGEST_FRAME_BYTES = Math.max(MAX_ROW_BYTES, 2 * MAX_STORED_PART_BYTES) + 64 * 1024;
-
-/** The backlog limit is never below two of the largest messages, so one large event never closes a client that reads. */
-export const MIN_BACKLOG_BYTES = 2 * LARGEST_FRAME_BYTES;
-
-/** Between replay pages a client socket's queue may drain to this before the next page is sent. */
-const DRAIN_LOW_WATER_BYTES = PAGE_BYTES;
-/** How long replay waits for a client's queue to drain between pages, and how often it looks. */
-const DRAIN_WAIT_MS = 10_000;
-const DRAIN_POLL_MS = 20;
-
-/**
- * Whether a client socket is too far behind to be sent another message: what is still queued from
- * earlier sends (`bufferedAmount`, read before this send) passes `limit`. A runtime that does not
- * report it (workerd under test, cloudflare/workerd#988) never closes on it.
- */
-export function tooFarBehind(bufferedAmount: number | undefined, limit: number): boolean {
-  return typeof bufferedAmount === "number" && bufferedAmount > limit;
-}
 
 /**
  * The session's subscribers, as hibernatable WebSockets the object accepted (`ctx.acceptWebSocket`).
@@ -56,8 +36,10 @@ export class Fanout {
   readonly #limits: FanoutLimits;
   /** Attachments read since the object woke (deserializing is not free on every event). */
   readonly #states = new Map<WebSocket, SubscriberState>();
-  /** The last delta sent of the reply that is streaming now (null between replies). */
-  #reply: EventEnvelope | null = null;
+  /** The reply streaming now, for a subscriber that goes live mid-reply. */
+  readonly #reply = new LiveReply();
+  /** The relay objects' shared feeds of live events (feeds.ts). */
+  readonly #feeds = new Feeds();
 
   constructor(ctx: DurableObjectState, limits: FanoutLimits) {
     this.#ctx = ctx;
@@ -155,8 +137,8 @@ export class Fanout {
   /** Sends stored (or delta) events to every live subscriber that wants them; each event is encoded once. */
   broadcast(envelopes: EventEnvelope[]): void {
     const now = Date.now();
-    for (const envelope of envelopes) this.#track(envelope);
-    const encoded = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
+    for (const envelope of envelopes) this.#reply.track(envelope);
+    const encoded: Encoded[] = envelopes.map((envelope, index) => ({ envelope, index, json: JSON.stringify(envelope), sse: "" }));
     // Relays that want the same events (all of them, unless they filter) get the same bytes.
     const relayFrames = new Map<string, Uint8Array>();
     for (const ws of this.#ctx.getWebSockets()) {
@@ -168,6 +150,10 @@ export class Fanout {
         continue;
       }
       const wanted = encoded.filter((e) => wants(state.filter, e.envelope));
+      if (state.mode === "relay" && state.feed) {
+        this.#feeds.add(state.feed, ws, state, wanted); // its feed's one frame carries its events
+        continue;
+      }
       if (wanted.length === 0) continue;
       if (state.mode === "relay") {
         const key = wanted.map((e) => e.index).join(",");
@@ -181,6 +167,8 @@ export class Fanout {
         for (const e of wanted) if (!this.#sendToClient(ws, e.json)) break;
       }
     }
+    const promote = (ws: WebSocket, state: SubscriberState) => this.#save(ws, { ...state, carrier: true });
+    this.#feeds.flush(encoded, (ws, frame) => this.#send(ws, frame), promote);
   }
 
   /** Closes every subscriber (the session is being deleted). */
@@ -257,7 +245,7 @@ export class Fanout {
       const caughtUp = state.cursor >= head;
       if (caughtUp) {
         state.live = true;
-        const snapshot = this.#snapshot(state, source);
+        const snapshot = this.#reply.snapshot(state, source);
         if (snapshot) frames.push(snapshot);
       }
       this.#save(ws, state);
@@ -267,38 +255,10 @@ export class Fanout {
       }
       if (frames.length === 0 && !caughtUp) continue; // a page the filters emptied: nothing to wait for
       const text = frames.map((e) => eventFrame(e, JSON.stringify(e))).join("");
-      this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
+      if (caughtUp && state.feed) this.#send(ws, relayFrame(STREAM.joined, this.#feeds.joinedLine(state.feed, state.filter) + text));
+      else this.#send(ws, relayFrame(caughtUp ? STREAM.live : STREAM.page, text));
       return "done";
     }
-  }
-
-  /**
-   * Keeps the reply so far as what was actually sent: a client that joins mid-reply gets it as one
-   * delta, and the live deltas after it continue it exactly (none is counted twice).
-   */
-  #track(envelope: EventEnvelope): void {
-    if (envelope.type === "message.delta") {
-      this.#reply = envelope;
-    } else if (TERMINAL_TYPES.has(envelope.type)) {
-      this.#reply = null;
-    } else if (envelope.type === "message.created" && this.#reply) {
-      const message = envelope.data["message"] as { id?: unknown } | undefined;
-      if (message?.id === this.#reply.data["message_id"]) this.#reply = null;
-    }
-  }
-
-  /** The reply so far as one delta at the subscriber's position, if one is streaming and it wants deltas. */
-  #snapshot(state: SubscriberState, source: ReplaySource): EventEnvelope | null {
-    const last = this.#reply;
-    if (!last || !wants(state.filter, last)) return null;
-    const accumulated = last.data["accumulated"];
-    return {
-      ...last,
-      id: source.deltaId(),
-      ts: new Date().toISOString(),
-      sequence: state.cursor,
-      data: { message_id: last.data["message_id"], delta: accumulated, accumulated },
-    };
   }
 
   /** Sends, or lets the subscriber go: one that missed a message must resume from its last id, not go on with a gap. */
@@ -334,19 +294,4 @@ export class Fanout {
       // already closed
     }
   }
-}
-
-const encoder = new TextEncoder();
-
-/** A message to a relay: its kind (`STREAM.page` or `STREAM.live`), then the SSE text as UTF-8. */
-function relayFrame(kind: number, sse: string): Uint8Array {
-  const body = encoder.encode(sse);
-  const frame = new Uint8Array(body.length + 1);
-  frame[0] = kind;
-  frame.set(body, 1);
-  return frame;
-}
-
-function callerTag(caller: string): string {
-  return `caller:${caller}`;
 }

@@ -139,8 +139,16 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
  * of with `pull` once it has room, `live` is live events. `probe` (text) asks the relay to write
  * to its client now, so a client that vanished is noticed and its slot freed. A client socket
  * (`GET …/ws`) receives one envelope per text frame.
+ *
+ * The SSE relays of one Worker isolate share their live events (a feed, named by the Worker): a
+ * relay of a feed gets, as its last replay page, `joined`: a JSON line `{"e":…,"n":…,"k":…}`
+ * (the object's epoch, the number of the feed's last frame, the relay's filter key), then SSE
+ * text. From then on its live events come in `feed` frames, each sent once per feed on one of the
+ * feed's relay sockets (the carrier, chosen by the object): a JSON line `{"e":…,"n":…,"l":[…],"g":{…}}`
+ * (epoch, frame number, each event's byte length, and per filter key the events it wants), then the
+ * events' SSE text, each once. The Worker hands each relay of the feed its events, in frame order.
  */
-export const STREAM = { page: 0x52, live: 0x4c, pull: "pull", probe: "probe" } as const;
+export const STREAM = { page: 0x52, live: 0x4c, joined: 0x4a, feed: 0x46, pull: "pull", probe: "probe" } as const;
 
 /**
  * Close codes the object uses (4000–4999 are the application's). `reauthenticate`: the credential

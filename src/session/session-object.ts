@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { describeError, logLine } from "../lib/log";
 import { nowIso } from "../lib/time";
 import type { Message } from "../schemas/messages";
 import { type Session, toSession } from "../schemas/sessions";
 import { isProvisioned, migrateSessionDb, openSessionDb, type SessionDb } from "./db/client";
-import { type EventEnvelope, eventFilter, NO_CONTEXT, type SessionMeta } from "./events";
+import { eventListPage } from "./event-list";
+import { type EventEnvelope, NO_CONTEXT, type SessionMeta } from "./events";
 import { messagePage, storeMessages } from "./message-store";
 import { type Opened, openSession } from "./open-session";
 import type {
@@ -21,17 +21,12 @@ import type {
   SessionRpc,
   ToolResultInput,
 } from "./rpc";
+import { INDEX_RETRY_MS, setSessionAlarm } from "./session-alarm";
 import { SessionIndex } from "./session-index";
 import { type SessionRecord, SessionRecords } from "./session-record";
 import { Subscribers } from "./subscribers";
-import { invalidCursor, NOT_FOUND } from "./subscription";
+import { NOT_FOUND } from "./subscription";
 import { WebhookEvents } from "./webhook-events";
-
-/** How long after a failed index write the alarm tries again. */
-const INDEX_RETRY_MS = 5_000;
-
-/** Event data a JSON list page holds at most (a page of 1,000 events near the body limit would be 1 GB). */
-const LIST_PAGE_BYTES = 8 * 1024 * 1024;
 
 /**
  * One per session: it owns the session's data in its own SQLite storage (record, event log,
@@ -194,17 +189,7 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
   async listEvents(meta: SessionMeta, query: EventListQuery): Promise<Refusable<EventEnvelope[]>> {
     const opened = this.#owned(meta);
     if (!opened) return NOT_FOUND;
-    const after = opened.log.resolve(query.cursor);
-    if (after === null) return invalidCursor(query.cursor);
-    const page = opened.log.page({
-      afterSequence: after,
-      beforeSequence: query.beforeSequence,
-      limit: query.limit,
-      maxBytes: LIST_PAGE_BYTES,
-      turnId: query.turnId,
-      filter: eventFilter(query.types, query.exclude),
-    });
-    return query.newestFirst ? page.reverse() : page;
+    return eventListPage(opened.log, query);
   }
 
   /**
@@ -284,28 +269,15 @@ export class SessionObject extends DurableObject<Env> implements SessionRpc {
     await this.#rearm();
   }
 
-  /**
-   * One alarm serves every timer the object needs: the watchdog while a turn runs (for a parked
-   * turn, when its wait times out) and a retry while the index is behind, whichever is first;
-   * with neither, no alarm is left (an idle object keeps nothing).
-   */
+  /** Sets the alarm to what is left to do: the watchdog, an index retry, the streams' credential check (session-alarm.ts). */
   async #rearm(): Promise<void> {
-    try {
-      const now = Date.now();
-      if (isProvisioned(this.#db) && this.#records.get()?.deletedAt) {
-        await this.ctx.storage.setAlarm(now + INDEX_RETRY_MS);
-        return;
-      }
-      const times = [
-        this.#opened?.turns.nextWatch(now) ?? null,
-        this.#index?.behind ? now + INDEX_RETRY_MS : null,
-        this.#subscribers.nextSweep(this.#opened, now),
-      ].filter((t) => t !== null);
-      if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
-      else await this.ctx.storage.deleteAlarm();
-    } catch (err) {
-      logLine("error", { msg: "could not set the session alarm", error: describeError(err) });
-    }
+    const now = Date.now();
+    const deleting = isProvisioned(this.#db) && Boolean(this.#records.get()?.deletedAt);
+    await setSessionAlarm(this.ctx.storage, deleting, [
+      this.#opened?.turns.nextWatch(now) ?? null,
+      this.#index?.behind ? now + INDEX_RETRY_MS : null,
+      this.#subscribers.nextSweep(this.#opened, now),
+    ]);
   }
 
   /** Removes the index row, then the object's storage; if the index refuses, the alarm tries again. */

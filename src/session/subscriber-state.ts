@@ -33,4 +33,8 @@ export interface SubscriberState {
   live: boolean;
   /** The credential that opened it: the stream ends when it expires or loses access. */
   credential: StreamCredential;
+  /** A relay's shared feed (null or absent: it gets its own live frames). */
+  feed?: string | null;
+  /** The relay of its feed that the object sends the feed's frames to. */
+  carrier?: boolean;
 }

@@ -5,7 +5,7 @@ import type { SessionMeta } from "./events";
 import { Fanout } from "./fanout";
 import type { Opened } from "./open-session";
 import { StreamAuth, streamAuthSettings } from "./stream-auth";
-import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription } from "./subscription";
+import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription, useSharedRelay } from "./subscription";
 
 /**
  * The session's subscribers: who may subscribe (the session's org, a cursor it handed out, room
@@ -14,7 +14,9 @@ import { invalidCursor, NOT_FOUND, readSubscription, refuseSubscription } from "
  */
 export class Subscribers {
   readonly fanout: Fanout;
+  readonly #ctx: DurableObjectState;
   readonly #env: Env;
+  readonly #sharedRelayFrom: number;
   /** Created with the first subscriber's org (the session's): it checks the subscribers' credentials. */
   #auth: StreamAuth | null = null;
 
@@ -25,7 +27,9 @@ export class Subscribers {
       maxPerCaller: streams.maxStreamsPerCaller,
       maxBufferedBytes: streams.maxBufferedBytes,
     });
+    this.#ctx = ctx;
     this.#env = env;
+    this.#sharedRelayFrom = streams.sharedRelayFrom;
   }
 
   /**
@@ -39,20 +43,24 @@ export class Subscribers {
     if (!opened) return refuseSubscription(NOT_FOUND);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response(null, { status: 426 });
     if (opened.log.resolve(subscription.cursor) === null) return refuseSubscription(invalidCursor(subscription.cursor));
+    // A session with many SSE streams serves a new one through its shared relay (one live send per relay object).
+    if (subscription.mode === "relay" && !subscription.feed && this.#ctx.getWebSockets("relay").length >= this.#sharedRelayFrom)
+      return useSharedRelay();
     const cap = await this.fanout.capReached(subscription.caller);
     if (cap) return refuseSubscription({ refused: "too_many_streams", cap });
     // Read again after the wait: the session may have been deleted, or the log moved on.
     const current = owned(subscription.meta);
     const after = current?.log.resolve(subscription.cursor) ?? null;
     if (!current || after === null) return refuseSubscription(NOT_FOUND);
-    const { mode, caller, filter, protocol, credential } = subscription;
+    const { mode, caller, filter, protocol, credential, feed } = subscription;
     // The Worker authenticated the caller, possibly from its principal cache: the object asks D1
     // itself when it has not confirmed this credential within the check period.
     const alone = !this.fanout.subscribed;
     if (!(await this.#authOf(current.record.orgId).admit(credential, Date.now(), alone)))
       return refuseSubscription({ refused: "unauthorized" });
     if (!owned(subscription.meta)) return refuseSubscription(NOT_FOUND);
-    return this.fanout.accept(current.log, { mode, caller, filter, cursor: after, live: false, credential }, protocol);
+    const state = { mode, caller, filter, cursor: after, live: false, credential, ...(mode === "relay" && feed ? { feed } : {}) };
+    return this.fanout.accept(current.log, state, protocol);
   }
 
   /** Ends the streams whose credential expired, was revoked or lost access to the org, when a sweep is due. */

@@ -23,6 +23,8 @@ export interface Subscription {
   protocols?: string | undefined;
   /** The credential that opens it: the object ends the stream when it expires or loses access. */
   credential: StreamCredential;
+  /** A relay's shared feed in its Worker isolate (`STREAM.feed` in rpc.ts); without one it gets its own live frames. */
+  feed?: string | undefined;
 }
 
 /** A subscription as the object reads it: the filter resolved, and the subprotocol to answer with (or null). */
@@ -34,6 +36,7 @@ export interface SubscriptionRequest {
   filter: EventFilter;
   protocol: string | null;
   credential: StreamCredential;
+  feed: string | null;
 }
 
 const URL_BASE = "https://session.internal/subscribe";
@@ -50,6 +53,7 @@ export function subscriptionRequest(sub: Subscription): Request {
   params.set("user_id", sub.credential.userId);
   if (sub.credential.apiKeyId !== null) params.set("key_id", sub.credential.apiKeyId);
   if (sub.credential.expiresAt !== null) params.set("expires_at", String(sub.credential.expiresAt));
+  if (sub.feed) params.set("feed", sub.feed);
   const headers = new Headers({ upgrade: "websocket" });
   if (sub.protocols) headers.set("sec-websocket-protocol", sub.protocols);
   return new Request(`${URL_BASE}?${params}`, { headers });
@@ -74,6 +78,7 @@ export function readSubscription(request: Request): SubscriptionRequest {
       apiKeyId: params.get("key_id") || null,
       expiresAt: params.get("expires_at") ? Number(params.get("expires_at")) : null,
     },
+    feed: params.get("feed") || null,
   };
 }
 
@@ -95,4 +100,15 @@ const REFUSAL_STATUS: Partial<Record<Refusal["refused"], number>> = {
 /** The object's answer to an upgrade it refuses: the refusal as JSON, with a status that says the same. */
 export function refuseSubscription(refusal: Refusal): Response {
   return Response.json(refusal, { status: REFUSAL_STATUS[refusal.refused] ?? 400 });
+}
+
+/** The object's answer to an SSE stream that should go through the session's shared relay (it has many SSE streams). */
+const SHARED_RELAY = { shared_relay: true } as const;
+
+export function useSharedRelay(): Response {
+  return Response.json(SHARED_RELAY, { status: 409 });
+}
+
+export function isSharedRelayAnswer(body: unknown): boolean {
+  return typeof body === "object" && body !== null && (body as { shared_relay?: unknown }).shared_relay === true;
 }

@@ -2,6 +2,7 @@ import { sleep } from "../lib/sleep";
 import { connectedFrame, type DisconnectReason, disconnectingFrame, heartbeatFrame, retryFrame } from "../lib/sse";
 import type { StreamSettings } from "../lib/stream-settings";
 import { CLOSE_CODES, STREAM } from "../session/rpc";
+import { type FeedMember, parseFeedFrame, parseJoined, type SharedFeed } from "./shared-feed";
 
 /** EventSource waits this long before reconnecting after an error. */
 const RETRY_MS = 1000;
@@ -21,24 +22,34 @@ const DRAIN_GRACE_MS = 10_000;
 
 const encoder = new TextEncoder();
 
+/** A relay's feed of live events (shared with the other relays of its relay object), and when the credential that opened it expires (ms, or null). */
+export interface SharedLive {
+  feed: SharedFeed;
+  expiresAt: number | null;
+}
+
 /**
- * Terminates a client's SSE stream in the Worker: the events come from the session object over
- * `socket` (a WebSocket the object accepted as hibernatable, so the object sleeps while the
- * session is quiet), and the Worker adds what a long-lived HTTP stream needs: `retry:` and
- * `connected` first, a heartbeat comment every `heartbeatMs`, a jittered connection cycle with
- * `disconnecting`, and slow-consumer handling. A Worker is billed for CPU, not for the wall time
- * of a response it streams. Replay is paced by the client: the object sends a page, and the relay
+ * Terminates a client's SSE stream in the session's relay object (relay-object.ts): replay and
+ * control come from the session object over `socket` (a WebSocket the object accepted as
+ * hibernatable, so the object sleeps while the session is quiet), live events from the relay
+ * object's shared feed (`shared`), and the relay adds what a long-lived HTTP stream needs: `retry:`
+ * and `connected` first, a heartbeat comment every `heartbeatMs`, a jittered connection cycle with
+ * `disconnecting`, and slow-consumer handling. Replay is paced by the client: the object sends a page, and the relay
  * asks for the next (`pull`) once its queue has room. A client that vanished is noticed when a
  * write to it fails (the runtime then cancels the stream); the object asks for such a write
  * (`probe`) before it refuses a subscriber for a full cap.
  */
-export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableStream<Uint8Array> {
+export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: SharedLive): ReadableStream<Uint8Array> {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let relaying = true;
   let pullOwed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let cycle: ReturnType<typeof setTimeout> | undefined;
   let drain: ReturnType<typeof setTimeout> | undefined;
+  /** Where it is in its feed once it has joined: the number of the next frame that is its, and its filter key. */
+  let joined: { epoch: string; next: number; key: string } | null = null;
+  /** Whether this socket carried feed frames (its close lets frames waiting for its last ones go on). */
+  let carried = false;
 
   const backlog = () => HIGH_WATER_BYTES - (controller?.desiredSize ?? 0);
   const enqueue = (chunk: string | Uint8Array): boolean => {
@@ -57,9 +68,10 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     }
     if (!enqueue(chunk)) stop();
   };
-  /** Stops relaying: timers off, the object's socket closed (its slot is free at once). */
+  /** Stops relaying: timers off, out of the feed, the object's socket closed (its slot is free at once). */
   const stop = () => {
     relaying = false;
+    shared?.feed.leave(member);
     if (heartbeat !== undefined) clearInterval(heartbeat);
     if (cycle !== undefined) clearTimeout(cycle);
     try {
@@ -88,6 +100,36 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     drain = setTimeout(() => controller?.error(new Error("stream closed by the server")), DRAIN_GRACE_MS);
   };
 
+  /** Its share of each frame of the feed, in order; a relay that missed a frame ends, and its client resumes from its last id. */
+  const member: FeedMember = {
+    deliver(frame) {
+      if (!relaying || !joined) return;
+      if (frame.epoch !== joined.epoch) joined = { ...joined, epoch: frame.epoch, next: frame.n }; // the session object restarted
+      if (frame.n < joined.next) return;
+      if (frame.n > joined.next) return leaveFeed("server_restart");
+      joined.next += 1;
+      const bytes = frame.bytesFor(joined.key);
+      if (!bytes) return;
+      // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
+      if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
+      write(bytes.slice());
+    },
+  };
+  const leaveFeed = (reason: DisconnectReason) => {
+    joined = null;
+    void end(reason);
+  };
+  /** Its last replay page: its live events come from the feed from the next frame on (with those the feed already passed on). */
+  const join = (page: Uint8Array) => {
+    const parsed = parseJoined(page);
+    if (!parsed || !shared) return void end("server_restart");
+    write(parsed.sse);
+    joined = { epoch: parsed.position.epoch, next: parsed.position.n + 1, key: parsed.position.key };
+    const missed = shared.feed.since(parsed.position);
+    if (missed === null) return leaveFeed("server_restart");
+    for (const frame of missed) member.deliver(frame);
+  };
+
   socket.addEventListener("message", (event) => {
     if (event.data === STREAM.probe) {
       write(heartbeatFrame());
@@ -96,6 +138,14 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     // The object's bytes go to the client as they are: kind first, then SSE text (rpc.ts STREAM).
     if (!(event.data instanceof ArrayBuffer) || event.data.byteLength === 0) return;
     const frame = new Uint8Array(event.data);
+    if (frame[0] === STREAM.feed) {
+      // For every relay of the feed, also after this one stopped: the object chose its socket to carry them.
+      carried = true;
+      const parsed = parseFeedFrame(frame);
+      if (parsed) shared?.feed.receive(parsed);
+      return;
+    }
+    if (frame[0] === STREAM.joined) return join(frame);
     write(frame.subarray(1));
     if (frame[0] === STREAM.page) {
       if ((controller?.desiredSize ?? 0) > 0) socket.send(STREAM.pull);
@@ -103,6 +153,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     }
   });
   const onServerClose = (event: Event) => {
+    if (carried) shared?.feed.carrierClosed();
     if (!relaying) return;
     const code = "code" in event && typeof event.code === "number" ? event.code : 0;
     if (code === CLOSE_CODES.sessionDeleted) {
@@ -123,6 +174,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings): ReadableS
     {
       start(c) {
         controller = c;
+        shared?.feed.join(member);
         enqueue(retryFrame(RETRY_MS) + connectedFrame());
         heartbeat = setInterval(() => write(heartbeatFrame()), settings.heartbeatMs);
         cycle = setTimeout(() => void end("connection_cycle"), Math.round(settings.cycleMs * (0.8 + Math.random() * 0.4)));
