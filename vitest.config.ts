@@ -101,14 +101,19 @@ export default defineConfig({
           name: "api",
           include: ["test/**/*.test.ts"],
           exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/isolated/**", "test/payloads/**", "test/node/**"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
         },
       },
       {
         // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
         extends: true,
         plugins: [workers({ ...localModelServers, ...localWebhooks })],
-        test: { name: "isolated", include: ["test/isolated/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], isolate: true },
+        test: {
+          name: "isolated",
+          include: ["test/isolated/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+          isolate: true,
+        },
       },
       {
         // Generated bad input for every operation (test/fuzz): its own project so it can run alone
@@ -117,13 +122,22 @@ export default defineConfig({
         // (FUZZ_SEED=… FUZZ_RUNS=… to replay or widen a run).
         extends: true,
         plugins: [workers({ LLMSIM_WORD_DELAY_MS: "0", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_RUNS: process.env.FUZZ_RUNS ?? "" })],
-        test: { name: "fuzz", include: ["test/fuzz/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 120_000 },
+        test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+          testTimeout: 120_000,
+        },
       },
       {
         // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
         extends: true,
         plugins: [workers({})],
-        test: { name: "defaults", include: ["test/defaults/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: {
+          name: "defaults",
+          include: ["test/defaults/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+        },
       },
       {
         // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
@@ -156,7 +170,7 @@ export default defineConfig({
         test: {
           name: "timing",
           include: ["test/timing/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
@@ -171,7 +185,7 @@ export default defineConfig({
         test: {
           name: "payloads",
           include: ["test/payloads/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
           testTimeout: 60_000,
         },
       },
