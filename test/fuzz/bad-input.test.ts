@@ -78,7 +78,7 @@ describe("generated bad input never breaks the API (every operation of the OpenA
       const { capability: _shared, ...foreignIds } = (await foreign).ids;
       const ctx = { doc, own: fixture.ids, foreign: foreignIds, authHeaders: op.secured ? fixture.headers : {} };
       const tally = { cases: 0, refused: 0, succeeded: 0, ms: 0 };
-      let baseline: Snapshot = await settled(send, fixture, withSession);
+      let baseline: Snapshot = await settled(fixture, withSession);
       await fc.assert(
         fc.asyncProperty(badRequests(ctx, op), async (req) => {
           tally.cases += 1;
@@ -91,19 +91,17 @@ describe("generated bad input never breaks the API (every operation of the OpenA
               tally.succeeded += 1;
               // A read that succeeded changed nothing (if it had, the next refused case would show it).
               if (op.method !== "GET")
-                baseline = startsBackgroundWork(op)
-                  ? await settled(send, fixture, withSession)
-                  : await snapshot(send, fixture, withSession);
+                baseline = startsBackgroundWork(op) ? await settled(fixture, withSession) : await snapshot(fixture, withSession);
               return;
             }
             tally.refused += 1;
-            const after = await snapshot(send, fixture, withSession);
+            const after = await snapshot(fixture, withSession);
             expect(after, `${describeRequest(req)} → ${res.status}: a refused request changed stored data`).toEqual(baseline);
           } catch (err) {
             const lines = logs.take();
             // A failing case may have written (that can be the failure): the cases fast-check
             // then tries while shrinking compare with what is stored now, not with before it.
-            baseline = await settled(send, fixture, withSession);
+            baseline = await settled(fixture, withSession);
             throw withLogLines(err, lines);
           }
         }),
