@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type Plugin } from "vitest/config";
@@ -44,23 +46,43 @@ const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_M
  */
 const localWebhooks = { ALLOW_PRIVATE_WEBHOOK_URLS: "true", WEBHOOK_RETRY_BASE_SECONDS: "0" };
 
-/**
- * Packages whose published source maps name sources the package does not ship (the MCP SDK's
- * point at its `src/`, left out of the tarball). Vite would warn once per file that they are
- * missing; these files are loaded without their maps instead, so stack traces point at the
- * shipped JavaScript.
- */
-const MAPS_WITHOUT_SOURCES = ["/node_modules/@modelcontextprotocol/sdk/"];
+/** A file's trailing source map reference, when it names a separate file. */
+const MAP_COMMENT = /^\/\/# sourceMappingURL=(?!data:)(\S+)\s*$/m;
 
+/**
+ * Whether a dependency's source map is unusable: it names sources the package does not ship (the
+ * MCP SDK's and @workflow/serde's point at a `src/` left out of the tarball) and does not carry
+ * their text either.
+ */
+async function mapLacksSources(mapFile: string): Promise<boolean> {
+  try {
+    const map = JSON.parse(await readFile(mapFile, "utf8")) as {
+      sources?: string[];
+      sourcesContent?: (string | null)[];
+      sourceRoot?: string;
+    };
+    const root = resolvePath(dirname(mapFile), map.sourceRoot ?? "");
+    return (map.sources ?? []).some((source, i) => map.sourcesContent?.[i] == null && !existsSync(resolvePath(root, source)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads a dependency whose source map is unusable without that map, so stack traces point at the
+ * shipped JavaScript, instead of vite warning once per file that the map's sources are missing.
+ */
 function withoutUnusableSourceMaps(): Plugin {
   return {
     name: "without-unusable-source-maps",
     enforce: "pre",
     async load(id) {
       const file = id.split("?")[0] ?? id;
-      if (!file.endsWith(".js") || !MAPS_WITHOUT_SOURCES.some((dir) => file.includes(dir))) return null;
+      if (!file.includes("/node_modules/") || !/\.[cm]?js$/.test(file)) return null;
       const code = await readFile(file, "utf8");
-      return { code: code.replace(/^\/\/# sourceMappingURL=\S+\s*$/m, ""), map: null };
+      const reference = MAP_COMMENT.exec(code)?.[1];
+      if (reference === undefined || !(await mapLacksSources(resolvePath(dirname(file), reference)))) return null;
+      return { code: code.replace(MAP_COMMENT, ""), map: null };
     },
   };
 }
