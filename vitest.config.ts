@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
@@ -43,6 +46,47 @@ const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_M
  */
 const localWebhooks = { ALLOW_PRIVATE_WEBHOOK_URLS: "true", WEBHOOK_RETRY_BASE_SECONDS: "0" };
 
+/** A file's trailing source map reference, when it names a separate file. */
+const MAP_COMMENT = /^\/\/# sourceMappingURL=(?!data:)(\S+)\s*$/m;
+
+/**
+ * Whether a dependency's source map is unusable: it names sources the package does not ship (the
+ * MCP SDK's and @workflow/serde's point at a `src/` left out of the tarball) and does not carry
+ * their text either.
+ */
+async function mapLacksSources(mapFile: string): Promise<boolean> {
+  try {
+    const map = JSON.parse(await readFile(mapFile, "utf8")) as {
+      sources?: string[];
+      sourcesContent?: (string | null)[];
+      sourceRoot?: string;
+    };
+    const root = resolvePath(dirname(mapFile), map.sourceRoot ?? "");
+    return (map.sources ?? []).some((source, i) => map.sourcesContent?.[i] == null && !existsSync(resolvePath(root, source)));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads a dependency whose source map is unusable without that map, so stack traces point at the
+ * shipped JavaScript, instead of vite warning once per file that the map's sources are missing.
+ */
+function withoutUnusableSourceMaps(): Plugin {
+  return {
+    name: "without-unusable-source-maps",
+    enforce: "pre",
+    async load(id) {
+      const file = id.split("?")[0] ?? id;
+      if (!file.includes("/node_modules/") || !/\.[cm]?js$/.test(file)) return null;
+      const code = await readFile(file, "utf8");
+      const reference = MAP_COMMENT.exec(code)?.[1];
+      if (reference === undefined || !(await mapLacksSources(resolvePath(dirname(file), reference)))) return null;
+      return { code: code.replace(MAP_COMMENT, ""), map: null };
+    },
+  };
+}
+
 /**
  * The fuzz project's file first: it is the longest by far, so it runs beside all the others
  * instead of after them.
@@ -55,6 +99,7 @@ class FuzzFirst extends BaseSequencer {
 }
 
 export default defineConfig({
+  plugins: [withoutUnusableSourceMaps()],
   test: {
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 20_000,
@@ -86,7 +131,7 @@ export default defineConfig({
             "test/node/**",
             "test/shared-relay/**",
           ],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
         },
       },
       {
@@ -95,13 +140,18 @@ export default defineConfig({
         // (from 10 streams), so its tests see streams terminated by the Worker and, beyond ten, both.
         extends: true,
         plugins: [workers({ ...localModelServers, SSE_SHARED_RELAY_FROM: "0" })],
-        test: { name: "shared-relay", include: ["test/shared-relay/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: { name: "shared-relay", include: ["test/shared-relay/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"] },
       },
       {
         // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
         extends: true,
         plugins: [workers({ ...localModelServers, ...localWebhooks })],
-        test: { name: "isolated", include: ["test/isolated/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], isolate: true },
+        test: {
+          name: "isolated",
+          include: ["test/isolated/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+          isolate: true,
+        },
       },
       {
         // Generated bad input for every operation (test/fuzz): its own project so it can run alone
@@ -110,13 +160,22 @@ export default defineConfig({
         // (FUZZ_SEED=… FUZZ_RUNS=… to replay or widen a run).
         extends: true,
         plugins: [workers({ LLMSIM_WORD_DELAY_MS: "0", FUZZ_SEED: process.env.FUZZ_SEED ?? "", FUZZ_RUNS: process.env.FUZZ_RUNS ?? "" })],
-        test: { name: "fuzz", include: ["test/fuzz/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"], testTimeout: 120_000 },
+        test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+          testTimeout: 120_000,
+        },
       },
       {
         // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
         extends: true,
         plugins: [workers({})],
-        test: { name: "defaults", include: ["test/defaults/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+        test: {
+          name: "defaults",
+          include: ["test/defaults/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+        },
       },
       {
         // The stream and turn clocks shrunk from seconds and minutes to milliseconds, so
@@ -149,7 +208,7 @@ export default defineConfig({
         test: {
           name: "timing",
           include: ["test/timing/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
@@ -164,7 +223,7 @@ export default defineConfig({
         test: {
           name: "payloads",
           include: ["test/payloads/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
           testTimeout: 60_000,
         },
       },

@@ -63,16 +63,19 @@ describe("open streams and the credential that opened them", () => {
     const revoke = await callAs(owner, `/v1/auth/api-keys/${key.id}`, { method: "DELETE" });
     expect(revoke.status).toBe(204);
     const revokedAt = Date.now();
-    // Posts keep coming after the revocation: none stored after the bound may reach the key's streams.
+    // Posts keep coming after the revocation, until both streams have ended (a post after that
+    // reaches no reader): none stored after the bound may reach the key's streams.
     const afterBound = () => revokedAt + BOUND_MS;
+    let streamsEnded = false;
     const posting = (async () => {
-      for (let i = 0; i < 8; i += 1) {
+      for (let i = 0; i < 8 && !streamsEnded; i += 1) {
         await sendMessage(owner, session.id, `after revoke ${i}`);
         await new Promise((r) => setTimeout(r, 1500));
       }
     })();
     const [ws, stream] = await Promise.all([socketEnds(socket, BOUND_MS + 2000, afterBound), sseEnds(sse, BOUND_MS + 2000, afterBound)]);
     const endedAfter = Date.now() - revokedAt;
+    streamsEnded = true;
     await posting;
     expect(ws.code).toBe(REAUTHENTICATE);
     expect(stream.disconnecting).toMatchObject({ reason: "reauthenticate" });

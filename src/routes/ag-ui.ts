@@ -9,7 +9,7 @@ import { RunAgentInputSchema, type RunAgentInputValue } from "../schemas/ag-ui";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import type { ClientTool } from "../schemas/tools";
 import { runContentOf } from "../services/ag-ui-input";
-import { postProtocolMessage, submitProtocolDecisions, submitProtocolResults } from "../services/protocol-session";
+import { postProtocolMessage, submitProtocolAnswers } from "../services/protocol-session";
 import { type SessionClient, sessionClient } from "../services/session-client";
 import { type AgUiRun, agUiEventsOf, agUiFrame, runError, runStarted } from "../streaming/ag-ui-events";
 import { EventFeed } from "../streaming/event-feed";
@@ -116,14 +116,7 @@ async function resumeRun(
         r.status === "cancelled" ? "Cancelled by the user" : typeof payload?.reason === "string" ? payload.reason.slice(0, 4096) : null;
       return { tool_call_id: r.interruptId, decision: approved ? ("allow" as const) : ("reject" as const), reason };
     });
-  await submitProtocolResults(session, results);
-  await submitProtocolDecisions(session, decisions);
-  const settled = new Set([
-    ...facts.answered,
-    ...facts.decided,
-    ...results.map((r) => r.tool_call_id),
-    ...decisions.map((d) => d.tool_call_id),
-  ]);
+  const settled = await submitProtocolAnswers(session, facts, results, decisions);
   const tracker = new TurnTracker({ turnId: turn.turnId }, settled);
   const feed = await EventFeed.open(session, facts.lastCallSequence);
   return runStream(c, run, feed, tracker, tracker.open());

@@ -8,7 +8,7 @@ import { traits } from "../middleware/traits";
 import { ChatRequestSchema } from "../schemas/chat";
 import { errorResponses, idParam, jsonBody } from "../schemas/common";
 import { approvalDecisions, clientToolOutputs, userContentOf } from "../services/chat-input";
-import { postProtocolMessage, submitProtocolDecisions, submitProtocolResults } from "../services/protocol-session";
+import { postProtocolMessage, submitProtocolAnswers } from "../services/protocol-session";
 import { sessionClient } from "../services/session-client";
 import { EventFeed } from "../streaming/event-feed";
 import { projectedStream } from "../streaming/projected-stream";
@@ -113,14 +113,7 @@ async function answerToolCalls(
   const waits = (kind: "client" | "approval") => (id: string) => open.some((c) => c.kind === kind && c.id === id);
   const outputs = clientToolOutputs(message.parts, index, waits("client"));
   const decisions = approvalDecisions(message.parts, index, waits("approval"));
-  await submitProtocolResults(session, outputs);
-  await submitProtocolDecisions(session, decisions);
-  const settled = new Set([
-    ...facts.answered,
-    ...facts.decided,
-    ...outputs.map((o) => o.tool_call_id),
-    ...decisions.map((d) => d.tool_call_id),
-  ]);
+  const settled = await submitProtocolAnswers(session, facts, outputs, decisions);
   const tracker = new TurnTracker({ turnId }, settled);
   const stillOpen = open.filter((c) => !settled.has(c.id));
   if (stillOpen.length > 0) return uiStream(c, null, tracker, tracker.waiting(stillOpen));

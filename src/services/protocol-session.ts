@@ -45,24 +45,32 @@ export async function postProtocolMessage(
   }
 }
 
-/** Stores a protocol's answers to client-side calls; a retry racing its first request (answered already, or nothing waiting any more) counts as done. */
-export async function submitProtocolResults(session: SessionClient, results: ToolResultInput[]): Promise<void> {
-  if (results.length === 0) return;
+/** Refusals that mean a retry raced its first request: the answer or decision is in already, or nothing waits any more. */
+const RACED_RESULTS = new Set(["tool_call_already_answered", "not_waiting_for_tool_results"]);
+const RACED_DECISIONS = new Set(["tool_call_already_decided", "not_waiting_for_tool_results"]);
+
+/** Sends `submit`; a refusal among `raced` counts as done. */
+async function unlessRaced(submit: () => Promise<unknown>, raced: ReadonlySet<string>): Promise<void> {
   try {
-    await session.submitToolResults(results);
+    await submit();
   } catch (err) {
-    if (err instanceof ApiError && (err.code === "tool_call_already_answered" || err.code === "not_waiting_for_tool_results")) return;
+    if (err instanceof ApiError && raced.has(err.code)) return;
     throw err;
   }
 }
 
-/** Applies a protocol's approval decisions; a retry racing its first request (decided already, or nothing waiting any more) counts as done. */
-export async function submitProtocolDecisions(session: SessionClient, decisions: ApprovalDecisionInput[]): Promise<void> {
-  if (decisions.length === 0) return;
-  try {
-    await session.decideToolApprovals(decisions);
-  } catch (err) {
-    if (err instanceof ApiError && (err.code === "tool_call_already_decided" || err.code === "not_waiting_for_tool_results")) return;
-    throw err;
-  }
+/**
+ * Stores a protocol's answers to client-side calls, then applies its approval decisions; a retry
+ * racing its first request counts as done. Answers the ids of the turn's calls settled now: those
+ * answered or decided `before`, and these.
+ */
+export async function submitProtocolAnswers(
+  session: SessionClient,
+  before: { answered: Iterable<string>; decided: Iterable<string> },
+  results: ToolResultInput[],
+  decisions: ApprovalDecisionInput[],
+): Promise<Set<string>> {
+  if (results.length > 0) await unlessRaced(() => session.submitToolResults(results), RACED_RESULTS);
+  if (decisions.length > 0) await unlessRaced(() => session.decideToolApprovals(decisions), RACED_DECISIONS);
+  return new Set([...before.answered, ...before.decided, ...results.map((r) => r.tool_call_id), ...decisions.map((d) => d.tool_call_id)]);
 }

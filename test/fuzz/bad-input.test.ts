@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { fuzzClient } from "./client";
+import { captureLogs, fuzzClient, withLogLines } from "./client";
 import { createFixture, type Fixture, type Snapshot, settled, snapshot } from "./fixture";
 import { checkResponse, describeRequest } from "./invariants";
 import { type OpenApiDocument, type Operation, operationsOf } from "./operations";
@@ -17,6 +17,7 @@ import { badRequests, type FuzzRequest } from "./requests";
 const SEED = Number(env.FUZZ_SEED ?? "") || 20261130;
 const RUNS = Math.max(1, Number(env.FUZZ_RUNS ?? "") || 200);
 
+const logs = captureLogs();
 const send = fuzzClient();
 const doc = (await (await send(new Request("http://api.test/api-doc/openapi.json"))).json()) as OpenApiDocument;
 const operations = operationsOf(doc);
@@ -77,10 +78,11 @@ describe("generated bad input never breaks the API (every operation of the OpenA
       const { capability: _shared, ...foreignIds } = (await foreign).ids;
       const ctx = { doc, own: fixture.ids, foreign: foreignIds, authHeaders: op.secured ? fixture.headers : {} };
       const tally = { cases: 0, refused: 0, succeeded: 0, ms: 0 };
-      let baseline: Snapshot = await settled(send, fixture, withSession);
+      let baseline: Snapshot = await settled(fixture, withSession);
       await fc.assert(
         fc.asyncProperty(badRequests(ctx, op), async (req) => {
           tally.cases += 1;
+          logs.take();
           try {
             const res = await send(toRequest(req));
             const ok = res.status >= 200 && res.status < 300;
@@ -89,19 +91,18 @@ describe("generated bad input never breaks the API (every operation of the OpenA
               tally.succeeded += 1;
               // A read that succeeded changed nothing (if it had, the next refused case would show it).
               if (op.method !== "GET")
-                baseline = startsBackgroundWork(op)
-                  ? await settled(send, fixture, withSession)
-                  : await snapshot(send, fixture, withSession);
+                baseline = startsBackgroundWork(op) ? await settled(fixture, withSession) : await snapshot(fixture, withSession);
               return;
             }
             tally.refused += 1;
-            const after = await snapshot(send, fixture, withSession);
+            const after = await snapshot(fixture, withSession);
             expect(after, `${describeRequest(req)} → ${res.status}: a refused request changed stored data`).toEqual(baseline);
           } catch (err) {
+            const lines = logs.take();
             // A failing case may have written (that can be the failure): the cases fast-check
             // then tries while shrinking compare with what is stored now, not with before it.
-            baseline = await settled(send, fixture, withSession);
-            throw err;
+            baseline = await settled(fixture, withSession);
+            throw withLogLines(err, lines);
           }
         }),
         { seed: seedFor(op), numRuns: RUNS, endOnFailure: false },
@@ -121,6 +122,7 @@ describe("generated bad input never breaks the API (every operation of the OpenA
       ([name, f]) => `${name}: ${f.cases} cases (${f.refused} refused, ${f.succeeded} succeeded) in ${f.ms} ms`,
     );
     const total = [...figures.values()].reduce((sum, f) => sum + f.cases, 0);
+    logs.restore();
     console.info(`fuzz: seed ${SEED}, ${figures.size} operations, ${total} cases\n${rows.join("\n")}`);
   });
 });

@@ -43,3 +43,51 @@ export async function d1RowCounts(): Promise<Record<string, number>> {
   if (row === null) throw new Error("counting rows returned nothing");
   return row;
 }
+
+const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;
+
+/** The log lines the Worker wrote since the last `take()`. */
+export interface LogCapture {
+  take(): string[];
+  /** Puts the console back (the project's other files share this isolate). */
+  restore(): void;
+}
+
+/**
+ * Keeps the Worker's log lines in this isolate instead of handing each to the test runner: the
+ * suite's thousands of requests write more access-log lines than the runner can pass along cheaply
+ * (that was a third of the suite's CPU). A failing case shows its own lines with its error
+ * (`withLogLines`).
+ */
+export function captureLogs(): LogCapture {
+  // biome-ignore lint/suspicious/noConsole: console.log is the access log this keeps
+  const original = Object.fromEntries(CONSOLE_METHODS.map((m) => [m, console[m]]));
+  let lines: string[] = [];
+  for (const method of CONSOLE_METHODS) {
+    console[method] = (...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === "string" ? a : String(a))).join(" "));
+    };
+  }
+  return {
+    take() {
+      const taken = lines;
+      lines = [];
+      return taken;
+    },
+    restore() {
+      Object.assign(console, original);
+    },
+  };
+}
+
+/** At most this many of a failing case's log lines go into its error (the last ones, nearest the failure). */
+const MAX_LINES_SHOWN = 40;
+
+/** `err` with the log lines of the request that failed appended to its message. */
+export function withLogLines(err: unknown, lines: string[]): unknown {
+  if (!(err instanceof Error) || lines.length === 0) return err;
+  const shown = lines.slice(-MAX_LINES_SHOWN);
+  const cut = lines.length > shown.length ? ` (the last ${shown.length} of ${lines.length})` : "";
+  err.message += `\nthe Worker's log lines for this case${cut}:\n${shown.join("\n")}`;
+  return err;
+}

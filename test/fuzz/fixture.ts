@@ -1,3 +1,5 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { sleep } from "../support/async";
 import { d1RowCounts } from "./client";
 import type { IdsByPrefix } from "./values";
@@ -51,7 +53,7 @@ export async function createFixture(send: Send, label: string): Promise<Fixture>
     capability: "current_time",
   };
   const fixture = { ids, headers };
-  await settled(send, fixture, true);
+  await settled(fixture, true);
   return fixture;
 }
 
@@ -61,24 +63,26 @@ export interface Snapshot {
   session: { events: number; messages: number; idle: boolean } | null;
 }
 
-/** The fixture session's event and message counts as the API lists them (null once it is gone). */
-async function sessionCounts(send: Send, fixture: Fixture): Promise<Snapshot["session"]> {
+/**
+ * The fixture session's stored events and messages, counted in its object's own storage (one call,
+ * every row; null once the session is gone), and whether it is idle: every turn started has ended.
+ */
+async function sessionCounts(fixture: Fixture): Promise<Snapshot["session"]> {
   const id = fixture.ids.session;
-  const get = (path: string) => send(new Request(`${ORIGIN}${path}`, { headers: { ...fixture.headers, accept: "application/json" } }));
-  const [events, messages] = await Promise.all([get(`/v1/sessions/${id}/events`), get(`/v1/sessions/${id}/messages?limit=1`)]);
-  if (events.status === 404 || messages.status === 404) {
-    await Promise.all([events.text(), messages.text()]);
-    return null;
-  }
-  const eventList = (await events.json()) as { data: { type: string }[] };
-  const messagePage = (await messages.json()) as { total: number };
-  // Idle when every turn started has ended: the session finished processing.
-  const last = eventList.data[eventList.data.length - 1]?.type;
-  return { events: eventList.data.length, messages: messagePage.total, idle: last === undefined || last === "session.completed" };
+  if (id === undefined) throw new Error("the fixture has no session");
+  return runInDurableObject(env.SESSIONS.get(env.SESSIONS.idFromName(id)), (_instance, state) => {
+    const sql = state.storage.sql;
+    const count = (table: string) => Number(sql.exec(`SELECT count(*) AS n FROM "${table}"`).one()["n"]);
+    // A deleted session's storage is wiped: no tables, or (once the object starts again) empty ones.
+    const tables = sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'session'").one()["n"];
+    if (Number(tables) === 0 || count("session") === 0) return null;
+    const last = sql.exec("SELECT type FROM events ORDER BY sequence DESC LIMIT 1").toArray()[0]?.["type"];
+    return { events: count("events"), messages: count("messages"), idle: last === undefined || last === "session.completed" };
+  });
 }
 
-export async function snapshot(send: Send, fixture: Fixture, withSession: boolean): Promise<Snapshot> {
-  const [rows, session] = await Promise.all([d1RowCounts(), withSession ? sessionCounts(send, fixture) : Promise.resolve(null)]);
+export async function snapshot(fixture: Fixture, withSession: boolean): Promise<Snapshot> {
+  const [rows, session] = await Promise.all([d1RowCounts(), withSession ? sessionCounts(fixture) : Promise.resolve(null)]);
   return { rows, session };
 }
 
@@ -87,11 +91,11 @@ export async function snapshot(send: Send, fixture: Fixture, withSession: boolea
  * the counts must hold still over two reads (a session object writes its D1 index row after it
  * answers). Used as the new baseline after a request that succeeded.
  */
-export async function settled(send: Send, fixture: Fixture, withSession: boolean): Promise<Snapshot> {
-  let last = await snapshot(send, fixture, withSession);
+export async function settled(fixture: Fixture, withSession: boolean): Promise<Snapshot> {
+  let last = await snapshot(fixture, withSession);
   for (let i = 0; i < 100; i += 1) {
     await sleep(15);
-    const next = await snapshot(send, fixture, withSession);
+    const next = await snapshot(fixture, withSession);
     const idle = next.session === null || next.session.idle;
     if (idle && JSON.stringify(next) === JSON.stringify(last)) return next;
     last = next;

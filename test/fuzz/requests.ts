@@ -211,7 +211,11 @@ export function badRequests(ctx: FuzzContext, op: Operation): fc.Arbitrary<FuzzR
       ? fc.constant({ value: own, foreign: false, kind: `own ${param}` })
       : pathValue(ctx, param, false);
   };
-  return fault(op).chain((broken) =>
+  // One arbitrary per kind of fault, built on first use: building them (schemas walked, patterns
+  // compiled) cost more than drawing a case from them. Arbitraries hold no state, so a seed draws
+  // the same cases either way.
+  const byFault = new Map<Fault, fc.Arbitrary<FuzzRequest>>();
+  const forFault = (broken: Fault): fc.Arbitrary<FuzzRequest> =>
     fc
       .record({
         path: fc.tuple(
@@ -240,6 +244,13 @@ export function badRequests(ctx: FuzzContext, op: Operation): fc.Arbitrary<FuzzR
           body: op.method === "GET" ? undefined : body.body,
           foreign: values.some((v) => v.foreign),
         };
-      }),
-  );
+      });
+  return fault(op).chain((broken) => {
+    let arbitrary = byFault.get(broken);
+    if (!arbitrary) {
+      arbitrary = forFault(broken);
+      byFault.set(broken, arbitrary);
+    }
+    return arbitrary;
+  });
 }

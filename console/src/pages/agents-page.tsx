@@ -1,25 +1,16 @@
-import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { type ApiProblem, toProblem } from "../api/problem";
 import type { Agent, Page } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { formatWhen } from "../ui/format";
-import { useLoad } from "../ui/use-load";
+import { useChangeable } from "../ui/use-load";
 
 /** The organization's active agents; archive one from here (DELETE /v1/agents/{id}). */
 export function AgentsPage({ api }: { api: ApiClient }) {
-  const agents = useLoad(() => api.request<Page<Agent>>("GET", "/v1/agents?limit=100"), [api]);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const agents = useChangeable(() => api.request<Page<Agent>>("GET", "/v1/agents?limit=100"), [api]);
 
   const archive = async (agent: Agent) => {
     if (!confirm(`Archive "${agent.name}"? Its sessions stay readable; it leaves this list.`)) return;
-    setProblem(null);
-    try {
-      await api.request("DELETE", `/v1/agents/${agent.id}`);
-      agents.reload();
-    } catch (err) {
-      setProblem(toProblem(err));
-    }
+    await agents.change(() => api.request("DELETE", `/v1/agents/${agent.id}`));
   };
 
   return (
@@ -30,7 +21,7 @@ export function AgentsPage({ api }: { api: ApiClient }) {
           New agent
         </a>
       </div>
-      <ErrorNotice problem={agents.problem ?? problem} />
+      <ErrorNotice problem={agents.problem} />
       {agents.loading && !agents.data && <p aria-live="polite">Loading agents…</p>}
       {agents.data?.data.length === 0 && <p class="muted">No agents yet. Create one to start a session.</p>}
       <ul class="plain-list agent-list">

@@ -3,7 +3,7 @@ import type { ApiClient } from "../api/client";
 import { type ApiProblem, toProblem } from "../api/problem";
 import type { McpServer, McpTool } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
-import { useLoad } from "../ui/use-load";
+import { useChangeable } from "../ui/use-load";
 import { field, formFields } from "./form-data";
 
 /**
@@ -11,20 +11,9 @@ import { field, formFields } from "./form-data";
  * server's tools live, remove one. Agents use a server as the capability `mcp:<id>`.
  */
 export function McpServersPage({ api }: { api: ApiClient }) {
-  const loaded = useLoad(() => api.request<{ data: McpServer[] }>("GET", "/v1/mcp-servers").then((r) => r.data), [api]);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const loaded = useChangeable(() => api.request<{ data: McpServer[] }>("GET", "/v1/mcp-servers").then((r) => r.data), [api]);
   const [tools, setTools] = useState<Record<string, McpTool[] | ApiProblem>>({});
-
-  const change = async (work: () => Promise<unknown>, form?: HTMLFormElement) => {
-    setProblem(null);
-    try {
-      await work();
-      form?.reset();
-      loaded.reload();
-    } catch (err) {
-      setProblem(toProblem(err));
-    }
-  };
+  const { change } = loaded;
 
   const add = (event: Event) => {
     const form = formFields(event);
@@ -49,7 +38,7 @@ export function McpServersPage({ api }: { api: ApiClient }) {
         Remote MCP servers (Streamable HTTP). An agent uses one as a capability; its tools reach the model as{" "}
         <code>mcp__&lt;name&gt;__&lt;tool&gt;</code>.
       </p>
-      <ErrorNotice problem={loaded.problem ?? problem} />
+      <ErrorNotice problem={loaded.problem} />
       {(loaded.data ?? []).map((s) => {
         const listed = tools[s.id];
         return (

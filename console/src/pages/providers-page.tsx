@@ -1,9 +1,7 @@
-import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { type ApiProblem, toProblem } from "../api/problem";
 import type { LlmModel, LlmProvider } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
-import { useLoad } from "../ui/use-load";
+import { type Changeable, useChangeable } from "../ui/use-load";
 import { field, formFields } from "./form-data";
 
 /**
@@ -11,26 +9,15 @@ import { field, formFields } from "./form-data";
  * write-only: sent, never shown), add models to it, and choose the organization's default model.
  */
 export function ProvidersPage({ api }: { api: ApiClient }) {
-  const loaded = useLoad(async () => {
+  const loaded = useChangeable(async () => {
     const [providers, models] = await Promise.all([
       api.request<{ data: LlmProvider[] }>("GET", "/v1/llm-providers").then((r) => r.data),
       api.request<{ data: LlmModel[] }>("GET", "/v1/llm-models").then((r) => r.data),
     ]);
     return { providers, models };
   }, [api]);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
 
-  /** Runs a change, then reloads; a failure is shown, and the form keeps what was typed. */
-  const change = async (work: () => Promise<unknown>, form?: HTMLFormElement) => {
-    setProblem(null);
-    try {
-      await work();
-      form?.reset();
-      loaded.reload();
-    } catch (err) {
-      setProblem(toProblem(err));
-    }
-  };
+  const { change } = loaded;
 
   const addProvider = (event: Event) => {
     const form = formFields(event);
@@ -60,7 +47,7 @@ export function ProvidersPage({ api }: { api: ApiClient }) {
             : "none (turns use the built-in llmsim)"}
         </strong>
       </p>
-      <ErrorNotice problem={loaded.problem ?? problem} />
+      <ErrorNotice problem={loaded.problem} />
       {providers.map((p) => (
         <ProviderCard api={api} provider={p} models={models.filter((m) => m.provider_id === p.id)} change={change} />
       ))}
@@ -91,7 +78,7 @@ interface CardProps {
   api: ApiClient;
   provider: LlmProvider;
   models: LlmModel[];
-  change: (work: () => Promise<unknown>, form?: HTMLFormElement) => Promise<void>;
+  change: Changeable<unknown>["change"];
 }
 
 function ProviderCard({ api, provider: p, models, change }: CardProps) {

@@ -1,10 +1,9 @@
 import { useState } from "hono/jsx/dom";
 import type { ApiClient } from "../api/client";
-import { type ApiProblem, toProblem } from "../api/problem";
 import type { Page, Webhook, WebhookDelivery, WebhookEventType, WebhookWithSecret } from "../api/types";
 import { ErrorNotice } from "../ui/error-notice";
 import { formatMs, formatWhen } from "../ui/format";
-import { useLoad } from "../ui/use-load";
+import { type Changeable, useChangeable, useLoad } from "../ui/use-load";
 import { describeAttempt, groupDeliveries } from "../webhooks/delivery-groups";
 import { field, formFields } from "./form-data";
 
@@ -27,21 +26,9 @@ interface ShownSecret {
  * disable or enable, remove.
  */
 export function WebhooksPage({ api }: { api: ApiClient }) {
-  const loaded = useLoad(() => api.request<{ data: Webhook[] }>("GET", "/v1/webhooks").then((r) => r.data), [api]);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const loaded = useChangeable(() => api.request<{ data: Webhook[] }>("GET", "/v1/webhooks").then((r) => r.data), [api]);
   const [shown, setShown] = useState<ShownSecret | null>(null);
-
-  /** Runs a change, then reloads; a failure is shown, and the form keeps what was typed. */
-  const change = async (work: () => Promise<unknown>, form?: HTMLFormElement) => {
-    setProblem(null);
-    try {
-      await work();
-      form?.reset();
-      loaded.reload();
-    } catch (err) {
-      setProblem(toProblem(err));
-    }
-  };
+  const { change } = loaded;
 
   const addEndpoint = (event: Event) => {
     const form = formFields(event);
@@ -64,7 +51,7 @@ export function WebhooksPage({ api }: { api: ApiClient }) {
         Signed Standard Webhooks for session transitions. Receivers verify each delivery with the endpoint's secret; a failed delivery is
         retried for about a day with the same <code>webhook-id</code>.
       </p>
-      <ErrorNotice problem={loaded.problem ?? problem} />
+      <ErrorNotice problem={loaded.problem} />
       {shown && (
         <div class="card" role="status" aria-labelledby="secret-heading">
           <h2 id="secret-heading">Signing secret for {shown.url}</h2>
@@ -109,7 +96,7 @@ export function WebhooksPage({ api }: { api: ApiClient }) {
 interface CardProps {
   api: ApiClient;
   webhook: Webhook;
-  change: (work: () => Promise<unknown>) => Promise<void>;
+  change: Changeable<unknown>["change"];
   onSecret: (secret: string) => void;
 }
 
