@@ -93,6 +93,24 @@ describe("McpSessionPool (in workerd, against server-everything)", () => {
     expect(pool.size).toBe(0);
   });
 
+  it("sends no notifications/cancelled once an operation is answered, when its signal or deadline ends later", async () => {
+    const own = await startOwnMcpServer();
+    const { pool } = poolWithClock();
+    const controller = new AbortController();
+    const quick = { timeoutMs: 300, signal: controller.signal };
+    for (const message of ["one", "two"]) {
+      const answer = await pool.run("srv", "v1", { url: own.url, headers: {} }, quick, (client, signal) =>
+        callToolOn(client, "echo", { message }, signal, quick.timeoutMs),
+      );
+      expect(answer.text).toBe(`Echo: ${message}`);
+    }
+    controller.abort(new Error("the turn ended"));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // past the 300 ms deadlines
+    expect(await methods(own, "notifications/cancelled")).toEqual([]);
+    expect(pool.size).toBe(1);
+    await own.stop();
+  });
+
   it("hands the caller's abort back as its reason, not as an MCP failure", async () => {
     const own = await startOwnMcpServer();
     const { pool, echo } = poolWithClock();

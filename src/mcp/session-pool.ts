@@ -68,12 +68,21 @@ export class McpSessionPool {
     work: (client: Client, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const outer = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    // The SDK never removes its abort listener from a request's signal: on a kept session, a signal
+    // that aborts after its request was answered would send the server a needless
+    // notifications/cancelled. The SDK gets a signal that follows `outer` only while this runs.
+    const scope = new AbortController();
+    const follow = () => scope.abort(outer.reason);
+    if (outer.aborted) follow();
+    else outer.addEventListener("abort", follow, { once: true });
     try {
-      return await this.#attempt(serverId, version, target, options, signal, work, true);
+      return await this.#attempt(serverId, version, target, options, scope.signal, work, true);
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw failureOf(err, deadline);
+    } finally {
+      outer.removeEventListener("abort", follow);
     }
   }
 
