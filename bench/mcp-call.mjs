@@ -2,9 +2,10 @@
 // server-everything (in this process) sits behind proxies that hold every request 25 ms, so each
 // MCP round trip costs what a nearby remote server would. Measured, interleaved call by call (so a
 // change in the machine's load falls on every series alike):
-//   direct  the SDK's client from Node on an MCP session it keeps (initialized once, before the
-//           measured calls): each call is one tools/call echo, as a turn's call is on the session
-//           object's kept MCP session (src/mcp/session-pool.ts);
+//   direct  the SDK's client in a Node process of its own (bench/lib/mcp-direct.mjs), on an MCP
+//           session it keeps (initialized once, before the measured calls): each call is one
+//           tools/call echo, as a turn's call is on the session object's kept MCP session
+//           (src/mcp/session-pool.ts);
 //   turn    llmsim turns in the built Worker (Miniflare, direct socket, no dev proxy) that call
 //           mcp__bench__echo, against the same turns calling the built-in get_current_time: the
 //           difference is what the MCP call adds to a turn. A warm-up turn lists the tools and
@@ -15,10 +16,9 @@
 // Run: `MCP_BENCH_CALLS=40 npx node bench/mcp-call.mjs` (Node 22). Prints medians; docs/MCP.md records runs.
 import http from "node:http";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startMcpHost } from "../test/fakes/mcp-everything.ts";
 import { apiClient } from "./lib/api.mjs";
+import { startDirectClient } from "./lib/mcp-direct.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { WORK_DIR } from "./lib/proc.mjs";
 import { openStream } from "./lib/sse-client.mjs";
@@ -81,28 +81,6 @@ async function delayingProxy(targetPort) {
   };
 }
 
-/**
- * An MCP session from Node as the Worker keeps one: initialized once, the standalone GET stream
- * answered 405 locally (as src/mcp/client.ts does). `call` times one tools/call echo on it.
- */
-async function directSession(url) {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: (input, init) => (init?.method === "GET" ? Promise.resolve(new Response(null, { status: 405 })) : fetch(input, init)),
-  });
-  const client = new Client({ name: "bench", version: "0" }, { capabilities: {} });
-  await client.connect(transport);
-  return {
-    async call() {
-      const t0 = performance.now();
-      const result = await client.callTool({ name: "echo", arguments: { message: "bench" } });
-      const ms = performance.now() - t0;
-      if (result.isError) throw new Error("echo failed");
-      return ms;
-    },
-    close: () => transport.terminateSession().finally(() => client.close()),
-  };
-}
-
 /** A session of `agentId` with its event stream open; `turn` sends `text` and times it to session.completed. */
 async function turnSeries(api, agentId, text) {
   const session = await api.createSession(agentId);
@@ -157,7 +135,7 @@ try {
   const server = await api.call("POST", "/v1/mcp-servers", { name: "bench", url: workerProxy.url }, 201);
   const mcpAgent = await api.createAgent([`mcp:${server.id}`]);
   const builtinAgent = await api.createAgent(["current_time"]);
-  const node = await directSession(nodeProxy.url);
+  const node = await startDirectClient(nodeProxy.url);
   const withMcp = await turnSeries(api, mcpAgent.id, 'call mcp__bench__echo {"message": "bench"}');
   const withBuiltin = await turnSeries(api, builtinAgent.id, "call get_current_time");
   // Warm-up: Node's session is open; one call each, and the MCP session's first turn lists the tools.
