@@ -13,12 +13,17 @@
 // Node and the Worker reach the server through proxies of their own, which count the requests
 // each side makes after its warm-up: both must make the same round trips (one tools/call a call).
 // Our own overhead per call = (turn with MCP − turn with a built-in tool) − direct.
-// Run: `MCP_BENCH_CALLS=40 npx node bench/mcp-call.mjs` (Node 22). Prints medians; docs/MCP.md records runs.
+// Run: `MCP_BENCH_CALLS=40 npx node bench/mcp-call.mjs` (Node 22). Prints medians and adds a row to
+// the MCP section of docs/BENCHMARKS.md (bench/lib/mcp-report.mjs).
+// Another checkout's Worker: MCP_BENCH_TREE=<dir> (a git checkout with node_modules); for a Worker
+// that opens an MCP session per call, MCP_BENCH_FRESH=1 makes the direct client do the same.
 import http from "node:http";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { startMcpHost } from "../test/fakes/mcp-everything.ts";
 import { apiClient } from "./lib/api.mjs";
 import { startDirectClient } from "./lib/mcp-direct.mjs";
+import { recordMcpRun } from "./lib/mcp-report.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { WORK_DIR } from "./lib/proc.mjs";
 import { openStream } from "./lib/sse-client.mjs";
@@ -28,6 +33,9 @@ import { startWorker } from "./lib/workers.mjs";
 
 const DELAY_MS = 25;
 const CALLS = Number(process.env.MCP_BENCH_CALLS ?? 30);
+const TREE = process.env.MCP_BENCH_TREE ?? process.cwd();
+const FRESH = process.env.MCP_BENCH_FRESH === "1";
+const loadAtStart = loadavg()[0].toFixed(2);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const say = (msg) => console.log(`[mcp-bench] ${msg}`);
 
@@ -116,9 +124,9 @@ async function turnSeries(api, agentId, text) {
 const host = await startMcpHost();
 const nodeProxy = await delayingProxy(host.sharedPort);
 const workerProxy = await delayingProxy(host.sharedPort);
-say(`server-everything behind ${DELAY_MS} ms proxies; ${CALLS} calls each way, interleaved`);
+say(`server-everything behind ${DELAY_MS} ms proxies; ${CALLS} calls each way, interleaved; the Worker of ${TREE}`);
 
-const tree = await buildTree(process.cwd(), "mcpbench");
+const tree = await buildTree(TREE, "mcpbench");
 const stateDir = join(WORK_DIR, "state", "mcpbench");
 await freshDatabase(tree.appDir, stateDir);
 const tenant = await seedTenant(tree.appDir, stateDir);
@@ -135,7 +143,7 @@ try {
   const server = await api.call("POST", "/v1/mcp-servers", { name: "bench", url: workerProxy.url }, 201);
   const mcpAgent = await api.createAgent([`mcp:${server.id}`]);
   const builtinAgent = await api.createAgent(["current_time"]);
-  const node = await startDirectClient(nodeProxy.url);
+  const node = await startDirectClient(nodeProxy.url, { fresh: FRESH });
   const withMcp = await turnSeries(api, mcpAgent.id, 'call mcp__bench__echo {"message": "bench"}');
   const withBuiltin = await turnSeries(api, builtinAgent.id, "call get_current_time");
   // Warm-up: Node's session is open; one call each, and the MCP session's first turn lists the tools.
@@ -163,6 +171,23 @@ try {
   say(`turn with the MCP call: median ${median(mcpTurns).toFixed(1)} ms; with get_current_time: ${median(builtinTurns).toFixed(1)} ms`);
   say(`the MCP call adds ${added.toFixed(1)} ms to a turn; tool.call → tool.result inside the turn: median ${median(inTurn)} ms`);
   say(`our overhead per call: ${(added - median(direct)).toFixed(1)} ms (added − direct ${median(direct).toFixed(1)} ms)`);
+  if (TREE === process.cwd()) {
+    const perCall = (counts) =>
+      Object.entries(counts)
+        .map(([kind, n]) => `${kind} ${+(n / CALLS).toFixed(2)}`)
+        .join(", ");
+    const page = recordMcpRun([
+      new Date().toISOString().slice(0, 16).replace("T", " "),
+      `${tree.commit}${tree.dirty ? " (dirty)" : ""}`,
+      `${loadAtStart} / ${loadavg()[0].toFixed(2)}`,
+      `${perCall(nodeCounts)} / ${perCall(workerCounts)}`,
+      median(direct).toFixed(1),
+      String(median(inTurn)),
+      added.toFixed(1),
+      (added - median(direct)).toFixed(1),
+    ]);
+    say(`recorded in ${page}`);
+  }
 } finally {
   await worker.stop();
   await nodeProxy.close();

@@ -9,10 +9,13 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 /**
  * Starts the client process on an MCP session it keeps for `url` (initialized once, the standalone
  * GET stream answered 405 locally, as src/mcp/client.ts does). `call` times one tools/call echo in
- * the child, so the message passing is not in the figure.
+ * the child, so the message passing is not in the figure. With `fresh`, each call opens an MCP
+ * session of its own and ends it without waiting (initialize, initialized, tools/call, then DELETE),
+ * as a Worker that keeps no session does.
  */
-export async function startDirectClient(url) {
-  const child = fork(fileURLToPath(import.meta.url), [url], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+export async function startDirectClient(url, { fresh = false } = {}) {
+  const args = fresh ? [url, "fresh"] : [url];
+  const child = fork(fileURLToPath(import.meta.url), args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const replies = [];
   const waiting = [];
   child.on("message", (m) => (waiting.length > 0 ? waiting.shift()(m) : replies.push(m)));
@@ -36,25 +39,31 @@ export async function startDirectClient(url) {
   };
 }
 
-async function serve(url) {
-  let client;
-  let transport;
+async function open(url) {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: (input, init) => (init?.method === "GET" ? Promise.resolve(new Response(null, { status: 405 })) : fetch(input, init)),
+  });
+  const client = new Client({ name: "bench", version: "0" }, { capabilities: {} });
+  await client.connect(transport);
+  return { client, close: () => transport.terminateSession().finally(() => client.close()) };
+}
+
+async function serve(url, fresh) {
+  let kept = null;
   process.on("message", async ({ op }) => {
     try {
       if (op === "open") {
-        transport = new StreamableHTTPClientTransport(new URL(url), {
-          fetch: (input, init) => (init?.method === "GET" ? Promise.resolve(new Response(null, { status: 405 })) : fetch(input, init)),
-        });
-        client = new Client({ name: "bench", version: "0" }, { capabilities: {} });
-        await client.connect(transport);
+        if (!fresh) kept = await open(url);
         process.send({});
       } else if (op === "call") {
         const t0 = performance.now();
-        const result = await client.callTool({ name: "echo", arguments: { message: "bench" } });
+        const session = kept ?? (await open(url));
+        const result = await session.client.callTool({ name: "echo", arguments: { message: "bench" } });
         const ms = performance.now() - t0;
+        if (!kept) void session.close();
         process.send(result.isError ? { error: "echo failed" } : { ms });
       } else if (op === "close") {
-        await transport.terminateSession().finally(() => client.close());
+        await kept?.close();
         process.send({});
       }
     } catch (err) {
@@ -63,4 +72,4 @@ async function serve(url) {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv[2]);
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv[2], process.argv[3] === "fresh");
