@@ -111,6 +111,21 @@ describe("McpSessionPool (in workerd, against server-everything)", () => {
     await own.stop();
   });
 
+  it("keeps nothing for a server that gives no MCP session id: each operation initializes, none sends DELETE", async () => {
+    const own = await startOwnMcpServer({ stateless: true });
+    const { pool, echo } = poolWithClock();
+    expect((await echo(own, "one")).text).toBe("Echo: one");
+    expect(pool.size).toBe(0);
+    expect((await echo(own, "two")).text).toBe("Echo: two");
+    expect(pool.size).toBe(0);
+    const seen = await own.requests();
+    expect(seen.filter((r) => r.method === "initialize")).toHaveLength(2);
+    expect(seen.filter((r) => r.method === "tools/call")).toHaveLength(2);
+    expect(seen.filter((r) => r.headers["mcp-session-id"] !== undefined)).toEqual([]);
+    expect(seen.filter((r) => r.http === "DELETE")).toEqual([]);
+    await own.stop();
+  });
+
   it("hands the caller's abort back as its reason, not as an MCP failure", async () => {
     const own = await startOwnMcpServer();
     const { pool, echo } = poolWithClock();

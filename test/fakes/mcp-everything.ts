@@ -6,7 +6,7 @@
  *
  * A control server (also on 127.0.0.1) lets tests in workerd start their own instance, read what
  * it received (JSON-RPC methods, tool names and request headers) and stop it:
- *   POST /servers                   → {port}
+ *   POST /servers[?stateless=1]     → {port} (stateless: the SDK's mode without MCP sessions)
  *   GET  /servers/<port>/requests   → {data: [{http, method, tool, headers}]}
  *   POST /servers/<port>/stop       → 204; the port refuses connections from then on
  *   POST /servers/<port>/forget?status=404|400
@@ -63,7 +63,25 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Starts one everything server on 127.0.0.1 and a free port. */
-async function startInstance(): Promise<Instance> {
+/**
+ * Answers one request in the SDK's stateless mode: a server of its own, no `Mcp-Session-Id`
+ * (the everything server as a deployment that keeps no sessions would run it).
+ */
+async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  if (req.method !== "POST")
+    return sendJson(res, 405, { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed" }, id: null });
+  const { server, cleanup } = createEverythingServer();
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on("close", () => {
+    void transport.close();
+    cleanup();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+/** Starts one everything server on 127.0.0.1 and a free port; `stateless` gives it no MCP sessions. */
+async function startInstance(stateless = false): Promise<Instance> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const cleanups: Array<() => void> = [];
   const requests: McpRecordedRequest[] = [];
@@ -92,6 +110,7 @@ async function startInstance(): Promise<Instance> {
       });
     }
     if (messages.length === 0) requests.push({ http: req.method ?? "", method: null, tool: null, headers: { ...req.headers } });
+    if (stateless) return handleStateless(req, res, body);
 
     if (typeof sessionId === "string" && transports.has(sessionId)) {
       await transports.get(sessionId)?.handleRequest(req, res, body);
@@ -167,7 +186,7 @@ export async function startMcpHost(): Promise<McpHost> {
     void (async () => {
       const path = new URL(req.url ?? "/", "http://control").pathname;
       if (req.method === "POST" && path === "/servers") {
-        const instance = await startInstance();
+        const instance = await startInstance(new URL(req.url ?? "/", "http://control").searchParams.get("stateless") === "1");
         instances.set(instance.port, instance);
         return sendJson(res, 201, { port: instance.port });
       }

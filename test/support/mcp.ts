@@ -33,8 +33,9 @@ export interface OwnMcpServer {
   stop(): Promise<void>;
 }
 
-export async function startOwnMcpServer(): Promise<OwnMcpServer> {
-  const res = await control("/servers", { method: "POST" });
+/** `stateless`: a server that gives no `Mcp-Session-Id` (the SDK's stateless mode). */
+export async function startOwnMcpServer({ stateless = false } = {}): Promise<OwnMcpServer> {
+  const res = await control(stateless ? "/servers?stateless=1" : "/servers", { method: "POST" });
   if (res.status !== 201) throw new Error(`the MCP host answered ${res.status}`);
   const { port } = (await res.json()) as { port: number };
   const requests = async () => {
