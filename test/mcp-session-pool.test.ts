@@ -68,6 +68,32 @@ describe("McpSessionPool (in workerd, against server-everything)", () => {
     await own.stop();
   });
 
+  it("keeps at most 16 servers' sessions: the least recently used idle one is ended for a 17th", async () => {
+    const own = await startOwnMcpServer();
+    const { clock, pool } = poolWithClock();
+    const echoAs = (serverId: string) =>
+      pool.run(serverId, "v1", { url: own.url, headers: {} }, options, (client, signal) =>
+        callToolOn(client, "echo", { message: serverId }, signal, options.timeoutMs),
+      );
+    for (let i = 0; i < 16; i += 1) {
+      clock.now += 1;
+      await echoAs(`srv${i}`);
+    }
+    expect(pool.size).toBe(16);
+    expect((await own.requests()).filter((r) => r.http === "DELETE")).toEqual([]);
+    clock.now += 1;
+    await echoAs("srv16");
+    expect(pool.size).toBe(16);
+    // srv0 was the least recently used (its call came first): its session is the one ended.
+    const firstSession = (await methods(own, "tools/call"))[0]?.headers["mcp-session-id"];
+    expect((await deletesOf(own, 1)).map((r) => r.headers["mcp-session-id"])).toEqual([firstSession]);
+    // srv1 is still kept: its next call opens nothing.
+    const before = (await methods(own, "initialize")).length;
+    await echoAs("srv1");
+    expect(await methods(own, "initialize")).toHaveLength(before);
+    await own.stop();
+  });
+
   it("ends the session after a failed operation (a timeout); the next operation opens a new one", async () => {
     const own = await startOwnMcpServer();
     const { pool, echo } = poolWithClock();
