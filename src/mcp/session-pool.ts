@@ -11,6 +11,8 @@ interface Kept {
   /** What the session was opened for (the server's `updated_at` and URL): anything else opens a new one. */
   version: string;
   opening: Promise<McpConnection>;
+  /** Whether the opening had succeeded when an operation took the session (only then can it be stale). */
+  open: boolean;
   /** The operations using it now. */
   users: number;
   lastUsed: number;
@@ -101,11 +103,18 @@ export class McpSessionPool {
       this.#retire(serverId, kept);
       kept = undefined;
     }
-    const reused = kept !== undefined;
+    const reused = kept?.open === true;
     if (!kept) {
       this.#makeRoom();
-      kept = { version, opening: openMcpSession(target, options, signal), users: 0, lastUsed: this.#now(), retired: false, ended: false };
-      kept.opening.catch(() => undefined); // observed below; a failed opening is not kept
+      const opening = openMcpSession(target, options, signal);
+      const fresh: Kept = { version, opening, open: false, users: 0, lastUsed: this.#now(), retired: false, ended: false };
+      opening.then(
+        () => {
+          fresh.open = true;
+        },
+        () => undefined, // observed below; a failed opening is not kept
+      );
+      kept = fresh;
       this.#kept.set(serverId, kept);
     }
     kept.users += 1;
