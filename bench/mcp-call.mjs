@@ -1,7 +1,9 @@
 // What a turn adds around one MCP tool call, against the same call made directly from Node.
-// server-everything (in this process) sits behind proxies that hold every request 25 ms, so each
-// MCP round trip costs what a nearby remote server would. Measured, interleaved call by call (so a
-// change in the machine's load falls on every series alike):
+// server-everything sits behind proxies that hold every request 25 ms, so each MCP round trip
+// costs what a nearby remote server would. They run in a process of their own
+// (bench/lib/mcp-servers.mjs), as a remote server would, undisturbed by this process reading the
+// turns' event streams. Measured, interleaved call by call (so a change in the machine's load
+// falls on every series alike):
 //   direct  the SDK's client in a Node process of its own (bench/lib/mcp-direct.mjs), on an MCP
 //           session it keeps (initialized once, before the measured calls): each call is one
 //           tools/call echo, as a turn's call is on the session object's kept MCP session
@@ -17,13 +19,12 @@
 // the MCP section of docs/BENCHMARKS.md (bench/lib/mcp-report.mjs).
 // Another checkout's Worker: MCP_BENCH_TREE=<dir> (a git checkout with node_modules); for a Worker
 // that opens an MCP session per call, MCP_BENCH_FRESH=1 makes the direct client do the same.
-import http from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { startMcpHost } from "../test/fakes/mcp-everything.ts";
 import { apiClient } from "./lib/api.mjs";
 import { startDirectClient } from "./lib/mcp-direct.mjs";
 import { recordMcpRun } from "./lib/mcp-report.mjs";
+import { startMcpServers } from "./lib/mcp-servers.mjs";
 import { benchSecrets, freshDatabase, persistRoot, seedTenant } from "./lib/prepare.mjs";
 import { WORK_DIR } from "./lib/proc.mjs";
 import { openStream } from "./lib/sse-client.mjs";
@@ -31,63 +32,12 @@ import { buildTree } from "./lib/tree.mjs";
 import { readTurn } from "./lib/turns.mjs";
 import { startWorker } from "./lib/workers.mjs";
 
-const DELAY_MS = 25;
 const CALLS = Number(process.env.MCP_BENCH_CALLS ?? 30);
 const TREE = process.env.MCP_BENCH_TREE ?? process.cwd();
 const FRESH = process.env.MCP_BENCH_FRESH === "1";
 const loadAtStart = loadavg()[0].toFixed(2);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const say = (msg) => console.log(`[mcp-bench] ${msg}`);
-
-/** What a request is, for the proxy's count: its JSON-RPC method, else its HTTP method. */
-function kindOf(httpMethod, body) {
-  try {
-    const message = JSON.parse(body);
-    if (typeof message.method === "string") return message.method;
-  } catch {}
-  return httpMethod;
-}
-
-/** A proxy on 127.0.0.1 that holds every request DELAY_MS before passing it on, and counts the requests by kind. */
-async function delayingProxy(targetPort) {
-  const counts = new Map();
-  const forward = (req, res, body) => {
-    const upstream = http.request(
-      { host: "127.0.0.1", port: targetPort, path: req.url, method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    upstream.end(body);
-  };
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const kind = kindOf(req.method, body.toString("utf8"));
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      setTimeout(() => forward(req, res, body), DELAY_MS);
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/mcp`,
-    /** The requests counted since the last take, by kind. */
-    takeCounts() {
-      const taken = Object.fromEntries([...counts].sort());
-      counts.clear();
-      return taken;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** A session of `agentId` with its event stream open; `turn` sends `text` and times it to session.completed. */
 async function turnSeries(api, agentId, text) {
@@ -121,10 +71,8 @@ async function turnSeries(api, agentId, text) {
   };
 }
 
-const host = await startMcpHost();
-const nodeProxy = await delayingProxy(host.sharedPort);
-const workerProxy = await delayingProxy(host.sharedPort);
-say(`server-everything behind ${DELAY_MS} ms proxies; ${CALLS} calls each way, interleaved; the Worker of ${TREE}`);
+const servers = await startMcpServers();
+say(`server-everything behind ${servers.delayMs} ms proxies; ${CALLS} calls each way, interleaved; the Worker of ${TREE}`);
 
 const tree = await buildTree(TREE, "mcpbench");
 const stateDir = join(WORK_DIR, "state", "mcpbench");
@@ -140,18 +88,17 @@ const worker = await startWorker({
 });
 try {
   const api = apiClient(worker.base, tenant.apiKey);
-  const server = await api.call("POST", "/v1/mcp-servers", { name: "bench", url: workerProxy.url }, 201);
+  const server = await api.call("POST", "/v1/mcp-servers", { name: "bench", url: servers.workerUrl }, 201);
   const mcpAgent = await api.createAgent([`mcp:${server.id}`]);
   const builtinAgent = await api.createAgent(["current_time"]);
-  const node = await startDirectClient(nodeProxy.url, { fresh: FRESH });
+  const node = await startDirectClient(servers.nodeUrl, { fresh: FRESH });
   const withMcp = await turnSeries(api, mcpAgent.id, 'call mcp__bench__echo {"message": "bench"}');
   const withBuiltin = await turnSeries(api, builtinAgent.id, "call get_current_time");
   // Warm-up: Node's session is open; one call each, and the MCP session's first turn lists the tools.
   await node.call();
   await withMcp.turn();
   await withBuiltin.turn();
-  nodeProxy.takeCounts();
-  workerProxy.takeCounts();
+  await servers.takeCounts();
   const direct = [];
   const mcpTurns = [];
   const builtinTurns = [];
@@ -160,8 +107,7 @@ try {
     mcpTurns.push(await withMcp.turn());
     builtinTurns.push(await withBuiltin.turn());
   }
-  const nodeCounts = nodeProxy.takeCounts();
-  const workerCounts = workerProxy.takeCounts();
+  const { node: nodeCounts, worker: workerCounts } = await servers.takeCounts();
   await node.close();
   const inTurn = await withMcp.callsInTurns();
   await withBuiltin.callsInTurns();
@@ -171,6 +117,8 @@ try {
   say(`turn with the MCP call: median ${median(mcpTurns).toFixed(1)} ms; with get_current_time: ${median(builtinTurns).toFixed(1)} ms`);
   say(`the MCP call adds ${added.toFixed(1)} ms to a turn; tool.call → tool.result inside the turn: median ${median(inTurn)} ms`);
   say(`our overhead per call: ${(added - median(direct)).toFixed(1)} ms (added − direct ${median(direct).toFixed(1)} ms)`);
+  const paired = direct.map((d, i) => mcpTurns[i] - builtinTurns[i] - d);
+  say(`the same, call by call (MCP turn − built-in turn − direct of one round): median ${median(paired).toFixed(1)} ms`);
   if (TREE === process.cwd()) {
     const perCall = (counts) =>
       Object.entries(counts)
@@ -190,8 +138,6 @@ try {
   }
 } finally {
   await worker.stop();
-  await nodeProxy.close();
-  await workerProxy.close();
-  await host.close();
+  await servers.close();
 }
 process.exit(0);

@@ -11,8 +11,8 @@ const MAX_ROWS = 8;
 const INTRO = `## One MCP call in a turn (\`bench/mcp-call.mjs\`)
 
 \`MCP_BENCH_CALLS=40 npx node bench/mcp-call.mjs\` (Node 22; the load average, 1 min, is read as
-the run starts and ends). server-everything behind a proxy that holds every request 25 ms; the
-built Worker under Miniflare (direct socket). Interleaved, call by call: a \`tools/call\` echo
+the run starts and ends). server-everything behind a proxy that holds every request 25 ms, in a
+process of its own; the built Worker under Miniflare (direct socket). Interleaved, call by call: a \`tools/call\` echo
 from Node (a process of its own, on an MCP session it keeps), a turn of the Worker calling
 \`mcp__bench__echo\`, a turn calling the built-in \`get_current_time\`. Medians. "In the turn" is
 \`tool.call\` → \`tool.result\` by the object's clock (1 ms steps); "added" is the MCP turn minus
