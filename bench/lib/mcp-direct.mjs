@@ -50,6 +50,7 @@ async function open(url) {
 
 async function serve(url, fresh) {
   let kept = null;
+  process.on("disconnect", () => process.exit(0)); // the bench is gone
   process.on("message", async ({ op }) => {
     try {
       if (op === "open") {

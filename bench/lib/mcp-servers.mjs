@@ -95,6 +95,8 @@ async function serve() {
       process.exit(0);
     }
   });
+  // The bench gone (it failed or was stopped): nothing is left listening.
+  process.on("disconnect", () => process.exit(0));
   process.send({ nodeUrl: nodeProxy.url, workerUrl: workerProxy.url });
 }
 
