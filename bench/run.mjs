@@ -315,11 +315,13 @@ async function main() {
   say(`wrote ${options.out}`);
 }
 
-/** The page with the section `npm run bench:scale` wrote into the previous one, kept as it was. */
+/** The page with the sections `npm run bench:scale` and bench/mcp-call.mjs wrote into the previous one, kept as they were. */
 function withScaleSection(page, out) {
   const previous = existsSync(out) ? readFileSync(out, "utf8") : "";
-  const section = /<!-- scale:start -->[\s\S]*<!-- scale:end -->/.exec(previous)?.[0];
-  return section ? `${page.trimEnd()}\n\n${section}\n` : page;
+  const kept = [/<!-- scale:start -->[\s\S]*<!-- scale:end -->/, /<!-- mcp:start -->[\s\S]*<!-- mcp:end -->/]
+    .map((marked) => marked.exec(previous)?.[0])
+    .filter((section) => section !== undefined);
+  return kept.length > 0 ? `${page.trimEnd()}\n\n${kept.join("\n\n")}\n` : page;
 }
 
 async function stopAll() {

@@ -5,7 +5,8 @@ import { type EnabledTool, type Tool, ToolError } from "../capabilities/types";
 import type { mcpServers } from "../db/schema";
 import type { Env } from "../env";
 import { describeError, logLine } from "../lib/log";
-import { callMcpTool, listMcpTools, McpFailure, type McpTarget, type McpToolDefinition, type McpToolResult } from "../mcp/client";
+import { callToolOn, McpFailure, type McpTarget, type McpToolDefinition, type McpToolResult, readToolList } from "../mcp/client";
+import { McpSessionPool } from "../mcp/session-pool";
 import { mcpTargetOf } from "../mcp/target";
 import { isOfferableToolName, mcpToolName } from "../mcp/tool-names";
 import { mcpUrlRefusal, privateMcpUrlsAllowed } from "../mcp/url-policy";
@@ -24,6 +25,25 @@ const MCP_TOOL_LIST_TTL_MS = 60_000;
 const LIST_TIMEOUT_MS = 10_000;
 
 type McpServerRow = typeof mcpServers.$inferSelect;
+
+/**
+ * The MCP sessions of each session object, found by its storage handle (which lives exactly as
+ * long as the object): a turn's list and calls, and the next turns', reuse one MCP session per
+ * server (src/mcp/session-pool.ts). An evicted object's sessions are left to the server to expire.
+ */
+const pools = new WeakMap<SessionDb, McpSessionPool>();
+
+function poolOf(db: SessionDb): McpSessionPool {
+  let pool = pools.get(db);
+  if (!pool) {
+    pool = new McpSessionPool();
+    pools.set(db, pool);
+  }
+  return pool;
+}
+
+/** A kept MCP session serves one version of a server: a change of its URL or headers (`updated_at`) opens a new one. */
+const versionOf = (row: McpServerRow) => `${row.updatedAt} ${row.url}`;
 
 export interface McpTurnInput {
   env: Env;
@@ -44,7 +64,9 @@ async function toolList(input: McpTurnInput, row: McpServerRow, target: McpTarge
   const now = Date.now();
   if (cached && cached.serverVersion === row.updatedAt && (cached.turnId === input.turnId || now - cached.fetchedAt < MCP_TOOL_LIST_TTL_MS))
     return cached.tools;
-  const tools = await listMcpTools(target, { timeoutMs: LIST_TIMEOUT_MS });
+  const tools = await poolOf(input.db).run(row.id, versionOf(row), target, { timeoutMs: LIST_TIMEOUT_MS }, (client, signal) =>
+    readToolList(client, signal, LIST_TIMEOUT_MS),
+  );
   const values = { serverId: row.id, serverVersion: row.updatedAt, turnId: input.turnId, fetchedAt: now, tools };
   input.db.insert(mcpToolLists).values(values).onConflictDoUpdate({ target: mcpToolLists.serverId, set: values }).run();
   return tools;
@@ -54,9 +76,15 @@ async function toolList(input: McpTurnInput, row: McpServerRow, target: McpTarge
  * One server tool as a turn's tool: `tools/call` with the call timeout; `isError`, timeouts and
  * failures become ToolErrors with their code.
  */
-function asTool(serverName: string, definition: McpToolDefinition, target: McpTarget, env: Env, callTimeoutMs: number): Tool {
+function asTool(
+  row: McpServerRow,
+  definition: McpToolDefinition,
+  target: McpTarget,
+  input: Pick<McpTurnInput, "env" | "db" | "callTimeoutMs">,
+): Tool {
+  const { env, callTimeoutMs } = input;
   return {
-    name: mcpToolName(serverName, definition.name),
+    name: mcpToolName(row.name, definition.name),
     description: definition.description,
     parameters: definition.parameters,
     // The client's own timeout answers first (mcp_timeout); this is the runner's backstop.
@@ -68,11 +96,10 @@ function asTool(serverName: string, definition: McpToolDefinition, target: McpTa
       }
       let answer: McpToolResult;
       try {
-        answer = await callMcpTool(target, definition.name, args, {
-          timeoutMs: callTimeoutMs,
-          signal: context.signal,
-          fetch: context.fetch,
-        });
+        const options = { timeoutMs: callTimeoutMs, signal: context.signal, fetch: context.fetch };
+        answer = await poolOf(input.db).run(row.id, versionOf(row), target, options, (client, signal) =>
+          callToolOn(client, definition.name, args, signal, callTimeoutMs),
+        );
       } catch (err) {
         if (err instanceof McpFailure) throw new ToolError(err.message, err.code);
         throw err;
@@ -128,7 +155,7 @@ export async function mcpToolsForTurn(input: McpTurnInput): Promise<EnabledTool[
         .filter((t) => allow === null || allow.has(t.name) || allow.has(mcpToolName(row.name, t.name)))
         .filter((t) => isOfferableToolName(mcpToolName(row.name, t.name)))
         .map((t) => ({
-          tool: asTool(row.name, t, target, input.env, input.callTimeoutMs),
+          tool: asTool(row, t, target, input),
           config,
           requiresApproval: gates(rule, t.name, mcpToolName(row.name, t.name)),
         }));

@@ -6,9 +6,14 @@
  *
  * A control server (also on 127.0.0.1) lets tests in workerd start their own instance, read what
  * it received (JSON-RPC methods, tool names and request headers) and stop it:
- *   POST /servers                   → {port}
- *   GET  /servers/<port>/requests   → {data: [{method, tool, headers}]}
+ *   POST /servers[?stateless=1]     → {port} (stateless: the SDK's mode without MCP sessions)
+ *   GET  /servers/<port>/requests   → {data: [{http, method, tool, headers}]}
  *   POST /servers/<port>/stop       → 204; the port refuses connections from then on
+ *   POST /servers/<port>/forget?status=404|400
+ *                                   → 204; the instance ends its MCP sessions as a server that
+ *                                     expired them would, and answers their ids with that status
+ *                                     (404 as the protocol says; 400, the default, as the package's
+ *                                     own entry point answers any id it does not know)
  */
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -18,6 +23,8 @@ import { createServer as createEverythingServer } from "@modelcontextprotocol/se
 
 /** One request an instance received. */
 interface McpRecordedRequest {
+  /** The HTTP method (POST for JSON-RPC messages, DELETE to end a session, GET for a stream). */
+  http: string;
   method: string | null;
   tool: string | null;
   headers: Record<string, string | string[] | undefined>;
@@ -28,6 +35,8 @@ interface Instance {
   server: Server;
   sockets: Set<Socket>;
   requests: McpRecordedRequest[];
+  /** Ends every MCP session; an id it no longer knows is answered with `status` from then on. */
+  forget(status: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,11 +63,30 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Starts one everything server on 127.0.0.1 and a free port. */
-async function startInstance(): Promise<Instance> {
+/**
+ * Answers one request in the SDK's stateless mode: a server of its own, no `Mcp-Session-Id`
+ * (the everything server as a deployment that keeps no sessions would run it).
+ */
+async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  if (req.method !== "POST")
+    return sendJson(res, 405, { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed" }, id: null });
+  const { server, cleanup } = createEverythingServer();
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on("close", () => {
+    void transport.close();
+    cleanup();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+/** Starts one everything server on 127.0.0.1 and a free port; `stateless` gives it no MCP sessions. */
+async function startInstance(stateless = false): Promise<Instance> {
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const cleanups: Array<() => void> = [];
   const requests: McpRecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let unknownSessionStatus = 400;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (new URL(req.url ?? "/", "http://host").pathname !== "/mcp") return sendJson(res, 404, { error: "not found" });
@@ -75,16 +103,21 @@ async function startInstance(): Promise<Instance> {
     const messages = Array.isArray(body) ? body : body === undefined ? [] : [body];
     for (const m of messages as Array<{ method?: unknown; params?: { name?: unknown } }>) {
       requests.push({
+        http: req.method ?? "",
         method: typeof m.method === "string" ? m.method : null,
         tool: m.method === "tools/call" && typeof m.params?.name === "string" ? m.params.name : null,
         headers: { ...req.headers },
       });
     }
-    if (messages.length === 0) requests.push({ method: null, tool: null, headers: { ...req.headers } });
+    if (messages.length === 0) requests.push({ http: req.method ?? "", method: null, tool: null, headers: { ...req.headers } });
+    if (stateless) return handleStateless(req, res, body);
 
     if (typeof sessionId === "string" && transports.has(sessionId)) {
       await transports.get(sessionId)?.handleRequest(req, res, body);
       return;
+    }
+    if (sessionId !== undefined && unknownSessionStatus === 404) {
+      return sendJson(res, 404, { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null });
     }
     if (sessionId !== undefined || req.method !== "POST") {
       return sendJson(res, 400, {
@@ -134,7 +167,13 @@ async function startInstance(): Promise<Instance> {
     })();
     return closed;
   };
-  return { port, server, sockets, requests, close };
+  const forget = async (status: number) => {
+    unknownSessionStatus = status;
+    // Closing a session's transport runs the server's own cleanup (onclose above) for it.
+    await Promise.allSettled([...transports.values()].map((t) => t.close()));
+    transports.clear();
+  };
+  return { port, server, sockets, requests, forget, close };
 }
 
 /** Starts the control server and one shared instance. */
@@ -147,14 +186,19 @@ export async function startMcpHost(): Promise<McpHost> {
     void (async () => {
       const path = new URL(req.url ?? "/", "http://control").pathname;
       if (req.method === "POST" && path === "/servers") {
-        const instance = await startInstance();
+        const instance = await startInstance(new URL(req.url ?? "/", "http://control").searchParams.get("stateless") === "1");
         instances.set(instance.port, instance);
         return sendJson(res, 201, { port: instance.port });
       }
-      const match = /^\/servers\/(\d+)\/(requests|stop)$/.exec(path);
+      const match = /^\/servers\/(\d+)\/(requests|stop|forget)$/.exec(path);
       const instance = match ? instances.get(Number(match[1])) : undefined;
       if (!match || !instance) return sendJson(res, 404, { error: "no such instance" });
       if (req.method === "GET" && match[2] === "requests") return sendJson(res, 200, { data: instance.requests });
+      if (req.method === "POST" && match[2] === "forget") {
+        await instance.forget(new URL(req.url ?? "/", "http://control").searchParams.get("status") === "404" ? 404 : 400);
+        res.writeHead(204).end();
+        return;
+      }
       if (req.method === "POST" && match[2] === "stop") {
         await instance.close();
         res.writeHead(204).end();

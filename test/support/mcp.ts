@@ -15,6 +15,8 @@ function control(path: string, init?: RequestInit): Promise<Response> {
 
 /** A request an everything server received: its JSON-RPC method, the tool it called, its headers. */
 interface McpSeenRequest {
+  /** The HTTP method: POST carries JSON-RPC, DELETE ends an MCP session. */
+  http: string;
   method: string | null;
   tool: string | null;
   headers: Record<string, string | string[] | undefined>;
@@ -26,11 +28,14 @@ export interface OwnMcpServer {
   requests(): Promise<McpSeenRequest[]>;
   /** The calls of one tool it has received. */
   callsOf(tool: string): Promise<number>;
+  /** Ends its MCP sessions, as a server that expired them; their ids are answered with `status` from then on. */
+  forgetSessions(status: 400 | 404): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startOwnMcpServer(): Promise<OwnMcpServer> {
-  const res = await control("/servers", { method: "POST" });
+/** `stateless`: a server that gives no `Mcp-Session-Id` (the SDK's stateless mode). */
+export async function startOwnMcpServer({ stateless = false } = {}): Promise<OwnMcpServer> {
+  const res = await control(stateless ? "/servers?stateless=1" : "/servers", { method: "POST" });
   if (res.status !== 201) throw new Error(`the MCP host answered ${res.status}`);
   const { port } = (await res.json()) as { port: number };
   const requests = async () => {
@@ -41,6 +46,11 @@ export async function startOwnMcpServer(): Promise<OwnMcpServer> {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
     callsOf: async (tool) => (await requests()).filter((r) => r.method === "tools/call" && r.tool === tool).length,
+    forgetSessions: async (status) => {
+      const r = await control(`/servers/${port}/forget?status=${status}`, { method: "POST" });
+      await r.body?.cancel();
+      if (r.status !== 204) throw new Error(`the MCP host answered ${r.status}`);
+    },
     stop: async () => {
       const r = await control(`/servers/${port}/stop`, { method: "POST" });
       await r.body?.cancel();
