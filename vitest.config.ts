@@ -140,7 +140,11 @@ export default defineConfig({
         // (from 10 streams), so its tests see streams terminated by the Worker and, beyond ten, both.
         extends: true,
         plugins: [workers({ ...localModelServers, SSE_SHARED_RELAY_FROM: "0" })],
-        test: { name: "shared-relay", include: ["test/shared-relay/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"] },
+        test: {
+          name: "shared-relay",
+          include: ["test/shared-relay/**/*.test.ts"],
+          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
+        },
       },
       {
         // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
