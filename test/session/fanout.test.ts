@@ -1,19 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope, EventType } from "../../src/session/events";
+import type { EventEnvelope } from "../../src/session/events";
 import { eventFilter } from "../../src/session/events";
 import { Fanout, type ReplaySource, type SubscriberState } from "../../src/session/fanout";
-
-const envelope = (sequence: number, type: EventType = "tool.call"): EventEnvelope => ({
-  id: `event_${sequence}`,
-  type,
-  ts: new Date().toISOString(),
-  session_id: "session_1",
-  sequence,
-  context: { turn_id: "turn_1", input_message_id: "message_1" },
-  data: { n: sequence },
-});
+import { envelope } from "../support/events";
 
 /** A log of `count` stored events. */
 function source(count: number): ReplaySource {

@@ -2,26 +2,17 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionStub } from "../../src/services/session-client";
-import { type EventEnvelope, eventFilter } from "../../src/session/events";
+import { eventFilter } from "../../src/session/events";
 import { Fanout, type ReplaySource, type SubscriberState } from "../../src/session/fanout";
 import { STREAM } from "../../src/session/rpc";
 import { parseFeedFrame, parseJoined } from "../../src/streaming/shared-feed";
-import { expectDeltaChains, isEnd, listEvents, stored } from "../support/events";
+import { envelope, expectDeltaChains, isEnd, listEvents, stored } from "../support/events";
 import { callAs } from "../support/requests";
 import { sendMessage } from "../support/resources";
 import { sessionSetup } from "../support/sessions";
 import { openStream, reopenStream, SseReader } from "../support/sse-reader";
 
 const emptyLog: ReplaySource = { head: 0, read: () => [], deltaId: () => "delta_1" };
-const envelope = (sequence: number, type: EventEnvelope["type"]): EventEnvelope => ({
-  id: `event_${sequence}`,
-  type,
-  ts: new Date().toISOString(),
-  session_id: "session_1",
-  sequence,
-  context: { turn_id: "turn_1", input_message_id: "message_1" },
-  data: { n: sequence },
-});
 const relay = (feed: string | undefined, exclude?: string[]): SubscriberState => ({
   mode: "relay",
   caller: "user_1",

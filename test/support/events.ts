@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { expect } from "vitest";
 import { EventSchema } from "../../src/schemas/events";
+import type { EventType } from "../../src/session/events";
 import { type EventEnvelope, TERMINAL_TYPES } from "../../src/session/rpc";
 import { type Caller, callAs } from "./requests";
 
@@ -66,3 +67,14 @@ export function expectDeltaChains(events: EventEnvelope[], before: Map<string, s
   }
   return chains;
 }
+
+/** A made-up stored event of session_1 (for the fan-out's unit tests, which need no real log). */
+export const envelope = (sequence: number, type: EventType = "tool.call"): EventEnvelope => ({
+  id: `event_${sequence}`,
+  type,
+  ts: new Date().toISOString(),
+  session_id: "session_1",
+  sequence,
+  context: { turn_id: "turn_1", input_message_id: "message_1" },
+  data: { n: sequence },
+});
