@@ -29,13 +29,14 @@ export interface SharedLive {
 }
 
 /**
- * Terminates a client's SSE stream in the session's relay object (relay-object.ts): replay and
- * control come from the session object over `socket` (a WebSocket the object accepted as
- * hibernatable, so the object sleeps while the session is quiet), live events from the relay
- * object's shared feed (`shared`), and the relay adds what a long-lived HTTP stream needs: `retry:`
- * and `connected` first, a heartbeat comment every `heartbeatMs`, a jittered connection cycle with
- * `disconnecting`, and slow-consumer handling. Replay is paced by the client: the object sends a page, and the relay
- * asks for the next (`pull`) once its queue has room. A client that vanished is noticed when a
+ * Terminates a client's SSE stream, in the Worker or, with `shared`, in the session's relay object
+ * (relay-object.ts): the events come from the session object over `socket` (a WebSocket the
+ * object accepted as hibernatable, so the object sleeps while the session is quiet), except that a
+ * shared relay's live events come from its relay object's feed. The relay adds what a long-lived
+ * HTTP stream needs: `retry:` and `connected` first, a heartbeat comment every `heartbeatMs`, a
+ * jittered connection cycle with `disconnecting`, and slow-consumer handling. Replay is paced by
+ * the client: the object sends a page, and the relay asks for the next (`pull`) once its queue
+ * has room. A client that vanished is noticed when a
  * write to it fails (the runtime then cancels the stream); the object asks for such a write
  * (`probe`) before it refuses a subscriber for a full cap.
  */
