@@ -70,7 +70,7 @@ const MAX_TOOL_PAGES = 20;
 const CLIENT_INFO = { name: "everruns-edge", version: "0.1.0" };
 
 /** An operation's failure as McpFailure (a timeout when `deadline` passed first). */
-export function failureOf(err: unknown, deadline: AbortSignal): McpFailure {
+function failureOf(err: unknown, deadline: AbortSignal): McpFailure {
   if (err instanceof McpFailure) return err;
   if (deadline.aborted || (err instanceof McpError && err.code === ErrorCode.RequestTimeout)) {
     return new McpFailure("mcp_timeout", "The MCP server did not answer in time");
@@ -132,27 +132,35 @@ export function endMcpSession({ client, transport }: McpConnection): void {
 }
 
 /**
- * Opens an MCP session with the server, runs `work` on it and ends it. Any failure (network,
- * HTTP status, protocol, an old revision, the timeout, the caller's abort) is thrown as
- * McpFailure; a caller's abort rethrows the signal's reason instead.
+ * Runs `body` within `options.timeoutMs`, under the caller's signal too. Any failure (network,
+ * HTTP status, protocol, an old revision, the timeout) is thrown as McpFailure; a caller's abort
+ * rethrows the signal's reason instead.
  */
-async function withMcpClient<T>(
+export async function withinDeadline<T>(options: McpCallOptions, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  try {
+    return await body(signal);
+  } catch (err) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw failureOf(err, deadline);
+  }
+}
+
+/** Opens an MCP session with the server, runs `work` on it and ends it, within the deadline (withinDeadline). */
+function withMcpClient<T>(
   target: McpTarget,
   options: McpCallOptions,
   work: (client: Client, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  let connection: McpConnection | null = null;
-  try {
-    connection = await openMcpSession(target, options, signal);
-    return await work(connection.client, signal);
-  } catch (err) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    throw failureOf(err, deadline);
-  } finally {
-    if (connection) endMcpSession(connection);
-  }
+  return withinDeadline(options, async (signal) => {
+    const connection = await openMcpSession(target, options, signal);
+    try {
+      return await work(connection.client, signal);
+    } finally {
+      endMcpSession(connection);
+    }
+  });
 }
 
 /** Every page of the server's `tools/list` on an open session. */

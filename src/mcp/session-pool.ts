@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { endMcpSession, failureOf, type McpCallOptions, type McpConnection, type McpTarget, openMcpSession } from "./client";
+import { endMcpSession, type McpCallOptions, type McpConnection, type McpTarget, openMcpSession, withinDeadline } from "./client";
 
 /** A kept MCP session unused for this long is ended and the next operation opens a new one. */
 export const MCP_SESSION_IDLE_MS = 5 * 60_000;
@@ -69,23 +69,20 @@ export class McpSessionPool {
     options: McpCallOptions,
     work: (client: Client, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const outer = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-    // The SDK never removes its abort listener from a request's signal: on a kept session, a signal
-    // that aborts after its request was answered would send the server a needless
-    // notifications/cancelled. The SDK gets a signal that follows `outer` only while this runs.
-    const scope = new AbortController();
-    const follow = () => scope.abort(outer.reason);
-    if (outer.aborted) follow();
-    else outer.addEventListener("abort", follow, { once: true });
-    try {
-      return await this.#attempt(serverId, version, target, options, scope.signal, work, true);
-    } catch (err) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw failureOf(err, deadline);
-    } finally {
-      outer.removeEventListener("abort", follow);
-    }
+    return withinDeadline(options, async (outer) => {
+      // The SDK never removes its abort listener from a request's signal: on a kept session, a signal
+      // that aborts after its request was answered would send the server a needless
+      // notifications/cancelled. The SDK gets a signal that follows `outer` only while this runs.
+      const scope = new AbortController();
+      const follow = () => scope.abort(outer.reason);
+      if (outer.aborted) follow();
+      else outer.addEventListener("abort", follow, { once: true });
+      try {
+        return await this.#attempt(serverId, version, target, options, scope.signal, work, true);
+      } finally {
+        outer.removeEventListener("abort", follow);
+      }
+    });
   }
 
   async #attempt<T>(
