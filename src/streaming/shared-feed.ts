@@ -13,9 +13,9 @@ export interface FeedPosition {
   key: string;
 }
 
-/** A relay of the feed: it is handed each frame in order, in whichever request carried it. */
+/** A relay of the feed: it is handed the frames in order, in whichever request carried them. */
 export interface FeedMember {
-  deliver(frame: FeedFrame): void;
+  deliver(frames: readonly FeedFrame[]): void;
 }
 
 const decoder = new TextDecoder();
@@ -92,6 +92,8 @@ export class SharedFeed {
   #last = 0;
   readonly #held = new Map<number, FeedFrame>();
   readonly #recent: FeedFrame[] = [];
+  /** Frames passed on since the members were last handed theirs (they get them together, in one write each). */
+  #outbox: FeedFrame[] = [];
 
   join(member: FeedMember): void {
     this.#members.add(member);
@@ -139,6 +141,14 @@ export class SharedFeed {
     this.#last = frame.n;
     this.#recent.push(frame);
     if (this.#recent.length > RECENT_FRAMES) this.#recent.shift();
-    for (const member of this.#members) member.deliver(frame);
+    // The frames that arrive together (a turn's events come in quick succession) go to each member
+    // together: one write per stream instead of one per frame, which is what fan-out costs.
+    if (this.#outbox.push(frame) === 1) setTimeout(() => this.#handOut(), 0);
+  }
+
+  #handOut(): void {
+    const frames = this.#outbox;
+    this.#outbox = [];
+    for (const member of this.#members) member.deliver(frames);
   }
 }

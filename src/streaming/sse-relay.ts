@@ -22,6 +22,17 @@ const DRAIN_GRACE_MS = 10_000;
 
 const encoder = new TextEncoder();
 
+/** The parts as one new chunk (a stream's chunk is its own: the feed's bytes are shared). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** A relay's feed of live events (shared with the other relays of its relay object), and when the credential that opened it expires (ms, or null). */
 export interface SharedLive {
   feed: SharedFeed;
@@ -101,19 +112,23 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
     drain = setTimeout(() => controller?.error(new Error("stream closed by the server")), DRAIN_GRACE_MS);
   };
 
-  /** Its share of each frame of the feed, in order; a relay that missed a frame ends, and its client resumes from its last id. */
+  /** Its share of the feed's frames, in order, in one write; a relay that missed a frame ends, and its client resumes from its last id. */
   const member: FeedMember = {
-    deliver(frame) {
-      if (!relaying || !joined) return;
-      if (frame.epoch !== joined.epoch) joined = { ...joined, epoch: frame.epoch, next: frame.n }; // the session object restarted
-      if (frame.n < joined.next) return;
-      if (frame.n > joined.next) return leaveFeed("server_restart");
-      joined.next += 1;
-      const bytes = frame.bytesFor(joined.key);
-      if (!bytes) return;
+    deliver(frames) {
+      const parts: Uint8Array[] = [];
+      for (const frame of frames) {
+        if (!relaying || !joined) return;
+        if (frame.epoch !== joined.epoch) joined = { ...joined, epoch: frame.epoch, next: frame.n }; // the session object restarted
+        if (frame.n < joined.next) continue;
+        if (frame.n > joined.next) return leaveFeed("server_restart");
+        joined.next += 1;
+        const bytes = frame.bytesFor(joined.key);
+        if (bytes) parts.push(bytes);
+      }
+      if (parts.length === 0) return;
       // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
       if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
-      write(bytes.slice());
+      write(concat(parts));
     },
   };
   const leaveFeed = (reason: DisconnectReason) => {
@@ -128,7 +143,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
     joined = { epoch: parsed.position.epoch, next: parsed.position.n + 1, key: parsed.position.key };
     const missed = shared.feed.since(parsed.position);
     if (missed === null) return leaveFeed("server_restart");
-    for (const frame of missed) member.deliver(frame);
+    member.deliver(missed);
   };
 
   socket.addEventListener("message", (event) => {
