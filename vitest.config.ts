@@ -123,15 +123,7 @@ export default defineConfig({
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: [
-            "test/timing/**",
-            "test/defaults/**",
-            "test/fuzz/**",
-            "test/isolated/**",
-            "test/payloads/**",
-            "test/node/**",
-            "test/shared-relay/**",
-          ],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/payloads/**", "test/node/**", "test/shared-relay/**"],
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
         },
       },
@@ -143,19 +135,9 @@ export default defineConfig({
         plugins: [workers({ ...localModelServers, SSE_SHARED_RELAY_FROM: "0" })],
         test: {
           name: "shared-relay",
-          include: ["test/shared-relay/**/*.test.ts"],
+          // The stream-chaos and resume tests again, every stream of theirs through the shared relay.
+          include: ["test/shared-relay/**/*.test.ts", "test/stream-chaos.test.ts", "test/events-resume.test.ts"],
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
-        },
-      },
-      {
-        // Tests that need an isolate of their own (a once-per-isolate warning): one workerd per file.
-        extends: true,
-        plugins: [workers({ ...localModelServers, ...localWebhooks })],
-        test: {
-          name: "isolated",
-          include: ["test/isolated/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
-          isolate: true,
         },
       },
       {
@@ -173,7 +155,8 @@ export default defineConfig({
         },
       },
       {
-        // The Worker with wrangler.toml's own settings, nothing loosened for the tests.
+        // The Worker with wrangler.toml's own settings, nothing loosened for the tests (and AUTH_MODE=none's
+        // once-per-isolate warning: auth-mode-none.test.ts is the only file here that uses that mode).
         extends: true,
         plugins: [workers({})],
         test: {
@@ -191,6 +174,9 @@ export default defineConfig({
           workers({
             ...localModelServers,
             SSE_HEARTBEAT_MS: "100",
+            // A session's first stream is terminated by the Worker, the ones beside it by the shared
+            // relay object: the cap, slow-consumer and cycle tests see both kinds at once.
+            SSE_SHARED_RELAY_FROM: "1",
             SSE_CYCLE_MS: "2000",
             SSE_MAX_BUFFERED_BYTES: "262144",
             SSE_MAX_STREAMS_PER_SESSION: "3",
@@ -233,13 +219,10 @@ export default defineConfig({
         },
       },
       {
-        // Checks that need Node (a real tokenizer to measure the prompt estimate against).
-        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
-      },
-      {
-        // The browser console's own logic (event log, transcript, timeline, SSE reading): plain
-        // functions, run in Node, not in workerd.
-        test: { name: "console", include: ["console/test/**/*.test.ts"], environment: "node" },
+        // Plain functions run in Node, not in workerd: the browser console's own logic (event log,
+        // transcript, timeline, SSE reading), and checks that need Node (a real tokenizer to
+        // measure the prompt estimate against).
+        test: { name: "node", include: ["test/node/**/*.test.ts", "console/test/**/*.test.ts"], environment: "node" },
       },
     ],
   },

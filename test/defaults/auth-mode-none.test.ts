@@ -3,9 +3,9 @@ import { LOCAL_ORG_ID, LOCAL_USER_ID } from "../../src/services/principals";
 import { captureConsole, jsonLines } from "../support/console";
 import { callWith } from "../support/requests";
 
-// In the `isolated` project, where each file gets a fresh isolate: this must be the isolate's first
-// AUTH_MODE=none request (the warning is once per isolate). Other none-mode tests live in
-// auth-middleware.test.ts.
+// The warning is once per isolate, so this must be the isolate's first AUTH_MODE=none request: no
+// other file of the `defaults` project (one isolate for all its files) sends one. Other none-mode
+// tests live in auth-middleware.test.ts, in the api project.
 describe("AUTH_MODE=none", () => {
   it("says so in one warning line per isolate, not one per request", async () => {
     const lines = jsonLines(
