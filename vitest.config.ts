@@ -39,6 +39,9 @@ function workers(bindings: Record<string, unknown>) {
  */
 const localModelServers = { ALLOW_PRIVATE_PROVIDER_URLS: "true", ALLOW_PRIVATE_MCP_URLS: "true", MCP_TOOL_TIMEOUT_MS: "4000" };
 
+/** web_fetch may read the fake web server on 127.0.0.1 too, so tools can return payloads of several MiB through the real tool path. */
+const localWeb = { ALLOW_PRIVATE_FETCH_URLS: "true" };
+
 /**
  * The webhook receiver (test/fakes/webhook-receiver.ts) listens on 127.0.0.1 too; failed
  * deliveries are retried at once instead of after 30 s, 1 min, … (the queue's own retry, with
@@ -119,11 +122,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        plugins: [workers({ ...localModelServers, ...localWebhooks })],
+        plugins: [workers({ ...localModelServers, ...localWebhooks, ...localWeb })],
         test: {
           name: "api",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/payloads/**", "test/node/**", "test/shared-relay/**"],
+          exclude: ["test/timing/**", "test/defaults/**", "test/fuzz/**", "test/node/**", "test/shared-relay/**"],
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
         },
       },
@@ -202,20 +205,6 @@ export default defineConfig({
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        // web_fetch may read the fake web server on 127.0.0.1 (ALLOW_PRIVATE_FETCH_URLS), so
-        // tools can return payloads of several MiB through the real tool path.
-        extends: true,
-        // The test reader takes a multi-MiB reply more slowly than a real client: a larger SSE backlog
-        // keeps the slow-consumer rule (tested in the timing project) from cutting the stream it checks.
-        plugins: [workers({ ...localModelServers, ALLOW_PRIVATE_FETCH_URLS: "true", SSE_MAX_BUFFERED_BYTES: String(16 * 1024 * 1024) })],
-        test: {
-          name: "payloads",
-          include: ["test/payloads/**/*.test.ts"],
-          setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
-          testTimeout: 60_000,
         },
       },
       {

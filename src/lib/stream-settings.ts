@@ -10,7 +10,8 @@ export interface StreamSettings {
   /**
    * A subscriber whose unread backlog passes this many bytes is let go (it resumes from its last
    * id). For client WebSockets it is raised to twice the largest message (`MIN_BACKLOG_BYTES` in
-   * the fan-out), so one large event never closes a client that reads.
+   * the fan-out), for an SSE stream to twice the largest chunk it was sent (sse-relay.ts), so one
+   * large event never closes a client that reads.
    */
   maxBufferedBytes: number;
   /** Subscribers (SSE and WebSocket) per session; beyond, 429 `too_many_streams`. */

@@ -22,7 +22,7 @@ const DRAIN_GRACE_MS = 10_000;
 
 const encoder = new TextEncoder();
 
-/** The parts as one new chunk (a stream's chunk is its own: the feed's bytes are shared). */
+/** The parts as one chunk. */
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let at = 0;
@@ -63,10 +63,18 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
   /** Whether this socket carried feed frames (its close lets frames waiting for its last ones go on). */
   let carried = false;
 
+  /**
+   * The largest chunk written so far: the backlog limit is never below two of them, so one large
+   * event (a reply or tool result of up to a stored row, which no client reads in an instant) never
+   * cuts a client that reads, as for client WebSockets (`MIN_BACKLOG_BYTES`).
+   */
+  let largest = 0;
   const backlog = () => HIGH_WATER_BYTES - (controller?.desiredSize ?? 0);
   const enqueue = (chunk: string | Uint8Array): boolean => {
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    largest = Math.max(largest, bytes.length);
     try {
-      controller?.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+      controller?.enqueue(bytes);
       return true;
     } catch {
       return false; // the client is gone
@@ -74,7 +82,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
   };
   const write = (chunk: string | Uint8Array) => {
     if (!relaying) return;
-    if (backlog() > settings.maxBufferedBytes) {
+    if (backlog() > Math.max(settings.maxBufferedBytes, 2 * largest)) {
       void end("slow_consumer");
       return;
     }
@@ -128,7 +136,9 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
       if (parts.length === 0) return;
       // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
       if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
-      write(concat(parts));
+      // One frame's bytes go as they are, shared with the feed's other streams of its filter (the
+      // runtime reads a chunk without taking it over): a large event is held once, not once per stream.
+      write(parts.length === 1 && parts[0] ? parts[0] : concat(parts));
     },
   };
   const leaveFeed = (reason: DisconnectReason) => {

@@ -43,7 +43,8 @@ async function expectStreamWhole(t: Tenant, sessionId: string, streamed: EventEn
   return log;
 }
 
-describe("payloads larger than a storage row", () => {
+// Turns that move MiBs through the fake servers and the stream: a minute each at most, also on a busy machine.
+describe("payloads larger than a storage row", { timeout: 60_000 }, () => {
   it("stores a web_fetch result of MiBs of quotes and backslashes cut, marked with its size; the model reads the cut text and the turn completes", async () => {
     const fetched = 4 * 1024 * 1024;
     const url = `http://127.0.0.1:${webPort}/fill/${fetched}`;
