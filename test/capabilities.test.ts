@@ -378,22 +378,6 @@ describe("capabilities in turns", () => {
     expect(result?.data).toMatchObject({ name: "multiply", status: "success", result: { result: 42 } });
   });
 
-  it("answers a refused web_fetch with an error result, not a failed turn", async () => {
-    const t = await newTenant();
-    const agent = await createAgent(t, { capabilities: ["web_fetch"] });
-    const session = await createSession(t, agent.id);
-    const reader = new SseReader(await openStream(t, session.id));
-    await sendMessage(t, session.id, "please fetch https://169.254.169.254/latest/meta-data");
-    const events = await reader.collectUntil(isEnd);
-    await reader.cancel();
-    expect(events.find((e) => e.type === "tool.result")?.data).toMatchObject({
-      name: "web_fetch",
-      status: "error",
-      error: expect.stringContaining("not a public one"),
-    });
-    expect(events.some((e) => e.type === "turn.completed")).toBe(true);
-  });
-
   it("sends the capability prompt additions and tool definitions to the provider", async () => {
     const t = await newTenant();
     const base = scenarioBase("openai", "text");
