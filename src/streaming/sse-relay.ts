@@ -123,22 +123,27 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
   /** Its share of the feed's frames, in order, in one write; a relay that missed a frame ends, and its client resumes from its last id. */
   const member: FeedMember = {
     deliver(frames) {
+      if (!relaying || !joined) return;
+      // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
+      if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
       const parts: Uint8Array[] = [];
+      let missed = false;
       for (const frame of frames) {
-        if (!relaying || !joined) return;
         if (frame.epoch !== joined.epoch) joined = { ...joined, epoch: frame.epoch, next: frame.n }; // the session object restarted
         if (frame.n < joined.next) continue;
-        if (frame.n > joined.next) return leaveFeed("server_restart");
+        if (frame.n > joined.next) {
+          missed = true;
+          break;
+        }
         joined.next += 1;
         const bytes = frame.bytesFor(joined.key);
         if (bytes) parts.push(bytes);
       }
-      if (parts.length === 0) return;
-      // Its credential expired: the object is closing its socket, and it gets nothing more meanwhile.
-      if (shared?.expiresAt != null && shared.expiresAt <= Date.now()) return leaveFeed("reauthenticate");
       // One frame's bytes go as they are, shared with the feed's other streams of its filter (the
       // runtime reads a chunk without taking it over): a large event is held once, not once per stream.
-      write(parts.length === 1 && parts[0] ? parts[0] : concat(parts));
+      if (parts.length > 0) write(parts.length === 1 && parts[0] ? parts[0] : concat(parts));
+      // What came before the gap is written; the client resumes after it.
+      if (missed) leaveFeed("server_restart");
     },
   };
   const leaveFeed = (reason: DisconnectReason) => {
