@@ -112,6 +112,8 @@ describe("agents", () => {
       ["?limit=abc", "query.limit"],
       ["?offset=-1", "query.offset"],
       ["?offset=x", "query.offset"],
+      ["?offset=1e1", "query.offset"],
+      ["?offset=0x10", "query.offset"],
     ]) {
       const res = await callAs(t, `/v1/agents${query}`);
       expect(res.status, query).toBe(400);

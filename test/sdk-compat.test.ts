@@ -64,6 +64,11 @@ describe("resume from any cursor the server handed out", () => {
         callAs(t, `/v1/sessions/${session.id}/events${query}`, { headers: { accept, ...headers } });
       await expectProblem(await get(`?since_id=${log[0]?.id}&after_sequence=1`), 400, "validation_failed", ["query.after_sequence"]);
       await expectProblem(await get(`?after_sequence=${log.length + 5}`), 400, "invalid_cursor", ["query.after_sequence"]);
+      // A sequence is written in digits: an exponent, hex, a sign or a fraction is not read as a number.
+      for (const written of ["1e0", "0x1", "+1", "1.5", "-1", "99999999999999999999"])
+        await expectProblem(await get(`?after_sequence=${written}`), 400, "validation_failed", ["query.after_sequence"]);
+      for (const written of ["0", "2e1"])
+        await expectProblem(await get(`?before_sequence=${written}`), 400, "validation_failed", ["query.before_sequence"]);
       await expectProblem(await get(`?since_id=${foreign}`), 400, "invalid_cursor", ["query.since_id"]);
       await expectProblem(await get(`?since_id=${foreignDelta}`), 400, "invalid_cursor", ["query.since_id"]);
       await expectProblem(await get(`?since_id=${pastHead}`), 400, "invalid_cursor", ["query.since_id"]);

@@ -104,16 +104,43 @@ export function clampedLimit(defaultLimit: number, max: number, description: str
     .openapi({ param: { name: "limit", in: "query" }, type: "integer", default: defaultLimit, example: defaultLimit, description });
 }
 
+/**
+ * A whole-number query parameter of at least `min`, written in digits only: `1e3`, `0x10`, `+5`,
+ * `1.5` and a number past 2^53 are a 400 naming `query.<name>`, where coercion would read the first
+ * two as 1000 and 16. Absent or empty is `fallback` (undefined when there is none).
+ */
+export function wholeNumberQuery<F extends number | undefined = undefined>(
+  name: string,
+  min: number,
+  openapi: { description?: string; example?: number },
+  fallback?: F,
+) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): number | F => {
+      if (raw === undefined || raw === "") return fallback as F;
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+        ctx.addIssue({ code: "custom", message: `Must be a whole number of at least ${min}, in digits` });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .openapi({
+      param: { name, in: "query" },
+      type: "integer",
+      minimum: min,
+      ...(fallback === undefined ? {} : { default: fallback }),
+      ...openapi,
+    });
+}
+
 const DEFAULT_PAGE_LIMIT = 20;
 
 /** `offset`/`limit` of every paginated list (spec §1): offset ≥ 0; limit 20 by default, clamped to 1..100, not rejected. */
 export const PaginationQuery = z.object({
-  offset: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(0)
-    .openapi({ param: { name: "offset", in: "query" }, example: 0 }),
+  offset: wholeNumberQuery("offset", 0, { example: 0 }, 0),
   limit: clampedLimit(DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, `Default ${DEFAULT_PAGE_LIMIT}; 1–${MAX_PAGE_LIMIT}, values outside are clamped`),
 });
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES, matcherFor } from "../session/rpc";
-import { clampedLimit, idString } from "./common";
+import { clampedLimit, idString, wholeNumberQuery } from "./common";
 
 /** The JSON list pages by cursor (`since_id`, `before_sequence`), at most this many events a page. */
 const MAX_EVENTS_PAGE = 1000;
@@ -68,15 +68,9 @@ export const EventsQuery = z
         param: { name: "since_id", in: "query" },
         description: "Resume after this event: any id the server handed out, a delta's included (Last-Event-ID wins when both are sent)",
       }),
-    after_sequence: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .openapi({
-        param: { name: "after_sequence", in: "query" },
-        description: "Resume after this sequence (0: from the start); not together with since_id",
-      }),
+    after_sequence: wholeNumberQuery("after_sequence", 0, {
+      description: "Resume after this sequence (0: from the start); not together with since_id",
+    }),
     types: TypeList.optional().openapi({ param: { name: "types", in: "query" }, description: "Only these types (repeatable)" }),
     exclude: TypeList.optional().openapi({ param: { name: "exclude", in: "query" }, description: "Not these types (repeatable)" }),
     limit: clampedLimit(
@@ -86,15 +80,9 @@ export const EventsQuery = z
         `values outside 1–${MAX_EVENTS_PAGE} are clamped). ` +
         "A page also stops once its events' data passes 8 MiB (it always holds one); page on with since_id until a page is empty.",
     ),
-    before_sequence: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .openapi({
-        param: { name: "before_sequence", in: "query" },
-        description: "JSON list only: the newest `limit` events before this sequence",
-      }),
+    before_sequence: wholeNumberQuery("before_sequence", 1, {
+      description: "JSON list only: the newest `limit` events before this sequence",
+    }),
     turn_id: idString("turn")
       .optional()
       .openapi({ param: { name: "turn_id", in: "query" }, description: "JSON list only: the events of this turn" }),
