@@ -135,11 +135,16 @@ export default defineConfig({
         // feed, carrier and hand-over are seen with a few streams; the api project keeps the default
         // (from 10 streams), so its tests see streams terminated by the Worker and, beyond ten, both.
         extends: true,
-        plugins: [workers({ ...localModelServers, SSE_SHARED_RELAY_FROM: "0" })],
+        plugins: [workers({ ...localModelServers, ...localWeb, SSE_SHARED_RELAY_FROM: "0" })],
         test: {
           name: "shared-relay",
-          // The stream-chaos and resume tests again, every stream of theirs through the shared relay.
-          include: ["test/shared-relay/**/*.test.ts", "test/stream-chaos.test.ts", "test/events-resume.test.ts"],
+          // The stream-chaos, resume and large-payload tests again, every stream of theirs through the shared relay.
+          include: [
+            "test/shared-relay/**/*.test.ts",
+            "test/stream-chaos.test.ts",
+            "test/events-resume.test.ts",
+            "test/payloads/**/*.test.ts",
+          ],
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
         },
       },

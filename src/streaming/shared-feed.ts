@@ -106,8 +106,10 @@ export class SharedFeed {
   /** A frame from a carrier: passed on in order; a later one waits for those before it. */
   receive(frame: FeedFrame): void {
     if (frame.epoch !== this.#epoch) {
-      // The first frame, or the object restarted: its count starts again.
+      // The first frame, or the object restarted: its count starts again. What the old count passed
+      // on goes to the members first, so none of it arrives after frames of the new count.
       this.carrierClosed();
+      this.#handOut();
       this.#epoch = frame.epoch;
       this.#last = frame.n - 1;
       this.#recent.length = 0;
@@ -148,6 +150,7 @@ export class SharedFeed {
 
   #handOut(): void {
     const frames = this.#outbox;
+    if (frames.length === 0) return;
     this.#outbox = [];
     for (const member of this.#members) member.deliver(frames);
   }

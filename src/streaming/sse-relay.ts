@@ -22,6 +22,9 @@ const DRAIN_GRACE_MS = 10_000;
 
 const encoder = new TextEncoder();
 
+/** A frame's part at least this large is written on its own (shared by the streams), not copied into a batch. */
+const SHARED_PART_BYTES = 64 * 1024;
+
 /** The parts as one chunk. */
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
@@ -139,12 +142,31 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
         const bytes = frame.bytesFor(joined.key);
         if (bytes) parts.push(bytes);
       }
-      // One frame's bytes go as they are, shared with the feed's other streams of its filter (the
-      // runtime reads a chunk without taking it over): a large event is held once, not once per stream.
-      if (parts.length > 0) write(parts.length === 1 && parts[0] ? parts[0] : concat(parts));
+      writeParts(parts);
       // What came before the gap is written; the client resumes after it.
       if (missed) leaveFeed("server_restart");
     },
+  };
+  /**
+   * Small parts go together as one chunk; a large one goes as it is, shared with the feed's other
+   * streams of its filter (the runtime reads a chunk without taking it over), so a large event is
+   * held once per relay object, not once per stream.
+   */
+  const writeParts = (parts: readonly Uint8Array[]) => {
+    let small: Uint8Array[] = [];
+    const flushSmall = () => {
+      if (small.length > 0) write(small.length === 1 && small[0] ? small[0] : concat(small));
+      small = [];
+    };
+    for (const part of parts) {
+      if (part.length < SHARED_PART_BYTES) {
+        small.push(part);
+        continue;
+      }
+      flushSmall();
+      write(part);
+    }
+    flushSmall();
   };
   const leaveFeed = (reason: DisconnectReason) => {
     joined = null;
