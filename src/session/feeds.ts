@@ -1,3 +1,4 @@
+import { concatBytes } from "../lib/bytes";
 import { eventFrame } from "../lib/sse";
 import type { EventEnvelope, EventFilter } from "./events";
 import { STREAM } from "./rpc";
@@ -104,14 +105,6 @@ export class Feeds {
     const header = encoder.encode(
       `${JSON.stringify({ e: this.#epoch, n, l: bodies.map((b) => b.length), g: Object.fromEntries(wanted) })}\n`,
     );
-    const frame = new Uint8Array(1 + header.length + bodies.reduce((sum, b) => sum + b.length, 0));
-    frame[0] = STREAM.feed;
-    frame.set(header, 1);
-    let at = 1 + header.length;
-    for (const body of bodies) {
-      frame.set(body, at);
-      at += body.length;
-    }
-    return frame;
+    return concatBytes([Uint8Array.of(STREAM.feed), header, ...bodies]);
   }
 }

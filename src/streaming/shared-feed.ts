@@ -1,3 +1,5 @@
+import { concatBytes } from "../lib/bytes";
+
 /** One frame of a shared feed, parsed once for every relay of the isolate. */
 export interface FeedFrame {
   epoch: string;
@@ -60,16 +62,10 @@ export function parseFeedFrame(bytes: Uint8Array): FeedFrame | null {
     bytesFor(key) {
       if (made.has(key)) return made.get(key) ?? null;
       const indexes = groups[key];
-      let out: Uint8Array | null = null;
-      if (indexes && indexes.length > 0) {
-        const parts = indexes.map((i) => bytes.subarray(starts[i] ?? 0, (starts[i] ?? 0) + ((l as number[])[i] ?? 0)));
-        out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-        let offset = 0;
-        for (const part of parts) {
-          out.set(part, offset);
-          offset += part.length;
-        }
-      }
+      const out =
+        indexes && indexes.length > 0
+          ? concatBytes(indexes.map((i) => bytes.subarray(starts[i] ?? 0, (starts[i] ?? 0) + ((l as number[])[i] ?? 0))))
+          : null;
       made.set(key, out);
       return out;
     },

@@ -1,3 +1,4 @@
+import { concatBytes } from "../lib/bytes";
 import { sleep } from "../lib/sleep";
 import { connectedFrame, type DisconnectReason, disconnectingFrame, heartbeatFrame, retryFrame } from "../lib/sse";
 import type { StreamSettings } from "../lib/stream-settings";
@@ -24,17 +25,6 @@ const encoder = new TextEncoder();
 
 /** A frame's part at least this large is written on its own (shared by the streams), not copied into a batch. */
 const SHARED_PART_BYTES = 64 * 1024;
-
-/** The parts as one chunk. */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** A relay's feed of live events (shared with the other relays of its relay object), and when the credential that opened it expires (ms, or null). */
 export interface SharedLive {
@@ -155,7 +145,7 @@ export function relaySse(socket: WebSocket, settings: StreamSettings, shared?: S
   const writeParts = (parts: readonly Uint8Array[]) => {
     let small: Uint8Array[] = [];
     const flushSmall = () => {
-      if (small.length > 0) write(small.length === 1 && small[0] ? small[0] : concat(small));
+      if (small.length > 0) write(small.length === 1 && small[0] ? small[0] : concatBytes(small));
       small = [];
     };
     for (const part of parts) {
