@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, relative as relativePath, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type Plugin } from "vitest/config";
@@ -95,18 +95,33 @@ function withoutUnusableSourceMaps(): Plugin {
  * then the shared-relay and defaults projects, one file each), so it runs beside everything else
  * instead of after it; then each project's files together, so a project's workerd goes on from
  * one file to the next (vitest stops a worker when the next file in line belongs to another
- * project, and starts a new one: about 4 s of CPU). Within a project, vitest's own order
- * (slowest first once known, largest first before).
+ * project, and starts a new one: about 4 s of CPU). Within a project, the longest files first
+ * (LONGEST), then vitest's own order (slowest first once known, largest first before).
  */
 const PROJECT_ORDER = ["fuzz", "shared-relay", "defaults", "api", "node", "timing"];
 
+/**
+ * A project's files that take longest, longest first (12–45 s, most of it waiting on turns,
+ * streams and timeouts): started first even on a fresh clone, where vitest has no timings yet and
+ * would start them by size, late, and end the run with them.
+ */
+const LONGEST = [
+  "test/fanout-capacity.test.ts",
+  "test/stream-credentials.test.ts",
+  "test/turns.test.ts",
+  "test/tool-approvals.test.ts",
+  "test/stuck-turns.test.ts",
+  "test/turn-flows.test.ts",
+  "test/timing/streams.test.ts",
+];
+
 class ByProject extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (file: TestSpecification) => {
-      const index = PROJECT_ORDER.indexOf(file.project.name);
-      return index === -1 ? PROJECT_ORDER.length : index;
-    };
-    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+    const rankOf = (list: string[], name: string) => (list.includes(name) ? list.indexOf(name) : list.length);
+    const project = (file: TestSpecification) => rankOf(PROJECT_ORDER, file.project.name);
+    const length = (file: TestSpecification) =>
+      rankOf(LONGEST, relativePath(file.project.config.root, file.moduleId).replaceAll("\\", "/"));
+    return (await super.sort(files)).sort((a, b) => project(a) - project(b) || length(a) - length(b));
   }
 }
 
@@ -195,10 +210,12 @@ export default defineConfig({
             SSE_MAX_BUFFERED_BYTES: "262144",
             SSE_MAX_STREAMS_PER_SESSION: "3",
             SSE_MAX_STREAMS_PER_CALLER: "2",
-            TURN_DEADLINE_MS: "1500",
+            // Twice the fake provider's slowest reply (slow_text, about 1 s), so a reply that is slowed
+            // by the files beside it still ends inside it.
+            TURN_DEADLINE_MS: "2000",
             TURN_WATCHDOG_MS: "250",
             // Longer than the deadline: waiting for the client must not count toward it.
-            TOOL_RESULTS_TIMEOUT_MS: "2500",
+            TOOL_RESULTS_TIMEOUT_MS: "3000",
             // A call's wait for approval ends (rejected by timeout) well within a test.
             TOOL_APPROVAL_TIMEOUT_MS: "1000",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",

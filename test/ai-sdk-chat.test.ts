@@ -127,7 +127,9 @@ describe("POST /v1/chat with DefaultChatTransport", () => {
   });
 
   it("ends a cancelled turn with abort", async () => {
-    const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "slow_text") } });
+    // One delta, then nothing until the 2 s idle timeout: the cancel lands while the reply is open
+    // even when the suite keeps the CPU busy (slow_text's whole reply takes about a second).
+    const { t, session } = await sessionSetup({ provider: { type: "openai", base: scenarioBase("openai", "hang_after_first_chunk") } });
     const { chunks, reader } = await readUntil(await send(t, session.id, [userMessage("go slowly")]), (c) => c.type === "text-delta");
     expect((await callAs(t, `/v1/sessions/${session.id}/cancel`, { method: "POST" })).status).toBe(200);
     for (;;) {

@@ -99,3 +99,14 @@ export async function reopenStream(caller: Caller, sessionId: string, query = ""
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Every frame until the stream closes (or `limitMs` passes). */
+export async function framesUntilClosed(reader: SseReader, limitMs: number): Promise<SseFrame[]> {
+  const frames: SseFrame[] = [];
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const frame = await reader.next(Math.max(1, deadline - Date.now()));
+    if (frame === null) return frames;
+    frames.push(frame);
+  }
+}

@@ -31,7 +31,7 @@ describe("the approval timeout (TOOL_APPROVAL_TIMEOUT_MS = 1 s here)", () => {
         error_code: "tool_approval_timeout",
       },
     ]);
-    // Waiting for a person does not count toward the turn's deadline (1.5 s here).
+    // Waiting for a person does not count toward the turn's deadline (2 s here).
     expect(done.filter((e) => TERMINAL.has(e.type)).map((e) => e.type)).toEqual(["turn.completed"]);
     await expectProblem(await decide(t, session.id, [{ tool_call_id: toolCall.id, decision: "allow" }]), 409, "tool_call_already_decided");
   });

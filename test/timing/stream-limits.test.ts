@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { expectProblem } from "../support/problems";
+import { expectProblem, problem } from "../support/problems";
 import { type Caller, callAs } from "../support/requests";
+import { createSession } from "../support/resources";
 import { sessionSetup } from "../support/sessions";
 import { openSocket, SocketReader } from "../support/socket-reader";
 import { openStream, reopenStream, SseReader } from "../support/sse-reader";
+import { memberOf } from "../support/tenants";
 
 // Runs in the "timing" project: 3 streams per session and 2 per caller (see vitest.config.ts).
 
@@ -50,5 +52,41 @@ describe("stream slots", () => {
     // A HEAD answers like the GET would: 404 for a session that does not exist.
     const missing = await callAs(t, `/v1/sessions/session_${"0".repeat(31)}1/sse`, { method: "HEAD" });
     expect(missing.status).toBe(404);
+  });
+
+  it("caps concurrent streams per session with 429, and frees a slot as soon as a client leaves", async () => {
+    const { t, session } = await sessionSetup();
+    const member = await memberOf(t);
+    const readers = await Promise.all([t, t, member].map(async (caller) => new SseReader(await openStream(caller, session.id))));
+    for (const reader of readers) await reader.expectOpening();
+    const refused = await openStream(member, session.id);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    const body = await problem(refused);
+    expect(body).toMatchObject({ code: "too_many_streams", status: 429, retry_after_seconds: 5 });
+
+    await readers[0]?.cancel();
+    expect((await reopenStream(t, session.id)).status).toBe(200);
+    for (const reader of readers.slice(1)) await reader.cancel();
+    // Another session has its own cap.
+    const other = await createSession(t, session.agent_id);
+    const elsewhere = await openStream(t, other.id);
+    expect(elsewhere.status).toBe(200);
+    await elsewhere.body?.cancel();
+  });
+
+  it("counts streams per caller too, so one member cannot take every slot, and frees all of them at once when they close", async () => {
+    const { t, session } = await sessionSetup();
+    const member = await memberOf(t);
+    const mine = await Promise.all([1, 2].map(async () => new SseReader(await openStream(t, session.id))));
+    for (const reader of mine) await reader.expectOpening();
+    await expectProblem(await openStream(t, session.id), 429, "too_many_streams"); // the caller's cap (2)
+    const theirs = new SseReader(await openStream(member, session.id)); // the session still has room
+    await theirs.expectOpening();
+    for (const reader of [...mine, theirs]) await reader.cancel();
+    // Every client that left gave its slot back: all reconnect at once.
+    const again = [await reopenStream(t, session.id), await reopenStream(t, session.id), await reopenStream(member, session.id)];
+    expect(again.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const res of again) await res.body?.cancel();
   });
 });
