@@ -101,7 +101,7 @@ function withoutUnusableSourceMaps(): Plugin {
 const PROJECT_ORDER = ["fuzz", "shared-relay", "defaults", "api", "node", "timing"];
 
 /**
- * A project's files that take longest, longest first (12–45 s, most of it waiting on turns,
+ * A project's files that take longest, longest first (10–45 s, most of it waiting on turns,
  * streams and timeouts): started first even on a fresh clone, where vitest has no timings yet and
  * would start them by size, late, and end the run with them.
  */
@@ -133,8 +133,9 @@ export default defineConfig({
     // A passing test's log lines (the Worker's access log, warnings a test provokes on purpose)
     // are dropped; a failing test's are printed beside its failure.
     silent: "passed-only",
-    // Files of a project share one workerd (started once, its modules loaded once) instead of one
-    // each: tests own their data (a tenant, a session of their own), so none sees another's.
+    // The files a worker runs for one project share its workerd (started once, its modules loaded
+    // once) instead of one each: tests own their data (a tenant, a session of their own), so none
+    // sees another's.
     isolate: false,
     // Slow tests are listed under their file; below this they are not worth a reader's line.
     slowTestThreshold: 3_000,
@@ -185,7 +186,7 @@ export default defineConfig({
       },
       {
         // The Worker with wrangler.toml's own settings, nothing loosened for the tests (and AUTH_MODE=none's
-        // once-per-isolate warning: auth-mode-none.test.ts is the only file here that uses that mode).
+        // once-per-isolate warning: auth-mode-none.ts is the only module here that uses that mode).
         extends: true,
         plugins: [workers({})],
         test: {
@@ -216,8 +217,9 @@ export default defineConfig({
             TURN_WATCHDOG_MS: "250",
             // Longer than the deadline: waiting for the client must not count toward it.
             TOOL_RESULTS_TIMEOUT_MS: "3000",
-            // A call's wait for approval ends (rejected by timeout) well within a test.
-            TOOL_APPROVAL_TIMEOUT_MS: "1000",
+            // A call's wait for approval ends (rejected by timeout) within a test, and after the
+            // deadline would have: waiting for a person must not count toward it either.
+            TOOL_APPROVAL_TIMEOUT_MS: "2500",
             LLM_FIRST_BYTE_TIMEOUT_MS: "30000",
             // llmsim's paced words would outlast the 2 s connection cycle these tests measure against.
             LLMSIM_WORD_DELAY_MS: "0",
@@ -226,13 +228,14 @@ export default defineConfig({
           }),
         ],
         // Its clocks are milliseconds, so it runs after the other projects, with nothing else of the
-        // suite competing for the CPU: three files at a time (each file's tests one after another),
-        // which keeps the CPU mostly idle; tests of one file run side by side miss their clocks.
+        // suite competing for the CPU: three files at a time on two cores or more (each file's tests
+        // one after another), which keeps the CPU mostly idle; tests of one file run side by side
+        // miss their clocks.
         test: {
           name: "timing",
           include: ["test/timing/**/*.test.ts"],
           setupFiles: ["./test/apply-migrations.ts", "./test/log-capture.ts"],
-          maxWorkers: 3,
+          maxWorkers: Math.min(3, availableParallelism() + 1),
           sequence: { groupOrder: 1 },
         },
       },

@@ -4,8 +4,8 @@ import { captureConsole, jsonLines } from "../support/console";
 import { callWith } from "../support/requests";
 
 // The warning is once per isolate, so this must be the isolate's first AUTH_MODE=none request: no
-// other file of the `defaults` project (one isolate for all its files) sends one. Other none-mode
-// tests live in auth-middleware.test.ts, in the api project.
+// other module of the `defaults` project (deployed.test.ts and its imports, one isolate) sends one.
+// Other none-mode tests live in auth-middleware.test.ts, in the api project.
 describe("AUTH_MODE=none", () => {
   it("says so in one warning line per isolate, not one per request", async () => {
     const lines = jsonLines(

@@ -1,3 +1,3 @@
 import { describeBadInput } from "./bad-input";
 
-await describeBadInput({ part: 1, of: 2 });
+await describeBadInput(1);
