@@ -101,9 +101,9 @@ function withoutUnusableSourceMaps(): Plugin {
 const PROJECT_ORDER = ["fuzz", "shared-relay", "defaults", "api", "node", "timing"];
 
 /**
- * A project's files that take longest, longest first (10–45 s, most of it waiting on turns,
- * streams and timeouts): started first even on a fresh clone, where vitest has no timings yet and
- * would start them by size, late, and end the run with them.
+ * Each project's files that take longest, longest first (about 4–45 s on two cores, most of it
+ * waiting on turns, streams and timeouts): started first even on a fresh clone, where vitest has
+ * no timings yet and would start them by size, late, and end the run with them.
  */
 const LONGEST = [
   "test/fanout-capacity.test.ts",
@@ -112,7 +112,14 @@ const LONGEST = [
   "test/tool-approvals.test.ts",
   "test/stuck-turns.test.ts",
   "test/turn-flows.test.ts",
+  "test/events-resume.test.ts",
+  "test/stream-chaos.test.ts",
+  "test/webhook-deliveries.test.ts",
+  "test/mcp-turns.test.ts",
   "test/timing/streams.test.ts",
+  "test/timing/client-tool-timeout.test.ts",
+  "test/timing/stuck-turn.test.ts",
+  "test/timing/protocol-heartbeats.test.ts",
 ];
 
 class ByProject extends BaseSequencer {
