@@ -126,9 +126,9 @@ class ByProject extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rankOf = (list: string[], name: string) => (list.includes(name) ? list.indexOf(name) : list.length);
     const project = (file: TestSpecification) => rankOf(PROJECT_ORDER, file.project.name);
-    const length = (file: TestSpecification) =>
+    const longest = (file: TestSpecification) =>
       rankOf(LONGEST, relativePath(file.project.config.root, file.moduleId).replaceAll("\\", "/"));
-    return (await super.sort(files)).sort((a, b) => project(a) - project(b) || length(a) - length(b));
+    return (await super.sort(files)).sort((a, b) => project(a) - project(b) || longest(a) - longest(b));
   }
 }
 
