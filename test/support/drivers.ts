@@ -3,8 +3,12 @@ import type { DriverOptions } from "../../src/llm/driver-options";
 import type { LlmDriver, LlmRequest, LlmStreamEvent } from "../../src/llm/types";
 import { FAKE_PROVIDER_KEY, type ProviderType, scenarioBase } from "./models";
 
-/** Short timeouts so the hang scenarios fail fast; the fake server is on loopback, so private URLs are allowed. */
-export const FAST: DriverOptions = { firstByteTimeoutMs: 300, idleTimeoutMs: 300, allowPrivateUrls: true };
+/**
+ * Short timeouts so the hang scenarios fail fast, but not so short that a fake server slowed by
+ * the rest of the suite (it shares vitest's process) looks hung: 300 ms once did. The fake server
+ * is on loopback, so private URLs are allowed.
+ */
+export const FAST: DriverOptions = { firstByteTimeoutMs: 1000, idleTimeoutMs: 1000, allowPrivateUrls: true };
 
 /**
  * A driver of `type` for `scenario` on the fake server (on loopback, so private URLs are allowed),
